@@ -1,0 +1,149 @@
+// buildApp(deps): the whole API as a Fastify instance, from explicit dependencies. Tests build
+// exactly this with test options; only src/server.ts reads the environment and listens.
+import crypto from "node:crypto";
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type RouteOptions } from "fastify";
+import fastifyJwt from "@fastify/jwt";
+import rateLimit from "@fastify/rate-limit";
+import openapiGlue from "fastify-openapi-glue";
+import type { Config } from "./config.ts";
+import type { DatabaseHandle } from "./db/client.ts";
+import type { Logger } from "./logger.ts";
+import { loadContract, type Contract, type OperationId, type OperationInfo } from "./http/contract.ts";
+import type { Handlers } from "./http/contract-types.ts";
+import { registerAuthentication } from "./http/authentication.ts";
+import { registerErrorHandling } from "./http/errors.ts";
+import { registerRequestBodyCheck } from "./http/request-body.ts";
+import { problems } from "./http/problem.ts";
+import { createValidatorCompiler } from "./http/validation.ts";
+import { registerDocs } from "./http/docs.ts";
+import { createTokenIssuer } from "./modules/auth/tokens.ts";
+import { createAuthService } from "./modules/auth/service.ts";
+import { authHandlers } from "./modules/auth/handlers.ts";
+import { createTenantService } from "./modules/tenant/service.ts";
+import { tenantHandlers } from "./modules/tenant/handlers.ts";
+import { createUserService } from "./modules/users/service.ts";
+import { userHandlers } from "./modules/users/handlers.ts";
+import { createPlatformService } from "./modules/platform/service.ts";
+import { platformHandlers } from "./modules/platform/handlers.ts";
+import { systemHandlers } from "./modules/system/handlers.ts";
+
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  logger: Logger;
+  contract?: Contract;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}
+
+/** Per operation: which rate-limit bucket applies. Sign-up and log-in are guessable, so stricter. */
+function rateLimitOf(operation: OperationInfo, config: Config): false | { max: number } | undefined {
+  if (!operation.path.startsWith("/v1/")) return false; // probes and the document
+  if (operation.authentication === "public") return { max: config.rateLimit.authPerMinute };
+  return undefined; // the global limit
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database, logger } = deps;
+  const contract = deps.contract ?? loadContract();
+
+  const app = Fastify({
+    loggerInstance: logger,
+    // One line per request, written by our onResponse hook (winston cannot take Fastify's raw
+    // request objects); each line of a request carries its `requestId`.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
+    genReqId: requestIdOf,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  // JSON is the only body the API parses (attachments add multipart where the contract says so).
+  app.removeContentTypeParser("text/plain");
+
+  await app.register(fastifyJwt, {
+    secret: config.jwtSecret,
+    sign: { iss: "docket", algorithm: "HS256" },
+    verify: { allowedIss: "docket", algorithms: ["HS256"] },
+  });
+
+  const tokens = createTokenIssuer(app.jwt, config);
+  const tenants = createTenantService(database.prisma);
+  const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants });
+  const users = createUserService(database.prisma);
+  const platform = createPlatformService(database.prisma, tenants);
+
+  const handlers = {
+    ...systemHandlers(contract, database.pool),
+    ...authHandlers(auth),
+    ...tenantHandlers(tenants),
+    ...userHandlers(users),
+    ...platformHandlers(platform),
+  } satisfies Handlers;
+
+  registerAuthentication(app, { authenticateUser: auth.authenticate, operatorToken: config.platformOperatorToken });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.perMinute,
+    timeWindow: "1 minute",
+    enableDraftSpec: true, // RateLimit-Limit / -Remaining / -Reset, and Retry-After on 429
+    keyGenerator: (request: FastifyRequest) => {
+      const principal = request.principal;
+      return principal?.kind === "user" ? `user:${principal.tenantId}:${principal.userId}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => problems.tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+  registerErrorHandling(app);
+  registerRequestBodyCheck(app, contract);
+  await registerDocs(app, contract);
+
+  await app.register(openapiGlue, {
+    specification: structuredClone(contract.document),
+    // The glue warns that response-only media types (problem+json, yaml) have no body parser;
+    // they are not meant to have one. Its routes get the app's level back below.
+    logLevel: "error",
+    operationResolver: (operationId: string) => {
+      const operation = contract.operations.get(operationId as OperationId);
+      if (!operation) throw new Error(`Operation ${operationId} is not in the contract`);
+      // The glue merges these into the route it builds (method, url and schema come from the
+      // contract); its type declaration asks for a whole RouteOptions.
+      return {
+        handler: handlers[operation.operationId],
+        logLevel: config.logLevel,
+        config: {
+          operationId: operation.operationId,
+          authentication: operation.authentication,
+          roles: operation.roles,
+          rateLimit: rateLimitOf(operation, config),
+        },
+      } as unknown as RouteOptions;
+    },
+  });
+
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const principal = request.principal;
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split("?")[0],
+        operationId: request.routeOptions.config.operationId,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        tenantId: principal?.kind === "user" ? principal.tenantId : undefined,
+        userId: principal?.kind === "user" ? principal.userId : undefined,
+      },
+      "request",
+    );
+  });
+
+  return app;
+}

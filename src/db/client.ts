@@ -1,0 +1,30 @@
+// The Prisma client factory: Prisma 7's query compiler (WebAssembly) over node-postgres, so no
+// engine binary is needed at run time. Prisma and the hot-path raw queries share one pool.
+import pg from "pg";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient, type Prisma } from "../generated/prisma/client.ts";
+
+export type Database = PrismaClient;
+/** Either the client or an open transaction: repositories take whichever the caller holds. */
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+export interface DatabaseHandle {
+  prisma: Database;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function connectDatabase(databaseUrl: string, options: { poolSize?: number } = {}): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+  // An idle connection dropped by the server must not crash the process; the pool reconnects.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

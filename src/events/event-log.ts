@@ -1,0 +1,68 @@
+// The append-only event log (DESIGN.md, principle 3). Callers append inside the transaction that
+// makes the change, so an event exists exactly when its change committed.
+import type { Db } from "../db/client.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+
+export const EVENT_TYPES = [
+  "tenant.created",
+  "tenant.updated",
+  "tenant.suspended",
+  "tenant.reactivated",
+  "tenant.deleted",
+  "user.created",
+  "user.updated",
+  "user.role_changed",
+  "user.deactivated",
+  "user.reactivated",
+  "auth.logged_in",
+  "auth.logged_out",
+  "auth.refresh_token_reused",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Who did it: a user of the tenant, the platform operator, or the system itself. */
+export type Actor = { type: "user"; id: string } | { type: "operator" } | { type: "system" };
+
+export interface RequestContext {
+  actor: Actor;
+  requestId?: string;
+}
+
+export interface NewEvent {
+  tenantId: string;
+  type: EventType;
+  entity: { type: string; id: string };
+  /** Public representations (never secrets): what a reader of the audit trail may see. */
+  before?: object | null;
+  after?: object | null;
+}
+
+export async function appendEvent(db: Db, context: RequestContext, event: NewEvent): Promise<void> {
+  await db.event.create({
+    data: {
+      tenantId: event.tenantId,
+      type: event.type,
+      actorType: context.actor.type,
+      actorId: context.actor.type === "user" ? context.actor.id : null,
+      entityType: event.entity.type,
+      entityId: event.entity.id,
+      before: (event.before ?? undefined) as Prisma.InputJsonValue | undefined,
+      after: (event.after ?? undefined) as Prisma.InputJsonValue | undefined,
+      requestId: context.requestId ?? null,
+    },
+  });
+}
+
+/** Only the fields that differ, for compact update events: `{ before: {role: 'agent'}, after: {role: 'admin'} }`. */
+export function changedFields<T extends object>(before: T, after: T): { before: Partial<T>; after: Partial<T> } {
+  const was: Partial<T> = {};
+  const now: Partial<T> = {};
+  for (const key of Object.keys(after) as (keyof T)[]) {
+    if (key === "updatedAt") continue;
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      was[key] = before[key];
+      now[key] = after[key];
+    }
+  }
+  return { before: was, after: now };
+}

@@ -1,0 +1,78 @@
+// The contract (openapi.yaml) loaded once: the document itself, served raw and to Swagger UI, and
+// per-operation facts the cross-cutting hooks need (who may call it, how it authenticates).
+import fs from "node:fs";
+import path from "node:path";
+import YAML from "yaml";
+import type { operations } from "../../sdk/schema.ts";
+
+export const CONTRACT_PATH = path.resolve(import.meta.dirname, "../../openapi.yaml");
+
+export type OperationId = keyof operations;
+export type Role = "admin" | "agent" | "user";
+export const ROLES: readonly Role[] = ["admin", "agent", "user"];
+
+/** How an operation authenticates, from its `security` requirement. */
+export type Authentication = "public" | "user" | "operator";
+
+export interface OperationInfo {
+  operationId: OperationId;
+  method: string;
+  path: string;
+  authentication: Authentication;
+  /** From `x-roles`; only for `user` operations. */
+  roles: readonly Role[];
+  /** The media types its requestBody declares, and whether a body is required. */
+  requestBody: { required: boolean; mediaTypes: readonly string[] } | undefined;
+}
+
+export interface Contract {
+  document: Record<string, unknown>;
+  yaml: string;
+  json: string;
+  operations: ReadonlyMap<OperationId, OperationInfo>;
+}
+
+type SecurityRequirement = Record<string, string[]>;
+const HTTP_METHODS = new Set(["get", "put", "post", "delete", "patch", "head", "options"]);
+
+function authenticationOf(security: SecurityRequirement[], where: string): Authentication {
+  if (security.length === 0) return "public";
+  const schemes = new Set(security.flatMap((requirement) => Object.keys(requirement)));
+  if (schemes.size === 1 && schemes.has("bearerAuth")) return "user";
+  if (schemes.size === 1 && schemes.has("operatorAuth")) return "operator";
+  throw new Error(`${where}: unsupported security ${JSON.stringify(security)}`);
+}
+
+export function loadContract(file = CONTRACT_PATH): Contract {
+  const yaml = fs.readFileSync(file, "utf8");
+  const document = YAML.parse(yaml) as {
+    security?: SecurityRequirement[];
+    paths: Record<
+      string,
+      Record<string, { operationId?: string; security?: SecurityRequirement[]; "x-roles"?: Role[]; requestBody?: { required?: boolean; content?: Record<string, unknown> } }>
+    >;
+  };
+  const operationsById = new Map<OperationId, OperationInfo>();
+  for (const [urlPath, pathItem] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(pathItem)) {
+      if (!HTTP_METHODS.has(method)) continue;
+      const where = `${method.toUpperCase()} ${urlPath}`;
+      if (!operation.operationId) throw new Error(`${where} has no operationId`);
+      const authentication = authenticationOf(operation.security ?? document.security ?? [], where);
+      const roles = operation["x-roles"] ?? [];
+      if (authentication === "user" && roles.length === 0) throw new Error(`${where} needs x-roles`);
+      if (roles.some((role) => !ROLES.includes(role))) throw new Error(`${where}: unknown role in x-roles`);
+      operationsById.set(operation.operationId as OperationId, {
+        operationId: operation.operationId as OperationId,
+        method: method.toUpperCase(),
+        path: urlPath,
+        authentication,
+        roles,
+        requestBody: operation.requestBody
+          ? { required: operation.requestBody.required ?? false, mediaTypes: Object.keys(operation.requestBody.content ?? {}) }
+          : undefined,
+      });
+    }
+  }
+  return { document, yaml, json: JSON.stringify(document), operations: operationsById };
+}

@@ -1,0 +1,78 @@
+// One catalogue of errors (RFC 9457 problem details). Services throw `Problem`s from the factories
+// below; the error handler in errors.ts renders them and everything else.
+export interface ProblemField {
+  detail: string;
+  pointer?: string;
+  parameter?: string;
+  header?: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  requestId?: string;
+  errors?: ProblemField[];
+}
+
+const TYPE_BASE = "https://docket.dev/problems/";
+
+export class Problem extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly errors: ProblemField[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, title: string, detail: string, options: { errors?: ProblemField[]; headers?: Record<string, string> } = {}) {
+    super(detail);
+    this.name = "Problem";
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+
+  /** The `type` URI names the kind of problem; `code` is the same in snake case for switch statements. */
+  get type(): string {
+    return TYPE_BASE + this.code.replaceAll("_", "-");
+  }
+
+  toBody(extra: { instance?: string; requestId?: string } = {}): ProblemBody {
+    return {
+      type: this.type,
+      title: this.title,
+      status: this.status,
+      code: this.code,
+      detail: this.message,
+      ...extra,
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+}
+
+export const problems = {
+  validation: (detail: string, errors: ProblemField[]) => new Problem(400, "validation_failed", "Your request is not valid", detail, { errors }),
+  invalidField: (pointer: string, detail: string) =>
+    new Problem(400, "validation_failed", "Your request is not valid", `${pointer.slice(1) || "body"} ${detail}`, { errors: [{ pointer, detail }] }),
+  invalidParameter: (parameter: string, detail: string) =>
+    new Problem(400, "validation_failed", "Your request is not valid", `${parameter} ${detail}`, { errors: [{ parameter, detail }] }),
+  malformed: (detail: string) => new Problem(400, "malformed_request", "Malformed request", detail),
+  unauthorized: (detail: string) => new Problem(401, "unauthorized", "Authentication required", detail, { headers: { "www-authenticate": 'Bearer realm="docket"' } }),
+  invalidCredentials: () => new Problem(401, "invalid_credentials", "Invalid credentials", "The tenant, email or password is wrong."),
+  forbidden: (detail: string) => new Problem(403, "forbidden", "Not allowed", detail),
+  notFound: (what: string, id?: string) => new Problem(404, "not_found", "Not found", id ? `No ${what} ${id}.` : `No ${what}.`),
+  routeNotFound: (method: string, url: string) => new Problem(404, "route_not_found", "Not found", `No route for ${method} ${url}. The operations are listed at /docs.`),
+  conflict: (code: string, detail: string) => new Problem(409, code, "Conflict", detail),
+  payloadTooLarge: (limit: number) => new Problem(413, "payload_too_large", "Payload too large", `The body is larger than ${limit} bytes.`),
+  unsupportedMediaType: (contentType: string | undefined) =>
+    new Problem(415, "unsupported_media_type", "Unsupported media type", `Send the body as application/json${contentType ? `, not ${contentType}` : ""}.`),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new Problem(429, "rate_limited", "Too many requests", `Rate limit reached; retry in ${retryAfterSeconds} s.`, { headers: { "retry-after": String(retryAfterSeconds) } }),
+  notReady: (detail: string) => new Problem(503, "not_ready", "Service unavailable", detail),
+  internal: () => new Problem(500, "internal_error", "Internal server error", "Something went wrong on our side. Quote the requestId when you report it."),
+};

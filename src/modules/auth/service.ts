@@ -1,0 +1,146 @@
+// Signing up, logging in, refreshing and logging out; and authenticating each request's token.
+import type pg from "pg";
+import type { Database } from "../../db/client.ts";
+import { appendEvent, type RequestContext } from "../../events/event-log.ts";
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { Schemas } from "../../http/contract-types.ts";
+import type { Role } from "../../http/contract.ts";
+import { problems } from "../../http/problem.ts";
+import type { TenantService } from "../tenant/service.ts";
+import { toTenant } from "../tenant/representation.ts";
+import { toUser } from "../users/representation.ts";
+import { burnPasswordCheck, verifyPassword } from "./passwords.ts";
+import { issueTokens, openSession, revokeSessions, type TokenPair } from "./sessions.ts";
+import { hashRefreshToken, type TokenIssuer } from "./tokens.ts";
+
+type AuthResult = Schemas["AuthResult"];
+
+export interface AuthServiceDeps {
+  db: Database;
+  pool: pg.Pool;
+  tokens: TokenIssuer;
+  tenants: TenantService;
+}
+
+const SYSTEM: RequestContext = { actor: { type: "system" } };
+
+export function createAuthService({ db, pool, tokens, tenants }: AuthServiceDeps) {
+  return {
+    async signup(input: Schemas["SignupRequest"], meta: { userAgent?: string; requestId?: string }): Promise<AuthResult> {
+      return db.$transaction(async (tx) => {
+        const { tenant, admin } = await tenants.createWithAdmin(tx, { ...SYSTEM, requestId: meta.requestId }, {
+          name: input.tenantName,
+          slug: input.tenantSlug,
+          admin: { name: input.name, email: input.email, password: input.password },
+        });
+        const pair = await openSession(tx, tokens, admin, meta.userAgent);
+        return { ...pair, user: toUser(admin), tenant: toTenant(tenant) };
+      });
+    },
+
+    async login(input: Schemas["LoginRequest"], meta: { userAgent?: string; requestId?: string }): Promise<AuthResult> {
+      const tenant = await db.tenant.findUnique({ where: { slug: input.tenantSlug.toLowerCase() } });
+      const user = tenant && !tenant.deletedAt ? await db.user.findUnique({ where: { tenantId_email: { tenantId: tenant.id, email: input.email.toLowerCase() } } }) : null;
+      if (!tenant || !user) {
+        await burnPasswordCheck(input.password);
+        throw problems.invalidCredentials();
+      }
+      if (!(await verifyPassword(user.passwordHash, input.password))) throw problems.invalidCredentials();
+      // Past the password check, saying why is no leak, and saves a support ticket.
+      if (!user.active) throw problems.unauthorized("This account is deactivated; ask an admin of your organisation to reactivate it.");
+      if (tenant.status !== "active") throw problems.unauthorized("This organisation is suspended.");
+      return db.$transaction(async (tx) => {
+        const loggedIn = await tx.user.update({ where: { tenantId_id: { tenantId: tenant.id, id: user.id } }, data: { lastLoginAt: new Date() } });
+        const pair = await openSession(tx, tokens, user, meta.userAgent);
+        await appendEvent(tx, { actor: { type: "user", id: user.id }, requestId: meta.requestId }, {
+          tenantId: tenant.id,
+          type: "auth.logged_in",
+          entity: { type: "user", id: user.id },
+        });
+        return { ...pair, user: toUser(loggedIn), tenant: toTenant(tenant) };
+      });
+    },
+
+    /** Rotates: the presented token is spent and its successor returned. A spent token revokes the session. */
+    async refresh(refreshToken: string, meta: { requestId?: string }): Promise<TokenPair> {
+      const invalid = problems.unauthorized("The refresh token is not valid; log in again.");
+      const found = await db.refreshToken.findUnique({
+        where: { tokenHash: hashRefreshToken(refreshToken) },
+        include: { session: { include: { user: true, tenant: true } } },
+      });
+      if (!found) throw invalid;
+      const { session } = found;
+      const context: RequestContext = { actor: { type: "user", id: session.userId }, requestId: meta.requestId };
+      return db.$transaction(async (tx) => {
+        // Only one request can spend a token: the conditional update is the arbiter under concurrency.
+        const spent = await tx.refreshToken.updateMany({ where: { tenantId: found.tenantId, id: found.id, rotatedAt: null }, data: { rotatedAt: new Date() } });
+        if (spent.count === 0) {
+          const revoked = await revokeSessions(tx, { tenantId: session.tenantId, sessionId: session.id }, "refresh_token_reused");
+          if (revoked > 0) {
+            await appendEvent(tx, context, { tenantId: session.tenantId, type: "auth.refresh_token_reused", entity: { type: "user", id: session.userId }, after: { sessionId: session.id } });
+          }
+          return null;
+        }
+        const usable = !session.revokedAt && session.expiresAt > new Date() && found.expiresAt > new Date() && session.user.active && session.tenant.status === "active" && !session.tenant.deletedAt;
+        if (!usable) return null;
+        return issueTokens(tx, tokens, { tenantId: session.tenantId, sessionId: session.id, userId: session.userId, role: session.user.role, expiresAt: session.expiresAt });
+      }).then((pair) => {
+        // Thrown after the transaction so that a detected reuse's revocation commits.
+        if (!pair) throw invalid;
+        return pair;
+      });
+    },
+
+    async logout(refreshToken: string, meta: { requestId?: string }): Promise<void> {
+      const found = await db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(refreshToken) }, include: { session: true } });
+      if (!found || found.session.revokedAt) return;
+      await db.$transaction(async (tx) => {
+        const revoked = await revokeSessions(tx, { tenantId: found.tenantId, sessionId: found.sessionId }, "logout");
+        if (revoked > 0) {
+          await appendEvent(tx, { actor: { type: "user", id: found.session.userId }, requestId: meta.requestId }, {
+            tenantId: found.tenantId,
+            type: "auth.logged_out",
+            entity: { type: "user", id: found.session.userId },
+          });
+        }
+      });
+    },
+
+    async me(principal: UserPrincipal): Promise<Schemas["Me"]> {
+      const user = await db.user.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: principal.userId } }, include: { tenant: true } });
+      if (!user) throw problems.unauthorized("The user of this token no longer exists.");
+      return { user: toUser(user), tenant: toTenant(user.tenant) };
+    },
+
+    /**
+     * Runs on every authenticated request: a valid signature is not enough, the session must
+     * still stand, the user be active and the tenant live. One indexed query on the raw pool
+     * (the hot path); the role comes from the database, so a role change applies at once.
+     */
+    async authenticate(token: string): Promise<UserPrincipal> {
+      let claims;
+      try {
+        claims = tokens.verifyAccessToken(token);
+      } catch (error) {
+        const expired = (error as { code?: string }).code === "FAST_JWT_EXPIRED";
+        throw problems.unauthorized(expired ? "The access token has expired; refresh it." : "The access token is not valid.");
+      }
+      const { rows } = await pool.query<{ role: Role; active: boolean; live: boolean }>({
+        name: "authenticate",
+        text: `SELECT u.role, u.active, (t.status = 'active' AND t."deletedAt" IS NULL) AS live
+                 FROM "Session" s
+                 JOIN "User" u ON u."tenantId" = s."tenantId" AND u.id = s."userId"
+                 JOIN "Tenant" t ON t.id = s."tenantId"
+                WHERE s."tenantId" = $1 AND s.id = $2 AND s."userId" = $3 AND s."revokedAt" IS NULL`,
+        values: [claims.tid, claims.sid, claims.sub],
+      });
+      const row = rows[0];
+      if (!row) throw problems.unauthorized("This session has ended; log in again.");
+      if (!row.active) throw problems.unauthorized("This account is deactivated.");
+      if (!row.live) throw problems.unauthorized("This organisation is suspended.");
+      return { kind: "user", tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, role: row.role };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

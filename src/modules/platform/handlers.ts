@@ -1,0 +1,20 @@
+import type { Handlers } from "../../http/contract-types.ts";
+import type { PlatformService } from "./service.ts";
+
+export function platformHandlers(
+  platform: PlatformService,
+): Pick<Handlers, "listPlatformTenants" | "createPlatformTenant" | "getPlatformTenant" | "updatePlatformTenant" | "deletePlatformTenant"> {
+  return {
+    listPlatformTenants: async (request) => platform.list(request.query),
+    createPlatformTenant: async (request, reply) => {
+      reply.status(201);
+      return platform.create(request.body, request.id);
+    },
+    getPlatformTenant: async (request) => platform.get(request.params.tenantId),
+    updatePlatformTenant: async (request) => platform.update(request.params.tenantId, request.body, request.id),
+    deletePlatformTenant: async (request, reply) => {
+      await platform.remove(request.params.tenantId, request.id);
+      reply.status(204);
+    },
+  };
+}

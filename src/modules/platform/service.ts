@@ -1,0 +1,89 @@
+// The platform operator's view across tenants: create, list, suspend, reactivate, delete.
+import type { Database } from "../../db/client.ts";
+import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import type { QueryOf, Schemas } from "../../http/contract-types.ts";
+import { decodeCursor, page } from "../../http/cursor.ts";
+import { problems } from "../../http/problem.ts";
+import type { Prisma, Tenant as TenantRow } from "../../generated/prisma/client.ts";
+import { revokeSessions } from "../auth/sessions.ts";
+import type { TenantService } from "../tenant/service.ts";
+import { toPlatformTenant, type PlatformTenant, type TenantSettings } from "../tenant/representation.ts";
+import { toUser } from "../users/representation.ts";
+
+const OPERATOR = { type: "operator" } as const;
+
+export function createPlatformService(db: Database, tenants: TenantService) {
+  async function find(tenantId: string): Promise<TenantRow> {
+    const tenant = await db.tenant.findUnique({ where: { id: tenantId } });
+    if (!tenant) throw problems.notFound("tenant", tenantId);
+    return tenant;
+  }
+
+  return {
+    async list(query: QueryOf<"listPlatformTenants">): Promise<Schemas["PlatformTenantList"]> {
+      const limit = query.limit ?? 25;
+      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const where: Prisma.TenantWhereInput =
+        query.status === "deleted" ? { deletedAt: { not: null } } : { deletedAt: null, ...(query.status ? { status: query.status } : {}) };
+      if (after) {
+        const [createdAt, id] = after;
+        where.OR = [{ createdAt: { lt: new Date(createdAt) } }, { createdAt: new Date(createdAt), id: { lt: id } }];
+      }
+      const rows = await db.tenant.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 });
+      const result = page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]);
+      return { data: result.data.map(toPlatformTenant), nextCursor: result.nextCursor };
+    },
+
+    async create(input: Schemas["PlatformTenantCreate"], requestId?: string): Promise<Schemas["PlatformTenantCreated"]> {
+      return db.$transaction(async (tx) => {
+        const { tenant, admin } = await tenants.createWithAdmin(tx, { actor: OPERATOR, requestId }, input);
+        return { tenant: toPlatformTenant(tenant), admin: toUser(admin) };
+      });
+    },
+
+    async get(tenantId: string): Promise<PlatformTenant> {
+      return toPlatformTenant(await find(tenantId));
+    },
+
+    async update(tenantId: string, change: { name?: string; status?: "active" | "suspended"; settings?: TenantSettings }, requestId?: string): Promise<PlatformTenant> {
+      const current = await find(tenantId);
+      if (current.deletedAt) throw problems.conflict("tenant_deleted", "This tenant is deleted; it can no longer change.");
+      if (change.name !== undefined || change.settings !== undefined) {
+        await tenants.update(tenantId, { actor: OPERATOR, requestId }, { name: change.name, settings: change.settings });
+      }
+      if (change.status === undefined || change.status === current.status) return toPlatformTenant(await find(tenantId));
+      const context: RequestContext = { actor: OPERATOR, requestId };
+      return db.$transaction(async (tx) => {
+        const before = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId } });
+        const updated = await tx.tenant.update({ where: { id: tenantId }, data: { status: change.status } });
+        if (change.status === "suspended") await revokeSessions(tx, { tenantId }, "tenant_suspended");
+        await appendEvent(tx, context, {
+          tenantId,
+          type: change.status === "suspended" ? "tenant.suspended" : "tenant.reactivated",
+          entity: { type: "tenant", id: tenantId },
+          ...changedFields(toPlatformTenant(before), toPlatformTenant(updated)),
+        });
+        return toPlatformTenant(updated);
+      });
+    },
+
+    /** Soft delete; idempotent. */
+    async remove(tenantId: string, requestId?: string): Promise<void> {
+      const current = await find(tenantId);
+      if (current.deletedAt) return;
+      await db.$transaction(async (tx) => {
+        const deleted = await tx.tenant.update({ where: { id: tenantId }, data: { deletedAt: new Date() } });
+        await revokeSessions(tx, { tenantId }, "tenant_deleted");
+        await appendEvent(tx, { actor: OPERATOR, requestId }, {
+          tenantId,
+          type: "tenant.deleted",
+          entity: { type: "tenant", id: tenantId },
+          before: toPlatformTenant(current),
+          after: toPlatformTenant(deleted),
+        });
+      });
+    },
+  };
+}
+
+export type PlatformService = ReturnType<typeof createPlatformService>;

@@ -1,0 +1,31 @@
+// Probes and the contract itself.
+import type pg from "pg";
+import type { Handlers } from "../../http/contract-types.ts";
+import type { Contract } from "../../http/contract.ts";
+import { problems } from "../../http/problem.ts";
+import { migrationsApplied } from "../../db/migrate.ts";
+
+export function systemHandlers(contract: Contract, pool: pg.Pool): Pick<Handlers, "getHealth" | "getReadiness" | "getOpenApiJson" | "getOpenApiYaml"> {
+  return {
+    getHealth: async () => ({ status: "ok" }),
+    getReadiness: async () => {
+      let applied: boolean;
+      try {
+        applied = await migrationsApplied(async (sql) => (await pool.query<{ migration_name: string }>(sql)).rows);
+      } catch {
+        throw problems.notReady("The database does not answer.");
+      }
+      if (!applied) throw problems.notReady("Migrations are pending.");
+      return { status: "ready", checks: { database: "ok", migrations: "ok" } };
+    },
+    // Strings are sent as they are: the document is served byte for byte, not re-serialized.
+    getOpenApiJson: async (_request, reply) => {
+      reply.type("application/json");
+      return contract.json;
+    },
+    getOpenApiYaml: async (_request, reply) => {
+      reply.type("application/yaml");
+      return contract.yaml;
+    },
+  };
+}

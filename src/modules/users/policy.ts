@@ -1,0 +1,34 @@
+// Who may see and change which user, beyond the contract's x-roles.
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { Schemas } from "../../http/contract-types.ts";
+import type { Role } from "../../http/contract.ts";
+import { problems } from "../../http/problem.ts";
+
+const RANK: Record<Role, number> = { user: 0, agent: 1, admin: 2 };
+
+/** A `user` sees only themselves; agents and admins see everyone in their tenant. */
+export function canSee(principal: UserPrincipal, userId: string): boolean {
+  return principal.role !== "user" || principal.userId === userId;
+}
+
+const SELF_SERVICE_FIELDS = new Set(["name", "password", "currentPassword"]);
+
+/** Throws the problem that explains why this change is not allowed. */
+export function checkUpdate(principal: UserPrincipal, target: { id: string; role: Role }, change: Schemas["UserUpdate"]): void {
+  const self = principal.userId === target.id;
+  if (principal.role !== "admin") {
+    if (!self) throw problems.forbidden("Only admins change other users.");
+    const adminOnly = Object.keys(change).filter((field) => !SELF_SERVICE_FIELDS.has(field));
+    if (adminOnly.length > 0) throw problems.forbidden(`Only admins change ${adminOnly.join(", ")}.`);
+  }
+  if (self && change.role !== undefined && RANK[change.role] > RANK[target.role]) {
+    throw problems.forbidden("Nobody raises their own role.");
+  }
+  if (self && change.active === false) throw problems.conflict("cannot_deactivate_self", "You cannot deactivate yourself; ask another admin.");
+  if (self && change.password !== undefined && change.currentPassword === undefined) {
+    throw problems.invalidField("/currentPassword", "is required to change your own password");
+  }
+  if (change.currentPassword !== undefined && change.password === undefined) {
+    throw problems.invalidField("/password", "is required with currentPassword");
+  }
+}

@@ -1,0 +1,126 @@
+// The tenant's users. Every query names the principal's tenant and the composite key
+// (tenantId, id): there is no way to address a user by id alone.
+import type { Database, Db } from "../../db/client.ts";
+import { isUniqueViolation } from "../../db/errors.ts";
+import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { QueryOf, Schemas } from "../../http/contract-types.ts";
+import { decodeCursor, page } from "../../http/cursor.ts";
+import { problems } from "../../http/problem.ts";
+import type { Prisma, User as UserRow } from "../../generated/prisma/client.ts";
+import { hashPassword, verifyPassword } from "../auth/passwords.ts";
+import { revokeSessions } from "../auth/sessions.ts";
+import { canSee, checkUpdate } from "./policy.ts";
+import { toUser, type User } from "./representation.ts";
+
+function contextOf(principal: UserPrincipal, requestId?: string): RequestContext {
+  return { actor: { type: "user", id: principal.userId }, requestId };
+}
+
+/** Locks the tenant's active admins so two concurrent demotions cannot both pass the check. */
+async function activeAdminCount(tx: Db, tenantId: string): Promise<number> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "User" WHERE "tenantId" = ${tenantId}::uuid AND role = 'admin' AND active FOR UPDATE`;
+  return rows.length;
+}
+
+export function createUserService(db: Database) {
+  async function findVisible(tx: Db, principal: UserPrincipal, userId: string): Promise<UserRow> {
+    const user = canSee(principal, userId) ? await tx.user.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: userId } } }) : null;
+    if (!user) throw problems.notFound("user", userId);
+    return user;
+  }
+
+  return {
+    async list(principal: UserPrincipal, query: QueryOf<"listUsers">): Promise<Schemas["UserList"]> {
+      const limit = query.limit ?? 25;
+      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const where: Prisma.UserWhereInput = { tenantId: principal.tenantId, role: query.role, active: query.active };
+      if (after) {
+        const [createdAt, id] = after;
+        where.OR = [{ createdAt: { lt: new Date(createdAt) } }, { createdAt: new Date(createdAt), id: { lt: id } }];
+      }
+      const rows = await db.user.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 });
+      const result = page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]);
+      return { data: result.data.map(toUser), nextCursor: result.nextCursor };
+    },
+
+    async get(principal: UserPrincipal, userId: string): Promise<User> {
+      return toUser(await findVisible(db, principal, userId));
+    },
+
+    async create(principal: UserPrincipal, input: Schemas["UserCreate"], requestId?: string): Promise<User> {
+      const passwordHash = await hashPassword(input.password);
+      return db.$transaction(async (tx) => {
+        let user: UserRow;
+        try {
+          user = await tx.user.create({
+            data: { tenantId: principal.tenantId, email: input.email.toLowerCase(), name: input.name, role: input.role ?? "user", skills: input.skills ?? [], passwordHash },
+          });
+        } catch (error) {
+          if (isUniqueViolation(error, "email")) throw problems.conflict("email_taken", `A user with email ${input.email} already exists.`);
+          throw error;
+        }
+        await appendEvent(tx, contextOf(principal, requestId), { tenantId: principal.tenantId, type: "user.created", entity: { type: "user", id: user.id }, after: toUser(user) });
+        return toUser(user);
+      });
+    },
+
+    async update(principal: UserPrincipal, userId: string, change: Schemas["UserUpdate"], requestId?: string): Promise<User> {
+      const target = await findVisible(db, principal, userId);
+      checkUpdate(principal, target, change);
+      if (change.currentPassword !== undefined && !(await verifyPassword(target.passwordHash, change.currentPassword))) {
+        throw problems.invalidField("/currentPassword", "is not your current password");
+      }
+      const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password);
+      const context = contextOf(principal, requestId);
+      return db.$transaction(async (tx) => {
+        const key = { tenantId_id: { tenantId: principal.tenantId, id: userId } };
+        const losesAdmin = target.role === "admin" && target.active && ((change.role !== undefined && change.role !== "admin") || change.active === false);
+        if (losesAdmin && (await activeAdminCount(tx, principal.tenantId)) <= 1) {
+          throw problems.conflict("last_admin", "This is the last active admin; make someone else admin first.");
+        }
+        let updated: UserRow;
+        try {
+          updated = await tx.user.update({
+            where: key,
+            data: {
+              name: change.name,
+              email: change.email?.toLowerCase(),
+              role: change.role,
+              skills: change.skills,
+              passwordHash,
+              ...(change.active === undefined || change.active === target.active ? {} : { active: change.active, deactivatedAt: change.active ? null : new Date() }),
+            },
+          });
+        } catch (error) {
+          if (isUniqueViolation(error, "email")) throw problems.conflict("email_taken", `A user with email ${change.email} already exists.`);
+          throw error;
+        }
+        const before = toUser(target);
+        const after = toUser(updated);
+        const entity = { type: "user", id: userId };
+        const tenantId = principal.tenantId;
+        const diff = changedFields(before, after);
+        if (Object.keys(diff.after).length > 0 || passwordHash) {
+          await appendEvent(tx, context, { tenantId, type: "user.updated", entity, before: diff.before, after: { ...diff.after, ...(passwordHash ? { passwordChanged: true } : {}) } });
+        }
+        if (before.role !== after.role) await appendEvent(tx, context, { tenantId, type: "user.role_changed", entity, before: { role: before.role }, after: { role: after.role } });
+        if (before.active && !after.active) {
+          await revokeSessions(tx, { tenantId, userId }, "user_deactivated");
+          await appendEvent(tx, context, { tenantId, type: "user.deactivated", entity, before, after });
+        }
+        if (!before.active && after.active) await appendEvent(tx, context, { tenantId, type: "user.reactivated", entity, before, after });
+        return after;
+      });
+    },
+
+    /** DELETE deactivates: the person's history stays, their sessions end. Idempotent. */
+    async deactivate(principal: UserPrincipal, userId: string, requestId?: string): Promise<void> {
+      const target = await findVisible(db, principal, userId);
+      if (!target.active) return;
+      await this.update(principal, userId, { active: false }, requestId);
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;
