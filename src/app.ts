@@ -48,6 +48,20 @@ function rateLimitOf(operation: OperationInfo, config: Config): false | { max: n
   return undefined; // the global limit
 }
 
+/** Fails start-up unless handlers and contract operations match one to one. */
+export function checkHandlersMatchContract(handlers: Record<string, unknown>, contract: Contract): void {
+  const operationIds = new Set<string>(contract.operations.keys());
+  const unhandled = [...operationIds].filter((id) => typeof handlers[id] !== "function");
+  const undocumented = Object.keys(handlers).filter((id) => !operationIds.has(id));
+  if (unhandled.length > 0 || undocumented.length > 0) {
+    throw new Error(
+      [unhandled.length > 0 && `operations without a handler: ${unhandled.join(", ")}`, undocumented.length > 0 && `handlers not in openapi.yaml: ${undocumented.join(", ")}`]
+        .filter(Boolean)
+        .join("; "),
+    );
+  }
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database, logger } = deps;
   const contract = deps.contract ?? loadContract();
@@ -85,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...userHandlers(users),
     ...platformHandlers(platform),
   } satisfies Handlers;
+  checkHandlersMatchContract(handlers, contract);
 
   registerAuthentication(app, { authenticateUser: auth.authenticate, operatorToken: config.platformOperatorToken });
 

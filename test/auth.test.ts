@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type TestServer } from "./support/server.ts";
+import { PASSWORD, addMember, signUp, uniqueSlug } from "./support/fixtures.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe("signup → login → refresh → reuse detection → logout", () => {
+  it("walks a session through its whole life", async () => {
+    const slug = uniqueSlug("acme");
+    const { client, tenant, admin } = await signUp(server, slug);
+    expect(tenant.slug).toBe(slug);
+    expect(admin.role).toBe("admin");
+
+    const me = await client.GET("/v1/auth/me");
+    expect(me.data?.user.email).toBe(`ada@${slug}.test`);
+    expect(me.data?.tenant.id).toBe(tenant.id);
+
+    // Log in on a second device: email is case-insensitive.
+    const device = server.client();
+    const login = await device.POST("/v1/auth/login", { body: { tenantSlug: slug, email: `ADA@${slug}.test`, password: PASSWORD } });
+    expect(login.response.status).toBe(200);
+    expect(login.data?.expiresIn).toBe(900);
+    const firstRefresh = login.data!.refreshToken;
+
+    // Refresh rotates: a new pair, and the old refresh token is spent.
+    const refreshed = await server.client().POST("/v1/auth/refresh", { body: { refreshToken: firstRefresh } });
+    expect(refreshed.response.status).toBe(200);
+    expect(refreshed.data!.refreshToken).not.toBe(firstRefresh);
+    const secondAccess = refreshed.data!.accessToken;
+    expect((await server.client({ accessToken: secondAccess }).GET("/v1/auth/me")).response.status).toBe(200);
+
+    // Presenting the spent token again: 401, and the whole session is revoked.
+    const replay = await server.client().POST("/v1/auth/refresh", { body: { refreshToken: firstRefresh } });
+    expect(replay.response.status).toBe(401);
+    expect(replay.error?.code).toBe("unauthorized");
+    expect((await server.client({ accessToken: secondAccess }).GET("/v1/auth/me")).response.status).toBe(401);
+    const successor = await server.client().POST("/v1/auth/refresh", { body: { refreshToken: refreshed.data!.refreshToken } });
+    expect(successor.response.status).toBe(401);
+
+    // The first device's session is untouched by the second's revocation; logout ends it.
+    expect((await client.GET("/v1/auth/me")).response.status).toBe(200);
+    const logout = await server.client().POST("/v1/auth/logout", { body: { refreshToken: client.tokens.refreshToken! } });
+    expect(logout.response.status).toBe(204);
+    const after = await server.client({ accessToken: client.tokens.accessToken }).GET("/v1/auth/me");
+    expect(after.response.status).toBe(401);
+    expect(after.error?.detail).toMatch(/session has ended/);
+    expect((await server.client().POST("/v1/auth/refresh", { body: { refreshToken: client.tokens.refreshToken! } })).response.status).toBe(401);
+  });
+
+  it("refuses a wrong password, an unknown email and an unknown tenant alike", async () => {
+    const { tenant } = await signUp(server);
+    const attempts = [
+      { tenantSlug: tenant.slug, email: `ada@${tenant.slug}.test`, password: "not the password" },
+      { tenantSlug: tenant.slug, email: "nobody@nowhere.test", password: PASSWORD },
+      { tenantSlug: uniqueSlug("ghost"), email: `ada@${tenant.slug}.test`, password: PASSWORD },
+    ];
+    for (const body of attempts) {
+      const { response, error } = await server.client().POST("/v1/auth/login", { body });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(error).toMatchObject({ code: "invalid_credentials", detail: "The tenant, email or password is wrong." });
+    }
+  });
+
+  it("rejects a signup whose slug is taken with a 409", async () => {
+    const { tenant } = await signUp(server);
+    const { response, error } = await server.client().POST("/v1/auth/signup", {
+      body: { tenantName: "Copycat", tenantSlug: tenant.slug, name: "Eve", email: "eve@copycat.test", password: PASSWORD },
+    });
+    expect(response.status).toBe(409);
+    expect(error?.code).toBe("slug_taken");
+  });
+
+  it("rejects forged, garbled and missing access tokens", async () => {
+    const { client } = await signUp(server);
+    const [header, payload] = client.tokens.accessToken!.split(".");
+    const forged = `${header}.${payload}.${"A".repeat(43)}`;
+    for (const authorization of [`Bearer ${forged}`, "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", ""]) {
+      const { response, error } = await server.client().GET("/v1/auth/me", { headers: authorization ? { authorization } : {} });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe('Bearer realm="docket"');
+      expect(error?.code).toBe("unauthorized");
+    }
+  });
+
+  it("rejects an access token signed with another server's secret", async () => {
+    const other = await startServer();
+    try {
+      const { client } = await signUp(other);
+      const { response } = await server.client({ accessToken: client.tokens.accessToken }).GET("/v1/auth/me");
+      expect(response.status).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe("the SDK's session handling", () => {
+  it("refreshes once on a 401 and retries the request", async () => {
+    const owner = await signUp(server);
+    // An access token that no longer works (its session was revoked) beside a valid refresh token.
+    const stale = owner.client.tokens.accessToken!;
+    const second = server.client();
+    await second.POST("/v1/auth/login", { body: { tenantSlug: owner.tenant.slug, email: `ada@${owner.tenant.slug}.test`, password: PASSWORD } });
+    await server.client().POST("/v1/auth/logout", { body: { refreshToken: owner.client.tokens.refreshToken! } });
+    const client = server.client({ accessToken: stale, refreshToken: second.tokens.refreshToken });
+
+    const me = await client.GET("/v1/auth/me");
+    expect(me.response.status).toBe(200);
+    expect(client.tokens.accessToken).not.toBe(stale);
+    expect(client.tokens.refreshToken).not.toBe(second.tokens.refreshToken);
+  });
+
+  it("shares one refresh between concurrent 401s, so rotation never looks like theft", async () => {
+    const owner = await signUp(server);
+    const member = await addMember(server, owner, "agent");
+    const refreshToken = member.client.tokens.refreshToken!;
+    const client = server.client({ accessToken: "expired.or.garbage", refreshToken });
+    const results = await Promise.all([client.GET("/v1/auth/me"), client.GET("/v1/tenant"), client.GET("/v1/users")]);
+    expect(results.map((result) => result.response.status)).toEqual([200, 200, 200]);
+    expect((await client.GET("/v1/auth/me")).response.status).toBe(200);
+  });
+
+  it("gives up after one failed refresh and reports the 401", async () => {
+    const client = server.client({ accessToken: "garbage", refreshToken: "drt_unknown" });
+    const { response } = await client.GET("/v1/auth/me");
+    expect(response.status).toBe(401);
+    expect(client.tokens.refreshToken).toBeUndefined();
+  });
+});
+
+describe("who can log in", () => {
+  it("ends a deactivated user's sessions at once and refuses their login", async () => {
+    const owner = await signUp(server);
+    const member = await addMember(server, owner, "agent");
+    expect((await member.client.GET("/v1/auth/me")).response.status).toBe(200);
+
+    const deactivated = await owner.client.DELETE("/v1/users/{userId}", { params: { path: { userId: member.user.id } } });
+    expect(deactivated.response.status).toBe(204);
+
+    expect((await server.client({ accessToken: member.client.tokens.accessToken }).GET("/v1/auth/me")).response.status).toBe(401);
+    expect((await server.client().POST("/v1/auth/refresh", { body: { refreshToken: member.client.tokens.refreshToken! } })).response.status).toBe(401);
+    const login = await server.client().POST("/v1/auth/login", { body: { tenantSlug: owner.tenant.slug, email: member.user.email, password: PASSWORD } });
+    expect(login.response.status).toBe(401);
+    expect(login.error?.detail).toMatch(/deactivated/);
+  });
+
+  it("applies a role change to existing tokens immediately", async () => {
+    const owner = await signUp(server);
+    const member = await addMember(server, owner, "agent");
+    expect((await member.client.GET("/v1/users")).response.status).toBe(200);
+    await owner.client.PATCH("/v1/users/{userId}", { params: { path: { userId: member.user.id } }, body: { role: "user" } });
+    expect((await member.client.GET("/v1/users")).response.status).toBe(403);
+  });
+});

@@ -1,0 +1,91 @@
+// A real Docket server for a test file: its own database cloned from the migrated template, the
+// production app from buildApp, listening on an ephemeral loopback port. Tests talk to it
+// through the SDK, over HTTP, like any client.
+import crypto from "node:crypto";
+import { Writable } from "node:stream";
+import pg from "pg";
+import { inject } from "vitest";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../src/app.ts";
+import type { Config } from "../../src/config.ts";
+import { connectDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { createLogger } from "../../src/logger.ts";
+import { createDocketClient, type DocketClient } from "../../sdk/index.ts";
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  databaseUrl: string;
+  config: Config;
+  /** Every log line the server wrote, parsed. */
+  logs: Array<Record<string, unknown>>;
+  client(tokens?: { accessToken?: string; refreshToken?: string }): DocketClient;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    env: "test",
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: "info",
+    databaseUrl: undefined,
+    dataDir: "/nonexistent",
+    embeddedPostgresPort: 0,
+    jwtSecret: crypto.randomBytes(48).toString("base64url"),
+    accessTokenTtlSeconds: 900,
+    refreshTokenTtlSeconds: 86_400,
+    platformOperatorToken: crypto.randomBytes(32).toString("base64url"),
+    bodyLimitBytes: 1_048_576,
+    rateLimit: { perMinute: 100_000, authPerMinute: 100_000 },
+    trustProxy: false,
+    ...overrides,
+  };
+}
+
+async function createDatabaseFromTemplate(): Promise<string> {
+  const adminUrl = inject("adminDatabaseUrl");
+  const template = inject("templateDatabase");
+  const name = `${template}_${crypto.randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const config = testConfig(overrides);
+  const databaseUrl = await createDatabaseFromTemplate();
+  const database = connectDatabase(databaseUrl, { poolSize: 5 });
+  const logs: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = await buildApp({ config, database, logger: createLogger({ level: config.logLevel, stream }) });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  return {
+    url,
+    app,
+    database,
+    databaseUrl,
+    config,
+    logs,
+    client: (tokens) => createDocketClient({ baseUrl: url, ...tokens }),
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
