@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each file runs its own server on its own database; two at a time suits 2-core machines.
     maxWorkers: 2,
+    reporters: ["default", "./test/support/summary-reporter.ts"],
   },
 });

@@ -49,7 +49,7 @@ describe("contract ↔ routes", () => {
     const page = await fetch(`${server.url}/docs/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/swagger-ui/i);
-    const docJson = await (await fetch(`${server.url}/docs/json`)).json();
+    const docJson = (await (await fetch(`${server.url}/docs/json`)).json()) as { paths: unknown; components: { securitySchemes: Record<string, unknown> } };
     expect(docJson.paths).toEqual(contract.document.paths);
     expect(docJson.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
   });

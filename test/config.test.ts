@@ -1,0 +1,49 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+
+const strongSecret = "x".repeat(20) + "y".repeat(20);
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "docket-config-"));
+
+describe("configuration", () => {
+  it("has working defaults for development", () => {
+    const config = loadConfig({}, tmp());
+    expect(config).toMatchObject({ env: "development", port: 3000, databaseUrl: undefined, accessTokenTtlSeconds: 900 });
+  });
+
+  it("generates a development JWT secret once and keeps it under the data directory", () => {
+    const cwd = tmp();
+    const first = loadConfig({}, cwd).jwtSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({}, cwd).jwtSecret).toBe(first);
+    expect(fs.readFileSync(path.join(cwd, ".data", "jwt-secret"), "utf8")).toBe(first);
+  });
+
+  it("stops production start-up without a strong JWT secret, naming the variable", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" }, tmp())).toThrow("Invalid configuration: JWT_SECRET is required in production");
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "secret" }, tmp())).toThrow(/JWT_SECRET must be a random string of at least 32 characters/);
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret }, tmp()).jwtSecret).toBe(strongSecret);
+  });
+
+  it.each([
+    [{ PORT: "eighty" }, /PORT must be a whole number, got "eighty"/],
+    [{ PORT: "70000" }, /PORT must be between 0 and 65535/],
+    [{ NODE_ENV: "staging" }, /NODE_ENV must be one of development, production, test/],
+    [{ DATABASE_URL: "mysql://x@y/z" }, /DATABASE_URL must be a postgresql:\/\/ URL/],
+    [{ DATABASE_URL: "not a url" }, /DATABASE_URL is not a URL/],
+    [{ TRUST_PROXY: "yes" }, /TRUST_PROXY must be true or false/],
+    [{ PLATFORM_OPERATOR_TOKEN: "short" }, /PLATFORM_OPERATOR_TOKEN must be a random string/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
+  ])("rejects %o", (env, message) => {
+    expect(() => loadConfig({ JWT_SECRET: strongSecret, ...env }, tmp())).toThrow(message);
+  });
+
+  it("documents every variable it reads in .env.example", () => {
+    const source = fs.readFileSync(path.resolve(import.meta.dirname, "../src/config.ts"), "utf8");
+    const read = new Set([...source.matchAll(/env(?:\.|, ")([A-Z_]+)/g)].map((match) => match[1]));
+    const documented = fs.readFileSync(path.resolve(import.meta.dirname, "../.env.example"), "utf8");
+    for (const variable of read) expect(documented, variable).toMatch(new RegExp(`^#?\\s*${variable}=`, "m"));
+  });
+});
