@@ -258,6 +258,232 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/v1/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List and search tickets
+         * @description Roles: admin, agent, user (a `user` sees only tickets they requested). Filters combine
+         *     with AND; list filters (`status`, `priority`) repeat the parameter (`status=open&status=pending`).
+         *     With `q`, results are ranked by relevance unless `sort` says otherwise. The cursor keeps
+         *     its place while tickets are being created.
+         */
+        get: operations["listTickets"];
+        put?: never;
+        /**
+         * Open a ticket
+         * @description Roles: admin, agent, user. A `user` is always the requester of the tickets they open;
+         *     agents and admins may open one on behalf of any active user (`requesterId`). The ticket
+         *     gets the tenant's next `number`. Send an `Idempotency-Key` to retry safely.
+         */
+        post: operations["createTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ticket counts for a dashboard
+         * @description Roles: admin, agent. `byStatus` counts every ticket; the other figures count unsolved ones (open, pending, on_hold).
+         */
+        get: operations["getTicketStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply one change to up to 100 tickets
+         * @description Roles: admin, agent. All or nothing: every ticket is checked first, and if any cannot take
+         *     the change nothing is applied and the problem's `errors` point at the failing entries of
+         *     `ticketIds`. Otherwise each ticket's result is returned, in the order given.
+         */
+        post: operations["bulkUpdateTickets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a ticket
+         * @description Roles: admin, agent, user (their own). The `ETag` goes back in `If-Match` to update safely; `If-None-Match` answers 304 when unchanged.
+         */
+        get: operations["getTicket"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a ticket
+         * @description Roles: admin. A soft delete: the ticket disappears for everyone and can be restored.
+         */
+        delete: operations["deleteTicket"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a ticket
+         * @description Roles: admin, agent, user. A `user` may only solve or reopen their own ticket (`status`).
+         *     Status follows the workflow open ⇄ pending ⇄ on_hold → solved → closed; `closed` is final
+         *     and an invalid move is a 409 naming the allowed ones. With `If-Match`, a stale ETag is a
+         *     412 and nothing changes.
+         */
+        patch: operations["updateTicket"];
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a deleted ticket
+         * @description Roles: admin.
+         */
+        post: operations["restoreTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A ticket's history
+         * @description Roles: admin, agent, user (their own ticket; internal items hidden). Oldest first, field-level before/after.
+         */
+        get: operations["listTicketActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A ticket's comments
+         * @description Roles: admin, agent, user (their own ticket; internal comments hidden). Oldest first; replies carry `parentId`. Deleted comments stay as placeholders (`deleted: true`, empty body).
+         */
+        get: operations["listComments"];
+        put?: never;
+        /**
+         * Comment on a ticket
+         * @description Roles: admin, agent, user (their own ticket). Only agents and admins write `internal`
+         *     comments. A reply's `parentId` is a top-level comment of the same ticket. The requester's
+         *     public comment reopens a solved ticket; an agent's first public comment sets
+         *     `firstResponseAt`. Closed tickets take no comments. Send an `Idempotency-Key` to retry safely.
+         */
+        post: operations["createComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/comments/{commentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                commentId: components["parameters"]["CommentId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a comment
+         * @description Roles: admin, agent, user. The author or an admin deletes; the thread keeps a placeholder.
+         */
+        delete: operations["deleteComment"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a comment
+         * @description Roles: admin, agent, user. Only the author edits; the comment is marked edited (`editedAt`).
+         */
+        patch: operations["updateComment"];
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's audit trail
+         * @description Roles: admin. Every change in the tenant, oldest first: an incremental export. The cursor
+         *     never skips an event, even one whose transaction commits after later ones: events appear
+         *     only once every transaction that started before them has finished.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -514,6 +740,225 @@ export interface components {
             /** @description Required when changing your own password. */
             currentPassword?: string;
         };
+        /**
+         * @description `pending`: waiting on the requester; `on_hold`: waiting on a third party; `closed` is final.
+         * @enum {string}
+         */
+        TicketStatus: "open" | "pending" | "on_hold" | "solved" | "closed";
+        /** @enum {string} */
+        TicketPriority: "low" | "normal" | "high" | "urgent";
+        /** @enum {string} */
+        TicketType: "question" | "incident" | "problem" | "task";
+        /** @enum {string} */
+        TicketChannel: "api" | "web" | "email" | "chat" | "phone";
+        /** @description Stored lower-cased; duplicates are dropped. */
+        Tag: string;
+        Tags: components["schemas"]["Tag"][];
+        /** @description Your own fields (at most 50 keys and 8 KB as JSON). */
+        TicketMetadata: {
+            [key: string]: unknown;
+        };
+        Ticket: {
+            /** Format: uuid */
+            id: string;
+            /** @description Per-tenant sequence: #1, #2, … */
+            number: number;
+            title: string;
+            description: string;
+            status: components["schemas"]["TicketStatus"];
+            priority: components["schemas"]["TicketPriority"];
+            type: components["schemas"]["TicketType"] | null;
+            channel: components["schemas"]["TicketChannel"];
+            /** Format: uuid */
+            requesterId: string;
+            /** Format: uuid */
+            assigneeId: string | null;
+            tags: string[];
+            /** Format: date-time */
+            dueAt: string | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** @description Bumped by every change; the ETag is its quoted value. */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description When an agent first answered publicly.
+             */
+            firstResponseAt: string | null;
+            /** Format: date-time */
+            solvedAt: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            /** Format: date-time */
+            deletedAt: string | null;
+        };
+        TicketCreate: {
+            title: string;
+            description?: string;
+            /**
+             * @description Agents and admins only.
+             * @enum {string}
+             */
+            status?: "open" | "pending" | "on_hold";
+            priority?: components["schemas"]["TicketPriority"];
+            type?: components["schemas"]["TicketType"];
+            channel?: components["schemas"]["TicketChannel"];
+            /**
+             * Format: uuid
+             * @description Agents and admins only: open on behalf of this user. Default: yourself.
+             */
+            requesterId?: string;
+            /**
+             * Format: uuid
+             * @description Agents and admins only; an active agent or admin.
+             */
+            assigneeId?: string;
+            tags?: components["schemas"]["Tags"];
+            /** Format: date-time */
+            dueAt?: string;
+            metadata?: components["schemas"]["TicketMetadata"];
+        };
+        TicketUpdate: {
+            title?: string;
+            description?: string;
+            status?: components["schemas"]["TicketStatus"];
+            priority?: components["schemas"]["TicketPriority"];
+            type?: components["schemas"]["TicketType"] | null;
+            /** Format: uuid */
+            requesterId?: string;
+            /**
+             * Format: uuid
+             * @description An active agent or admin, or null to unassign.
+             */
+            assigneeId?: string | null;
+            tags?: components["schemas"]["Tags"];
+            /** Format: date-time */
+            dueAt?: string | null;
+            metadata?: components["schemas"]["TicketMetadata"];
+        };
+        TicketList: {
+            data: components["schemas"]["Ticket"][];
+            nextCursor: string | null;
+        };
+        TicketStats: {
+            total: number;
+            byStatus: {
+                open: number;
+                pending: number;
+                on_hold: number;
+                solved: number;
+                closed: number;
+            };
+            byPriority: {
+                low: number;
+                normal: number;
+                high: number;
+                urgent: number;
+            };
+            byAssignee: {
+                /** Format: uuid */
+                assigneeId: string;
+                count: number;
+            }[];
+            unassigned: number;
+            /** @description Unsolved with dueAt in the past. */
+            overdue: number;
+        };
+        BulkTicketUpdate: {
+            ticketIds: string[];
+            changes: {
+                status?: components["schemas"]["TicketStatus"];
+                priority?: components["schemas"]["TicketPriority"];
+                /** Format: uuid */
+                assigneeId?: string | null;
+                addTags?: components["schemas"]["Tags"];
+                removeTags?: components["schemas"]["Tags"];
+            };
+        };
+        BulkTicketResult: {
+            results: {
+                /** Format: uuid */
+                ticketId: string;
+                /** @enum {string} */
+                result: "updated" | "unchanged";
+                ticket: components["schemas"]["Ticket"];
+            }[];
+        };
+        Comment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ticketId: string;
+            /** Format: uuid */
+            parentId: string | null;
+            /** Format: uuid */
+            authorId: string;
+            /** @description Empty once deleted. */
+            body: string;
+            /** @description Visible to agents and admins only. */
+            internal: boolean;
+            deleted: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            editedAt: string | null;
+            /** Format: date-time */
+            deletedAt: string | null;
+        };
+        CommentCreate: {
+            body: string;
+            /** @default false */
+            internal: boolean;
+            /** Format: uuid */
+            parentId?: string;
+        };
+        CommentUpdate: {
+            body: string;
+        };
+        CommentList: {
+            data: components["schemas"]["Comment"][];
+            nextCursor: string | null;
+        };
+        Event: {
+            /** Format: uuid */
+            id: string;
+            /** @description Dotted: ticket.created, ticket.status_changed, comment.created, user.updated, … */
+            type: string;
+            actor: {
+                /** @enum {string} */
+                type: "user" | "operator" | "system";
+                /** Format: uuid */
+                id: string | null;
+            };
+            entity: {
+                type: string;
+                /** Format: uuid */
+                id: string;
+            };
+            /** Format: uuid */
+            ticketId: string | null;
+            /** @description The changed fields before (for updates) or the whole entity (for deletions). */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The changed fields after */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        EventList: {
+            data: components["schemas"]["Event"][];
+            nextCursor: string | null;
+        };
     };
     responses: {
         /** @description The request is malformed or fails validation; `errors` points at each offending field. */
@@ -612,6 +1057,33 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The resource changed since the ETag given in If-Match. */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/precondition-failed",
+                 *       "title": "Precondition failed",
+                 *       "status": 412,
+                 *       "code": "precondition_failed",
+                 *       "detail": "The ticket changed since ETag \"3\"; it is now \"4\". Read it again and reapply your change."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description This Idempotency-Key was used with a different request. */
+        IdempotencyMismatch: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The body is not `application/json`. */
         UnsupportedMediaType: {
             headers: {
@@ -647,9 +1119,18 @@ export interface components {
         /** @description The `nextCursor` of the previous page. */
         Cursor: string;
         UserId: string;
+        TicketId: string;
+        CommentId: string;
+        /** @description A unique key (e.g. a UUID) per intended operation. A retry with the same key and body returns the first response (with `Idempotent-Replayed` true); the same key with another body is a 422. Keys are kept for 24 hours. */
+        IdempotencyKey: string;
+        /** @description The ETag from your last read; the change applies only if the ticket has not changed since (else 412). */
+        IfMatch: string;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The ticket's version; send it back in If-Match. */
+        ETag: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1107,6 +1588,482 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    listTickets: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                status?: components["schemas"]["TicketStatus"][];
+                priority?: components["schemas"]["TicketPriority"][];
+                /** @description An agent's id, `me` or `none` (unassigned). */
+                assigneeId?: string;
+                /** @description A user's id, or `me`. */
+                requesterId?: string;
+                tag?: string;
+                type?: components["schemas"]["TicketType"];
+                createdAfter?: string;
+                createdBefore?: string;
+                updatedAfter?: string;
+                updatedBefore?: string;
+                /** @description Full-text search over title, description and public comments (web-search syntax: words, "quoted phrases", -excluded). */
+                q?: string;
+                /** @description Field to sort by, `-` first for descending. Default `-createdAt`, or relevance with `q`. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "priority" | "-priority" | "number" | "-number";
+                /** @description Admins only; `true` lists deleted tickets instead (to restore them). */
+                deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tickets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    createTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key (e.g. a UUID) per intended operation. A retry with the same key and body returns the first response (with `Idempotent-Replayed` true); the same key with another body is a 422. Keys are kept for 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Printer on fire",
+                 *       "description": "It started smoking after the update.",
+                 *       "priority": "urgent",
+                 *       "type": "incident",
+                 *       "tags": [
+                 *         "hardware",
+                 *         "office-2"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketCreate"];
+            };
+        };
+        responses: {
+            /** @description The new ticket. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["IdempotencyMismatch"];
+        };
+    };
+    getTicketStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketStats"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    bulkUpdateTickets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ticketIds": [
+                 *         "0192f1a0-0000-7000-8000-000000000001"
+                 *       ],
+                 *       "changes": {
+                 *         "status": "solved",
+                 *         "addTags": [
+                 *           "resolved-by-bulk"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkTicketUpdate"];
+            };
+        };
+        responses: {
+            /** @description Every ticket took the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkTicketResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            /** @description Not modified since the ETag given in If-None-Match. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from your last read; the change applies only if the ticket has not changed since (else 412). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "pending",
+                 *       "assigneeId": "0192f1a0-0000-7000-8000-000000000002",
+                 *       "priority": "high"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated ticket. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+        };
+    };
+    restoreTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored ticket. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listTicketActivity: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the ticket's events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listComments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only the replies to this comment. */
+                parentId?: string;
+            };
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    createComment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key (e.g. a UUID) per intended operation. A retry with the same key and body returns the first response (with `Idempotent-Replayed` true); the same key with another body is a 422. Keys are kept for 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Could you send a photo of the error screen?",
+                 *       "internal": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["CommentCreate"];
+            };
+        };
+        responses: {
+            /** @description The new comment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["IdempotencyMismatch"];
+        };
+    };
+    deleteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                commentId: components["parameters"]["CommentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                commentId: components["parameters"]["CommentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentUpdate"];
+            };
+        };
+        responses: {
+            /** @description The edited comment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                type?: string[];
+                actorId?: string;
+                ticketId?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listPlatformTenants: {

@@ -26,6 +26,12 @@ import { userHandlers } from "./modules/users/handlers.ts";
 import { createPlatformService } from "./modules/platform/service.ts";
 import { platformHandlers } from "./modules/platform/handlers.ts";
 import { systemHandlers } from "./modules/system/handlers.ts";
+import { createTicketService } from "./modules/tickets/service.ts";
+import { ticketHandlers } from "./modules/tickets/handlers.ts";
+import { createCommentService } from "./modules/comments/service.ts";
+import { commentHandlers } from "./modules/comments/handlers.ts";
+import { createEventService } from "./modules/events/service.ts";
+import { eventHandlers } from "./modules/events/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -91,6 +97,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants });
   const users = createUserService(database.prisma);
   const platform = createPlatformService(database.prisma, tenants);
+  const tickets = createTicketService(database.prisma);
+  const comments = createCommentService(database.prisma);
+  const events = createEventService(database.prisma);
 
   const handlers = {
     ...systemHandlers(contract, database.pool),
@@ -98,6 +107,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...tenantHandlers(tenants),
     ...userHandlers(users),
     ...platformHandlers(platform),
+    ...ticketHandlers(tickets, events),
+    ...commentHandlers(comments),
+    ...eventHandlers(events),
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 

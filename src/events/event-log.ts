@@ -17,6 +17,15 @@ export const EVENT_TYPES = [
   "auth.logged_in",
   "auth.logged_out",
   "auth.refresh_token_reused",
+  "ticket.created",
+  "ticket.updated",
+  "ticket.status_changed",
+  "ticket.assigned",
+  "ticket.deleted",
+  "ticket.restored",
+  "comment.created",
+  "comment.updated",
+  "comment.deleted",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -35,6 +44,10 @@ export interface NewEvent {
   /** Public representations (never secrets): what a reader of the audit trail may see. */
   before?: object | null;
   after?: object | null;
+  /** The ticket it belongs to, for the ticket's activity history. */
+  ticketId?: string;
+  /** Hidden from role `user`: internal comments and what happens to them. */
+  internal?: boolean;
 }
 
 export async function appendEvent(db: Db, context: RequestContext, event: NewEvent): Promise<void> {
@@ -49,6 +62,8 @@ export async function appendEvent(db: Db, context: RequestContext, event: NewEve
       before: (event.before ?? undefined) as Prisma.InputJsonValue | undefined,
       after: (event.after ?? undefined) as Prisma.InputJsonValue | undefined,
       requestId: context.requestId ?? null,
+      ticketId: event.ticketId ?? null,
+      internal: event.internal ?? false,
     },
   });
 }

@@ -67,7 +67,8 @@ export const problems = {
   forbidden: (detail: string) => new Problem(403, "forbidden", "Not allowed", detail),
   notFound: (what: string, id?: string) => new Problem(404, "not_found", "Not found", id ? `No ${what} ${id}.` : `No ${what}.`),
   routeNotFound: (method: string, url: string) => new Problem(404, "route_not_found", "Not found", `No route for ${method} ${url}. The operations are listed at /docs.`),
-  conflict: (code: string, detail: string) => new Problem(409, code, "Conflict", detail),
+  conflict: (code: string, detail: string, errors?: ProblemField[]) => new Problem(409, code, "Conflict", detail, { errors }),
+  preconditionFailed: (detail: string) => new Problem(412, "precondition_failed", "Precondition failed", detail),
   payloadTooLarge: (limit: number) => new Problem(413, "payload_too_large", "Payload too large", `The body is larger than ${limit} bytes.`),
   unsupportedMediaType: (contentType: string | undefined) =>
     new Problem(415, "unsupported_media_type", "Unsupported media type", `Send the body as application/json${contentType ? `, not ${contentType}` : ""}.`),

@@ -33,3 +33,45 @@ export const ActorType = {
 } as const
 
 export type ActorType = (typeof ActorType)[keyof typeof ActorType]
+
+
+export const TicketStatus = {
+  open: 'open',
+  pending: 'pending',
+  on_hold: 'on_hold',
+  solved: 'solved',
+  closed: 'closed'
+} as const
+
+export type TicketStatus = (typeof TicketStatus)[keyof typeof TicketStatus]
+
+
+export const TicketPriority = {
+  low: 'low',
+  normal: 'normal',
+  high: 'high',
+  urgent: 'urgent'
+} as const
+
+export type TicketPriority = (typeof TicketPriority)[keyof typeof TicketPriority]
+
+
+export const TicketType = {
+  question: 'question',
+  incident: 'incident',
+  problem: 'problem',
+  task: 'task'
+} as const
+
+export type TicketType = (typeof TicketType)[keyof typeof TicketType]
+
+
+export const TicketChannel = {
+  api: 'api',
+  web: 'web',
+  email: 'email',
+  chat: 'chat',
+  phone: 'phone'
+} as const
+
+export type TicketChannel = (typeof TicketChannel)[keyof typeof TicketChannel]

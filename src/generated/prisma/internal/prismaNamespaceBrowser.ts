@@ -55,7 +55,10 @@ export const ModelName = {
   User: 'User',
   Session: 'Session',
   RefreshToken: 'RefreshToken',
-  Event: 'Event'
+  Event: 'Event',
+  Ticket: 'Ticket',
+  Comment: 'Comment',
+  IdempotencyKey: 'IdempotencyKey'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -82,7 +85,8 @@ export const TenantScalarFieldEnum = {
   settings: 'settings',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt',
-  deletedAt: 'deletedAt'
+  deletedAt: 'deletedAt',
+  lastTicketNumber: 'lastTicketNumber'
 } as const
 
 export type TenantScalarFieldEnum = (typeof TenantScalarFieldEnum)[keyof typeof TenantScalarFieldEnum]
@@ -145,10 +149,70 @@ export const EventScalarFieldEnum = {
   before: 'before',
   after: 'after',
   requestId: 'requestId',
+  ticketId: 'ticketId',
+  internal: 'internal',
   createdAt: 'createdAt'
 } as const
 
 export type EventScalarFieldEnum = (typeof EventScalarFieldEnum)[keyof typeof EventScalarFieldEnum]
+
+
+export const TicketScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  number: 'number',
+  title: 'title',
+  description: 'description',
+  status: 'status',
+  priority: 'priority',
+  type: 'type',
+  channel: 'channel',
+  requesterId: 'requesterId',
+  assigneeId: 'assigneeId',
+  tags: 'tags',
+  dueAt: 'dueAt',
+  metadata: 'metadata',
+  version: 'version',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  firstResponseAt: 'firstResponseAt',
+  solvedAt: 'solvedAt',
+  closedAt: 'closedAt',
+  deletedAt: 'deletedAt'
+} as const
+
+export type TicketScalarFieldEnum = (typeof TicketScalarFieldEnum)[keyof typeof TicketScalarFieldEnum]
+
+
+export const CommentScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  authorId: 'authorId',
+  parentId: 'parentId',
+  body: 'body',
+  internal: 'internal',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  editedAt: 'editedAt',
+  deletedAt: 'deletedAt'
+} as const
+
+export type CommentScalarFieldEnum = (typeof CommentScalarFieldEnum)[keyof typeof CommentScalarFieldEnum]
+
+
+export const IdempotencyKeyScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  key: 'key',
+  operationId: 'operationId',
+  requestHash: 'requestHash',
+  responseStatus: 'responseStatus',
+  responseBody: 'responseBody',
+  createdAt: 'createdAt'
+} as const
+
+export type IdempotencyKeyScalarFieldEnum = (typeof IdempotencyKeyScalarFieldEnum)[keyof typeof IdempotencyKeyScalarFieldEnum]
 
 
 export const SortOrder = {

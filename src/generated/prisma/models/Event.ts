@@ -44,6 +44,8 @@ export type EventMinAggregateOutputType = {
   entityType: string | null
   entityId: string | null
   requestId: string | null
+  ticketId: string | null
+  internal: boolean | null
   createdAt: Date | null
 }
 
@@ -57,6 +59,8 @@ export type EventMaxAggregateOutputType = {
   entityType: string | null
   entityId: string | null
   requestId: string | null
+  ticketId: string | null
+  internal: boolean | null
   createdAt: Date | null
 }
 
@@ -72,6 +76,8 @@ export type EventCountAggregateOutputType = {
   before: number
   after: number
   requestId: number
+  ticketId: number
+  internal: number
   createdAt: number
   _all: number
 }
@@ -95,6 +101,8 @@ export type EventMinAggregateInputType = {
   entityType?: true
   entityId?: true
   requestId?: true
+  ticketId?: true
+  internal?: true
   createdAt?: true
 }
 
@@ -108,6 +116,8 @@ export type EventMaxAggregateInputType = {
   entityType?: true
   entityId?: true
   requestId?: true
+  ticketId?: true
+  internal?: true
   createdAt?: true
 }
 
@@ -123,6 +133,8 @@ export type EventCountAggregateInputType = {
   before?: true
   after?: true
   requestId?: true
+  ticketId?: true
+  internal?: true
   createdAt?: true
   _all?: true
 }
@@ -225,6 +237,8 @@ export type EventGroupByOutputType = {
   before: runtime.JsonValue | null
   after: runtime.JsonValue | null
   requestId: string | null
+  ticketId: string | null
+  internal: boolean
   createdAt: Date
   _count: EventCountAggregateOutputType | null
   _avg: EventAvgAggregateOutputType | null
@@ -263,6 +277,8 @@ export type EventWhereInput = {
   before?: Prisma.JsonNullableFilter<"Event">
   after?: Prisma.JsonNullableFilter<"Event">
   requestId?: Prisma.StringNullableFilter<"Event"> | string | null
+  ticketId?: Prisma.UuidNullableFilter<"Event"> | string | null
+  internal?: Prisma.BoolFilter<"Event"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
 }
@@ -279,6 +295,8 @@ export type EventOrderByWithRelationInput = {
   before?: Prisma.SortOrderInput | Prisma.SortOrder
   after?: Prisma.SortOrderInput | Prisma.SortOrder
   requestId?: Prisma.SortOrderInput | Prisma.SortOrder
+  ticketId?: Prisma.SortOrderInput | Prisma.SortOrder
+  internal?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
 }
@@ -299,6 +317,8 @@ export type EventWhereUniqueInput = Prisma.AtLeast<{
   before?: Prisma.JsonNullableFilter<"Event">
   after?: Prisma.JsonNullableFilter<"Event">
   requestId?: Prisma.StringNullableFilter<"Event"> | string | null
+  ticketId?: Prisma.UuidNullableFilter<"Event"> | string | null
+  internal?: Prisma.BoolFilter<"Event"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
 }, "tenantId_id" | "seq">
@@ -315,6 +335,8 @@ export type EventOrderByWithAggregationInput = {
   before?: Prisma.SortOrderInput | Prisma.SortOrder
   after?: Prisma.SortOrderInput | Prisma.SortOrder
   requestId?: Prisma.SortOrderInput | Prisma.SortOrder
+  ticketId?: Prisma.SortOrderInput | Prisma.SortOrder
+  internal?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   _count?: Prisma.EventCountOrderByAggregateInput
   _avg?: Prisma.EventAvgOrderByAggregateInput
@@ -338,6 +360,8 @@ export type EventScalarWhereWithAggregatesInput = {
   before?: Prisma.JsonNullableWithAggregatesFilter<"Event">
   after?: Prisma.JsonNullableWithAggregatesFilter<"Event">
   requestId?: Prisma.StringNullableWithAggregatesFilter<"Event"> | string | null
+  ticketId?: Prisma.UuidNullableWithAggregatesFilter<"Event"> | string | null
+  internal?: Prisma.BoolWithAggregatesFilter<"Event"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Event"> | Date | string
 }
 
@@ -352,6 +376,8 @@ export type EventCreateInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: string | null
+  ticketId?: string | null
+  internal?: boolean
   createdAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutEventsInput
 }
@@ -368,6 +394,8 @@ export type EventUncheckedCreateInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: string | null
+  ticketId?: string | null
+  internal?: boolean
   createdAt?: Date | string
 }
 
@@ -382,6 +410,8 @@ export type EventUpdateInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutEventsNestedInput
 }
@@ -398,6 +428,8 @@ export type EventUncheckedUpdateInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -413,6 +445,8 @@ export type EventCreateManyInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: string | null
+  ticketId?: string | null
+  internal?: boolean
   createdAt?: Date | string
 }
 
@@ -427,6 +461,8 @@ export type EventUpdateManyMutationInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -442,6 +478,8 @@ export type EventUncheckedUpdateManyInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -472,6 +510,8 @@ export type EventCountOrderByAggregateInput = {
   before?: Prisma.SortOrder
   after?: Prisma.SortOrder
   requestId?: Prisma.SortOrder
+  ticketId?: Prisma.SortOrder
+  internal?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -489,6 +529,8 @@ export type EventMaxOrderByAggregateInput = {
   entityType?: Prisma.SortOrder
   entityId?: Prisma.SortOrder
   requestId?: Prisma.SortOrder
+  ticketId?: Prisma.SortOrder
+  internal?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -502,6 +544,8 @@ export type EventMinOrderByAggregateInput = {
   entityType?: Prisma.SortOrder
   entityId?: Prisma.SortOrder
   requestId?: Prisma.SortOrder
+  ticketId?: Prisma.SortOrder
+  internal?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -574,6 +618,8 @@ export type EventCreateWithoutTenantInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: string | null
+  ticketId?: string | null
+  internal?: boolean
   createdAt?: Date | string
 }
 
@@ -588,6 +634,8 @@ export type EventUncheckedCreateWithoutTenantInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: string | null
+  ticketId?: string | null
+  internal?: boolean
   createdAt?: Date | string
 }
 
@@ -632,6 +680,8 @@ export type EventScalarWhereInput = {
   before?: Prisma.JsonNullableFilter<"Event">
   after?: Prisma.JsonNullableFilter<"Event">
   requestId?: Prisma.StringNullableFilter<"Event"> | string | null
+  ticketId?: Prisma.UuidNullableFilter<"Event"> | string | null
+  internal?: Prisma.BoolFilter<"Event"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
 }
 
@@ -646,6 +696,8 @@ export type EventCreateManyTenantInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: string | null
+  ticketId?: string | null
+  internal?: boolean
   createdAt?: Date | string
 }
 
@@ -660,6 +712,8 @@ export type EventUpdateWithoutTenantInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -674,6 +728,8 @@ export type EventUncheckedUpdateWithoutTenantInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -688,6 +744,8 @@ export type EventUncheckedUpdateManyWithoutTenantInput = {
   before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -705,6 +763,8 @@ export type EventSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   before?: boolean
   after?: boolean
   requestId?: boolean
+  ticketId?: boolean
+  internal?: boolean
   createdAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["event"]>
@@ -721,6 +781,8 @@ export type EventSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   before?: boolean
   after?: boolean
   requestId?: boolean
+  ticketId?: boolean
+  internal?: boolean
   createdAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["event"]>
@@ -737,6 +799,8 @@ export type EventSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   before?: boolean
   after?: boolean
   requestId?: boolean
+  ticketId?: boolean
+  internal?: boolean
   createdAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["event"]>
@@ -753,10 +817,12 @@ export type EventSelectScalar = {
   before?: boolean
   after?: boolean
   requestId?: boolean
+  ticketId?: boolean
+  internal?: boolean
   createdAt?: boolean
 }
 
-export type EventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "seq" | "type" | "actorType" | "actorId" | "entityType" | "entityId" | "before" | "after" | "requestId" | "createdAt", ExtArgs["result"]["event"]>
+export type EventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "seq" | "type" | "actorType" | "actorId" | "entityType" | "entityId" | "before" | "after" | "requestId" | "ticketId" | "internal" | "createdAt", ExtArgs["result"]["event"]>
 export type EventInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }
@@ -784,6 +850,8 @@ export type $EventPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     before: runtime.JsonValue | null
     after: runtime.JsonValue | null
     requestId: string | null
+    ticketId: string | null
+    internal: boolean
     createdAt: Date
   }, ExtArgs["result"]["event"]>
   composites: {}
@@ -1220,6 +1288,8 @@ export interface EventFieldRefs {
   readonly before: Prisma.FieldRef<"Event", 'Json'>
   readonly after: Prisma.FieldRef<"Event", 'Json'>
   readonly requestId: Prisma.FieldRef<"Event", 'String'>
+  readonly ticketId: Prisma.FieldRef<"Event", 'String'>
+  readonly internal: Prisma.FieldRef<"Event", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"Event", 'DateTime'>
 }
     

@@ -1,0 +1,76 @@
+// Idempotency keys the way Stripe has them: the first successful response to a key is stored in
+// the same transaction as the change it made, and a retry with the same key and the same request
+// gets that response again (Idempotent-Replayed: true) instead of a second change. The same key
+// with a different request is a 422. Keys are scoped to the caller and forgotten after 24 hours.
+// A request that failed stored nothing, so retrying it runs it again.
+import crypto from "node:crypto";
+import type { Database, Db } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import { Problem } from "./problem.ts";
+
+const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+export interface IdempotencyScope {
+  tenantId: string;
+  userId: string;
+  /** The Idempotency-Key header; without one the work simply runs once, in a transaction. */
+  key: string | undefined;
+  operationId: string;
+  /** Everything that identifies the request: path parameters and body. */
+  request: unknown;
+}
+
+export interface Outcome<T> {
+  status: number;
+  body: T;
+  replayed: boolean;
+}
+
+class KeyTaken extends Error {}
+
+/** Canonical JSON (sorted keys), so the same request hashes the same however its keys are ordered. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+export async function idempotent<T extends object>(db: Database, scope: IdempotencyScope, run: (tx: Db) => Promise<{ status: number; body: T }>): Promise<Outcome<T>> {
+  if (scope.key === undefined) return { ...(await db.$transaction(run)), replayed: false };
+  const id = { tenantId: scope.tenantId, userId: scope.userId, key: scope.key };
+  const requestHash = crypto.createHash("sha256").update(`${scope.operationId}\n${canonical(scope.request)}`).digest("hex");
+  try {
+    return await db.$transaction(async (tx) => {
+      await tx.idempotencyKey.deleteMany({ where: { ...id, createdAt: { lt: new Date(Date.now() - KEY_LIFETIME_MS) } } });
+      try {
+        // A concurrent request with the same key waits here until the first one commits.
+        await tx.idempotencyKey.create({ data: { ...id, operationId: scope.operationId, requestHash } });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new KeyTaken();
+        throw error;
+      }
+      const result = await run(tx);
+      await tx.idempotencyKey.update({
+        where: { tenantId_userId_key: id },
+        data: { responseStatus: result.status, responseBody: result.body as Prisma.InputJsonValue },
+      });
+      return { ...result, replayed: false };
+    });
+  } catch (error) {
+    if (!(error instanceof KeyTaken)) throw error;
+  }
+  const stored = await db.idempotencyKey.findUnique({ where: { tenantId_userId_key: id } });
+  if (!stored || stored.responseStatus === null) {
+    throw new Problem(409, "idempotency_key_in_use", "Conflict", "A request with this Idempotency-Key is still being processed; retry shortly.");
+  }
+  if (stored.requestHash !== requestHash) {
+    throw new Problem(422, "idempotency_key_reused", "Idempotency-Key reused", `This Idempotency-Key was used for a different request (${stored.operationId}); use a new key for a new request.`);
+  }
+  return { status: stored.responseStatus, body: stored.responseBody as T, replayed: true };
+}

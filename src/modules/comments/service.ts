@@ -1,0 +1,121 @@
+// Comments on a ticket: public or internal, one level of replies, edits marked, deletions leaving
+// a placeholder. A comment may move its ticket: the requester's public comment reopens a solved
+// ticket, and an agent's first public comment is the ticket's first response.
+import type { Database, Db } from "../../db/client.ts";
+import type { Comment as CommentRow, Prisma } from "../../generated/prisma/client.ts";
+import { appendEvent, type RequestContext } from "../../events/event-log.ts";
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { QueryOf, Schemas } from "../../http/contract-types.ts";
+import { decodeCursor, page } from "../../http/cursor.ts";
+import { idempotent, type Outcome } from "../../http/idempotency.ts";
+import { problems } from "../../http/problem.ts";
+import { canSee } from "../tickets/policy.ts";
+import { applyChange, contextOf, lockVisibleTicket } from "../tickets/service.ts";
+import { canSeeComment, checkCanDelete, checkCanEdit, checkCanWriteInternal } from "./policy.ts";
+import { toComment, type Comment } from "./representation.ts";
+
+export function createCommentService(db: Database) {
+  async function visibleTicket(principal: UserPrincipal, ticketId: string) {
+    const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
+    if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+    return ticket;
+  }
+
+  async function visibleComment(tx: Db, principal: UserPrincipal, ticketId: string, commentId: string): Promise<CommentRow> {
+    const comment = await tx.comment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: commentId } } });
+    if (!comment || comment.ticketId !== ticketId || !canSeeComment(principal, comment)) throw problems.notFound("comment", commentId);
+    return comment;
+  }
+
+  function event(principal: UserPrincipal, comment: CommentRow) {
+    return { tenantId: principal.tenantId, entity: { type: "comment", id: comment.id }, ticketId: comment.ticketId, internal: comment.internal };
+  }
+
+  return {
+    async list(principal: UserPrincipal, ticketId: string, query: QueryOf<"listComments">): Promise<Schemas["CommentList"]> {
+      await visibleTicket(principal, ticketId);
+      const limit = query.limit ?? 25;
+      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const where: Prisma.CommentWhereInput = { tenantId: principal.tenantId, ticketId, parentId: query.parentId };
+      if (principal.role === "user") where.internal = false;
+      if (after) {
+        const [createdAt, id] = after;
+        where.OR = [{ createdAt: { gt: new Date(createdAt) } }, { createdAt: new Date(createdAt), id: { gt: id } }];
+      }
+      const rows = await db.comment.findMany({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit + 1 });
+      const result = page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]);
+      return { data: result.data.map(toComment), nextCursor: result.nextCursor };
+    },
+
+    async createIn(tx: Db, principal: UserPrincipal, ticketId: string, input: Schemas["CommentCreate"], context: RequestContext): Promise<Comment> {
+      const internal = input.internal ?? false;
+      checkCanWriteInternal(principal, internal);
+      const ticket = await lockVisibleTicket(tx, principal, ticketId);
+      if (ticket.deletedAt) throw problems.notFound("ticket", ticketId);
+      if (ticket.status === "closed") throw problems.conflict("ticket_closed", "This ticket is closed and takes no more comments; open a follow-up ticket instead.");
+      if (input.parentId !== undefined) {
+        const parent = await tx.comment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: input.parentId } } });
+        if (!parent || parent.ticketId !== ticketId || !canSeeComment(principal, parent)) throw problems.invalidField("/parentId", "is not a comment of this ticket");
+        if (parent.parentId !== null) throw problems.invalidField("/parentId", "is a reply; reply to the thread's first comment instead");
+        if (parent.internal && !internal) throw problems.invalidField("/internal", "must be true: the thread is internal");
+      }
+      const comment = await tx.comment.create({
+        data: { tenantId: principal.tenantId, ticketId, authorId: principal.userId, parentId: input.parentId ?? null, body: input.body, internal },
+      });
+      await appendEvent(tx, context, { ...event(principal, comment), type: "comment.created", after: toComment(comment) });
+
+      // What the comment does to its ticket; at the least, it is activity that bumps the version.
+      const byRequester = principal.userId === ticket.requesterId;
+      if (!internal && byRequester && ticket.status === "solved") {
+        await applyChange(tx, principal, ticket, { status: "open" }, context);
+      } else if (!internal && !byRequester && principal.role !== "user" && ticket.firstResponseAt === null) {
+        await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { firstResponseAt: comment.createdAt, version: { increment: 1 } } });
+        await appendEvent(tx, context, {
+          tenantId: principal.tenantId,
+          type: "ticket.updated",
+          entity: { type: "ticket", id: ticketId },
+          ticketId,
+          before: { firstResponseAt: null },
+          after: { firstResponseAt: comment.createdAt.toISOString() },
+        });
+      } else {
+        await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { version: { increment: 1 } } });
+      }
+      return toComment(comment);
+    },
+
+    /** With an Idempotency-Key, a retry returns the first response instead of commenting twice. */
+    async create(principal: UserPrincipal, ticketId: string, input: Schemas["CommentCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Comment>> {
+      return idempotent(db, { tenantId: principal.tenantId, userId: principal.userId, key: options.idempotencyKey, operationId: "createComment", request: { ticketId, input } }, async (tx) => ({
+        status: 201,
+        body: await this.createIn(tx, principal, ticketId, input, contextOf(principal, options.requestId)),
+      }));
+    },
+
+    async update(principal: UserPrincipal, ticketId: string, commentId: string, input: Schemas["CommentUpdate"], requestId?: string): Promise<Comment> {
+      await visibleTicket(principal, ticketId);
+      return db.$transaction(async (tx) => {
+        const comment = await visibleComment(tx, principal, ticketId, commentId);
+        checkCanEdit(principal, comment);
+        if (comment.deletedAt) throw problems.conflict("comment_deleted", "This comment is deleted.");
+        if (comment.body === input.body) return toComment(comment);
+        const edited = await tx.comment.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: commentId } }, data: { body: input.body, editedAt: new Date() } });
+        await appendEvent(tx, contextOf(principal, requestId), { ...event(principal, comment), type: "comment.updated", before: { body: comment.body }, after: { body: edited.body } });
+        return toComment(edited);
+      });
+    },
+
+    async remove(principal: UserPrincipal, ticketId: string, commentId: string, requestId?: string): Promise<void> {
+      await visibleTicket(principal, ticketId);
+      await db.$transaction(async (tx) => {
+        const comment = await visibleComment(tx, principal, ticketId, commentId);
+        checkCanDelete(principal, comment);
+        if (comment.deletedAt) return;
+        await tx.comment.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: commentId } }, data: { deletedAt: new Date() } });
+        await appendEvent(tx, contextOf(principal, requestId), { ...event(principal, comment), type: "comment.deleted", before: toComment(comment) });
+      });
+    },
+  };
+}
+
+export type CommentService = ReturnType<typeof createCommentService>;

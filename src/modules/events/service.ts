@@ -1,0 +1,89 @@
+// Reading the event log: a ticket's activity, and the tenant's whole trail for admins.
+import type { Database } from "../../db/client.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { QueryOf, Schemas } from "../../http/contract-types.ts";
+import { decodeCursor, encodeCursor } from "../../http/cursor.ts";
+import { problems } from "../../http/problem.ts";
+import { canSee } from "../tickets/policy.ts";
+
+type Event = Schemas["Event"];
+
+interface EventRow {
+  id: string;
+  type: string;
+  actorType: "user" | "operator" | "system";
+  actorId: string | null;
+  entityType: string;
+  entityId: string;
+  ticketId: string | null;
+  before: object | null;
+  after: object | null;
+  createdAt: Date;
+  seq: bigint;
+  txId: string;
+}
+
+function toEvent(row: EventRow): Event {
+  return {
+    id: row.id,
+    type: row.type,
+    actor: { type: row.actorType, id: row.actorId },
+    entity: { type: row.entityType, id: row.entityId },
+    ticketId: row.ticketId,
+    before: row.before as Event["before"],
+    after: row.after as Event["after"],
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+const COLUMNS = Prisma.sql`e.id, e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.before, e.after, e."createdAt", e.seq, e."txId"::text AS "txId"`;
+
+export function createEventService(db: Database) {
+  return {
+    /** Oldest first. Internal items (internal comments) are left out for role `user`. */
+    async ticketActivity(principal: UserPrincipal, ticketId: string, query: QueryOf<"listTicketActivity">): Promise<Schemas["EventList"]> {
+      const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, select: { requesterId: true, deletedAt: true } });
+      if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+      const limit = query.limit ?? 25;
+      const after = decodeCursor(query.cursor, ["string"] as const);
+      const rows = await db.$queryRaw<EventRow[]>`
+        SELECT ${COLUMNS} FROM "Event" e
+         WHERE e."tenantId" = ${principal.tenantId}::uuid AND e."ticketId" = ${ticketId}::uuid
+           ${principal.role === "user" ? Prisma.sql`AND NOT e.internal` : Prisma.empty}
+           ${after ? Prisma.sql`AND e.seq > ${after[0]}::bigint` : Prisma.empty}
+         ORDER BY e.seq LIMIT ${limit + 1}`;
+      const data = rows.slice(0, limit);
+      return { data: data.map(toEvent), nextCursor: rows.length > limit ? encodeCursor([String(data.at(-1)!.seq)]) : null };
+    },
+
+    /**
+     * The tenant's trail in (transaction id, seq) order, showing only events of transactions older
+     * than the oldest one still running. Sequence numbers are taken when a row is written, not when
+     * it commits, so a reader paging by seq alone could pass a slow transaction's event before it
+     * commits and never see it. Every transaction that can still commit has an id at or above
+     * that horizon, so nothing can appear behind the cursor.
+     */
+    async trail(principal: UserPrincipal, query: QueryOf<"listEvents">): Promise<Schemas["EventList"]> {
+      const limit = query.limit ?? 25;
+      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const where: Prisma.Sql[] = [
+        Prisma.sql`e."tenantId" = ${principal.tenantId}::uuid`,
+        Prisma.sql`e."txId" < pg_snapshot_xmin(pg_current_snapshot())`,
+      ];
+      if (query.type?.length) where.push(Prisma.sql`e.type = ANY(${query.type}::text[])`);
+      if (query.actorId) where.push(Prisma.sql`e."actorId" = ${query.actorId}::uuid`);
+      if (query.ticketId) where.push(Prisma.sql`e."ticketId" = ${query.ticketId}::uuid`);
+      if (query.since) where.push(Prisma.sql`e."createdAt" >= ${query.since}::timestamptz`);
+      if (query.until) where.push(Prisma.sql`e."createdAt" < ${query.until}::timestamptz`);
+      if (after) where.push(Prisma.sql`(e."txId", e.seq) > (${after[0]}::xid8, ${after[1]}::bigint)`);
+      const rows = await db.$queryRaw<EventRow[]>`
+        SELECT ${COLUMNS} FROM "Event" e WHERE ${Prisma.join(where, " AND ")} ORDER BY e."txId", e.seq LIMIT ${limit + 1}`;
+      const data = rows.slice(0, limit);
+      const last = data.at(-1);
+      return { data: data.map(toEvent), nextCursor: rows.length > limit && last ? encodeCursor([last.txId, String(last.seq)]) : null };
+    },
+  };
+}
+
+export type EventService = ReturnType<typeof createEventService>;

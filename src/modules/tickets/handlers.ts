@@ -1,0 +1,57 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Handlers } from "../../http/contract-types.ts";
+import { userOf } from "../../http/authentication.ts";
+import { etagMatches, etagOf } from "../../http/etag.ts";
+import type { Outcome } from "../../http/idempotency.ts";
+import type { EventService } from "../events/service.ts";
+import type { TicketService } from "./service.ts";
+import type { Ticket } from "./representation.ts";
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Status, ETag and Stripe's Idempotent-Replayed header for a possibly replayed response. */
+export function sendOutcome<T>(reply: FastifyReply, outcome: Outcome<T>, etag?: string): T {
+  reply.status(outcome.status);
+  if (outcome.replayed) reply.header("idempotent-replayed", "true");
+  if (etag) reply.header("etag", etag);
+  return outcome.body;
+}
+
+export function ticketHandlers(tickets: TicketService, events: EventService): Pick<
+  Handlers,
+  "createTicket" | "listTickets" | "getTicketStats" | "bulkUpdateTickets" | "getTicket" | "updateTicket" | "deleteTicket" | "restoreTicket" | "listTicketActivity"
+> {
+  const withEtag = (reply: FastifyReply, ticket: Ticket) => {
+    reply.header("etag", etagOf(ticket.version));
+    return ticket;
+  };
+  return {
+    createTicket: async (request, reply) => {
+      const outcome = await tickets.create(userOf(request), request.body, { idempotencyKey: header(request, "idempotency-key"), requestId: request.id });
+      return sendOutcome(reply, outcome, etagOf(outcome.body.version));
+    },
+    listTickets: async (request) => tickets.list(userOf(request), request.query),
+    getTicketStats: async (request) => tickets.stats(userOf(request)),
+    bulkUpdateTickets: async (request) => tickets.bulkUpdate(userOf(request), request.body, request.id),
+    getTicket: async (request, reply) => {
+      const ticket = await tickets.get(userOf(request), request.params.ticketId);
+      const ifNoneMatch = header(request, "if-none-match");
+      if (ifNoneMatch && etagMatches(ifNoneMatch, ticket.version)) {
+        reply.status(304).header("etag", etagOf(ticket.version));
+        return reply.send();
+      }
+      return withEtag(reply, ticket);
+    },
+    updateTicket: async (request, reply) =>
+      withEtag(reply, await tickets.update(userOf(request), request.params.ticketId, request.body, header(request, "if-match"), request.id)),
+    deleteTicket: async (request, reply) => {
+      await tickets.remove(userOf(request), request.params.ticketId, request.id);
+      reply.status(204);
+    },
+    restoreTicket: async (request) => tickets.restore(userOf(request), request.params.ticketId, request.id),
+    listTicketActivity: async (request) => events.ticketActivity(userOf(request), request.params.ticketId, request.query),
+  };
+}

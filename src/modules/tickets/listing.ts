@@ -1,0 +1,128 @@
+// GET /v1/tickets: filters, full-text search and keyset pagination in one SQL statement. Each sort
+// has an index leading with (tenantId, sort key), and the cursor is the last row's sort key, so a
+// page deep in the list costs what the first does, and rows inserted meanwhile neither shift nor
+// repeat what the client has seen. Written in SQL (not Prisma) for row-value comparisons, which
+// PostgreSQL turns into one index range scan.
+import type { Database } from "../../db/client.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { QueryOf, Schemas } from "../../http/contract-types.ts";
+import { decodeCursor, encodeCursor } from "../../http/cursor.ts";
+import { problems } from "../../http/problem.ts";
+import { toTicket, type TicketRecord } from "./representation.ts";
+
+type Query = QueryOf<"listTickets">;
+type SortKey = "createdAt" | "updatedAt" | "priority" | "number" | "relevance";
+
+const COLUMNS = Prisma.sql`t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel,
+  t."requesterId", t."assigneeId", t.tags, t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt",
+  t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt"`;
+
+interface Sort {
+  key: SortKey;
+  descending: boolean;
+}
+
+function sortOf(query: Query): Sort {
+  if (!query.sort) return query.q ? { key: "relevance", descending: true } : { key: "createdAt", descending: true };
+  const descending = query.sort.startsWith("-");
+  return { key: query.sort.replace(/^-/, "") as SortKey, descending };
+}
+
+/** The ORDER BY, the row's cursor key, and the condition "after this cursor", per sort. */
+function ordering(sort: Sort, cursor: string | undefined) {
+  const direction = sort.descending ? Prisma.sql`DESC` : Prisma.sql`ASC`;
+  const after = sort.descending ? Prisma.sql`<` : Prisma.sql`>`;
+  const tag = `${sort.key}${sort.descending ? "-" : "+"}`;
+  switch (sort.key) {
+    case "createdAt":
+    case "updatedAt": {
+      const column = Prisma.raw(`t."${sort.key}"`);
+      const key = decodeCursor(cursor, ["string", "string", "string"] as const);
+      return {
+        orderBy: Prisma.sql`${column} ${direction}, t.id ${direction}`,
+        keyOf: (row: TicketRecord & { rank?: number }) => [tag, row[sort.key as "createdAt"].toISOString(), row.id],
+        condition: key && checkTag(key[0], tag) ? Prisma.sql`(${column}, t.id) ${after} (${key[1]}::timestamptz, ${key[2]}::uuid)` : undefined,
+      };
+    }
+    case "number": {
+      const key = decodeCursor(cursor, ["string", "number"] as const);
+      return {
+        orderBy: Prisma.sql`t.number ${direction}`,
+        keyOf: (row: TicketRecord) => [tag, row.number],
+        condition: key && checkTag(key[0], tag) ? Prisma.sql`t.number ${after} ${key[1]}` : undefined,
+      };
+    }
+    case "priority": {
+      const key = decodeCursor(cursor, ["string", "string", "number"] as const);
+      return {
+        orderBy: Prisma.sql`t.priority ${direction}, t.number ${direction}`,
+        keyOf: (row: TicketRecord) => [tag, row.priority, row.number],
+        condition: key && checkTag(key[0], tag) ? Prisma.sql`(t.priority, t.number) ${after} (${key[1]}::"TicketPriority", ${key[2]})` : undefined,
+      };
+    }
+    case "relevance": {
+      const key = decodeCursor(cursor, ["string", "number", "string"] as const);
+      return {
+        orderBy: Prisma.sql`rank DESC, t.id DESC`,
+        keyOf: (row: TicketRecord & { rank?: number }) => [tag, row.rank ?? 0, row.id],
+        condition: key && checkTag(key[0], tag) ? Prisma.sql`(ts_rank_cd(t."searchVector", query), t.id) < (${key[1]}::real, ${key[2]}::uuid)` : undefined,
+      };
+    }
+  }
+}
+
+/** A cursor carries its sort; one from another sort cannot be continued. */
+function checkTag(cursorTag: string, tag: string): true {
+  if (cursorTag !== tag) throw problems.invalidParameter("cursor", `belongs to another sort order (${cursorTag.slice(0, -1)}); start again without it`);
+  return true;
+}
+
+function filters(principal: UserPrincipal, query: Query): Prisma.Sql[] {
+  const where: Prisma.Sql[] = [Prisma.sql`t."tenantId" = ${principal.tenantId}::uuid`];
+  if (query.deleted) {
+    if (principal.role !== "admin") throw problems.forbidden("Only admins list deleted tickets.");
+    where.push(Prisma.sql`t."deletedAt" IS NOT NULL`);
+  } else {
+    where.push(Prisma.sql`t."deletedAt" IS NULL`);
+  }
+  if (principal.role === "user") where.push(Prisma.sql`t."requesterId" = ${principal.userId}::uuid`);
+  if (query.status?.length) where.push(Prisma.sql`t.status = ANY(${query.status}::"TicketStatus"[])`);
+  if (query.priority?.length) where.push(Prisma.sql`t.priority = ANY(${query.priority}::"TicketPriority"[])`);
+  if (query.assigneeId === "none") where.push(Prisma.sql`t."assigneeId" IS NULL`);
+  else if (query.assigneeId) where.push(Prisma.sql`t."assigneeId" = ${query.assigneeId === "me" ? principal.userId : query.assigneeId}::uuid`);
+  if (query.requesterId) where.push(Prisma.sql`t."requesterId" = ${query.requesterId === "me" ? principal.userId : query.requesterId}::uuid`);
+  if (query.tag) where.push(Prisma.sql`t.tags @> ARRAY[${query.tag.toLowerCase()}]::text[]`);
+  if (query.type) where.push(Prisma.sql`t.type = ${query.type}::"TicketType"`);
+  if (query.createdAfter) where.push(Prisma.sql`t."createdAt" >= ${query.createdAfter}::timestamptz`);
+  if (query.createdBefore) where.push(Prisma.sql`t."createdAt" < ${query.createdBefore}::timestamptz`);
+  if (query.updatedAfter) where.push(Prisma.sql`t."updatedAt" >= ${query.updatedAfter}::timestamptz`);
+  if (query.updatedBefore) where.push(Prisma.sql`t."updatedAt" < ${query.updatedBefore}::timestamptz`);
+  if (query.q) where.push(Prisma.sql`t."searchVector" @@ query`);
+  return where;
+}
+
+export async function listTickets(db: Database, principal: UserPrincipal, query: Query): Promise<Schemas["TicketList"]> {
+  const limit = query.limit ?? 25;
+  if (query.assigneeId && !["me", "none"].includes(query.assigneeId) && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(query.assigneeId)) {
+    throw problems.invalidParameter("assigneeId", "must be a user id, me or none");
+  }
+  const sort = sortOf(query);
+  if (sort.key === "relevance" && !query.q) throw problems.invalidParameter("sort", "relevance needs q");
+  const { orderBy, keyOf, condition } = ordering(sort, query.cursor);
+  const where = filters(principal, query);
+  if (condition) where.push(condition);
+  // websearch_to_tsquery understands what people type: words, "phrases", -exclusions, or.
+  const from = query.q
+    ? Prisma.sql`FROM "Ticket" t, websearch_to_tsquery('english', ${query.q}) query`
+    : Prisma.sql`FROM "Ticket" t`;
+  const rank = query.q ? Prisma.sql`, ts_rank_cd(t."searchVector", query) AS rank` : Prisma.empty;
+  const rows = await db.$queryRaw<(TicketRecord & { rank?: number })[]>`
+    SELECT ${COLUMNS}${rank} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy} LIMIT ${limit + 1}`;
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return {
+    data: data.map(toTicket),
+    nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last) as (string | number)[]) : null,
+  };
+}

@@ -1,0 +1,32 @@
+// Who sees and changes which ticket, beyond the contract's x-roles. Every denial of a ticket the
+// caller may not see is a 404, exactly like a missing one.
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { Schemas } from "../../http/contract-types.ts";
+import { problems } from "../../http/problem.ts";
+import type { TicketRecord } from "./representation.ts";
+
+/** Agents and admins see every live ticket of the tenant; a `user` only those they requested. */
+export function canSee(principal: UserPrincipal, ticket: Pick<TicketRecord, "requesterId" | "deletedAt">): boolean {
+  if (ticket.deletedAt) return principal.role === "admin";
+  return principal.role !== "user" || ticket.requesterId === principal.userId;
+}
+
+const AGENT_ONLY_ON_CREATE = ["requesterId", "assigneeId", "status"] as const;
+
+export function checkCreate(principal: UserPrincipal, input: Schemas["TicketCreate"]): void {
+  if (principal.role !== "user") return;
+  for (const field of AGENT_ONLY_ON_CREATE) {
+    if (input[field] !== undefined && !(field === "requesterId" && input.requesterId === principal.userId)) {
+      throw problems.forbidden(`Only agents and admins set ${field} on a new ticket.`);
+    }
+  }
+}
+
+/** A `user` may solve or reopen their own ticket, and nothing else. */
+export function checkUpdate(principal: UserPrincipal, change: Schemas["TicketUpdate"]): void {
+  if (principal.role !== "user") return;
+  const fields = Object.keys(change);
+  if (fields.some((field) => field !== "status") || (change.status !== "solved" && change.status !== "open")) {
+    throw problems.forbidden("On your own tickets you may only set status to solved or open.");
+  }
+}

@@ -1,0 +1,32 @@
+import type { Ticket as TicketRow } from "../../generated/prisma/client.ts";
+import type { Schemas } from "../../http/contract-types.ts";
+
+export type Ticket = Schemas["Ticket"];
+
+/** The columns a ticket is read with (everything but the search vector). */
+export type TicketRecord = Omit<TicketRow, never>;
+
+export function toTicket(row: TicketRecord): Ticket {
+  return {
+    id: row.id,
+    number: row.number,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    type: row.type,
+    channel: row.channel,
+    requesterId: row.requesterId,
+    assigneeId: row.assigneeId,
+    tags: row.tags,
+    dueAt: row.dueAt?.toISOString() ?? null,
+    metadata: row.metadata as Record<string, unknown>,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    firstResponseAt: row.firstResponseAt?.toISOString() ?? null,
+    solvedAt: row.solvedAt?.toISOString() ?? null,
+    closedAt: row.closedAt?.toISOString() ?? null,
+    deletedAt: row.deletedAt?.toISOString() ?? null,
+  };
+}

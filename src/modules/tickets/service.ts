@@ -1,0 +1,292 @@
+// Tickets: creation with per-tenant numbers, changes through the workflow with optimistic
+// concurrency, soft delete, bulk changes and stats. Every change appends its events in the same
+// transaction. Every query names the principal's tenant.
+import type { Database, Db } from "../../db/client.ts";
+import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
+import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { QueryOf, Schemas } from "../../http/contract-types.ts";
+import { etagMatches, etagOf } from "../../http/etag.ts";
+import { idempotent, type Outcome } from "../../http/idempotency.ts";
+import { problems, Problem, type ProblemField } from "../../http/problem.ts";
+import { listTickets } from "./listing.ts";
+import { canSee, checkCreate, checkUpdate } from "./policy.ts";
+import { toTicket, type Ticket, type TicketRecord } from "./representation.ts";
+import { checkTransition, statusTimestamps } from "./workflow.ts";
+
+const METADATA_MAX_BYTES = 8192;
+const UNSOLVED: TicketStatus[] = ["open", "pending", "on_hold"];
+
+/** Everything a change to a ticket can carry: PATCH fields plus bulk's tag edits. */
+export interface TicketChange {
+  title?: string;
+  description?: string;
+  status?: TicketStatus;
+  priority?: Schemas["TicketPriority"];
+  type?: Schemas["TicketType"] | null;
+  requesterId?: string;
+  assigneeId?: string | null;
+  tags?: string[];
+  addTags?: string[];
+  removeTags?: string[];
+  dueAt?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export function contextOf(principal: UserPrincipal, requestId?: string): RequestContext {
+  return { actor: { type: "user", id: principal.userId }, requestId };
+}
+
+export function normaliseTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((tag) => tag.trim().toLowerCase()))];
+}
+
+function checkMetadata(metadata: Record<string, unknown> | undefined): void {
+  if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) {
+    throw problems.invalidField("/metadata", `must be at most ${METADATA_MAX_BYTES} bytes as JSON`);
+  }
+}
+
+/** The assignee must be an active agent or admin of the tenant. */
+async function checkAssignee(db: Db, tenantId: string, userId: string, pointer: string): Promise<void> {
+  const user = await db.user.findUnique({ where: { tenantId_id: { tenantId, id: userId } }, select: { role: true, active: true } });
+  if (!user || !user.active || user.role === "user") throw problems.invalidField(pointer, "is not an active agent or admin of this tenant");
+}
+
+async function checkRequester(db: Db, tenantId: string, userId: string, pointer: string): Promise<void> {
+  const user = await db.user.findUnique({ where: { tenantId_id: { tenantId, id: userId } }, select: { active: true } });
+  if (!user || !user.active) throw problems.invalidField(pointer, "is not an active user of this tenant");
+}
+
+/** Reads a ticket the principal may see, locking it for the rest of the transaction. */
+export async function lockVisibleTicket(tx: Db, principal: UserPrincipal, ticketId: string): Promise<TicketRecord> {
+  await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ${ticketId}::uuid FOR UPDATE`;
+  const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
+  if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+  return ticket;
+}
+
+/**
+ * Applies a change to a locked ticket: workflow, assignee and requester checks, then one UPDATE
+ * bumping the version, then the events (field-level diff, plus status and assignment events that
+ * integrations subscribe to). Returns the ticket unchanged when nothing differs.
+ */
+export async function applyChange(tx: Db, principal: UserPrincipal, current: TicketRecord, change: TicketChange, context: RequestContext, pointerBase = ""): Promise<TicketRecord> {
+  const tenantId = principal.tenantId;
+  const now = new Date();
+  const data: Prisma.TicketUncheckedUpdateInput = {};
+  if (change.title !== undefined && change.title !== current.title) data.title = change.title;
+  if (change.description !== undefined && change.description !== current.description) data.description = change.description;
+  if (change.priority !== undefined && change.priority !== current.priority) data.priority = change.priority;
+  if (change.type !== undefined && change.type !== current.type) data.type = change.type;
+  if (change.status !== undefined && change.status !== current.status) {
+    checkTransition(current.status, change.status, `${pointerBase}/status`);
+    data.status = change.status;
+    Object.assign(data, statusTimestamps(change.status, now));
+  }
+  if (change.assigneeId !== undefined && change.assigneeId !== current.assigneeId) {
+    if (change.assigneeId !== null) await checkAssignee(tx, tenantId, change.assigneeId, `${pointerBase}/assigneeId`);
+    data.assigneeId = change.assigneeId;
+  }
+  if (change.requesterId !== undefined && change.requesterId !== current.requesterId) {
+    await checkRequester(tx, tenantId, change.requesterId, `${pointerBase}/requesterId`);
+    data.requesterId = change.requesterId;
+  }
+  let tags = change.tags !== undefined ? normaliseTags(change.tags) : current.tags;
+  if (change.addTags) tags = normaliseTags([...tags, ...change.addTags]);
+  if (change.removeTags) {
+    const removed = new Set(normaliseTags(change.removeTags));
+    tags = tags.filter((tag) => !removed.has(tag));
+  }
+  if (JSON.stringify(tags) !== JSON.stringify(current.tags)) data.tags = tags;
+  if (change.dueAt !== undefined && (change.dueAt === null ? current.dueAt !== null : new Date(change.dueAt).getTime() !== current.dueAt?.getTime())) {
+    data.dueAt = change.dueAt === null ? null : new Date(change.dueAt);
+  }
+  if (change.metadata !== undefined) {
+    checkMetadata(change.metadata);
+    if (JSON.stringify(change.metadata) !== JSON.stringify(current.metadata)) data.metadata = change.metadata as Prisma.InputJsonValue;
+  }
+  if (Object.keys(data).length === 0) return current;
+
+  const updated = await tx.ticket.update({ where: { tenantId_id: { tenantId, id: current.id } }, data: { ...data, version: { increment: 1 } } });
+  const before = toTicket(current);
+  const after = toTicket(updated);
+  const entity = { type: "ticket", id: current.id };
+  const diff = changedFields(before, after);
+  delete diff.before.version;
+  delete diff.after.version;
+  await appendEvent(tx, context, { tenantId, type: "ticket.updated", entity, ticketId: current.id, ...diff });
+  if (before.status !== after.status) {
+    await appendEvent(tx, context, { tenantId, type: "ticket.status_changed", entity, ticketId: current.id, before: { status: before.status }, after: { status: after.status } });
+  }
+  if (before.assigneeId !== after.assigneeId) {
+    await appendEvent(tx, context, { tenantId, type: "ticket.assigned", entity, ticketId: current.id, before: { assigneeId: before.assigneeId }, after: { assigneeId: after.assigneeId } });
+  }
+  return updated;
+}
+
+export function createTicketService(db: Database) {
+  async function findVisible(principal: UserPrincipal, ticketId: string): Promise<TicketRecord> {
+    const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
+    if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+    return ticket;
+  }
+
+  return {
+    /** With an Idempotency-Key, a retry returns the first response instead of opening a second ticket. */
+    async create(principal: UserPrincipal, input: Schemas["TicketCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Ticket>> {
+      return idempotent(db, { tenantId: principal.tenantId, userId: principal.userId, key: options.idempotencyKey, operationId: "createTicket", request: input }, async (tx) => ({
+        status: 201,
+        body: await this.createIn(tx, principal, input, contextOf(principal, options.requestId)),
+      }));
+    },
+
+    async createIn(tx: Db, principal: UserPrincipal, input: Schemas["TicketCreate"], context: RequestContext): Promise<Ticket> {
+      checkCreate(principal, input);
+      checkMetadata(input.metadata);
+      const tenantId = principal.tenantId;
+      const requesterId = input.requesterId ?? principal.userId;
+      if (requesterId !== principal.userId) await checkRequester(tx, tenantId, requesterId, "/requesterId");
+      if (input.assigneeId) await checkAssignee(tx, tenantId, input.assigneeId, "/assigneeId");
+      // The tenant row's lock serialises numbering within the tenant until this transaction ends.
+      const [counter] = await tx.$queryRaw<{ number: number }[]>`
+        UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${tenantId}::uuid RETURNING "lastTicketNumber" AS number`;
+      const ticket = await tx.ticket.create({
+        data: {
+          tenantId,
+          number: counter!.number,
+          title: input.title,
+          description: input.description ?? "",
+          status: input.status ?? "open",
+          priority: input.priority ?? "normal",
+          type: input.type ?? null,
+          channel: input.channel ?? "api",
+          requesterId,
+          assigneeId: input.assigneeId ?? null,
+          tags: normaliseTags(input.tags ?? []),
+          dueAt: input.dueAt ? new Date(input.dueAt) : null,
+          metadata: (input.metadata ?? {}) as Prisma.InputJsonValue,
+        },
+      });
+      const created = toTicket(ticket);
+      await appendEvent(tx, context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: ticket.id }, ticketId: ticket.id, after: created });
+      return created;
+    },
+
+    list: (principal: UserPrincipal, query: QueryOf<"listTickets">) => listTickets(db, principal, query),
+
+    async get(principal: UserPrincipal, ticketId: string): Promise<Ticket> {
+      return toTicket(await findVisible(principal, ticketId));
+    },
+
+    async update(principal: UserPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {
+      checkUpdate(principal, change);
+      return db.$transaction(async (tx) => {
+        const current = await lockVisibleTicket(tx, principal, ticketId);
+        if (current.deletedAt) throw problems.conflict("ticket_deleted", "This ticket is deleted; restore it before changing it.");
+        if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
+          throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
+        }
+        return toTicket(await applyChange(tx, principal, current, change, contextOf(principal, requestId)));
+      });
+    },
+
+    async remove(principal: UserPrincipal, ticketId: string, requestId?: string): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const current = await lockVisibleTicket(tx, principal, ticketId);
+        if (current.deletedAt) return;
+        const deleted = await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { deletedAt: new Date(), version: { increment: 1 } } });
+        await appendEvent(tx, contextOf(principal, requestId), {
+          tenantId: principal.tenantId,
+          type: "ticket.deleted",
+          entity: { type: "ticket", id: ticketId },
+          ticketId,
+          before: toTicket(current),
+          after: { deletedAt: toTicket(deleted).deletedAt },
+        });
+      });
+    },
+
+    async restore(principal: UserPrincipal, ticketId: string, requestId?: string): Promise<Ticket> {
+      return db.$transaction(async (tx) => {
+        const current = await lockVisibleTicket(tx, principal, ticketId);
+        if (!current.deletedAt) return toTicket(current);
+        const restored = await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { deletedAt: null, version: { increment: 1 } } });
+        await appendEvent(tx, contextOf(principal, requestId), {
+          tenantId: principal.tenantId,
+          type: "ticket.restored",
+          entity: { type: "ticket", id: ticketId },
+          ticketId,
+          before: { deletedAt: toTicket(current).deletedAt },
+          after: { deletedAt: null },
+        });
+        return toTicket(restored);
+      });
+    },
+
+    /** All or nothing: the first failing ticket aborts the transaction, and every failure is reported. */
+    async bulkUpdate(principal: UserPrincipal, input: Schemas["BulkTicketUpdate"], requestId?: string): Promise<Schemas["BulkTicketResult"]> {
+      const context = contextOf(principal, requestId);
+      return db.$transaction(async (tx) => {
+        // Lock in id order so two overlapping bulk changes cannot deadlock.
+        await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ANY(${input.ticketIds}::uuid[]) ORDER BY id FOR UPDATE`;
+        const rows = await tx.ticket.findMany({ where: { tenantId: principal.tenantId, id: { in: input.ticketIds }, deletedAt: null } });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        const missing: ProblemField[] = input.ticketIds.flatMap((id, index) => (byId.has(id) ? [] : [{ pointer: `/ticketIds/${index}`, detail: `no ticket ${id}` }]));
+        if (missing.length > 0) throw new Problem(404, "not_found", "Not found", `${missing.length} of the tickets do not exist; nothing was changed.`, { errors: missing });
+
+        const failures: ProblemField[] = [];
+        if (input.changes.status !== undefined) {
+          input.ticketIds.forEach((id, index) => {
+            try {
+              checkTransition(byId.get(id)!.status, input.changes.status!);
+            } catch (error) {
+              failures.push({ pointer: `/ticketIds/${index}`, detail: (error as Problem).message });
+            }
+          });
+        }
+        if (failures.length > 0) throw problems.conflict("bulk_update_rejected", `${failures.length} of the tickets cannot take this change; nothing was changed.`, failures);
+
+        const results: Schemas["BulkTicketResult"]["results"] = [];
+        for (const id of input.ticketIds) {
+          const before = byId.get(id)!;
+          const after = await applyChange(tx, principal, before, input.changes, context, "/changes");
+          results.push({ ticketId: id, result: after === before ? "unchanged" : "updated", ticket: toTicket(after) });
+        }
+        return { results };
+      });
+    },
+
+    async stats(principal: UserPrincipal): Promise<Schemas["TicketStats"]> {
+      const tenantId = principal.tenantId;
+      const [byStatusRows, byPriorityRows, byAssigneeRows, [extra]] = await Promise.all([
+        db.$queryRaw<{ status: TicketStatus; count: number }[]>`
+          SELECT status, count(*)::int AS count FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL GROUP BY status`,
+        db.$queryRaw<{ priority: Schemas["TicketPriority"]; count: number }[]>`
+          SELECT priority, count(*)::int AS count FROM "Ticket"
+           WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL AND status = ANY(${UNSOLVED}::"TicketStatus"[]) GROUP BY priority`,
+        db.$queryRaw<{ assigneeId: string; count: number }[]>`
+          SELECT "assigneeId", count(*)::int AS count FROM "Ticket"
+           WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL AND status = ANY(${UNSOLVED}::"TicketStatus"[]) AND "assigneeId" IS NOT NULL
+           GROUP BY "assigneeId" ORDER BY count DESC, "assigneeId"`,
+        db.$queryRaw<{ unassigned: number; overdue: number }[]>`
+          SELECT count(*) FILTER (WHERE "assigneeId" IS NULL)::int AS unassigned, count(*) FILTER (WHERE "dueAt" < now())::int AS overdue
+            FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL AND status = ANY(${UNSOLVED}::"TicketStatus"[])`,
+      ]);
+      const byStatus = { open: 0, pending: 0, on_hold: 0, solved: 0, closed: 0 };
+      for (const row of byStatusRows) byStatus[row.status] = row.count;
+      const byPriority = { low: 0, normal: 0, high: 0, urgent: 0 };
+      for (const row of byPriorityRows) byPriority[row.priority] = row.count;
+      return {
+        total: Object.values(byStatus).reduce((sum, count) => sum + count, 0),
+        byStatus,
+        byPriority,
+        byAssignee: byAssigneeRows,
+        unassigned: extra?.unassigned ?? 0,
+        overdue: extra?.overdue ?? 0,
+      };
+    },
+  };
+}
+
+export type TicketService = ReturnType<typeof createTicketService>;
