@@ -471,9 +471,11 @@ export interface paths {
         };
         /**
          * The tenant's audit trail
-         * @description Roles: admin. Every change in the tenant, oldest first: an incremental export. The cursor
-         *     never skips an event, even one whose transaction commits after later ones: events appear
-         *     only once every transaction that started before them has finished.
+         * @description Roles: admin. Every change in the tenant, oldest first: an incremental export. Unlike other
+         *     lists, `nextCursor` is always where to resume, also on the last page: keep it and poll
+         *     with it for what happens later (`hasMore` says whether more is ready now). The cursor never
+         *     skips an event, even one whose transaction commits after later ones: events appear only
+         *     once every transaction that started before them has finished.
          */
         get: operations["listEvents"];
         put?: never;
@@ -914,8 +916,8 @@ export interface components {
         };
         CommentCreate: {
             body: string;
-            /** @default false */
-            internal: boolean;
+            /** @description Default false. Only agents and admins write internal comments. */
+            internal?: boolean;
             /** Format: uuid */
             parentId?: string;
         };
@@ -958,6 +960,13 @@ export interface components {
         EventList: {
             data: components["schemas"]["Event"][];
             nextCursor: string | null;
+        };
+        EventFeed: {
+            data: components["schemas"]["Event"][];
+            /** @description Where to resume: after the last event returned (or the cursor you sent, when nothing new). Null only before the first event exists. */
+            nextCursor: string | null;
+            /** @description More events are ready now; fetch again with nextCursor. */
+            hasMore: boolean;
         };
     };
     responses: {
@@ -2052,13 +2061,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of events. */
+            /** @description A page of events, and where to resume. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventList"];
+                    "application/json": components["schemas"]["EventFeed"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -64,7 +64,7 @@ export function createEventService(db: Database) {
      * commits and never see it. Every transaction that can still commit has an id at or above
      * that horizon, so nothing can appear behind the cursor.
      */
-    async trail(principal: UserPrincipal, query: QueryOf<"listEvents">): Promise<Schemas["EventList"]> {
+    async trail(principal: UserPrincipal, query: QueryOf<"listEvents">): Promise<Schemas["EventFeed"]> {
       const limit = query.limit ?? 25;
       const after = decodeCursor(query.cursor, ["string", "string"] as const);
       const where: Prisma.Sql[] = [
@@ -81,7 +81,8 @@ export function createEventService(db: Database) {
         SELECT ${COLUMNS} FROM "Event" e WHERE ${Prisma.join(where, " AND ")} ORDER BY e."txId", e.seq LIMIT ${limit + 1}`;
       const data = rows.slice(0, limit);
       const last = data.at(-1);
-      return { data: data.map(toEvent), nextCursor: rows.length > limit && last ? encodeCursor([last.txId, String(last.seq)]) : null };
+      // A feed: the cursor always marks the position after what was returned, so pollers resume.
+      return { data: data.map(toEvent), nextCursor: last ? encodeCursor([last.txId, String(last.seq)]) : (query.cursor ?? null), hasMore: rows.length > limit };
     },
   };
 }
