@@ -115,3 +115,34 @@ describe("internal errors", () => {
     }
   });
 });
+
+describe("tampered cursors and look-alike ids", () => {
+  const cursorOf = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString("base64url");
+
+  it("answer 400 naming the parameter on every paginated list, never a 500", async () => {
+    const poisoned = [
+      cursorOf(["createdAt-", "not a date", "00000000-0000-4000-8000-000000000000"]),
+      cursorOf(["createdAt-", "2026-01-01T00:00:00Z", "not-a-uuid"]),
+      cursorOf(["priority-", "'; DROP TABLE", 3]),
+      cursorOf(["not a date", "x"]),
+      cursorOf(["12a", "x"]),
+      cursorOf([1, 2, 3, 4]),
+    ];
+    const ticket = (await owner.client.POST("/v1/tickets", { body: { title: "cursor target" } })).data!;
+    const lists = ["/v1/tickets", "/v1/tickets?sort=-priority", "/v1/users", "/v1/events", `/v1/tickets/${ticket.id}/comments`, `/v1/tickets/${ticket.id}/activity`];
+    for (const list of lists) {
+      for (const cursor of poisoned) {
+        const separator = list.includes("?") ? "&" : "?";
+        const { status, body } = await raw(`${list}${separator}cursor=${cursor}`);
+        expect(status, `${list} ${cursor}`).toBe(400);
+        expect(body.errors[0].parameter).toBe("cursor");
+      }
+    }
+  });
+
+  it("answer 400 for ids that only look like UUIDs", async () => {
+    const dashes = "-".repeat(36);
+    expect((await raw(`/v1/tickets?requesterId=${dashes}`)).status).toBe(400);
+    expect((await raw(`/v1/tickets?assigneeId=${dashes}`)).status).toBe(400);
+  });
+});

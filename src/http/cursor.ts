@@ -1,12 +1,34 @@
 // Opaque pagination cursors: base64url JSON of the sort key of the last row returned. Opaque so
-// clients never build them, versioned by shape so a malformed or foreign one is a clean 400.
+// clients never build them; every part is checked against its expected kind on the way back in,
+// so a malformed, tampered or foreign cursor is a clean 400, never a failed SQL cast.
 import { problems } from "./problem.ts";
+
+/** What each part of a cursor must be. */
+export type CursorPart = "string" | "number" | "uuid" | "timestamp" | "integer";
+type Decoded<T extends readonly CursorPart[]> = { [K in keyof T]: T[K] extends "number" ? number : string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isPart(value: unknown, kind: CursorPart): boolean {
+  switch (kind) {
+    case "string":
+      return typeof value === "string";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "uuid":
+      return typeof value === "string" && UUID.test(value);
+    case "timestamp":
+      return typeof value === "string" && !Number.isNaN(Date.parse(value));
+    case "integer":
+      return typeof value === "string" && /^\d{1,20}$/.test(value);
+  }
+}
 
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
-export function decodeCursor<T extends readonly ("string" | "number")[]>(cursor: string | undefined, shape: T): { [K in keyof T]: T[K] extends "number" ? number : string } | undefined {
+export function decodeCursor<T extends readonly CursorPart[]>(cursor: string | undefined, shape: T): Decoded<T> | undefined {
   if (cursor === undefined) return undefined;
   let key: unknown;
   try {
@@ -14,10 +36,10 @@ export function decodeCursor<T extends readonly ("string" | "number")[]>(cursor:
   } catch {
     key = undefined;
   }
-  if (!Array.isArray(key) || key.length !== shape.length || key.some((part, i) => typeof part !== shape[i])) {
+  if (!Array.isArray(key) || key.length !== shape.length || key.some((part, i) => !isPart(part, shape[i]!))) {
     throw problems.invalidParameter("cursor", "is not a cursor this list issued; pass nextCursor from the previous page");
   }
-  return key as { [K in keyof T]: T[K] extends "number" ? number : string };
+  return key as Decoded<T>;
 }
 
 /** Takes one row more than the page to know whether another page follows. */

@@ -35,7 +35,7 @@ export function createCommentService(db: Database) {
     async list(principal: UserPrincipal, ticketId: string, query: QueryOf<"listComments">): Promise<Schemas["CommentList"]> {
       await visibleTicket(principal, ticketId);
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const after = decodeCursor(query.cursor, ["timestamp", "uuid"] as const);
       const where: Prisma.CommentWhereInput = { tenantId: principal.tenantId, ticketId, parentId: query.parentId };
       if (principal.role === "user") where.internal = false;
       if (after) {

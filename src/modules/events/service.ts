@@ -46,7 +46,7 @@ export function createEventService(db: Database) {
       const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, select: { requesterId: true, deletedAt: true } });
       if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["string"] as const);
+      const after = decodeCursor(query.cursor, ["integer"] as const);
       const rows = await db.$queryRaw<EventRow[]>`
         SELECT ${COLUMNS} FROM "Event" e
          WHERE e."tenantId" = ${principal.tenantId}::uuid AND e."ticketId" = ${ticketId}::uuid
@@ -66,7 +66,7 @@ export function createEventService(db: Database) {
      */
     async trail(principal: UserPrincipal, query: QueryOf<"listEvents">): Promise<Schemas["EventFeed"]> {
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const after = decodeCursor(query.cursor, ["integer", "integer"] as const);
       const where: Prisma.Sql[] = [
         Prisma.sql`e."tenantId" = ${principal.tenantId}::uuid`,
         Prisma.sql`e."txId" < pg_snapshot_xmin(pg_current_snapshot())`,

@@ -22,7 +22,7 @@ export function createPlatformService(db: Database, tenants: TenantService) {
   return {
     async list(query: QueryOf<"listPlatformTenants">): Promise<Schemas["PlatformTenantList"]> {
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const after = decodeCursor(query.cursor, ["timestamp", "uuid"] as const);
       const where: Prisma.TenantWhereInput =
         query.status === "deleted" ? { deletedAt: { not: null } } : { deletedAt: null, ...(query.status ? { status: query.status } : {}) };
       if (after) {

@@ -12,6 +12,7 @@ import { problems } from "../../http/problem.ts";
 import { toTicket, type TicketRecord } from "./representation.ts";
 
 type Query = QueryOf<"listTickets">;
+const PRIORITIES: readonly string[] = ["low", "normal", "high", "urgent"];
 type SortKey = "createdAt" | "updatedAt" | "priority" | "number" | "relevance";
 
 const COLUMNS = Prisma.sql`t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel,
@@ -38,7 +39,7 @@ function ordering(sort: Sort, cursor: string | undefined) {
     case "createdAt":
     case "updatedAt": {
       const column = Prisma.raw(`t."${sort.key}"`);
-      const key = decodeCursor(cursor, ["string", "string", "string"] as const);
+      const key = decodeCursor(cursor, ["string", "timestamp", "uuid"] as const);
       return {
         orderBy: Prisma.sql`${column} ${direction}, t.id ${direction}`,
         keyOf: (row: TicketRecord & { rank?: number }) => [tag, row[sort.key as "createdAt"].toISOString(), row.id],
@@ -55,6 +56,7 @@ function ordering(sort: Sort, cursor: string | undefined) {
     }
     case "priority": {
       const key = decodeCursor(cursor, ["string", "string", "number"] as const);
+      if (key && !PRIORITIES.includes(key[1])) throw problems.invalidParameter("cursor", "is not a cursor this list issued; pass nextCursor from the previous page");
       return {
         orderBy: Prisma.sql`t.priority ${direction}, t.number ${direction}`,
         keyOf: (row: TicketRecord) => [tag, row.priority, row.number],
@@ -62,7 +64,7 @@ function ordering(sort: Sort, cursor: string | undefined) {
       };
     }
     case "relevance": {
-      const key = decodeCursor(cursor, ["string", "number", "string"] as const);
+      const key = decodeCursor(cursor, ["string", "number", "uuid"] as const);
       return {
         orderBy: Prisma.sql`rank DESC, t.id DESC`,
         keyOf: (row: TicketRecord & { rank?: number }) => [tag, row.rank ?? 0, row.id],
@@ -104,9 +106,6 @@ function filters(principal: UserPrincipal, query: Query): Prisma.Sql[] {
 
 export async function listTickets(db: Database, principal: UserPrincipal, query: Query): Promise<Schemas["TicketList"]> {
   const limit = query.limit ?? 25;
-  if (query.assigneeId && !["me", "none"].includes(query.assigneeId) && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(query.assigneeId)) {
-    throw problems.invalidParameter("assigneeId", "must be a user id, me or none");
-  }
   const sort = sortOf(query);
   if (sort.key === "relevance" && !query.q) throw problems.invalidParameter("sort", "relevance needs q");
   const { orderBy, keyOf, condition } = ordering(sort, query.cursor);

@@ -33,7 +33,7 @@ export function createUserService(db: Database) {
   return {
     async list(principal: UserPrincipal, query: QueryOf<"listUsers">): Promise<Schemas["UserList"]> {
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const after = decodeCursor(query.cursor, ["timestamp", "uuid"] as const);
       const where: Prisma.UserWhereInput = { tenantId: principal.tenantId, role: query.role, active: query.active };
       if (after) {
         const [createdAt, id] = after;
