@@ -48,3 +48,17 @@ export function page<T>(rows: T[], limit: number, keyOf: (row: T) => readonly (s
   const last = data.at(-1);
   return { data, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }
+
+/**
+ * Keyset pagination on (createdAt, id) for Prisma lists: the filter for "after the cursor", the
+ * matching order, and the page with its next cursor.
+ */
+export function createdAtKeyset(cursor: string | undefined, direction: "asc" | "desc") {
+  const after = decodeCursor(cursor, ["timestamp", "uuid"] as const);
+  const beyond = direction === "desc" ? "lt" : "gt";
+  return {
+    where: after ? { OR: [{ createdAt: { [beyond]: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { [beyond]: after[1] } }] } : {},
+    orderBy: [{ createdAt: direction }, { id: direction }],
+    page: <T extends { createdAt: Date; id: string }>(rows: T[], limit: number) => page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]),
+  };
+}

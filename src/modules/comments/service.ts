@@ -6,7 +6,7 @@ import type { Comment as CommentRow, Prisma } from "../../generated/prisma/clien
 import { appendEvent, type RequestContext } from "../../events/event-log.ts";
 import type { UserPrincipal } from "../../http/authentication.ts";
 import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { decodeCursor, page } from "../../http/cursor.ts";
+import { createdAtKeyset } from "../../http/cursor.ts";
 import { idempotent, type Outcome } from "../../http/idempotency.ts";
 import { problems } from "../../http/problem.ts";
 import { canSee } from "../tickets/policy.ts";
@@ -35,15 +35,11 @@ export function createCommentService(db: Database) {
     async list(principal: UserPrincipal, ticketId: string, query: QueryOf<"listComments">): Promise<Schemas["CommentList"]> {
       await visibleTicket(principal, ticketId);
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["timestamp", "uuid"] as const);
-      const where: Prisma.CommentWhereInput = { tenantId: principal.tenantId, ticketId, parentId: query.parentId };
+      const keyset = createdAtKeyset(query.cursor, "asc");
+      const where: Prisma.CommentWhereInput = { tenantId: principal.tenantId, ticketId, parentId: query.parentId, ...keyset.where };
       if (principal.role === "user") where.internal = false;
-      if (after) {
-        const [createdAt, id] = after;
-        where.OR = [{ createdAt: { gt: new Date(createdAt) } }, { createdAt: new Date(createdAt), id: { gt: id } }];
-      }
-      const rows = await db.comment.findMany({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit + 1 });
-      const result = page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]);
+      const rows = await db.comment.findMany({ where, orderBy: keyset.orderBy, take: limit + 1 });
+      const result = keyset.page(rows, limit);
       return { data: result.data.map(toComment), nextCursor: result.nextCursor };
     },
 

@@ -2,7 +2,7 @@
 import type { Database } from "../../db/client.ts";
 import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
 import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { decodeCursor, page } from "../../http/cursor.ts";
+import { createdAtKeyset } from "../../http/cursor.ts";
 import { problems } from "../../http/problem.ts";
 import type { Prisma, Tenant as TenantRow } from "../../generated/prisma/client.ts";
 import { revokeSessions } from "../auth/sessions.ts";
@@ -22,15 +22,11 @@ export function createPlatformService(db: Database, tenants: TenantService) {
   return {
     async list(query: QueryOf<"listPlatformTenants">): Promise<Schemas["PlatformTenantList"]> {
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["timestamp", "uuid"] as const);
-      const where: Prisma.TenantWhereInput =
+      const keyset = createdAtKeyset(query.cursor, "desc");
+      const status: Prisma.TenantWhereInput =
         query.status === "deleted" ? { deletedAt: { not: null } } : { deletedAt: null, ...(query.status ? { status: query.status } : {}) };
-      if (after) {
-        const [createdAt, id] = after;
-        where.OR = [{ createdAt: { lt: new Date(createdAt) } }, { createdAt: new Date(createdAt), id: { lt: id } }];
-      }
-      const rows = await db.tenant.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 });
-      const result = page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]);
+      const rows = await db.tenant.findMany({ where: { ...status, ...keyset.where }, orderBy: keyset.orderBy, take: limit + 1 });
+      const result = keyset.page(rows, limit);
       return { data: result.data.map(toPlatformTenant), nextCursor: result.nextCursor };
     },
 

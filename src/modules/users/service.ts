@@ -5,7 +5,7 @@ import { isUniqueViolation } from "../../db/errors.ts";
 import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
 import type { UserPrincipal } from "../../http/authentication.ts";
 import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { decodeCursor, page } from "../../http/cursor.ts";
+import { createdAtKeyset } from "../../http/cursor.ts";
 import { problems } from "../../http/problem.ts";
 import type { Prisma, User as UserRow } from "../../generated/prisma/client.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
@@ -33,14 +33,10 @@ export function createUserService(db: Database) {
   return {
     async list(principal: UserPrincipal, query: QueryOf<"listUsers">): Promise<Schemas["UserList"]> {
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["timestamp", "uuid"] as const);
-      const where: Prisma.UserWhereInput = { tenantId: principal.tenantId, role: query.role, active: query.active };
-      if (after) {
-        const [createdAt, id] = after;
-        where.OR = [{ createdAt: { lt: new Date(createdAt) } }, { createdAt: new Date(createdAt), id: { lt: id } }];
-      }
-      const rows = await db.user.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 });
-      const result = page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]);
+      const keyset = createdAtKeyset(query.cursor, "desc");
+      const where: Prisma.UserWhereInput = { tenantId: principal.tenantId, role: query.role, active: query.active, ...keyset.where };
+      const rows = await db.user.findMany({ where, orderBy: keyset.orderBy, take: limit + 1 });
+      const result = keyset.page(rows, limit);
       return { data: result.data.map(toUser), nextCursor: result.nextCursor };
     },
 
