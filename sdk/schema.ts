@@ -462,6 +462,150 @@ export interface paths {
         patch: operations["updateComment"];
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/attachments/upload-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a presigned URL to upload a file
+         * @description Roles: admin, agent, user (their own ticket). Step 1 of the presigned flow: declare the
+         *     file's name, type and exact size; they are checked against the tenant's limits (allowed
+         *     types, largest size). Then `PUT` the bytes to `url` with `headers` before `expiresAt`
+         *     (the store refuses another type or size), and register the upload with
+         *     `POST /v1/tickets/{ticketId}/attachments`. An upload never registered is deleted after it expires.
+         *
+         *     ```sh
+         *     curl -X PUT "$url" -H "content-type: image/png" --data-binary @screenshot.png
+         *     ```
+         */
+        post: operations["createAttachmentUploadUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A ticket's attachments
+         * @description Roles: admin, agent, user (their own ticket; attachments of internal comments hidden). Oldest first, each with a short-lived `downloadUrl`.
+         */
+        get: operations["listAttachments"];
+        put?: never;
+        /**
+         * Register an uploaded file
+         * @description Roles: admin, agent, user (their own ticket). Step 3 of the presigned flow: the API checks
+         *     that the object exists with the declared size, and that its first bytes match the declared
+         *     type, then records the attachment (on `commentId` when given: a comment of this ticket).
+         *     Registering the same upload twice answers the attachment again.
+         */
+        post: operations["registerAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/attachments/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload files through the API
+         * @description Roles: admin, agent, user (their own ticket). `multipart/form-data` with up to 5 files
+         *     (any field name), streamed to storage; the request is refused as soon as a file crosses the
+         *     tenant's size limit. Each file's type is read from its first bytes (the part's declared
+         *     type is only a hint, e.g. to tell CSV from plain text). All files are recorded, or none.
+         *
+         *     ```sh
+         *     curl "$API/v1/tickets/$TICKET/attachments/files" -H "authorization: Bearer $TOKEN" \
+         *       -F file=@screenshot.png -F file=@server.log
+         *     ```
+         */
+        post: operations["uploadAttachmentFiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                attachmentId: components["parameters"]["AttachmentId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An attachment, with a download URL
+         * @description Roles: admin, agent, user (their own ticket; not on internal comments). `downloadUrl` is valid until `downloadUrlExpiresAt` and serves the file as a download (`Content-Disposition: attachment`) with its recorded type.
+         */
+        get: operations["getAttachment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an attachment
+         * @description Roles: admin, agent, user. Its uploader or an admin deletes it; the file is removed from storage.
+         */
+        delete: operations["deleteAttachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/local-storage/objects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download from local storage (presigned)
+         * @description Public, but only with a `token` the API signed (an attachment's `downloadUrl`). Served with
+         *     `Content-Disposition: attachment`, the recorded type and `X-Content-Type-Options: nosniff`,
+         *     so an uploaded HTML or SVG file is never rendered by the browser.
+         */
+        get: operations["downloadLocalObject"];
+        /**
+         * Upload to local storage (presigned)
+         * @description Public, but only with a `token` the API signed (from `createAttachmentUploadUrl`, when the
+         *     server stores attachments on its own disk). Send exactly the signed `content-type` and
+         *     size. An expired or altered token is a 403.
+         */
+        put: operations["uploadLocalObject"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -645,6 +789,10 @@ export interface components {
             timezone?: string;
             /** @description A BCP 47 language tag */
             locale?: string;
+            /** @description Largest attachment, in bytes (default and ceiling: the server's ATTACHMENT_MAX_BYTES, 25 MiB unless configured). */
+            attachmentMaxBytes?: number;
+            /** @description Allowed attachment types (default all of them). */
+            attachmentContentTypes?: components["schemas"]["AttachmentContentType"][];
         };
         Tenant: {
             /** Format: uuid */
@@ -928,6 +1076,72 @@ export interface components {
             data: components["schemas"]["Comment"][];
             nextCursor: string | null;
         };
+        /**
+         * @description A type Docket can verify from a file's first bytes (or, for text, that it is text).
+         * @enum {string}
+         */
+        AttachmentContentType: "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "application/pdf" | "text/plain" | "text/csv" | "application/zip" | "application/msword" | "application/vnd.ms-excel" | "application/vnd.ms-powerpoint" | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" | "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+        Attachment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ticketId: string;
+            /** Format: uuid */
+            commentId: string | null;
+            /** Format: uuid */
+            uploaderId: string;
+            filename: string;
+            /** @description Verified from the file's first bytes; downloads are served with it. */
+            contentType: string;
+            /** @description In bytes. */
+            size: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description A short-lived URL that downloads the file (`Content-Disposition: attachment`). */
+            downloadUrl: string;
+            /** Format: date-time */
+            downloadUrlExpiresAt: string;
+        };
+        AttachmentList: {
+            data: components["schemas"]["Attachment"][];
+            nextCursor: string | null;
+        };
+        AttachmentFilesResult: {
+            data: components["schemas"]["Attachment"][];
+        };
+        AttachmentUploadRequest: {
+            /** @description Shown to downloaders; any directory part is dropped. */
+            filename: string;
+            /** @description The file's media type, e.g. `image/png`; the tenant's allowed types apply. */
+            contentType: string;
+            /** @description The exact size in bytes. */
+            size: number;
+        };
+        AttachmentUploadUrl: {
+            /**
+             * Format: uuid
+             * @description Register the upload with this id once the bytes are sent.
+             */
+            uploadId: string;
+            url: string;
+            /** @enum {string} */
+            method: "PUT";
+            /** @description Send these headers with the upload. */
+            headers: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        AttachmentRegistration: {
+            /** Format: uuid */
+            uploadId: string;
+            /**
+             * Format: uuid
+             * @description A comment of this ticket to attach the file to.
+             */
+            commentId?: string;
+        };
         Event: {
             /** Format: uuid */
             id: string;
@@ -1102,6 +1316,96 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The file is larger than the tenant allows, or more files were sent than allowed. */
+        AttachmentTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/attachment-too-large",
+                 *       "title": "Attachment too large",
+                 *       "status": 413,
+                 *       "code": "attachment_too_large",
+                 *       "detail": "Attachments of this tenant may be at most 26214400 bytes."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The file's type is not one the tenant allows. */
+        AttachmentTypeNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/attachment-type-not-allowed",
+                 *       "title": "Attachment type not allowed",
+                 *       "status": 415,
+                 *       "code": "attachment_type_not_allowed",
+                 *       "detail": "text/html is not an allowed attachment type here; allowed: image/png, …"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The file's bytes or size do not match what was declared. */
+        AttachmentContentMismatch: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/attachment-content-mismatch",
+                 *       "title": "Attachment does not match its description",
+                 *       "status": 422,
+                 *       "code": "attachment_content_mismatch",
+                 *       "detail": "screenshot.png was declared image/png, but its content is application/pdf."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Nothing was uploaded for this upload id yet. */
+        UploadNotReceived: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/upload-not-received",
+                 *       "title": "Upload not received",
+                 *       "status": 409,
+                 *       "code": "upload_not_received",
+                 *       "detail": "Nothing has been uploaded for upload 0192f1a0-0000-7000-8000-0000000000aa yet; PUT the file to its URL first."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The signed URL was altered, is for another method, or has expired. */
+        SignedUrlRejected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/signed-url-expired",
+                 *       "title": "Signed URL expired",
+                 *       "status": 403,
+                 *       "code": "signed_url_expired",
+                 *       "detail": "This URL has expired; ask the API for a new one."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Rate limit reached; retry after `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
@@ -1130,6 +1434,9 @@ export interface components {
         UserId: string;
         TicketId: string;
         CommentId: string;
+        AttachmentId: string;
+        /** @description The signature part of a presigned URL; use the URL as the API gave it. */
+        SignedToken: string;
         /** @description A unique key (e.g. a UUID) per intended operation. A retry with the same key and body returns the first response (with `Idempotent-Replayed` true); the same key with another body is a 422. Keys are kept for 24 hours. */
         IdempotencyKey: string;
         /** @description The ETag from your last read; the change applies only if the ticket has not changed since (else 412). */
@@ -2040,6 +2347,266 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    createAttachmentUploadUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filename": "screenshot.png",
+                 *       "contentType": "image/png",
+                 *       "size": 48213
+                 *     }
+                 */
+                "application/json": components["schemas"]["AttachmentUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Where and how to upload the file. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "uploadId": "0192f1a0-0000-7000-8000-0000000000aa",
+                     *       "url": "https://docket.example.com/v1/local-storage/objects?token=eyJtZXRob2QiOiJQVVQiLC4uLn0.Q2hlY2tzdW0",
+                     *       "method": "PUT",
+                     *       "headers": {
+                     *         "content-type": "image/png"
+                     *       },
+                     *       "expiresAt": "2026-11-21T10:15:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AttachmentUploadUrl"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["AttachmentTooLarge"];
+            415: components["responses"]["AttachmentTypeNotAllowed"];
+        };
+    };
+    listAttachments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attachments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    registerAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "uploadId": "0192f1a0-0000-7000-8000-0000000000aa"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AttachmentRegistration"];
+            };
+        };
+        responses: {
+            /** @description The new attachment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["UploadNotReceived"];
+            422: components["responses"]["AttachmentContentMismatch"];
+        };
+    };
+    uploadAttachmentFiles: {
+        parameters: {
+            query?: {
+                /** @description Attach the files to this comment of the ticket. */
+                commentId?: string;
+            };
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    file?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The new attachments, in the order the files were sent. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentFilesResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["AttachmentTooLarge"];
+            415: components["responses"]["AttachmentTypeNotAllowed"];
+            422: components["responses"]["AttachmentContentMismatch"];
+        };
+    };
+    getAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                attachmentId: components["parameters"]["AttachmentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attachment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                attachmentId: components["parameters"]["AttachmentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    downloadLocalObject: {
+        parameters: {
+            query: {
+                /** @description The signature part of a presigned URL; use the URL as the API gave it. */
+                token: components["parameters"]["SignedToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["SignedUrlRejected"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    uploadLocalObject: {
+        parameters: {
+            query: {
+                /** @description The signature part of a presigned URL; use the URL as the API gave it. */
+                token: components["parameters"]["SignedToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["SignedUrlRejected"];
+            413: components["responses"]["AttachmentTooLarge"];
         };
     };
     listEvents: {

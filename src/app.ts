@@ -32,12 +32,22 @@ import { createCommentService } from "./modules/comments/service.ts";
 import { commentHandlers } from "./modules/comments/handlers.ts";
 import { createEventService } from "./modules/events/service.ts";
 import { eventHandlers } from "./modules/events/handlers.ts";
+import { createAttachmentService } from "./modules/attachments/service.ts";
+import { createLocalObjectService } from "./modules/attachments/local-objects.ts";
+import { attachmentHandlers } from "./modules/attachments/handlers.ts";
+import { registerMultipart } from "./http/multipart.ts";
+import { registerRawUploadParser } from "./http/raw-upload.ts";
+import { originResolver } from "./http/origin.ts";
+import { createStorage } from "./storage/create-storage.ts";
+import type { ObjectStorage } from "./storage/object-storage.ts";
 
 export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
   contract?: Contract;
+  /** Default: the driver the configuration names (see src/storage/create-storage.ts). */
+  storage?: ObjectStorage;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -50,8 +60,26 @@ function requestIdOf(request: { headers: Record<string, string | string[] | unde
 /** Per operation: which rate-limit bucket applies. Sign-up and log-in are guessable, so stricter. */
 function rateLimitOf(operation: OperationInfo, config: Config): false | { max: number } | undefined {
   if (!operation.path.startsWith("/v1/")) return false; // probes and the document
-  if (operation.authentication === "public") return { max: config.rateLimit.authPerMinute };
+  // Public operations outside /v1/auth (local storage's signed URLs) carry their own proof.
+  if (operation.authentication === "public" && operation.path.startsWith("/v1/auth/")) return { max: config.rateLimit.authPerMinute };
   return undefined; // the global limit
+}
+
+/**
+ * The document the routes are built from: streamed bodies (multipart files, raw uploads) are
+ * read by their handlers, so their schemas (kept in openapi.yaml for docs and the SDK) are not
+ * given to Fastify to validate a body that is never parsed.
+ */
+function routingSpecification(contract: Contract): Record<string, unknown> {
+  const document = structuredClone(contract.document) as { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>> };
+  for (const pathItem of Object.values(document.paths)) {
+    for (const operation of Object.values(pathItem)) {
+      for (const [mediaType, content] of Object.entries(operation?.requestBody?.content ?? {})) {
+        if (mediaType === "multipart/form-data" || mediaType === "*/*") delete content.schema;
+      }
+    }
+  }
+  return document;
 }
 
 /** Fails start-up unless handlers and contract operations match one to one. */
@@ -100,6 +128,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tickets = createTicketService(database.prisma);
   const comments = createCommentService(database.prisma);
   const events = createEventService(database.prisma);
+  const storage = deps.storage ?? createStorage(config);
+  const attachments = createAttachmentService({ db: database.prisma, storage, limits: config.attachments, logger });
+  const localObjects = createLocalObjectService(storage);
 
   const handlers = {
     ...systemHandlers(contract, database.pool),
@@ -110,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...ticketHandlers(tickets, events),
     ...commentHandlers(comments),
     ...eventHandlers(events),
+    ...attachmentHandlers(attachments, localObjects, originResolver(config.publicUrl)),
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 
@@ -128,10 +160,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   registerRequestBodyCheck(app, contract);
+  await registerMultipart(app);
+  registerRawUploadParser(app, contract);
   await registerDocs(app, contract);
 
   await app.register(openapiGlue, {
-    specification: structuredClone(contract.document),
+    specification: routingSpecification(contract),
     // The glue warns that response-only media types (problem+json, yaml) have no body parser;
     // they are not meant to have one. Its routes get the app's level back below.
     logLevel: "error",
@@ -171,6 +205,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       "request",
     );
   });
+
+  // Presigned uploads never registered are deleted once expired; checked about as often as one
+  // can expire, at most every minute.
+  const sweepEveryMs = Math.min(60_000, config.attachments.uploadUrlTtlSeconds * 1000);
+  const sweeper = setInterval(() => {
+    attachments.sweepExpiredUploads().catch((error: unknown) => logger.warn({ err: error }, "sweeping expired uploads failed"));
+  }, sweepEveryMs);
+  sweeper.unref();
+  app.addHook("onClose", async () => clearInterval(sweeper));
 
   return app;
 }

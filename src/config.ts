@@ -23,6 +23,30 @@ export interface Config {
   bodyLimitBytes: number;
   rateLimit: { perMinute: number; authPerMinute: number };
   trustProxy: boolean;
+  /** Where attachments live: S3 (or compatible) when a bucket is configured, else local disk. */
+  storage: { driver: "local" } | { driver: "s3"; s3: S3Config };
+  attachments: AttachmentLimits;
+  /** The API's public origin for links it signs itself (local storage); absent: the request's. */
+  publicUrl: string | undefined;
+}
+
+export interface S3Config {
+  bucket: string;
+  region: string;
+  /** Absent: AWS S3 itself. Set for MinIO, R2, Ceph… */
+  endpoint: string | undefined;
+  /** Path-style URLs (endpoint/bucket/key), which most S3-compatible servers need. */
+  forcePathStyle: boolean;
+  /** Both absent: the AWS SDK's default credential chain (environment, profile, instance role). */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+}
+
+export interface AttachmentLimits {
+  /** The server-wide cap; a tenant may set a lower one in its settings. */
+  maxBytes: number;
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +102,42 @@ function databaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a URL, got "${raw}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(name, `must be an http:// or https:// URL, got "${raw}"`);
+  return raw.replace(/\/+$/, "");
+}
+
+function storage(env: Env): Config["storage"] {
+  const bucket = env.S3_BUCKET || undefined;
+  const driver = oneOf(env, "STORAGE_DRIVER", ["local", "s3"] as const, bucket ? "s3" : "local");
+  if (driver === "local") return { driver };
+  if (!bucket) throw new ConfigError("S3_BUCKET", "is required when STORAGE_DRIVER is s3");
+  const accessKeyId = env.S3_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY || undefined;
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(accessKeyId ? "S3_SECRET_ACCESS_KEY" : "S3_ACCESS_KEY_ID", "must be set together with the other S3 key (or leave both unset for the default AWS credential chain)");
+  }
+  return {
+    driver,
+    s3: {
+      bucket,
+      region: env.S3_REGION || "us-east-1",
+      endpoint: httpUrl(env, "S3_ENDPOINT"),
+      forcePathStyle: boolean(env, "S3_FORCE_PATH_STYLE", false),
+      accessKeyId,
+      secretAccessKey,
+    },
+  };
+}
+
 function checkSecret(name: string, value: string): void {
   if (value.length < MIN_SECRET_LENGTH || KNOWN_WEAK_SECRETS.has(value.toLowerCase())) {
     throw new ConfigError(name, `must be a random string of at least ${MIN_SECRET_LENGTH} characters (try: openssl rand -base64 48)`);
@@ -127,5 +187,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       authPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
     },
     trustProxy: boolean(env, "TRUST_PROXY", false),
+    storage: storage(env),
+    attachments: {
+      maxBytes: integer(env, "ATTACHMENT_MAX_BYTES", 25 * 1_048_576, 1, 2_147_483_647),
+      // S3 accepts presigned URLs of at most 7 days.
+      uploadUrlTtlSeconds: integer(env, "ATTACHMENT_UPLOAD_URL_TTL_SECONDS", 900, 1, 604_800),
+      downloadUrlTtlSeconds: integer(env, "ATTACHMENT_DOWNLOAD_URL_TTL_SECONDS", 300, 1, 604_800),
+    },
+    publicUrl: httpUrl(env, "PUBLIC_URL"),
   };
 }

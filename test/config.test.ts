@@ -36,13 +36,27 @@ describe("configuration", () => {
     [{ TRUST_PROXY: "yes" }, /TRUST_PROXY must be true or false/],
     [{ PLATFORM_OPERATOR_TOKEN: "short" }, /PLATFORM_OPERATOR_TOKEN must be a random string/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
+    [{ STORAGE_DRIVER: "s3" }, /S3_BUCKET is required when STORAGE_DRIVER is s3/],
+    [{ STORAGE_DRIVER: "ftp" }, /STORAGE_DRIVER must be one of local, s3/],
+    [{ S3_BUCKET: "b", S3_ENDPOINT: "minio:9000" }, /S3_ENDPOINT must be an http:\/\/ or https:\/\/ URL/],
+    [{ S3_BUCKET: "b", S3_ACCESS_KEY_ID: "key" }, /S3_SECRET_ACCESS_KEY must be set together/],
+    [{ ATTACHMENT_MAX_BYTES: "big" }, /ATTACHMENT_MAX_BYTES must be a whole number/],
+    [{ PUBLIC_URL: "docket.example.com" }, /PUBLIC_URL is not a URL/],
   ])("rejects %o", (env, message) => {
     expect(() => loadConfig({ JWT_SECRET: strongSecret, ...env }, tmp())).toThrow(message);
   });
 
+  it("stores attachments locally unless a bucket is configured", () => {
+    expect(loadConfig({ JWT_SECRET: strongSecret }, tmp()).storage).toEqual({ driver: "local" });
+    expect(loadConfig({ JWT_SECRET: strongSecret, S3_BUCKET: "files", S3_ENDPOINT: "http://127.0.0.1:9000/", S3_FORCE_PATH_STYLE: "true" }, tmp()).storage).toEqual({
+      driver: "s3",
+      s3: { bucket: "files", region: "us-east-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, accessKeyId: undefined, secretAccessKey: undefined },
+    });
+  });
+
   it("documents every variable it reads in .env.example", () => {
     const source = fs.readFileSync(path.resolve(import.meta.dirname, "../src/config.ts"), "utf8");
-    const read = new Set([...source.matchAll(/env(?:\.|, ")([A-Z_]+)/g)].map((match) => match[1]));
+    const read = new Set([...source.matchAll(/env(?:\.|, ")([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]));
     const documented = fs.readFileSync(path.resolve(import.meta.dirname, "../.env.example"), "utf8");
     for (const variable of read) expect(documented, variable).toMatch(new RegExp(`^#?\\s*${variable}=`, "m"));
   });

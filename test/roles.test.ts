@@ -22,14 +22,15 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Calls the operation with placeholder path ids and an empty JSON body where it takes one. */
+/** Calls the operation with placeholder path ids and an empty body of its type (JSON, or multipart) where it takes one. */
 async function call(operation: OperationInfo, token: string | undefined): Promise<Response> {
   const path = operation.path.replace(/\{\w+\}/g, "00000000-0000-4000-8000-000000000000");
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   let body: string | undefined;
   if (operation.requestBody) {
-    headers["content-type"] = "application/json";
-    body = "{}";
+    const multipart = operation.requestBody.mediaTypes.includes("multipart/form-data");
+    headers["content-type"] = multipart ? "multipart/form-data; boundary=docket" : "application/json";
+    body = multipart ? "--docket--\r\n" : "{}";
   }
   return fetch(server.url + path, { method: operation.method, headers, body });
 }

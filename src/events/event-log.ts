@@ -26,6 +26,8 @@ export const EVENT_TYPES = [
   "comment.created",
   "comment.updated",
   "comment.deleted",
+  "attachment.created",
+  "attachment.deleted",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -74,6 +74,16 @@ export const problems = {
     new Problem(415, "unsupported_media_type", "Unsupported media type", `Send the body as application/json${contentType ? `, not ${contentType}` : ""}.`),
   tooManyRequests: (retryAfterSeconds: number) =>
     new Problem(429, "rate_limited", "Too many requests", `Rate limit reached; retry in ${retryAfterSeconds} s.`, { headers: { "retry-after": String(retryAfterSeconds) } }),
+  signedUrlInvalid: () => new Problem(403, "signed_url_invalid", "Invalid signed URL", "This URL's signature does not match; ask the API for a new one."),
+  signedUrlExpired: () => new Problem(403, "signed_url_expired", "Signed URL expired", "This URL has expired; ask the API for a new one."),
+  attachmentTooLarge: (limit: number) =>
+    new Problem(413, "attachment_too_large", "Attachment too large", `Attachments of this tenant may be at most ${limit} bytes.`),
+  tooManyFiles: (max: number) => new Problem(413, "too_many_files", "Too many files", `Send at most ${max} files per request.`),
+  attachmentTypeNotAllowed: (contentType: string, allowed: readonly string[]) =>
+    new Problem(415, "attachment_type_not_allowed", "Attachment type not allowed", `${contentType} is not an allowed attachment type here; allowed: ${allowed.join(", ")}.`),
+  attachmentContentMismatch: (detail: string) => new Problem(422, "attachment_content_mismatch", "Attachment does not match its description", detail),
+  uploadNotReceived: (uploadId: string) =>
+    new Problem(409, "upload_not_received", "Upload not received", `Nothing has been uploaded for upload ${uploadId} yet; PUT the file to its URL first.`),
   notReady: (detail: string) => new Problem(503, "not_ready", "Service unavailable", detail),
   internal: () => new Problem(500, "internal_error", "Internal server error", "Something went wrong on our side. Quote the requestId when you report it."),
 };

@@ -1,13 +1,23 @@
 // Bodies are validated per media type, so a body of a type the operation does not declare would
 // reach its handler unvalidated. This hook makes the contract's requestBody the only door:
 // another media type is a 415, a missing required body a 400, and a body where none is expected
-// a 400.
-import type { FastifyInstance } from "fastify";
+// a 400. Operations that stream their body (multipart/form-data files, `*/*` raw uploads) get
+// the same media-type check, but their body is read by the handler (request.body stays
+// undefined), so presence is judged from the headers.
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Contract } from "./contract.ts";
 import { Problem, problems } from "./problem.ts";
 
+const STREAMED_MEDIA_TYPES = ["multipart/form-data", "*/*"];
+
 function mediaTypeOf(header: string | undefined): string | undefined {
   return header?.split(";")[0]?.trim().toLowerCase() || undefined;
+}
+
+/** Did the client send body bytes, parsed or not? */
+function bodySent(request: FastifyRequest): boolean {
+  const length = request.headers["content-length"];
+  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
 }
 
 export function registerRequestBodyCheck(app: FastifyInstance, contract: Contract): void {
@@ -17,15 +27,21 @@ export function registerRequestBodyCheck(app: FastifyInstance, contract: Contrac
     const expected = contract.operations.get(operationId)?.requestBody;
     const mediaType = mediaTypeOf(request.headers["content-type"]);
     const hasBody = request.body !== undefined && request.body !== null;
+    const sent = hasBody || (mediaType !== undefined && bodySent(request));
     if (!expected) {
-      if (hasBody) throw new Problem(400, "unexpected_body", "Unexpected body", `${operationId} takes no request body.`);
+      if (sent) throw new Problem(400, "unexpected_body", "Unexpected body", `${operationId} takes no request body.`);
       return;
     }
-    if (!hasBody) {
+    const streamed = expected.mediaTypes.some((type) => STREAMED_MEDIA_TYPES.includes(type));
+    if (!sent) {
       if (expected.required) throw problems.malformed(`${operationId} needs a body of type ${expected.mediaTypes.join(" or ")}.`);
       return;
     }
-    if (mediaType === undefined || !expected.mediaTypes.includes(mediaType)) {
+    if (!hasBody && !streamed) {
+      // Bytes of a type this JSON operation does not parse (e.g. multipart): never read them.
+      throw new Problem(415, "unsupported_media_type", "Unsupported media type", `${operationId} takes ${expected.mediaTypes.join(" or ")}${mediaType ? `, not ${mediaType}` : ""}.`);
+    }
+    if (mediaType === undefined || !(expected.mediaTypes.includes(mediaType) || expected.mediaTypes.includes("*/*"))) {
       throw new Problem(415, "unsupported_media_type", "Unsupported media type", `${operationId} takes ${expected.mediaTypes.join(" or ")}${mediaType ? `, not ${mediaType}` : ""}.`);
     }
   });

@@ -2,6 +2,9 @@
 // production app from buildApp, listening on an ephemeral loopback port. Tests talk to it
 // through the SDK, over HTTP, like any client.
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Writable } from "node:stream";
 import pg from "pg";
 import { inject } from "vitest";
@@ -31,7 +34,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     port: 0,
     logLevel: "info",
     databaseUrl: undefined,
-    dataDir: "/nonexistent",
+    // Local attachments live here; a directory per server.
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-")),
     embeddedPostgresPort: 0,
     jwtSecret: crypto.randomBytes(48).toString("base64url"),
     accessTokenTtlSeconds: 900,
@@ -40,6 +44,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     bodyLimitBytes: 1_048_576,
     rateLimit: { perMinute: 100_000, authPerMinute: 100_000 },
     trustProxy: false,
+    storage: { driver: "local" },
+    attachments: { maxBytes: 25 * 1_048_576, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
+    publicUrl: undefined,
     ...overrides,
   };
 }
@@ -86,6 +93,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
     async close() {
       await app.close();
       await database.close();
+      if (overrides.dataDir === undefined) fs.rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }

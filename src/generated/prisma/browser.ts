@@ -57,3 +57,13 @@ export type Comment = Prisma.CommentModel
  * 
  */
 export type IdempotencyKey = Prisma.IdempotencyKeyModel
+/**
+ * Model Attachment
+ * 
+ */
+export type Attachment = Prisma.AttachmentModel
+/**
+ * Model AttachmentUpload
+ * 
+ */
+export type AttachmentUpload = Prisma.AttachmentUploadModel

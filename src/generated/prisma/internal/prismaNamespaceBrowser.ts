@@ -58,7 +58,9 @@ export const ModelName = {
   Event: 'Event',
   Ticket: 'Ticket',
   Comment: 'Comment',
-  IdempotencyKey: 'IdempotencyKey'
+  IdempotencyKey: 'IdempotencyKey',
+  Attachment: 'Attachment',
+  AttachmentUpload: 'AttachmentUpload'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -213,6 +215,38 @@ export const IdempotencyKeyScalarFieldEnum = {
 } as const
 
 export type IdempotencyKeyScalarFieldEnum = (typeof IdempotencyKeyScalarFieldEnum)[keyof typeof IdempotencyKeyScalarFieldEnum]
+
+
+export const AttachmentScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  uploaderId: 'uploaderId',
+  storageKey: 'storageKey',
+  filename: 'filename',
+  contentType: 'contentType',
+  size: 'size',
+  createdAt: 'createdAt'
+} as const
+
+export type AttachmentScalarFieldEnum = (typeof AttachmentScalarFieldEnum)[keyof typeof AttachmentScalarFieldEnum]
+
+
+export const AttachmentUploadScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  uploaderId: 'uploaderId',
+  storageKey: 'storageKey',
+  filename: 'filename',
+  contentType: 'contentType',
+  size: 'size',
+  expiresAt: 'expiresAt',
+  createdAt: 'createdAt'
+} as const
+
+export type AttachmentUploadScalarFieldEnum = (typeof AttachmentUploadScalarFieldEnum)[keyof typeof AttachmentUploadScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -1,0 +1,284 @@
+// Attachments on tickets and comments. Two ways in, one result:
+// - presigned: upload-url hands out a URL to the store (S3, or the local driver's signed route),
+//   the client sends the bytes there, and register checks the object (exists, exact size, type
+//   from its first bytes) before recording it;
+// - through the API: multipart files streamed to the store, typed from their first bytes.
+// Reads hand out short-lived download URLs; the ticket's visibility rules apply throughout, and
+// every change appends its event in the same transaction.
+import crypto from "node:crypto";
+import { Readable } from "node:stream";
+import type { AttachmentLimits } from "../../config.ts";
+import type { Database, Db } from "../../db/client.ts";
+import type { Attachment as AttachmentRow, Prisma } from "../../generated/prisma/client.ts";
+import { appendEvent } from "../../events/event-log.ts";
+import type { UserPrincipal } from "../../http/authentication.ts";
+import type { QueryOf, Schemas } from "../../http/contract-types.ts";
+import { decodeCursor, page } from "../../http/cursor.ts";
+import { problems } from "../../http/problem.ts";
+import type { Logger } from "../../logger.ts";
+import { attachmentKey } from "../../storage/object-key.ts";
+import type { ObjectStorage, Origin } from "../../storage/object-storage.ts";
+import { canSeeComment } from "../comments/policy.ts";
+import { canSee } from "../tickets/policy.ts";
+import { contextOf } from "../tickets/service.ts";
+import { cleanFilename, detectContentType, fits, resolveContentType, SNIFF_BYTES } from "./content-type.ts";
+import { checkSize, checkType, MAX_FILES_PER_REQUEST, tenantLimits, type TenantAttachmentLimits } from "./limits.ts";
+import { canSeeAttachment, checkCanDelete } from "./policy.ts";
+import { attachmentFacts, toAttachment, type Attachment } from "./representation.ts";
+
+/** A file part of a multipart request, as the HTTP layer hands it over (bytes not read yet). */
+export interface IncomingFile {
+  filename: string;
+  /** The part's Content-Type: a hint, checked against the bytes. */
+  declaredType: string;
+  stream: AsyncIterable<Buffer>;
+}
+
+/** Opens the multipart files with the tenant's limits (the HTTP layer enforces them while parsing). */
+export type OpenFiles = (limits: { maxFileBytes: number; maxFiles: number }) => AsyncIterable<IncomingFile>;
+
+export interface AttachmentServiceDeps {
+  db: Database;
+  storage: ObjectStorage;
+  limits: AttachmentLimits;
+  logger: Logger;
+}
+
+const WITH_COMMENT = { comment: { select: { internal: true } } } as const;
+
+export function createAttachmentService({ db, storage, limits, logger }: AttachmentServiceDeps) {
+  async function visibleTicket(tx: Db, principal: UserPrincipal, ticketId: string) {
+    const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
+    if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+    return ticket;
+  }
+
+  /** The comment files are attached to: one of this ticket that the caller may see. */
+  async function checkComment(tx: Db, principal: UserPrincipal, ticketId: string, commentId: string | undefined, where: { pointer?: string; parameter?: string }) {
+    if (commentId === undefined) return null;
+    const comment = await tx.comment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: commentId } } });
+    if (!comment || comment.ticketId !== ticketId || comment.deletedAt || !canSeeComment(principal, comment)) {
+      const detail = "is not a comment of this ticket";
+      throw where.pointer ? problems.invalidField(where.pointer, detail) : problems.invalidParameter(where.parameter!, detail);
+    }
+    return comment;
+  }
+
+  async function present(row: AttachmentRow, origin: Origin): Promise<Attachment> {
+    const download = await storage.presignDownload(row.storageKey, { filename: row.filename, contentType: row.contentType, expiresInSeconds: limits.downloadUrlTtlSeconds }, origin);
+    return toAttachment(row, download);
+  }
+
+  async function record(tx: Db, principal: UserPrincipal, data: Prisma.AttachmentUncheckedCreateInput, internal: boolean, requestId: string | undefined): Promise<AttachmentRow> {
+    const row = await tx.attachment.create({ data });
+    await appendEvent(tx, contextOf(principal, requestId), {
+      tenantId: principal.tenantId,
+      type: "attachment.created",
+      entity: { type: "attachment", id: row.id },
+      ticketId: row.ticketId,
+      internal,
+      after: attachmentFacts(row),
+    });
+    return row;
+  }
+
+  /** Best effort: an object left behind by a failure is garbage, not a correctness problem. */
+  async function discard(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => storage.remove(key).catch((error: unknown) => logger.warn({ err: error, key }, "could not delete an attachment object"))));
+  }
+
+  /** Reads a file's first bytes, then yields them and the rest, failing once it exceeds the limit. */
+  async function peek(file: IncomingFile, maxBytes: number): Promise<{ head: Buffer; body: Readable; bytesRead: () => number }> {
+    const iterator = file.stream[Symbol.asyncIterator]();
+    const chunks: Buffer[] = [];
+    let headLength = 0;
+    let done = false;
+    while (headLength < SNIFF_BYTES) {
+      const next = await iterator.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      chunks.push(next.value);
+      headLength += next.value.length;
+    }
+    const head = Buffer.concat(chunks);
+    if (head.length > maxBytes) throw problems.attachmentTooLarge(maxBytes);
+    let size = head.length;
+    async function* rest() {
+      yield head;
+      if (done) return;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        size += next.value.length;
+        if (size > maxBytes) throw problems.attachmentTooLarge(maxBytes);
+        yield next.value;
+      }
+    }
+    return { head, body: Readable.from(rest(), { objectMode: false }), bytesRead: () => size };
+  }
+
+  /** Streams one file to the store under a new key; the type comes from its first bytes. */
+  async function store(principal: UserPrincipal, ticketId: string, file: IncomingFile, tenant: TenantAttachmentLimits, stored: string[]) {
+    const filename = cleanFilename(file.filename);
+    const { head, body, bytesRead } = await peek(file, tenant.maxBytes);
+    if (head.length === 0) throw problems.malformed(`${filename} is empty.`);
+    const detected = await detectContentType(head);
+    const contentType = resolveContentType(file.declaredType, filename, detected);
+    if (contentType === undefined) {
+      throw problems.attachmentContentMismatch(`${filename} was sent as ${file.declaredType}, but its content is ${detected === "text" ? "text" : detected}.`);
+    }
+    checkType(tenant, contentType);
+    const id = crypto.randomUUID();
+    const key = attachmentKey(principal.tenantId, ticketId, id);
+    stored.push(key);
+    await storage.write(key, body, contentType);
+    return { id, storageKey: key, filename, contentType, size: bytesRead() };
+  }
+
+  return {
+    async presignUpload(principal: UserPrincipal, ticketId: string, input: Schemas["AttachmentUploadRequest"], origin: Origin): Promise<Schemas["AttachmentUploadUrl"]> {
+      await visibleTicket(db, principal, ticketId);
+      const tenant = await tenantLimits(db, principal.tenantId, limits);
+      const contentType = input.contentType.toLowerCase();
+      checkType(tenant, contentType);
+      checkSize(tenant, input.size);
+      const id = crypto.randomUUID();
+      const key = attachmentKey(principal.tenantId, ticketId, id);
+      const request = await storage.presignUpload(key, { contentType, size: input.size, expiresInSeconds: limits.uploadUrlTtlSeconds }, origin);
+      // Registration stays open one more URL lifetime after the URL expires, for an upload that
+      // started just in time; then the sweeper deletes what was never registered.
+      const registerBy = new Date(request.expiresAt.getTime() + limits.uploadUrlTtlSeconds * 1000);
+      await db.attachmentUpload.create({
+        data: { tenantId: principal.tenantId, id, ticketId, uploaderId: principal.userId, storageKey: key, filename: cleanFilename(input.filename), contentType, size: input.size, expiresAt: registerBy },
+      });
+      return { uploadId: id, url: request.url, method: "PUT", headers: request.headers, expiresAt: request.expiresAt.toISOString() };
+    },
+
+    async register(principal: UserPrincipal, ticketId: string, input: Schemas["AttachmentRegistration"], origin: Origin, requestId?: string): Promise<Attachment> {
+      await visibleTicket(db, principal, ticketId);
+      const tenantId = principal.tenantId;
+      const upload = await db.attachmentUpload.findUnique({ where: { tenantId_id: { tenantId, id: input.uploadId } } });
+      if (!upload || upload.ticketId !== ticketId || upload.uploaderId !== principal.userId) {
+        // Registered already (a retry): answer the attachment again.
+        const existing = await db.attachment.findUnique({ where: { tenantId_id: { tenantId, id: input.uploadId } }, include: WITH_COMMENT });
+        if (existing && existing.ticketId === ticketId && existing.uploaderId === principal.userId) return present(existing, origin);
+        throw problems.invalidField("/uploadId", "is not an upload of yours for this ticket");
+      }
+      if (upload.expiresAt.getTime() < Date.now()) throw problems.invalidField("/uploadId", "has expired; ask for a new upload URL");
+      const comment = await checkComment(db, principal, ticketId, input.commentId, { pointer: "/commentId" });
+
+      const object = await storage.head(upload.storageKey);
+      if (!object) throw problems.uploadNotReceived(upload.id);
+      const mismatch =
+        object.size !== upload.size
+          ? `${upload.filename} was declared as ${upload.size} bytes, but ${object.size} arrived.`
+          : object.contentType !== undefined && object.contentType.split(";")[0]!.trim().toLowerCase() !== upload.contentType
+            ? `${upload.filename} was declared as ${upload.contentType}, but was stored as ${object.contentType}.`
+            : undefined;
+      const detected = mismatch ? undefined : await detectContentType(await storage.readStart(upload.storageKey, SNIFF_BYTES));
+      if (mismatch || !fits(upload.contentType, detected!)) {
+        // Refused for good: the bytes go, and the client asks for a new URL with the truth.
+        await discard([upload.storageKey]);
+        throw problems.attachmentContentMismatch(mismatch ?? `${upload.filename} was declared as ${upload.contentType}, but its content is ${detected === "text" ? "text" : detected}.`);
+      }
+
+      const row = await db.$transaction(async (tx) => {
+        const claimed = await tx.attachmentUpload.deleteMany({ where: { tenantId, id: upload.id } });
+        if (claimed.count === 0) return undefined; // a concurrent registration won
+        return record(tx, principal, { tenantId, id: upload.id, ticketId, commentId: comment?.id ?? null, uploaderId: principal.userId, storageKey: upload.storageKey, filename: upload.filename, contentType: upload.contentType, size: upload.size }, comment?.internal ?? false, requestId);
+      });
+      if (row) return present(row, origin);
+      const winner = await db.attachment.findUnique({ where: { tenantId_id: { tenantId, id: upload.id } } });
+      if (!winner) throw problems.invalidField("/uploadId", "is not an upload of yours for this ticket");
+      return present(winner, origin);
+    },
+
+    /** All the files, or none: objects stored before a failure are deleted again. */
+    async uploadFiles(principal: UserPrincipal, ticketId: string, commentId: string | undefined, openFiles: OpenFiles, origin: Origin, requestId?: string): Promise<Schemas["AttachmentFilesResult"]> {
+      await visibleTicket(db, principal, ticketId);
+      const comment = await checkComment(db, principal, ticketId, commentId, { parameter: "commentId" });
+      const tenant = await tenantLimits(db, principal.tenantId, limits);
+      const stored: string[] = [];
+      try {
+        const files: Awaited<ReturnType<typeof store>>[] = [];
+        // One extra byte lets the parser hand over enough to tell "at the limit" from "over it".
+        for await (const file of openFiles({ maxFileBytes: tenant.maxBytes + 1, maxFiles: MAX_FILES_PER_REQUEST })) {
+          files.push(await store(principal, ticketId, file, tenant, stored));
+        }
+        if (files.length === 0) throw problems.malformed("Send at least one file (multipart/form-data).");
+        const rows = await db.$transaction(async (tx) => {
+          // The ticket may have been deleted or the comment hidden while the bytes streamed.
+          await visibleTicket(tx, principal, ticketId);
+          const created = [];
+          for (const file of files) {
+            created.push(await record(tx, principal, { tenantId: principal.tenantId, ticketId, commentId: comment?.id ?? null, uploaderId: principal.userId, ...file }, comment?.internal ?? false, requestId));
+          }
+          return created;
+        });
+        return { data: await Promise.all(rows.map((row) => present(row, origin))) };
+      } catch (error) {
+        await discard(stored);
+        throw error;
+      }
+    },
+
+    async list(principal: UserPrincipal, ticketId: string, query: QueryOf<"listAttachments">, origin: Origin): Promise<Schemas["AttachmentList"]> {
+      await visibleTicket(db, principal, ticketId);
+      const limit = query.limit ?? 25;
+      const after = decodeCursor(query.cursor, ["string", "string"] as const);
+      const where: Prisma.AttachmentWhereInput = { tenantId: principal.tenantId, ticketId };
+      const conditions: Prisma.AttachmentWhereInput[] = [];
+      if (principal.role === "user") conditions.push({ OR: [{ commentId: null }, { comment: { internal: false } }] });
+      if (after) {
+        const [createdAt, id] = after;
+        conditions.push({ OR: [{ createdAt: { gt: new Date(createdAt) } }, { createdAt: new Date(createdAt), id: { gt: id } }] });
+      }
+      if (conditions.length > 0) where.AND = conditions;
+      const rows = await db.attachment.findMany({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit + 1 });
+      const result = page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]);
+      return { data: await Promise.all(result.data.map((row) => present(row, origin))), nextCursor: result.nextCursor };
+    },
+
+    async get(principal: UserPrincipal, ticketId: string, attachmentId: string, origin: Origin): Promise<Attachment> {
+      await visibleTicket(db, principal, ticketId);
+      const row = await db.attachment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: attachmentId } }, include: WITH_COMMENT });
+      if (!row || row.ticketId !== ticketId || !canSeeAttachment(principal, row)) throw problems.notFound("attachment", attachmentId);
+      return present(row, origin);
+    },
+
+    /** The row and its event first, in one transaction; the object once that committed. */
+    async remove(principal: UserPrincipal, ticketId: string, attachmentId: string, requestId?: string): Promise<void> {
+      const removed = await db.$transaction(async (tx) => {
+        await visibleTicket(tx, principal, ticketId);
+        const row = await tx.attachment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: attachmentId } }, include: WITH_COMMENT });
+        if (!row || row.ticketId !== ticketId || !canSeeAttachment(principal, row)) throw problems.notFound("attachment", attachmentId);
+        checkCanDelete(principal, row);
+        const deleted = await tx.attachment.deleteMany({ where: { tenantId: principal.tenantId, id: attachmentId } });
+        if (deleted.count === 0) throw problems.notFound("attachment", attachmentId);
+        await appendEvent(tx, contextOf(principal, requestId), {
+          tenantId: principal.tenantId,
+          type: "attachment.deleted",
+          entity: { type: "attachment", id: row.id },
+          ticketId,
+          internal: row.comment?.internal ?? false,
+          before: attachmentFacts(row),
+        });
+        return row;
+      });
+      await storage.remove(removed.storageKey);
+    },
+
+    /** Deletes presigned uploads never registered in time, objects first. Returns how many. */
+    async sweepExpiredUploads(now = new Date()): Promise<number> {
+      const expired = await db.attachmentUpload.findMany({ where: { expiresAt: { lt: now } }, orderBy: { expiresAt: "asc" }, take: 100 });
+      for (const upload of expired) {
+        await storage.remove(upload.storageKey);
+        await db.attachmentUpload.deleteMany({ where: { tenantId: upload.tenantId, id: upload.id, expiresAt: { lt: now } } });
+      }
+      return expired.length;
+    },
+  };
+}
+
+export type AttachmentService = ReturnType<typeof createAttachmentService>;
+
