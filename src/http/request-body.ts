@@ -37,11 +37,9 @@ export function registerRequestBodyCheck(app: FastifyInstance, contract: Contrac
       if (expected.required) throw problems.malformed(`${operationId} needs a body of type ${expected.mediaTypes.join(" or ")}.`);
       return;
     }
-    if (!hasBody && !streamed) {
-      // Bytes of a type this JSON operation does not parse (e.g. multipart): never read them.
-      throw new Problem(415, "unsupported_media_type", "Unsupported media type", `${operationId} takes ${expected.mediaTypes.join(" or ")}${mediaType ? `, not ${mediaType}` : ""}.`);
-    }
-    if (mediaType === undefined || !(expected.mediaTypes.includes(mediaType) || expected.mediaTypes.includes("*/*"))) {
+    const declared = mediaType !== undefined && (expected.mediaTypes.includes(mediaType) || expected.mediaTypes.includes("*/*"));
+    // Unparsed bytes sent to a JSON operation (e.g. multipart) are refused too, never read.
+    if (!declared || (!hasBody && !streamed)) {
       throw new Problem(415, "unsupported_media_type", "Unsupported media type", `${operationId} takes ${expected.mediaTypes.join(" or ")}${mediaType ? `, not ${mediaType}` : ""}.`);
     }
   });
