@@ -59,8 +59,13 @@ describe("the presigned flow (local driver)", () => {
     expect(download.headers.get("x-content-type-options")).toBe("nosniff");
     expect(Buffer.from(await download.arrayBuffer())).toEqual(PNG);
 
-    const events = await owner.client.GET("/v1/events", { params: { query: { type: "attachment.created" } as never } });
-    expect(events.data!.data.some((event) => event.entity.id === presign.data!.uploadId && event.ticketId === ticket.id)).toBe(true);
+    // The audit trail shows an event once older transactions have finished: poll for it.
+    await expect
+      .poll(async () => {
+        const events = await owner.client.GET("/v1/events", { params: { query: { type: ["attachment.created"] } } });
+        return events.data!.data.some((event) => event.entity.id === presign.data!.uploadId && event.ticketId === ticket.id);
+      })
+      .toBe(true);
   });
 
   it("keeps the object key to tenant, ticket and a server-chosen id, whatever the filename", async () => {
