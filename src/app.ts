@@ -18,6 +18,7 @@ import { createValidatorCompiler } from "./http/validation.ts";
 import { registerDocs } from "./http/docs.ts";
 import { createTokenIssuer } from "./modules/auth/tokens.ts";
 import { createAuthService } from "./modules/auth/service.ts";
+import { createSessionCache } from "./modules/auth/session-cache.ts";
 import { authHandlers } from "./modules/auth/handlers.ts";
 import { createTenantService } from "./modules/tenant/service.ts";
 import { tenantHandlers } from "./modules/tenant/handlers.ts";
@@ -122,10 +123,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const tokens = createTokenIssuer(app.jwt, config);
   const tenants = createTenantService(database.prisma);
-  const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants });
-  const users = createUserService(database.prisma);
-  const platform = createPlatformService(database.prisma, tenants);
-  const tickets = createTicketService(database.prisma);
+  const sessions = createSessionCache(config.sessionCacheTtlSeconds * 1000);
+  const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants, sessions });
+  const users = createUserService(database.prisma, sessions);
+  const platform = createPlatformService(database.prisma, tenants, sessions);
+  const tickets = createTicketService(database.prisma, database.pool);
   const comments = createCommentService(database.prisma);
   const events = createEventService(database.prisma);
   const storage = deps.storage ?? createStorage(config);

@@ -58,6 +58,8 @@ export function createLogger(options: LoggerOptions): Logger {
  */
 function adaptToFastify(logger: winston.Logger): Logger {
   const call = (level: keyof typeof LEVELS) => (first: unknown, second?: unknown) => {
+    // logger.log() formats (redaction, JSON) before its level filter; skip that for lines dropped anyway.
+    if (!logger.isLevelEnabled(level)) return;
     if (typeof first === "string") logger.log(level, first, typeof second === "object" ? second : {});
     else if (first instanceof Error) logger.log(level, typeof second === "string" ? second : first.message, { err: first });
     else logger.log(level, typeof second === "string" ? second : "", (first ?? {}) as object);

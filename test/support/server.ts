@@ -40,6 +40,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     jwtSecret: crypto.randomBytes(48).toString("base64url"),
     accessTokenTtlSeconds: 900,
     refreshTokenTtlSeconds: 86_400,
+    sessionCacheTtlSeconds: 5,
     platformOperatorToken: crypto.randomBytes(32).toString("base64url"),
     bodyLimitBytes: 1_048_576,
     rateLimit: { perMinute: 100_000, authPerMinute: 100_000 },

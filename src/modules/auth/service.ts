@@ -12,6 +12,7 @@ import { toUser } from "../users/representation.ts";
 import { burnPasswordCheck, verifyPassword } from "./passwords.ts";
 import { issueTokens, openSession, revokeSessions, type TokenPair } from "./sessions.ts";
 import { hashRefreshToken, type TokenIssuer } from "./tokens.ts";
+import type { SessionCache } from "./session-cache.ts";
 
 type AuthResult = Schemas["AuthResult"];
 
@@ -20,11 +21,12 @@ export interface AuthServiceDeps {
   pool: pg.Pool;
   tokens: TokenIssuer;
   tenants: TenantService;
+  sessions: SessionCache;
 }
 
 const SYSTEM: RequestContext = { actor: { type: "system" } };
 
-export function createAuthService({ db, pool, tokens, tenants }: AuthServiceDeps) {
+export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthServiceDeps) {
   return {
     async signup(input: Schemas["SignupRequest"], meta: { userAgent?: string; requestId?: string }): Promise<AuthResult> {
       return db.$transaction(async (tx) => {
@@ -86,7 +88,10 @@ export function createAuthService({ db, pool, tokens, tenants }: AuthServiceDeps
         return issueTokens(tx, tokens, { tenantId: session.tenantId, sessionId: session.id, userId: session.userId, role: session.user.role, expiresAt: session.expiresAt });
       }).then((pair) => {
         // Thrown after the transaction so that a detected reuse's revocation commits.
-        if (!pair) throw invalid;
+        if (!pair) {
+          sessions.invalidate();
+          throw invalid;
+        }
         return pair;
       });
     },
@@ -104,6 +109,7 @@ export function createAuthService({ db, pool, tokens, tenants }: AuthServiceDeps
           });
         }
       });
+      sessions.invalidate();
     },
 
     async me(principal: UserPrincipal): Promise<Schemas["Me"]> {
@@ -114,8 +120,9 @@ export function createAuthService({ db, pool, tokens, tenants }: AuthServiceDeps
 
     /**
      * Runs on every authenticated request: a valid signature is not enough, the session must
-     * still stand, the user be active and the tenant live. One indexed query on the raw pool
-     * (the hot path); the role comes from the database, so a role change applies at once.
+     * still stand, the user be active and the tenant live. One indexed query on the raw pool,
+     * skipped while the session cache vouches for it; the role comes from the database, so a
+     * role change applies at once.
      */
     async authenticate(token: string): Promise<UserPrincipal> {
       let claims;
@@ -125,6 +132,9 @@ export function createAuthService({ db, pool, tokens, tenants }: AuthServiceDeps
         const expired = (error as { code?: string }).code === "FAST_JWT_EXPIRED";
         throw problems.unauthorized(expired ? "The access token has expired; refresh it." : "The access token is not valid.");
       }
+      const cached = sessions.get(claims.sid);
+      if (cached) return { kind: "user", tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, role: cached.role };
+      const generation = sessions.generation();
       const { rows } = await pool.query<{ role: Role; active: boolean; live: boolean }>({
         name: "authenticate",
         text: `SELECT u.role, u.active, (t.status = 'active' AND t."deletedAt" IS NULL) AS live
@@ -138,6 +148,7 @@ export function createAuthService({ db, pool, tokens, tenants }: AuthServiceDeps
       if (!row) throw problems.unauthorized("This session has ended; log in again.");
       if (!row.active) throw problems.unauthorized("This account is deactivated.");
       if (!row.live) throw problems.unauthorized("This organisation is suspended.");
+      sessions.remember(claims.sid, { role: row.role }, generation);
       return { kind: "user", tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, role: row.role };
     },
   };

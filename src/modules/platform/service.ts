@@ -6,13 +6,14 @@ import { createdAtKeyset } from "../../http/cursor.ts";
 import { problems } from "../../http/problem.ts";
 import type { Prisma, Tenant as TenantRow } from "../../generated/prisma/client.ts";
 import { revokeSessions } from "../auth/sessions.ts";
+import type { SessionCache } from "../auth/session-cache.ts";
 import type { TenantService } from "../tenant/service.ts";
 import { toPlatformTenant, type PlatformTenant, type TenantSettings } from "../tenant/representation.ts";
 import { toUser } from "../users/representation.ts";
 
 const OPERATOR = { type: "operator" } as const;
 
-export function createPlatformService(db: Database, tenants: TenantService) {
+export function createPlatformService(db: Database, tenants: TenantService, sessions: SessionCache) {
   async function find(tenantId: string): Promise<TenantRow> {
     const tenant = await db.tenant.findUnique({ where: { id: tenantId } });
     if (!tenant) throw problems.notFound("tenant", tenantId);
@@ -49,7 +50,7 @@ export function createPlatformService(db: Database, tenants: TenantService) {
       }
       if (change.status === undefined || change.status === current.status) return toPlatformTenant(await find(tenantId));
       const context: RequestContext = { actor: OPERATOR, requestId };
-      return db.$transaction(async (tx) => {
+      const updated = await db.$transaction(async (tx) => {
         const before = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId } });
         const updated = await tx.tenant.update({ where: { id: tenantId }, data: { status: change.status } });
         if (change.status === "suspended") await revokeSessions(tx, { tenantId }, "tenant_suspended");
@@ -61,6 +62,8 @@ export function createPlatformService(db: Database, tenants: TenantService) {
         });
         return toPlatformTenant(updated);
       });
+      sessions.invalidate();
+      return updated;
     },
 
     /** Soft delete; idempotent. */
@@ -78,6 +81,7 @@ export function createPlatformService(db: Database, tenants: TenantService) {
           after: toPlatformTenant(deleted),
         });
       });
+      sessions.invalidate();
     },
   };
 }

@@ -1,6 +1,7 @@
 // Tickets: creation with per-tenant numbers, changes through the workflow with optimistic
 // concurrency, soft delete, bulk changes and stats. Every change appends its events in the same
 // transaction. Every query names the principal's tenant.
+import type pg from "pg";
 import type { Database, Db } from "../../db/client.ts";
 import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
 import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
@@ -125,13 +126,12 @@ export async function applyChange(tx: Db, principal: UserPrincipal, current: Tic
   return updated;
 }
 
-export function createTicketService(db: Database) {
-  async function findVisible(principal: UserPrincipal, ticketId: string): Promise<TicketRecord> {
-    const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
-    if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
-    return ticket;
-  }
+/** The hottest read of the product, as one prepared statement on the raw pool (see get). */
+const TICKET_BY_ID = `SELECT "tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", tags,
+  "dueAt", metadata, version, "createdAt", "updatedAt", "firstResponseAt", "solvedAt", "closedAt", "deletedAt"
+  FROM "Ticket" WHERE "tenantId" = $1 AND id = $2`;
 
+export function createTicketService(db: Database, pool: pg.Pool) {
   return {
     /** With an Idempotency-Key, a retry returns the first response instead of opening a second ticket. */
     async create(principal: UserPrincipal, input: Schemas["TicketCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Ticket>> {
@@ -175,8 +175,12 @@ export function createTicketService(db: Database) {
 
     list: (principal: UserPrincipal, query: QueryOf<"listTickets">) => listTickets(db, principal, query),
 
+    /** Served by node-postgres directly: Prisma's per-query overhead was a seventh of this request's CPU. */
     async get(principal: UserPrincipal, ticketId: string): Promise<Ticket> {
-      return toTicket(await findVisible(principal, ticketId));
+      const { rows } = await pool.query<TicketRecord>({ name: "ticket-by-id", text: TICKET_BY_ID, values: [principal.tenantId, ticketId] });
+      const ticket = rows[0];
+      if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+      return toTicket(ticket);
     },
 
     async update(principal: UserPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {

@@ -10,6 +10,7 @@ import { problems } from "../../http/problem.ts";
 import type { Prisma, User as UserRow } from "../../generated/prisma/client.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { revokeSessions } from "../auth/sessions.ts";
+import type { SessionCache } from "../auth/session-cache.ts";
 import { canSee, checkUpdate } from "./policy.ts";
 import { toUser, type User } from "./representation.ts";
 
@@ -23,7 +24,7 @@ async function activeAdminCount(tx: Db, tenantId: string): Promise<number> {
   return rows.length;
 }
 
-export function createUserService(db: Database) {
+export function createUserService(db: Database, sessions: SessionCache) {
   async function findVisible(tx: Db, principal: UserPrincipal, userId: string): Promise<UserRow> {
     const user = canSee(principal, userId) ? await tx.user.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: userId } } }) : null;
     if (!user) throw problems.notFound("user", userId);
@@ -69,7 +70,7 @@ export function createUserService(db: Database) {
       }
       const passwordHash = change.password === undefined ? undefined : await hashPassword(change.password);
       const context = contextOf(principal, requestId);
-      return db.$transaction(async (tx) => {
+      const updated = await db.$transaction(async (tx) => {
         const key = { tenantId_id: { tenantId: principal.tenantId, id: userId } };
         const losesAdmin = target.role === "admin" && target.active && ((change.role !== undefined && change.role !== "admin") || change.active === false);
         if (losesAdmin && (await activeAdminCount(tx, principal.tenantId)) <= 1) {
@@ -108,6 +109,9 @@ export function createUserService(db: Database) {
         if (!before.active && after.active) await appendEvent(tx, context, { tenantId, type: "user.reactivated", entity, before, after });
         return after;
       });
+      // Role and active flag are part of every verified session.
+      if (change.role !== undefined || change.active !== undefined) sessions.invalidate();
+      return updated;
     },
 
     /** DELETE deactivates: the person's history stays, their sessions end. Idempotent. */

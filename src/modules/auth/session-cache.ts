@@ -1,0 +1,47 @@
+// Sessions recently verified, so that most requests skip the session query: on these machines one
+// round trip to PostgreSQL is the largest single cost of an authenticated read.
+//
+// Correctness rests on two rules. Every change that can end or alter a session (logout, a spent
+// refresh token replayed, a user's role or active flag, a tenant's status) calls invalidate()
+// after its transaction commits. And a lookup only stores what it read if no invalidation happened
+// meanwhile (the generation check), so a read that raced a revocation cannot resurrect the
+// session. Other API instances see such changes within the TTL.
+import type { Role } from "../../http/contract.ts";
+
+export interface VerifiedSession {
+  role: Role;
+}
+
+export interface SessionCache {
+  get(sessionId: string): VerifiedSession | undefined;
+  /** Captured before the database read whose result is then remembered. */
+  generation(): number;
+  remember(sessionId: string, session: VerifiedSession, generation: number): void;
+  invalidate(): void;
+}
+
+const MAX_ENTRIES = 50_000;
+
+export function createSessionCache(ttlMs: number, now: () => number = Date.now): SessionCache {
+  const entries = new Map<string, VerifiedSession & { until: number }>();
+  let generation = 0;
+  return {
+    get(sessionId) {
+      const entry = entries.get(sessionId);
+      if (!entry) return undefined;
+      if (entry.until > now()) return entry;
+      entries.delete(sessionId);
+      return undefined;
+    },
+    generation: () => generation,
+    remember(sessionId, session, seenGeneration) {
+      if (ttlMs <= 0 || seenGeneration !== generation) return;
+      if (entries.size >= MAX_ENTRIES) entries.clear();
+      entries.set(sessionId, { ...session, until: now() + ttlMs });
+    },
+    invalidate() {
+      generation++;
+      entries.clear();
+    },
+  };
+}
