@@ -269,8 +269,10 @@ export interface paths {
          * List and search tickets
          * @description Roles: admin, agent, user (a `user` sees only tickets they requested). Filters combine
          *     with AND; list filters (`status`, `priority`) repeat the parameter (`status=open&status=pending`).
-         *     With `q`, results are ranked by relevance unless `sort` says otherwise. The cursor keeps
-         *     its place while tickets are being created.
+         *     With `q`, results are ranked by relevance (title over description over public comments)
+         *     among the 1,000 most recent matches, as Zendesk's and GitHub's search APIs stop at 1,000
+         *     results; with a `sort`, every match is listed in that order. The cursor keeps its place
+         *     while tickets are being created.
          */
         get: operations["listTickets"];
         put?: never;

@@ -66,9 +66,10 @@ function ordering(sort: Sort, cursor: string | undefined) {
     case "relevance": {
       const key = decodeCursor(cursor, ["string", "number", "uuid"] as const);
       return {
-        orderBy: Prisma.sql`rank DESC, t.id DESC`,
+        orderBy: Prisma.empty, // searchByRelevance orders the ranked candidates itself
         keyOf: (row: TicketRecord & { rank?: number }) => [tag, row.rank ?? 0, row.id],
-        condition: key && checkTag(key[0], tag) ? Prisma.sql`(ts_rank_cd(t."searchVector", query), t.id) < (${key[1]}::real, ${key[2]}::uuid)` : undefined,
+        // Applied to the ranked candidates, not to tickets (see searchByRelevance).
+        condition: key && checkTag(key[0], tag) ? Prisma.sql`(c.rank, c.id) < (${key[1]}::real, ${key[2]}::uuid)` : undefined,
       };
     }
   }
@@ -104,20 +105,44 @@ function filters(principal: UserPrincipal, query: Query): Prisma.Sql[] {
   return where;
 }
 
+/**
+ * Relevance ranking reads every candidate's search vector, so ranking all matches costs what the
+ * matches cost: 0.4 s for a word in 10% of a million tickets. Ranking the newest matches only
+ * keeps it flat at any size (the planner walks the createdAt index for common words and the GIN
+ * index for rare ones), and only the page's rows are read in full. Zendesk's and GitHub's search
+ * APIs stop at 1,000 results too; sorting by a field walks every match.
+ */
+export const RELEVANCE_CANDIDATES = 1000;
+
+async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prisma.Sql | undefined, tenantId: string, q: string, limit: number) {
+  return db.$queryRaw<(TicketRecord & { rank: number })[]>`
+    WITH candidates AS (
+      SELECT t.id, ts_rank_cd(t."searchVector", query) AS rank
+        FROM websearch_to_tsquery('english', ${q}) query,
+             LATERAL (SELECT t.id, t."searchVector" FROM "Ticket" t WHERE ${Prisma.join(where, " AND ")}
+                       ORDER BY t."createdAt" DESC, t.id DESC LIMIT ${RELEVANCE_CANDIDATES}) t
+    ), page AS (
+      SELECT c.id, c.rank FROM candidates c ${after ? Prisma.sql`WHERE ${after}` : Prisma.empty} ORDER BY c.rank DESC, c.id DESC LIMIT ${limit + 1}
+    )
+    SELECT ${COLUMNS}, page.rank FROM page JOIN "Ticket" t ON t."tenantId" = ${tenantId}::uuid AND t.id = page.id
+     ORDER BY page.rank DESC, page.id DESC`;
+}
+
 export async function listTickets(db: Database, principal: UserPrincipal, query: Query): Promise<Schemas["TicketList"]> {
   const limit = query.limit ?? 25;
   const sort = sortOf(query);
   if (sort.key === "relevance" && !query.q) throw problems.invalidParameter("sort", "relevance needs q");
   const { orderBy, keyOf, condition } = ordering(sort, query.cursor);
   const where = filters(principal, query);
-  if (condition) where.push(condition);
-  // websearch_to_tsquery understands what people type: words, "phrases", -exclusions, or.
-  const from = query.q
-    ? Prisma.sql`FROM "Ticket" t, websearch_to_tsquery('english', ${query.q}) query`
-    : Prisma.sql`FROM "Ticket" t`;
-  const rank = query.q ? Prisma.sql`, ts_rank_cd(t."searchVector", query) AS rank` : Prisma.empty;
-  const rows = await db.$queryRaw<(TicketRecord & { rank?: number })[]>`
-    SELECT ${COLUMNS}${rank} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy} LIMIT ${limit + 1}`;
+  let rows: (TicketRecord & { rank?: number })[];
+  if (sort.key === "relevance") {
+    rows = await searchByRelevance(db, where, condition, principal.tenantId, query.q!, limit);
+  } else {
+    if (condition) where.push(condition);
+    // websearch_to_tsquery understands what people type: words, "phrases", -exclusions, or.
+    const from = query.q ? Prisma.sql`FROM "Ticket" t, websearch_to_tsquery('english', ${query.q}) query` : Prisma.sql`FROM "Ticket" t`;
+    rows = await db.$queryRaw`SELECT ${COLUMNS} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy} LIMIT ${limit + 1}`;
+  }
   const data = rows.slice(0, limit);
   const last = data.at(-1);
   return {
