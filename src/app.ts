@@ -14,6 +14,7 @@ import { registerAuthentication } from "./http/authentication.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerRequestBodyCheck } from "./http/request-body.ts";
 import { problems } from "./http/problem.ts";
+import { purgeExpiredIdempotencyKeys } from "./http/idempotency.ts";
 import { createValidatorCompiler } from "./http/validation.ts";
 import { registerDocs } from "./http/docs.ts";
 import { createTokenIssuer } from "./modules/auth/tokens.ts";
@@ -81,6 +82,15 @@ function routingSpecification(contract: Contract): Record<string, unknown> {
     }
   }
   return document;
+}
+
+/** Housekeeping on a timer that never keeps the process alive and stops with the app. */
+function runPeriodically(app: FastifyInstance, everyMs: number, what: string, job: () => Promise<unknown>): void {
+  const timer = setInterval(() => {
+    job().catch((error: unknown) => app.log.warn({ err: error }, `${what} failed`));
+  }, everyMs);
+  timer.unref();
+  app.addHook("onClose", async () => clearInterval(timer));
 }
 
 /** Fails start-up unless handlers and contract operations match one to one. */
@@ -210,12 +220,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Presigned uploads never registered are deleted once expired; checked about as often as one
   // can expire, at most every minute.
-  const sweepEveryMs = Math.min(60_000, config.attachments.uploadUrlTtlSeconds * 1000);
-  const sweeper = setInterval(() => {
-    attachments.sweepExpiredUploads().catch((error: unknown) => logger.warn({ err: error }, "sweeping expired uploads failed"));
-  }, sweepEveryMs);
-  sweeper.unref();
-  app.addHook("onClose", async () => clearInterval(sweeper));
+  runPeriodically(app, Math.min(60_000, config.attachments.uploadUrlTtlSeconds * 1000), "sweeping expired uploads", () => attachments.sweepExpiredUploads());
+  // Idempotency keys live 24 hours; an hourly purge keeps the table to about a day of writes.
+  runPeriodically(app, 60 * 60 * 1000, "purging idempotency keys", () => purgeExpiredIdempotencyKeys(database.prisma));
 
   return app;
 }

@@ -140,3 +140,33 @@ describe("the tenant document", () => {
     expect(bad.error?.errors?.[0]?.pointer).toBe("/settings/timezone");
   });
 });
+
+describe("changing a password", () => {
+  it("ends the user's other sessions but keeps the one that changed it", async () => {
+    const owner = await signUp(server);
+    const member = await addMember(server, owner, "agent");
+    const otherDevice = server.client();
+    await otherDevice.POST("/v1/auth/login", { body: { tenantSlug: owner.tenant.slug, email: member.user.email, password: PASSWORD } });
+    expect((await otherDevice.GET("/v1/auth/me")).response.status).toBe(200);
+
+    const changed = await member.client.PATCH("/v1/users/{userId}", { params: { path: { userId: member.user.id } }, body: { password: "a fresh new password", currentPassword: PASSWORD } });
+    expect(changed.response.status).toBe(200);
+    expect((await member.client.GET("/v1/auth/me")).response.status).toBe(200);
+    expect((await server.client({ accessToken: otherDevice.tokens.accessToken }).GET("/v1/auth/me")).response.status).toBe(401);
+
+    // An admin resetting it ends every session of that user.
+    await owner.client.PATCH("/v1/users/{userId}", { params: { path: { userId: member.user.id } }, body: { password: "an admin chosen password" } });
+    expect((await server.client({ accessToken: member.client.tokens.accessToken }).GET("/v1/auth/me")).response.status).toBe(401);
+  });
+});
+
+describe("idempotency keys", () => {
+  it("are purged after 24 hours", async () => {
+    const { purgeExpiredIdempotencyKeys } = await import("../src/http/idempotency.ts");
+    const owner = await signUp(server);
+    await owner.client.POST("/v1/tickets", { body: { title: "x" }, headers: { "idempotency-key": "old-key" } });
+    await server.database.pool.query(`UPDATE "IdempotencyKey" SET "createdAt" = now() - interval '25 hours' WHERE key = 'old-key'`);
+    expect(await purgeExpiredIdempotencyKeys(server.database.prisma)).toBeGreaterThanOrEqual(1);
+    expect((await server.database.pool.query(`SELECT 1 FROM "IdempotencyKey" WHERE key = 'old-key'`)).rowCount).toBe(0);
+  });
+});

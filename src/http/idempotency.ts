@@ -29,6 +29,12 @@ export interface Outcome<T> {
 
 class KeyTaken extends Error {}
 
+/** Deletes keys past their lifetime; run periodically (a retry after 24 hours is a new request). */
+export async function purgeExpiredIdempotencyKeys(db: Database): Promise<number> {
+  const { count } = await db.idempotencyKey.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - KEY_LIFETIME_MS) } } });
+  return count;
+}
+
 /** Canonical JSON (sorted keys), so the same request hashes the same however its keys are ordered. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;

@@ -5,7 +5,7 @@ import type { Schemas } from "../../http/contract-types.ts";
 import { newRefreshToken, type TokenIssuer } from "./tokens.ts";
 import type { Role } from "../../http/contract.ts";
 
-export type RevocationReason = "logout" | "refresh_token_reused" | "user_deactivated" | "tenant_suspended" | "tenant_deleted";
+export type RevocationReason = "logout" | "refresh_token_reused" | "user_deactivated" | "password_changed" | "tenant_suspended" | "tenant_deleted";
 export type TokenPair = Schemas["TokenPair"];
 
 export async function openSession(db: Db, tokens: TokenIssuer, user: { tenantId: string; id: string; role: Role }, userAgent: string | undefined): Promise<TokenPair> {
@@ -35,9 +35,18 @@ export async function issueTokens(
 }
 
 /** Ends the matching live sessions; their access tokens stop working on the next request. */
-export async function revokeSessions(db: Db, where: { tenantId: string; userId?: string; sessionId?: string }, reason: RevocationReason): Promise<number> {
+export async function revokeSessions(
+  db: Db,
+  where: { tenantId: string; userId?: string; sessionId?: string; exceptSessionId?: string },
+  reason: RevocationReason,
+): Promise<number> {
   const { count } = await db.session.updateMany({
-    where: { tenantId: where.tenantId, userId: where.userId, id: where.sessionId, revokedAt: null },
+    where: {
+      tenantId: where.tenantId,
+      userId: where.userId,
+      id: where.sessionId ?? (where.exceptSessionId ? { not: where.exceptSessionId } : undefined),
+      revokedAt: null,
+    },
     data: { revokedAt: new Date(), revokedFor: reason },
   });
   return count;

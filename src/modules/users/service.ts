@@ -107,10 +107,15 @@ export function createUserService(db: Database, sessions: SessionCache) {
           await appendEvent(tx, context, { tenantId, type: "user.deactivated", entity, before, after });
         }
         if (!before.active && after.active) await appendEvent(tx, context, { tenantId, type: "user.reactivated", entity, before, after });
+        // A new password ends the user's other sessions (a stolen one included); the session
+        // that changed it stays, so nobody logs themselves out.
+        if (passwordHash) {
+          await revokeSessions(tx, { tenantId, userId, exceptSessionId: principal.userId === userId ? principal.sessionId : undefined }, "password_changed");
+        }
         return after;
       });
-      // Role and active flag are part of every verified session.
-      if (change.role !== undefined || change.active !== undefined) sessions.invalidate();
+      // Role, active flag and live sessions are part of every verified session.
+      if (change.role !== undefined || change.active !== undefined || passwordHash) sessions.invalidate();
       return updated;
     },
 
