@@ -146,3 +146,29 @@ describe("tampered cursors and look-alike ids", () => {
     expect((await raw(`/v1/tickets?assigneeId=${dashes}`)).status).toBe(400);
   });
 });
+
+describe("a saturated database", () => {
+  it("answers 503 with Retry-After instead of a 500", async () => {
+    const busy = await startServer();
+    try {
+      const tenant = await signUp(busy);
+      // Hold every pooled connection, so nothing can start a transaction within Prisma's wait.
+      const held = await Promise.all(Array.from({ length: 5 }, () => busy.database.pool.connect()));
+      try {
+        const response = await fetch(`${busy.url}/v1/tickets`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${tenant.client.tokens.accessToken}`, "content-type": "application/json" },
+          body: JSON.stringify({ title: "while busy" }),
+        });
+        expect(response.status).toBe(503);
+        expect(response.headers.get("retry-after")).toBe("1");
+        expect(await response.json()).toMatchObject({ code: "busy", status: 503 });
+      } finally {
+        for (const client of held) client.release();
+      }
+      expect((await tenant.client.POST("/v1/tickets", { body: { title: "after" } })).response.status).toBe(201);
+    } finally {
+      await busy.close();
+    }
+  });
+});

@@ -15,7 +15,8 @@ export interface DatabaseHandle {
 }
 
 export function connectDatabase(databaseUrl: string, options: { poolSize?: number } = {}): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+  // A request waits at most 5 s for a connection, then answers 503 instead of queueing forever.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
   // An idle connection dropped by the server must not crash the process; the pool reconnects.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

@@ -3,6 +3,7 @@
 // 500 that carries the request id and nothing of the internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Problem, problems, type ProblemField } from "./problem.ts";
+import { isDatabaseBusy } from "../db/errors.ts";
 
 interface AjvError {
   instancePath: string;
@@ -67,6 +68,7 @@ function frameworkProblem(error: FastifyError, request: FastifyRequest): Problem
 
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
   if (error instanceof Problem) return error;
+  if (isDatabaseBusy(error)) return problems.busy();
   const fastifyError = error as FastifyError;
   if (fastifyError?.validation) return validationProblem(fastifyError);
   return frameworkProblem(fastifyError, request) ?? problems.internal();
@@ -84,9 +86,8 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, request);
-    if (problem.status >= 500) {
-      request.log.error({ err: error, operationId: request.routeOptions.config.operationId }, "request failed");
-    }
+    if (problem.status === 503) request.log.warn({ err: error, operationId: request.routeOptions.config.operationId }, "database busy");
+    else if (problem.status >= 500) request.log.error({ err: error, operationId: request.routeOptions.config.operationId }, "request failed");
     return sendProblem(reply, problem);
   });
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) =>
