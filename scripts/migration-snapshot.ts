@@ -17,3 +17,12 @@ export function latestMigrationSchema(): string | undefined {
     .at(-1);
   return newest === undefined ? undefined : fs.readFileSync(path.join(MIGRATIONS_DIR, newest, SNAPSHOT_FILE), "utf8");
 }
+
+/** The schema without comments and layout: what a migration has to follow; comments do not. */
+export function schemaSubstance(schema: string): string {
+  return schema
+    .split("\n")
+    .map((line) => line.replace(/\/\/.*$/, "").trim().replace(/\s+/g, " "))
+    .filter(Boolean)
+    .join("\n");
+}
