@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
-import { addMember, signUp, type Member, type SignedUpTenant } from "./support/fixtures.ts";
+import { addMember, helpdesk, signUp, type Member, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket, ticketPath } from "./support/tickets.ts";
 
 let server: TestServer;
@@ -11,9 +11,7 @@ let otherCustomer: Member;
 
 beforeAll(async () => {
   server = await startServer();
-  acme = await signUp(server);
-  agent = await addMember(server, acme, "agent");
-  customer = await addMember(server, acme, "user");
+  ({ owner: acme, agent, customer } = await helpdesk(server));
   otherCustomer = await addMember(server, acme, "user");
 });
 afterAll(async () => {

@@ -42,3 +42,17 @@ export async function addMember(server: TestServer, owner: SignedUpTenant, role:
   expect(login.error, JSON.stringify(login.error)).toBeUndefined();
   return { client, user: created.data! };
 }
+
+export interface Helpdesk {
+  /** The tenant and its admin. */
+  owner: SignedUpTenant;
+  agent: Member;
+  /** A `user`: someone who files tickets. */
+  customer: Member;
+}
+
+/** A tenant with an admin, an agent and a customer, each logged in. */
+export async function helpdesk(server: TestServer): Promise<Helpdesk> {
+  const owner = await signUp(server);
+  return { owner, agent: await addMember(server, owner, "agent"), customer: await addMember(server, owner, "user") };
+}
