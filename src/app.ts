@@ -20,6 +20,7 @@ import { registerDocs } from "./http/docs.ts";
 import { createTokenIssuer } from "./modules/auth/tokens.ts";
 import { createAuthService } from "./modules/auth/service.ts";
 import { createSessionCache } from "./modules/auth/session-cache.ts";
+import { listen } from "./db/notifications.ts";
 import { authHandlers } from "./modules/auth/handlers.ts";
 import { createTenantService } from "./modules/tenant/service.ts";
 import { tenantHandlers } from "./modules/tenant/handlers.ts";
@@ -133,7 +134,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const tokens = createTokenIssuer(app.jwt, config);
   const tenants = createTenantService(database.prisma);
-  const sessions = createSessionCache(config.sessionCacheTtlSeconds * 1000);
+  // Revocations reach every instance's session cache through LISTEN/NOTIFY.
+  const sessionChanges = listen(database.url, database.pool, "docket_session_changes", () => sessions.forget(), logger);
+  const sessions = createSessionCache(config.sessionCacheTtlSeconds * 1000, {
+    onInvalidate: () => sessionChanges.publish("").catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change")),
+  });
   const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants, sessions });
   const users = createUserService(database.prisma, sessions);
   const platform = createPlatformService(database.prisma, tenants, sessions);
@@ -157,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 
+  app.addHook("onClose", async () => sessionChanges.close());
   registerAuthentication(app, { authenticateUser: auth.authenticate, operatorToken: config.platformOperatorToken });
 
   await app.register(rateLimit, {

@@ -4,7 +4,7 @@ import { createSessionCache } from "../src/modules/auth/session-cache.ts";
 describe("the session cache", () => {
   it("remembers a verified session until its TTL runs out", () => {
     let now = 1_000;
-    const cache = createSessionCache(5_000, () => now);
+    const cache = createSessionCache(5_000, { now: () => now });
     cache.remember("s1", { role: "agent" }, cache.generation());
     expect(cache.get("s1")).toMatchObject({ role: "agent" });
     now += 5_001;

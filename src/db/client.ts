@@ -11,6 +11,8 @@ export type Db = PrismaClient | Prisma.TransactionClient;
 export interface DatabaseHandle {
   prisma: Database;
   pool: pg.Pool;
+  /** For connections of their own (LISTEN). */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export function connectDatabase(databaseUrl: string, options: { poolSize?: numbe
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
+    url: databaseUrl,
     prisma,
     pool,
     async close() {

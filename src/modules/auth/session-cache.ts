@@ -5,7 +5,8 @@
 // refresh token replayed, a user's role or active flag, a tenant's status) calls invalidate()
 // after its transaction commits. And a lookup only stores what it read if no invalidation happened
 // meanwhile (the generation check), so a read that raced a revocation cannot resurrect the
-// session. Other API instances see such changes within the TTL.
+// session. Other API instances hear of it through `onInvalidate` (LISTEN/NOTIFY, see app.ts);
+// should that message be lost, they still stop trusting the session within the TTL.
 import type { Role } from "../../http/contract.ts";
 
 export interface VerifiedSession {
@@ -17,12 +18,16 @@ export interface SessionCache {
   /** Captured before the database read whose result is then remembered. */
   generation(): number;
   remember(sessionId: string, session: VerifiedSession, generation: number): void;
+  /** A change here: forget everything and tell the other instances. */
   invalidate(): void;
+  /** A change reported by another instance: forget everything. */
+  forget(): void;
 }
 
 const MAX_ENTRIES = 50_000;
 
-export function createSessionCache(ttlMs: number, now: () => number = Date.now): SessionCache {
+export function createSessionCache(ttlMs: number, options: { now?: () => number; onInvalidate?: () => void } = {}): SessionCache {
+  const now = options.now ?? Date.now;
   const entries = new Map<string, VerifiedSession & { until: number }>();
   let generation = 0;
   return {
@@ -40,6 +45,10 @@ export function createSessionCache(ttlMs: number, now: () => number = Date.now):
       entries.set(sessionId, { ...session, until: now() + ttlMs });
     },
     invalidate() {
+      this.forget();
+      options.onInvalidate?.();
+    },
+    forget() {
       generation++;
       entries.clear();
     },
