@@ -129,7 +129,7 @@ describe("tampered cursors and look-alike ids", () => {
       cursorOf([1, 2, 3, 4]),
     ];
     const ticket = (await owner.client.POST("/v1/tickets", { body: { title: "cursor target" } })).data!;
-    const lists = ["/v1/tickets", "/v1/tickets?sort=-priority", "/v1/users", "/v1/events", `/v1/tickets/${ticket.id}/comments`, `/v1/tickets/${ticket.id}/activity`];
+    const lists = ["/v1/tickets", "/v1/tickets?sort=-priority", "/v1/users", "/v1/events", `/v1/tickets/${ticket.id}/comments`, `/v1/tickets/${ticket.id}/activity`, `/v1/tickets/${ticket.id}/attachments`];
     for (const list of lists) {
       for (const cursor of poisoned) {
         const separator = list.includes("?") ? "&" : "?";

@@ -13,7 +13,7 @@ import type { Attachment as AttachmentRow, Prisma } from "../../generated/prisma
 import { appendEvent } from "../../events/event-log.ts";
 import type { UserPrincipal } from "../../http/authentication.ts";
 import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { decodeCursor, page } from "../../http/cursor.ts";
+import { createdAtKeyset } from "../../http/cursor.ts";
 import { problems } from "../../http/problem.ts";
 import type { Logger } from "../../logger.ts";
 import { attachmentKey } from "../../storage/object-key.ts";
@@ -225,17 +225,12 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
     async list(principal: UserPrincipal, ticketId: string, query: QueryOf<"listAttachments">, origin: Origin): Promise<Schemas["AttachmentList"]> {
       await visibleTicket(db, principal, ticketId);
       const limit = query.limit ?? 25;
-      const after = decodeCursor(query.cursor, ["string", "string"] as const);
-      const where: Prisma.AttachmentWhereInput = { tenantId: principal.tenantId, ticketId };
-      const conditions: Prisma.AttachmentWhereInput[] = [];
+      const keyset = createdAtKeyset(query.cursor, "asc");
+      const conditions: Prisma.AttachmentWhereInput[] = [keyset.where];
       if (principal.role === "user") conditions.push({ OR: [{ commentId: null }, { comment: { internal: false } }] });
-      if (after) {
-        const [createdAt, id] = after;
-        conditions.push({ OR: [{ createdAt: { gt: new Date(createdAt) } }, { createdAt: new Date(createdAt), id: { gt: id } }] });
-      }
-      if (conditions.length > 0) where.AND = conditions;
-      const rows = await db.attachment.findMany({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit + 1 });
-      const result = page(rows, limit, (row) => [row.createdAt.toISOString(), row.id]);
+      const where: Prisma.AttachmentWhereInput = { tenantId: principal.tenantId, ticketId, AND: conditions };
+      const rows = await db.attachment.findMany({ where, orderBy: keyset.orderBy, take: limit + 1 });
+      const result = keyset.page(rows, limit);
       return { data: await Promise.all(result.data.map((row) => present(row, origin))), nextCursor: result.nextCursor };
     },
 
