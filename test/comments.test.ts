@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
-import { addMember, helpdesk, signUp, type Member, type SignedUpTenant } from "./support/fixtures.ts";
+import { helpdesk, type Member, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket, ticketPath } from "./support/tickets.ts";
 
 let server: TestServer;

@@ -112,7 +112,7 @@ function filters(principal: UserPrincipal, query: Query): Prisma.Sql[] {
  * index for rare ones), and only the page's rows are read in full. Zendesk's and GitHub's search
  * APIs stop at 1,000 results too; sorting by a field walks every match.
  */
-export const RELEVANCE_CANDIDATES = 1000;
+const RELEVANCE_CANDIDATES = 1000;
 
 async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prisma.Sql | undefined, tenantId: string, q: string, limit: number) {
   return db.$queryRaw<(TicketRecord & { rank: number })[]>`

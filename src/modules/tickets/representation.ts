@@ -3,8 +3,8 @@ import type { Schemas } from "../../http/contract-types.ts";
 
 export type Ticket = Schemas["Ticket"];
 
-/** The columns a ticket is read with (everything but the search vector). */
-export type TicketRecord = Omit<TicketRow, never>;
+/** A ticket row as read (Prisma's model omits the search vector, which it cannot represent). */
+export type TicketRecord = TicketRow;
 
 export function toTicket(row: TicketRecord): Ticket {
   return {

@@ -38,7 +38,7 @@ export function contextOf(principal: UserPrincipal, requestId?: string): Request
   return { actor: { type: "user", id: principal.userId }, requestId };
 }
 
-export function normaliseTags(tags: readonly string[]): string[] {
+function normaliseTags(tags: readonly string[]): string[] {
   return [...new Set(tags.map((tag) => tag.trim().toLowerCase()))];
 }
 

@@ -11,10 +11,6 @@ const NEXT: Record<TicketStatus, readonly TicketStatus[]> = {
   closed: [],
 };
 
-export function allowedNext(from: TicketStatus): readonly TicketStatus[] {
-  return NEXT[from];
-}
-
 /** Throws the 409 that names the allowed moves. Staying put is always allowed. */
 export function checkTransition(from: TicketStatus, to: TicketStatus, pointer = "/status"): void {
   if (from === to || NEXT[from].includes(to)) return;
