@@ -4,8 +4,8 @@
 import type pg from "pg";
 import type { Database } from "../src/db/client.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
-import type { UserPrincipal } from "../src/http/authentication.ts";
-import type { QueryOf } from "../src/http/contract-types.ts";
+import type { UserPrincipal } from "../src/core/principal.ts";
+import type { QueryOf } from "../src/core/contract-types.ts";
 import { listTickets } from "../src/modules/tickets/listing.ts";
 
 export async function listingSql(principal: UserPrincipal, query: QueryOf<"listTickets">): Promise<{ text: string; values: unknown[] }> {

@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
-import type { UserPrincipal } from "../src/http/authentication.ts";
+import type { UserPrincipal } from "../src/core/principal.ts";
 import { explainListing } from "./explain.ts";
 import { measure, type LoadResult, type LoadSettings, type LoadTarget } from "./load.ts";
 import { waitForQuiet, watchCpu, type CpuUse } from "./machine.ts";

@@ -2,55 +2,37 @@
 // exactly this with test options; only src/server.ts reads the environment and listens.
 import crypto from "node:crypto";
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type RouteOptions } from "fastify";
-import fastifyJwt from "@fastify/jwt";
 import rateLimit from "@fastify/rate-limit";
 import openapiGlue from "fastify-openapi-glue";
 import type { Config } from "./config.ts";
-import type { DatabaseHandle } from "./db/client.ts";
 import type { Logger } from "./logger.ts";
-import { loadContract, type Contract, type OperationId, type OperationInfo } from "./http/contract.ts";
-import type { Handlers } from "./http/contract-types.ts";
+import type { Services } from "./services.ts";
+import { loadContract, type Contract, type OperationId, type OperationInfo } from "./core/contract.ts";
+import type { Handlers } from "./core/contract-types.ts";
+import { problems } from "./core/problem.ts";
 import { registerAuthentication } from "./http/authentication.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerRequestBodyCheck } from "./http/request-body.ts";
-import { problems } from "./http/problem.ts";
-import { purgeExpiredIdempotencyKeys } from "./http/idempotency.ts";
 import { createValidatorCompiler } from "./http/validation.ts";
 import { registerDocs } from "./http/docs.ts";
-import { createTokenIssuer } from "./modules/auth/tokens.ts";
-import { createAuthService } from "./modules/auth/service.ts";
-import { createSessionCache } from "./modules/auth/session-cache.ts";
-import { listen } from "./db/notifications.ts";
-import { authHandlers } from "./modules/auth/handlers.ts";
-import { createTenantService } from "./modules/tenant/service.ts";
-import { tenantHandlers } from "./modules/tenant/handlers.ts";
-import { createUserService } from "./modules/users/service.ts";
-import { userHandlers } from "./modules/users/handlers.ts";
-import { createPlatformService } from "./modules/platform/service.ts";
-import { platformHandlers } from "./modules/platform/handlers.ts";
-import { systemHandlers } from "./modules/system/handlers.ts";
-import { createTicketService } from "./modules/tickets/service.ts";
-import { ticketHandlers } from "./modules/tickets/handlers.ts";
-import { createCommentService } from "./modules/comments/service.ts";
-import { commentHandlers } from "./modules/comments/handlers.ts";
-import { createEventService } from "./modules/events/service.ts";
-import { eventHandlers } from "./modules/events/handlers.ts";
-import { createAttachmentService } from "./modules/attachments/service.ts";
-import { createLocalObjectService } from "./modules/attachments/local-objects.ts";
-import { attachmentHandlers } from "./modules/attachments/handlers.ts";
-import { registerMultipart } from "./http/multipart.ts";
+import { registerMultipart, multipartFiles } from "./http/multipart.ts";
 import { registerRawUploadParser } from "./http/raw-upload.ts";
 import { originResolver } from "./http/origin.ts";
-import { createStorage } from "./storage/create-storage.ts";
-import type { ObjectStorage } from "./storage/object-storage.ts";
+import { authHandlers } from "./modules/auth/handlers.ts";
+import { tenantHandlers } from "./modules/tenant/handlers.ts";
+import { userHandlers } from "./modules/users/handlers.ts";
+import { platformHandlers } from "./modules/platform/handlers.ts";
+import { systemHandlers } from "./modules/system/handlers.ts";
+import { ticketHandlers } from "./modules/tickets/handlers.ts";
+import { commentHandlers } from "./modules/comments/handlers.ts";
+import { eventHandlers } from "./modules/events/handlers.ts";
+import { attachmentHandlers } from "./modules/attachments/handlers.ts";
 
 export interface AppDeps {
   config: Config;
-  database: DatabaseHandle;
   logger: Logger;
+  services: Services;
   contract?: Contract;
-  /** Default: the driver the configuration names (see src/storage/create-storage.ts). */
-  storage?: ObjectStorage;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -85,15 +67,6 @@ function routingSpecification(contract: Contract): Record<string, unknown> {
   return document;
 }
 
-/** Housekeeping on a timer that never keeps the process alive and stops with the app. */
-function runPeriodically(app: FastifyInstance, everyMs: number, what: string, job: () => Promise<unknown>): void {
-  const timer = setInterval(() => {
-    job().catch((error: unknown) => app.log.warn({ err: error }, `${what} failed`));
-  }, everyMs);
-  timer.unref();
-  app.addHook("onClose", async () => clearInterval(timer));
-}
-
 /** Fails start-up unless handlers and contract operations match one to one. */
 export function checkHandlersMatchContract(handlers: Record<string, unknown>, contract: Contract): void {
   const operationIds = new Set<string>(contract.operations.keys());
@@ -109,7 +82,7 @@ export function checkHandlersMatchContract(handlers: Record<string, unknown>, co
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database, logger } = deps;
+  const { config, logger, services } = deps;
   const contract = deps.contract ?? loadContract();
 
   const app = Fastify({
@@ -126,44 +99,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON is the only body the API parses (attachments add multipart where the contract says so).
   app.removeContentTypeParser("text/plain");
 
-  await app.register(fastifyJwt, {
-    secret: config.jwtSecret,
-    sign: { iss: "docket", algorithm: "HS256" },
-    verify: { allowedIss: "docket", algorithms: ["HS256"] },
-  });
-
-  const tokens = createTokenIssuer(app.jwt, config);
-  const tenants = createTenantService(database.prisma);
-  // Revocations reach every instance's session cache through LISTEN/NOTIFY.
-  const sessionChanges = listen(database.url, database.pool, "docket_session_changes", () => sessions.forget(), logger);
-  const sessions = createSessionCache(config.sessionCacheTtlSeconds * 1000, {
-    onInvalidate: () => sessionChanges.publish("").catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change")),
-  });
-  const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants, sessions });
-  const users = createUserService(database.prisma, sessions);
-  const platform = createPlatformService(database.prisma, tenants, sessions);
-  const tickets = createTicketService(database.prisma, database.pool);
-  const comments = createCommentService(database.prisma);
-  const events = createEventService(database.prisma);
-  const storage = deps.storage ?? createStorage(config);
-  const attachments = createAttachmentService({ db: database.prisma, storage, limits: config.attachments, logger });
-  const localObjects = createLocalObjectService(storage);
-
   const handlers = {
-    ...systemHandlers(contract, database.pool),
-    ...authHandlers(auth),
-    ...tenantHandlers(tenants),
-    ...userHandlers(users),
-    ...platformHandlers(platform),
-    ...ticketHandlers(tickets, events),
-    ...commentHandlers(comments),
-    ...eventHandlers(events),
-    ...attachmentHandlers(attachments, localObjects, originResolver(config.publicUrl)),
+    ...systemHandlers(contract, services.database.pool),
+    ...authHandlers(services.auth),
+    ...tenantHandlers(services.tenants),
+    ...userHandlers(services.users),
+    ...platformHandlers(services.platform),
+    ...ticketHandlers(services.tickets, services.events),
+    ...commentHandlers(services.comments),
+    ...eventHandlers(services.events),
+    ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver(config.publicUrl), filesOf: multipartFiles }),
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 
-  app.addHook("onClose", async () => sessionChanges.close());
-  registerAuthentication(app, { authenticateUser: auth.authenticate, operatorToken: config.platformOperatorToken });
+  registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken });
 
   await app.register(rateLimit, {
     global: true,
@@ -223,12 +172,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       "request",
     );
   });
-
-  // Presigned uploads never registered are deleted once expired; checked about as often as one
-  // can expire, at most every minute.
-  runPeriodically(app, Math.min(60_000, config.attachments.uploadUrlTtlSeconds * 1000), "sweeping expired uploads", () => attachments.sweepExpiredUploads());
-  // Idempotency keys live 24 hours; an hourly purge keeps the table to about a day of writes.
-  runPeriodically(app, 60 * 60 * 1000, "purging idempotency keys", () => purgeExpiredIdempotencyKeys(database.prisma));
 
   return app;
 }

@@ -28,6 +28,8 @@ export interface Config {
   /** Where attachments live: S3 (or compatible) when a bucket is configured, else local disk. */
   storage: { driver: "local" } | { driver: "s3"; s3: S3Config };
   attachments: AttachmentLimits;
+  /** Run the background workers in this process (npm start); false for an API-only instance. */
+  workers: boolean;
   /** The API's public origin for links it signs itself (local storage); absent: the request's. */
   publicUrl: string | undefined;
 }
@@ -197,6 +199,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       uploadUrlTtlSeconds: integer(env, "ATTACHMENT_UPLOAD_URL_TTL_SECONDS", 900, 1, 604_800),
       downloadUrlTtlSeconds: integer(env, "ATTACHMENT_DOWNLOAD_URL_TTL_SECONDS", 300, 1, 604_800),
     },
+    workers: boolean(env, "WORKERS", true),
     publicUrl: httpUrl(env, "PUBLIC_URL"),
   };
 }

@@ -1,8 +1,11 @@
-// The process: configuration → database → app → listen, and a graceful shutdown on signals.
+// The process: configuration → database → services → app (+ workers unless WORKERS=false) →
+// listen, and a graceful shutdown on signals.
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { openDatabase } from "./db/open.ts";
+import { createServices } from "./services.ts";
+import { startWorkers } from "./workers.ts";
 import { buildApp } from "./app.ts";
 
 let config;
@@ -17,7 +20,9 @@ try {
 const logger = createLogger({ level: config.logLevel });
 const startedAt = performance.now();
 const database = await openDatabase(config, logger);
-const app = await buildApp({ config, database, logger });
+const services = createServices({ config, database, logger });
+const app = await buildApp({ config, logger, services });
+const workers = config.workers ? startWorkers(services) : undefined;
 // Keep-alive a little longer than common load balancers' idle timeout (60 s), so they close first.
 app.server.keepAliveTimeout = 65_000;
 app.server.headersTimeout = 66_000;
@@ -26,8 +31,13 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) logger.error({ err }, "shutting down after an error");
   else logger.info({ signal }, "shutting down");
   await app.close();
+  await workers?.stop();
+  await services.close();
   await database.close();
 });
 
 await app.listen({ host: config.host, port: config.port });
-logger.info({ url: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}`, docs: "/docs", ms: Math.round(performance.now() - startedAt) }, "Docket is listening");
+logger.info(
+  { url: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}`, docs: "/docs", workers: config.workers, ms: Math.round(performance.now() - startedAt) },
+  "Docket is listening",
+);

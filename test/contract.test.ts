@@ -2,7 +2,7 @@
 // own handler, and nothing is served that the contract does not describe.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { loadContract } from "../src/http/contract.ts";
+import { loadContract } from "../src/core/contract.ts";
 import { checkHandlersMatchContract } from "../src/app.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../src/app.ts";
+import { createServices, type Services } from "../src/services.ts";
 import { createLogger } from "../src/logger.ts";
 import { createDocketClient } from "../sdk/index.ts";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -11,18 +12,22 @@ import { PASSWORD, addMember, signUp } from "./support/fixtures.ts";
 
 let first: TestServer;
 let second: FastifyInstance;
+let secondServices: Services;
 let secondUrl: string;
 
 beforeAll(async () => {
   // A TTL far longer than the test: only the notification can explain a prompt 401.
   first = await startServer({ sessionCacheTtlSeconds: 60 });
-  second = await buildApp({ config: first.config, database: first.database, logger: createLogger({ level: "warn", stream: new Writable({ write: (_c, _e, done) => done() }) }) });
+  const logger = createLogger({ level: "warn", stream: new Writable({ write: (_c, _e, done) => done() }) });
+  secondServices = createServices({ config: first.config, database: first.database, logger });
+  second = await buildApp({ config: first.config, logger, services: secondServices });
   await second.listen({ host: "127.0.0.1", port: 0 });
   const address = second.server.address();
   secondUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 });
 afterAll(async () => {
   await second.close();
+  await secondServices.close();
   await first.close();
 });
 

@@ -2,7 +2,7 @@
 // exactly when its x-roles lists the role. Without a token everything but public operations is a
 // 401; platform operations take the operator token and nothing else.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROLES, loadContract, type OperationInfo, type Role } from "../src/http/contract.ts";
+import { ROLES, loadContract, type OperationInfo, type Role } from "../src/core/contract.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp } from "./support/fixtures.ts";
 

@@ -162,7 +162,7 @@ describe("changing a password", () => {
 
 describe("idempotency keys", () => {
   it("are purged after 24 hours", async () => {
-    const { purgeExpiredIdempotencyKeys } = await import("../src/http/idempotency.ts");
+    const { purgeExpiredIdempotencyKeys } = await import("../src/core/idempotency.ts");
     const owner = await signUp(server);
     await owner.client.POST("/v1/tickets", { body: { title: "x" }, headers: { "idempotency-key": "old-key" } });
     await server.database.pool.query(`UPDATE "IdempotencyKey" SET "createdAt" = now() - interval '25 hours' WHERE key = 'old-key'`);

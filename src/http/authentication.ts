@@ -3,23 +3,10 @@
 // (a `user` sees only their own things) live in each module's policy.
 import crypto from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Authentication, OperationId, Role } from "./contract.ts";
-import { problems } from "./problem.ts";
+import type { Authentication, OperationId, Role } from "../core/contract.ts";
+import { problems } from "../core/problem.ts";
+import type { Principal, UserAuthenticator } from "../core/principal.ts";
 
-export interface UserPrincipal {
-  kind: "user";
-  tenantId: string;
-  userId: string;
-  role: Role;
-  sessionId: string;
-}
-export interface OperatorPrincipal {
-  kind: "operator";
-}
-export type Principal = UserPrincipal | OperatorPrincipal;
-
-/** Turns a bearer token into the current user: verifies it and checks the session still stands. */
-export type UserAuthenticator = (token: string) => Promise<UserPrincipal>;
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -72,9 +59,3 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
   });
 }
 
-/** The authenticated user of a `bearerAuth` operation (the hook guarantees there is one). */
-export function userOf(request: FastifyRequest): UserPrincipal {
-  const principal = request.principal;
-  if (principal?.kind !== "user") throw problems.unauthorized("This operation needs a user's access token.");
-  return principal;
-}

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import type { Contract } from "./contract.ts";
+import type { Contract } from "../core/contract.ts";
 
 export async function registerDocs(app: FastifyInstance, contract: Contract): Promise<void> {
   await app.register(swagger, { mode: "static", specification: { document: structuredClone(contract.document) as never } });

@@ -2,7 +2,7 @@
 // errors (validation, parsing, body size, media type) mapped to a named 4xx; anything else is a
 // 500 that carries the request id and nothing of the internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { Problem, problems, type ProblemField } from "./problem.ts";
+import { Problem, problems, type ProblemField } from "../core/problem.ts";
 import { isDatabaseBusy } from "../db/errors.ts";
 
 interface AjvError {

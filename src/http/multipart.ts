@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import multipart from "@fastify/multipart";
 import type { IncomingFile, OpenFiles } from "../modules/attachments/service.ts";
-import { Problem, problems } from "./problem.ts";
+import { Problem, problems } from "../core/problem.ts";
 
 export async function registerMultipart(app: FastifyInstance): Promise<void> {
   await app.register(multipart, {

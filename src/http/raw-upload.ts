@@ -4,8 +4,8 @@
 // request.body stays undefined. Every other operation still answers 415 to a type it has no
 // parser for, as before.
 import type { FastifyInstance } from "fastify";
-import type { Contract } from "./contract.ts";
-import { problems } from "./problem.ts";
+import type { Contract } from "../core/contract.ts";
+import { problems } from "../core/problem.ts";
 
 export function streamedOperations(contract: Contract): Set<string> {
   return new Set([...contract.operations.values()].filter((operation) => operation.requestBody?.mediaTypes.includes("*/*")).map((operation) => operation.operationId));

@@ -5,8 +5,8 @@
 // the same media-type check, but their body is read by the handler (request.body stays
 // undefined), so presence is judged from the headers.
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Contract } from "./contract.ts";
-import { Problem, problems } from "./problem.ts";
+import type { Contract } from "../core/contract.ts";
+import { Problem, problems } from "../core/problem.ts";
 
 const STREAMED_MEDIA_TYPES = ["multipart/form-data", "*/*"];
 

@@ -3,7 +3,7 @@
 // HMAC-SHA256 over all of them. Nothing in it is secret, but none of it can be changed: a
 // tampered token fails the constant-time comparison, an old one its expiry.
 import crypto from "node:crypto";
-import { problems } from "../http/problem.ts";
+import { problems } from "../core/problem.ts";
 
 export type SignedGrant =
   | { method: "PUT"; key: string; expiresAt: number; contentType: string; size: number }

@@ -10,6 +10,8 @@ import pg from "pg";
 import { inject } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.ts";
+import { createServices, type Services } from "../../src/services.ts";
+import { startWorkers } from "../../src/workers.ts";
 import type { Config } from "../../src/config.ts";
 import { connectDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -18,6 +20,7 @@ import { createDocketClient, type DocketClient } from "../../sdk/index.ts";
 export interface TestServer {
   url: string;
   app: FastifyInstance;
+  services: Services;
   database: DatabaseHandle;
   databaseUrl: string;
   config: Config;
@@ -47,6 +50,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     storage: { driver: "local" },
     attachments: { maxBytes: 25 * 1_048_576, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
+    workers: true,
     publicUrl: undefined,
     ...overrides,
   };
@@ -79,13 +83,17 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
       done();
     },
   });
-  const app = await buildApp({ config, database, logger: createLogger({ level: config.logLevel, stream }) });
+  const logger = createLogger({ level: config.logLevel, stream });
+  const services = createServices({ config, database, logger });
+  const app = await buildApp({ config, logger, services });
+  const workers = config.workers ? startWorkers(services) : undefined;
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   return {
     url,
     app,
+    services,
     database,
     databaseUrl,
     config,
@@ -93,6 +101,8 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
     client: (tokens) => createDocketClient({ baseUrl: url, ...tokens }),
     async close() {
       await app.close();
+      await workers?.stop();
+      await services.close();
       await database.close();
       if (overrides.dataDir === undefined) fs.rmSync(config.dataDir, { recursive: true, force: true });
     },

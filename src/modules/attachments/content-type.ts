@@ -3,7 +3,7 @@
 // bytes are valid UTF-8 without NULs. Office files are containers: a .docx starts like any zip and
 // a .doc like any Compound File, so the declared type refines the detected family.
 import { fileTypeFromBuffer } from "file-type";
-import type { Schemas } from "../../http/contract-types.ts";
+import type { Schemas } from "../../core/contract-types.ts";
 
 export type AttachmentContentType = Schemas["AttachmentContentType"];
 

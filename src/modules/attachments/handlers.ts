@@ -1,15 +1,21 @@
-import type { Handlers } from "../../http/contract-types.ts";
-import { userOf } from "../../http/authentication.ts";
-import { multipartFiles } from "../../http/multipart.ts";
+import type { Handlers } from "../../core/contract-types.ts";
+import { userOf } from "../../core/principal.ts";
 import type { Origin } from "../../storage/object-storage.ts";
 import type { FastifyRequest } from "fastify";
 import type { LocalObjectService } from "./local-objects.ts";
-import type { AttachmentService } from "./service.ts";
+import type { AttachmentService, OpenFiles } from "./service.ts";
+
+/** What the HTTP layer reads off a request for these handlers. */
+export interface AttachmentRequestReaders {
+  originOf: (request: FastifyRequest) => Origin;
+  /** The multipart body's files, as streams. */
+  filesOf: (request: FastifyRequest) => OpenFiles;
+}
 
 export function attachmentHandlers(
   attachments: AttachmentService,
   localObjects: LocalObjectService,
-  originOf: (request: FastifyRequest) => Origin,
+  { originOf, filesOf }: AttachmentRequestReaders,
 ): Pick<Handlers, "createAttachmentUploadUrl" | "registerAttachment" | "uploadAttachmentFiles" | "listAttachments" | "getAttachment" | "deleteAttachment" | "uploadLocalObject" | "downloadLocalObject"> {
   return {
     createAttachmentUploadUrl: async (request, reply) => {
@@ -22,7 +28,7 @@ export function attachmentHandlers(
     },
     uploadAttachmentFiles: async (request, reply) => {
       reply.status(201);
-      return attachments.uploadFiles(userOf(request), request.params.ticketId, request.query.commentId, multipartFiles(request), originOf(request), request.id);
+      return attachments.uploadFiles(userOf(request), request.params.ticketId, request.query.commentId, filesOf(request), originOf(request), request.id);
     },
     listAttachments: async (request) => attachments.list(userOf(request), request.params.ticketId, request.query, originOf(request)),
     getAttachment: async (request) => attachments.get(userOf(request), request.params.ticketId, request.params.attachmentId, originOf(request)),

@@ -2,8 +2,8 @@
 // types, narrowed by the tenant's settings (attachmentMaxBytes, attachmentContentTypes).
 import type { AttachmentLimits } from "../../config.ts";
 import type { Db } from "../../db/client.ts";
-import type { Schemas } from "../../http/contract-types.ts";
-import { problems } from "../../http/problem.ts";
+import type { Schemas } from "../../core/contract-types.ts";
+import { problems } from "../../core/problem.ts";
 import { ATTACHMENT_CONTENT_TYPES } from "./content-type.ts";
 
 /** Files per request through the API. */

@@ -3,7 +3,7 @@
 // exactly this content type and this many bytes on the way in, and on the way out the recorded
 // type as a download that browsers never render.
 import { Readable } from "node:stream";
-import { Problem, problems } from "../../http/problem.ts";
+import { Problem, problems } from "../../core/problem.ts";
 import { attachmentDisposition } from "../../storage/content-disposition.ts";
 import { isLocalStorage } from "../../storage/create-storage.ts";
 import type { ObjectStorage } from "../../storage/object-storage.ts";

@@ -1,6 +1,6 @@
 // Who sees and deletes which attachment, beyond the ticket's own rules (tickets/policy.ts).
-import type { UserPrincipal } from "../../http/authentication.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import { problems } from "../../core/problem.ts";
 import { canSeeComment } from "../comments/policy.ts";
 
 /** An attachment on an internal comment is as internal as the comment. */

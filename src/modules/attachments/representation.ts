@@ -1,5 +1,5 @@
 import type { Attachment as AttachmentRow } from "../../generated/prisma/client.ts";
-import type { Schemas } from "../../http/contract-types.ts";
+import type { Schemas } from "../../core/contract-types.ts";
 import type { PresignedRequest } from "../../storage/object-storage.ts";
 
 export type Attachment = Schemas["Attachment"];

@@ -2,10 +2,10 @@
 import type pg from "pg";
 import type { Database } from "../../db/client.ts";
 import { appendEvent, type RequestContext } from "../../events/event-log.ts";
-import type { UserPrincipal } from "../../http/authentication.ts";
-import type { Schemas } from "../../http/contract-types.ts";
-import type { Role } from "../../http/contract.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import type { Schemas } from "../../core/contract-types.ts";
+import type { Role } from "../../core/contract.ts";
+import { problems } from "../../core/problem.ts";
 import type { TenantService } from "../tenant/service.ts";
 import { toTenant } from "../tenant/representation.ts";
 import { toUser } from "../users/representation.ts";

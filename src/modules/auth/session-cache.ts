@@ -7,7 +7,7 @@
 // meanwhile (the generation check), so a read that raced a revocation cannot resurrect the
 // session. Other API instances hear of it through `onInvalidate` (LISTEN/NOTIFY, see app.ts);
 // should that message be lost, they still stop trusting the session within the TTL.
-import type { Role } from "../../http/contract.ts";
+import type { Role } from "../../core/contract.ts";
 
 export interface VerifiedSession {
   role: Role;

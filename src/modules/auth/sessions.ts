@@ -1,9 +1,9 @@
 // Sessions and their refresh tokens. Other modules end sessions through revokeSessions
 // (deactivating a user, suspending a tenant); only the auth service opens them.
 import type { Db } from "../../db/client.ts";
-import type { Schemas } from "../../http/contract-types.ts";
+import type { Schemas } from "../../core/contract-types.ts";
 import { newRefreshToken, type TokenIssuer } from "./tokens.ts";
-import type { Role } from "../../http/contract.ts";
+import type { Role } from "../../core/contract.ts";
 
 export type RevocationReason = "logout" | "refresh_token_reused" | "user_deactivated" | "password_changed" | "tenant_suspended" | "tenant_deleted";
 export type TokenPair = Schemas["TokenPair"];

@@ -1,8 +1,8 @@
 // Access tokens are short-lived JWTs naming the user, tenant and session; refresh tokens are
 // opaque random strings of which only a SHA-256 is stored.
 import crypto from "node:crypto";
-import type { JWT } from "@fastify/jwt";
-import type { Role } from "../../http/contract.ts";
+import { createSigner, createVerifier } from "fast-jwt";
+import type { Role } from "../../core/contract.ts";
 
 export interface AccessClaims {
   sub: string;
@@ -18,11 +18,21 @@ export interface TokenIssuer {
   verifyAccessToken(token: string): AccessClaims;
 }
 
-export function createTokenIssuer(jwt: JWT, ttl: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number }): TokenIssuer {
+export interface TokenSettings {
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+}
+
+/** HS256 with a fixed issuer; verification accepts nothing else (no `none`, no other algorithm). */
+export function createTokenIssuer(settings: TokenSettings): TokenIssuer {
+  const sign = createSigner({ key: settings.jwtSecret, algorithm: "HS256", iss: "docket", expiresIn: settings.accessTokenTtlSeconds * 1000 });
+  const verify = createVerifier({ key: settings.jwtSecret, algorithms: ["HS256"], allowedIss: "docket" });
   return {
-    ...ttl,
-    signAccessToken: (claims) => jwt.sign({ tid: claims.tid, sid: claims.sid, role: claims.role }, { sub: claims.sub, expiresIn: ttl.accessTokenTtlSeconds }),
-    verifyAccessToken: (token) => jwt.verify<AccessClaims>(token),
+    accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
+    signAccessToken: (claims) => sign({ sub: claims.sub, tid: claims.tid, sid: claims.sid, role: claims.role }),
+    verifyAccessToken: (token) => verify(token) as AccessClaims,
   };
 }
 

@@ -1,5 +1,5 @@
-import type { UserPrincipal } from "../../http/authentication.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import { problems } from "../../core/problem.ts";
 
 /** Internal comments exist only for agents and admins. */
 export function canSeeComment(principal: UserPrincipal, comment: { internal: boolean }): boolean {

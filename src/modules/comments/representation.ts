@@ -1,5 +1,5 @@
 import type { Comment as CommentRow } from "../../generated/prisma/client.ts";
-import type { Schemas } from "../../http/contract-types.ts";
+import type { Schemas } from "../../core/contract-types.ts";
 
 export type Comment = Schemas["Comment"];
 

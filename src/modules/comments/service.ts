@@ -4,11 +4,11 @@
 import type { Database, Db } from "../../db/client.ts";
 import type { Comment as CommentRow, Prisma } from "../../generated/prisma/client.ts";
 import { appendEvent, type RequestContext } from "../../events/event-log.ts";
-import type { UserPrincipal } from "../../http/authentication.ts";
-import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { createdAtKeyset } from "../../http/cursor.ts";
-import { idempotent, type Outcome } from "../../http/idempotency.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import type { QueryOf, Schemas } from "../../core/contract-types.ts";
+import { createdAtKeyset } from "../../core/cursor.ts";
+import { idempotent, type Outcome } from "../../core/idempotency.ts";
+import { problems } from "../../core/problem.ts";
 import { canSee } from "../tickets/policy.ts";
 import { applyChange, contextOf, lockVisibleTicket } from "../tickets/service.ts";
 import { canSeeComment, checkCanDelete, checkCanEdit, checkCanWriteInternal } from "./policy.ts";

@@ -1,5 +1,5 @@
-import type { Handlers } from "../../http/contract-types.ts";
-import { userOf } from "../../http/authentication.ts";
+import type { Handlers } from "../../core/contract-types.ts";
+import { userOf } from "../../core/principal.ts";
 import type { EventService } from "./service.ts";
 
 export function eventHandlers(events: EventService): Pick<Handlers, "listEvents"> {

@@ -1,10 +1,10 @@
 // Reading the event log: a ticket's activity, and the tenant's whole trail for admins.
 import type { Database } from "../../db/client.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import type { UserPrincipal } from "../../http/authentication.ts";
-import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { decodeCursor, encodeCursor } from "../../http/cursor.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import type { QueryOf, Schemas } from "../../core/contract-types.ts";
+import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
+import { problems } from "../../core/problem.ts";
 import { canSee } from "../tickets/policy.ts";
 
 type Event = Schemas["Event"];

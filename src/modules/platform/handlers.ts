@@ -1,4 +1,4 @@
-import type { Handlers } from "../../http/contract-types.ts";
+import type { Handlers } from "../../core/contract-types.ts";
 import type { PlatformService } from "./service.ts";
 
 export function platformHandlers(

@@ -1,9 +1,9 @@
 // The platform operator's view across tenants: create, list, suspend, reactivate, delete.
 import type { Database } from "../../db/client.ts";
 import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
-import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { createdAtKeyset } from "../../http/cursor.ts";
-import { problems } from "../../http/problem.ts";
+import type { QueryOf, Schemas } from "../../core/contract-types.ts";
+import { createdAtKeyset } from "../../core/cursor.ts";
+import { problems } from "../../core/problem.ts";
 import type { Prisma, Tenant as TenantRow } from "../../generated/prisma/client.ts";
 import { revokeSessions } from "../auth/sessions.ts";
 import type { SessionCache } from "../auth/session-cache.ts";

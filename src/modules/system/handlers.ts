@@ -1,8 +1,8 @@
 // Probes and the contract itself.
 import type pg from "pg";
-import type { Handlers } from "../../http/contract-types.ts";
-import type { Contract } from "../../http/contract.ts";
-import { problems } from "../../http/problem.ts";
+import type { Handlers } from "../../core/contract-types.ts";
+import type { Contract } from "../../core/contract.ts";
+import { problems } from "../../core/problem.ts";
 import { migrationsApplied } from "../../db/migrate.ts";
 
 export function systemHandlers(contract: Contract, pool: pg.Pool): Pick<Handlers, "getHealth" | "getReadiness" | "getOpenApiJson" | "getOpenApiYaml"> {

@@ -1,5 +1,5 @@
 import type { Tenant as TenantRow } from "../../generated/prisma/client.ts";
-import type { Schemas } from "../../http/contract-types.ts";
+import type { Schemas } from "../../core/contract-types.ts";
 
 export type Tenant = Schemas["Tenant"];
 export type TenantSettings = Schemas["TenantSettings"];

@@ -3,7 +3,7 @@
 import type { Database, Db } from "../../db/client.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
-import { problems } from "../../http/problem.ts";
+import { problems } from "../../core/problem.ts";
 import type { Tenant as TenantRow, User as UserRow } from "../../generated/prisma/client.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { toUser } from "../users/representation.ts";

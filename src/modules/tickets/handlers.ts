@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Handlers } from "../../http/contract-types.ts";
-import { userOf } from "../../http/authentication.ts";
-import { etagMatches, etagOf } from "../../http/etag.ts";
-import type { Outcome } from "../../http/idempotency.ts";
+import type { Handlers } from "../../core/contract-types.ts";
+import { userOf } from "../../core/principal.ts";
+import { etagMatches, etagOf } from "../../core/etag.ts";
+import type { Outcome } from "../../core/idempotency.ts";
 import type { EventService } from "../events/service.ts";
 import type { TicketService } from "./service.ts";
 import type { Ticket } from "./representation.ts";

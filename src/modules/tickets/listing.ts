@@ -5,10 +5,10 @@
 // PostgreSQL turns into one index range scan.
 import type { Database } from "../../db/client.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import type { UserPrincipal } from "../../http/authentication.ts";
-import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { decodeCursor, encodeCursor } from "../../http/cursor.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import type { QueryOf, Schemas } from "../../core/contract-types.ts";
+import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
+import { problems } from "../../core/problem.ts";
 import { toTicket, type TicketRecord } from "./representation.ts";
 
 type Query = QueryOf<"listTickets">;

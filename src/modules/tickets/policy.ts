@@ -1,8 +1,8 @@
 // Who sees and changes which ticket, beyond the contract's x-roles. Every denial of a ticket the
 // caller may not see is a 404, exactly like a missing one.
-import type { UserPrincipal } from "../../http/authentication.ts";
-import type { Schemas } from "../../http/contract-types.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import type { Schemas } from "../../core/contract-types.ts";
+import { problems } from "../../core/problem.ts";
 import type { TicketRecord } from "./representation.ts";
 
 /** Agents and admins see every live ticket of the tenant; a `user` only those they requested. */

@@ -1,7 +1,7 @@
 // The status workflow, as Zendesk has it: work moves between open, pending (waiting on the
 // requester) and on_hold (waiting on a third party); solved can be reopened; closed is final.
 import type { TicketStatus } from "../../generated/prisma/client.ts";
-import { problems } from "../../http/problem.ts";
+import { problems } from "../../core/problem.ts";
 
 const NEXT: Record<TicketStatus, readonly TicketStatus[]> = {
   open: ["pending", "on_hold", "solved"],

@@ -1,8 +1,8 @@
 // Who may see and change which user, beyond the contract's x-roles.
-import type { UserPrincipal } from "../../http/authentication.ts";
-import type { Schemas } from "../../http/contract-types.ts";
-import type { Role } from "../../http/contract.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import type { Schemas } from "../../core/contract-types.ts";
+import type { Role } from "../../core/contract.ts";
+import { problems } from "../../core/problem.ts";
 
 const RANK: Record<Role, number> = { user: 0, agent: 1, admin: 2 };
 

@@ -1,5 +1,5 @@
 import type { User as UserRow } from "../../generated/prisma/client.ts";
-import type { Schemas } from "../../http/contract-types.ts";
+import type { Schemas } from "../../core/contract-types.ts";
 
 export type User = Schemas["User"];
 

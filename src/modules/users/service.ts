@@ -3,10 +3,10 @@
 import type { Database, Db } from "../../db/client.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
-import type { UserPrincipal } from "../../http/authentication.ts";
-import type { QueryOf, Schemas } from "../../http/contract-types.ts";
-import { createdAtKeyset } from "../../http/cursor.ts";
-import { problems } from "../../http/problem.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import type { QueryOf, Schemas } from "../../core/contract-types.ts";
+import { createdAtKeyset } from "../../core/cursor.ts";
+import { problems } from "../../core/problem.ts";
 import type { Prisma, User as UserRow } from "../../generated/prisma/client.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { revokeSessions } from "../auth/sessions.ts";
