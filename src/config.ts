@@ -203,3 +203,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl: httpUrl(env, "PUBLIC_URL"),
   };
 }
+
+/** For the process entries: the configuration, or a one-line message naming the variable and exit 1. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

@@ -1,21 +1,14 @@
 // The process: configuration → database → services → app (+ workers unless WORKERS=false) →
 // listen, and a graceful shutdown on signals.
 import closeWithGrace from "close-with-grace";
-import { ConfigError, loadConfig } from "./config.ts";
+import { loadConfigOrExit } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { openDatabase } from "./db/open.ts";
 import { createServices } from "./services.ts";
 import { startWorkers } from "./workers.ts";
 import { buildApp } from "./app.ts";
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const logger = createLogger({ level: config.logLevel });
 const startedAt = performance.now();

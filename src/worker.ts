@@ -1,20 +1,13 @@
 // The workers alone, without HTTP: `npm run worker`, for scaling background work apart from the
 // API (which then runs with WORKERS=false).
 import closeWithGrace from "close-with-grace";
-import { ConfigError, loadConfig } from "./config.ts";
+import { loadConfigOrExit } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { openDatabase } from "./db/open.ts";
 import { createServices } from "./services.ts";
 import { startWorkers } from "./workers.ts";
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const logger = createLogger({ level: config.logLevel });
 const database = await openDatabase(config, logger);
