@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
+import net from "node:net";
 
 export type NodeEnv = "development" | "production" | "test";
 
@@ -32,6 +33,19 @@ export interface Config {
   workers: boolean;
   /** The API's public origin for links it signs itself (local storage); absent: the request's. */
   publicUrl: string | undefined;
+  webhooks: WebhookSettings;
+}
+
+/** What outbound webhook deliveries may reach, and how long one attempt may take. */
+export interface WebhookSettings {
+  /** CIDRs exempt from the refusal of private, loopback, link-local… addresses and of unusual ports. */
+  allowedNetworks: string[];
+  /** Ports a receiver outside allowedNetworks may listen on. */
+  allowedPorts: number[];
+  /** Refuse plain http:// webhook URLs; on by default in production. */
+  requireHttps: boolean;
+  /** One attempt from DNS lookup to the end of the response excerpt. */
+  timeoutMs: number;
 }
 
 export interface S3Config {
@@ -119,6 +133,34 @@ function httpUrl(env: Env, name: string): string | undefined {
   return raw.replace(/\/+$/, "");
 }
 
+function isNetwork(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  if (rest.length > 0 || net.isIP(address) === 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (net.isIPv4(address) ? 32 : 128);
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  return raw.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+}
+
+function webhooks(env: Env, nodeEnv: NodeEnv): WebhookSettings {
+  const allowedNetworks = list(env, "WEBHOOK_ALLOWED_NETWORKS") ?? [];
+  const badNetwork = allowedNetworks.find((entry) => !isNetwork(entry));
+  if (badNetwork !== undefined) throw new ConfigError("WEBHOOK_ALLOWED_NETWORKS", `must be comma-separated IP addresses or CIDRs (e.g. 127.0.0.0/8,::1/128), got "${badNetwork}"`);
+  const allowedPorts = list(env, "WEBHOOK_ALLOWED_PORTS") ?? ["80", "443", "8080", "8443"];
+  const badPort = allowedPorts.find((entry) => !/^\d{1,5}$/.test(entry) || Number(entry) < 1 || Number(entry) > 65535);
+  if (badPort !== undefined) throw new ConfigError("WEBHOOK_ALLOWED_PORTS", `must be comma-separated port numbers (1-65535), got "${badPort}"`);
+  return {
+    allowedNetworks,
+    allowedPorts: allowedPorts.map(Number),
+    requireHttps: boolean(env, "WEBHOOK_REQUIRE_HTTPS", nodeEnv === "production"),
+    timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 15_000, 100, 120_000),
+  };
+}
+
 function storage(env: Env): Config["storage"] {
   const bucket = env.S3_BUCKET || undefined;
   const driver = oneOf(env, "STORAGE_DRIVER", ["local", "s3"] as const, bucket ? "s3" : "local");
@@ -201,6 +243,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     workers: boolean(env, "WORKERS", true),
     publicUrl: httpUrl(env, "PUBLIC_URL"),
+    webhooks: webhooks(env, nodeEnv),
   };
 }
 

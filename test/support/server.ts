@@ -52,6 +52,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     attachments: { maxBytes: 25 * 1_048_576, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
     workers: true,
     publicUrl: undefined,
+    // Test receivers listen on loopback, which production refuses.
+    webhooks: { allowedNetworks: ["127.0.0.0/8", "::1/128"], allowedPorts: [80, 443, 8080, 8443], requireHttps: false, timeoutMs: 15_000 },
     ...overrides,
   };
 }
