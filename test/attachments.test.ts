@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
-import { CSV, PDF, PNG, createTicket, formWith, requestUpload, uploadFiles, uploadPresigned } from "./support/attachments.ts";
+import { CSV, PDF, PNG, createTicket, htmlOfLength, formWith, requestUpload, uploadFiles, uploadPresigned } from "./support/attachments.ts";
 
 let server: TestServer;
 let owner: SignedUpTenant;
@@ -66,6 +66,18 @@ describe("the presigned flow (local driver)", () => {
         return events.data!.data.some((event) => event.entity.id === presign.data!.uploadId && event.ticketId === ticket.id);
       })
       .toBe(true);
+  });
+
+  it("serves the registered bytes even when the still-valid upload URL is used again", async () => {
+    const ticket = await createTicket(owner.client);
+    const presign = (await requestUpload(owner.client, ticket.id, { filename: "photo.png", contentType: "image/png", size: PNG.length })).data!;
+    expect((await fetch(presign.url, { method: "PUT", headers: presign.headers, body: PNG })).status).toBe(200);
+    const registered = await owner.client.POST("/v1/tickets/{ticketId}/attachments", { params: { path: { ticketId: ticket.id } }, body: { uploadId: presign.uploadId } });
+    expect(registered.response.status).toBe(201);
+
+    await expectProblem(await fetch(presign.url, { method: "PUT", headers: presign.headers, body: htmlOfLength(PNG.length) }), 409, "already_uploaded");
+    const attachment = await owner.client.GET("/v1/tickets/{ticketId}/attachments/{attachmentId}", { params: { path: { ticketId: ticket.id, attachmentId: presign.uploadId } } });
+    expect(Buffer.from(await (await fetch(attachment.data!.downloadUrl)).arrayBuffer())).toEqual(PNG);
   });
 
   it("keeps the object key to tenant, ticket and a server-chosen id, whatever the filename", async () => {
@@ -183,7 +195,7 @@ describe("local signed URLs", () => {
       const ticket = await createTicket(tenant.client);
       const upload = (await requestUpload(tenant.client, ticket.id, { filename: "a.png", contentType: "image/png", size: PNG.length })).data!;
       expect((await fetch(upload.url, { method: "PUT", headers: upload.headers, body: PNG })).status).toBe(200);
-      const file = path.join(shortLived.config.dataDir, "attachments", "tenants", tenant.tenant.id, "tickets", ticket.id, "attachments", upload.uploadId);
+      const file = path.join(shortLived.config.dataDir, "attachments", "uploads", "tenants", tenant.tenant.id, "tickets", ticket.id, upload.uploadId);
       expect(fs.existsSync(file)).toBe(true);
       // The URL lives 1 s, registration one more; the sweeper runs every second.
       await expect.poll(() => fs.existsSync(file), { timeout: 6000, interval: 250 }).toBe(false);
