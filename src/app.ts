@@ -108,7 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...ticketHandlers(services.tickets, services.events),
     ...commentHandlers(services.comments),
     ...eventHandlers(services.events),
-    ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver(config.publicUrl), filesOf: multipartFiles }),
+    ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver({ publicUrl: config.publicUrl, listenHost: config.host, allowedHosts: config.allowedHosts, signsOwnLinks: config.storage.driver === "local" }), filesOf: multipartFiles }),
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 

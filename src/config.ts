@@ -32,6 +32,8 @@ export interface Config {
   workers: boolean;
   /** The API's public origin for links it signs itself (local storage); absent: the request's. */
   publicUrl: string | undefined;
+  /** Without PUBLIC_URL: Host header values trusted besides loopback and HOST. */
+  allowedHosts: string[];
 }
 
 export interface S3Config {
@@ -89,6 +91,11 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === "true" || raw === "1") return true;
   if (raw === "false" || raw === "0") return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** Comma-separated values, trimmed; empty when unset. */
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? "").split(",").map((value) => value.trim()).filter(Boolean);
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -170,6 +177,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   else if (nodeEnv === "production") throw new ConfigError("JWT_SECRET", "is required in production");
   else jwtSecret = developmentJwtSecret(dataDir);
 
+  const publicUrl = httpUrl(env, "PUBLIC_URL");
+  const storageConfig = storage(env);
+  // The local driver signs links to the API itself; in production their origin cannot come from
+  // a Host header anyone can set.
+  if (nodeEnv === "production" && storageConfig.driver === "local" && publicUrl === undefined) {
+    throw new ConfigError("PUBLIC_URL", "is required in production when attachments are stored locally (the origin of the upload and download links the API signs)");
+  }
+
   const platformOperatorToken = env.PLATFORM_OPERATOR_TOKEN || undefined;
   if (platformOperatorToken) checkSecret("PLATFORM_OPERATOR_TOKEN", platformOperatorToken);
 
@@ -192,7 +207,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       authPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
     },
     trustProxy: boolean(env, "TRUST_PROXY", false),
-    storage: storage(env),
+    storage: storageConfig,
     attachments: {
       maxBytes: integer(env, "ATTACHMENT_MAX_BYTES", 25 * 1_048_576, 1, 2_147_483_647),
       // S3 accepts presigned URLs of at most 7 days.
@@ -200,7 +215,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       downloadUrlTtlSeconds: integer(env, "ATTACHMENT_DOWNLOAD_URL_TTL_SECONDS", 300, 1, 604_800),
     },
     workers: boolean(env, "WORKERS", true),
-    publicUrl: httpUrl(env, "PUBLIC_URL"),
+    publicUrl,
+    allowedHosts: list(env, "ALLOWED_HOSTS"),
   };
 }
 

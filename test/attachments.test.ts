@@ -2,6 +2,7 @@
 // the signed URL → register → download), uploads through the API, limits, type checks from the
 // bytes, signed URL tampering and expiry, visibility and deletion. Real server, real disk.
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -140,6 +141,55 @@ describe("the presigned flow (local driver)", () => {
     const elsewhere = await uploadPresigned(owner.client, other.id, "a.png", "image/png", PNG, { commentId: comment.data!.id });
     expect(elsewhere.response.status).toBe(400);
     expect(elsewhere.error?.errors).toEqual([{ pointer: "/commentId", detail: "is not a comment of this ticket" }]);
+  });
+});
+
+/** A request with a Host header of our choosing (fetch does not let one set Host). */
+function withHost(url: string, host: string, token: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const request = http.request(url, { method: "POST", headers: { host, authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode!, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
+
+describe("the origin of signed links", () => {
+  it("refuses a Host header the server does not answer to, and trusts loopback and ALLOWED_HOSTS", async () => {
+    const allowing = await startServer({ allowedHosts: ["docket.internal"] });
+    try {
+      const tenant = await signUp(allowing);
+      const ticket = await createTicket(tenant.client);
+      const upload = `${allowing.url}/v1/tickets/${ticket.id}/attachments/upload-url`;
+      const file = { filename: "a.png", contentType: "image/png", size: PNG.length };
+      const token = tenant.client.tokens.accessToken!;
+
+      const evil = await withHost(upload, "evil.example", token, file);
+      expect(evil.status).toBe(400);
+      expect(evil.body).toMatchObject({ code: "untrusted_host" });
+      expect(String(evil.body.detail)).toMatch(/PUBLIC_URL/);
+
+      expect((await withHost(upload, "docket.internal:8443", token, file)).body.url).toMatch(/^http:\/\/docket\.internal:8443\/v1\/local-storage\/objects\?token=/);
+      expect((await withHost(upload, "localhost:3000", token, file)).body.url).toMatch(/^http:\/\/localhost:3000\//);
+    } finally {
+      await allowing.close();
+    }
+  });
+
+  it("uses PUBLIC_URL whatever the Host header says", async () => {
+    const behindPublicUrl = await startServer({ publicUrl: "https://docket.example.com" });
+    try {
+      const tenant = await signUp(behindPublicUrl);
+      const ticket = await createTicket(tenant.client);
+      const answer = await withHost(`${behindPublicUrl.url}/v1/tickets/${ticket.id}/attachments/upload-url`, "evil.example", tenant.client.tokens.accessToken!, { filename: "a.png", contentType: "image/png", size: PNG.length });
+      expect(answer.body.url).toMatch(/^https:\/\/docket\.example\.com\/v1\/local-storage\/objects\?token=/);
+    } finally {
+      await behindPublicUrl.close();
+    }
   });
 });
 

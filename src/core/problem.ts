@@ -86,5 +86,9 @@ export const problems = {
     new Problem(409, "upload_not_received", "Upload not received", `Nothing has been uploaded for upload ${uploadId} yet; PUT the file to its URL first.`),
   notReady: (detail: string) => new Problem(503, "not_ready", "Service unavailable", detail),
   busy: () => new Problem(503, "busy", "Service busy", "Every database connection is busy; retry in a moment.", { headers: { "retry-after": "1" } }),
+  untrustedHost: (host: string) =>
+    new Problem(400, "untrusted_host", "Untrusted Host header", `This server does not answer to the host ${JSON.stringify(host)}, so it signs no links for it. Set PUBLIC_URL, or list the host in ALLOWED_HOSTS.`),
+  idempotencyKeyInUse: () =>
+    new Problem(409, "idempotency_key_in_use", "Idempotency key in use", "A request with this Idempotency-Key is still being processed; retry once it has finished.", { headers: { "retry-after": "1" } }),
   internal: () => new Problem(500, "internal_error", "Internal server error", "Something went wrong on our side. Quote the requestId when you report it."),
 };
