@@ -18,6 +18,8 @@ export interface Config {
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Two tabs refreshing at once: the token just rotated stays usable this long (0: never). */
+  refreshReuseGraceSeconds: number;
   /** How long a verified session is trusted without asking the database (0: always ask). */
   sessionCacheTtlSeconds: number;
   /** Absent: the platform API answers 401 to everyone. */
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     jwtSecret,
     accessTokenTtlSeconds: integer(env, "ACCESS_TOKEN_TTL_SECONDS", 900, 30, 86_400),
     refreshTokenTtlSeconds: integer(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400, 300, 365 * 86_400),
+    refreshReuseGraceSeconds: integer(env, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 30, 0, 300),
     sessionCacheTtlSeconds: integer(env, "SESSION_CACHE_TTL_SECONDS", 5, 0, 60),
     platformOperatorToken,
     bodyLimitBytes: integer(env, "BODY_LIMIT_BYTES", 1_048_576, 1024, 100 * 1_048_576),

@@ -43,6 +43,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     jwtSecret: crypto.randomBytes(48).toString("base64url"),
     accessTokenTtlSeconds: 900,
     refreshTokenTtlSeconds: 86_400,
+    refreshReuseGraceSeconds: 30,
     sessionCacheTtlSeconds: 5,
     platformOperatorToken: crypto.randomBytes(32).toString("base64url"),
     bodyLimitBytes: 1_048_576,
