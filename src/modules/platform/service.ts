@@ -42,27 +42,32 @@ export function createPlatformService(db: Database, tenants: TenantService, sess
       return toPlatformTenant(await find(tenantId));
     },
 
+    /** Name, settings and status change together or not at all: one transaction. */
     async update(tenantId: string, change: { name?: string; status?: "active" | "suspended"; settings?: TenantSettings }, requestId?: string): Promise<PlatformTenant> {
-      const current = await find(tenantId);
-      if (current.deletedAt) throw problems.conflict("tenant_deleted", "This tenant is deleted; it can no longer change.");
-      if (change.name !== undefined || change.settings !== undefined) {
-        await tenants.update(tenantId, { actor: OPERATOR, requestId }, { name: change.name, settings: change.settings });
-      }
-      if (change.status === undefined || change.status === current.status) return toPlatformTenant(await find(tenantId));
       const context: RequestContext = { actor: OPERATOR, requestId };
+      let statusChanged = false;
       const updated = await db.$transaction(async (tx) => {
+        // Locks the row, so a concurrent change waits rather than interleaving with this one.
+        const [current] = await tx.$queryRaw<Array<{ deletedAt: Date | null }>>`SELECT "deletedAt" FROM "Tenant" WHERE id = ${tenantId}::uuid FOR UPDATE`;
+        if (!current) throw problems.notFound("tenant", tenantId);
+        if (current.deletedAt) throw problems.conflict("tenant_deleted", "This tenant is deleted; it can no longer change.");
+        if (change.name !== undefined || change.settings !== undefined) {
+          await tenants.update(tenantId, context, { name: change.name, settings: change.settings }, tx);
+        }
         const before = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId } });
-        const updated = await tx.tenant.update({ where: { id: tenantId }, data: { status: change.status } });
+        if (change.status === undefined || change.status === before.status) return toPlatformTenant(before);
+        statusChanged = true;
+        const after = await tx.tenant.update({ where: { id: tenantId }, data: { status: change.status } });
         if (change.status === "suspended") await revokeSessions(tx, { tenantId }, "tenant_suspended");
         await appendEvent(tx, context, {
           tenantId,
           type: change.status === "suspended" ? "tenant.suspended" : "tenant.reactivated",
           entity: { type: "tenant", id: tenantId },
-          ...changedFields(toPlatformTenant(before), toPlatformTenant(updated)),
+          ...changedFields(toPlatformTenant(before), toPlatformTenant(after)),
         });
-        return toPlatformTenant(updated);
+        return toPlatformTenant(after);
       });
-      sessions.invalidate();
+      if (statusChanged) sessions.invalidate();
       return updated;
     },
 

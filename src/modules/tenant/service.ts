@@ -25,6 +25,24 @@ function checkSettings(settings: TenantSettings | undefined, pointer: string): v
   }
 }
 
+/** Name and settings (merged), with a tenant.updated event when anything changed. */
+async function updateIn(tx: Db, tenantId: string, context: RequestContext, input: { name?: string; settings?: TenantSettings }): Promise<Tenant> {
+  const current = await tx.tenant.findUnique({ where: { id: tenantId } });
+  if (!current) throw problems.notFound("tenant");
+  const updated = await tx.tenant.update({
+    where: { id: tenantId },
+    data: {
+      name: input.name,
+      settings: input.settings ? { ...(current.settings as TenantSettings), ...input.settings } : undefined,
+    },
+  });
+  const diff = changedFields(toTenant(current), toTenant(updated));
+  if (Object.keys(diff.after).length > 0) {
+    await appendEvent(tx, context, { tenantId, type: "tenant.updated", entity: { type: "tenant", id: tenantId }, ...diff });
+  }
+  return toTenant(updated);
+}
+
 export function createTenantService(db: Database) {
   return {
     /** Creates the tenant and its admin in the caller's transaction; 409 when the slug is taken. */
@@ -54,24 +72,11 @@ export function createTenantService(db: Database) {
       return toTenant(tenant);
     },
 
-    async update(tenantId: string, context: RequestContext, input: { name?: string; settings?: TenantSettings }): Promise<Tenant> {
+    /** In the caller's transaction when given one (the platform changes status in the same one). */
+    async update(tenantId: string, context: RequestContext, input: { name?: string; settings?: TenantSettings }, inTransaction?: Db): Promise<Tenant> {
       checkSettings(input.settings, "/settings");
-      return db.$transaction(async (tx) => {
-        const current = await tx.tenant.findUnique({ where: { id: tenantId } });
-        if (!current) throw problems.notFound("tenant");
-        const updated = await tx.tenant.update({
-          where: { id: tenantId },
-          data: {
-            name: input.name,
-            settings: input.settings ? { ...(current.settings as TenantSettings), ...input.settings } : undefined,
-          },
-        });
-        const diff = changedFields(toTenant(current), toTenant(updated));
-        if (Object.keys(diff.after).length > 0) {
-          await appendEvent(tx, context, { tenantId, type: "tenant.updated", entity: { type: "tenant", id: tenantId }, ...diff });
-        }
-        return toTenant(updated);
-      });
+      const run = (tx: Db) => updateIn(tx, tenantId, context, input);
+      return inTransaction ? run(inTransaction) : db.$transaction(run);
     },
   };
 }
