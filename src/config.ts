@@ -13,6 +13,8 @@ export interface Config {
   logLevel: "error" | "warn" | "info" | "debug";
   /** Absent: an embedded PostgreSQL is started under dataDir. */
   databaseUrl: string | undefined;
+  /** The connection pool of each process (API or worker). */
+  database: { poolSize: number; connectionTimeoutMs: number; statementTimeoutMs: number };
   dataDir: string;
   embeddedPostgresPort: number;
   jwtSecret: string;
@@ -196,6 +198,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     port: integer(env, "PORT", 3000, 0, 65535),
     logLevel: oneOf(env, "LOG_LEVEL", ["error", "warn", "info", "debug"] as const, "info"),
     databaseUrl: databaseUrl(env),
+    database: {
+      poolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 1_000),
+      connectionTimeoutMs: integer(env, "DATABASE_CONNECTION_TIMEOUT_MS", 5_000, 1, 600_000),
+      statementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 30_000, 0, 3_600_000),
+    },
     dataDir,
     embeddedPostgresPort: integer(env, "EMBEDDED_PG_PORT", 54329, 1024, 65535),
     jwtSecret,

@@ -34,6 +34,13 @@ describe("configuration", () => {
     expect(loadConfig({ ...production, S3_BUCKET: "files" }, tmp()).publicUrl).toBeUndefined();
   });
 
+  it("sizes the database pool and its timeouts from the environment", () => {
+    expect(loadConfig({ JWT_SECRET: strongSecret }, tmp()).database).toEqual({ poolSize: 10, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000 });
+    const tuned = loadConfig({ JWT_SECRET: strongSecret, DATABASE_POOL_SIZE: "40", DATABASE_CONNECTION_TIMEOUT_MS: "250", DATABASE_STATEMENT_TIMEOUT_MS: "0" }, tmp());
+    expect(tuned.database).toEqual({ poolSize: 40, connectionTimeoutMs: 250, statementTimeoutMs: 0 });
+    expect(() => loadConfig({ JWT_SECRET: strongSecret, DATABASE_POOL_SIZE: "0" }, tmp())).toThrow(/DATABASE_POOL_SIZE must be between 1 and 1000/);
+  });
+
   it("reads ALLOWED_HOSTS as a comma-separated list", () => {
     expect(loadConfig({ JWT_SECRET: strongSecret, ALLOWED_HOSTS: " docket.internal, docket.lan:8080 ," }, tmp()).allowedHosts).toEqual(["docket.internal", "docket.lan:8080"]);
   });

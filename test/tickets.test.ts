@@ -278,4 +278,24 @@ describe("stats", () => {
     });
     expect((await customer.client.GET("/v1/tickets/stats")).response.status).toBe(403);
   });
+
+  it("are read in one statement, holding one pool connection", async () => {
+    const quiet = await startServer({ workers: false, database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 12_345 } });
+    try {
+      const tenant = await signUp(quiet);
+      await openTicket(tenant.client, { title: "a", priority: "high" });
+      expect((await tenant.client.GET("/v1/tickets/stats")).data?.total).toBe(1); // warms the session cache
+      let checkouts = 0;
+      const count = () => void checkouts++;
+      quiet.database.pool.on("acquire", count);
+      const { data } = await tenant.client.GET("/v1/tickets/stats");
+      quiet.database.pool.off("acquire", count);
+      expect(data).toMatchObject({ total: 1, byPriority: { high: 1 }, unassigned: 1 });
+      expect(checkouts).toBe(1);
+      // The configured statement timeout is what the server enforces on the pool's connections.
+      expect((await quiet.database.pool.query("SHOW statement_timeout")).rows[0]).toEqual({ statement_timeout: "12345ms" });
+    } finally {
+      await quiet.close();
+    }
+  });
 });

@@ -37,6 +37,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     port: 0,
     logLevel: "info",
     databaseUrl: undefined,
+    database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000 },
     // Local attachments live here; a directory per server.
     dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-")),
     embeddedPostgresPort: 0,
@@ -77,7 +78,7 @@ async function createDatabaseFromTemplate(): Promise<string> {
 export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const config = testConfig(overrides);
   const databaseUrl = await createDatabaseFromTemplate();
-  const database = connectDatabase(databaseUrl, { poolSize: 5 });
+  const database = connectDatabase(databaseUrl, config.database);
   const logs: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
