@@ -8,6 +8,8 @@ import type { Prisma, Tenant as TenantRow } from "../../generated/prisma/client.
 import { revokeSessions } from "../auth/sessions.ts";
 import type { SessionCache } from "../auth/session-cache.ts";
 import type { TenantService } from "../tenant/service.ts";
+import type { Principal } from "../../core/principal.ts";
+import { checkOperator } from "./policy.ts";
 import { toPlatformTenant, type PlatformTenant, type TenantSettings } from "../tenant/representation.ts";
 import { toUser } from "../users/representation.ts";
 
@@ -21,7 +23,8 @@ export function createPlatformService(db: Database, tenants: TenantService, sess
   }
 
   return {
-    async list(query: QueryOf<"listPlatformTenants">): Promise<Schemas["PlatformTenantList"]> {
+    async list(principal: Principal, query: QueryOf<"listPlatformTenants">): Promise<Schemas["PlatformTenantList"]> {
+      checkOperator(principal);
       const limit = query.limit ?? 25;
       const keyset = createdAtKeyset(query.cursor, "desc");
       const status: Prisma.TenantWhereInput =
@@ -31,19 +34,22 @@ export function createPlatformService(db: Database, tenants: TenantService, sess
       return { data: result.data.map(toPlatformTenant), nextCursor: result.nextCursor };
     },
 
-    async create(input: Schemas["PlatformTenantCreate"], requestId?: string): Promise<Schemas["PlatformTenantCreated"]> {
+    async create(principal: Principal, input: Schemas["PlatformTenantCreate"], requestId?: string): Promise<Schemas["PlatformTenantCreated"]> {
+      checkOperator(principal);
       return db.$transaction(async (tx) => {
         const { tenant, admin } = await tenants.createWithAdmin(tx, { actor: OPERATOR, requestId }, input);
         return { tenant: toPlatformTenant(tenant), admin: toUser(admin) };
       });
     },
 
-    async get(tenantId: string): Promise<PlatformTenant> {
+    async get(principal: Principal, tenantId: string): Promise<PlatformTenant> {
+      checkOperator(principal);
       return toPlatformTenant(await find(tenantId));
     },
 
     /** Name, settings and status change together or not at all: one transaction. */
-    async update(tenantId: string, change: { name?: string; status?: "active" | "suspended"; settings?: TenantSettings }, requestId?: string): Promise<PlatformTenant> {
+    async update(principal: Principal, tenantId: string, change: { name?: string; status?: "active" | "suspended"; settings?: TenantSettings }, requestId?: string): Promise<PlatformTenant> {
+      checkOperator(principal);
       const context: RequestContext = { actor: OPERATOR, requestId };
       let statusChanged = false;
       const updated = await db.$transaction(async (tx) => {
@@ -72,7 +78,8 @@ export function createPlatformService(db: Database, tenants: TenantService, sess
     },
 
     /** Soft delete; idempotent. */
-    async remove(tenantId: string, requestId?: string): Promise<void> {
+    async remove(principal: Principal, tenantId: string, requestId?: string): Promise<void> {
+      checkOperator(principal);
       const current = await find(tenantId);
       if (current.deletedAt) return;
       await db.$transaction(async (tx) => {

@@ -11,7 +11,7 @@ import { etagMatches, etagOf } from "../../core/etag.ts";
 import { idempotent, type Outcome } from "../../core/idempotency.ts";
 import { problems, Problem, type ProblemField } from "../../core/problem.ts";
 import { listTickets } from "./listing.ts";
-import { canSee, checkCreate, checkUpdate } from "./policy.ts";
+import { canSee, checkCreate, checkUpdate, checkCanBulkUpdate, checkCanDelete, checkCanReadStats, checkCanRestore } from "./policy.ts";
 import { toTicket, type Ticket, type TicketRecord } from "./representation.ts";
 import { checkTransition, statusTimestamps } from "./workflow.ts";
 
@@ -205,6 +205,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
     },
 
     async remove(principal: UserPrincipal, ticketId: string, requestId?: string): Promise<void> {
+      checkCanDelete(principal);
       await db.$transaction(async (tx) => {
         const current = await lockVisibleTicket(tx, principal, ticketId);
         if (current.deletedAt) return;
@@ -221,6 +222,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
     },
 
     async restore(principal: UserPrincipal, ticketId: string, requestId?: string): Promise<Ticket> {
+      checkCanRestore(principal);
       return db.$transaction(async (tx) => {
         const current = await lockVisibleTicket(tx, principal, ticketId);
         if (!current.deletedAt) return toTicket(current);
@@ -239,6 +241,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
 
     /** All or nothing: the first failing ticket aborts the transaction, and every failure is reported. */
     async bulkUpdate(principal: UserPrincipal, input: Schemas["BulkTicketUpdate"], requestId?: string): Promise<Schemas["BulkTicketResult"]> {
+      checkCanBulkUpdate(principal);
       const context = contextOf(principal, requestId);
       return db.$transaction(async (tx) => {
         // Lock in id order so two overlapping bulk changes cannot deadlock.
@@ -271,6 +274,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
     },
 
     async stats(principal: UserPrincipal): Promise<Schemas["TicketStats"]> {
+      checkCanReadStats(principal);
       const tenantId = principal.tenantId;
       // One statement over one snapshot: the counts agree with one another, and a stats request
       // takes one pool connection, not four. The CTE is read once (PostgreSQL materializes a CTE
