@@ -150,6 +150,7 @@ describe("the services check roles themselves (a worker calls them without HTTP)
     ["tickets.bulkUpdate", ["user"], (p: UserPrincipal) => server.services.tickets.bulkUpdate(p, { ticketIds: [id], changes: { priority: "low" } })],
     ["tickets.stats", ["user"], (p: UserPrincipal) => server.services.tickets.stats(p)],
     ["events.trail", ["agent", "user"], (p: UserPrincipal) => server.services.events.trail(p, {})],
+    ["tenants.updateOwn", ["agent", "user"], (p: UserPrincipal) => server.services.tenants.updateOwn(p, { name: "Taken over" })],
   ] as const)("%s refuses %j", async (_name, refused, call) => {
     for (const role of refused) await expect(call(as(role))).rejects.toMatchObject({ status: 403, code: "forbidden" });
   });

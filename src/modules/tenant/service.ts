@@ -7,6 +7,8 @@ import { problems } from "../../core/problem.ts";
 import type { Tenant as TenantRow, User as UserRow } from "../../generated/prisma/client.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { toUser } from "../users/representation.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import { checkCanUpdate } from "./policy.ts";
 import { toTenant, type Tenant, type TenantSettings } from "./representation.ts";
 
 export interface NewTenant {
@@ -70,6 +72,12 @@ export function createTenantService(db: Database) {
       const tenant = await db.tenant.findUnique({ where: { id: tenantId } });
       if (!tenant) throw problems.notFound("tenant");
       return toTenant(tenant);
+    },
+
+    /** PATCH /tenant: an admin changes their own tenant. */
+    async updateOwn(principal: UserPrincipal, input: { name?: string; settings?: TenantSettings }, requestId?: string): Promise<Tenant> {
+      checkCanUpdate(principal);
+      return this.update(principal.tenantId, { actor: { type: "user", id: principal.userId }, requestId }, input);
     },
 
     /** In the caller's transaction when given one (the platform changes status in the same one). */
