@@ -11,6 +11,7 @@ import { loadContract, type Contract, type OperationId, type OperationInfo } fro
 import type { Handlers } from "./core/contract-types.ts";
 import { problems } from "./core/problem.ts";
 import { registerAuthentication } from "./http/authentication.ts";
+import { registerAuthFailureLimit } from "./http/auth-failure-limit.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerRequestBodyCheck } from "./http/request-body.ts";
 import { createValidatorCompiler } from "./http/validation.ts";
@@ -108,10 +109,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...ticketHandlers(services.tickets, services.events),
     ...commentHandlers(services.comments),
     ...eventHandlers(services.events),
-    ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver(config.publicUrl), filesOf: multipartFiles }),
+    ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver({ publicUrl: config.publicUrl, listenHost: config.host, allowedHosts: config.allowedHosts, signsOwnLinks: config.storage.driver === "local" }), filesOf: multipartFiles }),
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 
+  // Before authentication, so an address that keeps failing is stopped before its tokens are checked.
+  registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, windowMs: 60_000 });
   registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken });
 
   await app.register(rateLimit, {

@@ -14,11 +14,15 @@ export interface Config {
   logLevel: "error" | "warn" | "info" | "debug";
   /** Absent: an embedded PostgreSQL is started under dataDir. */
   databaseUrl: string | undefined;
+  /** The connection pool of each process (API or worker). */
+  database: { poolSize: number; connectionTimeoutMs: number; statementTimeoutMs: number };
   dataDir: string;
   embeddedPostgresPort: number;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Two tabs refreshing at once: the token just rotated stays usable this long (0: never). */
+  refreshReuseGraceSeconds: number;
   /** How long a verified session is trusted without asking the database (0: always ask). */
   sessionCacheTtlSeconds: number;
   /** Absent: the platform API answers 401 to everyone. */
@@ -33,6 +37,8 @@ export interface Config {
   workers: boolean;
   /** The API's public origin for links it signs itself (local storage); absent: the request's. */
   publicUrl: string | undefined;
+  /** Without PUBLIC_URL: Host header values trusted besides loopback and HOST. */
+  allowedHosts: string[];
   webhooks: WebhookSettings;
 }
 
@@ -105,6 +111,11 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
+/** Comma-separated values, trimmed; empty when unset. */
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? "").split(",").map((value) => value.trim()).filter(Boolean);
+}
+
 function databaseUrl(env: Env): string | undefined {
   const raw = env.DATABASE_URL;
   if (raw === undefined || raw === "") return undefined;
@@ -140,17 +151,12 @@ function isNetwork(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (net.isIPv4(address) ? 32 : 128);
 }
 
-function list(env: Env, name: string): string[] | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return undefined;
-  return raw.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
-}
-
 function webhooks(env: Env, nodeEnv: NodeEnv): WebhookSettings {
-  const allowedNetworks = list(env, "WEBHOOK_ALLOWED_NETWORKS") ?? [];
+  const allowedNetworks = list(env, "WEBHOOK_ALLOWED_NETWORKS");
   const badNetwork = allowedNetworks.find((entry) => !isNetwork(entry));
   if (badNetwork !== undefined) throw new ConfigError("WEBHOOK_ALLOWED_NETWORKS", `must be comma-separated IP addresses or CIDRs (e.g. 127.0.0.0/8,::1/128), got "${badNetwork}"`);
-  const allowedPorts = list(env, "WEBHOOK_ALLOWED_PORTS") ?? ["80", "443", "8080", "8443"];
+  const ports = list(env, "WEBHOOK_ALLOWED_PORTS");
+  const allowedPorts = ports.length > 0 ? ports : ["80", "443", "8080", "8443"];
   const badPort = allowedPorts.find((entry) => !/^\d{1,5}$/.test(entry) || Number(entry) < 1 || Number(entry) > 65535);
   if (badPort !== undefined) throw new ConfigError("WEBHOOK_ALLOWED_PORTS", `must be comma-separated port numbers (1-65535), got "${badPort}"`);
   return {
@@ -212,6 +218,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   else if (nodeEnv === "production") throw new ConfigError("JWT_SECRET", "is required in production");
   else jwtSecret = developmentJwtSecret(dataDir);
 
+  const publicUrl = httpUrl(env, "PUBLIC_URL");
+  const storageConfig = storage(env);
+  // The local driver signs links to the API itself; in production their origin cannot come from
+  // a Host header anyone can set.
+  if (nodeEnv === "production" && storageConfig.driver === "local" && publicUrl === undefined) {
+    throw new ConfigError("PUBLIC_URL", "is required in production when attachments are stored locally (the origin of the upload and download links the API signs)");
+  }
+
   const platformOperatorToken = env.PLATFORM_OPERATOR_TOKEN || undefined;
   if (platformOperatorToken) checkSecret("PLATFORM_OPERATOR_TOKEN", platformOperatorToken);
 
@@ -221,11 +235,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     port: integer(env, "PORT", 3000, 0, 65535),
     logLevel: oneOf(env, "LOG_LEVEL", ["error", "warn", "info", "debug"] as const, "info"),
     databaseUrl: databaseUrl(env),
+    database: {
+      poolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 1_000),
+      connectionTimeoutMs: integer(env, "DATABASE_CONNECTION_TIMEOUT_MS", 5_000, 1, 600_000),
+      statementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 30_000, 0, 3_600_000),
+    },
     dataDir,
     embeddedPostgresPort: integer(env, "EMBEDDED_PG_PORT", 54329, 1024, 65535),
     jwtSecret,
     accessTokenTtlSeconds: integer(env, "ACCESS_TOKEN_TTL_SECONDS", 900, 30, 86_400),
     refreshTokenTtlSeconds: integer(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400, 300, 365 * 86_400),
+    refreshReuseGraceSeconds: integer(env, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 30, 0, 300),
     sessionCacheTtlSeconds: integer(env, "SESSION_CACHE_TTL_SECONDS", 5, 0, 60),
     platformOperatorToken,
     bodyLimitBytes: integer(env, "BODY_LIMIT_BYTES", 1_048_576, 1024, 100 * 1_048_576),
@@ -234,7 +254,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       authPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
     },
     trustProxy: boolean(env, "TRUST_PROXY", false),
-    storage: storage(env),
+    storage: storageConfig,
     attachments: {
       maxBytes: integer(env, "ATTACHMENT_MAX_BYTES", 25 * 1_048_576, 1, 2_147_483_647),
       // S3 accepts presigned URLs of at most 7 days.
@@ -242,7 +262,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       downloadUrlTtlSeconds: integer(env, "ATTACHMENT_DOWNLOAD_URL_TTL_SECONDS", 300, 1, 604_800),
     },
     workers: boolean(env, "WORKERS", true),
-    publicUrl: httpUrl(env, "PUBLIC_URL"),
+    publicUrl,
+    allowedHosts: list(env, "ALLOWED_HOSTS"),
     webhooks: webhooks(env, nodeEnv),
   };
 }

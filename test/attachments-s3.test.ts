@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { S3Config } from "../src/config.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { signUp, type SignedUpTenant } from "./support/fixtures.ts";
-import { CSV, PDF, PNG, createTicket, formWith, requestUpload, uploadFiles, uploadPresigned } from "./support/attachments.ts";
+import { CSV, PDF, PNG, createTicket, htmlOfLength, formWith, requestUpload, uploadFiles, uploadPresigned } from "./support/attachments.ts";
 
 const BUCKET = "docket-attachments";
 let s3rver: S3rver;
@@ -50,7 +50,7 @@ describe("attachments on S3", () => {
   it("runs the presigned flow straight to the bucket and back", async () => {
     const ticket = await createTicket(owner.client);
     const presign = await requestUpload(owner.client, ticket.id, { filename: "report.pdf", contentType: "application/pdf", size: PDF.length });
-    expect(presign.data!.url).toMatch(new RegExp(`^${s3.endpoint}/${BUCKET}/tenants/${owner.tenant.id}/tickets/${ticket.id}/attachments/`));
+    expect(presign.data!.url).toMatch(new RegExp(`^${s3.endpoint}/${BUCKET}/uploads/tenants/${owner.tenant.id}/tickets/${ticket.id}/`));
     expect(presign.data!.url).toContain("X-Amz-Signature=");
 
     // Not uploaded yet: refused.
@@ -68,6 +68,22 @@ describe("attachments on S3", () => {
     expect(download.headers.get("content-type")).toBe("application/pdf");
     expect(download.headers.get("content-disposition")).toMatch(/^attachment; filename="report.pdf"/);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(PDF);
+  });
+
+  it("serves the registered bytes even when the still-valid upload URL is used again", async () => {
+    const ticket = await createTicket(owner.client);
+    const presign = (await requestUpload(owner.client, ticket.id, { filename: "photo.png", contentType: "image/png", size: PNG.length })).data!;
+    expect((await fetch(presign.url, { method: "PUT", headers: presign.headers, body: PNG })).status).toBe(200);
+    const registered = await owner.client.POST("/v1/tickets/{ticketId}/attachments", { params: { path: { ticketId: ticket.id } }, body: { uploadId: presign.uploadId } });
+    expect(registered.response.status).toBe(201);
+    expect(await objectExists(keyOf(ticket.id, presign.uploadId))).toBe(true);
+
+    // S3 accepts the second PUT (the URL is still valid), but nothing serves that key any more.
+    expect((await fetch(presign.url, { method: "PUT", headers: presign.headers, body: htmlOfLength(PNG.length) })).status).toBe(200);
+    const attachment = await owner.client.GET("/v1/tickets/{ticketId}/attachments/{attachmentId}", { params: { path: { ticketId: ticket.id, attachmentId: presign.uploadId } } });
+    const download = await fetch(attachment.data!.downloadUrl);
+    expect(download.headers.get("content-type")).toBe("image/png");
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(PNG);
   });
 
   it("refuses to register bytes that contradict the declared type, and deletes them", async () => {

@@ -2,11 +2,12 @@
 // the signed URL → register → download), uploads through the API, limits, type checks from the
 // bytes, signed URL tampering and expiry, visibility and deletion. Real server, real disk.
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
-import { CSV, PDF, PNG, createTicket, formWith, requestUpload, uploadFiles, uploadPresigned } from "./support/attachments.ts";
+import { CSV, PDF, PNG, createTicket, htmlOfLength, formWith, requestUpload, uploadFiles, uploadPresigned } from "./support/attachments.ts";
 
 let server: TestServer;
 let owner: SignedUpTenant;
@@ -66,6 +67,18 @@ describe("the presigned flow (local driver)", () => {
         return events.data!.data.some((event) => event.entity.id === presign.data!.uploadId && event.ticketId === ticket.id);
       })
       .toBe(true);
+  });
+
+  it("serves the registered bytes even when the still-valid upload URL is used again", async () => {
+    const ticket = await createTicket(owner.client);
+    const presign = (await requestUpload(owner.client, ticket.id, { filename: "photo.png", contentType: "image/png", size: PNG.length })).data!;
+    expect((await fetch(presign.url, { method: "PUT", headers: presign.headers, body: PNG })).status).toBe(200);
+    const registered = await owner.client.POST("/v1/tickets/{ticketId}/attachments", { params: { path: { ticketId: ticket.id } }, body: { uploadId: presign.uploadId } });
+    expect(registered.response.status).toBe(201);
+
+    await expectProblem(await fetch(presign.url, { method: "PUT", headers: presign.headers, body: htmlOfLength(PNG.length) }), 409, "already_uploaded");
+    const attachment = await owner.client.GET("/v1/tickets/{ticketId}/attachments/{attachmentId}", { params: { path: { ticketId: ticket.id, attachmentId: presign.uploadId } } });
+    expect(Buffer.from(await (await fetch(attachment.data!.downloadUrl)).arrayBuffer())).toEqual(PNG);
   });
 
   it("keeps the object key to tenant, ticket and a server-chosen id, whatever the filename", async () => {
@@ -131,6 +144,55 @@ describe("the presigned flow (local driver)", () => {
   });
 });
 
+/** A request with a Host header of our choosing (fetch does not let one set Host). */
+function withHost(url: string, host: string, token: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const request = http.request(url, { method: "POST", headers: { host, authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode!, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
+
+describe("the origin of signed links", () => {
+  it("refuses a Host header the server does not answer to, and trusts loopback and ALLOWED_HOSTS", async () => {
+    const allowing = await startServer({ allowedHosts: ["docket.internal"] });
+    try {
+      const tenant = await signUp(allowing);
+      const ticket = await createTicket(tenant.client);
+      const upload = `${allowing.url}/v1/tickets/${ticket.id}/attachments/upload-url`;
+      const file = { filename: "a.png", contentType: "image/png", size: PNG.length };
+      const token = tenant.client.tokens.accessToken!;
+
+      const evil = await withHost(upload, "evil.example", token, file);
+      expect(evil.status).toBe(400);
+      expect(evil.body).toMatchObject({ code: "untrusted_host" });
+      expect(String(evil.body.detail)).toMatch(/PUBLIC_URL/);
+
+      expect((await withHost(upload, "docket.internal:8443", token, file)).body.url).toMatch(/^http:\/\/docket\.internal:8443\/v1\/local-storage\/objects\?token=/);
+      expect((await withHost(upload, "localhost:3000", token, file)).body.url).toMatch(/^http:\/\/localhost:3000\//);
+    } finally {
+      await allowing.close();
+    }
+  });
+
+  it("uses PUBLIC_URL whatever the Host header says", async () => {
+    const behindPublicUrl = await startServer({ publicUrl: "https://docket.example.com" });
+    try {
+      const tenant = await signUp(behindPublicUrl);
+      const ticket = await createTicket(tenant.client);
+      const answer = await withHost(`${behindPublicUrl.url}/v1/tickets/${ticket.id}/attachments/upload-url`, "evil.example", tenant.client.tokens.accessToken!, { filename: "a.png", contentType: "image/png", size: PNG.length });
+      expect(answer.body.url).toMatch(/^https:\/\/docket\.example\.com\/v1\/local-storage\/objects\?token=/);
+    } finally {
+      await behindPublicUrl.close();
+    }
+  });
+});
+
 describe("local signed URLs", () => {
   async function presign(contentType = "image/png", size = PNG.length) {
     const ticket = await createTicket(owner.client);
@@ -183,7 +245,7 @@ describe("local signed URLs", () => {
       const ticket = await createTicket(tenant.client);
       const upload = (await requestUpload(tenant.client, ticket.id, { filename: "a.png", contentType: "image/png", size: PNG.length })).data!;
       expect((await fetch(upload.url, { method: "PUT", headers: upload.headers, body: PNG })).status).toBe(200);
-      const file = path.join(shortLived.config.dataDir, "attachments", "tenants", tenant.tenant.id, "tickets", ticket.id, "attachments", upload.uploadId);
+      const file = path.join(shortLived.config.dataDir, "attachments", "uploads", "tenants", tenant.tenant.id, "tickets", ticket.id, upload.uploadId);
       expect(fs.existsSync(file)).toBe(true);
       // The URL lives 1 s, registration one more; the sweeper runs every second.
       await expect.poll(() => fs.existsSync(file), { timeout: 6000, interval: 250 }).toBe(false);

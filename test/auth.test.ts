@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
-import { PASSWORD, addMember, signUp, uniqueSlug } from "./support/fixtures.ts";
+import { PASSWORD, addMember, signUp, uniqueSlug, type SignedUpTenant } from "./support/fixtures.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -35,13 +35,15 @@ describe("signup → login → refresh → reuse detection → logout", () => {
     const secondAccess = refreshed.data!.accessToken;
     expect((await server.client({ accessToken: secondAccess }).GET("/v1/auth/me")).response.status).toBe(200);
 
-    // Presenting the spent token again: 401, and the whole session is revoked.
+    // The successor is used in turn; presenting the first token again now is theft: 401, and the
+    // whole session is revoked.
+    const successor = await server.client().POST("/v1/auth/refresh", { body: { refreshToken: refreshed.data!.refreshToken } });
+    expect(successor.response.status).toBe(200);
     const replay = await server.client().POST("/v1/auth/refresh", { body: { refreshToken: firstRefresh } });
     expect(replay.response.status).toBe(401);
     expect(replay.error?.code).toBe("unauthorized");
     expect((await server.client({ accessToken: secondAccess }).GET("/v1/auth/me")).response.status).toBe(401);
-    const successor = await server.client().POST("/v1/auth/refresh", { body: { refreshToken: refreshed.data!.refreshToken } });
-    expect(successor.response.status).toBe(401);
+    expect((await server.client().POST("/v1/auth/refresh", { body: { refreshToken: successor.data!.refreshToken } })).response.status).toBe(401);
 
     // The first device's session is untouched by the second's revocation; logout ends it.
     expect((await client.GET("/v1/auth/me")).response.status).toBe(200);
@@ -97,6 +99,51 @@ describe("signup → login → refresh → reuse detection → logout", () => {
       expect(response.status).toBe(401);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe("two tabs refreshing at once", () => {
+  const refresh = (target: TestServer, refreshToken: string) => target.client().POST("/v1/auth/refresh", { body: { refreshToken } });
+  const me = (target: TestServer, accessToken: string) => target.client({ accessToken }).GET("/v1/auth/me");
+
+  /** The reuse events in the tenant's audit trail, read from a new session of its admin. */
+  async function reuseEvents(target: TestServer, tenant: SignedUpTenant) {
+    const admin = await target.client().POST("/v1/auth/login", { body: { tenantSlug: tenant.tenant.slug, email: tenant.admin.email, password: PASSWORD } });
+    const events = await target.client({ accessToken: admin.data!.accessToken }).GET("/v1/events", { params: { query: { type: ["auth.refresh_token_reused"] } } });
+    return events.data!.data;
+  }
+
+  it("gives both a working pair in the same session, and theft is still caught", async () => {
+    const tenant = await signUp(server);
+    const shared = tenant.client.tokens.refreshToken!;
+    const tabs = await Promise.all([refresh(server, shared), refresh(server, shared)]);
+    expect(tabs.map((tab) => tab.response.status)).toEqual([200, 200]);
+    const [first, second] = tabs.map((tab) => tab.data!);
+    for (const pair of [first!, second!]) expect((await me(server, pair.accessToken)).response.status).toBe(200);
+    expect(await reuseEvents(server, tenant)).toEqual([]);
+
+    // One tab refreshes again: the token both started from is now an older one, and presenting
+    // it is theft, which ends the session.
+    expect((await refresh(server, first!.refreshToken)).response.status).toBe(200);
+    expect((await refresh(server, shared)).response.status).toBe(401);
+    expect((await me(server, second!.accessToken)).response.status).toBe(401);
+    await expect.poll(async () => (await reuseEvents(server, tenant)).length).toBe(1);
+  });
+
+  it("revokes the session when the token just rotated comes back after the grace window", async () => {
+    const strict = await startServer({ refreshReuseGraceSeconds: 1 });
+    try {
+      const tenant = await signUp(strict);
+      const spent = tenant.client.tokens.refreshToken!;
+      const rotated = await refresh(strict, spent);
+      expect(rotated.response.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect((await refresh(strict, spent)).response.status).toBe(401);
+      expect((await me(strict, rotated.data!.accessToken)).response.status).toBe(401);
+      await expect.poll(async () => (await reuseEvents(strict, tenant)).length).toBe(1);
+    } finally {
+      await strict.close();
     }
   });
 });

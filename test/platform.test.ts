@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
 import { PASSWORD, signUp, uniqueSlug } from "./support/fixtures.ts";
@@ -43,6 +44,29 @@ describe("the platform operator", () => {
     await server.client().PATCH("/v1/platform/tenants/{tenantId}", { headers: operator(), params, body: { status: "active" } });
     const again = await server.client().POST("/v1/auth/login", { body: { tenantSlug: owner.tenant.slug, email: owner.admin.email, password: PASSWORD } });
     expect(again.response.status).toBe(200);
+  });
+
+  it("applies a change of name and status together or not at all", async () => {
+    const owner = await signUp(server);
+    const params = { path: { tenantId: owner.tenant.id } };
+    // A real failure half-way through: ending this tenant's sessions is refused by the database.
+    const db = new pg.Client({ connectionString: server.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`CREATE FUNCTION refuse_revocation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'revocation refused'; END $$`);
+      await db.query(`CREATE TRIGGER refuse_revocation BEFORE UPDATE ON "Session" FOR EACH ROW WHEN (NEW."tenantId" = '${owner.tenant.id}') EXECUTE FUNCTION refuse_revocation()`);
+      const failed = await server.client().PATCH("/v1/platform/tenants/{tenantId}", { headers: operator(), params, body: { name: "Renamed", status: "suspended" } });
+      expect(failed.response.status).toBe(500);
+    } finally {
+      await db.query(`DROP TRIGGER IF EXISTS refuse_revocation ON "Session"`);
+      await db.query(`DROP FUNCTION IF EXISTS refuse_revocation()`);
+      await db.end();
+    }
+    const unchanged = await server.client().GET("/v1/platform/tenants/{tenantId}", { headers: operator(), params });
+    expect(unchanged.data).toMatchObject({ name: owner.tenant.name, status: "active" });
+
+    const both = await server.client().PATCH("/v1/platform/tenants/{tenantId}", { headers: operator(), params, body: { name: "Renamed", status: "suspended" } });
+    expect(both.data).toMatchObject({ name: "Renamed", status: "suspended" });
   });
 
   it("soft-deletes a tenant: gone for its users, visible to the operator, slug kept", async () => {

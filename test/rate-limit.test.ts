@@ -27,6 +27,24 @@ describe("rate limits", () => {
     expect(await last!.json()).toMatchObject({ status: 429, code: "rate_limited" });
   });
 
+  it("limit failed authentication per address before the token is checked", async () => {
+    const tenant = await signUp(server);
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 5; i++) {
+      last = await fetch(`${server.url}/v1/tickets`, { headers: { authorization: `Bearer not-a-token-${i}` } });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect(last!.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(last!.headers.get("ratelimit-limit")).toBe("3");
+    expect(last!.headers.get("ratelimit-remaining")).toBe("0");
+    expect(await last!.json()).toMatchObject({ status: 429, code: "rate_limited" });
+    // A valid token from the same address waits out the window too: the address is what is limited.
+    expect((await tenant.client.GET("/v1/tenant")).response.status).toBe(429);
+  });
+
   it("limit each authenticated user separately, and never the probes", async () => {
     const other = await startServer({ rateLimit: { perMinute: 3, authPerMinute: 100 } });
     try {

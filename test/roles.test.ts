@@ -1,19 +1,72 @@
 // Generated from the contract: every operation, called with every role's token, is allowed
 // exactly when its x-roles lists the role. Without a token everything but public operations is a
 // 401; platform operations take the operator token and nothing else.
+//
+// The contract itself is pinned by a table written here, not read from openapi.yaml: widening an
+// operation's x-roles by mistake fails this test until the table is changed too, on purpose.
+// And the services check the same roles themselves, for callers that never pass through HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLES, loadContract, type OperationInfo, type Role } from "../src/core/contract.ts";
+import type { UserPrincipal } from "../src/core/principal.ts";
 import { startServer, type TestServer } from "./support/server.ts";
-import { addMember, signUp } from "./support/fixtures.ts";
+import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
+
+/** Who may call what. Change it only together with openapi.yaml, and only on purpose. */
+const PINNED: Record<string, "public" | "operator" | readonly Role[]> = {
+  getHealth: "public",
+  getReadiness: "public",
+  getOpenApiJson: "public",
+  getOpenApiYaml: "public",
+  signup: "public",
+  login: "public",
+  refreshTokens: "public",
+  logout: "public",
+  getMe: ["admin", "agent", "user"],
+  getTenant: ["admin", "agent", "user"],
+  updateTenant: ["admin"],
+  listUsers: ["admin", "agent"],
+  createUser: ["admin"],
+  getUser: ["admin", "agent", "user"],
+  updateUser: ["admin", "agent", "user"],
+  deactivateUser: ["admin"],
+  createTicket: ["admin", "agent", "user"],
+  listTickets: ["admin", "agent", "user"],
+  getTicketStats: ["admin", "agent"],
+  bulkUpdateTickets: ["admin", "agent"],
+  getTicket: ["admin", "agent", "user"],
+  updateTicket: ["admin", "agent", "user"],
+  deleteTicket: ["admin"],
+  restoreTicket: ["admin"],
+  listTicketActivity: ["admin", "agent", "user"],
+  listComments: ["admin", "agent", "user"],
+  createComment: ["admin", "agent", "user"],
+  updateComment: ["admin", "agent", "user"],
+  deleteComment: ["admin", "agent", "user"],
+  createAttachmentUploadUrl: ["admin", "agent", "user"],
+  listAttachments: ["admin", "agent", "user"],
+  registerAttachment: ["admin", "agent", "user"],
+  uploadAttachmentFiles: ["admin", "agent", "user"],
+  getAttachment: ["admin", "agent", "user"],
+  deleteAttachment: ["admin", "agent", "user"],
+  uploadLocalObject: "public",
+  downloadLocalObject: "public",
+  listEvents: ["admin"],
+  listPlatformTenants: "operator",
+  createPlatformTenant: "operator",
+  getPlatformTenant: "operator",
+  updatePlatformTenant: "operator",
+  deletePlatformTenant: "operator",
+};
 
 const contract = loadContract();
 const operations = [...contract.operations.values()];
 let server: TestServer;
+let owner: SignedUpTenant;
 const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
   server = await startServer();
-  const owner = await signUp(server);
+  owner = await signUp(server);
   tokens.admin = owner.client.tokens.accessToken!;
   tokens.agent = (await addMember(server, owner, "agent")).client.tokens.accessToken!;
   tokens.user = (await addMember(server, owner, "user")).client.tokens.accessToken!;
@@ -66,5 +119,48 @@ describe.each(operations.filter((operation) => operation.authentication === "ope
 describe("public operations", () => {
   it.each(operations.filter((operation) => operation.authentication === "public"))("$operationId needs no token", async (operation) => {
     expect((await call(operation, undefined)).status).not.toBe(401);
+  });
+});
+
+describe("the pinned role matrix", () => {
+  it("lists exactly the contract's operations", () => {
+    expect(operations.map((operation) => operation.operationId).sort()).toEqual(Object.keys(PINNED).sort());
+  });
+
+  it.each(operations)("$operationId allows whom the table says", (operation) => {
+    const pinned = PINNED[operation.operationId];
+    if (typeof pinned === "string") expect(operation.authentication).toBe(pinned);
+    else {
+      expect(operation.authentication).toBe("user");
+      expect([...operation.roles].sort()).toEqual([...pinned!].sort());
+    }
+  });
+});
+
+describe("the services check roles themselves (a worker calls them without HTTP)", () => {
+  const as = (role: Role): UserPrincipal => ({ kind: "user", tenantId: owner.tenant.id, userId: owner.admin.id, role, sessionId: "00000000-0000-4000-8000-000000000000" });
+  const id = "00000000-0000-4000-8000-000000000000";
+
+  it.each([
+    ["users.list", ["user"], (p: UserPrincipal) => server.services.users.list(p, {})],
+    ["users.create", ["agent", "user"], (p: UserPrincipal) => server.services.users.create(p, { email: `new.${p.role}@example.test`, name: "New", password: "correct horse battery staple", role: "admin" })],
+    ["users.deactivate", ["agent", "user"], (p: UserPrincipal) => server.services.users.deactivate(p, id)],
+    ["tickets.remove", ["agent", "user"], (p: UserPrincipal) => server.services.tickets.remove(p, id)],
+    ["tickets.restore", ["agent", "user"], (p: UserPrincipal) => server.services.tickets.restore(p, id)],
+    ["tickets.bulkUpdate", ["user"], (p: UserPrincipal) => server.services.tickets.bulkUpdate(p, { ticketIds: [id], changes: { priority: "low" } })],
+    ["tickets.stats", ["user"], (p: UserPrincipal) => server.services.tickets.stats(p)],
+    ["events.trail", ["agent", "user"], (p: UserPrincipal) => server.services.events.trail(p, {})],
+    ["tenants.updateOwn", ["agent", "user"], (p: UserPrincipal) => server.services.tenants.updateOwn(p, { name: "Taken over" })],
+  ] as const)("%s refuses %j", async (_name, refused, call) => {
+    for (const role of refused) await expect(call(as(role))).rejects.toMatchObject({ status: 403, code: "forbidden" });
+  });
+
+  it("platform operations refuse a tenant's user", async () => {
+    const admin = as("admin");
+    await expect(server.services.platform.list(admin, {})).rejects.toMatchObject({ status: 403 });
+    await expect(server.services.platform.get(admin, owner.tenant.id)).rejects.toMatchObject({ status: 403 });
+    await expect(server.services.platform.update(admin, owner.tenant.id, { status: "suspended" })).rejects.toMatchObject({ status: 403 });
+    await expect(server.services.platform.remove(admin, owner.tenant.id)).rejects.toMatchObject({ status: 403 });
+    expect((await owner.client.GET("/v1/tenant")).data?.status).toBe("active");
   });
 });

@@ -138,10 +138,22 @@ describe("safe writes", () => {
     expect(other.response.status).toBe(422);
     expect(other.error?.code).toBe("idempotency_key_reused");
 
-    // Concurrent retries of one request still create one ticket.
+    // Concurrent retries of one request create one ticket; a retry that arrives while the first
+    // is still running is told so at once (409, retry in a second) instead of waiting.
     const burst = await Promise.all(Array.from({ length: 5 }, () => tenant.client.POST("/v1/tickets", { body: { title: "Burst" }, headers: { "idempotency-key": "burst" } })));
-    expect(new Set(burst.map((result) => result.data?.id)).size).toBe(1);
+    const created = burst.filter((result) => result.response.status === 201);
+    const busy = burst.filter((result) => result.response.status === 409);
+    expect(created.length + busy.length).toBe(5);
+    expect(created.filter((result) => result.response.headers.get("idempotent-replayed") !== "true")).toHaveLength(1);
+    expect(new Set(created.map((result) => result.data?.id)).size).toBe(1);
+    for (const result of busy) {
+      expect(result.error?.code).toBe("idempotency_key_in_use");
+      expect(result.response.headers.get("retry-after")).toBe("1");
+    }
     expect((await tenant.client.GET("/v1/tickets", { params: { query: {} } })).data!.data).toHaveLength(2);
+    const retried = await tenant.client.POST("/v1/tickets", { body: { title: "Burst" }, headers: { "idempotency-key": "burst" } });
+    expect(retried.response.headers.get("idempotent-replayed")).toBe("true");
+    expect(retried.data?.id).toBe(created[0]!.data?.id);
   });
 
   it("scopes idempotency keys to the caller", async () => {
@@ -265,5 +277,25 @@ describe("stats", () => {
       overdue: 1,
     });
     expect((await customer.client.GET("/v1/tickets/stats")).response.status).toBe(403);
+  });
+
+  it("are read in one statement, holding one pool connection", async () => {
+    const quiet = await startServer({ workers: false, database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 12_345 } });
+    try {
+      const tenant = await signUp(quiet);
+      await openTicket(tenant.client, { title: "a", priority: "high" });
+      expect((await tenant.client.GET("/v1/tickets/stats")).data?.total).toBe(1); // warms the session cache
+      let checkouts = 0;
+      const count = () => void checkouts++;
+      quiet.database.pool.on("acquire", count);
+      const { data } = await tenant.client.GET("/v1/tickets/stats");
+      quiet.database.pool.off("acquire", count);
+      expect(data).toMatchObject({ total: 1, byPriority: { high: 1 }, unassigned: 1 });
+      expect(checkouts).toBe(1);
+      // The configured statement timeout is what the server enforces on the pool's connections.
+      expect((await quiet.database.pool.query("SHOW statement_timeout")).rows[0]).toEqual({ statement_timeout: "12345ms" });
+    } finally {
+      await quiet.close();
+    }
   });
 });

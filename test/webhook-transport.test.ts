@@ -358,7 +358,7 @@ describe("what the receiver answers", () => {
 
 describe("webhook configuration", () => {
   const strongSecret = "s".repeat(40);
-  const load = (env: Record<string, string>) => loadConfig({ JWT_SECRET: strongSecret, DATA_DIR: "/tmp/docket-config-webhooks", ...env });
+  const load = (env: Record<string, string>) => loadConfig({ JWT_SECRET: strongSecret, DATA_DIR: "/tmp/docket-config-webhooks", PUBLIC_URL: "https://docket.example", ...env });
 
   it("refuses internal networks by default and requires https in production", () => {
     expect(load({}).webhooks).toEqual({ allowedNetworks: [], allowedPorts: [80, 443, 8080, 8443], requireHttps: false, timeoutMs: 15_000 });

@@ -2,12 +2,13 @@
 // the same transaction as the change it made, and a retry with the same key and the same request
 // gets that response again (Idempotent-Replayed: true) instead of a second change. The same key
 // with a different request is a 422. Keys are scoped to the caller and forgotten after 24 hours.
-// A request that failed stored nothing, so retrying it runs it again.
+// A request that failed stored nothing, so retrying it runs it again. A retry that arrives while
+// the first is still running gets 409 idempotency_key_in_use with Retry-After: 1.
 import crypto from "node:crypto";
 import type { Database, Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { Problem } from "./problem.ts";
+import { Problem, problems } from "./problem.ts";
 
 const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -53,9 +54,14 @@ export async function idempotent<T extends object>(db: Database, scope: Idempote
   const requestHash = crypto.createHash("sha256").update(`${scope.operationId}\n${canonical(scope.request)}`).digest("hex");
   try {
     return await db.$transaction(async (tx) => {
+      // A concurrent request with the same key would wait on the key's index entry, holding a
+      // pool connection until the first commits. It gets 409 at once instead (as Stripe answers),
+      // and the lock goes with the transaction however it ends.
+      const [{ locked }] = await tx.$queryRaw<[{ locked: boolean }]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`idempotency:${id.tenantId}:${id.userId}:${id.key}`}, 0)) AS locked`;
+      if (!locked) throw problems.idempotencyKeyInUse();
       await tx.idempotencyKey.deleteMany({ where: { ...id, createdAt: { lt: new Date(Date.now() - KEY_LIFETIME_MS) } } });
       try {
-        // A concurrent request with the same key waits here until the first one commits.
+        // A key that committed before is found here at once: a retry, answered below.
         await tx.idempotencyKey.create({ data: { ...id, operationId: scope.operationId, requestHash } });
       } catch (error) {
         if (isUniqueViolation(error)) throw new KeyTaken();
@@ -72,9 +78,7 @@ export async function idempotent<T extends object>(db: Database, scope: Idempote
     if (!(error instanceof KeyTaken)) throw error;
   }
   const stored = await db.idempotencyKey.findUnique({ where: { tenantId_userId_key: id } });
-  if (!stored || stored.responseStatus === null) {
-    throw new Problem(409, "idempotency_key_in_use", "Conflict", "A request with this Idempotency-Key is still being processed; retry shortly.");
-  }
+  if (!stored || stored.responseStatus === null) throw problems.idempotencyKeyInUse();
   if (stored.requestHash !== requestHash) {
     throw new Problem(422, "idempotency_key_reused", "Idempotency-Key reused", `This Idempotency-Key was used for a different request (${stored.operationId}); use a new key for a new request.`);
   }

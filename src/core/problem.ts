@@ -88,5 +88,9 @@ export const problems = {
     new Problem(422, "webhook_url_refused", "Webhook URL not allowed", `url is not allowed: ${reason}.`, { errors: [{ pointer: "/url", detail: reason }] }),
   notReady: (detail: string) => new Problem(503, "not_ready", "Service unavailable", detail),
   busy: () => new Problem(503, "busy", "Service busy", "Every database connection is busy; retry in a moment.", { headers: { "retry-after": "1" } }),
+  untrustedHost: (host: string) =>
+    new Problem(400, "untrusted_host", "Untrusted Host header", `This server does not answer to the host ${JSON.stringify(host)}, so it signs no links for it. Set PUBLIC_URL, or list the host in ALLOWED_HOSTS.`),
+  idempotencyKeyInUse: () =>
+    new Problem(409, "idempotency_key_in_use", "Idempotency key in use", "A request with this Idempotency-Key is still being processed; retry once it has finished.", { headers: { "retry-after": "1" } }),
   internal: () => new Problem(500, "internal_error", "Internal server error", "Something went wrong on our side. Quote the requestId when you report it."),
 };

@@ -16,9 +16,22 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function connectDatabase(databaseUrl: string, options: { poolSize?: number } = {}): DatabaseHandle {
-  // A request waits at most 5 s for a connection, then answers 503 instead of queueing forever.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+export interface PoolSettings {
+  /** Connections this process opens at most (Prisma and the raw queries share them). */
+  poolSize?: number;
+  /** How long a request waits for a free connection before answering 503. */
+  connectionTimeoutMs?: number;
+  /** The server cancels any statement running longer (0: no limit), so one slow query cannot hold a connection forever. */
+  statementTimeoutMs?: number;
+}
+
+export function connectDatabase(databaseUrl: string, settings: PoolSettings = {}): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: settings.poolSize ?? 10,
+    connectionTimeoutMillis: settings.connectionTimeoutMs ?? 5_000,
+    statement_timeout: settings.statementTimeoutMs ?? 30_000,
+  });
   // An idle connection dropped by the server must not crash the process; the pool reconnects.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

@@ -8,9 +8,17 @@ import path from "node:path";
 import crypto from "node:crypto";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { isAttachmentKey } from "./object-key.ts";
+import { isStorageKey } from "./object-key.ts";
 import type { DownloadOptions, ObjectStorage, Origin, PresignedRequest, StoredObject, UploadConstraints } from "./object-storage.ts";
 import { TokenSigner, type SignedGrant } from "./signed-token.ts";
+
+/** Thrown by the local driver's write when the key holds an object already. */
+export class ObjectExistsError extends Error {
+  constructor(key: string) {
+    super(`object ${key} exists already`);
+    this.name = "ObjectExistsError";
+  }
+}
 
 export const LOCAL_OBJECTS_PATH = "/v1/local-storage/objects";
 
@@ -40,7 +48,7 @@ export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
   /** The file of a key; refuses anything that is not a well-formed key inside the root. */
   function fileOf(key: string): string {
     const file = path.resolve(root, key);
-    if (!isAttachmentKey(key) || !file.startsWith(root + path.sep)) throw new Error(`refusing object key ${JSON.stringify(key)}`);
+    if (!isStorageKey(key) || !file.startsWith(root + path.sep)) throw new Error(`refusing object key ${JSON.stringify(key)}`);
     return file;
   }
 
@@ -100,7 +108,10 @@ export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
       }
     },
 
-    /** Written to a temporary name and renamed: a reader never sees half an object. */
+    /**
+     * Written to a temporary name, then linked into place: a reader never sees half an object, and
+     * an object is written once (a second writer, even a concurrent one, gets ObjectExistsError).
+     */
     async write(key: string, body: Readable, contentType: string): Promise<void> {
       const file = fileOf(key);
       await fsp.mkdir(path.dirname(file), { recursive: true });
@@ -108,11 +119,22 @@ export function createLocalStorage(options: LocalStorageOptions): LocalStorage {
       try {
         await pipeline(body, fs.createWriteStream(partial, { flags: "wx" }));
         await fsp.writeFile(`${file}.meta.json`, JSON.stringify({ contentType } satisfies Sidecar));
-        await fsp.rename(partial, file);
+        await fsp.link(partial, file);
       } catch (error) {
-        await fsp.rm(partial, { force: true });
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new ObjectExistsError(key);
         throw error;
+      } finally {
+        await fsp.rm(partial, { force: true });
       }
+    },
+
+    /** A rename: atomic, so the bytes moved are exactly those there at that instant. */
+    async move(from: string, to: string): Promise<void> {
+      const source = fileOf(from);
+      const target = fileOf(to);
+      await fsp.mkdir(path.dirname(target), { recursive: true });
+      await fsp.rename(source, target);
+      await fsp.rename(`${source}.meta.json`, `${target}.meta.json`);
     },
 
     async remove(key: string): Promise<void> {

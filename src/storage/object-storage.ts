@@ -48,6 +48,11 @@ export interface ObjectStorage {
   readStart(key: string, length: number): Promise<Buffer>;
   /** Streams bytes into the store; a stream that errors leaves nothing behind. */
   write(key: string, body: Readable, contentType: string): Promise<void>;
+  /**
+   * Moves an object to another key (type kept); the source is gone afterwards. Registration uses
+   * it to take an upload out of reach of its presigned URL.
+   */
+  move(from: string, to: string): Promise<void>;
   /** Deleting a missing object is not an error. */
   remove(key: string): Promise<void>;
 }

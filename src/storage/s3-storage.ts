@@ -2,7 +2,7 @@
 // straight to the bucket with a presigned PUT whose signature covers the content type and length,
 // so S3 itself refuses any other; the API never sees those bytes.
 import type { Readable } from "node:stream";
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { S3Config } from "../config.ts";
@@ -60,6 +60,12 @@ export function createS3Storage(config: S3Config): ObjectStorage {
     async write(key: string, body: Readable, contentType: string): Promise<void> {
       const upload = new Upload({ client, params: { Bucket, Key: key, Body: body, ContentType: contentType }, partSize: PART_SIZE, queueSize: 1, leavePartsOnError: false });
       await upload.done();
+    },
+
+    /** S3 has no rename: a server-side copy (metadata and type kept), then the source deleted. */
+    async move(from: string, to: string): Promise<void> {
+      await client.send(new CopyObjectCommand({ Bucket, Key: to, CopySource: `${Bucket}/${encodeURI(from)}`, MetadataDirective: "COPY" }));
+      await client.send(new DeleteObjectCommand({ Bucket, Key: from }));
     },
 
     async remove(key: string): Promise<void> {

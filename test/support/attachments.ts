@@ -6,6 +6,12 @@ import type { DocketClient, Schemas } from "../../sdk/index.ts";
 /** A 1×1 PNG. */
 export const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
 export const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+/** HTML of exactly `length` bytes: what an attacker would swap in for a registered file. */
+export function htmlOfLength(length: number): Buffer {
+  const html = "<html><body><script>alert(document.cookie)</script></body></html>";
+  return Buffer.from(html.padEnd(length, " ").slice(0, length));
+}
+
 export const CSV = Buffer.from("id,title\n1,Printer on fire\n2,Coffee machine empty\n");
 
 export async function createTicket(client: DocketClient, title = "Printer on fire"): Promise<Schemas["Ticket"]> {

@@ -37,12 +37,14 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     port: 0,
     logLevel: "info",
     databaseUrl: undefined,
+    database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000 },
     // Local attachments live here; a directory per server.
     dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-")),
     embeddedPostgresPort: 0,
     jwtSecret: crypto.randomBytes(48).toString("base64url"),
     accessTokenTtlSeconds: 900,
     refreshTokenTtlSeconds: 86_400,
+    refreshReuseGraceSeconds: 30,
     sessionCacheTtlSeconds: 5,
     platformOperatorToken: crypto.randomBytes(32).toString("base64url"),
     bodyLimitBytes: 1_048_576,
@@ -52,6 +54,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     attachments: { maxBytes: 25 * 1_048_576, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
     workers: true,
     publicUrl: undefined,
+    allowedHosts: [],
     // Test receivers listen on loopback, which production refuses.
     webhooks: { allowedNetworks: ["127.0.0.0/8", "::1/128"], allowedPorts: [80, 443, 8080, 8443], requireHttps: false, timeoutMs: 15_000 },
     ...overrides,
@@ -77,7 +80,7 @@ async function createDatabaseFromTemplate(): Promise<string> {
 export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const config = testConfig(overrides);
   const databaseUrl = await createDatabaseFromTemplate();
-  const database = connectDatabase(databaseUrl, { poolSize: 5 });
+  const database = connectDatabase(databaseUrl, config.database);
   const logs: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {

@@ -6,6 +6,8 @@ import { Readable } from "node:stream";
 import { Problem, problems } from "../../core/problem.ts";
 import { attachmentDisposition } from "../../storage/content-disposition.ts";
 import { isLocalStorage } from "../../storage/create-storage.ts";
+import { ObjectExistsError } from "../../storage/local-storage.ts";
+import { attachmentKeyOfUpload, isUploadKey } from "../../storage/object-key.ts";
 import type { ObjectStorage } from "../../storage/object-storage.ts";
 import { mediaTypeOf } from "./content-type.ts";
 
@@ -36,8 +38,9 @@ export function createLocalObjectService(storage: ObjectStorage) {
       const declared = upload.contentLength === undefined ? undefined : Number(upload.contentLength);
       if (declared !== undefined && declared > grant.size) throw problems.attachmentTooLarge(grant.size);
       if (declared !== undefined && declared < grant.size) throw problems.malformed(`This URL was signed for ${grant.size} bytes; the body has ${declared}.`);
-      // Once uploaded, an object is not replaced through the same URL: what was registered stays.
-      if (await disk.head(grant.key)) throw problems.conflict("already_uploaded", "A file was already uploaded with this URL.");
+      // An upload URL writes once, and never after registration (which moved the object away).
+      const alreadyUploaded = () => problems.conflict("already_uploaded", "A file was already uploaded with this URL.");
+      if ((await disk.head(grant.key)) || (isUploadKey(grant.key) && (await disk.head(attachmentKeyOfUpload(grant.key))))) throw alreadyUploaded();
       let received = 0;
       async function* exactly(): AsyncGenerator<Buffer> {
         for await (const chunk of upload.body as AsyncIterable<Buffer>) {
@@ -47,7 +50,12 @@ export function createLocalObjectService(storage: ObjectStorage) {
         }
         if (received < grant.size) throw problems.malformed(`This URL was signed for ${grant.size} bytes; the body ended after ${received}.`);
       }
-      await disk.write(grant.key, Readable.from(exactly(), { objectMode: false }), grant.contentType);
+      try {
+        await disk.write(grant.key, Readable.from(exactly(), { objectMode: false }), grant.contentType);
+      } catch (error) {
+        if (error instanceof ObjectExistsError) throw alreadyUploaded();
+        throw error;
+      }
     },
 
     async serve(token: string): Promise<OutgoingDownload> {

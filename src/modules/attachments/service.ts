@@ -9,14 +9,14 @@ import crypto from "node:crypto";
 import { Readable } from "node:stream";
 import type { AttachmentLimits } from "../../config.ts";
 import type { Database, Db } from "../../db/client.ts";
-import type { Attachment as AttachmentRow, Prisma } from "../../generated/prisma/client.ts";
+import type { Attachment as AttachmentRow, AttachmentUpload as AttachmentUploadRow, Prisma } from "../../generated/prisma/client.ts";
 import { appendEvent } from "../../events/event-log.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
 import type { Logger } from "../../logger.ts";
-import { attachmentKey } from "../../storage/object-key.ts";
+import { attachmentKey, attachmentKeyOfUpload, isUploadKey, uploadKey } from "../../storage/object-key.ts";
 import type { ObjectStorage, Origin } from "../../storage/object-storage.ts";
 import { canSeeComment } from "../comments/policy.ts";
 import { canSee } from "../tickets/policy.ts";
@@ -43,6 +43,10 @@ export interface AttachmentServiceDeps {
   limits: AttachmentLimits;
   logger: Logger;
 }
+
+// Registration moves and checks the object while it holds the upload row (an S3 copy, a HEAD
+// and a ranged GET): more than Prisma's default 5 s may pass on a slow store.
+const REGISTRATION_TIMEOUT_MS = 30_000;
 
 const WITH_COMMENT = { comment: { select: { internal: true } } } as const;
 
@@ -85,6 +89,24 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
   /** Best effort: an object left behind by a failure is garbage, not a correctness problem. */
   async function discard(keys: readonly string[]): Promise<void> {
     await Promise.all(keys.map((key) => storage.remove(key).catch((error: unknown) => logger.warn({ err: error, key }, "could not delete an attachment object"))));
+  }
+
+  /** The object at `key` is the upload as declared: its size, stored type and first bytes. */
+  async function checkArrived(upload: AttachmentUploadRow, key: string): Promise<void> {
+    const object = await storage.head(key);
+    if (!object) throw problems.uploadNotReceived(upload.id);
+    const mismatch =
+      object.size !== upload.size
+        ? `${upload.filename} was declared as ${upload.size} bytes, but ${object.size} arrived.`
+        : object.contentType !== undefined && object.contentType.split(";")[0]!.trim().toLowerCase() !== upload.contentType
+          ? `${upload.filename} was declared as ${upload.contentType}, but was stored as ${object.contentType}.`
+          : undefined;
+    const detected = mismatch ? undefined : await detectContentType(await storage.readStart(key, SNIFF_BYTES));
+    if (mismatch || !fits(upload.contentType, detected!)) {
+      // Refused for good: the bytes go, and the client asks for a new URL with the truth.
+      await discard([key]);
+      throw problems.attachmentContentMismatch(mismatch ?? `${upload.filename} was declared as ${upload.contentType}, but its content is ${detected === "text" ? "text" : detected}.`);
+    }
   }
 
   /** Reads a file's first bytes, then yields them and the rest, failing once it exceeds the limit. */
@@ -143,7 +165,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
       checkType(tenant, contentType);
       checkSize(tenant, input.size);
       const id = crypto.randomUUID();
-      const key = attachmentKey(principal.tenantId, ticketId, id);
+      const key = uploadKey(principal.tenantId, ticketId, id);
       const request = await storage.presignUpload(key, { contentType, size: input.size, expiresInSeconds: limits.uploadUrlTtlSeconds }, origin);
       // Registration stays open one more URL lifetime after the URL expires, for an upload that
       // started just in time; then the sweeper deletes what was never registered.
@@ -167,26 +189,21 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
       if (upload.expiresAt.getTime() < Date.now()) throw problems.invalidField("/uploadId", "has expired; ask for a new upload URL");
       const comment = await checkComment(db, principal, ticketId, input.commentId, { pointer: "/commentId" });
 
-      const object = await storage.head(upload.storageKey);
-      if (!object) throw problems.uploadNotReceived(upload.id);
-      const mismatch =
-        object.size !== upload.size
-          ? `${upload.filename} was declared as ${upload.size} bytes, but ${object.size} arrived.`
-          : object.contentType !== undefined && object.contentType.split(";")[0]!.trim().toLowerCase() !== upload.contentType
-            ? `${upload.filename} was declared as ${upload.contentType}, but was stored as ${object.contentType}.`
-            : undefined;
-      const detected = mismatch ? undefined : await detectContentType(await storage.readStart(upload.storageKey, SNIFF_BYTES));
-      if (mismatch || !fits(upload.contentType, detected!)) {
-        // Refused for good: the bytes go, and the client asks for a new URL with the truth.
-        await discard([upload.storageKey]);
-        throw problems.attachmentContentMismatch(mismatch ?? `${upload.filename} was declared as ${upload.contentType}, but its content is ${detected === "text" ? "text" : detected}.`);
-      }
-
-      const row = await db.$transaction(async (tx) => {
-        const claimed = await tx.attachmentUpload.deleteMany({ where: { tenantId, id: upload.id } });
-        if (claimed.count === 0) return undefined; // a concurrent registration won
-        return record(tx, principal, { tenantId, id: upload.id, ticketId, commentId: comment?.id ?? null, uploaderId: principal.userId, storageKey: upload.storageKey, filename: upload.filename, contentType: upload.contentType, size: upload.size }, comment?.internal ?? false, requestId);
-      });
+      // The upload URL stays valid after registration, so the bytes are checked only once they sit
+      // at the attachment key no URL can write. Claiming the upload row first serializes
+      // concurrent registrations of one upload; a failure rolls the claim back.
+      const finalKey = isUploadKey(upload.storageKey) ? attachmentKeyOfUpload(upload.storageKey) : upload.storageKey;
+      const row = await db.$transaction(
+        async (tx) => {
+          const claimed = await tx.attachmentUpload.deleteMany({ where: { tenantId, id: upload.id } });
+          if (claimed.count === 0) return undefined; // a concurrent registration won
+          // Absent here but present at the attachment key: an earlier attempt moved it, then failed.
+          if (finalKey !== upload.storageKey && (await storage.head(upload.storageKey))) await storage.move(upload.storageKey, finalKey);
+          await checkArrived(upload, finalKey);
+          return record(tx, principal, { tenantId, id: upload.id, ticketId, commentId: comment?.id ?? null, uploaderId: principal.userId, storageKey: finalKey, filename: upload.filename, contentType: upload.contentType, size: upload.size }, comment?.internal ?? false, requestId);
+        },
+        { timeout: REGISTRATION_TIMEOUT_MS },
+      );
       if (row) return present(row, origin);
       const winner = await db.attachment.findUnique({ where: { tenantId_id: { tenantId, id: upload.id } } });
       if (!winner) throw problems.invalidField("/uploadId", "is not an upload of yours for this ticket");

@@ -10,7 +10,7 @@ import type { TenantService } from "../tenant/service.ts";
 import { toTenant } from "../tenant/representation.ts";
 import { toUser } from "../users/representation.ts";
 import { burnPasswordCheck, verifyPassword } from "./passwords.ts";
-import { issueTokens, openSession, revokeSessions, type TokenPair } from "./sessions.ts";
+import { issueTokens, openSession, revokeSessions, withinReuseGrace, type TokenPair } from "./sessions.ts";
 import { hashRefreshToken, type TokenIssuer } from "./tokens.ts";
 import type { SessionCache } from "./session-cache.ts";
 
@@ -63,7 +63,10 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
       });
     },
 
-    /** Rotates: the presented token is spent and its successor returned. A spent token revokes the session. */
+    /**
+     * Rotates: the presented token is spent and its successor returned. A spent token revokes the
+     * session, unless it is the one rotated last and that was within the reuse grace window.
+     */
     async refresh(refreshToken: string, meta: { requestId?: string }): Promise<TokenPair> {
       const invalid = problems.unauthorized("The refresh token is not valid; log in again.");
       const found = await db.refreshToken.findUnique({
@@ -76,7 +79,8 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
       return db.$transaction(async (tx) => {
         // Only one request can spend a token: the conditional update is the arbiter under concurrency.
         const spent = await tx.refreshToken.updateMany({ where: { tenantId: found.tenantId, id: found.id, rotatedAt: null }, data: { rotatedAt: new Date() } });
-        if (spent.count === 0) {
+        // Spent a moment ago by a concurrent refresh (another tab): a fresh pair in the same session.
+        if (spent.count === 0 && !(await withinReuseGrace(tx, found, tokens.refreshReuseGraceSeconds))) {
           const revoked = await revokeSessions(tx, { tenantId: session.tenantId, sessionId: session.id }, "refresh_token_reused");
           if (revoked > 0) {
             await appendEvent(tx, context, { tenantId: session.tenantId, type: "auth.refresh_token_reused", entity: { type: "user", id: session.userId }, after: { sessionId: session.id } });

@@ -51,3 +51,17 @@ export async function revokeSessions(
   });
   return count;
 }
+
+/**
+ * Whether a spent refresh token may still be exchanged: it is the one the session rotated last
+ * (nothing rotated after it, so no successor has been used) and that happened within the grace
+ * window. Two tabs refreshing at once both present it; only theft replays an older one, or late.
+ */
+export async function withinReuseGrace(db: Db, token: { tenantId: string; id: string; sessionId: string }, graceSeconds: number, now = new Date()): Promise<boolean> {
+  if (graceSeconds <= 0) return false;
+  const spent = await db.refreshToken.findUnique({ where: { tenantId_id: { tenantId: token.tenantId, id: token.id } }, select: { rotatedAt: true } });
+  const rotatedAt = spent?.rotatedAt;
+  if (!rotatedAt || now.getTime() - rotatedAt.getTime() > graceSeconds * 1000) return false;
+  const rotatedSince = await db.refreshToken.count({ where: { tenantId: token.tenantId, sessionId: token.sessionId, rotatedAt: { gt: rotatedAt } } });
+  return rotatedSince === 0;
+}

@@ -14,6 +14,8 @@ export interface AccessClaims {
 export interface TokenIssuer {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** How long the refresh token just rotated may be presented again without revoking the session. */
+  refreshReuseGraceSeconds: number;
   signAccessToken(claims: AccessClaims): string;
   verifyAccessToken(token: string): AccessClaims;
 }
@@ -22,6 +24,7 @@ export interface TokenSettings {
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
 }
 
 /** HS256 with a fixed issuer; verification accepts nothing else (no `none`, no other algorithm). */
@@ -31,6 +34,7 @@ export function createTokenIssuer(settings: TokenSettings): TokenIssuer {
   return {
     accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
+    refreshReuseGraceSeconds: settings.refreshReuseGraceSeconds,
     signAccessToken: (claims) => sign({ sub: claims.sub, tid: claims.tid, sid: claims.sid, role: claims.role }),
     verifyAccessToken: (token) => verify(token) as AccessClaims,
   };

@@ -6,6 +6,7 @@ import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
 import { canSee } from "../tickets/policy.ts";
+import { checkCanReadTrail } from "./policy.ts";
 
 type Event = Schemas["Event"];
 
@@ -65,6 +66,7 @@ export function createEventService(db: Database) {
      * that horizon, so nothing can appear behind the cursor.
      */
     async trail(principal: UserPrincipal, query: QueryOf<"listEvents">): Promise<Schemas["EventFeed"]> {
+      checkCanReadTrail(principal);
       const limit = query.limit ?? 25;
       const after = decodeCursor(query.cursor, ["integer", "integer"] as const);
       const where: Prisma.Sql[] = [

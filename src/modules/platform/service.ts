@@ -8,6 +8,8 @@ import type { Prisma, Tenant as TenantRow } from "../../generated/prisma/client.
 import { revokeSessions } from "../auth/sessions.ts";
 import type { SessionCache } from "../auth/session-cache.ts";
 import type { TenantService } from "../tenant/service.ts";
+import type { Principal } from "../../core/principal.ts";
+import { checkOperator } from "./policy.ts";
 import { toPlatformTenant, type PlatformTenant, type TenantSettings } from "../tenant/representation.ts";
 import { toUser } from "../users/representation.ts";
 
@@ -21,7 +23,8 @@ export function createPlatformService(db: Database, tenants: TenantService, sess
   }
 
   return {
-    async list(query: QueryOf<"listPlatformTenants">): Promise<Schemas["PlatformTenantList"]> {
+    async list(principal: Principal, query: QueryOf<"listPlatformTenants">): Promise<Schemas["PlatformTenantList"]> {
+      checkOperator(principal);
       const limit = query.limit ?? 25;
       const keyset = createdAtKeyset(query.cursor, "desc");
       const status: Prisma.TenantWhereInput =
@@ -31,43 +34,52 @@ export function createPlatformService(db: Database, tenants: TenantService, sess
       return { data: result.data.map(toPlatformTenant), nextCursor: result.nextCursor };
     },
 
-    async create(input: Schemas["PlatformTenantCreate"], requestId?: string): Promise<Schemas["PlatformTenantCreated"]> {
+    async create(principal: Principal, input: Schemas["PlatformTenantCreate"], requestId?: string): Promise<Schemas["PlatformTenantCreated"]> {
+      checkOperator(principal);
       return db.$transaction(async (tx) => {
         const { tenant, admin } = await tenants.createWithAdmin(tx, { actor: OPERATOR, requestId }, input);
         return { tenant: toPlatformTenant(tenant), admin: toUser(admin) };
       });
     },
 
-    async get(tenantId: string): Promise<PlatformTenant> {
+    async get(principal: Principal, tenantId: string): Promise<PlatformTenant> {
+      checkOperator(principal);
       return toPlatformTenant(await find(tenantId));
     },
 
-    async update(tenantId: string, change: { name?: string; status?: "active" | "suspended"; settings?: TenantSettings }, requestId?: string): Promise<PlatformTenant> {
-      const current = await find(tenantId);
-      if (current.deletedAt) throw problems.conflict("tenant_deleted", "This tenant is deleted; it can no longer change.");
-      if (change.name !== undefined || change.settings !== undefined) {
-        await tenants.update(tenantId, { actor: OPERATOR, requestId }, { name: change.name, settings: change.settings });
-      }
-      if (change.status === undefined || change.status === current.status) return toPlatformTenant(await find(tenantId));
+    /** Name, settings and status change together or not at all: one transaction. */
+    async update(principal: Principal, tenantId: string, change: { name?: string; status?: "active" | "suspended"; settings?: TenantSettings }, requestId?: string): Promise<PlatformTenant> {
+      checkOperator(principal);
       const context: RequestContext = { actor: OPERATOR, requestId };
+      let statusChanged = false;
       const updated = await db.$transaction(async (tx) => {
+        // Locks the row, so a concurrent change waits rather than interleaving with this one.
+        const [current] = await tx.$queryRaw<Array<{ deletedAt: Date | null }>>`SELECT "deletedAt" FROM "Tenant" WHERE id = ${tenantId}::uuid FOR UPDATE`;
+        if (!current) throw problems.notFound("tenant", tenantId);
+        if (current.deletedAt) throw problems.conflict("tenant_deleted", "This tenant is deleted; it can no longer change.");
+        if (change.name !== undefined || change.settings !== undefined) {
+          await tenants.update(tenantId, context, { name: change.name, settings: change.settings }, tx);
+        }
         const before = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId } });
-        const updated = await tx.tenant.update({ where: { id: tenantId }, data: { status: change.status } });
+        if (change.status === undefined || change.status === before.status) return toPlatformTenant(before);
+        statusChanged = true;
+        const after = await tx.tenant.update({ where: { id: tenantId }, data: { status: change.status } });
         if (change.status === "suspended") await revokeSessions(tx, { tenantId }, "tenant_suspended");
         await appendEvent(tx, context, {
           tenantId,
           type: change.status === "suspended" ? "tenant.suspended" : "tenant.reactivated",
           entity: { type: "tenant", id: tenantId },
-          ...changedFields(toPlatformTenant(before), toPlatformTenant(updated)),
+          ...changedFields(toPlatformTenant(before), toPlatformTenant(after)),
         });
-        return toPlatformTenant(updated);
+        return toPlatformTenant(after);
       });
-      sessions.invalidate();
+      if (statusChanged) sessions.invalidate();
       return updated;
     },
 
     /** Soft delete; idempotent. */
-    async remove(tenantId: string, requestId?: string): Promise<void> {
+    async remove(principal: Principal, tenantId: string, requestId?: string): Promise<void> {
+      checkOperator(principal);
       const current = await find(tenantId);
       if (current.deletedAt) return;
       await db.$transaction(async (tx) => {

@@ -5,9 +5,6 @@ import type { TenantService } from "./service.ts";
 export function tenantHandlers(tenants: TenantService): Pick<Handlers, "getTenant" | "updateTenant"> {
   return {
     getTenant: async (request) => tenants.get(userOf(request).tenantId),
-    updateTenant: async (request) => {
-      const principal = userOf(request);
-      return tenants.update(principal.tenantId, { actor: { type: "user", id: principal.userId }, requestId: request.id }, request.body);
-    },
+    updateTenant: async (request) => tenants.updateOwn(userOf(request), request.body, request.id),
   };
 }

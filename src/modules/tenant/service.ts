@@ -7,6 +7,8 @@ import { problems } from "../../core/problem.ts";
 import type { Tenant as TenantRow, User as UserRow } from "../../generated/prisma/client.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { toUser } from "../users/representation.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import { checkCanUpdate } from "./policy.ts";
 import { toTenant, type Tenant, type TenantSettings } from "./representation.ts";
 
 export interface NewTenant {
@@ -23,6 +25,24 @@ function checkSettings(settings: TenantSettings | undefined, pointer: string): v
   } catch {
     throw problems.invalidField(`${pointer}/timezone`, `is not a known IANA time zone (e.g. Europe/Paris), got "${settings.timezone}"`);
   }
+}
+
+/** Name and settings (merged), with a tenant.updated event when anything changed. */
+async function updateIn(tx: Db, tenantId: string, context: RequestContext, input: { name?: string; settings?: TenantSettings }): Promise<Tenant> {
+  const current = await tx.tenant.findUnique({ where: { id: tenantId } });
+  if (!current) throw problems.notFound("tenant");
+  const updated = await tx.tenant.update({
+    where: { id: tenantId },
+    data: {
+      name: input.name,
+      settings: input.settings ? { ...(current.settings as TenantSettings), ...input.settings } : undefined,
+    },
+  });
+  const diff = changedFields(toTenant(current), toTenant(updated));
+  if (Object.keys(diff.after).length > 0) {
+    await appendEvent(tx, context, { tenantId, type: "tenant.updated", entity: { type: "tenant", id: tenantId }, ...diff });
+  }
+  return toTenant(updated);
 }
 
 export function createTenantService(db: Database) {
@@ -54,24 +74,17 @@ export function createTenantService(db: Database) {
       return toTenant(tenant);
     },
 
-    async update(tenantId: string, context: RequestContext, input: { name?: string; settings?: TenantSettings }): Promise<Tenant> {
+    /** PATCH /tenant: an admin changes their own tenant. */
+    async updateOwn(principal: UserPrincipal, input: { name?: string; settings?: TenantSettings }, requestId?: string): Promise<Tenant> {
+      checkCanUpdate(principal);
+      return this.update(principal.tenantId, { actor: { type: "user", id: principal.userId }, requestId }, input);
+    },
+
+    /** In the caller's transaction when given one (the platform changes status in the same one). */
+    async update(tenantId: string, context: RequestContext, input: { name?: string; settings?: TenantSettings }, inTransaction?: Db): Promise<Tenant> {
       checkSettings(input.settings, "/settings");
-      return db.$transaction(async (tx) => {
-        const current = await tx.tenant.findUnique({ where: { id: tenantId } });
-        if (!current) throw problems.notFound("tenant");
-        const updated = await tx.tenant.update({
-          where: { id: tenantId },
-          data: {
-            name: input.name,
-            settings: input.settings ? { ...(current.settings as TenantSettings), ...input.settings } : undefined,
-          },
-        });
-        const diff = changedFields(toTenant(current), toTenant(updated));
-        if (Object.keys(diff.after).length > 0) {
-          await appendEvent(tx, context, { tenantId, type: "tenant.updated", entity: { type: "tenant", id: tenantId }, ...diff });
-        }
-        return toTenant(updated);
-      });
+      const run = (tx: Db) => updateIn(tx, tenantId, context, input);
+      return inTransaction ? run(inTransaction) : db.$transaction(run);
     },
   };
 }

@@ -1,9 +1,15 @@
 // Who sees and changes which ticket, beyond the contract's x-roles. Every denial of a ticket the
 // caller may not see is a 404, exactly like a missing one.
-import type { UserPrincipal } from "../../core/principal.ts";
+import { requireRole, type UserPrincipal } from "../../core/principal.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 import { problems } from "../../core/problem.ts";
 import type { TicketRecord } from "./representation.ts";
+
+// The same roles as the contract's x-roles, checked again by the service for non-HTTP callers.
+export const checkCanDelete = (principal: UserPrincipal) => requireRole(principal, ["admin"], "delete tickets");
+export const checkCanRestore = (principal: UserPrincipal) => requireRole(principal, ["admin"], "restore tickets");
+export const checkCanBulkUpdate = (principal: UserPrincipal) => requireRole(principal, ["admin", "agent"], "change tickets in bulk");
+export const checkCanReadStats = (principal: UserPrincipal) => requireRole(principal, ["admin", "agent"], "read ticket stats");
 
 /** Agents and admins see every live ticket of the tenant; a `user` only those they requested. */
 export function canSee(principal: UserPrincipal, ticket: Pick<TicketRecord, "requesterId" | "deletedAt">): boolean {

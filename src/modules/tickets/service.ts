@@ -11,12 +11,21 @@ import { etagMatches, etagOf } from "../../core/etag.ts";
 import { idempotent, type Outcome } from "../../core/idempotency.ts";
 import { problems, Problem, type ProblemField } from "../../core/problem.ts";
 import { listTickets } from "./listing.ts";
-import { canSee, checkCreate, checkUpdate } from "./policy.ts";
+import { canSee, checkCreate, checkUpdate, checkCanBulkUpdate, checkCanDelete, checkCanReadStats, checkCanRestore } from "./policy.ts";
 import { toTicket, type Ticket, type TicketRecord } from "./representation.ts";
 import { checkTransition, statusTimestamps } from "./workflow.ts";
 
 const METADATA_MAX_BYTES = 8192;
 const UNSOLVED: TicketStatus[] = ["open", "pending", "on_hold"];
+
+type TicketStats = Schemas["TicketStats"];
+interface StatsRow {
+  byStatus: Partial<TicketStats["byStatus"]>;
+  byPriority: Partial<TicketStats["byPriority"]>;
+  byAssignee: TicketStats["byAssignee"];
+  unassigned: number;
+  overdue: number;
+}
 
 /** Everything a change to a ticket can carry: PATCH fields plus bulk's tag edits. */
 export interface TicketChange {
@@ -196,6 +205,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
     },
 
     async remove(principal: UserPrincipal, ticketId: string, requestId?: string): Promise<void> {
+      checkCanDelete(principal);
       await db.$transaction(async (tx) => {
         const current = await lockVisibleTicket(tx, principal, ticketId);
         if (current.deletedAt) return;
@@ -212,6 +222,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
     },
 
     async restore(principal: UserPrincipal, ticketId: string, requestId?: string): Promise<Ticket> {
+      checkCanRestore(principal);
       return db.$transaction(async (tx) => {
         const current = await lockVisibleTicket(tx, principal, ticketId);
         if (!current.deletedAt) return toTicket(current);
@@ -230,6 +241,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
 
     /** All or nothing: the first failing ticket aborts the transaction, and every failure is reported. */
     async bulkUpdate(principal: UserPrincipal, input: Schemas["BulkTicketUpdate"], requestId?: string): Promise<Schemas["BulkTicketResult"]> {
+      checkCanBulkUpdate(principal);
       const context = contextOf(principal, requestId);
       return db.$transaction(async (tx) => {
         // Lock in id order so two overlapping bulk changes cannot deadlock.
@@ -262,32 +274,32 @@ export function createTicketService(db: Database, pool: pg.Pool) {
     },
 
     async stats(principal: UserPrincipal): Promise<Schemas["TicketStats"]> {
+      checkCanReadStats(principal);
       const tenantId = principal.tenantId;
-      const [byStatusRows, byPriorityRows, byAssigneeRows, [extra]] = await Promise.all([
-        db.$queryRaw<{ status: TicketStatus; count: number }[]>`
-          SELECT status, count(*)::int AS count FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL GROUP BY status`,
-        db.$queryRaw<{ priority: Schemas["TicketPriority"]; count: number }[]>`
-          SELECT priority, count(*)::int AS count FROM "Ticket"
-           WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL AND status = ANY(${UNSOLVED}::"TicketStatus"[]) GROUP BY priority`,
-        db.$queryRaw<{ assigneeId: string; count: number }[]>`
-          SELECT "assigneeId", count(*)::int AS count FROM "Ticket"
-           WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL AND status = ANY(${UNSOLVED}::"TicketStatus"[]) AND "assigneeId" IS NOT NULL
-           GROUP BY "assigneeId" ORDER BY count DESC, "assigneeId"`,
-        db.$queryRaw<{ unassigned: number; overdue: number }[]>`
-          SELECT count(*) FILTER (WHERE "assigneeId" IS NULL)::int AS unassigned, count(*) FILTER (WHERE "dueAt" < now())::int AS overdue
-            FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL AND status = ANY(${UNSOLVED}::"TicketStatus"[])`,
-      ]);
-      const byStatus = { open: 0, pending: 0, on_hold: 0, solved: 0, closed: 0 };
-      for (const row of byStatusRows) byStatus[row.status] = row.count;
-      const byPriority = { low: 0, normal: 0, high: 0, urgent: 0 };
-      for (const row of byPriorityRows) byPriority[row.priority] = row.count;
+      // One statement over one snapshot: the counts agree with one another, and a stats request
+      // takes one pool connection, not four. The CTE is read once (PostgreSQL materializes a CTE
+      // referenced more than once).
+      const [row] = await db.$queryRaw<StatsRow[]>`
+        WITH live AS (
+          SELECT status, priority, "assigneeId", "dueAt", status = ANY(${UNSOLVED}::"TicketStatus"[]) AS unsolved
+            FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND "deletedAt" IS NULL
+        )
+        SELECT
+          (SELECT coalesce(json_object_agg(status, n), '{}') FROM (SELECT status, count(*)::int AS n FROM live GROUP BY status) s) AS "byStatus",
+          (SELECT coalesce(json_object_agg(priority, n), '{}') FROM (SELECT priority, count(*)::int AS n FROM live WHERE unsolved GROUP BY priority) p) AS "byPriority",
+          (SELECT coalesce(json_agg(json_build_object('assigneeId', "assigneeId", 'count', n) ORDER BY n DESC, "assigneeId"), '[]')
+             FROM (SELECT "assigneeId", count(*)::int AS n FROM live WHERE unsolved AND "assigneeId" IS NOT NULL GROUP BY "assigneeId") a) AS "byAssignee",
+          (SELECT count(*)::int FROM live WHERE unsolved AND "assigneeId" IS NULL) AS unassigned,
+          (SELECT count(*)::int FROM live WHERE unsolved AND "dueAt" < now()) AS overdue`;
+      const byStatus = { open: 0, pending: 0, on_hold: 0, solved: 0, closed: 0, ...row?.byStatus };
+      const byPriority = { low: 0, normal: 0, high: 0, urgent: 0, ...row?.byPriority };
       return {
         total: Object.values(byStatus).reduce((sum, count) => sum + count, 0),
         byStatus,
         byPriority,
-        byAssignee: byAssigneeRows,
-        unassigned: extra?.unassigned ?? 0,
-        overdue: extra?.overdue ?? 0,
+        byAssignee: row?.byAssignee ?? [],
+        unassigned: row?.unassigned ?? 0,
+        overdue: row?.overdue ?? 0,
       };
     },
   };

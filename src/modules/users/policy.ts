@@ -1,10 +1,15 @@
 // Who may see and change which user, beyond the contract's x-roles.
-import type { UserPrincipal } from "../../core/principal.ts";
+import { requireRole, type UserPrincipal } from "../../core/principal.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 import type { Role } from "../../core/contract.ts";
 import { problems } from "../../core/problem.ts";
 
 const RANK: Record<Role, number> = { user: 0, agent: 1, admin: 2 };
+
+// The same roles as the contract's x-roles, checked again by the service for non-HTTP callers.
+export const checkCanList = (principal: UserPrincipal) => requireRole(principal, ["admin", "agent"], "list users");
+export const checkCanCreate = (principal: UserPrincipal) => requireRole(principal, ["admin"], "create users");
+export const checkCanDeactivate = (principal: UserPrincipal) => requireRole(principal, ["admin"], "deactivate users");
 
 /** A `user` sees only themselves; agents and admins see everyone in their tenant. */
 export function canSee(principal: UserPrincipal, userId: string): boolean {

@@ -11,7 +11,7 @@ import type { Prisma, User as UserRow } from "../../generated/prisma/client.ts";
 import { hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { revokeSessions } from "../auth/sessions.ts";
 import type { SessionCache } from "../auth/session-cache.ts";
-import { canSee, checkUpdate } from "./policy.ts";
+import { canSee, checkUpdate, checkCanCreate, checkCanDeactivate, checkCanList } from "./policy.ts";
 import { toUser, type User } from "./representation.ts";
 
 function contextOf(principal: UserPrincipal, requestId?: string): RequestContext {
@@ -33,6 +33,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
 
   return {
     async list(principal: UserPrincipal, query: QueryOf<"listUsers">): Promise<Schemas["UserList"]> {
+      checkCanList(principal);
       const limit = query.limit ?? 25;
       const keyset = createdAtKeyset(query.cursor, "desc");
       const where: Prisma.UserWhereInput = { tenantId: principal.tenantId, role: query.role, active: query.active, ...keyset.where };
@@ -46,6 +47,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
     },
 
     async create(principal: UserPrincipal, input: Schemas["UserCreate"], requestId?: string): Promise<User> {
+      checkCanCreate(principal);
       const passwordHash = await hashPassword(input.password);
       return db.$transaction(async (tx) => {
         let user: UserRow;
@@ -121,6 +123,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
 
     /** DELETE deactivates: the person's history stays, their sessions end. Idempotent. */
     async deactivate(principal: UserPrincipal, userId: string, requestId?: string): Promise<void> {
+      checkCanDeactivate(principal);
       const target = await findVisible(db, principal, userId);
       if (!target.active) return;
       await this.update(principal, userId, { active: false }, requestId);
