@@ -17,3 +17,23 @@ export function isDatabaseBusy(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientKnownRequestError && (error.code === "P2028" || error.code === "P2024")) return true;
   return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);
 }
+
+/**
+ * PostgreSQL refused a value itself (SQLSTATE class 22, data exception: bad text encoding,
+ * malformed uuid, out-of-range date or number), whether node-postgres raised it or Prisma wrapped
+ * it (P2007/P2020/P2023, or any request error carrying the driver's SQLSTATE). The value came
+ * from the request: the edge should have refused it, and this is the net when it did not.
+ */
+export function isDataException(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (["P2007", "P2020", "P2023"].includes(error.code)) return true;
+    const meta = error.meta as { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } | undefined;
+    const cause = meta?.driverAdapterError?.cause;
+    return [meta?.code, cause?.originalCode, cause?.code].some(isDataExceptionCode);
+  }
+  return error instanceof Error && isDataExceptionCode((error as { code?: unknown }).code) && "severity" in error;
+}
+
+function isDataExceptionCode(code: unknown): boolean {
+  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
+}
