@@ -20,18 +20,23 @@ export function isDatabaseBusy(error: unknown): boolean {
 
 /**
  * PostgreSQL refused a value itself (SQLSTATE class 22, data exception: bad text encoding,
- * malformed uuid, out-of-range date or number), whether node-postgres raised it or Prisma wrapped
- * it (P2007/P2020/P2023, or any request error carrying the driver's SQLSTATE). The value came
- * from the request: the edge should have refused it, and this is the net when it did not.
+ * malformed uuid, out-of-range date or number, too long for its column), whether node-postgres
+ * raised it or Prisma wrapped it (P2000/P2007/P2020/P2023, or any request error carrying the
+ * driver's SQLSTATE), directly or as the cause of another error. The value came from the request:
+ * the edge should have refused it, and this is the net when it did not.
  */
 export function isDataException(error: unknown): boolean {
-  if (error instanceof Prisma.PrismaClientKnownRequestError) {
-    if (["P2007", "P2020", "P2023"].includes(error.code)) return true;
-    const meta = error.meta as { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } | undefined;
-    const cause = meta?.driverAdapterError?.cause;
-    return [meta?.code, cause?.originalCode, cause?.code].some(isDataExceptionCode);
+  for (let at = error, depth = 0; at instanceof Error && depth < 4; at = at.cause, depth++) {
+    if (at instanceof Prisma.PrismaClientKnownRequestError) {
+      if (["P2000", "P2007", "P2020", "P2023"].includes(at.code)) return true;
+      const meta = at.meta as { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } | undefined;
+      const cause = meta?.driverAdapterError?.cause;
+      if ([meta?.code, cause?.originalCode, cause?.code].some(isDataExceptionCode)) return true;
+    } else if ("severity" in at && isDataExceptionCode((at as { code?: unknown }).code)) {
+      return true; // node-postgres' DatabaseError
+    }
   }
-  return error instanceof Error && isDataExceptionCode((error as { code?: unknown }).code) && "severity" in error;
+  return false;
 }
 
 function isDataExceptionCode(code: unknown): boolean {
