@@ -87,6 +87,9 @@ const NESTED_40 = (() => {
   for (let i = 0; i < 40; i++) value = { a: value };
   return value;
 })();
+/** Stands for a JSON number literal that parses to Infinity, spliced into the body text. */
+const OVERFLOWING_NUMBER = "\u0001overflowing number\u0001";
+const bodyText = (value: unknown) => JSON.stringify(value).replaceAll(JSON.stringify(OVERFLOWING_NUMBER), "1e400");
 const BAD_UUIDS = [`urn:uuid:${SOME_ID}`, "-".repeat(36), SOME_ID.replaceAll("-", ""), `{${SOME_ID}}`];
 const BAD_DATES = ["0000-01-01T00:00:00Z", "2016-12-31T23:59:60Z", "9999-12-31T23:59:59-05:00", "-200000-01-01T00:00:00Z", "2021-02-30T00:00:00Z", "2020-01-01T00:00:00+23:00", "1"];
 
@@ -102,7 +105,7 @@ function badValues(schema: Schema): unknown[] {
     if (schema.format === "email") values.push("a\u0000@b.test", `x@${"a".repeat(300)}.test`);
     if (schema.enum) values.push("bogus");
   }
-  if (types.includes("integer") || types.includes("number")) values.push("1", 1e300, -1e300, 2 ** 63, -1, 1.5, 0);
+  if (types.includes("integer") || types.includes("number")) values.push("1", 1e300, -1e300, 2 ** 63, -1, 1.5, 0, OVERFLOWING_NUMBER);
   if (types.includes("boolean")) values.push("true", 0);
   if (types.includes("array")) values.push("x", ["a\u0000"], [{}], Array.from({ length: 10_001 }, () => sample(resolve(schema.items ?? {}))));
   if (types.includes("object")) values.push("x", [], { "a\u0000": 1 }, { unknownField: 1 });
@@ -239,7 +242,7 @@ function inputsFor(operation: OperationInfo, seeds: Seeds): Input[] {
     inputs.push(build("body with an unknown field", { body: JSON.stringify(withValue(baselineBody, ["unknownField"], 1)) }));
     for (const field of fieldsOf(bodySchema)) {
       for (const value of badValues(field.schema)) {
-        inputs.push(build(`body ${field.path.join("/")}=${JSON.stringify(value)?.slice(0, 40)}`, { body: JSON.stringify(withValue(baselineBody, field.path, value)) }));
+        inputs.push(build(`body ${field.path.join("/")}=${JSON.stringify(value)?.slice(0, 40)}`, { body: bodyText(withValue(baselineBody, field.path, value)) }));
       }
     }
   } else if (operation.requestBody) {

@@ -89,6 +89,24 @@ describe("text PostgreSQL cannot store", () => {
   });
 });
 
+describe("numbers", () => {
+  it("must be finite: a JSON literal that overflows to Infinity is refused", async () => {
+    const answer = await send("/v1/tenant", { method: "PATCH", body: '{"settings":{"attachmentMaxBytes":1e400}}' });
+    expectProblem(answer, 400);
+    expect(answer.body.errors).toEqual([{ pointer: "/settings/attachmentMaxBytes", detail: "must be a finite number" }]);
+  });
+});
+
+describe("many errors", () => {
+  it("name the first 20 and count the rest, however many items are wrong", async () => {
+    const ticketIds = Array.from({ length: 5_000 }, (_, index) => `not-a-uuid-${index}`);
+    const answer = await send("/v1/tickets/bulk", { method: "POST", body: JSON.stringify({ ticketIds, changes: { status: "solved" } }) });
+    expectProblem(answer, 400);
+    expect(answer.body.errors).toHaveLength(20);
+    expect(answer.body.detail).toMatch(/; and \d+ more$/);
+  });
+});
+
 describe("ids", () => {
   it("take only the canonical 8-4-4-4-12 form, in paths, queries and bodies", async () => {
     const path = await send(`/v1/tickets/urn:uuid:${SOME_ID}`);

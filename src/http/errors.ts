@@ -41,11 +41,16 @@ function fieldOf(error: AjvError, context: string | undefined): ProblemField {
   return context === "headers" ? { header: unescaped, detail } : { parameter: unescaped, detail };
 }
 
+const MAX_LISTED_ERRORS = 20;
+
 function validationProblem(error: FastifyError): Problem {
   const context = (error as FastifyError & { validationContext?: string }).validationContext;
-  const errors = (error.validation as AjvError[]).map((item) => fieldOf(item, context));
+  // With allErrors, a 10,000-item array of bad items yields 10,000 errors: name the first few.
+  const all = error.validation as AjvError[];
+  const errors = all.slice(0, MAX_LISTED_ERRORS).map((item) => fieldOf(item, context));
   const where = context === "querystring" ? "query" : context === "params" ? "path" : context;
-  const detail = errors.map((item) => `${where}${item.pointer ?? `.${item.parameter ?? item.header}`} ${item.detail}`).join("; ");
+  const more = all.length > errors.length ? `; and ${all.length - errors.length} more` : "";
+  const detail = errors.map((item) => `${where}${item.pointer ?? `.${item.parameter ?? item.header}`} ${item.detail}`).join("; ") + more;
   return problems.validation(detail, errors);
 }
 

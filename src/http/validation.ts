@@ -4,7 +4,8 @@
 //
 // One edge for every part: formats mean what PostgreSQL can store (src/core/formats.ts), and
 // every string of a body, query, path or header, declared or not, is checked for what no text
-// column can hold before the schema is even consulted.
+// column can hold (and every number for being finite: JSON's 1e400 parses to Infinity, which
+// JSON Schema's integer and number accept) before the schema is even consulted.
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { FastifySchemaCompiler } from "fastify";
@@ -33,16 +34,18 @@ function escapePointer(segment: string): string {
 }
 
 /**
- * The first string (or property name) PostgreSQL could not store, as a validation error. A loop
- * over an explicit stack, not recursion: the JSON parser bounds nesting, but nothing here relies
- * on it.
+ * The first string (or property name) or number PostgreSQL could not store, as a validation
+ * error. A loop over an explicit stack, not recursion: the JSON parser bounds nesting, but nothing
+ * here relies on it.
  */
-function unstorableText(data: unknown): ErrorObject | undefined {
+function unstorableValue(data: unknown): ErrorObject | undefined {
   const stack: Array<{ value: unknown; path: string }> = [{ value: data, path: "" }];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === "string") {
       if (!isStorableText(value)) return textError(path);
+    } else if (typeof value === "number") {
+      if (!Number.isFinite(value)) return { instancePath: path, schemaPath: "#", keyword: "finite", params: {}, message: "must be a finite number" };
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => stack.push({ value: item, path: `${path}/${index}` }));
     } else if (value !== null && typeof value === "object") {
@@ -84,9 +87,9 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     const compiled: ValidateFunction =
       httpPart === "body" ? strict.compile(schema as object) : coercing.compile(httpPart === "headers" ? lowerCaseHeaderNames(schema as Record<string, unknown>) : (schema as object));
     const validate: Validate = (data) => {
-      const text = unstorableText(data);
-      validate.errors = text ? [text] : null;
-      if (text) return false;
+      const unstorable = unstorableValue(data);
+      validate.errors = unstorable ? [unstorable] : null;
+      if (unstorable) return false;
       const valid = compiled(data);
       validate.errors = compiled.errors ?? null;
       return valid;
