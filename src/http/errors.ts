@@ -133,6 +133,12 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   void sendProblem(reply, problem);
 }
 
+function clientErrorProblem(error: NodeJS.ErrnoException): Problem {
+  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") return statusProblem(408, "The request took too long to arrive.");
+  if (error.code === "HPE_HEADER_OVERFLOW") return statusProblem(431, "The request line and headers are larger than the server accepts; shorten the URL or the headers.");
+  return problems.malformed("The request is not valid HTTP.");
+}
+
 /**
  * For the server's `clientError`: the HTTP parser refused the request (headers or URL too large,
  * malformed syntax, a header value with control characters, a timeout), so there is no request
@@ -140,15 +146,8 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
-  const [status, detail] =
-    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-      ? [408, "The request took too long to arrive."]
-      : error.code === "HPE_HEADER_OVERFLOW"
-        ? [431, "The request line and headers are larger than the server accepts; shorten the URL or the headers."]
-        : error.code === "HPE_URI_TOO_LONG"
-          ? [414, "The URL is longer than the server accepts."]
-          : [400, "The request is not valid HTTP."];
-  const problem = status === 400 ? problems.malformed(detail) : statusProblem(status, detail);
+  const problem = clientErrorProblem(error);
+  const { status } = problem;
   const requestId = crypto.randomUUID();
   const body = JSON.stringify(problem.toBody({ requestId }));
   if (socket.writable) {
