@@ -140,7 +140,10 @@ describe("date-times", () => {
       expect(created.response.status, dueAt).toBe(201);
       expect(Date.parse(created.data!.dueAt!)).toBe(Date.parse(dueAt));
     }
-    expect((await send(`/v1/tickets?createdAfter=${encodeURIComponent("0001-01-01T00:00:00Z")}`)).status).toBe(200);
+    for (const createdAfter of ["0001-01-01T00:00:00Z", "2030-01-01t00:00:00z", "2030-01-01 00:00:00.123456789+15:59"]) {
+      expect((await send(`/v1/tickets?createdAfter=${encodeURIComponent(createdAfter)}`)).status, createdAfter).toBe(200);
+      expect((await send(`/v1/events?since=${encodeURIComponent(createdAfter)}`)).status, createdAfter).toBe(200);
+    }
   });
 });
 
