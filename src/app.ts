@@ -12,8 +12,10 @@ import type { Handlers } from "./core/contract-types.ts";
 import { problems } from "./core/problem.ts";
 import { registerAuthentication } from "./http/authentication.ts";
 import { registerAuthFailureLimit } from "./http/auth-failure-limit.ts";
-import { registerErrorHandling } from "./http/errors.ts";
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from "./http/errors.ts";
 import { registerRequestBodyCheck } from "./http/request-body.ts";
+import { registerJsonBodyParser } from "./http/json-body.ts";
+import { registerDotSegmentCheck } from "./http/dot-segments.ts";
 import { createValidatorCompiler } from "./http/validation.ts";
 import { registerDocs } from "./http/docs.ts";
 import { registerMultipart, multipartFiles } from "./http/multipart.ts";
@@ -95,10 +97,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // Errors raised before a route runs (bad URL encoding, an over-long path parameter, requests
+    // the HTTP parser refuses) are problems too, not Fastify's own JSON.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON is the only body the API parses (attachments add multipart where the contract says so).
   app.removeContentTypeParser("text/plain");
+  registerJsonBodyParser(app);
 
   const handlers = {
     ...systemHandlers(contract, services.database.pool),
@@ -129,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) => problems.tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
   registerErrorHandling(app);
+  registerDotSegmentCheck(app);
   registerRequestBodyCheck(app, contract);
   await registerMultipart(app);
   registerRawUploadParser(app, contract);

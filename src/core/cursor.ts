@@ -1,26 +1,29 @@
 // Opaque pagination cursors: base64url JSON of the sort key of the last row returned. Opaque so
 // clients never build them; every part is checked against its expected kind on the way back in,
-// so a malformed, tampered or foreign cursor is a clean 400, never a failed SQL cast.
+// and against what the column it is compared with can hold, so a malformed, tampered or foreign
+// cursor is a clean 400, never a failed SQL cast.
+import { BIGINT_MAX, isDateTime, isStorableText, isUuid } from "./formats.ts";
 import { problems } from "./problem.ts";
 
 /** What each part of a cursor must be. */
 export type CursorPart = "string" | "number" | "uuid" | "timestamp" | "integer";
 type Decoded<T extends readonly CursorPart[]> = { [K in keyof T]: T[K] extends "number" ? number : string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Numbers in cursors are compared with integer or real columns: both hold this range. */
+const NUMBER_LIMIT = 2 ** 31 - 1;
 
 function isPart(value: unknown, kind: CursorPart): boolean {
   switch (kind) {
     case "string":
-      return typeof value === "string";
+      return typeof value === "string" && isStorableText(value);
     case "number":
-      return typeof value === "number" && Number.isFinite(value);
+      return typeof value === "number" && Number.isFinite(value) && Math.abs(value) <= NUMBER_LIMIT;
     case "uuid":
-      return typeof value === "string" && UUID.test(value);
+      return typeof value === "string" && isUuid(value);
     case "timestamp":
-      return typeof value === "string" && !Number.isNaN(Date.parse(value));
-    case "integer":
-      return typeof value === "string" && /^\d{1,20}$/.test(value);
+      return typeof value === "string" && isDateTime(value);
+    case "integer": // bigint sequence numbers and transaction ids, as decimal strings
+      return typeof value === "string" && /^\d{1,19}$/.test(value) && BigInt(value) <= BIGINT_MAX;
   }
 }
 
