@@ -60,11 +60,14 @@ export function createCommentService(db: Database) {
       });
       await appendEvent(tx, context, { ...event(principal, comment), type: "comment.created", after: toComment(comment) });
 
-      // What the comment does to its ticket; at the least, it is activity that bumps the version.
+      // What the comment does to its ticket. A public comment is activity the requester sees, so it
+      // bumps the version (the ETag). An internal one changes nothing on the ticket: its version,
+      // updatedAt and ETag are visible to the requester, who must not learn that staff wrote.
+      if (internal) return toComment(comment);
       const byRequester = principal.userId === ticket.requesterId;
-      if (!internal && byRequester && ticket.status === "solved") {
+      if (byRequester && ticket.status === "solved") {
         await applyChange(tx, principal, ticket, { status: "open" }, context);
-      } else if (!internal && !byRequester && principal.role !== "user" && ticket.firstResponseAt === null) {
+      } else if (!byRequester && principal.role !== "user" && ticket.firstResponseAt === null) {
         await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { firstResponseAt: comment.createdAt, version: { increment: 1 } } });
         await appendEvent(tx, context, {
           tenantId: principal.tenantId,
