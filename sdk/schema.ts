@@ -1144,6 +1144,7 @@ export interface components {
              */
             commentId?: string;
         };
+        /** @description One entry of the event log. An event never carries words that can later be edited or deleted: `before`/`after` hold field-level changes of ticket fields (the ticket's audit history), and for comment and attachment events only ids and flags (comment events: commentId, ticketId, parentId, authorId, internal, and `changed` for updates). The entity's content is in `data`, read when the event is shown: as it is now (a deleted comment with `deleted: true` and an empty body, an edited one with its current body), and null once the entity is gone or hidden from you. */
         Event: {
             /** Format: uuid */
             id: string;
@@ -1162,14 +1163,30 @@ export interface components {
             };
             /** Format: uuid */
             ticketId: string | null;
-            /** @description The changed fields before (for updates) or the whole entity (for deletions). */
+            /** @description Ticket events: the changed fields before. Comment and attachment events: the ids and flags of a deleted one. */
             before: {
                 [key: string]: unknown;
             } | null;
-            /** @description The changed fields after */
+            /** @description Ticket events: the changed fields after, or every field of a new ticket. Comment and attachment events: ids and flags (comment.updated adds `changed`, the names of the fields that changed). */
             after: {
                 [key: string]: unknown;
             } | null;
+            /** @description The entity as it is now, in its own representation (an attachment without a download URL; fetch one from the attachments API); null when it is gone, hidden from you, or of a type not shown here. */
+            data: components["schemas"]["Ticket"] | components["schemas"]["Comment"] | {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                ticketId: string;
+                /** Format: uuid */
+                commentId: string | null;
+                /** Format: uuid */
+                uploaderId: string;
+                filename: string;
+                contentType: string;
+                size: number;
+                /** Format: date-time */
+                createdAt: string;
+            } | components["schemas"]["User"] | null;
             /** Format: date-time */
             createdAt: string;
         };

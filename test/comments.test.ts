@@ -102,3 +102,24 @@ describe("what comments do to their ticket", () => {
     expect(late.error?.code).toBe("ticket_closed");
   });
 });
+
+describe("what a requester can observe of internal activity", () => {
+  it("an internal comment moves neither the ticket's ETag, version nor updatedAt", async () => {
+    const ticket = await openTicket(customer.client, { title: "Laptop fan loud" });
+    const before = await customer.client.GET("/v1/tickets/{ticketId}", ticketPath(ticket.id));
+    const etag = before.response.headers.get("etag")!;
+
+    await agent.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body: "Probably the warranty case", internal: true } });
+    const after = await customer.client.GET("/v1/tickets/{ticketId}", ticketPath(ticket.id));
+    expect(after.response.headers.get("etag")).toBe(etag);
+    expect(after.data).toMatchObject({ version: before.data!.version, updatedAt: before.data!.updatedAt });
+    // The requester's conditional change still applies: no spurious 412.
+    const solved = await customer.client.PATCH("/v1/tickets/{ticketId}", { ...ticketPath(ticket.id), body: { status: "solved" }, headers: { "if-match": etag } });
+    expect(solved.response.status).toBe(200);
+
+    // A public comment is activity the requester sees: that one moves the ETag.
+    await agent.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body: "Fixed under warranty" } });
+    const afterPublic = await customer.client.GET("/v1/tickets/{ticketId}", ticketPath(ticket.id));
+    expect(afterPublic.response.headers.get("etag")).not.toBe(solved.response.headers.get("etag"));
+  });
+});

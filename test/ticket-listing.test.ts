@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, helpdesk, signUp, type Member, type SignedUpTenant } from "./support/fixtures.ts";
@@ -155,6 +156,57 @@ describe("full-text search", () => {
     };
     expect(await walkAll()).toBe(1000);
     expect(await walkAll("-createdAt")).toBe(1005);
+  });
+
+  it("keeps taking comments on a ticket with more than 1 MB of them, and finds a recent one's words", async () => {
+    const tenant = await signUp(server);
+    const ticket = await openTicket(tenant.client, { title: "Long running thread" });
+    // Distinct made-up words, so the thread's words would not fit one 1 MB search vector.
+    const words = (n: number) => Array.from({ length: n }, () => crypto.randomBytes(6).toString("hex")).join(" ");
+    const earliest = words(5000);
+    let total = 0;
+    for (let i = 0; total < 1_200_000; i++) {
+      const body = i === 0 ? earliest : words(5000);
+      total += body.length;
+      const posted = await tenant.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body } });
+      expect(posted.response.status, JSON.stringify(posted.error)).toBe(201);
+    }
+    const recent = await tenant.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body: "The zebrafinch firmware fixed it" } });
+    expect(recent.response.status, JSON.stringify(recent.error)).toBe(201);
+
+    const search = async (q: string) => (await tenant.client.GET("/v1/tickets", { params: { query: { q } } })).data!.data.map((t) => t.id);
+    expect(await search("zebrafinch")).toEqual([ticket.id]);
+    expect(await search(earliest.split(" ")[0]!)).toEqual([ticket.id]);
+  });
+
+  it("indexes a comment of the largest size the contract allows, and refuses a larger one", async () => {
+    const tenant = await signUp(server);
+    const ticket = await openTicket(tenant.client, { title: "Big paste" });
+    // 65,536 characters of distinct multi-byte words: the most a comment can hold for its vector.
+    let body = "";
+    for (let i = 0; body.length < 65_536 - 8; i++) body += `${String.fromCodePoint(0x4e00 + (i % 20_000))}${i.toString(36)} `;
+    body = body.padEnd(65_536, "x");
+    const largest = await tenant.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body } });
+    expect(largest.response.status, JSON.stringify(largest.error)).toBe(201);
+    const larger = await tenant.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body: body + "y" } });
+    expect(larger.response.status).toBe(400);
+  });
+
+  it("forgets a comment's words once it is edited or deleted", async () => {
+    const tenant = await signUp(server);
+    const ticket = await openTicket(tenant.client, { title: "Keyboard" });
+    const typo = (await tenant.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body: "keys are stikcy" } })).data!;
+    const gone = (await tenant.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body: "spilled lemonade" } })).data!;
+    const one = (commentId: string) => ({ params: { path: { ticketId: ticket.id, commentId } } });
+    await tenant.client.PATCH("/v1/tickets/{ticketId}/comments/{commentId}", { ...one(typo.id), body: { body: "keys are sticky" } });
+    await tenant.client.DELETE("/v1/tickets/{ticketId}/comments/{commentId}", one(gone.id));
+
+    for (const sort of [undefined, "number"] as const) {
+      const search = async (q: string) => (await tenant.client.GET("/v1/tickets", { params: { query: { q, sort } } })).data!.data.map((t) => t.id);
+      expect(await search("sticky")).toEqual([ticket.id]);
+      expect(await search("stikcy")).toEqual([]);
+      expect(await search("lemonade")).toEqual([]);
+    }
   });
 
   it("never finds another tenant's or another requester's tickets", async () => {

@@ -43,7 +43,10 @@ export interface NewEvent {
   tenantId: string;
   type: EventType;
   entity: { type: string; id: string };
-  /** Public representations (never secrets): what a reader of the audit trail may see. */
+  /**
+   * Field-level changes, never secrets, and never words a user can later edit or delete (comment
+   * bodies): see the payload rule in payload.ts, which also decides how events are shown.
+   */
   before?: object | null;
   after?: object | null;
   /** The ticket it belongs to, for the ticket's activity history. */

@@ -137,7 +137,10 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
         throw problems.unauthorized(expired ? "The access token has expired; refresh it." : "The access token is not valid.");
       }
       const cached = sessions.get(claims.sid);
-      if (cached) return { kind: "user", tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, role: cached.role };
+      if (cached) {
+        if (cached.tenantId !== claims.tid || cached.userId !== claims.sub) throw problems.unauthorized("The access token is not valid.");
+        return { kind: "user", tenantId: cached.tenantId, userId: cached.userId, sessionId: claims.sid, role: cached.role };
+      }
       const generation = sessions.generation();
       const { rows } = await pool.query<{ role: Role; active: boolean; live: boolean }>({
         name: "authenticate",
@@ -152,7 +155,7 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
       if (!row) throw problems.unauthorized("This session has ended; log in again.");
       if (!row.active) throw problems.unauthorized("This account is deactivated.");
       if (!row.live) throw problems.unauthorized("This organisation is suspended.");
-      sessions.remember(claims.sid, { role: row.role }, generation);
+      sessions.remember(claims.sid, { tenantId: claims.tid, userId: claims.sub, role: row.role }, generation);
       return { kind: "user", tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, role: row.role };
     },
   };

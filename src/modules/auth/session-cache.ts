@@ -9,7 +9,14 @@
 // should that message be lost, they still stop trusting the session within the TTL.
 import type { Role } from "../../core/contract.ts";
 
+/**
+ * What the database said about a session: whose it is as well as the role. A hit counts only for
+ * a token whose claims name the same tenant and user, so a token re-signed with another `tid` or
+ * `sub` (a leaked key, a bug in a signer) cannot borrow a session the cache vouches for.
+ */
 export interface VerifiedSession {
+  tenantId: string;
+  userId: string;
   role: Role;
 }
 

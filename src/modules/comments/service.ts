@@ -4,6 +4,7 @@
 import type { Database, Db } from "../../db/client.ts";
 import type { Comment as CommentRow, Prisma } from "../../generated/prisma/client.ts";
 import { appendEvent, type RequestContext } from "../../events/event-log.ts";
+import { commentFacts } from "../../events/payload.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
@@ -58,13 +59,16 @@ export function createCommentService(db: Database) {
       const comment = await tx.comment.create({
         data: { tenantId: principal.tenantId, ticketId, authorId: principal.userId, parentId: input.parentId ?? null, body: input.body, internal },
       });
-      await appendEvent(tx, context, { ...event(principal, comment), type: "comment.created", after: toComment(comment) });
+      await appendEvent(tx, context, { ...event(principal, comment), type: "comment.created", after: commentFacts(comment) });
 
-      // What the comment does to its ticket; at the least, it is activity that bumps the version.
+      // What the comment does to its ticket. A public comment is activity the requester sees, so it
+      // bumps the version (the ETag). An internal one changes nothing on the ticket: its version,
+      // updatedAt and ETag are visible to the requester, who must not learn that staff wrote.
+      if (internal) return toComment(comment);
       const byRequester = principal.userId === ticket.requesterId;
-      if (!internal && byRequester && ticket.status === "solved") {
+      if (byRequester && ticket.status === "solved") {
         await applyChange(tx, principal, ticket, { status: "open" }, context);
-      } else if (!internal && !byRequester && principal.role !== "user" && ticket.firstResponseAt === null) {
+      } else if (!byRequester && principal.role !== "user" && ticket.firstResponseAt === null) {
         await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { firstResponseAt: comment.createdAt, version: { increment: 1 } } });
         await appendEvent(tx, context, {
           tenantId: principal.tenantId,
@@ -96,7 +100,7 @@ export function createCommentService(db: Database) {
         if (comment.deletedAt) throw problems.conflict("comment_deleted", "This comment is deleted.");
         if (comment.body === input.body) return toComment(comment);
         const edited = await tx.comment.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: commentId } }, data: { body: input.body, editedAt: new Date() } });
-        await appendEvent(tx, contextOf(principal, requestId), { ...event(principal, comment), type: "comment.updated", before: { body: comment.body }, after: { body: edited.body } });
+        await appendEvent(tx, contextOf(principal, requestId), { ...event(principal, comment), type: "comment.updated", after: { ...commentFacts(edited), changed: ["body"] } });
         return toComment(edited);
       });
     },
@@ -108,7 +112,7 @@ export function createCommentService(db: Database) {
         checkCanDelete(principal, comment);
         if (comment.deletedAt) return;
         await tx.comment.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: commentId } }, data: { deletedAt: new Date() } });
-        await appendEvent(tx, contextOf(principal, requestId), { ...event(principal, comment), type: "comment.deleted", before: toComment(comment) });
+        await appendEvent(tx, contextOf(principal, requestId), { ...event(principal, comment), type: "comment.deleted", before: commentFacts(comment) });
       });
     },
   };

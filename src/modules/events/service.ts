@@ -5,44 +5,22 @@ import type { UserPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
+import { viewerOf, type EventRecord } from "../../events/payload.ts";
 import { canSee } from "../tickets/policy.ts";
 import { checkCanReadTrail } from "./policy.ts";
+import { presentEvents } from "./presenter.ts";
 
-type Event = Schemas["Event"];
-
-interface EventRow {
-  id: string;
-  type: string;
-  actorType: "user" | "operator" | "system";
-  actorId: string | null;
-  entityType: string;
-  entityId: string;
-  ticketId: string | null;
-  before: object | null;
-  after: object | null;
-  createdAt: Date;
+/** An Event row and its place in the log, as the readers below select it. */
+interface EventRow extends EventRecord {
   seq: bigint;
   txId: string;
 }
 
-function toEvent(row: EventRow): Event {
-  return {
-    id: row.id,
-    type: row.type,
-    actor: { type: row.actorType, id: row.actorId },
-    entity: { type: row.entityType, id: row.entityId },
-    ticketId: row.ticketId,
-    before: row.before as Event["before"],
-    after: row.after as Event["after"],
-    createdAt: row.createdAt.toISOString(),
-  };
-}
-
-const COLUMNS = Prisma.sql`e.id, e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.before, e.after, e."createdAt", e.seq, e."txId"::text AS "txId"`;
+const COLUMNS = Prisma.sql`e.id, e."tenantId", e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.internal, e.before, e.after, e."createdAt", e.seq, e."txId"::text AS "txId"`;
 
 export function createEventService(db: Database) {
   return {
-    /** Oldest first. Internal items (internal comments) are left out for role `user`. */
+    /** Oldest first. Internal items (internal comments) are left out for role `user`; each event carries its entity as it is now. */
     async ticketActivity(principal: UserPrincipal, ticketId: string, query: QueryOf<"listTicketActivity">): Promise<Schemas["EventList"]> {
       const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, select: { requesterId: true, deletedAt: true } });
       if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
@@ -55,7 +33,7 @@ export function createEventService(db: Database) {
            ${after ? Prisma.sql`AND e.seq > ${after[0]}::bigint` : Prisma.empty}
          ORDER BY e.seq LIMIT ${limit + 1}`;
       const data = rows.slice(0, limit);
-      return { data: data.map(toEvent), nextCursor: rows.length > limit ? encodeCursor([String(data.at(-1)!.seq)]) : null };
+      return { data: await presentEvents(db, viewerOf(principal), data), nextCursor: rows.length > limit ? encodeCursor([String(data.at(-1)!.seq)]) : null };
     },
 
     /**
@@ -84,7 +62,7 @@ export function createEventService(db: Database) {
       const data = rows.slice(0, limit);
       const last = data.at(-1);
       // A feed: the cursor always marks the position after what was returned, so pollers resume.
-      return { data: data.map(toEvent), nextCursor: last ? encodeCursor([last.txId, String(last.seq)]) : (query.cursor ?? null), hasMore: rows.length > limit };
+      return { data: await presentEvents(db, viewerOf(principal), data), nextCursor: last ? encodeCursor([last.txId, String(last.seq)]) : (query.cursor ?? null), hasMore: rows.length > limit };
     },
   };
 }

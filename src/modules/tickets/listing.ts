@@ -101,9 +101,17 @@ function filters(principal: UserPrincipal, query: Query): Prisma.Sql[] {
   if (query.createdBefore) where.push(Prisma.sql`t."createdAt" < ${query.createdBefore}::timestamptz`);
   if (query.updatedAfter) where.push(Prisma.sql`t."updatedAt" >= ${query.updatedAfter}::timestamptz`);
   if (query.updatedBefore) where.push(Prisma.sql`t."updatedAt" < ${query.updatedBefore}::timestamptz`);
-  if (query.q) where.push(Prisma.sql`t."searchVector" @@ query`);
   return where;
 }
+
+/**
+ * A ticket matches a search by its own vector (title, description) or by one of its public,
+ * undeleted comments: each comment has its own vector, NULL unless public and live (see the
+ * comment_search_vectors migration), so internal and deleted words never match. Expects the
+ * tsquery as `query`.
+ */
+const MATCHES_OWN = Prisma.sql`t."searchVector" @@ query`;
+const MATCHES_A_COMMENT = Prisma.sql`EXISTS (SELECT 1 FROM "Comment" cm WHERE cm."tenantId" = t."tenantId" AND cm."ticketId" = t.id AND cm."searchVector" @@ query)`;
 
 /**
  * Relevance ranking reads every candidate's search vector, so ranking all matches costs what the
@@ -115,12 +123,22 @@ function filters(principal: UserPrincipal, query: Query): Prisma.Sql[] {
 const RELEVANCE_CANDIDATES = 1000;
 
 async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prisma.Sql | undefined, tenantId: string, q: string, limit: number) {
+  const newest = (match: Prisma.Sql) => Prisma.sql`
+    SELECT t.id, t."createdAt" FROM websearch_to_tsquery('english', ${q}) query, "Ticket" t
+     WHERE ${Prisma.join([...where, match], " AND ")} ORDER BY t."createdAt" DESC, t.id DESC LIMIT ${RELEVANCE_CANDIDATES}`;
+  // The newest matches by the ticket's own words and the newest by its comments' words, each
+  // capped, so each side keeps its best plan (GIN for rare words, the createdAt index for
+  // common ones); together they hold the newest matches of either kind. Only those are ranked:
+  // the ticket's own rank plus its matching comments' (weight C).
   return db.$queryRaw<(TicketRecord & { rank: number })[]>`
-    WITH candidates AS (
-      SELECT t.id, ts_rank_cd(t."searchVector", query) AS rank
-        FROM websearch_to_tsquery('english', ${q}) query,
-             LATERAL (SELECT t.id, t."searchVector" FROM "Ticket" t WHERE ${Prisma.join(where, " AND ")}
-                       ORDER BY t."createdAt" DESC, t.id DESC LIMIT ${RELEVANCE_CANDIDATES}) t
+    WITH own AS (${newest(MATCHES_OWN)}), commented AS (${newest(MATCHES_A_COMMENT)}),
+    recent AS (
+      SELECT id FROM (SELECT * FROM own UNION SELECT * FROM commented) m ORDER BY m."createdAt" DESC, m.id DESC LIMIT ${RELEVANCE_CANDIDATES}
+    ), candidates AS (
+      SELECT t.id, ts_rank_cd(t."searchVector", query) + COALESCE((
+               SELECT sum(ts_rank_cd(cm."searchVector", query)) FROM "Comment" cm
+                WHERE cm."tenantId" = t."tenantId" AND cm."ticketId" = t.id AND cm."searchVector" @@ query), 0) AS rank
+        FROM websearch_to_tsquery('english', ${q}) query, recent JOIN "Ticket" t ON t."tenantId" = ${tenantId}::uuid AND t.id = recent.id
     ), page AS (
       SELECT c.id, c.rank FROM candidates c ${after ? Prisma.sql`WHERE ${after}` : Prisma.empty} ORDER BY c.rank DESC, c.id DESC LIMIT ${limit + 1}
     )
@@ -139,6 +157,7 @@ export async function listTickets(db: Database, principal: UserPrincipal, query:
     rows = await searchByRelevance(db, where, condition, principal.tenantId, query.q!, limit);
   } else {
     if (condition) where.push(condition);
+    if (query.q) where.push(Prisma.sql`(${MATCHES_OWN} OR ${MATCHES_A_COMMENT})`);
     // websearch_to_tsquery understands what people type: words, "phrases", -exclusions, or.
     const from = query.q ? Prisma.sql`FROM "Ticket" t, websearch_to_tsquery('english', ${query.q}) query` : Prisma.sql`FROM "Ticket" t`;
     rows = await db.$queryRaw`SELECT ${COLUMNS} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy} LIMIT ${limit + 1}`;

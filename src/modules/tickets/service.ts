@@ -215,7 +215,8 @@ export function createTicketService(db: Database, pool: pg.Pool) {
           type: "ticket.deleted",
           entity: { type: "ticket", id: ticketId },
           ticketId,
-          before: toTicket(current),
+          // The deletion, not a copy of the ticket: readers see the ticket itself, if they may.
+          before: { deletedAt: null },
           after: { deletedAt: toTicket(deleted).deletedAt },
         });
       });
