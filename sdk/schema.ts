@@ -787,9 +787,9 @@ export interface components {
             tenant: components["schemas"]["Tenant"];
         };
         TenantSettings: {
-            /** @description An IANA time zone */
+            /** @description An IANA time zone, e.g. `Europe/Paris`. */
             timezone?: string;
-            /** @description A BCP 47 language tag */
+            /** @description A BCP 47 language tag, e.g. `en` or `fr-FR`. */
             locale?: string;
             /** @description Largest attachment, in bytes (default and ceiling: the server's ATTACHMENT_MAX_BYTES, 25 MiB unless configured). */
             attachmentMaxBytes?: number;
@@ -1166,7 +1166,7 @@ export interface components {
             before: {
                 [key: string]: unknown;
             } | null;
-            /** @description The changed fields after */
+            /** @description The changed fields after, or the whole new entity. */
             after: {
                 [key: string]: unknown;
             } | null;
@@ -1228,26 +1228,8 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Authenticated, but this role may not do this. */
-        Forbidden: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "https://docket.dev/problems/forbidden",
-                 *       "title": "Not allowed",
-                 *       "status": 403,
-                 *       "code": "forbidden",
-                 *       "detail": "updateTenant requires one of the roles: admin"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description No such resource, or not one the caller may see. */
-        NotFound: {
+        /** @description No such ticket, or not one the caller may see. */
+        TicketNotFound: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1258,25 +1240,79 @@ export interface components {
                  *       "title": "Not found",
                  *       "status": 404,
                  *       "code": "not_found",
-                 *       "detail": "No user 0192f1a0-0000-7000-8000-000000000000."
+                 *       "detail": "No ticket 0192f1a0-0000-7000-8000-000000000001."
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request conflicts with the current state (a taken slug or email, the last admin). */
-        Conflict: {
+        /** @description No such user in the caller's tenant. */
+        UserNotFound: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 /**
                  * @example {
-                 *       "type": "https://docket.dev/problems/conflict",
-                 *       "title": "Conflict",
-                 *       "status": 409,
-                 *       "code": "slug_taken",
-                 *       "detail": "The slug \"acme\" is taken."
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No user 0192f1a0-0000-7000-8000-000000000002."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such ticket or comment, or not one the caller may see (internal comments are hidden from users). */
+        CommentNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such ticket, comment or attachment, or not one the caller may see. */
+        AttachmentNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such tenant. */
+        TenantNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No tenant 0192f1a0-0000-7000-8000-000000000004."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Nothing is stored under this URL (or attachments live in S3 on this server). */
+        LocalObjectNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No file."
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1408,13 +1444,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Rate limit reached; retry after `Retry-After` seconds. */
+        /** @description Rate limit reached (per user, or per address when unauthenticated; stricter for sign-up, log-in and refresh); retry after `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
-                "Retry-After"?: number;
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/rate-limited",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "code": "rate_limited",
+                 *       "detail": "Rate limit reached; retry in 42 s."
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1448,6 +1496,14 @@ export interface components {
     headers: {
         /** @description The ticket's version; send it back in If-Match. */
         ETag: string;
+        /** @description Requests allowed in the current window (one minute). */
+        "RateLimit-Limit": number;
+        /** @description Requests left in the current window. */
+        "RateLimit-Remaining": number;
+        /** @description Seconds until the window resets. */
+        "RateLimit-Reset": number;
+        /** @description Seconds to wait before retrying. */
+        "Retry-After": number;
     };
     pathItems: never;
 }
@@ -1580,7 +1636,24 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            409: components["responses"]["Conflict"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "slug_taken",
+                     *       "detail": "The slug \"acme\" is taken."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1689,6 +1762,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getTenant: {
@@ -1710,6 +1784,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     updateTenant: {
@@ -1744,7 +1819,25 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateTenant requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listUsers: {
@@ -1776,7 +1869,25 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listUsers requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createUser: {
@@ -1814,8 +1925,43 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createUser requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/email-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "email_taken",
+                     *       "detail": "A user with email ana@example.com already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getUser: {
@@ -1840,7 +1986,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["UserNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deactivateUser: {
@@ -1863,9 +2010,44 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deactivateUser requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["UserNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/last-admin",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "last_admin",
+                     *       "detail": "This is the last active admin; make someone else admin first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     updateUser: {
@@ -1903,9 +2085,44 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "Only admins change other users."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["UserNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/email-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "email_taken",
+                     *       "detail": "A user with email ana@example.com already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listTickets: {
@@ -1951,7 +2168,25 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "Only admins list deleted tickets."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createTicket: {
@@ -1994,9 +2229,44 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "Only agents and admins set assigneeId on a new ticket."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/idempotency-key-in-use",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "idempotency_key_in_use",
+                     *       "detail": "A request with this Idempotency-Key is still being processed; retry shortly."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: components["responses"]["IdempotencyMismatch"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getTicketStats: {
@@ -2018,7 +2288,25 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getTicketStats requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     bulkUpdateTickets: {
@@ -2058,9 +2346,44 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "bulkUpdateTickets requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["TicketNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/bulk-update-rejected",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "bulk_update_rejected",
+                     *       "detail": "1 of the tickets cannot take this change; nothing was changed."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getTicket: {
@@ -2095,7 +2418,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteTicket: {
@@ -2118,8 +2442,26 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteTicket requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     updateTicket: {
@@ -2159,10 +2501,45 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "On your own tickets you may only set status to solved or open."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["TicketNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-status-transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "invalid_status_transition",
+                     *       "detail": "A closed ticket cannot become open; closed is final."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     restoreTicket: {
@@ -2187,8 +2564,26 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "restoreTicket requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listTicketActivity: {
@@ -2218,7 +2613,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listComments: {
@@ -2250,7 +2646,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["CommentNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createComment: {
@@ -2288,10 +2685,45 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "Only agents and admins write internal comments."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["CommentNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/ticket-closed",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "ticket_closed",
+                     *       "detail": "This ticket is closed and takes no more comments; open a follow-up ticket instead."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: components["responses"]["IdempotencyMismatch"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteComment: {
@@ -2315,8 +2747,26 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "Only its author or an admin deletes a comment."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["CommentNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     updateComment: {
@@ -2346,9 +2796,44 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "Only its author edits a comment."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["CommentNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/comment-deleted",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "comment_deleted",
+                     *       "detail": "This comment is deleted."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createAttachmentUploadUrl: {
@@ -2395,10 +2880,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["AttachmentNotFound"];
             413: components["responses"]["AttachmentTooLarge"];
             415: components["responses"]["AttachmentTypeNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listAttachments: {
@@ -2428,7 +2913,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["AttachmentNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     registerAttachment: {
@@ -2462,10 +2948,10 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["AttachmentNotFound"];
             409: components["responses"]["UploadNotReceived"];
             422: components["responses"]["AttachmentContentMismatch"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     uploadAttachmentFiles: {
@@ -2499,11 +2985,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["AttachmentNotFound"];
             413: components["responses"]["AttachmentTooLarge"];
             415: components["responses"]["AttachmentTypeNotAllowed"];
             422: components["responses"]["AttachmentContentMismatch"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAttachment: {
@@ -2529,7 +3015,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["AttachmentNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteAttachment: {
@@ -2553,8 +3040,26 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "Only its uploader or an admin deletes an attachment."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["AttachmentNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     downloadLocalObject: {
@@ -2580,7 +3085,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             403: components["responses"]["SignedUrlRejected"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["LocalObjectNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     uploadLocalObject: {
@@ -2609,6 +3115,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             403: components["responses"]["SignedUrlRejected"];
             413: components["responses"]["AttachmentTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listEvents: {
@@ -2641,7 +3148,25 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listEvents requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listPlatformTenants: {
@@ -2670,6 +3195,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createPlatformTenant: {
@@ -2707,7 +3233,25 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["Conflict"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/slug-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "slug_taken",
+                     *       "detail": "The slug \"acme\" is taken."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getPlatformTenant: {
@@ -2732,7 +3276,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["TenantNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deletePlatformTenant: {
@@ -2755,7 +3300,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["TenantNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     updatePlatformTenant: {
@@ -2789,7 +3335,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["TenantNotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
 }
