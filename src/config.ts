@@ -32,6 +32,8 @@ export interface Config {
   workers: boolean;
   /** The API's public origin for links it signs itself (local storage); absent: the request's. */
   publicUrl: string | undefined;
+  /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
+  corsOrigins: readonly string[];
 }
 
 export interface S3Config {
@@ -119,6 +121,24 @@ function httpUrl(env: Env, name: string): string | undefined {
   return raw.replace(/\/+$/, "");
 }
 
+/** A comma-separated list of exact origins (`https://app.example.com`), as browsers send them. */
+function origins(env: Env, name: string): string[] {
+  const items = (env[name] ?? "").split(",").map((item) => item.trim()).filter(Boolean);
+  for (const item of items) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(item);
+      origin = url.protocol === "http:" || url.protocol === "https:" ? url.origin : undefined;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== item.replace(/\/$/, "")) {
+      throw new ConfigError(name, `must list origins like https://app.example.com (scheme, host and port only, comma-separated), got "${item}"`);
+    }
+  }
+  return items.map((item) => item.replace(/\/$/, ""));
+}
+
 function storage(env: Env): Config["storage"] {
   const bucket = env.S3_BUCKET || undefined;
   const driver = oneOf(env, "STORAGE_DRIVER", ["local", "s3"] as const, bucket ? "s3" : "local");
@@ -201,6 +221,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     workers: boolean(env, "WORKERS", true),
     publicUrl: httpUrl(env, "PUBLIC_URL"),
+    corsOrigins: origins(env, "CORS_ORIGINS"),
   };
 }
 

@@ -52,6 +52,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     attachments: { maxBytes: 25 * 1_048_576, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
     workers: true,
     publicUrl: undefined,
+    corsOrigins: [],
     ...overrides,
   };
 }
