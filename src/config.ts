@@ -225,10 +225,27 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   };
 }
 
-/** For the process entries: the configuration, or a one-line message naming the variable and exit 1. */
-export function loadConfigOrExit(env: Env = process.env): Config {
+/**
+ * `.env` in the working directory, when there is one, into process.env (as .env.example suggests):
+ * only variables the real environment does not set, so an exported variable always wins.
+ * Returns the file read, for the start-up log.
+ */
+export function loadDotEnv(cwd = process.cwd()): string | undefined {
+  const file = path.join(cwd, ".env");
+  if (!fs.existsSync(file)) return undefined;
   try {
-    return loadConfig(env);
+    process.loadEnvFile(file);
+  } catch (error) {
+    throw new ConfigError(file, `could not be read: ${(error as Error).message}`);
+  }
+  return file;
+}
+
+/** For the process entries: `.env`, then the configuration, or a one-line message naming the variable and exit 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    loadDotEnv();
+    return loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
