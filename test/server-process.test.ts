@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 describe("the server process on the embedded PostgreSQL", () => {
-  it("reads .env (the environment wins), recovers after kill -9, and refuses a second instance on the same data", { timeout: 180_000 }, async () => {
+  it("reads .env (the environment wins), recovers after kill -9 and from a stale postmaster.pid, and refuses a second instance on the same data", { timeout: 180_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-process-"));
     workDirs.push(dir);
     const [httpPort, pgPort] = [await freePort(), await freePort()];
@@ -113,7 +113,18 @@ describe("the server process on the embedded PostgreSQL", () => {
 
     again.child.kill("SIGTERM");
     expect(await again.exited).toBe(0);
-    expect(fs.existsSync(path.join(dir, "data", "postgres", "postmaster.pid"))).toBe(false);
+    const pidFile = path.join(dir, "data", "postgres", "postmaster.pid");
+    expect(fs.existsSync(pidFile)).toBe(false);
+
+    // A postmaster.pid left by a crash whose pid now belongs to some other process.
+    const bystander = spawn("sleep", ["60"]);
+    started.push(bystander);
+    fs.writeFileSync(pidFile, `${bystander.pid}\n${path.join(dir, "data", "postgres")}\n1700000000\n${pgPort}\n/tmp\n127.0.0.1\n  0  0\nready\n`);
+    const afterCrash = run(dir, env);
+    await listening(afterCrash);
+    expect((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status).toBe(200);
+    afterCrash.child.kill("SIGTERM");
+    expect(await afterCrash.exited).toBe(0);
   });
 
   it("says which port to change when another program holds the embedded PostgreSQL's port", async () => {

@@ -97,7 +97,15 @@ async function recoverLeftover(databaseDir: string, logger: Logger | undefined):
   const postmaster = readPostmaster(databaseDir);
   if (!postmaster || !Number.isInteger(postmaster.pid) || postmaster.pid <= 0 || !isAlive(postmaster.pid)) return;
   const command = commandLine(postmaster.pid);
-  if (command === undefined || !command.includes("postgres") || !command.includes(databaseDir)) return; // a reused pid, not our server
+  if (command === undefined) return;
+  if (!command.includes("postgres")) {
+    // The pid was reused (after a reboot, in a new container): PostgreSQL would refuse to start
+    // while a process of its own user holds that pid, though no server of ours runs.
+    logger?.warn({ pid: postmaster.pid, dataDir: databaseDir }, "removing a stale postmaster.pid whose process is not PostgreSQL");
+    fs.rmSync(path.join(databaseDir, "postmaster.pid"), { force: true });
+    return;
+  }
+  if (!command.includes(databaseDir)) return; // another PostgreSQL's pid: not ours to judge
   const parent = parentOf(postmaster.pid);
   const parentCommand = parent !== undefined && parent > 1 ? commandLine(parent) : undefined;
   if (parentCommand !== undefined && /(^|\/)node(\s|$)/.test(parentCommand.split(" ")[0] ?? "")) {
