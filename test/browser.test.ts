@@ -82,6 +82,18 @@ describe("security headers", () => {
     }
   });
 
+  it("keeps Swagger UI working under the Content-Security-Policy: only its own scripts, every asset served", async () => {
+    const page = await fetch(`${server.url}/docs/`);
+    const csp = page.headers.get("content-security-policy")!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("upgrade-insecure-requests"); // would send /docs to https on plain http hosts
+    const html = await page.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>\s*\S/); // no inline script for the CSP to block
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.length).toBeGreaterThan(3);
+    for (const asset of assets) expect((await fetch(new URL(asset, `${server.url}/docs/`))).status, asset).toBe(200);
+  });
+
   it("forbids caching of responses that carry tokens, and only those", async () => {
     const owner = await signUp(server);
     const signup = await fetch(`${server.url}/v1/auth/signup`, {
