@@ -1,5 +1,6 @@
 # Docket API image: Node 24, production dependencies only, runs as the unprivileged `node` user.
-# It needs DATABASE_URL (the embedded PostgreSQL is for development) and JWT_SECRET.
+# It needs DATABASE_URL (the embedded PostgreSQL is for development) and JWT_SECRET. Without S3
+# settings, attachments are stored under DATA_DIR (/app/.data): mount a volume there to keep them.
 # The generated Prisma client is committed, so no Prisma CLI or engine download is needed here.
 
 FROM node:24-bookworm-slim AS dependencies
@@ -16,6 +17,9 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json openapi.yaml ./
 COPY prisma ./prisma
 COPY src ./src
+# The app runs as `node` but /app belongs to root: its data directory (local attachments) must be
+# node's, or every upload fails with EACCES. A volume mounted here takes this ownership.
+RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \

@@ -21,6 +21,9 @@ import { registerDocs } from "./http/docs.ts";
 import { registerMultipart, multipartFiles } from "./http/multipart.ts";
 import { registerRawUploadParser } from "./http/raw-upload.ts";
 import { originResolver } from "./http/origin.ts";
+import { registerCors } from "./http/cors.ts";
+import { registerHelmet } from "./http/helmet.ts";
+import { registerNoStore } from "./http/no-store.ts";
 import { authHandlers } from "./modules/auth/handlers.ts";
 import { tenantHandlers } from "./modules/tenant/handlers.ts";
 import { userHandlers } from "./modules/users/handlers.ts";
@@ -53,17 +56,46 @@ function rateLimitOf(operation: OperationInfo, config: Config): false | { max: n
   return undefined; // the global limit
 }
 
+/** Media types whose bodies Fastify parses (requests) or serializes from a schema (responses). */
+const ROUTED_MEDIA_TYPES = new Set(["application/json"]);
+
+type RoutedContent = Record<string, { schema?: unknown }>;
+interface RoutedResponse {
+  $ref?: string;
+  content?: RoutedContent;
+}
+interface RoutedOperation {
+  requestBody?: { content?: RoutedContent };
+  responses?: Record<string, RoutedResponse>;
+}
+
+/** Keeps only the routed media types of a content map; false when none is left. */
+function keepRouted(content: RoutedContent): boolean {
+  for (const mediaType of Object.keys(content)) if (!ROUTED_MEDIA_TYPES.has(mediaType)) delete content[mediaType];
+  return Object.keys(content).length > 0;
+}
+
 /**
- * The document the routes are built from: streamed bodies (multipart files, raw uploads) are
- * read by their handlers, so their schemas (kept in openapi.yaml for docs and the SDK) are not
- * given to Fastify to validate a body that is never parsed.
+ * The document the routes are built from: only what Fastify itself parses and serializes. The
+ * glue registers every media type it sees and warns about each without a body parser, so the
+ * others stay in openapi.yaml (for docs and the SDK) but not here: streamed request bodies
+ * (multipart files, raw uploads of any type) are read by their handlers, and the request-body check
+ * enforces media types from the contract; problem documents, YAML and files are sent ready-made.
  */
 function routingSpecification(contract: Contract): Record<string, unknown> {
-  const document = structuredClone(contract.document) as { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>> };
+  const document = structuredClone(contract.document) as {
+    paths: Record<string, Record<string, RoutedOperation>>;
+    components?: { responses?: Record<string, RoutedResponse> };
+  };
+  const shared = (ref: string) => structuredClone(document.components?.responses?.[ref.replace("#/components/responses/", "")] ?? {});
   for (const pathItem of Object.values(document.paths)) {
     for (const operation of Object.values(pathItem)) {
-      for (const [mediaType, content] of Object.entries(operation?.requestBody?.content ?? {})) {
-        if (mediaType === "multipart/form-data" || mediaType === "*/*") delete content.schema;
+      if (typeof operation !== "object" || operation === null) continue;
+      if (operation.requestBody?.content && !keepRouted(operation.requestBody.content)) delete operation.requestBody;
+      for (const [status, given] of Object.entries(operation.responses ?? {})) {
+        const response = given.$ref ? shared(given.$ref) : given;
+        if (response.content && !keepRouted(response.content)) delete response.content;
+        operation.responses![status] = response;
       }
     }
   }
@@ -120,6 +152,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 
+  // Before authentication: a preflight carries no credentials and is answered at once.
+  await registerCors(app, config.corsOrigins);
+  await registerHelmet(app);
+  registerNoStore(app, contract);
   // Before authentication, so an address that keeps failing is stopped before its tokens are checked.
   registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, windowMs: 60_000 });
   registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken });
@@ -144,9 +180,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(openapiGlue, {
     specification: routingSpecification(contract),
-    // The glue warns that response-only media types (problem+json, yaml) have no body parser;
-    // they are not meant to have one. Its routes get the app's level back below.
-    logLevel: "error",
     operationResolver: (operationId: string) => {
       const operation = contract.operations.get(operationId as OperationId);
       if (!operation) throw new Error(`Operation ${operationId} is not in the contract`);
@@ -154,7 +187,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // contract); its type declaration asks for a whole RouteOptions.
       return {
         handler: handlers[operation.operationId],
-        logLevel: config.logLevel,
         config: {
           operationId: operation.operationId,
           authentication: operation.authentication,

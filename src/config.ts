@@ -40,6 +40,8 @@ export interface Config {
   /** Without PUBLIC_URL: Host header values trusted besides loopback and HOST. */
   allowedHosts: string[];
   webhooks: WebhookSettings;
+  /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
+  corsOrigins: readonly string[];
 }
 
 /** What outbound webhook deliveries may reach, and how long one attempt may take. */
@@ -167,6 +169,24 @@ function webhooks(env: Env, nodeEnv: NodeEnv): WebhookSettings {
   };
 }
 
+/** A comma-separated list of exact origins (`https://app.example.com`), as browsers send them. */
+function origins(env: Env, name: string): string[] {
+  const items = list(env, name);
+  for (const item of items) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(item);
+      origin = url.protocol === "http:" || url.protocol === "https:" ? url.origin : undefined;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== item.replace(/\/$/, "")) {
+      throw new ConfigError(name, `must list origins like https://app.example.com (scheme, host and port only, comma-separated), got "${item}"`);
+    }
+  }
+  return items.map((item) => item.replace(/\/$/, ""));
+}
+
 function storage(env: Env): Config["storage"] {
   const bucket = env.S3_BUCKET || undefined;
   const driver = oneOf(env, "STORAGE_DRIVER", ["local", "s3"] as const, bucket ? "s3" : "local");
@@ -265,13 +285,31 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl,
     allowedHosts: list(env, "ALLOWED_HOSTS"),
     webhooks: webhooks(env, nodeEnv),
+    corsOrigins: origins(env, "CORS_ORIGINS"),
   };
 }
 
-/** For the process entries: the configuration, or a one-line message naming the variable and exit 1. */
-export function loadConfigOrExit(env: Env = process.env): Config {
+/**
+ * `.env` in the working directory, when there is one, into process.env (as .env.example suggests):
+ * only variables the real environment does not set, so an exported variable always wins.
+ * Returns the file read, for the start-up log.
+ */
+export function loadDotEnv(cwd = process.cwd()): string | undefined {
+  const file = path.join(cwd, ".env");
+  if (!fs.existsSync(file)) return undefined;
   try {
-    return loadConfig(env);
+    process.loadEnvFile(file);
+  } catch (error) {
+    throw new ConfigError(file, `could not be read: ${(error as Error).message}`);
+  }
+  return file;
+}
+
+/** For the process entries: `.env`, then the configuration, or a one-line message naming the variable and exit 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    loadDotEnv();
+    return loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

@@ -3,7 +3,7 @@
 import closeWithGrace from "close-with-grace";
 import { loadConfigOrExit } from "./config.ts";
 import { createLogger } from "./logger.ts";
-import { openDatabase } from "./db/open.ts";
+import { openDatabaseOrExit } from "./db/open.ts";
 import { createServices } from "./services.ts";
 import { startWorkers } from "./workers.ts";
 import { buildApp } from "./app.ts";
@@ -12,7 +12,7 @@ const config = loadConfigOrExit();
 
 const logger = createLogger({ level: config.logLevel });
 const startedAt = performance.now();
-const database = await openDatabase(config, logger);
+const database = await openDatabaseOrExit(config, logger);
 const services = createServices({ config, database, logger });
 const app = await buildApp({ config, logger, services });
 const workers = config.workers ? startWorkers(services) : undefined;

@@ -3,14 +3,14 @@
 import closeWithGrace from "close-with-grace";
 import { loadConfigOrExit } from "./config.ts";
 import { createLogger } from "./logger.ts";
-import { openDatabase } from "./db/open.ts";
+import { openDatabaseOrExit } from "./db/open.ts";
 import { createServices } from "./services.ts";
 import { startWorkers } from "./workers.ts";
 
 const config = loadConfigOrExit();
 
 const logger = createLogger({ level: config.logLevel });
-const database = await openDatabase(config, logger);
+const database = await openDatabaseOrExit(config, logger);
 const services = createServices({ config, database, logger });
 const workers = startWorkers(services);
 logger.info({}, "Docket workers are running");

@@ -60,6 +60,8 @@ describe("configuration", () => {
     [{ S3_BUCKET: "b", S3_ACCESS_KEY_ID: "key" }, /S3_SECRET_ACCESS_KEY must be set together/],
     [{ ATTACHMENT_MAX_BYTES: "big" }, /ATTACHMENT_MAX_BYTES must be a whole number/],
     [{ PUBLIC_URL: "docket.example.com" }, /PUBLIC_URL is not a URL/],
+    [{ CORS_ORIGINS: "*" }, /CORS_ORIGINS must list origins like https:\/\/app.example.com/],
+    [{ CORS_ORIGINS: "https://app.example.com/login" }, /CORS_ORIGINS must list origins/],
   ])("rejects %o", (env, message) => {
     expect(() => loadConfig({ JWT_SECRET: strongSecret, ...env }, tmp())).toThrow(message);
   });
@@ -70,6 +72,14 @@ describe("configuration", () => {
       driver: "s3",
       s3: { bucket: "files", region: "us-east-1", endpoint: "http://127.0.0.1:9000", forcePathStyle: true, accessKeyId: undefined, secretAccessKey: undefined },
     });
+  });
+
+  it("allows no cross-origin access unless CORS_ORIGINS lists origins", () => {
+    expect(loadConfig({ JWT_SECRET: strongSecret }, tmp()).corsOrigins).toEqual([]);
+    expect(loadConfig({ JWT_SECRET: strongSecret, CORS_ORIGINS: " http://localhost:5173, https://app.example.com/ " }, tmp()).corsOrigins).toEqual([
+      "http://localhost:5173",
+      "https://app.example.com",
+    ]);
   });
 
   it("documents every variable it reads in .env.example", () => {

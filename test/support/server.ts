@@ -57,6 +57,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     allowedHosts: [],
     // Test receivers listen on loopback, which production refuses.
     webhooks: { allowedNetworks: ["127.0.0.0/8", "::1/128"], allowedPorts: [80, 443, 8080, 8443], requireHttps: false, timeoutMs: 15_000 },
+    corsOrigins: [],
     ...overrides,
   };
 }
