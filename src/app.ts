@@ -1,15 +1,12 @@
 // buildApp(deps): the whole API as a Fastify instance, from explicit dependencies. Tests build
 // exactly this with test options; only src/server.ts reads the environment and listens.
-import crypto from "node:crypto";
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type RouteOptions } from "fastify";
-import rateLimit from "@fastify/rate-limit";
+import Fastify, { LogController, type FastifyInstance, type RouteOptions } from "fastify";
 import openapiGlue from "fastify-openapi-glue";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Services } from "./services.ts";
-import { loadContract, type Contract, type OperationId, type OperationInfo } from "./core/contract.ts";
+import { loadContract, type Contract, type OperationId } from "./core/contract.ts";
 import type { Handlers } from "./core/contract-types.ts";
-import { problems } from "./core/problem.ts";
 import { registerAuthentication } from "./http/authentication.ts";
 import { registerAuthFailureLimit } from "./http/auth-failure-limit.ts";
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from "./http/errors.ts";
@@ -24,6 +21,9 @@ import { originResolver } from "./http/origin.ts";
 import { registerCors } from "./http/cors.ts";
 import { registerHelmet } from "./http/helmet.ts";
 import { registerNoStore } from "./http/no-store.ts";
+import { registerRateLimit, rateLimitOf } from "./http/rate-limit.ts";
+import { registerRequestLog, requestIdOf } from "./http/request-log.ts";
+import { routingSpecification } from "./http/routing-specification.ts";
 import { authHandlers } from "./modules/auth/handlers.ts";
 import { tenantHandlers } from "./modules/tenant/handlers.ts";
 import { userHandlers } from "./modules/users/handlers.ts";
@@ -39,67 +39,6 @@ export interface AppDeps {
   logger: Logger;
   services: Services;
   contract?: Contract;
-}
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
-  const given = request.headers["x-request-id"];
-  return typeof given === "string" && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-}
-
-/** Per operation: which rate-limit bucket applies. Sign-up and log-in are guessable, so stricter. */
-function rateLimitOf(operation: OperationInfo, config: Config): false | { max: number } | undefined {
-  if (!operation.path.startsWith("/v1/")) return false; // probes and the document
-  // Public operations outside /v1/auth (local storage's signed URLs) carry their own proof.
-  if (operation.authentication === "public" && operation.path.startsWith("/v1/auth/")) return { max: config.rateLimit.authPerMinute };
-  return undefined; // the global limit
-}
-
-/** Media types whose bodies Fastify parses (requests) or serializes from a schema (responses). */
-const ROUTED_MEDIA_TYPES = new Set(["application/json"]);
-
-type RoutedContent = Record<string, { schema?: unknown }>;
-interface RoutedResponse {
-  $ref?: string;
-  content?: RoutedContent;
-}
-interface RoutedOperation {
-  requestBody?: { content?: RoutedContent };
-  responses?: Record<string, RoutedResponse>;
-}
-
-/** Keeps only the routed media types of a content map; false when none is left. */
-function keepRouted(content: RoutedContent): boolean {
-  for (const mediaType of Object.keys(content)) if (!ROUTED_MEDIA_TYPES.has(mediaType)) delete content[mediaType];
-  return Object.keys(content).length > 0;
-}
-
-/**
- * The document the routes are built from: only what Fastify itself parses and serializes. The
- * glue registers every media type it sees and warns about each without a body parser, so the
- * others stay in openapi.yaml (for docs and the SDK) but not here: streamed request bodies
- * (multipart files, raw uploads of any type) are read by their handlers, and the request-body check
- * enforces media types from the contract; problem documents, YAML and files are sent ready-made.
- */
-function routingSpecification(contract: Contract): Record<string, unknown> {
-  const document = structuredClone(contract.document) as {
-    paths: Record<string, Record<string, RoutedOperation>>;
-    components?: { responses?: Record<string, RoutedResponse> };
-  };
-  const shared = (ref: string) => structuredClone(document.components?.responses?.[ref.replace("#/components/responses/", "")] ?? {});
-  for (const pathItem of Object.values(document.paths)) {
-    for (const operation of Object.values(pathItem)) {
-      if (typeof operation !== "object" || operation === null) continue;
-      if (operation.requestBody?.content && !keepRouted(operation.requestBody.content)) delete operation.requestBody;
-      for (const [status, given] of Object.entries(operation.responses ?? {})) {
-        const response = given.$ref ? shared(given.$ref) : given;
-        if (response.content && !keepRouted(response.content)) delete response.content;
-        operation.responses![status] = response;
-      }
-    }
-  }
-  return document;
 }
 
 /** Fails start-up unless handlers and contract operations match one to one. */
@@ -160,17 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, windowMs: 60_000 });
   registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken });
 
-  await app.register(rateLimit, {
-    global: true,
-    max: config.rateLimit.perMinute,
-    timeWindow: "1 minute",
-    enableDraftSpec: true, // RateLimit-Limit / -Remaining / -Reset, and Retry-After on 429
-    keyGenerator: (request: FastifyRequest) => {
-      const principal = request.principal;
-      return principal?.kind === "user" ? `user:${principal.tenantId}:${principal.userId}` : `ip:${request.ip}`;
-    },
-    errorResponseBuilder: (_request, context) => problems.tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
-  });
+  await registerRateLimit(app, config);
   registerErrorHandling(app);
   registerDotSegmentCheck(app);
   registerRequestBodyCheck(app, contract);
@@ -191,30 +120,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           operationId: operation.operationId,
           authentication: operation.authentication,
           roles: operation.roles,
-          rateLimit: rateLimitOf(operation, config),
+          rateLimit: rateLimitOf(operation, config.rateLimit),
         },
       } as unknown as RouteOptions;
     },
   });
 
-  app.addHook("onSend", async (request, reply) => {
-    reply.header("x-request-id", request.id);
-  });
-  app.addHook("onResponse", async (request, reply) => {
-    const principal = request.principal;
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split("?")[0],
-        operationId: request.routeOptions.config.operationId,
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        tenantId: principal?.kind === "user" ? principal.tenantId : undefined,
-        userId: principal?.kind === "user" ? principal.userId : undefined,
-      },
-      "request",
-    );
-  });
+  registerRequestLog(app);
 
   return app;
 }
