@@ -1,5 +1,5 @@
 # Docket API image: Node 24, production dependencies only, runs as the unprivileged `node` user.
-# It needs DATABASE_URL (the embedded PostgreSQL is for development) and JWT_SECRET.
+# It needs DATABASE_URL (the embedded PostgreSQL is for development), JWT_SECRET and WEBHOOK_SECRET_KEY.
 # The generated Prisma client is committed, so no Prisma CLI or engine download is needed here.
 
 FROM node:24-bookworm-slim AS dependencies

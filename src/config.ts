@@ -32,6 +32,28 @@ export interface Config {
   workers: boolean;
   /** The API's public origin for links it signs itself (local storage); absent: the request's. */
   publicUrl: string | undefined;
+  /**
+   * PostgreSQL ends a session idle inside a transaction after this long: the event feed's horizon
+   * is cluster-wide, so one forgotten transaction would stall every consumer.
+   */
+  idleInTransactionTimeoutSeconds: number;
+  /** The event feed's backstop poll; notifications wake consumers at once. */
+  eventFeedPollMs: number;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Encrypts signing secrets at rest (AES-256-GCM; the key is the SHA-256 of this). */
+  secretKey: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Multiplies the retry schedule (5 s … 24 h): 1 in production, small in tests. */
+  retryScale: number;
+  /** Attempts in flight at once, per worker process and per endpoint. */
+  concurrency: number;
+  perEndpointConcurrency: number;
+  /** An endpoint whose every attempt failed for this long is disabled (5 days). */
+  disableAfterSeconds: number;
 }
 
 export interface S3Config {
@@ -142,15 +164,23 @@ function storage(env: Env): Config["storage"] {
   };
 }
 
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) throw new ConfigError(name, `must be a number between ${min} and ${max}, got "${raw}"`);
+  return value;
+}
+
 function checkSecret(name: string, value: string): void {
   if (value.length < MIN_SECRET_LENGTH || KNOWN_WEAK_SECRETS.has(value.toLowerCase())) {
     throw new ConfigError(name, `must be a random string of at least ${MIN_SECRET_LENGTH} characters (try: openssl rand -base64 48)`);
   }
 }
 
-/** Development convenience: a JWT secret generated once and kept under the data directory. */
-function developmentJwtSecret(dataDir: string): string {
-  const file = path.join(dataDir, "jwt-secret");
+/** Development convenience: a secret generated once and kept under the data directory. */
+function developmentSecret(dataDir: string, fileName: string): string {
+  const file = path.join(dataDir, fileName);
   try {
     return fs.readFileSync(file, "utf8").trim();
   } catch {
@@ -168,7 +198,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   let jwtSecret = env.JWT_SECRET;
   if (jwtSecret) checkSecret("JWT_SECRET", jwtSecret);
   else if (nodeEnv === "production") throw new ConfigError("JWT_SECRET", "is required in production");
-  else jwtSecret = developmentJwtSecret(dataDir);
+  else jwtSecret = developmentSecret(dataDir, "jwt-secret");
+
+  let webhookSecretKey = env.WEBHOOK_SECRET_KEY;
+  if (webhookSecretKey) checkSecret("WEBHOOK_SECRET_KEY", webhookSecretKey);
+  else if (nodeEnv === "production") throw new ConfigError("WEBHOOK_SECRET_KEY", "is required in production");
+  else webhookSecretKey = developmentSecret(dataDir, "webhook-secret-key");
 
   const platformOperatorToken = env.PLATFORM_OPERATOR_TOKEN || undefined;
   if (platformOperatorToken) checkSecret("PLATFORM_OPERATOR_TOKEN", platformOperatorToken);
@@ -201,6 +236,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     workers: boolean(env, "WORKERS", true),
     publicUrl: httpUrl(env, "PUBLIC_URL"),
+    idleInTransactionTimeoutSeconds: integer(env, "DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", 60, 1, 86_400),
+    eventFeedPollMs: integer(env, "EVENT_FEED_POLL_MS", 2_000, 10, 60_000),
+    webhooks: {
+      secretKey: webhookSecretKey,
+      timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 15_000, 100, 60_000),
+      retryScale: decimal(env, "WEBHOOK_RETRY_SCALE", 1, 0, 10),
+      concurrency: integer(env, "WEBHOOK_CONCURRENCY", 32, 1, 1_000),
+      perEndpointConcurrency: integer(env, "WEBHOOK_ENDPOINT_CONCURRENCY", 4, 1, 100),
+      disableAfterSeconds: integer(env, "WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86_400, 1, 365 * 86_400),
+    },
   };
 }
 

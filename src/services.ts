@@ -17,6 +17,10 @@ import { createAttachmentService } from "./modules/attachments/service.ts";
 import { createLocalObjectService } from "./modules/attachments/local-objects.ts";
 import { createStorage } from "./storage/create-storage.ts";
 import type { ObjectStorage } from "./storage/object-storage.ts";
+import { createWebhookService } from "./modules/webhooks/service.ts";
+import { createSecretBox } from "./modules/webhooks/secrets.ts";
+import { createSimpleTransport } from "./modules/webhooks/simple-transport.ts";
+import type { WebhookTransport } from "./modules/webhooks/webhook-transport.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -24,6 +28,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** Default: the driver the configuration names (see src/storage/create-storage.ts). */
   storage?: ObjectStorage;
+  /** How webhook attempts reach endpoints. Default: src/modules/webhooks/simple-transport.ts. */
+  webhookTransport?: WebhookTransport;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -36,6 +42,7 @@ export function createServices(deps: ServiceDeps) {
     onInvalidate: () => sessionChanges.publish("").catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change")),
   });
   const storage = deps.storage ?? createStorage(config);
+  const webhookSecrets = createSecretBox(config.webhooks.secretKey);
   return {
     config,
     database,
@@ -50,6 +57,9 @@ export function createServices(deps: ServiceDeps) {
     events: createEventService(database.prisma),
     attachments: createAttachmentService({ db: database.prisma, storage, limits: config.attachments, logger }),
     localObjects: createLocalObjectService(storage),
+    webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, env: config.env }),
+    webhookSecrets,
+    webhookTransport: deps.webhookTransport ?? createSimpleTransport(),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await sessionChanges.close();

@@ -24,7 +24,16 @@ describe("configuration", () => {
   it("stops production start-up without a strong JWT secret, naming the variable", () => {
     expect(() => loadConfig({ NODE_ENV: "production" }, tmp())).toThrow("Invalid configuration: JWT_SECRET is required in production");
     expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "secret" }, tmp())).toThrow(/JWT_SECRET must be a random string of at least 32 characters/);
-    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret }, tmp()).jwtSecret).toBe(strongSecret);
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret, WEBHOOK_SECRET_KEY: strongSecret }, tmp()).jwtSecret).toBe(strongSecret);
+  });
+
+  it("stops production start-up without a webhook secret key, and keeps a development one under the data directory", () => {
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret }, tmp())).toThrow("Invalid configuration: WEBHOOK_SECRET_KEY is required in production");
+    expect(() => loadConfig({ WEBHOOK_SECRET_KEY: "changeme" }, tmp())).toThrow(/WEBHOOK_SECRET_KEY must be a random string of at least 32 characters/);
+    const cwd = tmp();
+    const first = loadConfig({}, cwd).webhooks.secretKey;
+    expect(loadConfig({}, cwd).webhooks.secretKey).toBe(first);
+    expect(fs.readFileSync(path.join(cwd, ".data", "webhook-secret-key"), "utf8")).toBe(first);
   });
 
   it.each([

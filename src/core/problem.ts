@@ -84,6 +84,7 @@ export const problems = {
   attachmentContentMismatch: (detail: string) => new Problem(422, "attachment_content_mismatch", "Attachment does not match its description", detail),
   uploadNotReceived: (uploadId: string) =>
     new Problem(409, "upload_not_received", "Upload not received", `Nothing has been uploaded for upload ${uploadId} yet; PUT the file to its URL first.`),
+  webhookUrlRefused: (detail: string) => new Problem(422, "webhook_url_refused", "Webhook URL refused", detail, { errors: [{ pointer: "/url", detail }] }),
   notReady: (detail: string) => new Problem(503, "not_ready", "Service unavailable", detail),
   busy: () => new Problem(503, "busy", "Service busy", "Every database connection is busy; retry in a moment.", { headers: { "retry-after": "1" } }),
   internal: () => new Problem(500, "internal_error", "Internal server error", "Something went wrong on our side. Quote the requestId when you report it."),

@@ -16,9 +16,16 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function connectDatabase(databaseUrl: string, options: { poolSize?: number } = {}): DatabaseHandle {
+export function connectDatabase(databaseUrl: string, options: { poolSize?: number; idleInTransactionTimeoutSeconds?: number } = {}): DatabaseHandle {
   // A request waits at most 5 s for a connection, then answers 503 instead of queueing forever.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+  // A session idle inside a transaction is ended by the server: it would hold back the event
+  // feed's horizon (the oldest running transaction) for every consumer.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idle_in_transaction_session_timeout: (options.idleInTransactionTimeoutSeconds ?? 60) * 1000,
+  });
   // An idle connection dropped by the server must not crash the process; the pool reconnects.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

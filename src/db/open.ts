@@ -22,7 +22,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     await stopEmbedded?.();
     throw error;
   }
-  const handle = connectDatabase(url);
+  const handle = connectDatabase(url, { idleInTransactionTimeoutSeconds: config.idleInTransactionTimeoutSeconds });
   return {
     ...handle,
     async close() {

@@ -52,6 +52,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     attachments: { maxBytes: 25 * 1_048_576, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
     workers: true,
     publicUrl: undefined,
+    idleInTransactionTimeoutSeconds: 60,
+    eventFeedPollMs: 500,
+    webhooks: { secretKey: crypto.randomBytes(32).toString("base64url"), timeoutMs: 15_000, retryScale: 1, concurrency: 16, perEndpointConcurrency: 4, disableAfterSeconds: 5 * 86_400 },
     ...overrides,
   };
 }

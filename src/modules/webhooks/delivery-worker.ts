@@ -1,0 +1,142 @@
+// Sends due deliveries: claims up to its free capacity, sends each through the transport, records
+// the attempt. Wakes when deliveries are created (LISTEN, any instance), when the next one falls
+// due, or on a backstop poll. A slow endpoint fills only its own per-endpoint share of the slots.
+import crypto from "node:crypto";
+import type pg from "pg";
+import type { Database } from "../../db/client.ts";
+import type { Logger } from "../../logger.ts";
+import type { WebhookConfig } from "../../config.ts";
+import { listen } from "../../db/notifications.ts";
+import { appendEvent } from "../../events/event-log.ts";
+import { webhookPayload } from "../../events/payload.ts";
+import { claimDeliveries, DELIVERIES_CHANNEL, nextDueAt, recordAttempt, RETRY_SCHEDULE_SECONDS, type ClaimedDelivery } from "./delivery-sql.ts";
+import { signedHeaders, type SecretBox } from "./secrets.ts";
+import type { WebhookTransport } from "./webhook-transport.ts";
+
+export interface DeliveryWorkerDeps {
+  db: Database;
+  pool: pg.Pool;
+  databaseUrl: string;
+  config: WebhookConfig;
+  secrets: SecretBox;
+  transport: WebhookTransport;
+  logger: Logger;
+  /** The backstop poll. */
+  pollMs: number;
+}
+
+export interface DeliveryWorker {
+  stop(): Promise<void>;
+}
+
+const MIN_SLEEP_MS = 5;
+
+/** Disables an endpoint and says so in the event log, once (only if it was still active). */
+export async function disableEndpoint(db: Database, tenantId: string, endpointId: string, reason: "gone" | "failing"): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const changed = await tx.webhookEndpoint.updateMany({ where: { tenantId, id: endpointId, active: true }, data: { active: false, disabledReason: reason } });
+    if (changed.count === 0) return false;
+    await appendEvent(tx, { actor: { type: "system" } }, {
+      tenantId,
+      type: "webhook.endpoint_disabled",
+      entity: { type: "webhook", id: endpointId },
+      after: { active: false, disabledReason: reason },
+    });
+    return true;
+  });
+}
+
+export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
+  const { db, pool, config, logger } = deps;
+  const workerId = `${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+  const leaseSeconds = config.timeoutMs / 1000 + 30;
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
+  let ticking = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    const at = Date.now() + ms;
+    if (timer && timerAt <= at) return;
+    if (timer) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = Infinity;
+      void tick();
+    }, ms);
+  };
+
+  const secretsOf = (delivery: ClaimedDelivery): string[] => {
+    const secrets = [deps.secrets.open(delivery.secret)];
+    if (delivery.previousSecret && delivery.previousSecretExpiresAt && delivery.previousSecretExpiresAt > new Date()) secrets.push(deps.secrets.open(delivery.previousSecret));
+    return secrets;
+  };
+
+  const attempt = async (delivery: ClaimedDelivery) => {
+    const body = JSON.stringify(webhookPayload({ ...delivery, id: delivery.eventId }));
+    const response = await deps.transport.send(delivery.url, { headers: signedHeaders(secretsOf(delivery), delivery.eventId, body), body, timeoutMs: config.timeoutMs });
+    const recorded = await recordAttempt(pool, delivery, workerId, response, { delaysSeconds: RETRY_SCHEDULE_SECONDS, scale: config.retryScale });
+    if (recorded.status === undefined) {
+      logger.warn({ deliveryId: delivery.id }, "a webhook delivery's lease ran out before its attempt was recorded; another worker holds it");
+      return;
+    }
+    const failingFor = recorded.failingSince ? (Date.now() - recorded.failingSince.getTime()) / 1000 : 0;
+    const reason = response.outcome === "gone" ? "gone" : response.outcome === "failure" && failingFor >= config.disableAfterSeconds ? "failing" : undefined;
+    if (reason && (await disableEndpoint(db, delivery.tenantId, delivery.endpointId, reason))) {
+      logger.warn({ tenantId: delivery.tenantId, webhookId: delivery.endpointId, reason }, "webhook endpoint disabled");
+    }
+  };
+
+  const tick = async (): Promise<void> => {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      do {
+        again = false;
+        const free = config.concurrency - inFlight.size;
+        if (free <= 0) break;
+        const claimed = await claimDeliveries(pool, { workerId, limit: free, perEndpoint: config.perEndpointConcurrency, leaseSeconds });
+        for (const delivery of claimed) {
+          const running: Promise<void> = attempt(delivery)
+            .catch((error: unknown) => logger.warn({ err: error, deliveryId: delivery.id }, "webhook attempt could not be recorded; it is retried when its lease ends"))
+            .finally(() => {
+              inFlight.delete(running);
+              void tick();
+            });
+          inFlight.add(running);
+        }
+        if (claimed.length < free) {
+          const next = await nextDueAt(pool);
+          if (next) schedule(Math.max(MIN_SLEEP_MS, Math.min(deps.pollMs, next.getTime() - Date.now())));
+          else schedule(deps.pollMs);
+        }
+      } while (again && !stopped);
+    } catch (error) {
+      if (!stopped) logger.warn({ err: error }, "webhook delivery worker failed to claim deliveries");
+      schedule(deps.pollMs);
+    } finally {
+      ticking = false;
+    }
+  };
+
+  const channel = listen(deps.databaseUrl, pool, DELIVERIES_CHANNEL, () => void tick(), logger);
+  void tick();
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await channel.close();
+      // Attempts under way finish and are recorded; their endpoints time out within timeoutMs.
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
