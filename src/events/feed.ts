@@ -63,6 +63,17 @@ export async function ensureConsumer(db: Database, name: string): Promise<void> 
 
 /** Reads one batch for the consumer, hands it to `handle` and moves the cursor, in one transaction. */
 export async function readBatch(db: Database, name: string, batchSize: number, handle: FeedHandler): Promise<ReadResult> {
+  // A look without a transaction first: the batch transaction takes a row lock, which gives it a
+  // transaction id that holds back the (cluster-wide) horizon while it runs, so it is opened only
+  // when there is something to read.
+  const [peek] = await db.$queryRawUnsafe<{ ready: boolean; pending: boolean }[]>(
+    `SELECT EXISTS (SELECT 1 FROM "Event" e WHERE (e."txId", e.seq) > (c."txId", c.seq) AND e."txId" < pg_snapshot_xmin(pg_current_snapshot())) AS ready,
+            EXISTS (SELECT 1 FROM "Event" e WHERE (e."txId", e.seq) > (c."txId", c.seq)) AS pending
+       FROM "EventConsumer" c WHERE c.name = $1`,
+    name,
+  );
+  if (!peek) throw new Error(`event consumer ${name} is not registered`);
+  if (!peek.ready) return { handled: 0, busy: false, pending: peek.pending };
   return db.$transaction(
     async (tx) => {
       // Taken before this transaction holds an id of its own (the row lock below gives it one),
@@ -157,15 +168,15 @@ export function runConsumers(deps: { db: Database; databaseUrl: string; pool: Pa
     const waker = () => wake();
     wakers.add(waker);
     let retryMs = RETRY_MS;
-    try {
-      await ensureConsumer(db, options.name);
-    } catch (error) {
-      logger.warn({ err: error, consumer: options.name }, "could not register the event consumer");
-    }
+    let registered = false;
     while (!stopped) {
       let delay = options.pollMs;
       try {
         woken = false;
+        if (!registered) {
+          await ensureConsumer(db, options.name);
+          registered = true;
+        }
         const result = await readBatch(db, options.name, batchSize, options.handle);
         if (result.handled === batchSize) continue;
         if (result.busy || (result.pending && result.handled === 0)) {

@@ -49,7 +49,8 @@ export async function disableEndpoint(db: Database, tenantId: string, endpointId
 export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const { db, pool, config, logger } = deps;
   const workerId = `${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
-  const leaseSeconds = config.timeoutMs / 1000 + 30;
+  // Long enough for an attempt and its recording; a crashed worker's deliveries are retried after it.
+  const leaseSeconds = (config.timeoutMs / 1000) * 2 + 5;
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
   let ticking = false;
