@@ -2,6 +2,7 @@
 // a request. `npm start` runs it beside the API; `npm run worker` runs it alone (src/worker.ts).
 import type { Services } from "./services.ts";
 import { purgeExpiredIdempotencyKeys } from "./core/idempotency.ts";
+import { connectDatabase } from "./db/client.ts";
 import { feedLag, runConsumers } from "./events/feed.ts";
 import { createDeliveriesForEvents } from "./modules/webhooks/delivery-sql.ts";
 import { startDeliveryWorker } from "./modules/webhooks/delivery-worker.ts";
@@ -11,6 +12,13 @@ export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
 /** Lag is logged this often (info), and as a warning when a consumer trails by more than a minute. */
 const LAG_LOG_MS = 60_000;
 const LAG_WARN_SECONDS = 60;
+/**
+ * The feed and the delivery workers have connections of their own: under load they would
+ * otherwise take the API's (a request waiting for one answers 503), and requests would starve them.
+ */
+const WORKER_POOL_SIZE = 5;
+// Their commits do not wait for the disk: a commit lost in a database crash is work redone (a
+// batch read again, a delivery sent again), never an event lost, since what they read is durable.
 
 export interface Workers {
   stop(): Promise<void>;
@@ -33,7 +41,11 @@ export function startWorkers(services: Services): Workers {
   // Idempotency keys live 24 hours; an hourly purge keeps the table to about a day of writes.
   every(60 * 60 * 1000, "purging idempotency keys", () => purgeExpiredIdempotencyKeys(services.database.prisma));
 
-  const { database } = services;
+  const database = connectDatabase(services.database.url, {
+    poolSize: WORKER_POOL_SIZE,
+    idleInTransactionTimeoutSeconds: config.idleInTransactionTimeoutSeconds,
+    synchronousCommit: false,
+  });
   // The feed's webhook fan-out: deliveries are created and the cursor moves in one transaction.
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
@@ -59,6 +71,7 @@ export function startWorkers(services: Services): Workers {
       for (const timer of timers) clearInterval(timer);
       await feed.stop();
       await deliveries.stop();
+      await database.close();
     },
   };
 }

@@ -16,7 +16,10 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function connectDatabase(databaseUrl: string, options: { poolSize?: number; idleInTransactionTimeoutSeconds?: number } = {}): DatabaseHandle {
+export function connectDatabase(
+  databaseUrl: string,
+  options: { poolSize?: number; idleInTransactionTimeoutSeconds?: number; synchronousCommit?: boolean } = {},
+): DatabaseHandle {
   // A request waits at most 5 s for a connection, then answers 503 instead of queueing forever.
   // A session idle inside a transaction is ended by the server: it would hold back the event
   // feed's horizon (the oldest running transaction) for every consumer.
@@ -25,6 +28,7 @@ export function connectDatabase(databaseUrl: string, options: { poolSize?: numbe
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
     idle_in_transaction_session_timeout: (options.idleInTransactionTimeoutSeconds ?? 60) * 1000,
+    ...(options.synchronousCommit === false ? { options: "-c synchronous_commit=off" } : {}),
   });
   // An idle connection dropped by the server must not crash the process; the pool reconnects.
   pool.on("error", () => {});

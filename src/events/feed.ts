@@ -76,15 +76,15 @@ export async function readBatch(db: Database, name: string, batchSize: number, h
   if (!peek.ready) return { handled: 0, busy: false, pending: peek.pending };
   return db.$transaction(
     async (tx) => {
-      // Taken before this transaction holds an id of its own (the row lock below gives it one),
-      // so the horizon is not held back by the reader itself.
-      const [{ horizon }] = (await tx.$queryRawUnsafe<{ horizon: string }[]>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`)) as [{ horizon: string }];
-      const cursor = await tx.$queryRawUnsafe<{ txId: string; seq: bigint }[]>(
-        `SELECT "txId"::text AS "txId", seq FROM "EventConsumer" WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+      // The horizon comes from this statement's snapshot, taken before the row lock gives the
+      // transaction an id of its own, so the reader does not hold back its own horizon.
+      const cursor = await tx.$queryRawUnsafe<{ txId: string; seq: bigint; horizon: string }[]>(
+        `SELECT "txId"::text AS "txId", seq, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
+           FROM "EventConsumer" WHERE name = $1 FOR UPDATE SKIP LOCKED`,
         name,
       );
       if (cursor.length === 0) return { handled: 0, busy: true, pending: false };
-      const { txId, seq } = cursor[0]!;
+      const { txId, seq, horizon } = cursor[0]!;
       const events = await tx.$queryRawUnsafe<FeedEvent[]>(
         `SELECT ${EVENT_COLUMNS} FROM "Event" e
           WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint) AND e."txId" < $3::xid8
@@ -99,13 +99,8 @@ export async function readBatch(db: Database, name: string, batchSize: number, h
         await handle(tx, events);
         await tx.$executeRawUnsafe(`UPDATE "EventConsumer" SET "txId" = $2::xid8, seq = $3, "updatedAt" = now() WHERE name = $1`, name, last.txId, last.seq);
       }
-      const position = last ?? { txId, seq };
-      const [{ pending }] = (await tx.$queryRawUnsafe<{ pending: boolean }[]>(
-        `SELECT EXISTS (SELECT 1 FROM "Event" e WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint)) AS pending`,
-        position.txId,
-        position.seq,
-      )) as [{ pending: boolean }];
-      return { handled: events.length, busy: false, pending };
+      // A full batch: more may be ready (the next look tells).
+      return { handled: events.length, busy: false, pending: events.length === batchSize };
     },
     { timeout: 60_000, maxWait: 10_000 },
   );
@@ -178,13 +173,16 @@ export function runConsumers(deps: { db: Database; databaseUrl: string; pool: Pa
           registered = true;
         }
         const result = await readBatch(db, options.name, batchSize, options.handle);
-        if (result.handled === batchSize) continue;
-        if (result.busy || (result.pending && result.handled === 0)) {
+        // After a batch, look again at once: more may be ready, or held back by the horizon.
+        if (result.handled > 0) {
+          retryMs = RETRY_MS;
+          continue;
+        }
+        if (result.busy || result.pending) {
           delay = Math.min(retryMs, options.pollMs);
           retryMs *= 2;
         } else {
           retryMs = RETRY_MS;
-          if (result.pending) continue;
         }
       } catch (error) {
         if (stopped) break;

@@ -89,28 +89,28 @@ export type ClaimedDelivery = Omit<EventRow, "id"> & {
 };
 
 /**
- * Takes up to `limit` due deliveries of active endpoints for this worker, at most
- * `perEndpoint` in flight per endpoint (counting what other workers hold), oldest due first.
- * Concurrent claimers skip each other's rows; two claiming at the same instant may each fill an
- * endpoint's cap, so the cap holds per worker process, approximately across them.
+ * Takes up to `limit` due deliveries of active endpoints for this worker, oldest due first, at
+ * most `perEndpoint` in flight per endpoint counting the ones this worker already holds
+ * (`busy`: endpoint id → attempts in flight). The cap is per worker process: counting every
+ * worker's leases would scan them at every claim. Concurrent claimers skip each other's rows.
  */
-export async function claimDeliveries(pool: pg.Pool, options: { workerId: string; limit: number; perEndpoint: number; leaseSeconds: number }): Promise<ClaimedDelivery[]> {
+export async function claimDeliveries(
+  pool: pg.Pool,
+  options: { workerId: string; limit: number; perEndpoint: number; leaseSeconds: number; busy: ReadonlyMap<string, number> },
+): Promise<ClaimedDelivery[]> {
   const { rows } = await pool.query<ClaimedDelivery>({
     name: "webhook_claim_deliveries",
     text: `
       WITH due AS (
         SELECT d."tenantId", d.id, d."endpointId", d."nextAttemptAt" FROM "WebhookDelivery" d
          WHERE d."nextAttemptAt" <= now() AND (d."lockedUntil" IS NULL OR d."lockedUntil" <= now())
-         ORDER BY d."nextAttemptAt" LIMIT 1000
-      ), busy AS (
-        SELECT x."endpointId", count(*) AS n FROM "WebhookDelivery" x
-         WHERE x."endpointId" IN (SELECT "endpointId" FROM due) AND x."lockedUntil" > now() GROUP BY x."endpointId"
+         ORDER BY d."nextAttemptAt" LIMIT 200
       ), open AS (
         SELECT r."tenantId", r.id, r."nextAttemptAt" FROM (
           SELECT due.*, row_number() OVER (PARTITION BY due."endpointId" ORDER BY due."nextAttemptAt") AS rank
             FROM due JOIN "WebhookEndpoint" w ON w."tenantId" = due."tenantId" AND w.id = due."endpointId" AND w.active
-        ) r LEFT JOIN busy b ON b."endpointId" = r."endpointId"
-         WHERE r.rank + coalesce(b.n, 0) <= $2
+        ) r
+         WHERE r.rank + coalesce(($5::jsonb ->> r."endpointId"::text)::int, 0) <= $2
       ), chosen AS (
         SELECT d."tenantId", d.id FROM "WebhookDelivery" d JOIN open o ON o."tenantId" = d."tenantId" AND o.id = d.id
          WHERE d."nextAttemptAt" <= now() AND (d."lockedUntil" IS NULL OR d."lockedUntil" <= now())
@@ -124,7 +124,7 @@ export async function claimDeliveries(pool: pg.Pool, options: { workerId: string
          AND e."tenantId" = d."tenantId" AND e.id = d."eventId"
       RETURNING d."tenantId", d.id, d."endpointId", d.attempts, w.url, w.secret, w."previousSecret", w."previousSecretExpiresAt",
                 e.id AS "eventId", e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.before, e.after, e."createdAt"`,
-    values: [options.limit, options.perEndpoint, options.leaseSeconds, options.workerId],
+    values: [options.limit, options.perEndpoint, options.leaseSeconds, options.workerId, JSON.stringify(Object.fromEntries(options.busy))],
   });
   return rows;
 }

@@ -52,6 +52,8 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   // Long enough for an attempt and its recording; a crashed worker's deliveries are retried after it.
   const leaseSeconds = (config.timeoutMs / 1000) * 2 + 5;
   const inFlight = new Set<Promise<void>>();
+  /** Attempts in flight per endpoint, for the per-endpoint cap. */
+  const busy = new Map<string, number>();
   let stopped = false;
   let ticking = false;
   let again = false;
@@ -104,20 +106,27 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         again = false;
         const free = config.concurrency - inFlight.size;
         if (free <= 0) break;
-        const claimed = await claimDeliveries(pool, { workerId, limit: free, perEndpoint: config.perEndpointConcurrency, leaseSeconds });
+        const claimed = await claimDeliveries(pool, { workerId, limit: free, perEndpoint: config.perEndpointConcurrency, leaseSeconds, busy });
         for (const delivery of claimed) {
+          busy.set(delivery.endpointId, (busy.get(delivery.endpointId) ?? 0) + 1);
           const running: Promise<void> = attempt(delivery)
             .catch((error: unknown) => logger.warn({ err: error, deliveryId: delivery.id }, "webhook attempt could not be recorded; it is retried when its lease ends"))
             .finally(() => {
+              const left = (busy.get(delivery.endpointId) ?? 1) - 1;
+              if (left > 0) busy.set(delivery.endpointId, left);
+              else busy.delete(delivery.endpointId);
               inFlight.delete(running);
-              void tick();
+              requestTick();
             });
           inFlight.add(running);
         }
-        if (claimed.length < free) {
+        if (claimed.length < free && inFlight.size === 0) {
+          // Idle: sleep until the next retry falls due (an attempt finishing wakes it otherwise).
           const next = await nextDueAt(pool);
           if (next) schedule(Math.max(MIN_SLEEP_MS, Math.min(deps.pollMs, next.getTime() - Date.now())));
           else schedule(deps.pollMs);
+        } else if (claimed.length < free) {
+          schedule(deps.pollMs);
         }
       } while (again && !stopped);
     } catch (error) {
@@ -128,7 +137,18 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     }
   };
 
-  const channel = listen(deps.databaseUrl, pool, DELIVERIES_CHANNEL, () => void tick(), logger);
+  // Attempts finishing in the same turn of the event loop share one claim.
+  let tickRequested = false;
+  const requestTick = () => {
+    if (tickRequested || stopped) return;
+    tickRequested = true;
+    setImmediate(() => {
+      tickRequested = false;
+      void tick();
+    });
+  };
+
+  const channel = listen(deps.databaseUrl, pool, DELIVERIES_CHANNEL, requestTick, logger);
   void tick();
 
   return {
