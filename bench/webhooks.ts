@@ -8,32 +8,22 @@
 //     subscribed), and for each the time from COMMIT to the delivery's first attempt reaching the
 //     receiver: p50/p95. Target p95 ≤ 50 ms. (Written in SQL as appendEvent writes them, so the
 //     cost of creating tickets through the API on the same 2 cores is not in the figure.)
-import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
+import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
+import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
 
 const EVENTS = 2_000;
 const ENDPOINTS = 10;
 const RATE = 200;
 const LATENCY_SECONDS = 10;
 const root = path.resolve(import.meta.dirname, "..");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
 
 async function json<T>(response: Response, expected: number): Promise<T> {
   if (response.status !== expected) throw new Error(`${response.url}: ${response.status} ${await response.text()}`);
@@ -45,8 +35,8 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-webhooks-"));
-  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort() });
-  let server: ChildProcess | undefined;
+  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56200) });
+  let server: Child | undefined;
   const arrivals: Array<{ path: string; at: number; body: string }> = [];
   const countByPath = new Map<string, number>();
   const receiver = http.createServer((req, res) => {
@@ -62,13 +52,12 @@ async function main() {
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}`;
   try {
     await migrate(database.url);
-    const port = await freePort();
+    const port = await freePort(56300);
     const base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), "src/server.ts"], {
-      cwd: root,
-      stdio: ["ignore", process.env.BENCH_SERVER_LOG ? fs.openSync(process.env.BENCH_SERVER_LOG, "w") : "ignore", "inherit"],
-      env: {
-        ...process.env,
+    server = startChild(
+      "API server",
+      "src/server.ts",
+      {
         // development: http endpoint URLs are accepted (production requires https).
         NODE_ENV: "development",
         DATABASE_URL: database.url,
@@ -81,16 +70,10 @@ async function main() {
         AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
         LOG_LEVEL: "warn",
       },
-    });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if ((await fetch(`${base}/readyz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (attempt > 400) throw new Error("the server did not start");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      root,
+      process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+    );
+    await waitUntilReady(server, `${base}/readyz`);
     const signup = await json<{ accessToken: string; tenant: { id: string } }>(
       await fetch(`${base}/v1/auth/signup`, {
         method: "POST",
@@ -202,8 +185,7 @@ async function main() {
       ].join("\n"),
     );
   } finally {
-    server?.kill("SIGTERM");
-    await new Promise((resolve) => (server && server.exitCode === null ? server.once("exit", resolve) : resolve(undefined)));
+    await server?.stop();
     receiver.closeAllConnections();
     receiver.close();
     await database.stop();
