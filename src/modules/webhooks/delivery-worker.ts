@@ -52,6 +52,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   // Long enough for an attempt and its recording; a crashed worker's deliveries are retried after it.
   const leaseSeconds = (config.timeoutMs / 1000) * 2 + 5;
   const inFlight = new Set<Promise<void>>();
+  const claimBatch = Math.max(1, Math.floor(config.concurrency / 4));
   /** Attempts in flight per endpoint, for the per-endpoint cap. */
   const busy = new Map<string, number>();
   let stopped = false;
@@ -105,7 +106,9 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       do {
         again = false;
         const free = config.concurrency - inFlight.size;
-        if (free <= 0) break;
+        // Under load, slots are refilled a quarter at a time: one claim per attempt finishing
+        // would cost more than the attempts.
+        if (free <= 0 || (inFlight.size > 0 && free < claimBatch)) break;
         const claimed = await claimDeliveries(pool, { workerId, limit: free, perEndpoint: config.perEndpointConcurrency, leaseSeconds, busy });
         for (const delivery of claimed) {
           busy.set(delivery.endpointId, (busy.get(delivery.endpointId) ?? 0) + 1);
