@@ -1,6 +1,6 @@
 # Docket API image: Node 24, production dependencies only, runs as the unprivileged `node` user.
-# It needs DATABASE_URL (the embedded PostgreSQL is for development) and JWT_SECRET. Without S3
-# settings, attachments are stored under DATA_DIR (/app/.data): mount a volume there to keep them.
+# It needs DATABASE_URL (the embedded PostgreSQL is for development), JWT_SECRET and WEBHOOK_SECRET_KEY.
+# Without S3 settings, attachments are stored under DATA_DIR (/app/.data): mount a volume there to keep them.
 # The generated Prisma client is committed, so no Prisma CLI or engine download is needed here.
 
 FROM node:24-bookworm-slim AS dependencies

@@ -77,6 +77,7 @@ async function main() {
         PORT: String(port),
         DATA_DIR: path.join(workDir, "data"),
         JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
+        WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
         RATE_LIMIT_PER_MINUTE: "1000000",
         AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
         LOG_LEVEL: "warn",

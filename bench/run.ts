@@ -233,6 +233,7 @@ async function main(): Promise<void> {
       DATABASE_URL: database.url,
       DATA_DIR: path.join(work, "app"),
       JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
+      WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
       ACCESS_TOKEN_TTL_SECONDS: "86400",
       RATE_LIMIT_PER_MINUTE,
       LOG_LEVEL: options.logLevel,

@@ -686,8 +686,1668 @@ export interface paths {
         patch: operations["updatePlatformTenant"];
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's webhook endpoints
+         * @description Roles: admin. Newest first. Secrets are never listed.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to events
+         * @description Roles: admin. The answer carries the signing `secret`, once: store it to verify deliveries
+         *     (any Standard Webhooks library does it). `eventTypes` lists types from
+         *     `GET /v1/webhooks/event-types`, or `["*"]` (the default) for every type. Outside development
+         *     the URL must be `https`.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event types an endpoint can subscribe to
+         * @description Roles: admin. Each type's payload is described in this document's `webhooks` section.
+         */
+        get: operations["listWebhookEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description Roles: admin.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Roles: admin. Its deliveries and their attempts go with it.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Roles: admin. `active: false` pauses deliveries (events meanwhile are not queued; replay a
+         *     range to recover them); `active: true` re-enables an endpoint the server disabled, and its
+         *     waiting deliveries resume.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description Roles: admin. Returns the new secret, once. For 24 hours the previous secret keeps signing
+         *     too: each delivery's `webhook-signature` carries both signatures, space-separated, so a
+         *     receiver verifying with either secret accepts it while you roll the new one out.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event
+         * @description Roles: admin. Appends a `webhook.test` event addressed to this endpoint only; it travels
+         *     exactly the way real events do (event log, feed, signed delivery with retries) and shows
+         *     up in the endpoint's deliveries.
+         */
+        post: operations["pingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver every subscribed event of a time range again
+         * @description Roles: admin. Recovery after an outage: every event created in [`since`, `until`) that the
+         *     endpoint subscribes to is queued as a new delivery (same `webhook-id` as before, so a
+         *     receiver de-duplicates). At most 10,000 events per call; `queued` says how many.
+         */
+        post: operations["replayWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An endpoint's deliveries
+         * @description Roles: admin. Newest first.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A delivery and its attempts
+         * @description Roles: admin. Attempts oldest first, each with the response's status, latency, headers and first kilobyte.
+         */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event again
+         * @description Roles: admin. A new delivery of the same event (same `webhook-id`), sent at once with the usual retries.
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "tenant.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The tenant was created.
+         * @description Delivered to endpoints subscribed to `tenant.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TenantCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The tenant's name or settings changed.
+         * @description Delivered to endpoints subscribed to `tenant.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TenantUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.suspended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The platform operator suspended the tenant.
+         * @description Delivered to endpoints subscribed to `tenant.suspended` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TenantSuspendedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.reactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The platform operator reactivated the tenant.
+         * @description Delivered to endpoints subscribed to `tenant.reactivated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TenantReactivatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The platform operator deleted the tenant.
+         * @description Delivered to endpoints subscribed to `tenant.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TenantDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user was added.
+         * @description Delivered to endpoints subscribed to `user.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user's name, email or skills changed.
+         * @description Delivered to endpoints subscribed to `user.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.role_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user's role changed.
+         * @description Delivered to endpoints subscribed to `user.role_changed` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserRoleChangedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user was deactivated.
+         * @description Delivered to endpoints subscribed to `user.deactivated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserDeactivatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.reactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user was reactivated.
+         * @description Delivered to endpoints subscribed to `user.reactivated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserReactivatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "auth.logged_in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user logged in.
+         * @description Delivered to endpoints subscribed to `auth.logged_in` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AuthLoggedInEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "auth.logged_out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user logged out.
+         * @description Delivered to endpoints subscribed to `auth.logged_out` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AuthLoggedOutEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "auth.refresh_token_reused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A refresh token was presented twice; its session was revoked.
+         * @description Delivered to endpoints subscribed to `auth.refresh_token_reused` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AuthRefreshTokenReusedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket was created.
+         * @description Delivered to endpoints subscribed to `ticket.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket's fields changed.
+         * @description Delivered to endpoints subscribed to `ticket.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket moved to another status.
+         * @description Delivered to endpoints subscribed to `ticket.status_changed` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketStatusChangedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.assigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket was assigned or unassigned.
+         * @description Delivered to endpoints subscribed to `ticket.assigned` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketAssignedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket was deleted.
+         * @description Delivered to endpoints subscribed to `ticket.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.restored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A deleted ticket was restored.
+         * @description Delivered to endpoints subscribed to `ticket.restored` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketRestoredEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "comment.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A comment was added to a ticket.
+         * @description Delivered to endpoints subscribed to `comment.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CommentCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "comment.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A comment was edited.
+         * @description Delivered to endpoints subscribed to `comment.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CommentUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "comment.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A comment was deleted.
+         * @description Delivered to endpoints subscribed to `comment.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CommentDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "attachment.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A file was attached to a ticket.
+         * @description Delivered to endpoints subscribed to `attachment.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AttachmentCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "attachment.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An attachment was deleted.
+         * @description Delivered to endpoints subscribed to `attachment.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AttachmentDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A webhook endpoint was added.
+         * @description Delivered to endpoints subscribed to `webhook.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A webhook endpoint's URL, description, event types or active flag changed.
+         * @description Delivered to endpoints subscribed to `webhook.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A webhook endpoint was deleted.
+         * @description Delivered to endpoints subscribed to `webhook.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.secret_rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A webhook endpoint's signing secret was rotated.
+         * @description Delivered to endpoints subscribed to `webhook.secret_rotated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRotatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.endpoint_disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The server disabled a webhook endpoint (it answered 410 Gone, or every attempt failed for days).
+         * @description Delivered to endpoints subscribed to `webhook.endpoint_disabled` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointDisabledEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A test event sent by POST /v1/webhooks/{webhookId}/ping, to that endpoint only.
+         * @description Delivered to endpoints subscribed to `webhook.test` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookTestEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description An RFC 9457 problem document. */
@@ -1201,6 +2861,555 @@ export interface components {
             /** @description More events are ready now; fetch again with nextCursor. */
             hasMore: boolean;
         };
+        /**
+         * @description What every webhook delivery carries (Standard Webhooks): the event's `type`, when it
+         *     happened, and the event itself as `GET /v1/events` shows it. The `webhook-id` header is the
+         *     event's id: the same on every retry and redelivery, so de-duplicate on it.
+         */
+        WebhookPayload: {
+            type: string;
+            /** Format: date-time */
+            timestamp: string;
+            data: components["schemas"]["Event"];
+        };
+        /** @description `tenant.created`: The tenant was created. */
+        TenantCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "tenant.created";
+            data?: {
+                /** @constant */
+                type?: "tenant.created";
+                entity?: {
+                    /** @constant */
+                    type?: "tenant";
+                };
+            };
+        };
+        /** @description `tenant.updated`: The tenant's name or settings changed. */
+        TenantUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "tenant.updated";
+            data?: {
+                /** @constant */
+                type?: "tenant.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "tenant";
+                };
+            };
+        };
+        /** @description `tenant.suspended`: The platform operator suspended the tenant. */
+        TenantSuspendedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "tenant.suspended";
+            data?: {
+                /** @constant */
+                type?: "tenant.suspended";
+                entity?: {
+                    /** @constant */
+                    type?: "tenant";
+                };
+            };
+        };
+        /** @description `tenant.reactivated`: The platform operator reactivated the tenant. */
+        TenantReactivatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "tenant.reactivated";
+            data?: {
+                /** @constant */
+                type?: "tenant.reactivated";
+                entity?: {
+                    /** @constant */
+                    type?: "tenant";
+                };
+            };
+        };
+        /** @description `tenant.deleted`: The platform operator deleted the tenant. */
+        TenantDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "tenant.deleted";
+            data?: {
+                /** @constant */
+                type?: "tenant.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "tenant";
+                };
+            };
+        };
+        /** @description `user.created`: A user was added. */
+        UserCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "user.created";
+            data?: {
+                /** @constant */
+                type?: "user.created";
+                entity?: {
+                    /** @constant */
+                    type?: "user";
+                };
+                after?: components["schemas"]["User"];
+            };
+        };
+        /** @description `user.updated`: A user's name, email or skills changed. */
+        UserUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "user.updated";
+            data?: {
+                /** @constant */
+                type?: "user.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "user";
+                };
+            };
+        };
+        /** @description `user.role_changed`: A user's role changed. */
+        UserRoleChangedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "user.role_changed";
+            data?: {
+                /** @constant */
+                type?: "user.role_changed";
+                entity?: {
+                    /** @constant */
+                    type?: "user";
+                };
+            };
+        };
+        /** @description `user.deactivated`: A user was deactivated. */
+        UserDeactivatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "user.deactivated";
+            data?: {
+                /** @constant */
+                type?: "user.deactivated";
+                entity?: {
+                    /** @constant */
+                    type?: "user";
+                };
+            };
+        };
+        /** @description `user.reactivated`: A user was reactivated. */
+        UserReactivatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "user.reactivated";
+            data?: {
+                /** @constant */
+                type?: "user.reactivated";
+                entity?: {
+                    /** @constant */
+                    type?: "user";
+                };
+            };
+        };
+        /** @description `auth.logged_in`: A user logged in. */
+        AuthLoggedInEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "auth.logged_in";
+            data?: {
+                /** @constant */
+                type?: "auth.logged_in";
+                entity?: {
+                    /** @constant */
+                    type?: "auth";
+                };
+            };
+        };
+        /** @description `auth.logged_out`: A user logged out. */
+        AuthLoggedOutEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "auth.logged_out";
+            data?: {
+                /** @constant */
+                type?: "auth.logged_out";
+                entity?: {
+                    /** @constant */
+                    type?: "auth";
+                };
+            };
+        };
+        /** @description `auth.refresh_token_reused`: A refresh token was presented twice; its session was revoked. */
+        AuthRefreshTokenReusedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "auth.refresh_token_reused";
+            data?: {
+                /** @constant */
+                type?: "auth.refresh_token_reused";
+                entity?: {
+                    /** @constant */
+                    type?: "auth";
+                };
+            };
+        };
+        /** @description `ticket.created`: A ticket was created. */
+        TicketCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.created";
+            data?: {
+                /** @constant */
+                type?: "ticket.created";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: components["schemas"]["Ticket"];
+            };
+        };
+        /** @description `ticket.updated`: A ticket's fields changed. */
+        TicketUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.updated";
+            data?: {
+                /** @constant */
+                type?: "ticket.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+            };
+        };
+        /** @description `ticket.status_changed`: A ticket moved to another status. */
+        TicketStatusChangedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.status_changed";
+            data?: {
+                /** @constant */
+                type?: "ticket.status_changed";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                before?: {
+                    status: components["schemas"]["TicketStatus"];
+                };
+                after?: {
+                    status: components["schemas"]["TicketStatus"];
+                };
+            };
+        };
+        /** @description `ticket.assigned`: A ticket was assigned or unassigned. */
+        TicketAssignedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.assigned";
+            data?: {
+                /** @constant */
+                type?: "ticket.assigned";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                before?: {
+                    /** Format: uuid */
+                    assigneeId: string | null;
+                };
+                after?: {
+                    /** Format: uuid */
+                    assigneeId: string | null;
+                };
+            };
+        };
+        /** @description `ticket.deleted`: A ticket was deleted. */
+        TicketDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.deleted";
+            data?: {
+                /** @constant */
+                type?: "ticket.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                before?: {
+                    deletedAt: null;
+                };
+                after?: {
+                    /** Format: date-time */
+                    deletedAt: string;
+                };
+            };
+        };
+        /** @description `ticket.restored`: A deleted ticket was restored. */
+        TicketRestoredEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.restored";
+            data?: {
+                /** @constant */
+                type?: "ticket.restored";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+            };
+        };
+        /** @description `comment.created`: A comment was added to a ticket. */
+        CommentCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "comment.created";
+            data?: {
+                /** @constant */
+                type?: "comment.created";
+                entity?: {
+                    /** @constant */
+                    type?: "comment";
+                };
+            };
+        };
+        /** @description `comment.updated`: A comment was edited. */
+        CommentUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "comment.updated";
+            data?: {
+                /** @constant */
+                type?: "comment.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "comment";
+                };
+            };
+        };
+        /** @description `comment.deleted`: A comment was deleted. */
+        CommentDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "comment.deleted";
+            data?: {
+                /** @constant */
+                type?: "comment.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "comment";
+                };
+            };
+        };
+        /** @description `attachment.created`: A file was attached to a ticket. */
+        AttachmentCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "attachment.created";
+            data?: {
+                /** @constant */
+                type?: "attachment.created";
+                entity?: {
+                    /** @constant */
+                    type?: "attachment";
+                };
+            };
+        };
+        /** @description `attachment.deleted`: An attachment was deleted. */
+        AttachmentDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "attachment.deleted";
+            data?: {
+                /** @constant */
+                type?: "attachment.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "attachment";
+                };
+            };
+        };
+        /** @description `webhook.created`: A webhook endpoint was added. */
+        WebhookCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "webhook.created";
+            data?: {
+                /** @constant */
+                type?: "webhook.created";
+                entity?: {
+                    /** @constant */
+                    type?: "webhook";
+                };
+                after?: components["schemas"]["Webhook"];
+            };
+        };
+        /** @description `webhook.updated`: A webhook endpoint's URL, description, event types or active flag changed. */
+        WebhookUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "webhook.updated";
+            data?: {
+                /** @constant */
+                type?: "webhook.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "webhook";
+                };
+            };
+        };
+        /** @description `webhook.deleted`: A webhook endpoint was deleted. */
+        WebhookDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "webhook.deleted";
+            data?: {
+                /** @constant */
+                type?: "webhook.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "webhook";
+                };
+                before?: components["schemas"]["Webhook"];
+            };
+        };
+        /** @description `webhook.secret_rotated`: A webhook endpoint's signing secret was rotated. */
+        WebhookSecretRotatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "webhook.secret_rotated";
+            data?: {
+                /** @constant */
+                type?: "webhook.secret_rotated";
+                entity?: {
+                    /** @constant */
+                    type?: "webhook";
+                };
+            };
+        };
+        /** @description `webhook.endpoint_disabled`: The server disabled a webhook endpoint (it answered 410 Gone, or every attempt failed for days). */
+        WebhookEndpointDisabledEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "webhook.endpoint_disabled";
+            data?: {
+                /** @constant */
+                type?: "webhook.endpoint_disabled";
+                entity?: {
+                    /** @constant */
+                    type?: "webhook";
+                };
+                after?: {
+                    /** @constant */
+                    active: false;
+                    /** @enum {string} */
+                    disabledReason: "gone" | "failing";
+                };
+            };
+        };
+        /** @description `webhook.test`: A test event sent by POST /v1/webhooks/{webhookId}/ping, to that endpoint only. */
+        WebhookTestEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "webhook.test";
+            data?: {
+                /** @constant */
+                type?: "webhook.test";
+                entity?: {
+                    /** @constant */
+                    type?: "webhook";
+                };
+                after?: {
+                    message: string;
+                };
+            };
+        };
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            description: string;
+            /** @description Subscribed types; `["*"]` is every type. */
+            eventTypes: string[];
+            active: boolean;
+            /** @description Why the server disabled the endpoint: `gone` (it answered 410), `failing` (every attempt failed for 5 days). Null otherwise. */
+            disabledReason: ("gone" | "failing") | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookWithSecret: components["schemas"]["Webhook"] & {
+            /** @description `whsec_` + base64 of 32 random bytes. Shown only here. */
+            secret: string;
+        };
+        WebhookList: {
+            data: components["schemas"]["Webhook"][];
+            nextCursor: string | null;
+        };
+        WebhookEventTypes: string[];
+        WebhookCreate: {
+            url: string;
+            description?: string;
+            eventTypes?: components["schemas"]["WebhookEventTypes"];
+            active?: boolean;
+        };
+        WebhookUpdate: {
+            url?: string;
+            description?: string;
+            eventTypes?: components["schemas"]["WebhookEventTypes"];
+            active?: boolean;
+        };
+        WebhookEventTypeList: {
+            data: {
+                type: string;
+                description: string;
+            }[];
+        };
+        WebhookPing: {
+            /**
+             * Format: uuid
+             * @description The test event's id: the delivery's `webhook-id`.
+             */
+            eventId: string;
+        };
+        WebhookReplay: {
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until: string;
+        };
+        WebhookReplayResult: {
+            /** @description How many deliveries were queued. */
+            queued: number;
+        };
+        /**
+         * @description `pending`: an attempt is due or scheduled; `succeeded`: an attempt got a 2xx; `failed`: every attempt failed, or the endpoint answered 410.
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "pending" | "succeeded" | "failed";
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            webhookId: string;
+            /**
+             * Format: uuid
+             * @description The event's id, sent as `webhook-id` (the same on every attempt and redelivery).
+             */
+            eventId: string;
+            eventType: string;
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            attemptCount: number;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** @description The HTTP status of the last attempt (null if it got no response). */
+            lastStatus: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            completedAt: string | null;
+        };
+        WebhookAttempt: {
+            /** Format: uuid */
+            id: string;
+            /** @description 1 for the first attempt. */
+            number: number;
+            /** @enum {string} */
+            outcome: "success" | "failure" | "gone";
+            responseStatus: number | null;
+            latencyMs: number;
+            responseHeaders: {
+                [key: string]: string;
+            };
+            /** @description The first kilobyte of the response. */
+            responseBody: string | null;
+            /** @description Why no response was received (timeout, connection refused…). */
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        WebhookDeliveryDetail: components["schemas"]["WebhookDelivery"] & {
+            attempts: components["schemas"]["WebhookAttempt"][];
+        };
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
+        };
     };
     responses: {
         /** @description The request is malformed or fails validation; `errors` points at each offending field. */
@@ -1461,6 +3670,51 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No such webhook endpoint or delivery in the caller's tenant. */
+        WebhookNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The URL is not one deliveries may be sent to. */
+        WebhookUrlRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/webhook-url-refused",
+                 *       "title": "Webhook URL refused",
+                 *       "status": 422,
+                 *       "code": "webhook_url_refused",
+                 *       "detail": "Webhook URLs must use https."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The endpoint is disabled; activate it first (PATCH with active true). */
+        WebhookInactive: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/webhook-inactive",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "code": "webhook_inactive",
+                 *       "detail": "Webhook 0192f1a0-0000-7000-8000-0000000000e1 is disabled; activate it first."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description Rate limit reached (per user, or per address when unauthenticated; stricter for sign-up, log-in and refresh); retry after `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
@@ -1502,6 +3756,8 @@ export interface components {
         TicketId: string;
         CommentId: string;
         AttachmentId: string;
+        WebhookId: string;
+        DeliveryId: string;
         /** @description The signature part of a presigned URL; use the URL as the API gave it. */
         SignedToken: string;
         /** @description A unique key (e.g. a UUID) per intended operation. A retry with the same key and body returns the first response (with `Idempotent-Replayed` true); the same key with another body is a 422. Keys are kept for 24 hours. */
@@ -3353,6 +5609,603 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TenantNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listWebhooks requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://example.com/docket/webhooks",
+                 *       "description": "Sync tickets to our CRM",
+                 *       "eventTypes": [
+                 *         "ticket.created",
+                 *         "ticket.status_changed"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description The new endpoint, with its secret. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0192f1a0-0000-7000-8000-0000000000e1",
+                     *       "url": "https://example.com/docket/webhooks",
+                     *       "description": "Sync tickets to our CRM",
+                     *       "eventTypes": [
+                     *         "ticket.created",
+                     *         "ticket.status_changed"
+                     *       ],
+                     *       "active": true,
+                     *       "disabledReason": null,
+                     *       "createdAt": "2026-01-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-01-01T12:00:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0pT3b2N5ZXM="
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createWebhook requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["WebhookUrlRefused"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listWebhookEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every event type, with what it means. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "type": "ticket.created",
+                     *           "description": "A ticket was created."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEventTypeList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listWebhookEventTypes requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getWebhook requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteWebhook requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "eventTypes": [
+                 *         "*"
+                 *       ],
+                 *       "active": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateWebhook requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            422: components["responses"]["WebhookUrlRefused"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint, with its new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "rotateWebhookSecret requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    pingWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test event is on its way. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "pingWebhook requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            409: components["responses"]["WebhookInactive"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    replayWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "since": "2026-01-01T00:00:00Z",
+                 *       "until": "2026-01-02T00:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookReplay"];
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReplayResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "replayWebhook requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            409: components["responses"]["WebhookInactive"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                status?: components["schemas"]["WebhookDeliveryStatus"];
+                eventType?: string;
+            };
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listWebhookDeliveries requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getWebhookDelivery requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: components["parameters"]["WebhookId"];
+                deliveryId: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new delivery. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage webhooks. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "redeliverWebhookDelivery requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["WebhookNotFound"];
+            409: components["responses"]["WebhookInactive"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -33,6 +33,7 @@ import { ticketHandlers } from "./modules/tickets/handlers.ts";
 import { commentHandlers } from "./modules/comments/handlers.ts";
 import { eventHandlers } from "./modules/events/handlers.ts";
 import { attachmentHandlers } from "./modules/attachments/handlers.ts";
+import { webhookHandlers } from "./modules/webhooks/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...commentHandlers(services.comments),
     ...eventHandlers(services.events),
     ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver({ publicUrl: config.publicUrl, listenHost: config.host, allowedHosts: config.allowedHosts, signsOwnLinks: config.storage.driver === "local" }), filesOf: multipartFiles }),
+    ...webhookHandlers(services.webhooks),
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 

@@ -15,7 +15,16 @@ export interface Config {
   /** Absent: an embedded PostgreSQL is started under dataDir. */
   databaseUrl: string | undefined;
   /** The connection pool of each process (API or worker). */
-  database: { poolSize: number; connectionTimeoutMs: number; statementTimeoutMs: number };
+  database: {
+    poolSize: number;
+    connectionTimeoutMs: number;
+    statementTimeoutMs: number;
+    /**
+     * PostgreSQL ends a session idle inside a transaction after this long: the event feed's horizon
+     * is cluster-wide, so one forgotten transaction would stall every consumer.
+     */
+    idleInTransactionTimeoutSeconds: number;
+  };
   dataDir: string;
   embeddedPostgresPort: number;
   jwtSecret: string;
@@ -39,12 +48,14 @@ export interface Config {
   publicUrl: string | undefined;
   /** Without PUBLIC_URL: Host header values trusted besides loopback and HOST. */
   allowedHosts: string[];
-  webhooks: WebhookSettings;
   /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
   corsOrigins: readonly string[];
+  /** The event feed's backstop poll; notifications wake consumers at once. */
+  eventFeedPollMs: number;
+  webhooks: WebhookSettings;
 }
 
-/** What outbound webhook deliveries may reach, and how long one attempt may take. */
+/** Where webhook deliveries may go, how they are signed, retried and paced. */
 export interface WebhookSettings {
   /** CIDRs exempt from the refusal of private, loopback, link-local… addresses and of unusual ports. */
   allowedNetworks: string[];
@@ -54,6 +65,15 @@ export interface WebhookSettings {
   requireHttps: boolean;
   /** One attempt from DNS lookup to the end of the response excerpt. */
   timeoutMs: number;
+  /** Encrypts signing secrets at rest (AES-256-GCM; the key is the SHA-256 of this). */
+  secretKey: string;
+  /** Multiplies the retry schedule (5 s … 24 h): 1 in production, small in tests. */
+  retryScale: number;
+  /** Attempts in flight at once, per worker process and per endpoint. */
+  concurrency: number;
+  perEndpointConcurrency: number;
+  /** An endpoint whose every attempt failed for this long is disabled (5 days). */
+  disableAfterSeconds: number;
 }
 
 export interface S3Config {
@@ -153,7 +173,7 @@ function isNetwork(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (net.isIPv4(address) ? 32 : 128);
 }
 
-function webhooks(env: Env, nodeEnv: NodeEnv): WebhookSettings {
+function webhooks(env: Env, nodeEnv: NodeEnv, secretKey: string): WebhookSettings {
   const allowedNetworks = list(env, "WEBHOOK_ALLOWED_NETWORKS");
   const badNetwork = allowedNetworks.find((entry) => !isNetwork(entry));
   if (badNetwork !== undefined) throw new ConfigError("WEBHOOK_ALLOWED_NETWORKS", `must be comma-separated IP addresses or CIDRs (e.g. 127.0.0.0/8,::1/128), got "${badNetwork}"`);
@@ -166,6 +186,11 @@ function webhooks(env: Env, nodeEnv: NodeEnv): WebhookSettings {
     allowedPorts: allowedPorts.map(Number),
     requireHttps: boolean(env, "WEBHOOK_REQUIRE_HTTPS", nodeEnv === "production"),
     timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 15_000, 100, 120_000),
+    secretKey,
+    retryScale: decimal(env, "WEBHOOK_RETRY_SCALE", 1, 0, 10),
+    concurrency: integer(env, "WEBHOOK_CONCURRENCY", 32, 1, 1_000),
+    perEndpointConcurrency: integer(env, "WEBHOOK_ENDPOINT_CONCURRENCY", 4, 1, 100),
+    disableAfterSeconds: integer(env, "WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86_400, 1, 365 * 86_400),
   };
 }
 
@@ -210,15 +235,23 @@ function storage(env: Env): Config["storage"] {
   };
 }
 
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) throw new ConfigError(name, `must be a number between ${min} and ${max}, got "${raw}"`);
+  return value;
+}
+
 function checkSecret(name: string, value: string): void {
   if (value.length < MIN_SECRET_LENGTH || KNOWN_WEAK_SECRETS.has(value.toLowerCase())) {
     throw new ConfigError(name, `must be a random string of at least ${MIN_SECRET_LENGTH} characters (try: openssl rand -base64 48)`);
   }
 }
 
-/** Development convenience: a JWT secret generated once and kept under the data directory. */
-function developmentJwtSecret(dataDir: string): string {
-  const file = path.join(dataDir, "jwt-secret");
+/** Development convenience: a secret generated once and kept under the data directory. */
+function developmentSecret(dataDir: string, fileName: string): string {
+  const file = path.join(dataDir, fileName);
   try {
     return fs.readFileSync(file, "utf8").trim();
   } catch {
@@ -236,7 +269,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   let jwtSecret = env.JWT_SECRET;
   if (jwtSecret) checkSecret("JWT_SECRET", jwtSecret);
   else if (nodeEnv === "production") throw new ConfigError("JWT_SECRET", "is required in production");
-  else jwtSecret = developmentJwtSecret(dataDir);
+  else jwtSecret = developmentSecret(dataDir, "jwt-secret");
+
+  let webhookSecretKey = env.WEBHOOK_SECRET_KEY;
+  if (webhookSecretKey) checkSecret("WEBHOOK_SECRET_KEY", webhookSecretKey);
+  else if (nodeEnv === "production") throw new ConfigError("WEBHOOK_SECRET_KEY", "is required in production");
+  else webhookSecretKey = developmentSecret(dataDir, "webhook-secret-key");
 
   const publicUrl = httpUrl(env, "PUBLIC_URL");
   const storageConfig = storage(env);
@@ -259,6 +297,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       poolSize: integer(env, "DATABASE_POOL_SIZE", 10, 1, 1_000),
       connectionTimeoutMs: integer(env, "DATABASE_CONNECTION_TIMEOUT_MS", 5_000, 1, 600_000),
       statementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 30_000, 0, 3_600_000),
+      idleInTransactionTimeoutSeconds: integer(env, "DB_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS", 60, 1, 86_400),
     },
     dataDir,
     embeddedPostgresPort: integer(env, "EMBEDDED_PG_PORT", 54329, 1024, 65535),
@@ -284,8 +323,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     workers: boolean(env, "WORKERS", true),
     publicUrl,
     allowedHosts: list(env, "ALLOWED_HOSTS"),
-    webhooks: webhooks(env, nodeEnv),
     corsOrigins: origins(env, "CORS_ORIGINS"),
+    eventFeedPollMs: integer(env, "EVENT_FEED_POLL_MS", 2_000, 10, 60_000),
+    webhooks: webhooks(env, nodeEnv, webhookSecretKey),
   };
 }
 

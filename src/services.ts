@@ -17,6 +17,8 @@ import { createAttachmentService } from "./modules/attachments/service.ts";
 import { createLocalObjectService } from "./modules/attachments/local-objects.ts";
 import { createStorage } from "./storage/create-storage.ts";
 import type { ObjectStorage } from "./storage/object-storage.ts";
+import { createWebhookService } from "./modules/webhooks/service.ts";
+import { createSecretBox } from "./modules/webhooks/secrets.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -36,6 +38,7 @@ export function createServices(deps: ServiceDeps) {
     onInvalidate: () => sessionChanges.publish("").catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change")),
   });
   const storage = deps.storage ?? createStorage(config);
+  const webhookSecrets = createSecretBox(config.webhooks.secretKey);
   return {
     config,
     database,
@@ -50,6 +53,8 @@ export function createServices(deps: ServiceDeps) {
     events: createEventService(database.prisma),
     attachments: createAttachmentService({ db: database.prisma, storage, limits: config.attachments, logger }),
     localObjects: createLocalObjectService(storage),
+    webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
+    webhookSecrets,
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await sessionChanges.close();

@@ -2,6 +2,25 @@
 // a request. `npm start` runs it beside the API; `npm run worker` runs it alone (src/worker.ts).
 import type { Services } from "./services.ts";
 import { purgeExpiredIdempotencyKeys } from "./core/idempotency.ts";
+import { connectDatabase } from "./db/client.ts";
+import { feedLag, runConsumers } from "./events/feed.ts";
+import { createDeliveriesForEvents } from "./modules/webhooks/delivery-sql.ts";
+import { startDeliveryWorker } from "./modules/webhooks/delivery-worker.ts";
+import { presentEvents } from "./modules/events/presenter.ts";
+import { createWebhookTransport } from "./modules/webhooks/transport.ts";
+
+/** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
+export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
+/** Lag is logged this often (info), and as a warning when a consumer trails by more than a minute. */
+const LAG_LOG_MS = 60_000;
+const LAG_WARN_SECONDS = 60;
+/**
+ * The feed and the delivery workers have connections of their own: under load they would
+ * otherwise take the API's (a request waiting for one answers 503), and requests would starve them.
+ */
+const WORKER_POOL_SIZE = 5;
+// Their commits do not wait for the disk: a commit lost in a database crash is work redone (a
+// batch read again, a delivery sent again), never an event lost, since what they read is durable.
 
 export interface Workers {
   stop(): Promise<void>;
@@ -23,9 +42,43 @@ export function startWorkers(services: Services): Workers {
   every(Math.min(60_000, config.attachments.uploadUrlTtlSeconds * 1000), "sweeping expired uploads", () => services.attachments.sweepExpiredUploads());
   // Idempotency keys live 24 hours; an hourly purge keeps the table to about a day of writes.
   every(60 * 60 * 1000, "purging idempotency keys", () => purgeExpiredIdempotencyKeys(services.database.prisma));
+
+  const database = connectDatabase(services.database.url, {
+    poolSize: WORKER_POOL_SIZE,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    idleInTransactionTimeoutSeconds: config.database.idleInTransactionTimeoutSeconds,
+    synchronousCommit: false,
+  });
+  // The feed's webhook fan-out: deliveries are created and the cursor moves in one transaction.
+  const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
+    { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
+  ]);
+  // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
+  const transport = createWebhookTransport(config.webhooks);
+  const deliveries = startDeliveryWorker({
+    db: database.prisma,
+    pool: database.pool,
+    databaseUrl: database.url,
+    config: config.webhooks,
+    secrets: services.webhookSecrets,
+    transport,
+    present: presentEvents,
+    logger,
+    pollMs: config.eventFeedPollMs,
+  });
+  every(LAG_LOG_MS, "measuring the event feed's lag", async () => {
+    for (const lag of await feedLag(database.prisma)) {
+      if (lag.secondsBehind > LAG_WARN_SECONDS) logger.warn(lag, "event feed lag");
+      else logger.info(lag, "event feed lag");
+    }
+  });
   return {
     async stop() {
       for (const timer of timers) clearInterval(timer);
+      await feed.stop();
+      await deliveries.stop();
+      transport.close();
+      await database.close();
     },
   };
 }

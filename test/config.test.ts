@@ -24,25 +24,34 @@ describe("configuration", () => {
   it("stops production start-up without a strong JWT secret, naming the variable", () => {
     expect(() => loadConfig({ NODE_ENV: "production" }, tmp())).toThrow("Invalid configuration: JWT_SECRET is required in production");
     expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "secret" }, tmp())).toThrow(/JWT_SECRET must be a random string of at least 32 characters/);
-    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret, PUBLIC_URL: "https://docket.example.com" }, tmp()).jwtSecret).toBe(strongSecret);
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret, PUBLIC_URL: "https://docket.example.com", WEBHOOK_SECRET_KEY: strongSecret }, tmp()).jwtSecret).toBe(strongSecret);
   });
 
   it("requires PUBLIC_URL in production when attachments are stored locally", () => {
-    const production = { NODE_ENV: "production", JWT_SECRET: strongSecret };
+    const production = { NODE_ENV: "production", JWT_SECRET: strongSecret, WEBHOOK_SECRET_KEY: strongSecret };
     expect(() => loadConfig(production, tmp())).toThrow(/Invalid configuration: PUBLIC_URL is required in production when attachments are stored locally/);
     expect(loadConfig({ ...production, PUBLIC_URL: "https://docket.example.com/" }, tmp()).publicUrl).toBe("https://docket.example.com");
     expect(loadConfig({ ...production, S3_BUCKET: "files" }, tmp()).publicUrl).toBeUndefined();
   });
 
   it("sizes the database pool and its timeouts from the environment", () => {
-    expect(loadConfig({ JWT_SECRET: strongSecret }, tmp()).database).toEqual({ poolSize: 10, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000 });
+    expect(loadConfig({ JWT_SECRET: strongSecret }, tmp()).database).toEqual({ poolSize: 10, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000, idleInTransactionTimeoutSeconds: 60 });
     const tuned = loadConfig({ JWT_SECRET: strongSecret, DATABASE_POOL_SIZE: "40", DATABASE_CONNECTION_TIMEOUT_MS: "250", DATABASE_STATEMENT_TIMEOUT_MS: "0" }, tmp());
-    expect(tuned.database).toEqual({ poolSize: 40, connectionTimeoutMs: 250, statementTimeoutMs: 0 });
+    expect(tuned.database).toEqual({ poolSize: 40, connectionTimeoutMs: 250, statementTimeoutMs: 0, idleInTransactionTimeoutSeconds: 60 });
     expect(() => loadConfig({ JWT_SECRET: strongSecret, DATABASE_POOL_SIZE: "0" }, tmp())).toThrow(/DATABASE_POOL_SIZE must be between 1 and 1000/);
   });
 
   it("reads ALLOWED_HOSTS as a comma-separated list", () => {
     expect(loadConfig({ JWT_SECRET: strongSecret, ALLOWED_HOSTS: " docket.internal, docket.lan:8080 ," }, tmp()).allowedHosts).toEqual(["docket.internal", "docket.lan:8080"]);
+  });
+
+  it("stops production start-up without a webhook secret key, and keeps a development one under the data directory", () => {
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret }, tmp())).toThrow("Invalid configuration: WEBHOOK_SECRET_KEY is required in production");
+    expect(() => loadConfig({ WEBHOOK_SECRET_KEY: "changeme" }, tmp())).toThrow(/WEBHOOK_SECRET_KEY must be a random string of at least 32 characters/);
+    const cwd = tmp();
+    const first = loadConfig({}, cwd).webhooks.secretKey;
+    expect(loadConfig({}, cwd).webhooks.secretKey).toBe(first);
+    expect(fs.readFileSync(path.join(cwd, ".data", "webhook-secret-key"), "utf8")).toBe(first);
   });
 
   it.each([

@@ -280,7 +280,7 @@ describe("stats", () => {
   });
 
   it("are read in one statement, holding one pool connection", async () => {
-    const quiet = await startServer({ workers: false, database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 12_345 } });
+    const quiet = await startServer({ workers: false, database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 12_345, idleInTransactionTimeoutSeconds: 60 } });
     try {
       const tenant = await signUp(quiet);
       await openTicket(tenant.client, { title: "a", priority: "high" });

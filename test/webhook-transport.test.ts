@@ -358,16 +358,16 @@ describe("what the receiver answers", () => {
 
 describe("webhook configuration", () => {
   const strongSecret = "s".repeat(40);
-  const load = (env: Record<string, string>) => loadConfig({ JWT_SECRET: strongSecret, DATA_DIR: "/tmp/docket-config-webhooks", PUBLIC_URL: "https://docket.example", ...env });
+  const load = (env: Record<string, string>) => loadConfig({ JWT_SECRET: strongSecret, DATA_DIR: "/tmp/docket-config-webhooks", PUBLIC_URL: "https://docket.example", WEBHOOK_SECRET_KEY: strongSecret, ...env });
 
   it("refuses internal networks by default and requires https in production", () => {
-    expect(load({}).webhooks).toEqual({ allowedNetworks: [], allowedPorts: [80, 443, 8080, 8443], requireHttps: false, timeoutMs: 15_000 });
+    expect(load({}).webhooks).toMatchObject({ allowedNetworks: [], allowedPorts: [80, 443, 8080, 8443], requireHttps: false, timeoutMs: 15_000 });
     expect(load({ NODE_ENV: "production" }).webhooks.requireHttps).toBe(true);
     expect(load({ NODE_ENV: "production", WEBHOOK_REQUIRE_HTTPS: "false" }).webhooks.requireHttps).toBe(false);
   });
 
   it("reads the allow-list, ports and timeout", () => {
-    expect(load({ WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8, ::1/128,10.0.0.7", WEBHOOK_ALLOWED_PORTS: "443,9000", WEBHOOK_TIMEOUT_MS: "2000" }).webhooks).toEqual({
+    expect(load({ WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8, ::1/128,10.0.0.7", WEBHOOK_ALLOWED_PORTS: "443,9000", WEBHOOK_TIMEOUT_MS: "2000" }).webhooks).toMatchObject({
       allowedNetworks: ["127.0.0.0/8", "::1/128", "10.0.0.7"],
       allowedPorts: [443, 9000],
       requireHttps: false,

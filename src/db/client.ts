@@ -23,6 +23,13 @@ export interface PoolSettings {
   connectionTimeoutMs?: number;
   /** The server cancels any statement running longer (0: no limit), so one slow query cannot hold a connection forever. */
   statementTimeoutMs?: number;
+  /**
+   * The server ends a session idle inside a transaction after this long: it would hold back the
+   * event feed's horizon (the oldest running transaction) for every consumer.
+   */
+  idleInTransactionTimeoutSeconds?: number;
+  /** false for workers' own pools: a commit lost in a database crash only means work redone. */
+  synchronousCommit?: boolean;
 }
 
 export function connectDatabase(databaseUrl: string, settings: PoolSettings = {}): DatabaseHandle {
@@ -31,6 +38,8 @@ export function connectDatabase(databaseUrl: string, settings: PoolSettings = {}
     max: settings.poolSize ?? 10,
     connectionTimeoutMillis: settings.connectionTimeoutMs ?? 5_000,
     statement_timeout: settings.statementTimeoutMs ?? 30_000,
+    idle_in_transaction_session_timeout: (settings.idleInTransactionTimeoutSeconds ?? 60) * 1000,
+    ...(settings.synchronousCommit === false ? { options: "-c synchronous_commit=off" } : {}),
   });
   // An idle connection dropped by the server must not crash the process; the pool reconnects.
   pool.on("error", () => {});

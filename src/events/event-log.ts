@@ -28,6 +28,12 @@ export const EVENT_TYPES = [
   "comment.deleted",
   "attachment.created",
   "attachment.deleted",
+  "webhook.created",
+  "webhook.updated",
+  "webhook.deleted",
+  "webhook.secret_rotated",
+  "webhook.endpoint_disabled",
+  "webhook.test",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -55,8 +61,12 @@ export interface NewEvent {
   internal?: boolean;
 }
 
-export async function appendEvent(db: Db, context: RequestContext, event: NewEvent): Promise<void> {
-  await db.event.create({
+/** Where appendEvent announces new events; the feed (src/events/feed.ts) listens. */
+export const EVENTS_CHANNEL = "docket_events";
+
+/** Returns the new event's id. */
+export async function appendEvent(db: Db, context: RequestContext, event: NewEvent): Promise<string> {
+  const { id } = await db.event.create({
     data: {
       tenantId: event.tenantId,
       type: event.type,
@@ -70,7 +80,12 @@ export async function appendEvent(db: Db, context: RequestContext, event: NewEve
       ticketId: event.ticketId ?? null,
       internal: event.internal ?? false,
     },
+    select: { id: true },
   });
+  // Sent inside the writing transaction, so PostgreSQL delivers it only if that commits (and once
+  // per transaction however many events it wrote): feed consumers wake without polling.
+  await db.$executeRawUnsafe(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
+  return id;
 }
 
 /** Only the fields that differ, for compact update events: `{ before: {role: 'agent'}, after: {role: 'admin'} }`. */

@@ -92,3 +92,14 @@ export function createEventPresenter(readers: Readonly<Record<string, EntityRead
 export function commentFacts(comment: { id: string; ticketId: string; parentId: string | null; authorId: string; internal: boolean }) {
   return { commentId: comment.id, ticketId: comment.ticketId, parentId: comment.parentId, authorId: comment.authorId, internal: comment.internal };
 }
+
+/** What a webhook delivery carries (Standard Webhooks): the type, when it happened, the presented event. */
+export interface WebhookPayload {
+  type: string;
+  timestamp: string;
+  data: PresentedEvent;
+}
+
+export function webhookPayload(event: PresentedEvent): WebhookPayload {
+  return { type: event.type, timestamp: event.createdAt, data: event };
+}

@@ -37,7 +37,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     port: 0,
     logLevel: "info",
     databaseUrl: undefined,
-    database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000 },
+    database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000, idleInTransactionTimeoutSeconds: 60 },
     // Local attachments live here; a directory per server.
     dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-")),
     embeddedPostgresPort: 0,
@@ -55,9 +55,20 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     workers: true,
     publicUrl: undefined,
     allowedHosts: [],
-    // Test receivers listen on loopback, which production refuses.
-    webhooks: { allowedNetworks: ["127.0.0.0/8", "::1/128"], allowedPorts: [80, 443, 8080, 8443], requireHttps: false, timeoutMs: 15_000 },
     corsOrigins: [],
+    eventFeedPollMs: 500,
+    // Test receivers listen on loopback, which production refuses.
+    webhooks: {
+      allowedNetworks: ["127.0.0.0/8", "::1/128"],
+      allowedPorts: [80, 443, 8080, 8443],
+      requireHttps: false,
+      timeoutMs: 15_000,
+      secretKey: crypto.randomBytes(32).toString("base64url"),
+      retryScale: 1,
+      concurrency: 16,
+      perEndpointConcurrency: 4,
+      disableAfterSeconds: 5 * 86_400,
+    },
     ...overrides,
   };
 }

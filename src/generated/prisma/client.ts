@@ -91,3 +91,23 @@ export type Attachment = Prisma.AttachmentModel
  * 
  */
 export type AttachmentUpload = Prisma.AttachmentUploadModel
+/**
+ * Model EventConsumer
+ * 
+ */
+export type EventConsumer = Prisma.EventConsumerModel
+/**
+ * Model WebhookEndpoint
+ * 
+ */
+export type WebhookEndpoint = Prisma.WebhookEndpointModel
+/**
+ * Model WebhookDelivery
+ * 
+ */
+export type WebhookDelivery = Prisma.WebhookDeliveryModel
+/**
+ * Model WebhookAttempt
+ * 
+ */
+export type WebhookAttempt = Prisma.WebhookAttemptModel

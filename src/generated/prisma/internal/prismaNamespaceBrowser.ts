@@ -60,7 +60,11 @@ export const ModelName = {
   Comment: 'Comment',
   IdempotencyKey: 'IdempotencyKey',
   Attachment: 'Attachment',
-  AttachmentUpload: 'AttachmentUpload'
+  AttachmentUpload: 'AttachmentUpload',
+  EventConsumer: 'EventConsumer',
+  WebhookEndpoint: 'WebhookEndpoint',
+  WebhookDelivery: 'WebhookDelivery',
+  WebhookAttempt: 'WebhookAttempt'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -247,6 +251,72 @@ export const AttachmentUploadScalarFieldEnum = {
 } as const
 
 export type AttachmentUploadScalarFieldEnum = (typeof AttachmentUploadScalarFieldEnum)[keyof typeof AttachmentUploadScalarFieldEnum]
+
+
+export const EventConsumerScalarFieldEnum = {
+  name: 'name',
+  seq: 'seq',
+  updatedAt: 'updatedAt'
+} as const
+
+export type EventConsumerScalarFieldEnum = (typeof EventConsumerScalarFieldEnum)[keyof typeof EventConsumerScalarFieldEnum]
+
+
+export const WebhookEndpointScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  url: 'url',
+  description: 'description',
+  eventTypes: 'eventTypes',
+  active: 'active',
+  disabledReason: 'disabledReason',
+  secret: 'secret',
+  previousSecret: 'previousSecret',
+  previousSecretExpiresAt: 'previousSecretExpiresAt',
+  failingSince: 'failingSince',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WebhookEndpointScalarFieldEnum = (typeof WebhookEndpointScalarFieldEnum)[keyof typeof WebhookEndpointScalarFieldEnum]
+
+
+export const WebhookDeliveryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  endpointId: 'endpointId',
+  eventId: 'eventId',
+  eventType: 'eventType',
+  status: 'status',
+  attempts: 'attempts',
+  nextAttemptAt: 'nextAttemptAt',
+  lockedUntil: 'lockedUntil',
+  lockedBy: 'lockedBy',
+  lastStatus: 'lastStatus',
+  lastError: 'lastError',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  completedAt: 'completedAt'
+} as const
+
+export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
+
+
+export const WebhookAttemptScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  deliveryId: 'deliveryId',
+  number: 'number',
+  outcome: 'outcome',
+  responseStatus: 'responseStatus',
+  latencyMs: 'latencyMs',
+  responseHeaders: 'responseHeaders',
+  responseBody: 'responseBody',
+  error: 'error',
+  createdAt: 'createdAt'
+} as const
+
+export type WebhookAttemptScalarFieldEnum = (typeof WebhookAttemptScalarFieldEnum)[keyof typeof WebhookAttemptScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -252,6 +252,7 @@ export type TenantWhereInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
+  webhooks?: Prisma.WebhookEndpointListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -272,6 +273,7 @@ export type TenantOrderByWithRelationInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyOrderByRelationAggregateInput
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
   uploads?: Prisma.AttachmentUploadOrderByRelationAggregateInput
+  webhooks?: Prisma.WebhookEndpointOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -295,6 +297,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   idempotencyKeys?: Prisma.IdempotencyKeyListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
+  webhooks?: Prisma.WebhookEndpointListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -347,6 +350,7 @@ export type TenantCreateInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -367,6 +371,7 @@ export type TenantUncheckedCreateInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -387,6 +392,7 @@ export type TenantUpdateInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -407,6 +413,7 @@ export type TenantUncheckedUpdateInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -628,6 +635,20 @@ export type TenantUpdateOneRequiredWithoutUploadsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutUploadsInput, Prisma.TenantUpdateWithoutUploadsInput>, Prisma.TenantUncheckedUpdateWithoutUploadsInput>
 }
 
+export type TenantCreateNestedOneWithoutWebhooksInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWebhooksInput, Prisma.TenantUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWebhooksInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutWebhooksNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWebhooksInput, Prisma.TenantUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWebhooksInput
+  upsert?: Prisma.TenantUpsertWithoutWebhooksInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutWebhooksInput, Prisma.TenantUpdateWithoutWebhooksInput>, Prisma.TenantUncheckedUpdateWithoutWebhooksInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -645,6 +666,7 @@ export type TenantCreateWithoutUsersInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUsersInput = {
@@ -664,6 +686,7 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUsersInput = {
@@ -699,6 +722,7 @@ export type TenantUpdateWithoutUsersInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUsersInput = {
@@ -718,6 +742,7 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -737,6 +762,7 @@ export type TenantCreateWithoutSessionsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -756,6 +782,7 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -791,6 +818,7 @@ export type TenantUpdateWithoutSessionsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -810,6 +838,7 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventsInput = {
@@ -829,6 +858,7 @@ export type TenantCreateWithoutEventsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventsInput = {
@@ -848,6 +878,7 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventsInput = {
@@ -883,6 +914,7 @@ export type TenantUpdateWithoutEventsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventsInput = {
@@ -902,6 +934,7 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketsInput = {
@@ -921,6 +954,7 @@ export type TenantCreateWithoutTicketsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketsInput = {
@@ -940,6 +974,7 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketsInput = {
@@ -975,6 +1010,7 @@ export type TenantUpdateWithoutTicketsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketsInput = {
@@ -994,6 +1030,7 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutCommentsInput = {
@@ -1013,6 +1050,7 @@ export type TenantCreateWithoutCommentsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutCommentsInput = {
@@ -1032,6 +1070,7 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutCommentsInput = {
@@ -1067,6 +1106,7 @@ export type TenantUpdateWithoutCommentsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutCommentsInput = {
@@ -1086,6 +1126,7 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIdempotencyKeysInput = {
@@ -1105,6 +1146,7 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
@@ -1124,6 +1166,7 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyKeysInput = {
@@ -1159,6 +1202,7 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
@@ -1178,6 +1222,7 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAttachmentsInput = {
@@ -1197,6 +1242,7 @@ export type TenantCreateWithoutAttachmentsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAttachmentsInput = {
@@ -1216,6 +1262,7 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAttachmentsInput = {
@@ -1251,6 +1298,7 @@ export type TenantUpdateWithoutAttachmentsInput = {
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAttachmentsInput = {
@@ -1270,6 +1318,7 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutUploadsInput = {
@@ -1289,6 +1338,7 @@ export type TenantCreateWithoutUploadsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUploadsInput = {
@@ -1308,6 +1358,7 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUploadsInput = {
@@ -1343,6 +1394,7 @@ export type TenantUpdateWithoutUploadsInput = {
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUploadsInput = {
@@ -1362,6 +1414,103 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutWebhooksInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutWebhooksInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutWebhooksInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWebhooksInput, Prisma.TenantUncheckedCreateWithoutWebhooksInput>
+}
+
+export type TenantUpsertWithoutWebhooksInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutWebhooksInput, Prisma.TenantUncheckedUpdateWithoutWebhooksInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWebhooksInput, Prisma.TenantUncheckedCreateWithoutWebhooksInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutWebhooksInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutWebhooksInput, Prisma.TenantUncheckedUpdateWithoutWebhooksInput>
+}
+
+export type TenantUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -1378,6 +1527,7 @@ export type TenantCountOutputType = {
   idempotencyKeys: number
   attachments: number
   uploads: number
+  webhooks: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1389,6 +1539,7 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   idempotencyKeys?: boolean | TenantCountOutputTypeCountIdempotencyKeysArgs
   attachments?: boolean | TenantCountOutputTypeCountAttachmentsArgs
   uploads?: boolean | TenantCountOutputTypeCountUploadsArgs
+  webhooks?: boolean | TenantCountOutputTypeCountWebhooksArgs
 }
 
 /**
@@ -1457,6 +1608,13 @@ export type TenantCountOutputTypeCountUploadsArgs<ExtArgs extends runtime.Types.
   where?: Prisma.AttachmentUploadWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountWebhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookEndpointWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1476,6 +1634,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   idempotencyKeys?: boolean | Prisma.Tenant$idempotencyKeysArgs<ExtArgs>
   attachments?: boolean | Prisma.Tenant$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
+  webhooks?: boolean | Prisma.Tenant$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -1525,6 +1684,7 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   idempotencyKeys?: boolean | Prisma.Tenant$idempotencyKeysArgs<ExtArgs>
   attachments?: boolean | Prisma.Tenant$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
+  webhooks?: boolean | Prisma.Tenant$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1541,6 +1701,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     idempotencyKeys: Prisma.$IdempotencyKeyPayload<ExtArgs>[]
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
     uploads: Prisma.$AttachmentUploadPayload<ExtArgs>[]
+    webhooks: Prisma.$WebhookEndpointPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1954,6 +2115,7 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   idempotencyKeys<T extends Prisma.Tenant$idempotencyKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$idempotencyKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$IdempotencyKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Tenant$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploads<T extends Prisma.Tenant$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentUploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhooks<T extends Prisma.Tenant$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookEndpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2574,6 +2736,30 @@ export type Tenant$uploadsArgs<ExtArgs extends runtime.Types.Extensions.Internal
   take?: number
   skip?: number
   distinct?: Prisma.AttachmentUploadScalarFieldEnum | Prisma.AttachmentUploadScalarFieldEnum[]
+}
+
+/**
+ * Tenant.webhooks
+ */
+export type Tenant$webhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WebhookEndpoint
+   */
+  select?: Prisma.WebhookEndpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WebhookEndpoint
+   */
+  omit?: Prisma.WebhookEndpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookEndpointInclude<ExtArgs> | null
+  where?: Prisma.WebhookEndpointWhereInput
+  orderBy?: Prisma.WebhookEndpointOrderByWithRelationInput | Prisma.WebhookEndpointOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookEndpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookEndpointScalarFieldEnum | Prisma.WebhookEndpointScalarFieldEnum[]
 }
 
 /**

@@ -1,0 +1,36 @@
+// What each event type means, for GET /v1/webhooks/event-types (and, in openapi.yaml's
+// `webhooks:` section, the same words beside each payload's schema).
+import type { EventType } from "./event-log.ts";
+
+export const EVENT_TYPE_DESCRIPTIONS: Record<EventType, string> = {
+  "tenant.created": "The tenant was created.",
+  "tenant.updated": "The tenant's name or settings changed.",
+  "tenant.suspended": "The platform operator suspended the tenant.",
+  "tenant.reactivated": "The platform operator reactivated the tenant.",
+  "tenant.deleted": "The platform operator deleted the tenant.",
+  "user.created": "A user was added.",
+  "user.updated": "A user's name, email or skills changed.",
+  "user.role_changed": "A user's role changed.",
+  "user.deactivated": "A user was deactivated.",
+  "user.reactivated": "A user was reactivated.",
+  "auth.logged_in": "A user logged in.",
+  "auth.logged_out": "A user logged out.",
+  "auth.refresh_token_reused": "A refresh token was presented twice; its session was revoked.",
+  "ticket.created": "A ticket was created.",
+  "ticket.updated": "A ticket's fields changed.",
+  "ticket.status_changed": "A ticket moved to another status.",
+  "ticket.assigned": "A ticket was assigned or unassigned.",
+  "ticket.deleted": "A ticket was deleted.",
+  "ticket.restored": "A deleted ticket was restored.",
+  "comment.created": "A comment was added to a ticket.",
+  "comment.updated": "A comment was edited.",
+  "comment.deleted": "A comment was deleted.",
+  "attachment.created": "A file was attached to a ticket.",
+  "attachment.deleted": "An attachment was deleted.",
+  "webhook.created": "A webhook endpoint was added.",
+  "webhook.updated": "A webhook endpoint's URL, description, event types or active flag changed.",
+  "webhook.deleted": "A webhook endpoint was deleted.",
+  "webhook.secret_rotated": "A webhook endpoint's signing secret was rotated.",
+  "webhook.endpoint_disabled": "The server disabled a webhook endpoint (it answered 410 Gone, or every attempt failed for days).",
+  "webhook.test": "A test event sent by POST /v1/webhooks/{webhookId}/ping, to that endpoint only.",
+};

@@ -1,0 +1,216 @@
+// The event feed: every committed event, once, in order, to each consumer (webhooks now;
+// notifications, live updates and automations later). A consumer's position is a row of
+// "EventConsumer": the (txId, seq) of the last event it handled. A batch is read, handled and the
+// cursor moved in one transaction, so a crash re-reads at most the batch that did not commit.
+//
+// No skip, nothing uncommitted: events are read in (txId, seq) order and only below the horizon,
+// the oldest transaction id still running (the audit trail's rule, src/modules/events/service.ts).
+// Every transaction that can still commit has an id at or above it, so nothing can land behind a
+// cursor. The consumer row is locked FOR UPDATE SKIP LOCKED while a batch is handled, so several
+// instances share a consumer and a batch is handled by one of them.
+import type { Database, Db } from "../db/client.ts";
+import type { Logger } from "../logger.ts";
+import { listen, type NotificationChannel } from "../db/notifications.ts";
+import { EVENTS_CHANNEL } from "./event-log.ts";
+
+/** An event as the feed reads it: the log row, with its position. */
+export interface FeedEvent {
+  tenantId: string;
+  id: string;
+  type: string;
+  actorType: "user" | "operator" | "system";
+  actorId: string | null;
+  entityType: string;
+  entityId: string;
+  ticketId: string | null;
+  internal: boolean;
+  before: object | null;
+  after: object | null;
+  createdAt: Date;
+  seq: bigint;
+  txId: string;
+}
+
+/** Handles a batch inside the transaction that will move the cursor past it. */
+export type FeedHandler = (tx: Db, events: FeedEvent[]) => Promise<void>;
+
+export interface ReadResult {
+  /** How many events were handled. */
+  handled: number;
+  /** Another instance holds the consumer right now. */
+  busy: boolean;
+  /** Committed events wait past the cursor (the horizon holds them back, or the batch was full). */
+  pending: boolean;
+}
+
+const EVENT_COLUMNS = `e."tenantId", e.id, e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.internal, e.before, e.after, e."createdAt", e.seq, e."txId"::text AS "txId"`;
+
+/**
+ * Registers a consumer if it is new. It starts at the end of the log as far as the horizon lets
+ * anyone see: a new consumer is told about what happens from now on, not the whole history.
+ */
+export async function ensureConsumer(db: Database, name: string): Promise<void> {
+  await db.$executeRawUnsafe(
+    `INSERT INTO "EventConsumer" (name, "txId", seq)
+     SELECT $1, coalesce(max_e."txId", '0'::xid8), coalesce(max_e.seq, 0)
+       FROM (SELECT NULL) AS one
+       LEFT JOIN LATERAL (SELECT e."txId", e.seq FROM "Event" e WHERE e."txId" < pg_snapshot_xmin(pg_current_snapshot())
+                          ORDER BY e."txId" DESC, e.seq DESC LIMIT 1) AS max_e ON true
+     ON CONFLICT (name) DO NOTHING`,
+    name,
+  );
+}
+
+/** Reads one batch for the consumer, hands it to `handle` and moves the cursor, in one transaction. */
+export async function readBatch(db: Database, name: string, batchSize: number, handle: FeedHandler): Promise<ReadResult> {
+  // A look without a transaction first: the batch transaction takes a row lock, which gives it a
+  // transaction id that holds back the (cluster-wide) horizon while it runs, so it is opened only
+  // when there is something to read.
+  const [peek] = await db.$queryRawUnsafe<{ ready: boolean; pending: boolean }[]>(
+    `SELECT EXISTS (SELECT 1 FROM "Event" e WHERE (e."txId", e.seq) > (c."txId", c.seq) AND e."txId" < pg_snapshot_xmin(pg_current_snapshot())) AS ready,
+            EXISTS (SELECT 1 FROM "Event" e WHERE (e."txId", e.seq) > (c."txId", c.seq)) AS pending
+       FROM "EventConsumer" c WHERE c.name = $1`,
+    name,
+  );
+  if (!peek) throw new Error(`event consumer ${name} is not registered`);
+  if (!peek.ready) return { handled: 0, busy: false, pending: peek.pending };
+  return db.$transaction(
+    async (tx) => {
+      // The horizon comes from this statement's snapshot, taken before the row lock gives the
+      // transaction an id of its own, so the reader does not hold back its own horizon.
+      const cursor = await tx.$queryRawUnsafe<{ txId: string; seq: bigint; horizon: string }[]>(
+        `SELECT "txId"::text AS "txId", seq, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
+           FROM "EventConsumer" WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+        name,
+      );
+      if (cursor.length === 0) return { handled: 0, busy: true, pending: false };
+      const { txId, seq, horizon } = cursor[0]!;
+      const events = await tx.$queryRawUnsafe<FeedEvent[]>(
+        `SELECT ${EVENT_COLUMNS} FROM "Event" e
+          WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint) AND e."txId" < $3::xid8
+          ORDER BY e."txId", e.seq LIMIT $4`,
+        txId,
+        seq,
+        horizon,
+        batchSize,
+      );
+      const last = events.at(-1);
+      if (last) {
+        await handle(tx, events);
+        await tx.$executeRawUnsafe(`UPDATE "EventConsumer" SET "txId" = $2::xid8, seq = $3, "updatedAt" = now() WHERE name = $1`, name, last.txId, last.seq);
+      }
+      // A full batch: more may be ready (the next look tells).
+      return { handled: events.length, busy: false, pending: events.length === batchSize };
+    },
+    { timeout: 60_000, maxWait: 10_000 },
+  );
+}
+
+export interface ConsumerLag {
+  consumer: string;
+  /** Committed events past the cursor (counted up to 100,000). */
+  eventsBehind: number;
+  /** Age of the oldest of them; 0 when caught up. */
+  secondsBehind: number;
+}
+
+/** How far each consumer trails the log: for the periodic `event feed lag` log line. */
+export async function feedLag(db: Database): Promise<ConsumerLag[]> {
+  const rows = await db.$queryRawUnsafe<{ consumer: string; eventsBehind: number; secondsBehind: number | null }[]>(
+    `SELECT c.name AS consumer,
+            (SELECT count(*)::int FROM (SELECT 1 FROM "Event" e WHERE (e."txId", e.seq) > (c."txId", c.seq) LIMIT 100000) behind) AS "eventsBehind",
+            (SELECT extract(epoch FROM now() - min(e."createdAt"))::float8 FROM (SELECT e."createdAt" FROM "Event" e WHERE (e."txId", e.seq) > (c."txId", c.seq) ORDER BY e."txId", e.seq LIMIT 1000) e) AS "secondsBehind"
+       FROM "EventConsumer" c ORDER BY c.name`,
+  );
+  return rows.map((row) => ({ consumer: row.consumer, eventsBehind: row.eventsBehind, secondsBehind: Math.max(0, Math.round((row.secondsBehind ?? 0) * 10) / 10) }));
+}
+
+export interface FeedConsumerOptions {
+  name: string;
+  handle: FeedHandler;
+  batchSize?: number;
+  /** The backstop poll when no notification comes. */
+  pollMs: number;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+/** The first re-read after a notification the horizon has not passed yet, doubling up to pollMs. */
+const RETRY_MS = 10;
+
+/**
+ * Runs a consumer until stopped: reads batches while there are any, then waits for a
+ * notification from `appendEvent` (sent on commit) or the backstop poll. When events are committed
+ * but still behind the horizon (an older transaction is open), or another instance holds the
+ * consumer, it looks again shortly, backing off to the poll interval.
+ */
+export function runConsumers(deps: { db: Database; databaseUrl: string; pool: Parameters<typeof listen>[1]; logger: Logger }, consumers: FeedConsumerOptions[]): RunningConsumer {
+  const { db, logger } = deps;
+  let stopped = false;
+  const wakers = new Set<() => void>();
+  const channel: NotificationChannel = listen(deps.databaseUrl, deps.pool, EVENTS_CHANNEL, () => {
+    for (const wake of wakers) wake();
+  }, logger);
+
+  const loop = async (options: FeedConsumerOptions) => {
+    const batchSize = options.batchSize ?? 200;
+    let woken = false;
+    let wake: () => void = () => {
+      woken = true;
+    };
+    const waker = () => wake();
+    wakers.add(waker);
+    let retryMs = RETRY_MS;
+    let registered = false;
+    while (!stopped) {
+      let delay = options.pollMs;
+      try {
+        woken = false;
+        if (!registered) {
+          await ensureConsumer(db, options.name);
+          registered = true;
+        }
+        const result = await readBatch(db, options.name, batchSize, options.handle);
+        // After a batch, look again at once: more may be ready, or held back by the horizon.
+        if (result.handled > 0) {
+          retryMs = RETRY_MS;
+          continue;
+        }
+        if (result.busy || result.pending) {
+          delay = Math.min(retryMs, options.pollMs);
+          retryMs *= 2;
+        } else {
+          retryMs = RETRY_MS;
+        }
+      } catch (error) {
+        if (stopped) break;
+        logger.warn({ err: error, consumer: options.name }, "event consumer failed a batch; it will read it again");
+      }
+      if (woken || stopped) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, delay);
+        function done() {
+          clearTimeout(timer);
+          wake = () => {
+            woken = true;
+          };
+          resolve();
+        }
+        wake = done;
+      });
+    }
+    wakers.delete(waker);
+  };
+
+  const running = consumers.map((options) => loop(options));
+  return {
+    async stop() {
+      stopped = true;
+      for (const wake of wakers) wake();
+      await channel.close();
+      await Promise.all(running);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// The event feed under webhooks: an event whose transaction commits late is never skipped, and
+// nothing uncommitted is ever delivered.
+import crypto from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type TestServer } from "./support/server.ts";
+import { signUp } from "./support/fixtures.ts";
+import { openTicket } from "./support/tickets.ts";
+import { eventually, startReceiver, verified, type Receiver } from "./support/webhook-receiver.ts";
+import { feedLag } from "../src/events/feed.ts";
+
+let server: TestServer;
+let receiver: Receiver;
+beforeAll(async () => {
+  server = await startServer();
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  await server.close();
+  await receiver.close();
+});
+
+/** An event written the way appendEvent writes it, by a transaction the test holds open. */
+async function insertEvent(client: pg.Client, tenantId: string, title: string): Promise<string> {
+  const id = crypto.randomUUID();
+  await client.query(
+    `INSERT INTO "Event" ("tenantId", id, type, "actorType", "entityType", "entityId", after) VALUES ($1, $2, 'ticket.created', 'system', 'ticket', $3, $4)`,
+    [tenantId, id, crypto.randomUUID(), JSON.stringify({ title })],
+  );
+  await client.query(`SELECT pg_notify('docket_events', '')`);
+  return id;
+}
+
+describe("the event feed", () => {
+  it("delivers an event whose transaction was open while later ones committed, and nothing that rolled back", async () => {
+    const tenant = await signUp(server);
+    const { data: webhook } = await tenant.client.POST("/v1/webhooks", { body: { url: receiver.url("/feed"), eventTypes: ["ticket.created"] } });
+    await openTicket(tenant.client, { title: "before" });
+    await receiver.waitFor("/feed", 1);
+
+    const slow = new pg.Client({ connectionString: server.databaseUrl });
+    const doomed = new pg.Client({ connectionString: server.databaseUrl });
+    await slow.connect();
+    await doomed.connect();
+    try {
+      await slow.query("BEGIN");
+      const early = await insertEvent(slow, tenant.tenant.id, "early");
+      await doomed.query("BEGIN");
+      await insertEvent(doomed, tenant.tenant.id, "rolled back");
+      // Later transactions commit while the early one is still open.
+      await openTicket(tenant.client, { title: "later 1" });
+      await openTicket(tenant.client, { title: "later 2" });
+      await doomed.query("ROLLBACK");
+      await slow.query("COMMIT");
+
+      const requests = await receiver.waitFor("/feed", 4);
+      const titles = requests.map((request) => (verified(webhook!.secret, request).data.after as { title: string }).title);
+      expect(titles.slice(1).sort()).toEqual(["early", "later 1", "later 2"]);
+      expect(requests[titles.indexOf("early")]!.headers["webhook-id"]).toBe(early);
+    } finally {
+      await slow.end();
+      await doomed.end();
+    }
+    // Nothing else arrives: the rolled-back event never does.
+    await openTicket(tenant.client, { title: "after" });
+    const all = await receiver.waitFor("/feed", 5);
+    expect(all.map((request) => (verified(webhook!.secret, request).data.after as { title: string }).title)).not.toContain("rolled back");
+  });
+
+  it("reports how far each consumer trails the log", async () => {
+    await eventually(async () => {
+      const lag = await feedLag(server.database.prisma);
+      expect(lag).toEqual([{ consumer: "webhooks", eventsBehind: 0, secondsBehind: 0 }]);
+    });
+  });
+});
