@@ -189,4 +189,26 @@ describe("deliveries", () => {
     const replayed = requests.slice(3).map((request) => verified(webhook.secret, request).data.entity as { id: string });
     expect(replayed.map((entity) => entity.id).sort()).toEqual(tickets.map((ticket) => ticket.id).sort());
   });
+
+  it("sends the entity as it is now: a deleted comment's words never leave, even on redelivery", async () => {
+    const tenant = await signUp(server);
+    const { webhook, path } = await subscribe(tenant, { eventTypes: ["comment.created"] });
+    const ticket = await openTicket(tenant.client);
+    const secret = "the vault code is 4521";
+    const comment = await tenant.client.POST("/v1/tickets/{ticketId}/comments", { params: { path: { ticketId: ticket.id } }, body: { body: secret, internal: true } });
+    const [live] = await receiver.waitFor(path, 1);
+    // Delivered while it stood: the current comment, internal notes included (integrations see what admins see).
+    expect(verified(webhook.secret, live!).data.data).toMatchObject({ id: comment.data!.id, body: secret, internal: true });
+
+    await tenant.client.DELETE("/v1/tickets/{ticketId}/comments/{commentId}", { params: { path: { ticketId: ticket.id, commentId: comment.data!.id } } });
+    const delivery = await eventually(async () => {
+      const { data } = await tenant.client.GET("/v1/webhooks/{webhookId}/deliveries", { params: { path: { webhookId: webhook.id } } });
+      expect(data!.data[0]!.status).toBe("succeeded");
+      return data!.data[0]!;
+    });
+    await tenant.client.POST("/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver", { params: { path: { webhookId: webhook.id, deliveryId: delivery.id } } });
+    const [, again] = await receiver.waitFor(path, 2);
+    expect(again!.body).not.toContain("vault code");
+    expect(verified(webhook.secret, again!).data.data).toMatchObject({ id: comment.data!.id, deleted: true, body: "" });
+  });
 });
