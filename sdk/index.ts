@@ -1,7 +1,8 @@
 // Docket's TypeScript client: openapi-fetch typed by the contract (sdk/schema.ts, generated),
 // plus session handling: it keeps the tokens that signup, login and refresh return, sends the
 // access token, and on a 401 refreshes once and retries the request.
-import createClient, { type Client, type Middleware } from "openapi-fetch";
+import createClient from "openapi-fetch";
+import type { Client, Middleware } from "openapi-fetch";
 import type { components, paths } from "./schema.ts";
 
 export type { components, operations, paths } from "./schema.ts";
