@@ -7,7 +7,7 @@
 // an event loop with what it measures; only one thing is under load at a time. Everything started
 // here is stopped at the end, on failure and on Ctrl-C. Progress goes to stderr, the report to
 // stdout. See bench/README.md.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -45,11 +45,12 @@ const USAGE = `Usage: npm run bench -- [options]
   --explain          print EXPLAIN (ANALYZE, BUFFERS) of the listing queries measured
   --json FILE        also write the results as JSON to FILE
   --baseline FILE    compare with an earlier --json FILE (e.g. 1,000,000 against 100,000 tickets)
-  --only LIST        run only these steps, comma-separated: get, ceiling, first, deep, search, post
+  --only LIST        run only these steps, comma-separated: get, ceiling, first, deep, search, post, webhooks
   --profile DIR      run the API under --cpu-prof, writing its CPU profile into DIR (pair with --only)
   --help`;
 
-const STEP_NAMES = ["get", "ceiling", "first", "deep", "search", "post"] as const;
+// `webhooks` runs bench/webhooks.ts last, on its own (its own PostgreSQL, API and receiver).
+const STEP_NAMES = ["get", "ceiling", "first", "deep", "search", "post", "webhooks"] as const;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -195,7 +196,7 @@ interface Step {
   cpu: CpuUse | undefined;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<ReturnType<typeof parseOptions>> {
   const options = parseOptions();
   const startedAt = performance.now();
   const measuredRevision = revision();
@@ -467,14 +468,21 @@ async function main(): Promise<void> {
     fs.writeFileSync(options.json, `${JSON.stringify({ tickets: options.tickets, load: options.load, seeded, words, steps }, null, 2)}\n`);
     progress(`results written to ${options.json}`);
   }
+  return options;
 }
 
+let ran: ReturnType<typeof parseOptions> | undefined;
 try {
-  await main();
+  ran = await main();
 } catch (error) {
   process.stderr.write(`\nbench failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exitCode = 1;
 } finally {
   progress("stopping servers and PostgreSQL");
   await cleanup();
+}
+// After the tickets API has stopped, so the two runs do not share the 2 cores.
+if (ran && (!ran.only || ran.only.has("webhooks"))) {
+  const webhooks = spawnSync(process.execPath, [path.join(import.meta.dirname, "webhooks.ts")], { stdio: "inherit" });
+  if (webhooks.status !== 0) process.exitCode = 1;
 }
