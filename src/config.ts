@@ -188,8 +188,8 @@ function webhooks(env: Env, nodeEnv: NodeEnv, secretKey: string): WebhookSetting
     timeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 15_000, 100, 120_000),
     secretKey,
     retryScale: decimal(env, "WEBHOOK_RETRY_SCALE", 1, 0, 10),
-    concurrency: integer(env, "WEBHOOK_CONCURRENCY", 32, 1, 1_000),
-    perEndpointConcurrency: integer(env, "WEBHOOK_ENDPOINT_CONCURRENCY", 4, 1, 100),
+    concurrency: integer(env, "WEBHOOK_CONCURRENCY", 64, 1, 1_000),
+    perEndpointConcurrency: integer(env, "WEBHOOK_ENDPOINT_CONCURRENCY", 8, 1, 100),
     disableAfterSeconds: integer(env, "WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86_400, 1, 365 * 86_400),
   };
 }

@@ -121,8 +121,9 @@ describe("crash safety", () => {
     // Nothing that did not commit.
     for (const id of deliveredTickets) expect(inDatabase.has(id)).toBe(true);
     const duplicates = deliveredTickets.length - new Set(deliveredTickets).size;
-    // At most what one process can have in flight (WEBHOOK_CONCURRENCY, 32 by default).
-    expect(duplicates).toBeLessThanOrEqual(32);
+    // At most what the killed process had in flight to this one endpoint (WEBHOOK_ENDPOINT_CONCURRENCY,
+    // 8 by default), each possibly sent twice by the transport's one retry of a reset kept-alive socket.
+    expect(duplicates).toBeLessThanOrEqual(2 * 8);
     console.info(
       `crash test: ${TICKETS} creations, ${committed.size} answered 201, ${unknown} lost with the killed process, ` +
         `${inDatabase.size} committed, ${deliveredTickets.length} deliveries, ${new Set(deliveredTickets).size} distinct, ${duplicates} duplicates`,
