@@ -51,6 +51,22 @@ describe("webhook endpoints", () => {
     expect(badUrl.response.status).toBe(400);
   });
 
+  it("refuses URLs that reach internal networks, naming the setting that would allow them", async () => {
+    const tenant = await signUp(server);
+    // The test server allows only loopback (127.0.0.0/8, ::1), as a developer would.
+    for (const url of ["http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data/", "http://[::ffff:192.168.1.1]/", "http://[fc00::1]/", "http://100.64.0.1/"]) {
+      const { response, error } = await tenant.client.POST("/v1/webhooks", { body: { url } });
+      expect(response.status, url).toBe(422);
+      expect(error).toMatchObject({ code: "webhook_url_refused", errors: [{ pointer: "/url" }] });
+      expect(error!.detail).toContain("WEBHOOK_ALLOWED_NETWORKS");
+    }
+    const { webhook } = await subscribe(tenant);
+    const moved = await tenant.client.PATCH("/v1/webhooks/{webhookId}", { params: { path: { webhookId: webhook.id } }, body: { url: "http://0177.0.0.1:9/" } });
+    expect(moved.response.status).toBe(200); // loopback is allow-listed here; 0177.0.0.1 is 127.0.0.1
+    const refused = await tenant.client.PATCH("/v1/webhooks/{webhookId}", { params: { path: { webhookId: webhook.id } }, body: { url: "http://172.16.0.1/" } });
+    expect(refused.response.status).toBe(422);
+  });
+
   it("lists the event types to subscribe to", async () => {
     const tenant = await signUp(server);
     const { data } = await tenant.client.GET("/v1/webhooks/event-types");
