@@ -12,21 +12,10 @@ import type { Database, Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import { listen, type NotificationChannel } from "../db/notifications.ts";
 import { EVENTS_CHANNEL } from "./event-log.ts";
+import type { EventRecord } from "./payload.ts";
 
 /** An event as the feed reads it: the log row, with its position. */
-export interface FeedEvent {
-  tenantId: string;
-  id: string;
-  type: string;
-  actorType: "user" | "operator" | "system";
-  actorId: string | null;
-  entityType: string;
-  entityId: string;
-  ticketId: string | null;
-  internal: boolean;
-  before: object | null;
-  after: object | null;
-  createdAt: Date;
+export interface FeedEvent extends EventRecord {
   seq: bigint;
   txId: string;
 }

@@ -5,16 +5,14 @@ import type { UserPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
-import { viewerOf, type EventRecord } from "../../events/payload.ts";
+import { viewerOf } from "../../events/payload.ts";
+import type { FeedEvent } from "../../events/feed.ts";
 import { canSee } from "../tickets/policy.ts";
 import { checkCanReadTrail } from "./policy.ts";
 import { presentEvents } from "./presenter.ts";
 
-/** An Event row and its place in the log, as the readers below select it. */
-interface EventRow extends EventRecord {
-  seq: bigint;
-  txId: string;
-}
+/** An Event row and its place in the log, as the readers below select it (the feed's shape). */
+type EventRow = FeedEvent;
 
 const COLUMNS = Prisma.sql`e.id, e."tenantId", e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.internal, e.before, e.after, e."createdAt", e.seq, e."txId"::text AS "txId"`;
 
