@@ -23,6 +23,7 @@ import { registerHelmet } from "./http/helmet.ts";
 import { registerNoStore } from "./http/no-store.ts";
 import { registerRateLimit, rateLimitOf } from "./http/rate-limit.ts";
 import { registerRequestLog, requestIdOf } from "./http/request-log.ts";
+import { registerRequestMetrics } from "./http/metrics.ts";
 import { routingSpecification } from "./http/routing-specification.ts";
 import { authHandlers } from "./modules/auth/handlers.ts";
 import { tenantHandlers } from "./modules/tenant/handlers.ts";
@@ -80,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerJsonBodyParser(app);
 
   const handlers = {
-    ...systemHandlers(contract, services.database.pool),
+    ...systemHandlers(contract, services.database.pool, services.metrics.registry),
     ...authHandlers(services.auth),
     ...tenantHandlers(services.tenants),
     ...userHandlers(services.users),
@@ -99,7 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerNoStore(app, contract);
   // Before authentication, so an address that keeps failing is stopped before its tokens are checked.
   registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, windowMs: 60_000 });
-  registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken });
+  registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken, metricsToken: config.metricsToken });
 
   await registerRateLimit(app, config);
   registerErrorHandling(app);
@@ -129,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerRequestLog(app);
+  registerRequestMetrics(app, services.metrics);
 
   return app;
 }

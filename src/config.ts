@@ -36,6 +36,8 @@ export interface Config {
   sessionCacheTtlSeconds: number;
   /** Absent: the platform API answers 401 to everyone. */
   platformOperatorToken: string | undefined;
+  /** Bearer token of the metrics scraper; absent: GET /metrics answers 404. */
+  metricsToken: string | undefined;
   bodyLimitBytes: number;
   rateLimit: { perMinute: number; authPerMinute: number };
   trustProxy: boolean;
@@ -286,6 +288,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 
   const platformOperatorToken = env.PLATFORM_OPERATOR_TOKEN || undefined;
   if (platformOperatorToken) checkSecret("PLATFORM_OPERATOR_TOKEN", platformOperatorToken);
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken) checkSecret("METRICS_TOKEN", metricsToken);
 
   return {
     env: nodeEnv,
@@ -307,6 +311,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     refreshReuseGraceSeconds: integer(env, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 30, 0, 300),
     sessionCacheTtlSeconds: integer(env, "SESSION_CACHE_TTL_SECONDS", 5, 0, 60),
     platformOperatorToken,
+    metricsToken,
     bodyLimitBytes: integer(env, "BODY_LIMIT_BYTES", 1_048_576, 1024, 100 * 1_048_576),
     rateLimit: {
       perMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),

@@ -19,6 +19,7 @@ import { createStorage } from "./storage/create-storage.ts";
 import type { ObjectStorage } from "./storage/object-storage.ts";
 import { createWebhookService } from "./modules/webhooks/service.ts";
 import { createSecretBox } from "./modules/webhooks/secrets.ts";
+import { createMetrics } from "./metrics.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -55,6 +56,7 @@ export function createServices(deps: ServiceDeps) {
     localObjects: createLocalObjectService(storage),
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
     webhookSecrets,
+    metrics: createMetrics(database),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await sessionChanges.close();

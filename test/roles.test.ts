@@ -12,9 +12,10 @@ import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
 
 /** Who may call what. Change it only together with openapi.yaml, and only on purpose. */
-const PINNED: Record<string, "public" | "operator" | readonly Role[]> = {
+const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]> = {
   getHealth: "public",
   getReadiness: "public",
+  getMetrics: "metrics",
   getOpenApiJson: "public",
   getOpenApiYaml: "public",
   signup: "public",

@@ -12,7 +12,7 @@ export type Role = "admin" | "agent" | "user";
 export const ROLES: readonly Role[] = ["admin", "agent", "user"];
 
 /** How an operation authenticates, from its `security` requirement. */
-export type Authentication = "public" | "user" | "operator";
+export type Authentication = "public" | "user" | "operator" | "metrics";
 
 export interface OperationInfo {
   operationId: OperationId;
@@ -40,6 +40,7 @@ function authenticationOf(security: SecurityRequirement[], where: string): Authe
   const schemes = new Set(security.flatMap((requirement) => Object.keys(requirement)));
   if (schemes.size === 1 && schemes.has("bearerAuth")) return "user";
   if (schemes.size === 1 && schemes.has("operatorAuth")) return "operator";
+  if (schemes.size === 1 && schemes.has("metricsAuth")) return "metrics";
   throw new Error(`${where}: unsupported security ${JSON.stringify(security)}`);
 }
 

@@ -37,6 +37,8 @@ export interface AuthenticationOptions {
   authenticateUser: UserAuthenticator;
   /** Absent: the platform API is switched off and answers 401. */
   operatorToken: string | undefined;
+  /** Absent: metrics are switched off and /metrics answers 404. */
+  metricsToken: string | undefined;
 }
 
 export function registerAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
@@ -44,6 +46,13 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
   app.addHook("onRequest", async (request) => {
     const { authentication, roles, operationId } = request.routeOptions.config;
     if (authentication === undefined || authentication === "public") return;
+    if (authentication === "metrics") {
+      // Switched off, /metrics does not exist: 404 whatever the token. No principal either way:
+      // the scraper reads this instance's figures, nothing of any tenant.
+      if (!options.metricsToken) throw problems.notFound("metrics (METRICS_TOKEN is not configured)");
+      if (!sameSecret(bearerToken(request), options.metricsToken)) throw problems.unauthorized("The metrics token is not valid.");
+      return;
+    }
     const token = bearerToken(request);
     if (authentication === "operator") {
       if (!options.operatorToken) throw problems.unauthorized("The platform API is disabled: PLATFORM_OPERATOR_TOKEN is not configured.");

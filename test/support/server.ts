@@ -47,6 +47,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     refreshReuseGraceSeconds: 30,
     sessionCacheTtlSeconds: 5,
     platformOperatorToken: crypto.randomBytes(32).toString("base64url"),
+    metricsToken: undefined,
     bodyLimitBytes: 1_048_576,
     rateLimit: { perMinute: 100_000, authPerMinute: 100_000 },
     trustProxy: false,

@@ -1,0 +1,102 @@
+// createMetrics(database): one Prometheus registry per app instance (never prom-client's global
+// one: tests run several apps in one process). Request metrics are recorded as requests end
+// (src/http/metrics.ts); the rest is read when Prometheus scrapes, in at most two queries.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { DatabaseHandle } from "./db/client.ts";
+import { feedLag, type ConsumerLag } from "./events/feed.ts";
+
+/**
+ * One read shared by the gauges that show it: prom-client collects every metric of a scrape at
+ * once, so whoever asks while the read is in flight gets the same promise. A failed read leaves
+ * those gauges empty (absent series) rather than failing the whole scrape.
+ */
+function sharedPerScrape<T>(read: () => Promise<T>): () => Promise<T | undefined> {
+  let inFlight: Promise<T | undefined> | undefined;
+  return () => {
+    inFlight ??= read()
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
+  };
+}
+
+interface DeliveryCounts {
+  pending: number;
+  failed: number;
+}
+
+export function createMetrics(database: Pick<DatabaseHandle, "pool" | "prisma">) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const { pool } = database;
+  new Gauge({
+    name: "db_pool_connections",
+    help: "Connections of this process's PostgreSQL pool: total open, idle, and requests waiting for one.",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      this.set({ state: "total" }, pool.totalCount);
+      this.set({ state: "idle" }, pool.idleCount);
+      this.set({ state: "waiting" }, pool.waitingCount);
+    },
+  });
+
+  const lag = sharedPerScrape(() => feedLag(database.prisma));
+  const lagGauge = (name: string, help: string, value: (lag: ConsumerLag) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["consumer"] as const,
+      registers: [registry],
+      async collect() {
+        const consumers = await lag();
+        this.reset();
+        for (const consumer of consumers ?? []) this.set({ consumer: consumer.consumer }, value(consumer));
+      },
+    });
+  lagGauge("event_feed_lag_events", "Committed events the consumer has not handled yet (counted up to 100,000).", (consumer) => consumer.eventsBehind);
+  lagGauge("event_feed_lag_seconds", "Age of the oldest event the consumer has not handled yet; 0 when caught up.", (consumer) => consumer.secondsBehind);
+
+  // Across tenants, in one statement: the queue depth and the deliveries given up on.
+  const deliveries = sharedPerScrape(async () => {
+    const { rows } = await pool.query<DeliveryCounts>(
+      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed
+         FROM "WebhookDelivery" WHERE status <> 'succeeded'`,
+    );
+    return rows[0];
+  });
+  const deliveryGauge = (name: string, help: string, key: keyof DeliveryCounts) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const counts = await deliveries();
+        this.reset();
+        if (counts) this.set(counts[key]);
+      },
+    });
+  deliveryGauge("webhook_deliveries_pending", "Webhook deliveries waiting for a (first or next) attempt.", "pending");
+  deliveryGauge("webhook_deliveries_failed", "Webhook deliveries given up on (retries exhausted or the endpoint gone) that the table still holds.", "failed");
+
+  return {
+    registry,
+    requests: new Counter({
+      name: "http_requests_total",
+      help: "HTTP requests answered, by the contract's operationId (unknown: no route), method and status.",
+      labelNames: ["operation", "method", "status"] as const,
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: "http_request_duration_seconds",
+      help: "Time from receiving a request to sending its response, by operationId.",
+      labelNames: ["operation"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
