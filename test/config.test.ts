@@ -62,6 +62,7 @@ describe("configuration", () => {
     [{ DATABASE_URL: "not a url" }, /DATABASE_URL is not a URL/],
     [{ TRUST_PROXY: "yes" }, /TRUST_PROXY must be true or false/],
     [{ PLATFORM_OPERATOR_TOKEN: "short" }, /PLATFORM_OPERATOR_TOKEN must be a random string/],
+    [{ METRICS_TOKEN: "short" }, /METRICS_TOKEN must be a random string/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
     [{ STORAGE_DRIVER: "s3" }, /S3_BUCKET is required when STORAGE_DRIVER is s3/],
     [{ STORAGE_DRIVER: "ftp" }, /STORAGE_DRIVER must be one of local, s3/],
