@@ -107,7 +107,6 @@ async function main() {
          SELECT $1, gen_random_uuid(), 'ticket.updated', 'system', 'ticket', gen_random_uuid(), '{"priority":"low"}', '{"priority":"high"}' FROM generate_series(1, $2)`,
         [signup.tenant.id, count],
       );
-      await sql.query(`SELECT pg_notify('docket_events', '')`);
       await sql.query("COMMIT");
     };
     progress("throughput: warm-up");
@@ -150,7 +149,6 @@ async function main() {
             `INSERT INTO "Event" ("tenantId", id, type, "actorType", "entityType", "entityId", after) VALUES ($1, gen_random_uuid(), 'ticket.created', 'system', 'ticket', $2, $3)`,
             [signup.tenant.id, entityId, JSON.stringify({ title: `latency ${n}` })],
           );
-          await client.query(`SELECT pg_notify('docket_events', '')`);
           await client.query("COMMIT");
           committedAt.set(entityId, performance.now());
           client.release();

@@ -27,7 +27,6 @@ async function insertEvent(client: pg.Client, tenantId: string, title: string): 
     `INSERT INTO "Event" ("tenantId", id, type, "actorType", "entityType", "entityId", after) VALUES ($1, $2, 'ticket.created', 'system', 'ticket', $3, $4)`,
     [tenantId, id, crypto.randomUUID(), JSON.stringify({ title })],
   );
-  await client.query(`SELECT pg_notify('docket_events', '')`);
   return id;
 }
 

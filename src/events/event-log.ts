@@ -2,40 +2,7 @@
 // makes the change, so an event exists exactly when its change committed.
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-
-export const EVENT_TYPES = [
-  "tenant.created",
-  "tenant.updated",
-  "tenant.suspended",
-  "tenant.reactivated",
-  "tenant.deleted",
-  "user.created",
-  "user.updated",
-  "user.role_changed",
-  "user.deactivated",
-  "user.reactivated",
-  "auth.logged_in",
-  "auth.logged_out",
-  "auth.refresh_token_reused",
-  "ticket.created",
-  "ticket.updated",
-  "ticket.status_changed",
-  "ticket.assigned",
-  "ticket.deleted",
-  "ticket.restored",
-  "comment.created",
-  "comment.updated",
-  "comment.deleted",
-  "attachment.created",
-  "attachment.deleted",
-  "webhook.created",
-  "webhook.updated",
-  "webhook.deleted",
-  "webhook.secret_rotated",
-  "webhook.endpoint_disabled",
-  "webhook.test",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+import type { EventType } from "./event-types.ts";
 
 /** Who did it: a user of the tenant, the platform operator, or the system itself. */
 export type Actor = { type: "user"; id: string } | { type: "operator" } | { type: "system" };
@@ -61,7 +28,7 @@ export interface NewEvent {
   internal?: boolean;
 }
 
-/** Where appendEvent announces new events; the feed (src/events/feed.ts) listens. */
+/** Where new events are announced at commit (by a trigger on "Event"); the feed (src/events/feed.ts) listens. */
 export const EVENTS_CHANNEL = "docket_events";
 
 /** Returns the new event's id. */
@@ -82,9 +49,7 @@ export async function appendEvent(db: Db, context: RequestContext, event: NewEve
     },
     select: { id: true },
   });
-  // Sent inside the writing transaction, so PostgreSQL delivers it only if that commits (and once
-  // per transaction however many events it wrote): feed consumers wake without polling.
-  await db.$executeRawUnsafe(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`);
+  // The insert itself announces the event on EVENTS_CHANNEL at commit (trigger "Event_feedNotify").
   return id;
 }
 

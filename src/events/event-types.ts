@@ -1,8 +1,8 @@
-// What each event type means, for GET /v1/webhooks/event-types (and, in openapi.yaml's
-// `webhooks:` section, the same words beside each payload's schema).
-import type { EventType } from "./event-log.ts";
+// Every event type the log holds, and what each means: for GET /v1/webhooks/event-types (and, in
+// openapi.yaml's `webhooks:` section, the same words beside each payload's schema). The list of
+// types is this table's keys, so a type cannot exist without its description.
 
-export const EVENT_TYPE_DESCRIPTIONS: Record<EventType, string> = {
+export const EVENT_TYPE_DESCRIPTIONS = {
   "tenant.created": "The tenant was created.",
   "tenant.updated": "The tenant's name or settings changed.",
   "tenant.suspended": "The platform operator suspended the tenant.",
@@ -33,4 +33,7 @@ export const EVENT_TYPE_DESCRIPTIONS: Record<EventType, string> = {
   "webhook.secret_rotated": "A webhook endpoint's signing secret was rotated.",
   "webhook.endpoint_disabled": "The server disabled a webhook endpoint (it answered 410 Gone, or every attempt failed for days).",
   "webhook.test": "A test event sent by POST /v1/webhooks/{webhookId}/ping, to that endpoint only.",
-};
+} as const satisfies Record<string, string>;
+
+export type EventType = keyof typeof EVENT_TYPE_DESCRIPTIONS;
+export const EVENT_TYPES = Object.keys(EVENT_TYPE_DESCRIPTIONS) as EventType[];

@@ -3,7 +3,7 @@
 // catalogue.
 import { problems } from "../../core/problem.ts";
 import { checkWebhookUrl, type WebhookAddressPolicy } from "./address-guard.ts";
-import { EVENT_TYPES } from "../../events/event-log.ts";
+import { EVENT_TYPES } from "../../events/event-types.ts";
 
 /** What an endpoint can subscribe to: every type but the test event, which goes only where it is sent. */
 export const SUBSCRIBABLE_EVENT_TYPES: readonly string[] = EVENT_TYPES.filter((type) => type !== "webhook.test");
