@@ -64,6 +64,10 @@ describe("rate limits", () => {
       ]);
       expect(responses[0]!.headers.get("ratelimit-policy")).toBe('"default";q=3;w=60, "tenant";q=1000000;w=60');
       expect((await b.client.GET("/v1/tenant")).response.status).toBe(200);
+      // Unknown routes count against the caller's address like any other request.
+      const unknown = await fetch(`${other.url}/v1/no-such-thing`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers.get("ratelimit")).toMatch(/^"default";r=2;t=\d+$/);
       for (let i = 0; i < 5; i++) {
         const probe = await fetch(`${other.url}/healthz`);
         expect(probe.status).toBe(200);

@@ -91,9 +91,14 @@ async function createDatabaseFromTemplate(): Promise<string> {
   return url.toString();
 }
 
-export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export interface StartOptions {
+  /** Another instance of the same deployment: this database (another server's databaseUrl) instead of a new one. */
+  databaseUrl?: string;
+}
+
+export async function startServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {
   const config = testConfig(overrides);
-  const databaseUrl = await createDatabaseFromTemplate();
+  const databaseUrl = options.databaseUrl ?? (await createDatabaseFromTemplate());
   const database = connectDatabase(databaseUrl, config.database);
   const logs: Array<Record<string, unknown>> = [];
   const stream = new Writable({
