@@ -66,7 +66,8 @@ interface Limiter {
 }
 
 function pluginLimiter(app: FastifyInstance, policy: string, describes: string, max: number, partition: (request: FastifyRequest) => string | undefined): Limiter {
-  // The key names the policy: every limiter built here shares one key space.
+  // The key names the policy: every limiter built here shares one key space (the plugin prefixes
+  // keys per route, and these limiters belong to no route).
   const count = app.createRateLimit({ max, timeWindow: WINDOW_SECONDS * 1000, keyGenerator: (request) => `${policy}:${partition(request)}` });
   return {
     async take(request) {
