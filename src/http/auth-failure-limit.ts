@@ -10,7 +10,7 @@
 // authenticated request during an outage.
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "../redis.ts";
-import { insuredLimiter } from "./rate-limit.ts";
+import { addressOf, insuredLimiter } from "./rate-limit.ts";
 import { quotaExceeded, type Quota } from "./rate-limit-fields.ts";
 
 export interface AuthFailureLimitOptions {
@@ -28,7 +28,7 @@ export function registerAuthFailureLimit(app: FastifyInstance, { max, redis }: A
 
   app.addHook("onRequest", async (request) => {
     if (!authenticated(request.routeOptions.config.authentication)) return;
-    const window = await failures.get(request.ip);
+    const window = await failures.get(addressOf(request));
     if (!window || window.consumedPoints < max) return;
     const quota: Quota = {
       policy: POLICY,
@@ -44,6 +44,6 @@ export function registerAuthFailureLimit(app: FastifyInstance, { max, redis }: A
 
   app.addHook("onResponse", async (request, reply) => {
     if (reply.statusCode !== 401 || !authenticated(request.routeOptions.config.authentication)) return;
-    await failures.penalty(request.ip).catch((error: unknown) => request.log.warn({ err: error }, "could not count a failed authentication"));
+    await failures.penalty(addressOf(request)).catch((error: unknown) => request.log.warn({ err: error }, "could not count a failed authentication"));
   });
 }

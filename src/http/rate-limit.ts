@@ -13,7 +13,7 @@
 // counting in this instance's memory until Redis is back (@fastify/rate-limit can only skip or
 // fail, hence the second library for the security limits; see also ./auth-failure-limit.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import rateLimit from "@fastify/rate-limit";
+import rateLimit, { normalizeIP } from "@fastify/rate-limit";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "../config.ts";
 import type { OperationInfo } from "../core/contract.ts";
@@ -40,6 +40,14 @@ export function rateLimitOf(operation: OperationInfo): RateLimitPolicy | false {
   // Public operations outside /v1/auth (local storage's signed URLs) carry their own proof.
   if (operation.authentication === "public" && operation.path.startsWith("/v1/auth/")) return "sign-in";
   return "default";
+}
+
+/**
+ * The client's address as limits count it: an IPv6 client usually holds a whole /64, so the /64
+ * is one address (else it could take a fresh quota per request).
+ */
+export function addressOf(request: FastifyRequest): string {
+  return normalizeIP(request.ip);
 }
 
 /**
@@ -71,7 +79,7 @@ function pluginLimiter(app: FastifyInstance, policy: string, describes: string, 
   const count = app.createRateLimit({ max, timeWindow: WINDOW_SECONDS * 1000, keyGenerator: (request) => `${policy}:${partition(request)}` });
   return {
     async take(request) {
-      if (partition(request) === undefined) return undefined;
+      if (partition(request) === undefined) return undefined; // e.g. no tenant to count against
       const result = await count(request);
       if (result.isAllowed) return undefined;
       return { policy, describes, limit: max, windowSeconds: WINDOW_SECONDS, remaining: result.remaining, resetSeconds: result.ttlInSeconds, exceeded: result.isExceeded };
@@ -99,7 +107,7 @@ function signInLimiter(redis: Redis | undefined, max: number): Limiter {
   });
   return {
     async take(request) {
-      const key = `${request.routeOptions.config.operationId}:${request.ip}`;
+      const key = `${request.routeOptions.config.operationId}:${addressOf(request)}`;
       try {
         return quotaOf(await limiter.consume(key), false);
       } catch (error) {
@@ -116,7 +124,7 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   await app.register(rateLimit, { global: false, skipOnError: false, ...(redis ? { redis, nameSpace: REDIS_KEY_PREFIX } : {}) });
 
   const limits = config.rateLimit;
-  const principalLimit = pluginLimiter(app, "default", "the limit of your user, API key or address", limits.perMinute, (request) => partitionOf(request.principal, request.ip));
+  const principalLimit = pluginLimiter(app, "default", "the limit of your user, API key or address", limits.perMinute, (request) => partitionOf(request.principal, addressOf(request)));
   const tenantLimit =
     limits.tenantPerMinute ? pluginLimiter(app, "tenant", "your tenant's quota", limits.tenantPerMinute, (request) => tenantOf(request.principal)) : undefined;
   const signIn = signInLimiter(redis, limits.authPerMinute);
