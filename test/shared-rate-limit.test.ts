@@ -143,4 +143,20 @@ describe("rate limits shared through Redis", () => {
     expect(remainingOf((await owner.client.GET("/v1/tenant")).response)).toBe('"default";r=4');
     expect(remainingOf((await b.client({ accessToken: owner.client.tokens.accessToken }).GET("/v1/tenant")).response)).toBe('"default";r=3');
   });
+
+  it("start without Redis, and share counts once it appears", async () => {
+    await redis.stop();
+    const late = await startServer(sharedConfig());
+    try {
+      const owner = await signUp(late);
+      const { response } = await owner.client.GET("/v1/tenant");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("ratelimit")).toBeNull();
+
+      await redis.start();
+      await expect.poll(async () => remainingOf((await owner.client.GET("/v1/tenant")).response), { timeout: 10_000, interval: 200 }).toMatch(/^"default";r=\d$/);
+    } finally {
+      await late.close();
+    }
+  });
 });
