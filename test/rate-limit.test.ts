@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
 import { PASSWORD, signUp } from "./support/fixtures.ts";
+import { partitionOf, tenantOf } from "../src/http/rate-limit.ts";
+import type { Principal } from "../src/core/principal.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -76,5 +78,17 @@ describe("rate limits", () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("give each principal its own partition, an API key too, and count it against its tenant", () => {
+    const user = { kind: "user", tenantId: "t1", userId: "u1", role: "agent", sessionId: "s1" } as const;
+    expect(partitionOf(user, "192.0.2.1")).toBe("user:u1");
+    expect(tenantOf(user)).toBe("t1");
+    // The shape API keys take as principals: partitioned by kind and id, whatever else they carry.
+    const apiKey = { kind: "api_key", id: "k1", tenantId: "t1" } as unknown as Principal;
+    expect(partitionOf(apiKey, "192.0.2.1")).toBe("api_key:k1");
+    expect(tenantOf(apiKey)).toBe("t1");
+    expect(partitionOf(null, "192.0.2.1")).toBe("address:192.0.2.1");
+    expect(tenantOf({ kind: "operator" })).toBeUndefined();
   });
 });
