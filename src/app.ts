@@ -99,10 +99,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerHelmet(app);
   registerNoStore(app, contract);
   // Before authentication, so an address that keeps failing is stopped before its tokens are checked.
-  registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, windowMs: 60_000 });
+  registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, redis: services.redis });
   registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken, metricsToken: config.metricsToken });
 
-  await registerRateLimit(app, config);
+  await registerRateLimit(app, config, services.redis);
   registerErrorHandling(app);
   registerDotSegmentCheck(app);
   registerRequestBodyCheck(app, contract);
@@ -123,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           operationId: operation.operationId,
           authentication: operation.authentication,
           roles: operation.roles,
-          rateLimit: rateLimitOf(operation, config.rateLimit),
+          rateLimitPolicy: rateLimitOf(operation),
         },
       } as unknown as RouteOptions;
     },

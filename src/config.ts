@@ -39,7 +39,14 @@ export interface Config {
   /** Bearer token of the metrics scraper; absent: GET /metrics answers 404. */
   metricsToken: string | undefined;
   bodyLimitBytes: number;
-  rateLimit: { perMinute: number; authPerMinute: number };
+  /**
+   * Requests per minute: per principal or address (perMinute), per address on sign-in operations
+   * and for failed authentications (authPerMinute), per tenant on top (tenantPerMinute; absent or
+   * 0: no tenant quota).
+   */
+  rateLimit: { perMinute: number; authPerMinute: number; tenantPerMinute?: number };
+  /** Rate-limit counters shared by every instance; absent: each process counts in memory. */
+  redisUrl: string | undefined;
   trustProxy: boolean;
   /** Where attachments live: S3 (or compatible) when a bucket is configured, else local disk. */
   storage: { driver: "local" } | { driver: "s3"; s3: S3Config };
@@ -141,17 +148,24 @@ function list(env: Env, name: string): string[] {
 }
 
 function databaseUrl(env: Env): string | undefined {
-  const raw = env.DATABASE_URL;
+  return connectionUrl(env, "DATABASE_URL", ["postgresql:", "postgres:"], "postgresql://user:password@host:5432/database");
+}
+
+function redisUrl(env: Env): string | undefined {
+  return connectionUrl(env, "REDIS_URL", ["redis:", "rediss:"], "redis://[:password@]host:6379[/db], or rediss:// for TLS");
+}
+
+/** A server's URL with one of the given schemes; unset or empty: undefined. */
+function connectionUrl(env: Env, name: string, schemes: readonly string[], expected: string): string | undefined {
+  const raw = env[name];
   if (raw === undefined || raw === "") return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError("DATABASE_URL", "is not a URL (expected postgresql://user:password@host:5432/database)");
+    throw new ConfigError(name, `is not a URL (expected ${expected})`);
   }
-  if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
-    throw new ConfigError("DATABASE_URL", `must be a postgresql:// URL, got ${url.protocol}//…`);
-  }
+  if (!schemes.includes(url.protocol)) throw new ConfigError(name, `must be a ${schemes[0]}// URL (${expected}), got ${url.protocol}//…`);
   return raw;
 }
 
@@ -316,7 +330,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     rateLimit: {
       perMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
       authPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
+      tenantPerMinute: integer(env, "RATE_LIMIT_TENANT_PER_MINUTE", 6_000, 0, 100_000_000),
     },
+    redisUrl: redisUrl(env),
     trustProxy: boolean(env, "TRUST_PROXY", false),
     storage: storageConfig,
     attachments: {

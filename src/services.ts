@@ -20,6 +20,7 @@ import type { ObjectStorage } from "./storage/object-storage.ts";
 import { createWebhookService } from "./modules/webhooks/service.ts";
 import { createSecretBox } from "./modules/webhooks/secrets.ts";
 import { createMetrics } from "./metrics.ts";
+import { closeRedis, createRedis } from "./redis.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -40,6 +41,8 @@ export function createServices(deps: ServiceDeps) {
   });
   const storage = deps.storage ?? createStorage(config);
   const webhookSecrets = createSecretBox(config.webhooks.secretKey);
+  // Shared rate-limit counters; connected by the API when it registers its limits.
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   return {
     config,
     database,
@@ -57,9 +60,11 @@ export function createServices(deps: ServiceDeps) {
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
     webhookSecrets,
     metrics: createMetrics(database),
+    redis,
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await sessionChanges.close();
+      if (redis) await closeRedis(redis);
     },
   };
 }

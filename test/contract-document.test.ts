@@ -10,7 +10,7 @@ const document = contract.document as { paths: Record<string, Record<string, Ope
 
 interface Operation {
   operationId?: string;
-  responses?: Record<string, { $ref?: string; content?: Record<string, { example?: { detail?: string } }> }>;
+  responses?: Record<string, { $ref?: string; headers?: Record<string, { $ref?: string }>; content?: Record<string, { example?: { detail?: string } }> }>;
 }
 
 /** Every key of the document with its location, skipping example values (free-form by nature). */
@@ -47,7 +47,19 @@ describe("openapi.yaml as a document", () => {
     const without = operations.filter(({ path, operation }) => path.startsWith("/v1/") && operation.responses?.["429"]?.$ref !== "#/components/responses/TooManyRequests");
     expect(without.map(({ operation }) => operation.operationId)).toEqual([]);
     const tooMany = document.components.responses!.TooManyRequests as { headers: Record<string, unknown> };
-    expect(Object.keys(tooMany.headers).sort()).toEqual(["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"]);
+    expect(Object.keys(tooMany.headers).sort()).toEqual(["RateLimit", "RateLimit-Policy", "Retry-After"]);
+  });
+
+  it("documents the RateLimit fields, defined once, on every success of every /v1 operation", () => {
+    const missing = operations
+      .filter(({ path }) => path.startsWith("/v1/"))
+      .flatMap(({ operation }) =>
+        Object.entries(operation.responses ?? {})
+          .filter(([status]) => status.startsWith("2"))
+          .filter(([, response]) => response.headers?.["RateLimit-Policy"]?.$ref !== "#/components/headers/RateLimit-Policy" || response.headers?.RateLimit?.$ref !== "#/components/headers/RateLimit")
+          .map(([status]) => `${operation.operationId} ${status}`),
+      );
+    expect(missing).toEqual([]);
   });
 
   it("shows error examples that name no other operation than the one they are on", () => {

@@ -7,7 +7,7 @@ import cors, { type FastifyCorsOptions } from "@fastify/cors";
 /** The request headers the API reads. */
 const ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id"];
 /** The response headers a page's script may read (beyond the CORS-safelisted ones). */
-const EXPOSED_HEADERS = ["ETag", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "Idempotent-Replayed", "X-Request-Id"];
+const EXPOSED_HEADERS = ["ETag", "RateLimit-Policy", "RateLimit", "Retry-After", "Idempotent-Replayed", "X-Request-Id"];
 
 export function corsOptions(origins: readonly string[]): FastifyCorsOptions {
   return {

@@ -115,7 +115,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     else if (problem.status >= 500) request.log.error({ err: error, operationId: request.routeOptions.config.operationId }, "request failed");
     return sendProblem(reply, problem);
   });
-  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) =>
+  // Rate-limited like any route: the limits' onRequest hook runs for unknown routes too.
+  app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problems.routeNotFound(request.method, request.url.split("?")[0] ?? "")),
   );
 }

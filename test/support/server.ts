@@ -49,7 +49,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     platformOperatorToken: crypto.randomBytes(32).toString("base64url"),
     metricsToken: undefined,
     bodyLimitBytes: 1_048_576,
-    rateLimit: { perMinute: 100_000, authPerMinute: 100_000 },
+    rateLimit: { perMinute: 100_000, authPerMinute: 100_000, tenantPerMinute: 1_000_000 },
+    redisUrl: undefined,
     trustProxy: false,
     storage: { driver: "local" },
     attachments: { maxBytes: 25 * 1_048_576, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300 },
@@ -90,9 +91,14 @@ async function createDatabaseFromTemplate(): Promise<string> {
   return url.toString();
 }
 
-export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export interface StartOptions {
+  /** Another instance of the same deployment: this database (another server's databaseUrl) instead of a new one. */
+  databaseUrl?: string;
+}
+
+export async function startServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {
   const config = testConfig(overrides);
-  const databaseUrl = await createDatabaseFromTemplate();
+  const databaseUrl = options.databaseUrl ?? (await createDatabaseFromTemplate());
   const database = connectDatabase(databaseUrl, config.database);
   const logs: Array<Record<string, unknown>> = [];
   const stream = new Writable({
