@@ -67,6 +67,8 @@ export interface StreamConfig {
   /** The largest client message; larger closes the socket 4400. */
   maxMessageBytes: number;
   maxSubscriptions: number;
+  /** How long a stream ticket stays usable (30 s; shorter in tests). */
+  ticketTtlSeconds: number;
 }
 
 /** Where webhook deliveries may go, how they are signed, retried and paced. */
@@ -348,6 +350,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       sendBufferBytes: integer(env, "STREAM_SEND_BUFFER_BYTES", 1_048_576, 16_384, 64 * 1_048_576),
       maxMessageBytes: 16_384,
       maxSubscriptions: 100,
+      ticketTtlSeconds: 30,
     },
   };
 }

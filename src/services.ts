@@ -61,6 +61,7 @@ export function createServices(deps: ServiceDeps) {
     pollMs: config.eventFeedPollMs,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     signals,
+    ticketTtlSeconds: config.stream.ticketTtlSeconds,
   });
   return {
     config,

@@ -25,6 +25,7 @@ export interface StreamServiceDeps {
   /** Access tokens' lifetime, for a principal whose token expiry is unknown. */
   accessTokenTtlSeconds: number;
   signals: StreamSignals;
+  ticketTtlSeconds: number;
 }
 
 export function createStreamService(deps: StreamServiceDeps) {
@@ -38,7 +39,7 @@ export function createStreamService(deps: StreamServiceDeps) {
     settings: deps.settings,
 
     async createTicket(principal: UserPrincipal): Promise<Schemas["StreamTicket"]> {
-      const { ticket, expiresAt } = await issueStreamTicket(db, principal, accessExpiry(principal));
+      const { ticket, expiresAt } = await issueStreamTicket(db, principal, { accessExpiresAt: accessExpiry(principal), ttlSeconds: deps.ticketTtlSeconds });
       return { ticket, expiresAt: expiresAt.toISOString(), url: `/v1/stream?ticket=${encodeURIComponent(ticket)}` };
     },
 

@@ -6,7 +6,6 @@ import type pg from "pg";
 import type { Db } from "../../db/client.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 
-export const STREAM_TICKET_TTL_MS = 30_000;
 const PREFIX = "dst_";
 
 export interface IssuedTicket {
@@ -26,9 +25,10 @@ function hashTicket(ticket: string): string {
   return crypto.createHash("sha256").update(ticket).digest("hex");
 }
 
-export async function issueStreamTicket(db: Db, principal: UserPrincipal, accessExpiresAt: Date, now = new Date()): Promise<IssuedTicket> {
+export async function issueStreamTicket(db: Db, principal: UserPrincipal, options: { accessExpiresAt: Date; ttlSeconds: number }, now = new Date()): Promise<IssuedTicket> {
   const ticket = PREFIX + crypto.randomBytes(32).toString("base64url");
-  const expiresAt = new Date(Math.min(now.getTime() + STREAM_TICKET_TTL_MS, accessExpiresAt.getTime()));
+  const { accessExpiresAt } = options;
+  const expiresAt = new Date(Math.min(now.getTime() + options.ttlSeconds * 1000, accessExpiresAt.getTime()));
   await db.streamTicket.create({
     data: { tenantId: principal.tenantId, userId: principal.userId, sessionId: principal.sessionId, tokenHash: hashTicket(ticket), expiresAt, accessExpiresAt },
   });
