@@ -77,6 +77,20 @@ describe("the session", () => {
     await other.close();
   });
 
+  it("closes a socket 4001 when its user's role changes, so it reconnects with the new one", async () => {
+    const owner = await signUp(server);
+    const member = await addMember(server, owner, "agent");
+    const socket = await openStream(secondUrl, member.client);
+    await socket.subscribe("feed", { kind: "tenant" });
+    await owner.client.PATCH("/v1/users/{userId}", { params: { path: { userId: member.user.id } }, body: { role: "user" } });
+    expect(await socket.closed).toMatchObject({ code: 4001 });
+    const again = await openStream(secondUrl, member.client);
+    expect(again.welcome.user.role).toBe("user");
+    again.send({ type: "subscribe", id: "feed", topic: { kind: "tenant" } });
+    expect(await again.next("error", (message) => message.ref === "feed")).toMatchObject({ code: "forbidden" });
+    await again.close();
+  });
+
   it("closes the socket 4001 when the access token expires", async () => {
     const shortLived = await startServer({ accessTokenTtlSeconds: 2 });
     try {

@@ -88,6 +88,19 @@ describe("visibility", () => {
     expect(JSON.stringify(outsider.messages)).not.toContain(mine.id);
   });
 
+  it("gives an admin the whole trail on the tenant feed, and an agent only the tickets' events", async () => {
+    const admin = await open(desk.owner.client);
+    const agent = await open(desk.agent.client);
+    await admin.subscribe("feed", { kind: "tenant" });
+    await agent.subscribe("feed", { kind: "tenant" });
+    const newcomer = await addMember(server, desk.owner, "agent");
+    const ticket = await openTicket(desk.owner.client, { title: "After the newcomer" });
+    await admin.next("event", (message) => message.event.type === "ticket.created" && message.event.entity.id === ticket.id);
+    await agent.next("event", (message) => message.event.type === "ticket.created" && message.event.entity.id === ticket.id);
+    expect(admin.events().some((event) => event.type === "user.created" && event.entity.id === newcomer.user.id)).toBe(true);
+    expect(agent.events().every((event) => event.ticketId !== null)).toBe(true);
+  });
+
   it("ends a user's subscription when the ticket is given to another requester", async () => {
     const customer = await open(desk.customer.client);
     const ticket = await openTicket(desk.customer.client, { title: "Soon not mine" });
