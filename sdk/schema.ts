@@ -365,7 +365,7 @@ export interface paths {
         };
         /**
          * Get a ticket
-         * @description Roles: admin, agent, user (their own). The `ETag` goes back in `If-Match` to update safely; `If-None-Match` answers 304 when unchanged.
+         * @description Roles: admin, agent, user (their own). The `ETag` goes back in `If-Match` to update safely; `If-None-Match` answers 304 when unchanged. This ETag also covers your `unreadCount` (`"<version>.<unreadCount>"`), so a 304 never hides a changed count; `If-Match` compares the version alone.
          */
         get: operations["getTicket"];
         put?: never;
@@ -2677,8 +2677,13 @@ export interface components {
             metadata?: components["schemas"]["TicketMetadata"];
         };
         TicketList: {
-            data: components["schemas"]["Ticket"][];
+            data: components["schemas"]["TicketForCaller"][];
             nextCursor: string | null;
+        };
+        /** @description A ticket as its reader sees it in the tickets API, with that reader's unread count. Event and webhook payloads carry the plain Ticket, which is the same for every reader. */
+        TicketForCaller: components["schemas"]["Ticket"] & {
+            /** @description Comments you may see, written by others and not deleted, after the last one you marked read (every such comment when you have marked none). */
+            unreadCount: number;
         };
         TicketStats: {
             total: number;
@@ -3790,7 +3795,7 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description The ticket's version; send it back in If-Match. */
+        /** @description The ticket's version (on GET, with your unread count: `"<version>.<unreadCount>"`); send it back in If-Match. */
         ETag: string;
         /** @description Requests allowed in the current window (one minute). */
         "RateLimit-Limit": number;
@@ -4735,14 +4740,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The ticket. */
+            /** @description The ticket, with your unread count. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Ticket"];
+                    "application/json": components["schemas"]["TicketForCaller"];
                 };
             };
             /** @description Not modified since the ETag given in If-None-Match. */
