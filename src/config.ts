@@ -55,6 +55,20 @@ export interface Config {
   /** The event feed's backstop poll; notifications wake consumers at once. */
   eventFeedPollMs: number;
   webhooks: WebhookSettings;
+  /** Live typing and presence timings (absent: the defaults, as loadConfig gives them). */
+  presence?: PresenceSettings;
+}
+
+/** Typing indicators and who-is-viewing across instances (src/modules/presence). */
+export interface PresenceSettings {
+  /** At most one typing signal per user and ticket this often. */
+  typingCoalesceMs: number;
+  /** A typing indicator expires this long after the user's last "typing". */
+  typingTtlMs: number;
+  /** Each instance re-announces its viewers this often… */
+  presenceRefreshMs: number;
+  /** …and drops another instance's viewers not re-announced for this long (that instance died). */
+  presenceTtlMs: number;
 }
 
 /** Where webhook deliveries may go, how they are signed, retried and paced. */
@@ -331,6 +345,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     corsOrigins: origins(env, "CORS_ORIGINS"),
     eventFeedPollMs: integer(env, "EVENT_FEED_POLL_MS", 2_000, 10, 60_000),
     webhooks: webhooks(env, nodeEnv, webhookSecretKey),
+    presence: presence(env),
+  };
+}
+
+function presence(env: Env): PresenceSettings {
+  const presenceRefreshMs = integer(env, "PRESENCE_REFRESH_MS", 10_000, 50, 600_000);
+  // Two refreshes missed in a row before an instance's viewers are dropped.
+  const presenceTtlMs = integer(env, "PRESENCE_TTL_MS", 25_000, 100, 3_600_000);
+  if (presenceTtlMs <= 2 * presenceRefreshMs) throw new ConfigError("PRESENCE_TTL_MS", `must be more than twice PRESENCE_REFRESH_MS (${presenceRefreshMs}), got ${presenceTtlMs}`);
+  return {
+    typingCoalesceMs: integer(env, "TYPING_COALESCE_MS", 2_000, 0, 60_000),
+    typingTtlMs: integer(env, "TYPING_TTL_MS", 6_000, 100, 600_000),
+    presenceRefreshMs,
+    presenceTtlMs,
   };
 }
 

@@ -20,6 +20,7 @@ import type { ObjectStorage } from "./storage/object-storage.ts";
 import { createWebhookService } from "./modules/webhooks/service.ts";
 import { createSecretBox } from "./modules/webhooks/secrets.ts";
 import { createMetrics } from "./metrics.ts";
+import { createPresenceService } from "./modules/presence/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -40,6 +41,8 @@ export function createServices(deps: ServiceDeps) {
   });
   const storage = deps.storage ?? createStorage(config);
   const webhookSecrets = createSecretBox(config.webhooks.secretKey);
+  // Typing, presence and read receipts: the StreamSignals the live stream calls.
+  const presence = createPresenceService({ database, logger, settings: config.presence });
   return {
     config,
     database,
@@ -57,8 +60,10 @@ export function createServices(deps: ServiceDeps) {
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
     webhookSecrets,
     metrics: createMetrics(database),
+    presence,
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
+      await presence.close();
       await sessionChanges.close();
     },
   };
