@@ -460,6 +460,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/read-markers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Who has read a ticket how far
+         * @description Roles: admin, agent, user (their own ticket; markers on internal comments hidden). Each reader's last read comment: read receipts for a UI to show before the live stream's `read` messages arrive.
+         */
+        get: operations["listReadMarkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/read-marker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark a ticket read up to a comment
+         * @description Roles: admin, agent, user (their own ticket; public comments). Moves your read marker forward to this comment: your `unreadCount` drops and the ticket's live subscribers get a read receipt. A comment older than your marker changes nothing (markers only move forward). The live stream's `read` message does the same.
+         */
+        put: operations["markTicketRead"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{ticketId}/comments/{commentId}": {
         parameters: {
             query?: never;
@@ -2728,6 +2772,24 @@ export interface components {
                 result: "updated" | "unchanged";
                 ticket: components["schemas"]["Ticket"];
             }[];
+        };
+        ReadMarker: {
+            /** Format: uuid */
+            userId: string;
+            /**
+             * Format: uuid
+             * @description The last comment this user has read.
+             */
+            commentId: string;
+            /** Format: date-time */
+            readAt: string;
+        };
+        ReadMarkerList: {
+            data: components["schemas"]["ReadMarker"][];
+        };
+        ReadMarkerUpdate: {
+            /** Format: uuid */
+            commentId: string;
         };
         Comment: {
             /** Format: uuid */
@@ -5064,6 +5126,67 @@ export interface operations {
                 };
             };
             422: components["responses"]["IdempotencyMismatch"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listReadMarkers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every reader's marker on the ticket, most recently read first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadMarkerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["CommentNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    markTicketRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "commentId": "0192f1a0-0000-7000-8000-000000000003"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReadMarkerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Your marker on the ticket as it now stands. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadMarker"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["CommentNotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };

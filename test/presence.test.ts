@@ -97,7 +97,8 @@ describe("unread counts on tickets", () => {
     const conditional = () => fetch(`${server.url}/v1/tickets/${ticket.id}`, { headers: { authorization: `Bearer ${desk.customer.client.tokens.accessToken}`, "if-none-match": etag } });
     expect((await conditional()).status).toBe(304);
 
-    await server.services.presence.read(viewer(desk.customer), ticket.id, first.id);
+    const marked = await desk.customer.client.PUT("/v1/tickets/{ticketId}/read-marker", { ...ticketPath(ticket.id), body: { commentId: first.id } });
+    expect(marked.data).toEqual({ userId: desk.customer.user.id, commentId: first.id, readAt: expect.any(String) });
     const after = await conditional();
     expect(after.status).toBe(200);
     expect(((await after.json()) as { unreadCount: number }).unreadCount).toBe(1);
@@ -156,6 +157,36 @@ describe("read markers", () => {
     const receipts = record(first);
     await first.read(viewer(desk.agent), ticket.id, note.id);
     expect(receipts).toContainEqual(expect.objectContaining({ type: "read", commentId: note.id, internal: true }));
+  });
+});
+
+describe("read markers over REST", () => {
+  it("show every reader's receipt, without markers on internal comments for users, and answer a backward mark with the marker as it stands", async () => {
+    const ticket = await openTicket(desk.customer.client, { title: "Dock not charging" });
+    const reply = await comment(desk.agent.client, ticket.id, "Which dock model?");
+    const note = await comment(otherAgent.client, ticket.id, "Firmware bug", true);
+    const answer = await comment(desk.customer.client, ticket.id, "The USB-C one");
+    const receipts = record(second);
+
+    const mark = (client: DocketClient, commentId: string) => client.PUT("/v1/tickets/{ticketId}/read-marker", { ...ticketPath(ticket.id), body: { commentId } });
+    await mark(desk.customer.client, reply.id);
+    await mark(otherAgent.client, answer.id);
+    await mark(desk.agent.client, note.id);
+    const backwards = await mark(otherAgent.client, reply.id);
+    expect(backwards.data).toMatchObject({ userId: otherAgent.user.id, commentId: answer.id });
+    expect((await mark(desk.customer.client, note.id)).response.status).toBe(404);
+
+    const forAgent = await desk.agent.client.GET("/v1/tickets/{ticketId}/read-markers", ticketPath(ticket.id));
+    expect(forAgent.data!.data.map((marker) => [marker.userId, marker.commentId]).sort()).toEqual(
+      [[desk.customer.user.id, reply.id], [otherAgent.user.id, answer.id], [desk.agent.user.id, note.id]].sort(),
+    );
+    const forCustomer = await desk.customer.client.GET("/v1/tickets/{ticketId}/read-markers", ticketPath(ticket.id));
+    expect(forCustomer.data!.data.map((marker) => marker.userId).sort()).toEqual([desk.customer.user.id, otherAgent.user.id].sort());
+    const stranger = await signUp(server);
+    expect((await stranger.client.GET("/v1/tickets/{ticketId}/read-markers", ticketPath(ticket.id))).response.status).toBe(404);
+
+    // A mark over REST is a receipt on the live stream too, on every instance.
+    await expect.poll(() => receipts.filter((signal) => signal.type === "read" && signal.ticketId === ticket.id).length).toBe(3);
   });
 });
 

@@ -5,6 +5,7 @@
 // Chatwoot; in the log it would reach every webhook and the audit trail on every glance.
 import type { Database } from "../../db/client.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
+import type { Schemas } from "../../core/contract-types.ts";
 import { problems } from "../../core/problem.ts";
 import { canSee } from "../tickets/policy.ts";
 import { canSeeComment } from "../comments/policy.ts";
@@ -14,6 +15,29 @@ export interface MarkedRead {
   /** Whether the comment read is internal: then only agents and admins are told of the receipt. */
   internal: boolean;
   readAt: Date;
+}
+
+export type ReadMarker = Schemas["ReadMarker"];
+
+async function checkVisibleTicket(db: Database, principal: UserPrincipal, ticketId: string): Promise<void> {
+  const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, select: { requesterId: true, deletedAt: true } });
+  if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+}
+
+/** Every reader's marker on a ticket the caller may see; a `user` does not see markers on internal comments. */
+export async function listMarkers(db: Database, principal: UserPrincipal, ticketId: string): Promise<ReadMarker[]> {
+  await checkVisibleTicket(db, principal, ticketId);
+  const rows = await db.readMarker.findMany({
+    where: { tenantId: principal.tenantId, ticketId, ...(principal.role === "user" ? { comment: { internal: false } } : {}) },
+    orderBy: [{ readAt: "desc" }, { userId: "asc" }],
+  });
+  return rows.map((row) => ({ userId: row.userId, commentId: row.commentId, readAt: row.readAt.toISOString() }));
+}
+
+/** The reader's own marker on the ticket (after markRead, there is one). */
+export async function ownMarker(db: Database, principal: UserPrincipal, ticketId: string): Promise<ReadMarker> {
+  const row = await db.readMarker.findUniqueOrThrow({ where: { tenantId_ticketId_userId: { tenantId: principal.tenantId, ticketId, userId: principal.userId } } });
+  return { userId: row.userId, commentId: row.commentId, readAt: row.readAt.toISOString() };
 }
 
 /** The ticket and comment, as the reader may see them by the REST rules; 404 for either otherwise. */

@@ -11,7 +11,7 @@ import { canSee } from "../tickets/policy.ts";
 import { checkCanWriteInternal } from "../comments/policy.ts";
 import { createLiveBus, MAX_PAYLOAD_BYTES, type BusMessage } from "./bus.ts";
 import { createPresenceBoard, type TicketViewers } from "./presence-board.ts";
-import { markRead } from "./read-markers.ts";
+import { listMarkers, markRead, ownMarker, type ReadMarker } from "./read-markers.ts";
 import type { LiveSignal, SignalViewer, StreamSignals } from "./signals.ts";
 import { createTypingCoalescer } from "./typing.ts";
 
@@ -38,6 +38,10 @@ function inChunks(tickets: TicketViewers[]): TicketViewers[][] {
 }
 
 export interface PresenceService extends StreamSignals {
+  /** PUT /v1/tickets/{ticketId}/read-marker: as the stream's `read`, answering the caller's marker as it now stands. */
+  markRead(principal: UserPrincipal, ticketId: string, commentId: string): Promise<ReadMarker>;
+  /** GET /v1/tickets/{ticketId}/read-markers: the receipts a UI shows at start-up. */
+  readMarkers(principal: UserPrincipal, ticketId: string): Promise<ReadMarker[]>;
   /** Resolves once this instance listens on the bus (tests wait for it; the stream need not). */
   ready(): Promise<void>;
 }
@@ -117,6 +121,15 @@ export function createPresenceService(deps: { database: DatabaseHandle; logger: 
     if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
   }
 
+  /** Moves the marker and, when it moved, sends the receipt; answers the new marker (undefined: it stood). */
+  async function moveMarker(principal: UserPrincipal, ticketId: string, commentId: string): Promise<ReadMarker | undefined> {
+    const marked = await markRead(database.prisma, principal, ticketId, commentId);
+    if (!marked) return undefined;
+    const readAt = marked.readAt.toISOString();
+    send({ type: "read", tenantId: principal.tenantId, ticketId, userId: principal.userId, commentId, internal: marked.internal, readAt });
+    return { userId: principal.userId, commentId, readAt };
+  }
+
   return {
     ready: () => ready,
 
@@ -128,11 +141,15 @@ export function createPresenceService(deps: { database: DatabaseHandle; logger: 
     },
 
     async read(viewer: SignalViewer, ticketId: string, commentId: string): Promise<void> {
-      const { principal } = viewer;
-      const marked = await markRead(database.prisma, principal, ticketId, commentId);
-      if (!marked) return;
-      send({ type: "read", tenantId: principal.tenantId, ticketId, userId: principal.userId, commentId, internal: marked.internal, readAt: marked.readAt.toISOString() });
+      await moveMarker(viewer.principal, ticketId, commentId);
     },
+
+    async markRead(principal: UserPrincipal, ticketId: string, commentId: string): Promise<ReadMarker> {
+      const moved = await moveMarker(principal, ticketId, commentId);
+      return moved ?? ownMarker(database.prisma, principal, ticketId);
+    },
+
+    readMarkers: (principal: UserPrincipal, ticketId: string) => listMarkers(database.prisma, principal, ticketId),
 
     viewing(viewer: SignalViewer, ticketId: string): void {
       const { principal } = viewer;
