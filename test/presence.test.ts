@@ -84,6 +84,12 @@ describe("unread counts on tickets", () => {
     expect(await unread(desk.agent.client, ticket.id)).toBe(1);
     expect(await unreadInList(desk.owner.client, ticket.id)).toBe(2);
     expect(await unread(desk.customer.client, ticket.id)).toBe(1);
+
+    // Events (and so webhooks and the stream) carry the ticket as it is for everyone: no count.
+    const activity = await desk.owner.client.GET("/v1/tickets/{ticketId}/activity", ticketPath(ticket.id));
+    const presented = activity.data!.data.filter((event) => event.entity.type === "ticket" && event.data);
+    expect(presented.length).toBeGreaterThan(0);
+    for (const event of presented) expect(event.data).not.toHaveProperty("unreadCount");
   });
 
   it("drop once the caller marks a comment read, and ETag revalidation shows the new count", async () => {
