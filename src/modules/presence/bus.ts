@@ -41,7 +41,13 @@ export function createLiveBus(options: { database: DatabaseHandle; logger: Logge
         logger.warn({ channel: LIVE_CHANNEL }, "ignored an unparseable live bus message");
         return;
       }
-      if (message.from !== instanceId) options.onMessage(message);
+      if (message.from === instanceId) return;
+      // A throw here would escape from the listener connection's event handler and end the process.
+      try {
+        options.onMessage(message);
+      } catch (error) {
+        logger.warn({ err: error, channel: LIVE_CHANNEL }, "could not act on a live bus message");
+      }
     },
     logger,
     options.onListening,
