@@ -365,7 +365,7 @@ export interface paths {
         };
         /**
          * Get a ticket
-         * @description Roles: admin, agent, user (their own). The `ETag` goes back in `If-Match` to update safely; `If-None-Match` answers 304 when unchanged.
+         * @description Roles: admin, agent, user (their own). The `ETag` goes back in `If-Match` to update safely; `If-None-Match` answers 304 when unchanged. This ETag also covers your `unreadCount` (`"<version>.<unreadCount>"`), so a 304 never hides a changed count; `If-Match` compares the version alone.
          */
         get: operations["getTicket"];
         put?: never;
@@ -454,6 +454,50 @@ export interface paths {
          *     `firstResponseAt`. Closed tickets take no comments. Send an `Idempotency-Key` to retry safely.
          */
         post: operations["createComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/read-markers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Who has read a ticket how far
+         * @description Roles: admin, agent, user (their own ticket; markers on internal comments hidden). Each reader's last read comment: read receipts for a UI to show before the live stream's `read` messages arrive.
+         */
+        get: operations["listReadMarkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/read-marker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark a ticket read up to a comment
+         * @description Roles: admin, agent, user (their own ticket; public comments). Moves your read marker forward to this comment: your `unreadCount` drops and the ticket's live subscribers get a read receipt. A comment older than your marker changes nothing (markers only move forward). The live stream's `read` message does the same.
+         */
+        put: operations["markTicketRead"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2739,8 +2783,13 @@ export interface components {
             metadata?: components["schemas"]["TicketMetadata"];
         };
         TicketList: {
-            data: components["schemas"]["Ticket"][];
+            data: components["schemas"]["TicketForCaller"][];
             nextCursor: string | null;
+        };
+        /** @description A ticket as its reader sees it in the tickets API, with that reader's unread count. Event and webhook payloads carry the plain Ticket, which is the same for every reader. */
+        TicketForCaller: components["schemas"]["Ticket"] & {
+            /** @description Comments you may see, written by others and not deleted, after the last one you marked read (every such comment when you have marked none). */
+            unreadCount: number;
         };
         TicketStats: {
             total: number;
@@ -2785,6 +2834,24 @@ export interface components {
                 result: "updated" | "unchanged";
                 ticket: components["schemas"]["Ticket"];
             }[];
+        };
+        ReadMarker: {
+            /** Format: uuid */
+            userId: string;
+            /**
+             * Format: uuid
+             * @description The last comment this user has read.
+             */
+            commentId: string;
+            /** Format: date-time */
+            readAt: string;
+        };
+        ReadMarkerList: {
+            data: components["schemas"]["ReadMarker"][];
+        };
+        ReadMarkerUpdate: {
+            /** Format: uuid */
+            commentId: string;
         };
         Comment: {
             /** Format: uuid */
@@ -4041,7 +4108,7 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description The ticket's version; send it back in If-Match. */
+        /** @description The ticket's version (on GET, with your unread count: `"<version>.<unreadCount>"`); send it back in If-Match. */
         ETag: string;
         /**
          * @description The rate-limit policies that applied to this request (draft-ietf-httpapi-ratelimit-headers,
@@ -5028,7 +5095,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The ticket. */
+            /** @description The ticket, with your unread count. */
             200: {
                 headers: {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -5037,7 +5104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Ticket"];
+                    "application/json": components["schemas"]["TicketForCaller"];
                 };
             };
             /** @description Not modified since the ETag given in If-None-Match. */
@@ -5366,6 +5433,71 @@ export interface operations {
                 };
             };
             422: components["responses"]["IdempotencyMismatch"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listReadMarkers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every reader's marker on the ticket, most recently read first. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadMarkerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["CommentNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    markTicketRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "commentId": "0192f1a0-0000-7000-8000-000000000003"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReadMarkerUpdate"];
+            };
+        };
+        responses: {
+            /** @description Your marker on the ticket as it now stands. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadMarker"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["CommentNotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };

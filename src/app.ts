@@ -32,6 +32,7 @@ import { platformHandlers } from "./modules/platform/handlers.ts";
 import { systemHandlers } from "./modules/system/handlers.ts";
 import { ticketHandlers } from "./modules/tickets/handlers.ts";
 import { commentHandlers } from "./modules/comments/handlers.ts";
+import { presenceHandlers } from "./modules/presence/handlers.ts";
 import { eventHandlers } from "./modules/events/handlers.ts";
 import { attachmentHandlers } from "./modules/attachments/handlers.ts";
 import { webhookHandlers } from "./modules/webhooks/handlers.ts";
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...platformHandlers(services.platform),
     ...ticketHandlers(services.tickets, services.events),
     ...commentHandlers(services.comments),
+    ...presenceHandlers(services.presence),
     ...eventHandlers(services.events),
     ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver({ publicUrl: config.publicUrl, listenHost: config.host, allowedHosts: config.allowedHosts, signsOwnLinks: config.storage.driver === "local" }), filesOf: multipartFiles }),
     ...webhookHandlers(services.webhooks),

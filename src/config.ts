@@ -63,6 +63,8 @@ export interface Config {
   eventFeedPollMs: number;
   webhooks: WebhookSettings;
   stream: StreamConfig;
+  /** Live typing and presence timings (absent: the defaults, as loadConfig gives them). */
+  presence?: PresenceSettings;
 }
 
 /** The live stream (GET /v1/stream). */
@@ -76,6 +78,18 @@ export interface StreamConfig {
   maxSubscriptions: number;
   /** How long a stream ticket stays usable (30 s; shorter in tests). */
   ticketTtlSeconds: number;
+}
+
+/** Typing indicators and who-is-viewing across instances (src/modules/presence). */
+export interface PresenceSettings {
+  /** At most one typing signal per user and ticket this often. */
+  typingCoalesceMs: number;
+  /** A typing indicator expires this long after the user's last "typing". */
+  typingTtlMs: number;
+  /** Each instance re-announces its viewers this often… */
+  presenceRefreshMs: number;
+  /** …and drops another instance's viewers not re-announced for this long (that instance died). */
+  presenceTtlMs: number;
 }
 
 /** Where webhook deliveries may go, how they are signed, retried and paced. */
@@ -368,6 +382,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       maxSubscriptions: 100,
       ticketTtlSeconds: 30,
     },
+    presence: presence(env),
+  };
+}
+
+function presence(env: Env): PresenceSettings {
+  const presenceRefreshMs = integer(env, "PRESENCE_REFRESH_MS", 10_000, 50, 600_000);
+  // Two refreshes missed in a row before an instance's viewers are dropped.
+  const presenceTtlMs = integer(env, "PRESENCE_TTL_MS", 25_000, 100, 3_600_000);
+  if (presenceTtlMs <= 2 * presenceRefreshMs) throw new ConfigError("PRESENCE_TTL_MS", `must be more than twice PRESENCE_REFRESH_MS (${presenceRefreshMs}), got ${presenceTtlMs}`);
+  return {
+    typingCoalesceMs: integer(env, "TYPING_COALESCE_MS", 2_000, 0, 60_000),
+    typingTtlMs: integer(env, "TYPING_TTL_MS", 6_000, 100, 600_000),
+    presenceRefreshMs,
+    presenceTtlMs,
   };
 }
 

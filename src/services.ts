@@ -24,6 +24,7 @@ import { closeRedis, createRedis } from "./redis.ts";
 import { createStreamService } from "./modules/stream/service.ts";
 import { noSignals, type StreamSignals } from "./modules/stream/signals.ts";
 import { decodeSessionChange, encodeSessionChange } from "./modules/auth/session-changes.ts";
+import { createPresenceService } from "./modules/presence/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -53,7 +54,9 @@ export function createServices(deps: ServiceDeps) {
   // Shared rate-limit counters; connected by the API when it registers its limits.
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants, sessions });
-  const signals = deps.signals ?? noSignals;
+  // Typing, presence and read receipts: the StreamSignals the live stream calls.
+  const presence = createPresenceService({ database, logger, settings: config.presence });
+  const signals: StreamSignals = deps.signals ?? presence;
   const stream = createStreamService({
     db: database.prisma,
     pool: database.pool,
@@ -85,10 +88,12 @@ export function createServices(deps: ServiceDeps) {
     webhookSecrets,
     metrics: createMetrics(database),
     redis,
+    presence,
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await stream.close();
       await signals.close();
+      if (signals !== presence) await presence.close();
       await sessionChanges.close();
       if (redis) await closeRedis(redis);
     },

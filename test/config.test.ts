@@ -41,6 +41,12 @@ describe("configuration", () => {
     expect(() => loadConfig({ JWT_SECRET: strongSecret, DATABASE_POOL_SIZE: "0" }, tmp())).toThrow(/DATABASE_POOL_SIZE must be between 1 and 1000/);
   });
 
+  it("times typing and presence from the environment, refusing a TTL that one lost refresh would cross", () => {
+    expect(loadConfig({ JWT_SECRET: strongSecret }, tmp()).presence).toEqual({ typingCoalesceMs: 2_000, typingTtlMs: 6_000, presenceRefreshMs: 10_000, presenceTtlMs: 25_000 });
+    expect(loadConfig({ JWT_SECRET: strongSecret, PRESENCE_REFRESH_MS: "1000", PRESENCE_TTL_MS: "3000" }, tmp()).presence).toMatchObject({ presenceRefreshMs: 1_000, presenceTtlMs: 3_000 });
+    expect(() => loadConfig({ JWT_SECRET: strongSecret, PRESENCE_TTL_MS: "15000" }, tmp())).toThrow(/PRESENCE_TTL_MS must be more than twice PRESENCE_REFRESH_MS/);
+  });
+
   it("reads ALLOWED_HOSTS as a comma-separated list", () => {
     expect(loadConfig({ JWT_SECRET: strongSecret, ALLOWED_HOSTS: " docket.internal, docket.lan:8080 ," }, tmp()).allowedHosts).toEqual(["docket.internal", "docket.lan:8080"]);
   });

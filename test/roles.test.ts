@@ -41,6 +41,8 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   listTicketActivity: ["admin", "agent", "user"],
   listComments: ["admin", "agent", "user"],
   createComment: ["admin", "agent", "user"],
+  listReadMarkers: ["admin", "agent", "user"],
+  markTicketRead: ["admin", "agent", "user"],
   updateComment: ["admin", "agent", "user"],
   deleteComment: ["admin", "agent", "user"],
   createAttachmentUploadUrl: ["admin", "agent", "user"],

@@ -11,7 +11,8 @@ export interface NotificationChannel {
 
 const RECONNECT_MS = 1_000;
 
-export function listen(databaseUrl: string, pool: pg.Pool, channel: string, onMessage: (payload: string) => void, logger: Logger): NotificationChannel {
+/** onListening runs each time the listener (re)connects: messages sent while it was away are lost, and a caller may want to catch up. */
+export function listen(databaseUrl: string, pool: pg.Pool, channel: string, onMessage: (payload: string) => void, logger: Logger, onListening?: () => void): NotificationChannel {
   if (!/^[a-z_]+$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
   let client: pg.Client | undefined;
   let closed = false;
@@ -30,7 +31,10 @@ export function listen(databaseUrl: string, pool: pg.Pool, channel: string, onMe
       await next.connect();
       await next.query(`LISTEN ${channel}`);
       if (closed) await next.end();
-      else client = next;
+      else {
+        client = next;
+        onListening?.();
+      }
     } catch (error) {
       logger.warn({ err: error, channel }, "notification listener could not connect");
       next.end().catch(() => {});

@@ -58,6 +58,11 @@ export type Ticket = Prisma.TicketModel
  */
 export type Comment = Prisma.CommentModel
 /**
+ * Model ReadMarker
+ * 
+ */
+export type ReadMarker = Prisma.ReadMarkerModel
+/**
  * Model IdempotencyKey
  * 
  */

@@ -39,11 +39,10 @@ export function ticketHandlers(tickets: TicketService, events: EventService): Pi
     getTicket: async (request, reply) => {
       const ticket = await tickets.get(userOf(request), request.params.ticketId);
       const ifNoneMatch = header(request, "if-none-match");
-      if (ifNoneMatch && etagMatches(ifNoneMatch, ticket.version)) {
-        reply.status(304).header("etag", etagOf(ticket.version));
-        return reply.send();
-      }
-      return withEtag(reply, ticket);
+      const etag = etagOf(ticket.version, ticket.unreadCount);
+      reply.header("etag", etag);
+      if (ifNoneMatch && etagMatches(ifNoneMatch, ticket.version, ticket.unreadCount)) return reply.status(304).send();
+      return ticket;
     },
     updateTicket: async (request, reply) =>
       withEtag(reply, await tickets.update(userOf(request), request.params.ticketId, request.body, header(request, "if-match"), request.id)),

@@ -9,10 +9,12 @@ import type { UserPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
-import { toTicket, type TicketRecord } from "./representation.ts";
+import { toTicketForCaller, type TicketRecord } from "./representation.ts";
+import { unreadJoin } from "./unread.ts";
 
 type Query = QueryOf<"listTickets">;
 const PRIORITIES: readonly string[] = ["low", "normal", "high", "urgent"];
+type Row = TicketRecord & { unreadCount: number };
 type SortKey = "createdAt" | "updatedAt" | "priority" | "number" | "relevance";
 
 const COLUMNS = Prisma.sql`t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel,
@@ -122,7 +124,7 @@ const MATCHES_A_COMMENT = Prisma.sql`EXISTS (SELECT 1 FROM "Comment" cm WHERE cm
  */
 const RELEVANCE_CANDIDATES = 1000;
 
-async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prisma.Sql | undefined, tenantId: string, q: string, limit: number) {
+async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prisma.Sql | undefined, tenantId: string, q: string, limit: number, unread: Prisma.Sql) {
   const newest = (match: Prisma.Sql) => Prisma.sql`
     SELECT t.id, t."createdAt" FROM websearch_to_tsquery('english', ${q}) query, "Ticket" t
      WHERE ${Prisma.join([...where, match], " AND ")} ORDER BY t."createdAt" DESC, t.id DESC LIMIT ${RELEVANCE_CANDIDATES}`;
@@ -130,7 +132,7 @@ async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prism
   // capped, so each side keeps its best plan (GIN for rare words, the createdAt index for
   // common ones); together they hold the newest matches of either kind. Only those are ranked:
   // the ticket's own rank plus its matching comments' (weight C).
-  return db.$queryRaw<(TicketRecord & { rank: number })[]>`
+  return db.$queryRaw<(Row & { rank: number })[]>`
     WITH own AS (${newest(MATCHES_OWN)}), commented AS (${newest(MATCHES_A_COMMENT)}),
     recent AS (
       SELECT id FROM (SELECT * FROM own UNION SELECT * FROM commented) m ORDER BY m."createdAt" DESC, m.id DESC LIMIT ${RELEVANCE_CANDIDATES}
@@ -142,7 +144,7 @@ async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prism
     ), page AS (
       SELECT c.id, c.rank FROM candidates c ${after ? Prisma.sql`WHERE ${after}` : Prisma.empty} ORDER BY c.rank DESC, c.id DESC LIMIT ${limit + 1}
     )
-    SELECT ${COLUMNS}, page.rank FROM page JOIN "Ticket" t ON t."tenantId" = ${tenantId}::uuid AND t.id = page.id
+    SELECT ${COLUMNS}, page.rank, unread."unreadCount" FROM page JOIN "Ticket" t ON t."tenantId" = ${tenantId}::uuid AND t.id = page.id ${unread}
      ORDER BY page.rank DESC, page.id DESC`;
 }
 
@@ -152,20 +154,23 @@ export async function listTickets(db: Database, principal: UserPrincipal, query:
   if (sort.key === "relevance" && !query.q) throw problems.invalidParameter("sort", "relevance needs q");
   const { orderBy, keyOf, condition } = ordering(sort, query.cursor);
   const where = filters(principal, query);
-  let rows: (TicketRecord & { rank?: number })[];
+  const unread = unreadJoin(principal);
+  let rows: (Row & { rank?: number })[];
   if (sort.key === "relevance") {
-    rows = await searchByRelevance(db, where, condition, principal.tenantId, query.q!, limit);
+    rows = await searchByRelevance(db, where, condition, principal.tenantId, query.q!, limit, unread);
   } else {
     if (condition) where.push(condition);
     if (query.q) where.push(Prisma.sql`(${MATCHES_OWN} OR ${MATCHES_A_COMMENT})`);
     // websearch_to_tsquery understands what people type: words, "phrases", -exclusions, or.
     const from = query.q ? Prisma.sql`FROM "Ticket" t, websearch_to_tsquery('english', ${query.q}) query` : Prisma.sql`FROM "Ticket" t`;
-    rows = await db.$queryRaw`SELECT ${COLUMNS} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy} LIMIT ${limit + 1}`;
+    // The page first, then the reader's unread count for its rows only (see unread.ts).
+    rows = await db.$queryRaw`WITH page AS (SELECT ${COLUMNS} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy} LIMIT ${limit + 1})
+      SELECT t.*, unread."unreadCount" FROM page t ${unread} ORDER BY ${orderBy}`;
   }
   const data = rows.slice(0, limit);
   const last = data.at(-1);
   return {
-    data: data.map(toTicket),
+    data: data.map(toTicketForCaller),
     nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last) as (string | number)[]) : null,
   };
 }

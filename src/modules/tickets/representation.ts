@@ -2,6 +2,8 @@ import type { Ticket as TicketRow } from "../../generated/prisma/client.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 
 export type Ticket = Schemas["Ticket"];
+/** What the tickets API shows its reader: the ticket with the reader's unread count (never in events). */
+export type TicketForCaller = Schemas["TicketForCaller"];
 
 /** A ticket row as read (Prisma's model omits the search vector, which it cannot represent). */
 export type TicketRecord = TicketRow;
@@ -29,4 +31,8 @@ export function toTicket(row: TicketRecord): Ticket {
     closedAt: row.closedAt?.toISOString() ?? null,
     deletedAt: row.deletedAt?.toISOString() ?? null,
   };
+}
+
+export function toTicketForCaller(row: TicketRecord & { unreadCount: number }): TicketForCaller {
+  return { ...toTicket(row), unreadCount: row.unreadCount };
 }

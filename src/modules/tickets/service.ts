@@ -7,12 +7,13 @@ import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
 import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
-import { etagMatches, etagOf } from "../../core/etag.ts";
+import { etagNamesVersion, etagOf } from "../../core/etag.ts";
 import { idempotent, type Outcome } from "../../core/idempotency.ts";
 import { problems, Problem, type ProblemField } from "../../core/problem.ts";
 import { listTickets } from "./listing.ts";
 import { canSee, checkCreate, checkUpdate, checkCanBulkUpdate, checkCanDelete, checkCanReadStats, checkCanRestore } from "./policy.ts";
-import { toTicket, type Ticket, type TicketRecord } from "./representation.ts";
+import { toTicket, toTicketForCaller, type Ticket, type TicketForCaller, type TicketRecord } from "./representation.ts";
+import { seesInternal, UNREAD_JOIN_TEXT } from "./unread.ts";
 import { checkTransition, statusTimestamps } from "./workflow.ts";
 
 const METADATA_MAX_BYTES = 8192;
@@ -135,10 +136,10 @@ export async function applyChange(tx: Db, principal: UserPrincipal, current: Tic
   return updated;
 }
 
-/** The hottest read of the product, as one prepared statement on the raw pool (see get). */
-const TICKET_BY_ID = `SELECT "tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", tags,
-  "dueAt", metadata, version, "createdAt", "updatedAt", "firstResponseAt", "solvedAt", "closedAt", "deletedAt"
-  FROM "Ticket" WHERE "tenantId" = $1 AND id = $2`;
+/** The hottest read of the product, as one prepared statement on the raw pool (see get), with the reader's unread count. */
+const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel, t."requesterId", t."assigneeId", t.tags,
+  t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt", t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt", unread."unreadCount"
+  FROM "Ticket" t ${UNREAD_JOIN_TEXT} WHERE t."tenantId" = $1 AND t.id = $2`;
 
 export function createTicketService(db: Database, pool: pg.Pool) {
   return {
@@ -185,11 +186,15 @@ export function createTicketService(db: Database, pool: pg.Pool) {
     list: (principal: UserPrincipal, query: QueryOf<"listTickets">) => listTickets(db, principal, query),
 
     /** Served by node-postgres directly: Prisma's per-query overhead was a seventh of this request's CPU. */
-    async get(principal: UserPrincipal, ticketId: string): Promise<Ticket> {
-      const { rows } = await pool.query<TicketRecord>({ name: "ticket-by-id", text: TICKET_BY_ID, values: [principal.tenantId, ticketId] });
+    async get(principal: UserPrincipal, ticketId: string): Promise<TicketForCaller> {
+      const { rows } = await pool.query<TicketRecord & { unreadCount: number }>({
+        name: "ticket-by-id",
+        text: TICKET_BY_ID,
+        values: [principal.tenantId, ticketId, principal.userId, seesInternal(principal)],
+      });
       const ticket = rows[0];
       if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
-      return toTicket(ticket);
+      return toTicketForCaller(ticket);
     },
 
     async update(principal: UserPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {
@@ -197,7 +202,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       return db.$transaction(async (tx) => {
         const current = await lockVisibleTicket(tx, principal, ticketId);
         if (current.deletedAt) throw problems.conflict("ticket_deleted", "This ticket is deleted; restore it before changing it.");
-        if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
+        if (ifMatch !== undefined && !etagNamesVersion(ifMatch, current.version)) {
           throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
         }
         return toTicket(await applyChange(tx, principal, current, change, contextOf(principal, requestId)));

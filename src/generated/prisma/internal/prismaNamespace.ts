@@ -405,6 +405,7 @@ export const ModelName = {
   Event: 'Event',
   Ticket: 'Ticket',
   Comment: 'Comment',
+  ReadMarker: 'ReadMarker',
   IdempotencyKey: 'IdempotencyKey',
   Attachment: 'Attachment',
   AttachmentUpload: 'AttachmentUpload',
@@ -427,7 +428,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1020,6 +1021,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.CommentCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.CommentCountAggregateOutputType> | number
+        }
+      }
+    }
+    ReadMarker: {
+      payload: Prisma.$ReadMarkerPayload<ExtArgs>
+      fields: Prisma.ReadMarkerFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ReadMarkerFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ReadMarkerFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>
+        }
+        findFirst: {
+          args: Prisma.ReadMarkerFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ReadMarkerFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>
+        }
+        findMany: {
+          args: Prisma.ReadMarkerFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>[]
+        }
+        create: {
+          args: Prisma.ReadMarkerCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>
+        }
+        createMany: {
+          args: Prisma.ReadMarkerCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ReadMarkerCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>[]
+        }
+        delete: {
+          args: Prisma.ReadMarkerDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>
+        }
+        update: {
+          args: Prisma.ReadMarkerUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>
+        }
+        deleteMany: {
+          args: Prisma.ReadMarkerDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ReadMarkerUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ReadMarkerUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>[]
+        }
+        upsert: {
+          args: Prisma.ReadMarkerUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ReadMarkerPayload>
+        }
+        aggregate: {
+          args: Prisma.ReadMarkerAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateReadMarker>
+        }
+        groupBy: {
+          args: Prisma.ReadMarkerGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ReadMarkerGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ReadMarkerCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ReadMarkerCountAggregateOutputType> | number
         }
       }
     }
@@ -1718,6 +1793,18 @@ export const CommentScalarFieldEnum = {
 export type CommentScalarFieldEnum = (typeof CommentScalarFieldEnum)[keyof typeof CommentScalarFieldEnum]
 
 
+export const ReadMarkerScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  userId: 'userId',
+  commentId: 'commentId',
+  commentCreatedAt: 'commentCreatedAt',
+  readAt: 'readAt'
+} as const
+
+export type ReadMarkerScalarFieldEnum = (typeof ReadMarkerScalarFieldEnum)[keyof typeof ReadMarkerScalarFieldEnum]
+
+
 export const IdempotencyKeyScalarFieldEnum = {
   tenantId: 'tenantId',
   userId: 'userId',
@@ -2231,6 +2318,7 @@ export type GlobalOmitConfig = {
   event?: Prisma.EventOmit
   ticket?: Prisma.TicketOmit
   comment?: Prisma.CommentOmit
+  readMarker?: Prisma.ReadMarkerOmit
   idempotencyKey?: Prisma.IdempotencyKeyOmit
   attachment?: Prisma.AttachmentOmit
   attachmentUpload?: Prisma.AttachmentUploadOmit

@@ -59,6 +59,7 @@ export const ModelName = {
   Event: 'Event',
   Ticket: 'Ticket',
   Comment: 'Comment',
+  ReadMarker: 'ReadMarker',
   IdempotencyKey: 'IdempotencyKey',
   Attachment: 'Attachment',
   AttachmentUpload: 'AttachmentUpload',
@@ -220,6 +221,18 @@ export const CommentScalarFieldEnum = {
 } as const
 
 export type CommentScalarFieldEnum = (typeof CommentScalarFieldEnum)[keyof typeof CommentScalarFieldEnum]
+
+
+export const ReadMarkerScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  userId: 'userId',
+  commentId: 'commentId',
+  commentCreatedAt: 'commentCreatedAt',
+  readAt: 'readAt'
+} as const
+
+export type ReadMarkerScalarFieldEnum = (typeof ReadMarkerScalarFieldEnum)[keyof typeof ReadMarkerScalarFieldEnum]
 
 
 export const IdempotencyKeyScalarFieldEnum = {

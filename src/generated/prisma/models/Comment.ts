@@ -236,6 +236,7 @@ export type CommentWhereInput = {
   parent?: Prisma.XOR<Prisma.CommentNullableScalarRelationFilter, Prisma.CommentWhereInput> | null
   replies?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
+  readMarkers?: Prisma.ReadMarkerListRelationFilter
 }
 
 export type CommentOrderByWithRelationInput = {
@@ -256,6 +257,7 @@ export type CommentOrderByWithRelationInput = {
   parent?: Prisma.CommentOrderByWithRelationInput
   replies?: Prisma.CommentOrderByRelationAggregateInput
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
+  readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
 }
 
 export type CommentWhereUniqueInput = Prisma.AtLeast<{
@@ -280,6 +282,7 @@ export type CommentWhereUniqueInput = Prisma.AtLeast<{
   parent?: Prisma.XOR<Prisma.CommentNullableScalarRelationFilter, Prisma.CommentWhereInput> | null
   replies?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
+  readMarkers?: Prisma.ReadMarkerListRelationFilter
 }, "tenantId_id">
 
 export type CommentOrderByWithAggregationInput = {
@@ -330,6 +333,7 @@ export type CommentCreateInput = {
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateInput = {
@@ -346,6 +350,7 @@ export type CommentUncheckedCreateInput = {
   deletedAt?: Date | string | null
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUpdateInput = {
@@ -362,6 +367,7 @@ export type CommentUpdateInput = {
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateInput = {
@@ -378,6 +384,7 @@ export type CommentUncheckedUpdateInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentCreateManyInput = {
@@ -478,6 +485,11 @@ export type CommentMinOrderByAggregateInput = {
   updatedAt?: Prisma.SortOrder
   editedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+}
+
+export type CommentScalarRelationFilter = {
+  is?: Prisma.CommentWhereInput
+  isNot?: Prisma.CommentWhereInput
 }
 
 export type CommentCreateNestedManyWithoutTenantInput = {
@@ -664,6 +676,20 @@ export type CommentUncheckedUpdateManyWithoutParentNestedInput = {
   deleteMany?: Prisma.CommentScalarWhereInput | Prisma.CommentScalarWhereInput[]
 }
 
+export type CommentCreateNestedOneWithoutReadMarkersInput = {
+  create?: Prisma.XOR<Prisma.CommentCreateWithoutReadMarkersInput, Prisma.CommentUncheckedCreateWithoutReadMarkersInput>
+  connectOrCreate?: Prisma.CommentCreateOrConnectWithoutReadMarkersInput
+  connect?: Prisma.CommentWhereUniqueInput
+}
+
+export type CommentUpdateOneRequiredWithoutReadMarkersNestedInput = {
+  create?: Prisma.XOR<Prisma.CommentCreateWithoutReadMarkersInput, Prisma.CommentUncheckedCreateWithoutReadMarkersInput>
+  connectOrCreate?: Prisma.CommentCreateOrConnectWithoutReadMarkersInput
+  upsert?: Prisma.CommentUpsertWithoutReadMarkersInput
+  connect?: Prisma.CommentWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CommentUpdateToOneWithWhereWithoutReadMarkersInput, Prisma.CommentUpdateWithoutReadMarkersInput>, Prisma.CommentUncheckedUpdateWithoutReadMarkersInput>
+}
+
 export type CommentCreateNestedOneWithoutAttachmentsInput = {
   create?: Prisma.XOR<Prisma.CommentCreateWithoutAttachmentsInput, Prisma.CommentUncheckedCreateWithoutAttachmentsInput>
   connectOrCreate?: Prisma.CommentCreateOrConnectWithoutAttachmentsInput
@@ -693,6 +719,7 @@ export type CommentCreateWithoutTenantInput = {
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutTenantInput = {
@@ -708,6 +735,7 @@ export type CommentUncheckedCreateWithoutTenantInput = {
   deletedAt?: Date | string | null
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutTenantInput = {
@@ -766,6 +794,7 @@ export type CommentCreateWithoutAuthorInput = {
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutAuthorInput = {
@@ -780,6 +809,7 @@ export type CommentUncheckedCreateWithoutAuthorInput = {
   deletedAt?: Date | string | null
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutAuthorInput = {
@@ -821,6 +851,7 @@ export type CommentCreateWithoutTicketInput = {
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutTicketInput = {
@@ -835,6 +866,7 @@ export type CommentUncheckedCreateWithoutTicketInput = {
   deletedAt?: Date | string | null
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutTicketInput = {
@@ -876,6 +908,7 @@ export type CommentCreateWithoutRepliesInput = {
   author: Prisma.UserCreateNestedOneWithoutCommentsInput
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutRepliesInput = {
@@ -891,6 +924,7 @@ export type CommentUncheckedCreateWithoutRepliesInput = {
   editedAt?: Date | string | null
   deletedAt?: Date | string | null
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutRepliesInput = {
@@ -911,6 +945,7 @@ export type CommentCreateWithoutParentInput = {
   author: Prisma.UserCreateNestedOneWithoutCommentsInput
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutParentInput = {
@@ -925,6 +960,7 @@ export type CommentUncheckedCreateWithoutParentInput = {
   deletedAt?: Date | string | null
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutParentInput = {
@@ -961,6 +997,7 @@ export type CommentUpdateWithoutRepliesInput = {
   author?: Prisma.UserUpdateOneRequiredWithoutCommentsNestedInput
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutRepliesInput = {
@@ -976,6 +1013,7 @@ export type CommentUncheckedUpdateWithoutRepliesInput = {
   editedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUpsertWithWhereUniqueWithoutParentInput = {
@@ -994,6 +1032,86 @@ export type CommentUpdateManyWithWhereWithoutParentInput = {
   data: Prisma.XOR<Prisma.CommentUpdateManyMutationInput, Prisma.CommentUncheckedUpdateManyWithoutParentInput>
 }
 
+export type CommentCreateWithoutReadMarkersInput = {
+  id?: string
+  body: string
+  internal?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  editedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutCommentsInput
+  ticket: Prisma.TicketCreateNestedOneWithoutCommentsInput
+  author: Prisma.UserCreateNestedOneWithoutCommentsInput
+  parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
+  replies?: Prisma.CommentCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+}
+
+export type CommentUncheckedCreateWithoutReadMarkersInput = {
+  tenantId: string
+  id?: string
+  ticketId: string
+  authorId: string
+  parentId?: string | null
+  body: string
+  internal?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  editedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+}
+
+export type CommentCreateOrConnectWithoutReadMarkersInput = {
+  where: Prisma.CommentWhereUniqueInput
+  create: Prisma.XOR<Prisma.CommentCreateWithoutReadMarkersInput, Prisma.CommentUncheckedCreateWithoutReadMarkersInput>
+}
+
+export type CommentUpsertWithoutReadMarkersInput = {
+  update: Prisma.XOR<Prisma.CommentUpdateWithoutReadMarkersInput, Prisma.CommentUncheckedUpdateWithoutReadMarkersInput>
+  create: Prisma.XOR<Prisma.CommentCreateWithoutReadMarkersInput, Prisma.CommentUncheckedCreateWithoutReadMarkersInput>
+  where?: Prisma.CommentWhereInput
+}
+
+export type CommentUpdateToOneWithWhereWithoutReadMarkersInput = {
+  where?: Prisma.CommentWhereInput
+  data: Prisma.XOR<Prisma.CommentUpdateWithoutReadMarkersInput, Prisma.CommentUncheckedUpdateWithoutReadMarkersInput>
+}
+
+export type CommentUpdateWithoutReadMarkersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  body?: Prisma.StringFieldUpdateOperationsInput | string
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  editedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutCommentsNestedInput
+  ticket?: Prisma.TicketUpdateOneRequiredWithoutCommentsNestedInput
+  author?: Prisma.UserUpdateOneRequiredWithoutCommentsNestedInput
+  parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
+  replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+}
+
+export type CommentUncheckedUpdateWithoutReadMarkersInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  ticketId?: Prisma.StringFieldUpdateOperationsInput | string
+  authorId?: Prisma.StringFieldUpdateOperationsInput | string
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  body?: Prisma.StringFieldUpdateOperationsInput | string
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  editedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
+}
+
 export type CommentCreateWithoutAttachmentsInput = {
   id?: string
   body: string
@@ -1007,6 +1125,7 @@ export type CommentCreateWithoutAttachmentsInput = {
   author: Prisma.UserCreateNestedOneWithoutCommentsInput
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutAttachmentsInput = {
@@ -1022,6 +1141,7 @@ export type CommentUncheckedCreateWithoutAttachmentsInput = {
   editedAt?: Date | string | null
   deletedAt?: Date | string | null
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutAttachmentsInput = {
@@ -1053,6 +1173,7 @@ export type CommentUpdateWithoutAttachmentsInput = {
   author?: Prisma.UserUpdateOneRequiredWithoutCommentsNestedInput
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutAttachmentsInput = {
@@ -1068,6 +1189,7 @@ export type CommentUncheckedUpdateWithoutAttachmentsInput = {
   editedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentCreateManyTenantInput = {
@@ -1096,6 +1218,7 @@ export type CommentUpdateWithoutTenantInput = {
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutTenantInput = {
@@ -1111,6 +1234,7 @@ export type CommentUncheckedUpdateWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateManyWithoutTenantInput = {
@@ -1151,6 +1275,7 @@ export type CommentUpdateWithoutAuthorInput = {
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutAuthorInput = {
@@ -1165,6 +1290,7 @@ export type CommentUncheckedUpdateWithoutAuthorInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateManyWithoutAuthorInput = {
@@ -1204,6 +1330,7 @@ export type CommentUpdateWithoutTicketInput = {
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutTicketInput = {
@@ -1218,6 +1345,7 @@ export type CommentUncheckedUpdateWithoutTicketInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateManyWithoutTicketInput = {
@@ -1257,6 +1385,7 @@ export type CommentUpdateWithoutParentInput = {
   author?: Prisma.UserUpdateOneRequiredWithoutCommentsNestedInput
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutParentInput = {
@@ -1271,6 +1400,7 @@ export type CommentUncheckedUpdateWithoutParentInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateManyWithoutParentInput = {
@@ -1293,11 +1423,13 @@ export type CommentUncheckedUpdateManyWithoutParentInput = {
 export type CommentCountOutputType = {
   replies: number
   attachments: number
+  readMarkers: number
 }
 
 export type CommentCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   replies?: boolean | CommentCountOutputTypeCountRepliesArgs
   attachments?: boolean | CommentCountOutputTypeCountAttachmentsArgs
+  readMarkers?: boolean | CommentCountOutputTypeCountReadMarkersArgs
 }
 
 /**
@@ -1324,6 +1456,13 @@ export type CommentCountOutputTypeCountAttachmentsArgs<ExtArgs extends runtime.T
   where?: Prisma.AttachmentWhereInput
 }
 
+/**
+ * CommentCountOutputType without action
+ */
+export type CommentCountOutputTypeCountReadMarkersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ReadMarkerWhereInput
+}
+
 
 export type CommentSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -1343,6 +1482,7 @@ export type CommentSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   parent?: boolean | Prisma.Comment$parentArgs<ExtArgs>
   replies?: boolean | Prisma.Comment$repliesArgs<ExtArgs>
   attachments?: boolean | Prisma.Comment$attachmentsArgs<ExtArgs>
+  readMarkers?: boolean | Prisma.Comment$readMarkersArgs<ExtArgs>
   _count?: boolean | Prisma.CommentCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["comment"]>
 
@@ -1404,6 +1544,7 @@ export type CommentInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   parent?: boolean | Prisma.Comment$parentArgs<ExtArgs>
   replies?: boolean | Prisma.Comment$repliesArgs<ExtArgs>
   attachments?: boolean | Prisma.Comment$attachmentsArgs<ExtArgs>
+  readMarkers?: boolean | Prisma.Comment$readMarkersArgs<ExtArgs>
   _count?: boolean | Prisma.CommentCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type CommentIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1428,6 +1569,7 @@ export type $CommentPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     parent: Prisma.$CommentPayload<ExtArgs> | null
     replies: Prisma.$CommentPayload<ExtArgs>[]
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
+    readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -1841,6 +1983,7 @@ export interface Prisma__CommentClient<T, Null = never, ExtArgs extends runtime.
   parent<T extends Prisma.Comment$parentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$parentArgs<ExtArgs>>): Prisma.Prisma__CommentClient<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   replies<T extends Prisma.Comment$repliesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$repliesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Comment$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  readMarkers<T extends Prisma.Comment$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2346,6 +2489,30 @@ export type Comment$attachmentsArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.AttachmentScalarFieldEnum | Prisma.AttachmentScalarFieldEnum[]
+}
+
+/**
+ * Comment.readMarkers
+ */
+export type Comment$readMarkersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ReadMarker
+   */
+  select?: Prisma.ReadMarkerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ReadMarker
+   */
+  omit?: Prisma.ReadMarkerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ReadMarkerInclude<ExtArgs> | null
+  where?: Prisma.ReadMarkerWhereInput
+  orderBy?: Prisma.ReadMarkerOrderByWithRelationInput | Prisma.ReadMarkerOrderByWithRelationInput[]
+  cursor?: Prisma.ReadMarkerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ReadMarkerScalarFieldEnum | Prisma.ReadMarkerScalarFieldEnum[]
 }
 
 /**

@@ -249,6 +249,7 @@ export type TenantWhereInput = {
   events?: Prisma.EventListRelationFilter
   tickets?: Prisma.TicketListRelationFilter
   comments?: Prisma.CommentListRelationFilter
+  readMarkers?: Prisma.ReadMarkerListRelationFilter
   idempotencyKeys?: Prisma.IdempotencyKeyListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
@@ -270,6 +271,7 @@ export type TenantOrderByWithRelationInput = {
   events?: Prisma.EventOrderByRelationAggregateInput
   tickets?: Prisma.TicketOrderByRelationAggregateInput
   comments?: Prisma.CommentOrderByRelationAggregateInput
+  readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
   idempotencyKeys?: Prisma.IdempotencyKeyOrderByRelationAggregateInput
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
   uploads?: Prisma.AttachmentUploadOrderByRelationAggregateInput
@@ -294,6 +296,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   events?: Prisma.EventListRelationFilter
   tickets?: Prisma.TicketListRelationFilter
   comments?: Prisma.CommentListRelationFilter
+  readMarkers?: Prisma.ReadMarkerListRelationFilter
   idempotencyKeys?: Prisma.IdempotencyKeyListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
@@ -347,6 +350,7 @@ export type TenantCreateInput = {
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
@@ -368,6 +372,7 @@ export type TenantUncheckedCreateInput = {
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
@@ -389,6 +394,7 @@ export type TenantUpdateInput = {
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
@@ -410,6 +416,7 @@ export type TenantUncheckedUpdateInput = {
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
@@ -593,6 +600,20 @@ export type TenantUpdateOneRequiredWithoutCommentsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutCommentsInput, Prisma.TenantUpdateWithoutCommentsInput>, Prisma.TenantUncheckedUpdateWithoutCommentsInput>
 }
 
+export type TenantCreateNestedOneWithoutReadMarkersInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutReadMarkersInput, Prisma.TenantUncheckedCreateWithoutReadMarkersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutReadMarkersInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutReadMarkersNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutReadMarkersInput, Prisma.TenantUncheckedCreateWithoutReadMarkersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutReadMarkersInput
+  upsert?: Prisma.TenantUpsertWithoutReadMarkersInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutReadMarkersInput, Prisma.TenantUpdateWithoutReadMarkersInput>, Prisma.TenantUncheckedUpdateWithoutReadMarkersInput>
+}
+
 export type TenantCreateNestedOneWithoutIdempotencyKeysInput = {
   create?: Prisma.XOR<Prisma.TenantCreateWithoutIdempotencyKeysInput, Prisma.TenantUncheckedCreateWithoutIdempotencyKeysInput>
   connectOrCreate?: Prisma.TenantCreateOrConnectWithoutIdempotencyKeysInput
@@ -663,6 +684,7 @@ export type TenantCreateWithoutUsersInput = {
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
@@ -683,6 +705,7 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
@@ -719,6 +742,7 @@ export type TenantUpdateWithoutUsersInput = {
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
@@ -739,6 +763,7 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
@@ -759,6 +784,7 @@ export type TenantCreateWithoutSessionsInput = {
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
@@ -779,6 +805,7 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
@@ -815,6 +842,7 @@ export type TenantUpdateWithoutSessionsInput = {
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
@@ -835,6 +863,7 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
@@ -855,6 +884,7 @@ export type TenantCreateWithoutEventsInput = {
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
@@ -875,6 +905,7 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
@@ -911,6 +942,7 @@ export type TenantUpdateWithoutEventsInput = {
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
@@ -931,6 +963,7 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
@@ -951,6 +984,7 @@ export type TenantCreateWithoutTicketsInput = {
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
@@ -971,6 +1005,7 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
@@ -1007,6 +1042,7 @@ export type TenantUpdateWithoutTicketsInput = {
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
@@ -1027,6 +1063,7 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
@@ -1047,6 +1084,7 @@ export type TenantCreateWithoutCommentsInput = {
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
@@ -1067,6 +1105,7 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
@@ -1103,6 +1142,7 @@ export type TenantUpdateWithoutCommentsInput = {
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
@@ -1123,6 +1163,107 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutReadMarkersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutReadMarkersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutReadMarkersInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutReadMarkersInput, Prisma.TenantUncheckedCreateWithoutReadMarkersInput>
+}
+
+export type TenantUpsertWithoutReadMarkersInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutReadMarkersInput, Prisma.TenantUncheckedUpdateWithoutReadMarkersInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutReadMarkersInput, Prisma.TenantUncheckedCreateWithoutReadMarkersInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutReadMarkersInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutReadMarkersInput, Prisma.TenantUncheckedUpdateWithoutReadMarkersInput>
+}
+
+export type TenantUpdateWithoutReadMarkersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutReadMarkersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
@@ -1144,6 +1285,7 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
@@ -1164,6 +1306,7 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
@@ -1200,6 +1343,7 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
@@ -1220,6 +1364,7 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
@@ -1240,6 +1385,7 @@ export type TenantCreateWithoutAttachmentsInput = {
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
@@ -1260,6 +1406,7 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
@@ -1296,6 +1443,7 @@ export type TenantUpdateWithoutAttachmentsInput = {
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
@@ -1316,6 +1464,7 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
@@ -1336,6 +1485,7 @@ export type TenantCreateWithoutUploadsInput = {
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
@@ -1356,6 +1506,7 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
@@ -1392,6 +1543,7 @@ export type TenantUpdateWithoutUploadsInput = {
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
@@ -1412,6 +1564,7 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
@@ -1432,6 +1585,7 @@ export type TenantCreateWithoutWebhooksInput = {
   events?: Prisma.EventCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
@@ -1452,6 +1606,7 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
   tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
@@ -1488,6 +1643,7 @@ export type TenantUpdateWithoutWebhooksInput = {
   events?: Prisma.EventUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
@@ -1508,6 +1664,7 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
   tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
@@ -1524,6 +1681,7 @@ export type TenantCountOutputType = {
   events: number
   tickets: number
   comments: number
+  readMarkers: number
   idempotencyKeys: number
   attachments: number
   uploads: number
@@ -1536,6 +1694,7 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   events?: boolean | TenantCountOutputTypeCountEventsArgs
   tickets?: boolean | TenantCountOutputTypeCountTicketsArgs
   comments?: boolean | TenantCountOutputTypeCountCommentsArgs
+  readMarkers?: boolean | TenantCountOutputTypeCountReadMarkersArgs
   idempotencyKeys?: boolean | TenantCountOutputTypeCountIdempotencyKeysArgs
   attachments?: boolean | TenantCountOutputTypeCountAttachmentsArgs
   uploads?: boolean | TenantCountOutputTypeCountUploadsArgs
@@ -1590,6 +1749,13 @@ export type TenantCountOutputTypeCountCommentsArgs<ExtArgs extends runtime.Types
 /**
  * TenantCountOutputType without action
  */
+export type TenantCountOutputTypeCountReadMarkersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ReadMarkerWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
 export type TenantCountOutputTypeCountIdempotencyKeysArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.IdempotencyKeyWhereInput
 }
@@ -1631,6 +1797,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   events?: boolean | Prisma.Tenant$eventsArgs<ExtArgs>
   tickets?: boolean | Prisma.Tenant$ticketsArgs<ExtArgs>
   comments?: boolean | Prisma.Tenant$commentsArgs<ExtArgs>
+  readMarkers?: boolean | Prisma.Tenant$readMarkersArgs<ExtArgs>
   idempotencyKeys?: boolean | Prisma.Tenant$idempotencyKeysArgs<ExtArgs>
   attachments?: boolean | Prisma.Tenant$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
@@ -1681,6 +1848,7 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   events?: boolean | Prisma.Tenant$eventsArgs<ExtArgs>
   tickets?: boolean | Prisma.Tenant$ticketsArgs<ExtArgs>
   comments?: boolean | Prisma.Tenant$commentsArgs<ExtArgs>
+  readMarkers?: boolean | Prisma.Tenant$readMarkersArgs<ExtArgs>
   idempotencyKeys?: boolean | Prisma.Tenant$idempotencyKeysArgs<ExtArgs>
   attachments?: boolean | Prisma.Tenant$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
@@ -1698,6 +1866,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     events: Prisma.$EventPayload<ExtArgs>[]
     tickets: Prisma.$TicketPayload<ExtArgs>[]
     comments: Prisma.$CommentPayload<ExtArgs>[]
+    readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
     idempotencyKeys: Prisma.$IdempotencyKeyPayload<ExtArgs>[]
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
     uploads: Prisma.$AttachmentUploadPayload<ExtArgs>[]
@@ -2112,6 +2281,7 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   events<T extends Prisma.Tenant$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$EventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   tickets<T extends Prisma.Tenant$ticketsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   comments<T extends Prisma.Tenant$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  readMarkers<T extends Prisma.Tenant$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   idempotencyKeys<T extends Prisma.Tenant$idempotencyKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$idempotencyKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$IdempotencyKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Tenant$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploads<T extends Prisma.Tenant$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentUploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -2664,6 +2834,30 @@ export type Tenant$commentsArgs<ExtArgs extends runtime.Types.Extensions.Interna
   take?: number
   skip?: number
   distinct?: Prisma.CommentScalarFieldEnum | Prisma.CommentScalarFieldEnum[]
+}
+
+/**
+ * Tenant.readMarkers
+ */
+export type Tenant$readMarkersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ReadMarker
+   */
+  select?: Prisma.ReadMarkerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ReadMarker
+   */
+  omit?: Prisma.ReadMarkerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ReadMarkerInclude<ExtArgs> | null
+  where?: Prisma.ReadMarkerWhereInput
+  orderBy?: Prisma.ReadMarkerOrderByWithRelationInput | Prisma.ReadMarkerOrderByWithRelationInput[]
+  cursor?: Prisma.ReadMarkerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ReadMarkerScalarFieldEnum | Prisma.ReadMarkerScalarFieldEnum[]
 }
 
 /**
