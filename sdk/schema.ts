@@ -928,6 +928,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stream/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use ticket to open the live stream
+         * @description Roles: admin, agent, user. Browsers cannot set headers on a WebSocket: open
+         *     `GET /v1/stream?ticket=<ticket>` (the `url` returned) within 30 seconds instead. The ticket
+         *     works once, on any instance. The stream it opens is bound to the session that asked for it:
+         *     it closes (4001) when that request's access token would have expired, and at once (4003)
+         *     when the session ends.
+         */
+        post: operations["createStreamTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live stream (WebSocket)
+         * @description Roles: admin, agent, user. A WebSocket (`Upgrade: websocket`). Authenticate with a stream
+         *     ticket (`?ticket=`, from `POST /v1/stream/tickets`), or with the subprotocols
+         *     `Sec-WebSocket-Protocol: docket.v1, docket.bearer.<accessToken>` (the server answers
+         *     `docket.v1` and never echoes the token). A failed authentication is refused before the
+         *     upgrade with a problem document.
+         *
+         *     Messages are JSON text frames: the client sends `StreamClientMessage`s, the server
+         *     `StreamServerMessage`s, first of all a `welcome`. Subscribe to the tenant's feed
+         *     (`{ kind: tenant }`: admins get every event, as in `GET /v1/events`; agents every ticket's
+         *     events) or to one ticket (`{ kind: ticket, ticketId }`: anyone who may see the ticket; a
+         *     user never gets internal events). Events are the same representations webhooks send, in
+         *     log order. Give `after` (the id of the last event you saw) to get every event since, then
+         *     live ones, without gap or duplicate; `subscribed` comes once the subscription is live.
+         *
+         *     Close codes: 1001 the server is shutting down (reconnect and resume); 4001 the access
+         *     token expired (get a new token or ticket, reconnect and resume); 4003 the session ended
+         *     (log in again); 4008 you read too slowly and the send buffer overflowed (reconnect and
+         *     resume); 4400 protocol abuse (malformed or oversized frames). The server pings every
+         *     `heartbeatSeconds` and drops a client that misses two pongs.
+         */
+        get: operations["getStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "tenant.created": {
@@ -3432,6 +3494,192 @@ export interface components {
         WebhookDeliveryList: {
             data: components["schemas"]["WebhookDelivery"][];
             nextCursor: string | null;
+        };
+        StreamTicket: {
+            /** @description Opaque; works once. */
+            ticket: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /**
+             * @description The stream's path with the ticket: `/v1/stream?ticket=…`.
+             * @example /v1/stream?ticket=dst_2bQ…
+             */
+            url: string;
+        };
+        /** @description What a subscription follows: the tenant's feed (admins and agents) or one ticket (anyone who may see it). */
+        StreamTopic: {
+            /** @constant */
+            kind: "tenant";
+        } | {
+            /** @constant */
+            kind: "ticket";
+            /** Format: uuid */
+            ticketId: string;
+        };
+        /** @description The client's name for a subscription; events of it carry it as `subscriptionId`. */
+        StreamSubscriptionId: string;
+        /** @description A JSON text frame the client sends on `GET /v1/stream`. */
+        StreamClientMessage: components["schemas"]["StreamSubscribe"] | components["schemas"]["StreamUnsubscribe"] | components["schemas"]["StreamTypingRequest"] | components["schemas"]["StreamReadRequest"];
+        /** @description Follow a topic. With `after` (an event id of the tenant's log), every event of the topic after it is replayed first, in order; an unknown id answers `error` with code `unknown_resume_point` (refetch over REST, then subscribe without `after`). */
+        StreamSubscribe: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "subscribe";
+            id: components["schemas"]["StreamSubscriptionId"];
+            topic: components["schemas"]["StreamTopic"];
+            /** Format: uuid */
+            after?: string;
+        };
+        StreamUnsubscribe: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "unsubscribe";
+            id: components["schemas"]["StreamSubscriptionId"];
+        };
+        /** @description I am typing a reply (or, with `internal`, an internal note) on this ticket. */
+        StreamTypingRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "typing";
+            /** Format: uuid */
+            ticketId: string;
+            /** @default false */
+            internal: boolean;
+        };
+        /** @description I have read this ticket up to this comment. */
+        StreamReadRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "read";
+            /** Format: uuid */
+            ticketId: string;
+            /** Format: uuid */
+            commentId: string;
+        };
+        /** @description A JSON text frame the server sends on `GET /v1/stream`. */
+        StreamServerMessage: components["schemas"]["StreamWelcome"] | components["schemas"]["StreamEventMessage"] | components["schemas"]["StreamSubscribed"] | components["schemas"]["StreamUnsubscribed"] | components["schemas"]["StreamTyping"] | components["schemas"]["StreamPresence"] | components["schemas"]["StreamRead"] | components["schemas"]["StreamError"];
+        /** @description The first message on every connection. */
+        StreamWelcome: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "welcome";
+            connectionId: string;
+            /** Format: uuid */
+            tenantId: string;
+            user: {
+                /** Format: uuid */
+                id: string;
+                role: components["schemas"]["Role"];
+            };
+            /**
+             * Format: date-time
+             * @description When the connection closes with 4001 (its access token expires).
+             */
+            expiresAt: string;
+            /** @description The server pings this often and drops a client that misses two pongs. */
+            heartbeatSeconds: number;
+        };
+        /** @description An event of a subscription, presented for this user exactly as webhooks and REST present it. In log order, no gap, no duplicate. */
+        StreamEventMessage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "event";
+            subscriptionId: components["schemas"]["StreamSubscriptionId"];
+            event: components["schemas"]["Event"];
+        };
+        /** @description The subscription is live; `replayed` events were replayed before this. Events committed after it arrives are delivered live. */
+        StreamSubscribed: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "subscribed";
+            id: components["schemas"]["StreamSubscriptionId"];
+            topic: components["schemas"]["StreamTopic"];
+            replayed: number;
+        };
+        /** @description The subscription ended: on request (`requested`), or because you may no longer see its ticket (`not_visible`: the requester changed, the ticket was deleted). */
+        StreamUnsubscribed: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "unsubscribed";
+            id: components["schemas"]["StreamSubscriptionId"];
+            /** @enum {string} */
+            reason: "requested" | "not_visible";
+        };
+        /** @description Someone is typing on a subscribed ticket (internal notes only to admins and agents). At most one per user and ticket every 2 s; over at `expiresAt` unless repeated. */
+        StreamTyping: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "typing";
+            /** Format: uuid */
+            ticketId: string;
+            /** Format: uuid */
+            userId: string;
+            internal: boolean;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        /** @description Everyone viewing (subscribed to) a subscribed ticket, sent when it changes. */
+        StreamPresence: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "presence";
+            /** Format: uuid */
+            ticketId: string;
+            viewers: {
+                /** Format: uuid */
+                userId: string;
+                role: components["schemas"]["Role"];
+                /** Format: date-time */
+                since: string;
+            }[];
+        };
+        /** @description A read receipt on a subscribed ticket, to those who may see the comment. */
+        StreamRead: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "read";
+            /** Format: uuid */
+            ticketId: string;
+            /** Format: uuid */
+            userId: string;
+            /** Format: uuid */
+            commentId: string;
+            /** Format: date-time */
+            readAt: string;
+        };
+        /** @description A client message was refused. `ref` is the subscription id or message type it was about. */
+        StreamError: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "error";
+            /** @enum {string} */
+            code: "invalid_message" | "forbidden" | "not_found" | "unknown_resume_point" | "rate_limited";
+            detail: string;
+            ref?: string;
         };
     };
     responses: {
@@ -6269,6 +6517,86 @@ export interface operations {
             };
             404: components["responses"]["WebhookNotFound"];
             409: components["responses"]["WebhookInactive"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket; only its hash is stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicket"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching protocols to the WebSocket; the subprotocol is `docket.v1` when the client offered it. */
+            101: {
+                headers: {
+                    /** @description `docket.v1` when the client offered subprotocols. */
+                    "Sec-WebSocket-Protocol"?: "docket.v1";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not open the stream. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getStream requires one of the roles: admin, agent, user; you are guest."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a WebSocket upgrade request; connect with a WebSocket client. */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/upgrade-required",
+                     *       "title": "Upgrade required",
+                     *       "status": 426,
+                     *       "code": "upgrade_required",
+                     *       "detail": "GET /v1/stream is a WebSocket: send Upgrade: websocket."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -35,6 +35,9 @@ import { commentHandlers } from "./modules/comments/handlers.ts";
 import { eventHandlers } from "./modules/events/handlers.ts";
 import { attachmentHandlers } from "./modules/attachments/handlers.ts";
 import { webhookHandlers } from "./modules/webhooks/handlers.ts";
+import { streamHandlers, streamSocketHandler } from "./modules/stream/handlers.ts";
+import { createClientMessageParser } from "./modules/stream/client-messages.ts";
+import { registerWebsocket } from "./http/websocket.ts";
 
 export interface AppDeps {
   config: Config;
@@ -91,16 +94,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...eventHandlers(services.events),
     ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver({ publicUrl: config.publicUrl, listenHost: config.host, allowedHosts: config.allowedHosts, signsOwnLinks: config.storage.driver === "local" }), filesOf: multipartFiles }),
     ...webhookHandlers(services.webhooks),
+    ...streamHandlers(services.stream),
   } satisfies Handlers;
+  /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
+  const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };
+  services.stream.hub.useParser(createClientMessageParser(contract.document));
   checkHandlersMatchContract(handlers, contract);
 
+  // First: its onRequest hook marks upgrade requests, so that a refused upgrade (401, 429…) has
+  // its socket closed after the problem is sent; and before the routes, which it turns into
+  // WebSocket endpoints where they have a wsHandler.
+  await registerWebsocket(app, { maxPayloadBytes: config.stream.maxMessageBytes * 4, beforeClose: () => services.stream.hub.shutdown() });
   // Before authentication: a preflight carries no credentials and is answered at once.
   await registerCors(app, config.corsOrigins);
   await registerHelmet(app);
   registerNoStore(app, contract);
   // Before authentication, so an address that keeps failing is stopped before its tokens are checked.
   registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, windowMs: 60_000 });
-  registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken, metricsToken: config.metricsToken });
+  registerAuthentication(app, { authenticateUser: services.auth.authenticate, authenticateStream: services.stream.authenticate, operatorToken: config.platformOperatorToken, metricsToken: config.metricsToken });
 
   await registerRateLimit(app, config);
   registerErrorHandling(app);
@@ -119,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // contract); its type declaration asks for a whole RouteOptions.
       return {
         handler: handlers[operation.operationId],
+        ...(socketHandlers[operation.operationId] ? { wsHandler: socketHandlers[operation.operationId] } : {}),
         config: {
           operationId: operation.operationId,
           authentication: operation.authentication,

@@ -55,6 +55,20 @@ export interface Config {
   /** The event feed's backstop poll; notifications wake consumers at once. */
   eventFeedPollMs: number;
   webhooks: WebhookSettings;
+  stream: StreamConfig;
+}
+
+/** The live stream (GET /v1/stream). */
+export interface StreamConfig {
+  /** A ping this often; two missed pongs and the socket is dropped. */
+  heartbeatSeconds: number;
+  /** Bytes waiting for one slow socket before it is closed 4008 (reconnect and resume). */
+  sendBufferBytes: number;
+  /** The largest client message; larger closes the socket 4400. */
+  maxMessageBytes: number;
+  maxSubscriptions: number;
+  /** How long a stream ticket stays usable (30 s; shorter in tests). */
+  ticketTtlSeconds: number;
 }
 
 /** Where webhook deliveries may go, how they are signed, retried and paced. */
@@ -331,6 +345,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     corsOrigins: origins(env, "CORS_ORIGINS"),
     eventFeedPollMs: integer(env, "EVENT_FEED_POLL_MS", 2_000, 10, 60_000),
     webhooks: webhooks(env, nodeEnv, webhookSecretKey),
+    stream: {
+      heartbeatSeconds: integer(env, "STREAM_HEARTBEAT_SECONDS", 25, 1, 300),
+      sendBufferBytes: integer(env, "STREAM_SEND_BUFFER_BYTES", 1_048_576, 16_384, 64 * 1_048_576),
+      maxMessageBytes: 16_384,
+      maxSubscriptions: 100,
+      ticketTtlSeconds: 30,
+    },
   };
 }
 

@@ -20,6 +20,9 @@ import type { ObjectStorage } from "./storage/object-storage.ts";
 import { createWebhookService } from "./modules/webhooks/service.ts";
 import { createSecretBox } from "./modules/webhooks/secrets.ts";
 import { createMetrics } from "./metrics.ts";
+import { createStreamService } from "./modules/stream/service.ts";
+import { noSignals, type StreamSignals } from "./modules/stream/signals.ts";
+import { decodeSessionChange, encodeSessionChange } from "./modules/auth/session-changes.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -27,26 +30,47 @@ export interface ServiceDeps {
   logger: Logger;
   /** Default: the driver the configuration names (see src/storage/create-storage.ts). */
   storage?: ObjectStorage;
+  /** Typing, presence and read markers on the live stream; default: none. */
+  signals?: StreamSignals;
 }
 
 export function createServices(deps: ServiceDeps) {
   const { config, database, logger } = deps;
   const tokens = createTokenIssuer(config);
   const tenants = createTenantService(database.prisma);
-  // Revocations reach every instance's session cache through LISTEN/NOTIFY.
-  const sessionChanges = listen(database.url, database.pool, "docket_session_changes", () => sessions.forget(), logger);
+  // Revocations reach every instance's session cache and live sockets through LISTEN/NOTIFY
+  // (this instance's own included): the message says which sessions ended.
+  const sessionChanges = listen(database.url, database.pool, "docket_session_changes", (payload) => {
+    sessions.forget();
+    stream.hub.sessionsChanged(decodeSessionChange(payload)).catch((error: unknown) => logger.warn({ err: error }, "could not apply a session change to live sockets"));
+  }, logger);
   const sessions = createSessionCache(config.sessionCacheTtlSeconds * 1000, {
-    onInvalidate: () => sessionChanges.publish("").catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change")),
+    onInvalidate: (change) => sessionChanges.publish(encodeSessionChange(change)).catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change")),
   });
   const storage = deps.storage ?? createStorage(config);
   const webhookSecrets = createSecretBox(config.webhooks.secretKey);
+  const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants, sessions });
+  const signals = deps.signals ?? noSignals;
+  const stream = createStreamService({
+    db: database.prisma,
+    pool: database.pool,
+    databaseUrl: database.url,
+    logger,
+    auth,
+    settings: config.stream,
+    pollMs: config.eventFeedPollMs,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    signals,
+    ticketTtlSeconds: config.stream.ticketTtlSeconds,
+  });
   return {
     config,
     database,
     logger,
     storage,
     tenants,
-    auth: createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants, sessions }),
+    auth,
+    stream,
     users: createUserService(database.prisma, sessions),
     platform: createPlatformService(database.prisma, tenants, sessions),
     tickets: createTicketService(database.prisma, database.pool),
@@ -59,6 +83,8 @@ export function createServices(deps: ServiceDeps) {
     metrics: createMetrics(database),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
+      await stream.close();
+      await signals.close();
       await sessionChanges.close();
     },
   };

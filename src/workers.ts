@@ -8,6 +8,7 @@ import { createDeliveriesForEvents } from "./modules/webhooks/delivery-sql.ts";
 import { startDeliveryWorker } from "./modules/webhooks/delivery-worker.ts";
 import { presentEvents } from "./modules/events/presenter.ts";
 import { createWebhookTransport } from "./modules/webhooks/transport.ts";
+import { purgeExpiredStreamTickets } from "./modules/stream/tickets.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
@@ -42,6 +43,8 @@ export function startWorkers(services: Services): Workers {
   every(Math.min(60_000, config.attachments.uploadUrlTtlSeconds * 1000), "sweeping expired uploads", () => services.attachments.sweepExpiredUploads());
   // Idempotency keys live 24 hours; an hourly purge keeps the table to about a day of writes.
   every(60 * 60 * 1000, "purging idempotency keys", () => purgeExpiredIdempotencyKeys(services.database.prisma));
+  // Stream tickets live 30 seconds; those never used go within a minute after.
+  every(60_000, "purging expired stream tickets", () => purgeExpiredStreamTickets(services.database.prisma));
 
   const database = connectDatabase(services.database.url, {
     poolSize: WORKER_POOL_SIZE,

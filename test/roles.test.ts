@@ -12,7 +12,7 @@ import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
 
 /** Who may call what. Change it only together with openapi.yaml, and only on purpose. */
-const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]> = {
+const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[] | { stream: readonly Role[] }> = {
   getHealth: "public",
   getReadiness: "public",
   getMetrics: "metrics",
@@ -69,6 +69,8 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   getPlatformTenant: "operator",
   updatePlatformTenant: "operator",
   deletePlatformTenant: "operator",
+  createStreamTicket: ["admin", "agent", "user"],
+  getStream: { stream: ["admin", "agent", "user"] },
 };
 
 const contract = loadContract();
@@ -129,6 +131,21 @@ describe.each(operations.filter((operation) => operation.authentication === "ope
   });
 });
 
+describe.each(operations.filter((operation) => operation.authentication === "stream"))("$operationId (WebSocket: stream ticket or subprotocol)", (operation) => {
+  it("without credentials: 401, before any upgrade", async () => {
+    const response = await call(operation, undefined);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  });
+  it.each(ROLES.map((role) => ({ role, allowed: operation.roles.includes(role) })))("$role's token as a subprotocol: allowed=$allowed", async ({ role, allowed }) => {
+    const response = await fetch(server.url + operation.path, {
+      headers: { "sec-websocket-protocol": `docket.v1, docket.bearer.${tokens[role]}` },
+    });
+    // Past authentication and roles, a plain GET is told to upgrade.
+    expect(response.status).toBe(allowed ? 426 : 403);
+  });
+});
+
 describe("public operations", () => {
   it.each(operations.filter((operation) => operation.authentication === "public"))("$operationId needs no token", async (operation) => {
     expect((await call(operation, undefined)).status).not.toBe(401);
@@ -141,11 +158,14 @@ describe("the pinned role matrix", () => {
   });
 
   it.each(operations)("$operationId allows whom the table says", (operation) => {
-    const pinned = PINNED[operation.operationId];
+    const pinned = PINNED[operation.operationId]!;
     if (typeof pinned === "string") expect(operation.authentication).toBe(pinned);
-    else {
+    else if ("stream" in pinned) {
+      expect(operation.authentication).toBe("stream");
+      expect([...operation.roles].sort()).toEqual([...pinned.stream].sort());
+    } else {
       expect(operation.authentication).toBe("user");
-      expect([...operation.roles].sort()).toEqual([...pinned!].sort());
+      expect([...operation.roles].sort()).toEqual([...pinned].sort());
     }
   });
 });

@@ -18,14 +18,14 @@ describe("the session cache", () => {
   it("forgets everything when a session may have changed", () => {
     const cache = createSessionCache(5_000);
     cache.remember("s1", { tenantId: "t1", userId: "u1", role: "admin" }, cache.generation());
-    cache.invalidate();
+    cache.invalidate({ ended: [], roleChanged: [] });
     expect(cache.get("s1")).toBeUndefined();
   });
 
   it("drops a read that started before a revocation committed, so it cannot resurrect the session", () => {
     const cache = createSessionCache(5_000);
     const before = cache.generation(); // a request reads the session (still valid)…
-    cache.invalidate(); // …a logout commits meanwhile…
+    cache.invalidate({ ended: [], roleChanged: [] }); // …a logout commits meanwhile…
     cache.remember("s1", { tenantId: "t1", userId: "u1", role: "user" }, before); // …and the stale read arrives.
     expect(cache.get("s1")).toBeUndefined();
   });

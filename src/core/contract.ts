@@ -12,14 +12,15 @@ export type Role = "admin" | "agent" | "user";
 export const ROLES: readonly Role[] = ["admin", "agent", "user"];
 
 /** How an operation authenticates, from its `security` requirement. */
-export type Authentication = "public" | "user" | "operator" | "metrics";
+/** `stream`: the WebSocket, by stream ticket (query) or access token (subprotocol), with the roles of `x-roles`. */
+export type Authentication = "public" | "user" | "operator" | "metrics" | "stream";
 
 export interface OperationInfo {
   operationId: OperationId;
   method: string;
   path: string;
   authentication: Authentication;
-  /** From `x-roles`; only for `user` operations. */
+  /** From `x-roles`; only for `user` and `stream` operations. */
   roles: readonly Role[];
   /** The media types its requestBody declares, and whether a body is required. */
   requestBody: { required: boolean; mediaTypes: readonly string[] } | undefined;
@@ -41,6 +42,7 @@ function authenticationOf(security: SecurityRequirement[], where: string): Authe
   if (schemes.size === 1 && schemes.has("bearerAuth")) return "user";
   if (schemes.size === 1 && schemes.has("operatorAuth")) return "operator";
   if (schemes.size === 1 && schemes.has("metricsAuth")) return "metrics";
+  if (schemes.size === 2 && schemes.has("streamTicket") && schemes.has("streamBearerProtocol")) return "stream";
   throw new Error(`${where}: unsupported security ${JSON.stringify(security)}`);
 }
 
@@ -61,7 +63,7 @@ export function loadContract(file = CONTRACT_PATH): Contract {
       if (!operation.operationId) throw new Error(`${where} has no operationId`);
       const authentication = authenticationOf(operation.security ?? document.security ?? [], where);
       const roles = operation["x-roles"] ?? [];
-      if (authentication === "user" && roles.length === 0) throw new Error(`${where} needs x-roles`);
+      if ((authentication === "user" || authentication === "stream") && roles.length === 0) throw new Error(`${where} needs x-roles`);
       if (roles.some((role) => !ROLES.includes(role))) throw new Error(`${where}: unknown role in x-roles`);
       operationsById.set(operation.operationId as OperationId, {
         operationId: operation.operationId as OperationId,

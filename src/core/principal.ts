@@ -8,11 +8,16 @@ export interface UserPrincipal {
   userId: string;
   role: Role;
   sessionId: string;
+  /** When the access token that authenticated this principal expires (ms since the epoch), where known. */
+  accessExpiresAt?: number;
 }
 export interface OperatorPrincipal {
   kind: "operator";
 }
 export type Principal = UserPrincipal | OperatorPrincipal;
+
+/** How a live-stream socket authenticates: a stream ticket (browsers), or an access token sent as a subprotocol. */
+export type StreamCredentials = { ticket: string } | { accessToken: string };
 
 /** Turns a bearer token into the current user: verifies it and checks the session still stands. */
 export type UserAuthenticator = (token: string) => Promise<UserPrincipal>;

@@ -86,6 +86,7 @@ export const problems = {
     new Problem(409, "upload_not_received", "Upload not received", `Nothing has been uploaded for upload ${uploadId} yet; PUT the file to its URL first.`),
   webhookUrlRefused: (reason: string) =>
     new Problem(422, "webhook_url_refused", "Webhook URL not allowed", `url is not allowed: ${reason}.`, { errors: [{ pointer: "/url", detail: reason }] }),
+  upgradeRequired: (detail: string) => new Problem(426, "upgrade_required", "Upgrade required", detail, { headers: { upgrade: "websocket", connection: "Upgrade" } }),
   notReady: (detail: string) => new Problem(503, "not_ready", "Service unavailable", detail),
   busy: () => new Problem(503, "busy", "Service busy", "Every database connection is busy; retry in a moment.", { headers: { "retry-after": "1" } }),
   untrustedHost: (host: string) =>

@@ -32,7 +32,7 @@ export interface ReadResult {
   pending: boolean;
 }
 
-const EVENT_COLUMNS = `e."tenantId", e.id, e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.internal, e.before, e.after, e."createdAt", e.seq, e."txId"::text AS "txId"`;
+export const EVENT_COLUMNS = `e."tenantId", e.id, e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.internal, e.before, e.after, e."createdAt", e.seq, e."txId"::text AS "txId"`;
 
 /**
  * Registers a consumer if it is new. It starts at the end of the log as far as the horizon lets

@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Authentication, OperationId, Role } from "../core/contract.ts";
 import { problems } from "../core/problem.ts";
-import type { Principal, UserAuthenticator } from "../core/principal.ts";
+import type { Principal, StreamCredentials, UserAuthenticator, UserPrincipal } from "../core/principal.ts";
 
 
 declare module "fastify" {
@@ -33,8 +33,23 @@ function sameSecret(given: string, expected: string): boolean {
   return crypto.timingSafeEqual(a, b);
 }
 
+export const STREAM_SUBPROTOCOL = "docket.v1";
+const BEARER_SUBPROTOCOL = "docket.bearer.";
+
+/** Browsers cannot set headers on a WebSocket: the ticket in the URL, or the token as a subprotocol. */
+function streamCredentials(request: FastifyRequest): StreamCredentials | undefined {
+  const ticket = (request.query as Record<string, unknown> | undefined)?.ticket;
+  if (typeof ticket === "string" && ticket !== "") return { ticket };
+  const offered = String(request.headers["sec-websocket-protocol"] ?? "").split(",").map((protocol) => protocol.trim());
+  const bearer = offered.find((protocol) => protocol.startsWith(BEARER_SUBPROTOCOL));
+  if (bearer && bearer.length > BEARER_SUBPROTOCOL.length) return { accessToken: bearer.slice(BEARER_SUBPROTOCOL.length) };
+  return undefined;
+}
+
 export interface AuthenticationOptions {
   authenticateUser: UserAuthenticator;
+  /** The live stream's sockets (operations whose security is the stream ticket or subprotocol). */
+  authenticateStream: (credentials: StreamCredentials) => Promise<UserPrincipal>;
   /** Absent: the platform API is switched off and answers 401. */
   operatorToken: string | undefined;
   /** Absent: metrics are switched off and /metrics answers 404. */
@@ -51,6 +66,16 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
       // the scraper reads this instance's figures, nothing of any tenant.
       if (!options.metricsToken) throw problems.notFound("metrics (METRICS_TOKEN is not configured)");
       if (!sameSecret(bearerToken(request), options.metricsToken)) throw problems.unauthorized("The metrics token is not valid.");
+      return;
+    }
+    if (authentication === "stream") {
+      const credentials = streamCredentials(request);
+      if (!credentials) throw problems.unauthorized(`Open the stream with ?ticket=<ticket from POST /v1/stream/tickets>, or the subprotocols ${STREAM_SUBPROTOCOL}, ${BEARER_SUBPROTOCOL}<access token>.`);
+      // Checked before the ticket is spent: a plain GET must not use it up.
+      if (String(request.headers.upgrade ?? "").toLowerCase() !== "websocket") throw problems.upgradeRequired(`${request.url.split("?")[0]} is a WebSocket: connect with Upgrade: websocket.`);
+      const principal = await options.authenticateStream(credentials);
+      request.principal = principal;
+      if (!roles?.includes(principal.role)) throw problems.forbidden(`${operationId} requires one of the roles: ${roles?.join(", ")}; you are ${principal.role}.`);
       return;
     }
     const token = bearerToken(request);

@@ -70,6 +70,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
       perEndpointConcurrency: 4,
       disableAfterSeconds: 5 * 86_400,
     },
+    stream: { heartbeatSeconds: 25, sendBufferBytes: 1_048_576, maxMessageBytes: 16_384, maxSubscriptions: 100, ticketTtlSeconds: 30 },
     ...overrides,
   };
 }

@@ -57,6 +57,11 @@ export type User = Prisma.UserModel
  */
 export type Session = Prisma.SessionModel
 /**
+ * Model StreamTicket
+ * 
+ */
+export type StreamTicket = Prisma.StreamTicketModel
+/**
  * Model RefreshToken
  * 
  */

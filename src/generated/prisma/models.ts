@@ -11,6 +11,7 @@
 export type * from './models/Tenant.ts'
 export type * from './models/User.ts'
 export type * from './models/Session.ts'
+export type * from './models/StreamTicket.ts'
 export type * from './models/RefreshToken.ts'
 export type * from './models/Event.ts'
 export type * from './models/Ticket.ts'

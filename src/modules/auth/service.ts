@@ -27,6 +27,31 @@ export interface AuthServiceDeps {
 const SYSTEM: RequestContext = { actor: { type: "system" } };
 
 export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthServiceDeps) {
+  /** The principal of a session that still stands (the check behind every token, and behind stream tickets). */
+  async function sessionPrincipal(session: { tenantId: string; userId: string; sessionId: string }): Promise<UserPrincipal> {
+    const cached = sessions.get(session.sessionId);
+    if (cached) {
+      if (cached.tenantId !== session.tenantId || cached.userId !== session.userId) throw problems.unauthorized("The access token is not valid.");
+      return { kind: "user", tenantId: cached.tenantId, userId: cached.userId, sessionId: session.sessionId, role: cached.role };
+    }
+    const generation = sessions.generation();
+    const { rows } = await pool.query<{ role: Role; active: boolean; live: boolean }>({
+      name: "authenticate",
+      text: `SELECT u.role, u.active, (t.status = 'active' AND t."deletedAt" IS NULL) AS live
+               FROM "Session" s
+               JOIN "User" u ON u."tenantId" = s."tenantId" AND u.id = s."userId"
+               JOIN "Tenant" t ON t.id = s."tenantId"
+              WHERE s."tenantId" = $1 AND s.id = $2 AND s."userId" = $3 AND s."revokedAt" IS NULL`,
+      values: [session.tenantId, session.sessionId, session.userId],
+    });
+    const row = rows[0];
+    if (!row) throw problems.unauthorized("This session has ended; log in again.");
+    if (!row.active) throw problems.unauthorized("This account is deactivated.");
+    if (!row.live) throw problems.unauthorized("This organisation is suspended.");
+    sessions.remember(session.sessionId, { tenantId: session.tenantId, userId: session.userId, role: row.role }, generation);
+    return { kind: "user", tenantId: session.tenantId, userId: session.userId, sessionId: session.sessionId, role: row.role };
+  }
+
   return {
     async signup(input: Schemas["SignupRequest"], meta: { userAgent?: string; requestId?: string }): Promise<AuthResult> {
       return db.$transaction(async (tx) => {
@@ -93,7 +118,7 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
       }).then((pair) => {
         // Thrown after the transaction so that a detected reuse's revocation commits.
         if (!pair) {
-          sessions.invalidate();
+          sessions.invalidate({ ended: [{ tenantId: session.tenantId, sessionId: session.id }], roleChanged: [] });
           throw invalid;
         }
         return pair;
@@ -113,7 +138,7 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
           });
         }
       });
-      sessions.invalidate();
+      sessions.invalidate({ ended: [{ tenantId: found.tenantId, sessionId: found.sessionId }], roleChanged: [] });
     },
 
     async me(principal: UserPrincipal): Promise<Schemas["Me"]> {
@@ -136,28 +161,11 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
         const expired = (error as { code?: string }).code === "FAST_JWT_EXPIRED";
         throw problems.unauthorized(expired ? "The access token has expired; refresh it." : "The access token is not valid.");
       }
-      const cached = sessions.get(claims.sid);
-      if (cached) {
-        if (cached.tenantId !== claims.tid || cached.userId !== claims.sub) throw problems.unauthorized("The access token is not valid.");
-        return { kind: "user", tenantId: cached.tenantId, userId: cached.userId, sessionId: claims.sid, role: cached.role };
-      }
-      const generation = sessions.generation();
-      const { rows } = await pool.query<{ role: Role; active: boolean; live: boolean }>({
-        name: "authenticate",
-        text: `SELECT u.role, u.active, (t.status = 'active' AND t."deletedAt" IS NULL) AS live
-                 FROM "Session" s
-                 JOIN "User" u ON u."tenantId" = s."tenantId" AND u.id = s."userId"
-                 JOIN "Tenant" t ON t.id = s."tenantId"
-                WHERE s."tenantId" = $1 AND s.id = $2 AND s."userId" = $3 AND s."revokedAt" IS NULL`,
-        values: [claims.tid, claims.sid, claims.sub],
-      });
-      const row = rows[0];
-      if (!row) throw problems.unauthorized("This session has ended; log in again.");
-      if (!row.active) throw problems.unauthorized("This account is deactivated.");
-      if (!row.live) throw problems.unauthorized("This organisation is suspended.");
-      sessions.remember(claims.sid, { tenantId: claims.tid, userId: claims.sub, role: row.role }, generation);
-      return { kind: "user", tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, role: row.role };
+      const principal = await sessionPrincipal({ tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid });
+      return { ...principal, accessExpiresAt: claims.exp * 1000 };
     },
+
+    sessionPrincipal,
   };
 }
 

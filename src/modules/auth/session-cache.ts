@@ -5,9 +5,10 @@
 // refresh token replayed, a user's role or active flag, a tenant's status) calls invalidate()
 // after its transaction commits. And a lookup only stores what it read if no invalidation happened
 // meanwhile (the generation check), so a read that raced a revocation cannot resurrect the
-// session. Other API instances hear of it through `onInvalidate` (LISTEN/NOTIFY, see app.ts);
+// session. Other API instances hear of it through `onInvalidate` (LISTEN/NOTIFY, see services.ts);
 // should that message be lost, they still stop trusting the session within the TTL.
 import type { Role } from "../../core/contract.ts";
+import type { SessionChange } from "./session-changes.ts";
 
 /**
  * What the database said about a session: whose it is as well as the role. A hit counts only for
@@ -25,15 +26,15 @@ export interface SessionCache {
   /** Captured before the database read whose result is then remembered. */
   generation(): number;
   remember(sessionId: string, session: VerifiedSession, generation: number): void;
-  /** A change here: forget everything and tell the other instances. */
-  invalidate(): void;
+  /** A change here (which sessions ended, whose role changed): forget everything and tell the other instances. */
+  invalidate(change: SessionChange): void;
   /** A change reported by another instance: forget everything. */
   forget(): void;
 }
 
 const MAX_ENTRIES = 50_000;
 
-export function createSessionCache(ttlMs: number, options: { now?: () => number; onInvalidate?: () => void } = {}): SessionCache {
+export function createSessionCache(ttlMs: number, options: { now?: () => number; onInvalidate?: (change: SessionChange) => void } = {}): SessionCache {
   const now = options.now ?? Date.now;
   const entries = new Map<string, VerifiedSession & { until: number }>();
   let generation = 0;
@@ -51,9 +52,9 @@ export function createSessionCache(ttlMs: number, options: { now?: () => number;
       if (entries.size >= MAX_ENTRIES) entries.clear();
       entries.set(sessionId, { ...session, until: now() + ttlMs });
     },
-    invalidate() {
+    invalidate(change) {
       this.forget();
-      options.onInvalidate?.();
+      options.onInvalidate?.(change);
     },
     forget() {
       generation++;

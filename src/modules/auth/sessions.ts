@@ -4,6 +4,7 @@ import type { Db } from "../../db/client.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 import { newRefreshToken, type TokenIssuer } from "./tokens.ts";
 import type { Role } from "../../core/contract.ts";
+import type { SessionScope } from "./session-changes.ts";
 
 export type RevocationReason = "logout" | "refresh_token_reused" | "user_deactivated" | "password_changed" | "tenant_suspended" | "tenant_deleted";
 export type TokenPair = Schemas["TokenPair"];
@@ -37,7 +38,7 @@ export async function issueTokens(
 /** Ends the matching live sessions; their access tokens stop working on the next request. */
 export async function revokeSessions(
   db: Db,
-  where: { tenantId: string; userId?: string; sessionId?: string; exceptSessionId?: string },
+  where: SessionScope,
   reason: RevocationReason,
 ): Promise<number> {
   const { count } = await db.session.updateMany({

@@ -11,13 +11,18 @@ export interface AccessClaims {
   role: Role;
 }
 
+/** Verified claims, with the token's expiry (seconds since the epoch) that fast-jwt checked. */
+export interface VerifiedClaims extends AccessClaims {
+  exp: number;
+}
+
 export interface TokenIssuer {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   /** How long the refresh token just rotated may be presented again without revoking the session. */
   refreshReuseGraceSeconds: number;
   signAccessToken(claims: AccessClaims): string;
-  verifyAccessToken(token: string): AccessClaims;
+  verifyAccessToken(token: string): VerifiedClaims;
 }
 
 export interface TokenSettings {
@@ -36,7 +41,7 @@ export function createTokenIssuer(settings: TokenSettings): TokenIssuer {
     refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
     refreshReuseGraceSeconds: settings.refreshReuseGraceSeconds,
     signAccessToken: (claims) => sign({ sub: claims.sub, tid: claims.tid, sid: claims.sid, role: claims.role }),
-    verifyAccessToken: (token) => verify(token) as AccessClaims,
+    verifyAccessToken: (token) => verify(token) as VerifiedClaims,
   };
 }
 

@@ -73,7 +73,7 @@ export function createPlatformService(db: Database, tenants: TenantService, sess
         });
         return toPlatformTenant(after);
       });
-      if (statusChanged) sessions.invalidate();
+      if (statusChanged) sessions.invalidate({ ended: change.status === "suspended" ? [{ tenantId }] : [], roleChanged: [] });
       return updated;
     },
 
@@ -93,7 +93,7 @@ export function createPlatformService(db: Database, tenants: TenantService, sess
           after: toPlatformTenant(deleted),
         });
       });
-      sessions.invalidate();
+      sessions.invalidate({ ended: [{ tenantId }], roleChanged: [] });
     },
   };
 }

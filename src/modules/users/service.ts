@@ -117,7 +117,16 @@ export function createUserService(db: Database, sessions: SessionCache) {
         return after;
       });
       // Role, active flag and live sessions are part of every verified session.
-      if (change.role !== undefined || change.active !== undefined || passwordHash) sessions.invalidate();
+      if (change.role !== undefined || change.active !== undefined || passwordHash) {
+        const tenantId = principal.tenantId;
+        sessions.invalidate({
+          ended: [
+            ...(change.active === false ? [{ tenantId, userId }] : []),
+            ...(passwordHash ? [{ tenantId, userId, exceptSessionId: principal.userId === userId ? principal.sessionId : undefined }] : []),
+          ],
+          roleChanged: change.role !== undefined ? [{ tenantId, userId, role: updated.role }] : [],
+        });
+      }
       return updated;
     },
 

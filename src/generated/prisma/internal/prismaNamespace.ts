@@ -400,6 +400,7 @@ export const ModelName = {
   Tenant: 'Tenant',
   User: 'User',
   Session: 'Session',
+  StreamTicket: 'StreamTicket',
   RefreshToken: 'RefreshToken',
   Event: 'Event',
   Ticket: 'Ticket',
@@ -426,7 +427,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "refreshToken" | "event" | "ticket" | "comment" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -649,6 +650,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.SessionCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.SessionCountAggregateOutputType> | number
+        }
+      }
+    }
+    StreamTicket: {
+      payload: Prisma.$StreamTicketPayload<ExtArgs>
+      fields: Prisma.StreamTicketFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.StreamTicketFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.StreamTicketFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>
+        }
+        findFirst: {
+          args: Prisma.StreamTicketFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.StreamTicketFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>
+        }
+        findMany: {
+          args: Prisma.StreamTicketFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>[]
+        }
+        create: {
+          args: Prisma.StreamTicketCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>
+        }
+        createMany: {
+          args: Prisma.StreamTicketCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.StreamTicketCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>[]
+        }
+        delete: {
+          args: Prisma.StreamTicketDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>
+        }
+        update: {
+          args: Prisma.StreamTicketUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>
+        }
+        deleteMany: {
+          args: Prisma.StreamTicketDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.StreamTicketUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.StreamTicketUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>[]
+        }
+        upsert: {
+          args: Prisma.StreamTicketUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StreamTicketPayload>
+        }
+        aggregate: {
+          args: Prisma.StreamTicketAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateStreamTicket>
+        }
+        groupBy: {
+          args: Prisma.StreamTicketGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StreamTicketGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.StreamTicketCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StreamTicketCountAggregateOutputType> | number
         }
       }
     }
@@ -1552,6 +1627,20 @@ export const SessionScalarFieldEnum = {
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
 
 
+export const StreamTicketScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  sessionId: 'sessionId',
+  userId: 'userId',
+  tokenHash: 'tokenHash',
+  createdAt: 'createdAt',
+  expiresAt: 'expiresAt',
+  accessExpiresAt: 'accessExpiresAt'
+} as const
+
+export type StreamTicketScalarFieldEnum = (typeof StreamTicketScalarFieldEnum)[keyof typeof StreamTicketScalarFieldEnum]
+
+
 export const RefreshTokenScalarFieldEnum = {
   tenantId: 'tenantId',
   id: 'id',
@@ -2137,6 +2226,7 @@ export type GlobalOmitConfig = {
   tenant?: Prisma.TenantOmit
   user?: Prisma.UserOmit
   session?: Prisma.SessionOmit
+  streamTicket?: Prisma.StreamTicketOmit
   refreshToken?: Prisma.RefreshTokenOmit
   event?: Prisma.EventOmit
   ticket?: Prisma.TicketOmit

@@ -209,6 +209,7 @@ export type SessionWhereInput = {
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   refreshTokens?: Prisma.RefreshTokenListRelationFilter
+  streamTickets?: Prisma.StreamTicketListRelationFilter
 }
 
 export type SessionOrderByWithRelationInput = {
@@ -223,6 +224,7 @@ export type SessionOrderByWithRelationInput = {
   tenant?: Prisma.TenantOrderByWithRelationInput
   user?: Prisma.UserOrderByWithRelationInput
   refreshTokens?: Prisma.RefreshTokenOrderByRelationAggregateInput
+  streamTickets?: Prisma.StreamTicketOrderByRelationAggregateInput
 }
 
 export type SessionWhereUniqueInput = Prisma.AtLeast<{
@@ -241,6 +243,7 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   refreshTokens?: Prisma.RefreshTokenListRelationFilter
+  streamTickets?: Prisma.StreamTicketListRelationFilter
 }, "tenantId_id">
 
 export type SessionOrderByWithAggregationInput = {
@@ -281,6 +284,7 @@ export type SessionCreateInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
   user: Prisma.UserCreateNestedOneWithoutSessionsInput
   refreshTokens?: Prisma.RefreshTokenCreateNestedManyWithoutSessionInput
+  streamTickets?: Prisma.StreamTicketCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateInput = {
@@ -293,6 +297,7 @@ export type SessionUncheckedCreateInput = {
   revokedAt?: Date | string | null
   revokedFor?: string | null
   refreshTokens?: Prisma.RefreshTokenUncheckedCreateNestedManyWithoutSessionInput
+  streamTickets?: Prisma.StreamTicketUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUpdateInput = {
@@ -305,6 +310,7 @@ export type SessionUpdateInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
   user?: Prisma.UserUpdateOneRequiredWithoutSessionsNestedInput
   refreshTokens?: Prisma.RefreshTokenUpdateManyWithoutSessionNestedInput
+  streamTickets?: Prisma.StreamTicketUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateInput = {
@@ -317,6 +323,7 @@ export type SessionUncheckedUpdateInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   refreshTokens?: Prisma.RefreshTokenUncheckedUpdateManyWithoutSessionNestedInput
+  streamTickets?: Prisma.StreamTicketUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyInput = {
@@ -491,6 +498,20 @@ export type NullableStringFieldUpdateOperationsInput = {
   set?: string | null
 }
 
+export type SessionCreateNestedOneWithoutStreamTicketsInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutStreamTicketsInput, Prisma.SessionUncheckedCreateWithoutStreamTicketsInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutStreamTicketsInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneRequiredWithoutStreamTicketsNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutStreamTicketsInput, Prisma.SessionUncheckedCreateWithoutStreamTicketsInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutStreamTicketsInput
+  upsert?: Prisma.SessionUpsertWithoutStreamTicketsInput
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutStreamTicketsInput, Prisma.SessionUpdateWithoutStreamTicketsInput>, Prisma.SessionUncheckedUpdateWithoutStreamTicketsInput>
+}
+
 export type SessionCreateNestedOneWithoutRefreshTokensInput = {
   create?: Prisma.XOR<Prisma.SessionCreateWithoutRefreshTokensInput, Prisma.SessionUncheckedCreateWithoutRefreshTokensInput>
   connectOrCreate?: Prisma.SessionCreateOrConnectWithoutRefreshTokensInput
@@ -514,6 +535,7 @@ export type SessionCreateWithoutTenantInput = {
   revokedFor?: string | null
   user: Prisma.UserCreateNestedOneWithoutSessionsInput
   refreshTokens?: Prisma.RefreshTokenCreateNestedManyWithoutSessionInput
+  streamTickets?: Prisma.StreamTicketCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutTenantInput = {
@@ -525,6 +547,7 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   revokedAt?: Date | string | null
   revokedFor?: string | null
   refreshTokens?: Prisma.RefreshTokenUncheckedCreateNestedManyWithoutSessionInput
+  streamTickets?: Prisma.StreamTicketUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutTenantInput = {
@@ -576,6 +599,7 @@ export type SessionCreateWithoutUserInput = {
   revokedFor?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
   refreshTokens?: Prisma.RefreshTokenCreateNestedManyWithoutSessionInput
+  streamTickets?: Prisma.StreamTicketCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutUserInput = {
@@ -586,6 +610,7 @@ export type SessionUncheckedCreateWithoutUserInput = {
   revokedAt?: Date | string | null
   revokedFor?: string | null
   refreshTokens?: Prisma.RefreshTokenUncheckedCreateNestedManyWithoutSessionInput
+  streamTickets?: Prisma.StreamTicketUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutUserInput = {
@@ -614,6 +639,70 @@ export type SessionUpdateManyWithWhereWithoutUserInput = {
   data: Prisma.XOR<Prisma.SessionUpdateManyMutationInput, Prisma.SessionUncheckedUpdateManyWithoutUserInput>
 }
 
+export type SessionCreateWithoutStreamTicketsInput = {
+  id?: string
+  userAgent?: string | null
+  createdAt?: Date | string
+  expiresAt: Date | string
+  revokedAt?: Date | string | null
+  revokedFor?: string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  user: Prisma.UserCreateNestedOneWithoutSessionsInput
+  refreshTokens?: Prisma.RefreshTokenCreateNestedManyWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutStreamTicketsInput = {
+  tenantId: string
+  id?: string
+  userId: string
+  userAgent?: string | null
+  createdAt?: Date | string
+  expiresAt: Date | string
+  revokedAt?: Date | string | null
+  revokedFor?: string | null
+  refreshTokens?: Prisma.RefreshTokenUncheckedCreateNestedManyWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutStreamTicketsInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutStreamTicketsInput, Prisma.SessionUncheckedCreateWithoutStreamTicketsInput>
+}
+
+export type SessionUpsertWithoutStreamTicketsInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutStreamTicketsInput, Prisma.SessionUncheckedUpdateWithoutStreamTicketsInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutStreamTicketsInput, Prisma.SessionUncheckedCreateWithoutStreamTicketsInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutStreamTicketsInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutStreamTicketsInput, Prisma.SessionUncheckedUpdateWithoutStreamTicketsInput>
+}
+
+export type SessionUpdateWithoutStreamTicketsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userAgent?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  user?: Prisma.UserUpdateOneRequiredWithoutSessionsNestedInput
+  refreshTokens?: Prisma.RefreshTokenUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutStreamTicketsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  userAgent?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  refreshTokens?: Prisma.RefreshTokenUncheckedUpdateManyWithoutSessionNestedInput
+}
+
 export type SessionCreateWithoutRefreshTokensInput = {
   id?: string
   userAgent?: string | null
@@ -623,6 +712,7 @@ export type SessionCreateWithoutRefreshTokensInput = {
   revokedFor?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
   user: Prisma.UserCreateNestedOneWithoutSessionsInput
+  streamTickets?: Prisma.StreamTicketCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutRefreshTokensInput = {
@@ -634,6 +724,7 @@ export type SessionUncheckedCreateWithoutRefreshTokensInput = {
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedFor?: string | null
+  streamTickets?: Prisma.StreamTicketUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutRefreshTokensInput = {
@@ -661,6 +752,7 @@ export type SessionUpdateWithoutRefreshTokensInput = {
   revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
   user?: Prisma.UserUpdateOneRequiredWithoutSessionsNestedInput
+  streamTickets?: Prisma.StreamTicketUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutRefreshTokensInput = {
@@ -672,6 +764,7 @@ export type SessionUncheckedUpdateWithoutRefreshTokensInput = {
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  streamTickets?: Prisma.StreamTicketUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyTenantInput = {
@@ -693,6 +786,7 @@ export type SessionUpdateWithoutTenantInput = {
   revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   user?: Prisma.UserUpdateOneRequiredWithoutSessionsNestedInput
   refreshTokens?: Prisma.RefreshTokenUpdateManyWithoutSessionNestedInput
+  streamTickets?: Prisma.StreamTicketUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutTenantInput = {
@@ -704,6 +798,7 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   refreshTokens?: Prisma.RefreshTokenUncheckedUpdateManyWithoutSessionNestedInput
+  streamTickets?: Prisma.StreamTicketUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutTenantInput = {
@@ -734,6 +829,7 @@ export type SessionUpdateWithoutUserInput = {
   revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
   refreshTokens?: Prisma.RefreshTokenUpdateManyWithoutSessionNestedInput
+  streamTickets?: Prisma.StreamTicketUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutUserInput = {
@@ -744,6 +840,7 @@ export type SessionUncheckedUpdateWithoutUserInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   refreshTokens?: Prisma.RefreshTokenUncheckedUpdateManyWithoutSessionNestedInput
+  streamTickets?: Prisma.StreamTicketUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutUserInput = {
@@ -762,10 +859,12 @@ export type SessionUncheckedUpdateManyWithoutUserInput = {
 
 export type SessionCountOutputType = {
   refreshTokens: number
+  streamTickets: number
 }
 
 export type SessionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   refreshTokens?: boolean | SessionCountOutputTypeCountRefreshTokensArgs
+  streamTickets?: boolean | SessionCountOutputTypeCountStreamTicketsArgs
 }
 
 /**
@@ -785,6 +884,13 @@ export type SessionCountOutputTypeCountRefreshTokensArgs<ExtArgs extends runtime
   where?: Prisma.RefreshTokenWhereInput
 }
 
+/**
+ * SessionCountOutputType without action
+ */
+export type SessionCountOutputTypeCountStreamTicketsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.StreamTicketWhereInput
+}
+
 
 export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -798,6 +904,7 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   refreshTokens?: boolean | Prisma.Session$refreshTokensArgs<ExtArgs>
+  streamTickets?: boolean | Prisma.Session$streamTicketsArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["session"]>
 
@@ -843,6 +950,7 @@ export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   refreshTokens?: boolean | Prisma.Session$refreshTokensArgs<ExtArgs>
+  streamTickets?: boolean | Prisma.Session$streamTicketsArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SessionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -860,6 +968,7 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     tenant: Prisma.$TenantPayload<ExtArgs>
     user: Prisma.$UserPayload<ExtArgs>
     refreshTokens: Prisma.$RefreshTokenPayload<ExtArgs>[]
+    streamTickets: Prisma.$StreamTicketPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -1267,6 +1376,7 @@ export interface Prisma__SessionClient<T, Null = never, ExtArgs extends runtime.
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   user<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   refreshTokens<T extends Prisma.Session$refreshTokensArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$refreshTokensArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RefreshTokenPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  streamTickets<T extends Prisma.Session$streamTicketsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$streamTicketsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$StreamTicketPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1726,6 +1836,30 @@ export type Session$refreshTokensArgs<ExtArgs extends runtime.Types.Extensions.I
   take?: number
   skip?: number
   distinct?: Prisma.RefreshTokenScalarFieldEnum | Prisma.RefreshTokenScalarFieldEnum[]
+}
+
+/**
+ * Session.streamTickets
+ */
+export type Session$streamTicketsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the StreamTicket
+   */
+  select?: Prisma.StreamTicketSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the StreamTicket
+   */
+  omit?: Prisma.StreamTicketOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.StreamTicketInclude<ExtArgs> | null
+  where?: Prisma.StreamTicketWhereInput
+  orderBy?: Prisma.StreamTicketOrderByWithRelationInput | Prisma.StreamTicketOrderByWithRelationInput[]
+  cursor?: Prisma.StreamTicketWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.StreamTicketScalarFieldEnum | Prisma.StreamTicketScalarFieldEnum[]
 }
 
 /**
