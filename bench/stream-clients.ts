@@ -11,6 +11,8 @@ interface Socket {
   /** Entity ids of events received since the last resume. */
   resumed: string[];
   repeats: number;
+  /** Live again after the last resume. */
+  live: boolean;
 }
 
 export type ClientCommand =
@@ -22,7 +24,7 @@ export type ClientCommand =
 
 export interface OpenReport { opened: number; failed: number; errors: string[] }
 export interface ArrivalReport { arrivals: Record<string, number[]> }
-export interface ResumeReport { startedAt: number; doneAt: number; resumed: number; failed: number; errors: string[]; received: string[][]; repeats: number }
+export interface ResumeReport { startedAt: number; doneAt: number; resumed: number; failed: number; retries: number; errors: string[]; received: string[][]; repeats: number }
 
 const now = () => performance.timeOrigin + performance.now();
 const sockets: Socket[] = [];
@@ -53,6 +55,7 @@ function connect(socket: Socket): Promise<void> {
         }
       } else if (data.type === "subscribed") {
         live = true;
+        socket.live = true;
         resolve();
       } else if (data.type === "error") {
         reject(new Error(`${data.code}: ${data.detail}`));
@@ -91,7 +94,7 @@ async function handle(message: ClientCommand): Promise<unknown> {
   switch (message.command) {
     case "open": {
       target = { url: message.url, token: message.token };
-      const fresh = Array.from({ length: message.count }, (): Socket => ({ ws: undefined, lastEventId: undefined, seen: new Set(), resumed: [], repeats: 0 }));
+      const fresh = Array.from({ length: message.count }, (): Socket => ({ ws: undefined, lastEventId: undefined, seen: new Set(), resumed: [], repeats: 0, live: false }));
       sockets.push(...fresh);
       const { failed, errors } = await pool(fresh, message.concurrency, connect);
       return { opened: message.count - failed, failed, errors } satisfies OpenReport;
@@ -104,21 +107,42 @@ async function handle(message: ClientCommand): Promise<unknown> {
       await new Promise((resolve) => setTimeout(resolve, 500));
       return {};
     case "resume": {
+      // As the SDK's live client does: a failed attempt is retried after a random delay up to a
+      // cap that doubles from 500 ms (full jitter), for at most a minute.
+      let retries = 0;
+      const failures = new Set<string>();
+      const resume = async (socket: Socket) => {
+        const giveUpAt = Date.now() + 60_000;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await connect(socket);
+          } catch (error) {
+            failures.add((error as Error).message);
+            if (Date.now() > giveUpAt) throw error;
+            retries += 1;
+            socket.ws?.close();
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(30_000, 500 * 2 ** attempt)));
+          }
+        }
+      };
       const chosen = sockets.slice(0, message.count);
       for (const socket of chosen) {
         socket.resumed = [];
         socket.repeats = 0;
+        socket.live = false;
       }
       const startedAt = now();
-      const { failed, errors } = await pool(chosen, message.concurrency, connect);
+      const { failed } = await pool(chosen, message.concurrency, resume);
       const doneAt = now();
       return {
         startedAt,
         doneAt,
         resumed: chosen.length - failed,
         failed,
-        errors,
-        received: chosen.map((socket) => socket.resumed),
+        retries,
+        errors: [...failures].slice(0, 5),
+        // What each socket that is live again received since it reconnected.
+        received: chosen.filter((socket) => socket.live).map((socket) => socket.resumed),
         repeats: chosen.reduce((sum, socket) => sum + socket.repeats, 0),
       } satisfies ResumeReport;
     }
