@@ -144,7 +144,7 @@ async function main() {
       root,
       [
         ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
-        ...(snapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`] : []),
+        ...(snapshotDir ? ["--heapsnapshot-signal=SIGWINCH", `--diagnostic-dir=${snapshotDir}`] : []),
       ],
     );
     await waitUntilReady(server, `${base}/readyz`);
@@ -237,9 +237,12 @@ async function main() {
       progress(`  server RSS ${mb(idle)}: ${kb((idle - baseline) / open)} per idle socket`);
       if (snapshotDir && sockets === steps.at(-1)) {
         const before = new Set(fs.readdirSync(snapshotDir));
-        server.process.kill("SIGUSR2");
+        // Not SIGUSR2: close-with-grace shuts the server down on it.
+        server.process.kill("SIGWINCH");
         while (!fs.readdirSync(snapshotDir).some((file) => !before.has(file) && file.endsWith(".heapsnapshot"))) await sleep(500);
-        await sleep(5000);
+        // Writing it stops the server for a while: on when it answers again.
+        await sleep(2000);
+        await waitUntilReady(server, `${base}/readyz`, 300_000);
         progress(`  heap snapshot written to ${snapshotDir}`);
       }
       progress(`  fan-out: ${events} comments, one at a time`);
