@@ -64,10 +64,12 @@ type Event = Schemas["Event"];
 class Follower {
   events: Event[] = [];
   socket: StreamSocket | undefined;
-  constructor(
-    readonly tokens: { accessToken?: string },
-    readonly topic: Schemas["StreamTopic"],
-  ) {}
+  readonly tokens: { accessToken?: string };
+  readonly topic: Schemas["StreamTopic"];
+  constructor(tokens: { accessToken?: string }, topic: Schemas["StreamTopic"]) {
+    this.tokens = tokens;
+    this.topic = topic;
+  }
   async connect(baseUrl: string) {
     const socket = await openStream(baseUrl, createDocketClient({ baseUrl, ...this.tokens }));
     socket.ws.on("message", (data) => {

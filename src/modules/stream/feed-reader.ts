@@ -123,13 +123,16 @@ export function createFeedReader(deps: FeedReaderDeps): FeedReader {
   return {
     start() {
       started ??= (async () => {
+        await readEnd();
         channel = listen(deps.databaseUrl, deps.pool, EVENTS_CHANNEL, () => {
           woken = true;
           wake?.();
         }, logger);
-        await readEnd();
         if (!stopped) loop = run();
-      })();
+      })().catch((error: unknown) => {
+        started = undefined; // the next socket tries again
+        throw error;
+      });
       return started;
     },
     position: () => cursor,
