@@ -73,6 +73,9 @@ describe("the live client", () => {
     expect(client.status.state).toBe("open");
 
     const ticketId = await createTicket(owner, "Screen flickers");
+    // Once the feed has passed the ticket's creation, a ticket subscription without `after` starts
+    // after it: what it receives is what comes next.
+    await expect.poll(() => tenantEvents.map((event) => event.type)).toEqual(["ticket.created"]);
     const ticketEvents: LiveEvent[] = [];
     await client.subscribe({ kind: "ticket", ticketId }, { onEvent: (event) => ticketEvents.push(event) }).live;
     const commentId = await comment(owner.client, ticketId, "Which screen?");
