@@ -1,5 +1,6 @@
-// Two server processes on one database: clients on one of them, kill -9 it, and they reconnect to
-// the other and resume from their last event id with no gap and no duplicate.
+// Two server processes on one database (`node src/server.ts`, and this test's own server): clients
+// on the first, kill -9 it, and they reconnect to the other and resume from their last event id
+// with no gap and no duplicate.
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -15,7 +16,8 @@ import { openStream, type StreamSocket } from "./support/stream.ts";
 
 const SERVER = path.resolve(import.meta.dirname, "../src/server.ts");
 const children: ChildProcess[] = [];
-let database: TestServer;
+/** The surviving instance, in this process. */
+let survivor: TestServer;
 let dataDir: string;
 
 function freePort(): Promise<number> {
@@ -47,14 +49,13 @@ async function startProcess(env: NodeJS.ProcessEnv): Promise<{ url: string; chil
 }
 
 beforeAll(async () => {
-  // The suite's server only provides a migrated database of its own; the processes serve.
-  database = await startServer({ workers: false });
+  survivor = await startServer({ workers: false, eventFeedPollMs: 200 });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-stream-instances-"));
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
   await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined)));
-  await database.close();
+  await survivor.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -97,8 +98,9 @@ describe("two server processes on one database", () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: "test",
-      DATABASE_URL: database.databaseUrl,
-      JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
+      DATABASE_URL: survivor.databaseUrl,
+      // The same key as the survivor, so tokens work on both.
+      JWT_SECRET: survivor.config.jwtSecret,
       WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
       WORKERS: "false",
       EVENT_FEED_POLL_MS: "200",
@@ -106,7 +108,8 @@ describe("two server processes on one database", () => {
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
     };
-    const [a, b] = await Promise.all([startProcess(env), startProcess(env)]);
+    const a = await startProcess(env);
+    const b = { url: survivor.url };
 
     // A tenant with an admin, an agent and a customer, made through b.
     const slug = uniqueSlug();
