@@ -45,12 +45,13 @@ const USAGE = `Usage: npm run bench -- [options]
   --explain          print EXPLAIN (ANALYZE, BUFFERS) of the listing queries measured
   --json FILE        also write the results as JSON to FILE
   --baseline FILE    compare with an earlier --json FILE (e.g. 1,000,000 against 100,000 tickets)
-  --only LIST        run only these steps, comma-separated: get, ceiling, first, deep, search, post, webhooks
+  --only LIST        run only these steps, comma-separated: get, ceiling, first, deep, search, post, webhooks, stream
   --profile DIR      run the API under --cpu-prof, writing its CPU profile into DIR (pair with --only)
   --help`;
 
-// `webhooks` runs bench/webhooks.ts last, on its own (its own PostgreSQL, API and receiver).
-const STEP_NAMES = ["get", "ceiling", "first", "deep", "search", "post", "webhooks"] as const;
+// `webhooks` and `stream` run bench/webhooks.ts and bench/stream.ts last, each on its own (its
+// own PostgreSQL, API and clients).
+const STEP_NAMES = ["get", "ceiling", "first", "deep", "search", "post", "webhooks", "stream"] as const;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -482,7 +483,9 @@ try {
   await cleanup();
 }
 // After the tickets API has stopped, so the two runs do not share the 2 cores.
-if (ran && (!ran.only || ran.only.has("webhooks"))) {
-  const webhooks = spawnSync(process.execPath, [path.join(import.meta.dirname, "webhooks.ts")], { stdio: "inherit" });
-  if (webhooks.status !== 0) process.exitCode = 1;
+for (const part of ["webhooks", "stream"]) {
+  if (ran && (!ran.only || ran.only.has(part))) {
+    const child = spawnSync(process.execPath, [path.join(import.meta.dirname, `${part}.ts`)], { stdio: "inherit" });
+    if (child.status !== 0) process.exitCode = 1;
+  }
 }

@@ -1,11 +1,14 @@
 // Docket's TypeScript client: openapi-fetch typed by the contract (sdk/schema.ts, generated),
 // plus session handling: it keeps the tokens that signup, login and refresh return, sends the
-// access token, and on a 401 refreshes once and retries the request.
+// access token, and on a 401 refreshes once and retries the request. createLiveClient (live.ts)
+// adds the WebSocket stream on the same session.
 import createClient from "openapi-fetch";
 import type { Client, Middleware } from "openapi-fetch";
 import type { components, paths } from "./schema.ts";
 
 export type { components, operations, paths } from "./schema.ts";
+export { createLiveClient } from "./live.ts";
+export type * from "./live.ts";
 export type Schemas = components["schemas"];
 export type TokenPair = Schemas["TokenPair"];
 export type SessionTokens = Pick<TokenPair, "accessToken" | "refreshToken">;
@@ -22,6 +25,7 @@ export interface DocketClientOptions {
 }
 
 export interface DocketClient extends Client<paths> {
+  readonly baseUrl: string;
   readonly tokens: { accessToken?: string; refreshToken?: string };
   setTokens(tokens: SessionTokens | null): void;
 }
@@ -90,5 +94,5 @@ export function createDocketClient(options: DocketClientOptions): DocketClient {
 
   const client = createClient<paths>({ baseUrl: options.baseUrl, fetch: fetchImpl, headers: options.headers });
   client.use(session);
-  return Object.assign(client, { tokens, setTokens });
+  return Object.assign(client, { baseUrl: options.baseUrl, tokens, setTokens });
 }

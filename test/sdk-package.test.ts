@@ -108,21 +108,25 @@ console.log(JSON.stringify({
     );
     fs.writeFileSync(
       path.join(consumer, "good.ts"),
-      `import { createDocketClient, type Schemas } from "@docket/sdk";
+      `import { createDocketClient, createLiveClient, type LiveEvent, type Schemas } from "@docket/sdk";
 const docket = createDocketClient({ baseUrl: "http://localhost:3000", onTokens: (tokens) => localStorage.setItem("docket", JSON.stringify(tokens)) });
 const { data, error } = await docket.GET("/v1/tickets/{ticketId}", { params: { path: { ticketId: crypto.randomUUID() } } });
 const ticket: Schemas["Ticket"] | undefined = data;
 const title: string | undefined = data?.title;
 console.log(ticket, title, error?.status);
+const live = createLiveClient(docket);
+live.subscribe({ kind: "ticket", ticketId: crypto.randomUUID() }, { onEvent: (event: LiveEvent) => console.log(event.type, event.ticketId) });
+live.on("presence", (message) => console.log(message.viewers.map((viewer) => viewer.userId)));
 `,
     );
     fs.writeFileSync(
       path.join(consumer, "bad.ts"),
-      `import { createDocketClient } from "@docket/sdk";
+      `import { createDocketClient, createLiveClient } from "@docket/sdk";
 const docket = createDocketClient({ baseUrl: "http://localhost:3000" });
 await docket.GET("/v1/tickets/{ticketId}", { params: { path: { ticketID: "42" } } });
 const { data } = await docket.GET("/v1/tickets/{ticketId}", { params: { path: { ticketId: "42" } } });
 console.log(data?.titel);
+createLiveClient(docket).subscribe({ kind: "tickets" }, { onEvent: () => {} });
 `,
     );
     const output = await exec(process.execPath, [TSC, "-p", consumer], { cwd: consumer }).then(
@@ -134,6 +138,7 @@ console.log(data?.titel);
     expect(errors).toEqual([
       expect.stringMatching(/^bad\.ts\(3,\d+\): error TS\d+: .*'ticketID' does not exist/),
       expect.stringMatching(/^bad\.ts\(5,\d+\): error TS\d+: Property 'titel' does not exist/),
+      expect.stringMatching(/^bad\.ts\(6,\d+\): error TS\d+: .*"tickets"/),
     ]);
   });
 });

@@ -16,13 +16,36 @@ export interface PackedSdk {
 }
 
 /**
- * Builds and packs the SDK into `destination`. It rewrites sdk/dist, so test files that pack at
- * the same time would trip over each other: one file packs, others reuse its tarball.
+ * Builds and packs the SDK into `destination`. It rewrites sdk/dist, so test files (in parallel
+ * workers) that pack at the same time would trip over each other: they take turns, holding a lock
+ * directory beside sdk/ (mkdir is atomic) while they pack.
  */
 export async function packSdk(destination: string): Promise<PackedSdk> {
-  const { stdout } = await exec("npm", ["pack", "--json", "--pack-destination", destination], { cwd: SDK_DIR });
-  const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  return { tarball: path.join(destination, packed!.filename), files: packed!.files.map((file) => file.path) };
+  const release = await lock(path.join(SDK_DIR, ".pack-lock"));
+  try {
+    const { stdout } = await exec("npm", ["pack", "--json", "--pack-destination", destination], { cwd: SDK_DIR });
+    const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    return { tarball: path.join(destination, packed!.filename), files: packed!.files.map((file) => file.path) };
+  } finally {
+    release();
+  }
+}
+
+async function lock(directory: string): Promise<() => void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(directory);
+      return () => fs.rmSync(directory, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // A lock older than any pack is left over from a killed run.
+      const held = fs.statSync(directory, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 120_000) fs.rmSync(directory, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`${directory} is held for more than 2 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /**
