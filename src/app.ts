@@ -35,6 +35,7 @@ import { commentHandlers } from "./modules/comments/handlers.ts";
 import { eventHandlers } from "./modules/events/handlers.ts";
 import { attachmentHandlers } from "./modules/attachments/handlers.ts";
 import { webhookHandlers } from "./modules/webhooks/handlers.ts";
+import { apiKeyHandlers } from "./modules/api-keys/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...eventHandlers(services.events),
     ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver({ publicUrl: config.publicUrl, listenHost: config.host, allowedHosts: config.allowedHosts, signsOwnLinks: config.storage.driver === "local" }), filesOf: multipartFiles }),
     ...webhookHandlers(services.webhooks),
+    ...apiKeyHandlers(services.apiKeys),
   } satisfies Handlers;
   checkHandlersMatchContract(handlers, contract);
 
@@ -100,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerNoStore(app, contract);
   // Before authentication, so an address that keeps failing is stopped before its tokens are checked.
   registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, windowMs: 60_000 });
-  registerAuthentication(app, { authenticateUser: services.auth.authenticate, operatorToken: config.platformOperatorToken, metricsToken: config.metricsToken });
+  registerAuthentication(app, { authenticateUser: services.auth.authenticate, authenticateApiKey: services.apiKeys.authenticate, operatorToken: config.platformOperatorToken, metricsToken: config.metricsToken });
 
   await registerRateLimit(app, config);
   registerErrorHandling(app);
@@ -123,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           operationId: operation.operationId,
           authentication: operation.authentication,
           roles: operation.roles,
+          scopes: operation.scopes,
           rateLimit: rateLimitOf(operation, config.rateLimit),
         },
       } as unknown as RouteOptions;

@@ -20,6 +20,9 @@ import type { ObjectStorage } from "./storage/object-storage.ts";
 import { createWebhookService } from "./modules/webhooks/service.ts";
 import { createSecretBox } from "./modules/webhooks/secrets.ts";
 import { createMetrics } from "./metrics.ts";
+import { createApiKeyService, type VerifiedApiKey } from "./modules/api-keys/service.ts";
+import { scopesByRole } from "./modules/api-keys/policy.ts";
+import { loadContract } from "./core/contract.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -33,10 +36,25 @@ export function createServices(deps: ServiceDeps) {
   const { config, database, logger } = deps;
   const tokens = createTokenIssuer(config);
   const tenants = createTenantService(database.prisma);
-  // Revocations reach every instance's session cache through LISTEN/NOTIFY.
-  const sessionChanges = listen(database.url, database.pool, "docket_session_changes", () => sessions.forget(), logger);
+  // Revocations reach every instance's session and API key caches through LISTEN/NOTIFY. One
+  // channel for both: a change to a user (deactivated, demoted) or a tenant also ends its keys.
+  const sessionChanges = listen(
+    database.url,
+    database.pool,
+    "docket_session_changes",
+    () => {
+      sessions.forget();
+      apiKeyCache.forget();
+    },
+    logger,
+  );
+  const announce = () => sessionChanges.publish("").catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change"));
+  const apiKeyCache = createSessionCache<VerifiedApiKey>(config.sessionCacheTtlSeconds * 1000, { onInvalidate: announce });
   const sessions = createSessionCache(config.sessionCacheTtlSeconds * 1000, {
-    onInvalidate: () => sessionChanges.publish("").catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change")),
+    onInvalidate: () => {
+      apiKeyCache.forget();
+      void announce();
+    },
   });
   const storage = deps.storage ?? createStorage(config);
   const webhookSecrets = createSecretBox(config.webhooks.secretKey);
@@ -56,6 +74,14 @@ export function createServices(deps: ServiceDeps) {
     localObjects: createLocalObjectService(storage),
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
     webhookSecrets,
+    apiKeys: createApiKeyService({
+      db: database.prisma,
+      pool: database.pool,
+      logger,
+      cache: apiKeyCache,
+      environment: config.apiKeyEnvironment,
+      scopesByRole: scopesByRole(loadContract().operations.values()),
+    }),
     metrics: createMetrics(database),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {

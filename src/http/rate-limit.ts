@@ -1,4 +1,4 @@
-// @fastify/rate-limit: per user when authenticated, per address otherwise, with the draft
+// @fastify/rate-limit: per user or API key when authenticated, per address otherwise, with the draft
 // RateLimit-* headers and Retry-After; a 429 is a problem like any other error.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import rateLimit from "@fastify/rate-limit";
@@ -22,7 +22,10 @@ export async function registerRateLimit(app: FastifyInstance, config: Config): P
     enableDraftSpec: true, // RateLimit-Limit / -Remaining / -Reset, and Retry-After on 429
     keyGenerator: (request: FastifyRequest) => {
       const principal = request.principal;
-      return principal?.kind === "user" ? `user:${principal.tenantId}:${principal.userId}` : `ip:${request.ip}`;
+      if (principal?.kind === "user") return `user:${principal.tenantId}:${principal.userId}`;
+      // A key has its own quota: an integration's burst does not spend its creator's.
+      if (principal?.kind === "api_key") return `api_key:${principal.tenantId}:${principal.apiKeyId}`;
+      return `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) => problems.tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
   });

@@ -46,6 +46,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     refreshTokenTtlSeconds: 86_400,
     refreshReuseGraceSeconds: 30,
     sessionCacheTtlSeconds: 5,
+    apiKeyEnvironment: "test",
     platformOperatorToken: crypto.randomBytes(32).toString("base64url"),
     metricsToken: undefined,
     bodyLimitBytes: 1_048_576,
