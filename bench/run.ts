@@ -45,12 +45,12 @@ const USAGE = `Usage: npm run bench -- [options]
   --explain          print EXPLAIN (ANALYZE, BUFFERS) of the listing queries measured
   --json FILE        also write the results as JSON to FILE
   --baseline FILE    compare with an earlier --json FILE (e.g. 1,000,000 against 100,000 tickets)
-  --only LIST        run only these steps, comma-separated: get, ceiling, first, deep, search, post, webhooks
+  --only LIST        run only these steps, comma-separated: get, key, ceiling, first, deep, search, post, webhooks
   --profile DIR      run the API under --cpu-prof, writing its CPU profile into DIR (pair with --only)
   --help`;
 
 // `webhooks` runs bench/webhooks.ts last, on its own (its own PostgreSQL, API and receiver).
-const STEP_NAMES = ["get", "ceiling", "first", "deep", "search", "post", "webhooks"] as const;
+const STEP_NAMES = ["get", "key", "ceiling", "first", "deep", "search", "post", "webhooks"] as const;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -347,6 +347,12 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   };
 
   if (wanted("get")) await run("get", "GET /v1/tickets/{id}", { url: base, headers: authorization, next: () => ({ path: `/v1/tickets/${pick(ids)}` }) });
+  // The same read with an API key instead of the access token: what key authentication costs
+  // (checksum, prefix lookup cached like sessions, SHA-256 compare, scope check).
+  if (wanted("key")) {
+    const key = await call<{ secret: string }>(base, "POST", "/v1/api-keys", token, { name: "bench", role: "admin", scopes: ["tickets:read"] });
+    await run("key", "GET /v1/tickets/{id} with an API key", { url: base, headers: { authorization: `Bearer ${key.secret}` }, next: () => ({ path: `/v1/tickets/${pick(ids)}` }) });
+  }
 
   // The ceiling, right after (1) so both see the same database state; the API server idles.
   if (wanted("ceiling")) {
@@ -393,6 +399,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   // The report
   const byKey = new Map(steps.map((step) => [step.key, step.result]));
   const get = byKey.get("get");
+  const withKey = byKey.get("key");
   const ceilingResult = byKey.get("ceiling");
   const first = byKey.get("first");
   const deep = byKey.get("deep");
@@ -403,10 +410,14 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
     const ratio = get.requestsPerSecond / ceilingResult.requestsPerSecond;
     targets.get = `${(ratio * 100).toFixed(0)}% of ceiling (≥ 50%): ${verdict(ratio >= 0.5)}`;
   }
+  if (get && withKey) {
+    const ratio = withKey.requestsPerSecond / get.requestsPerSecond;
+    targets.key = `${(ratio * 100).toFixed(1)}% of step 1's req/s (≥ 97%): ${verdict(ratio >= 0.97)}`;
+  }
   if (first && deep) targets.deep = `p99 ${(deep.p99 / first.p99).toFixed(2)}× first page's (≤ 1.5×): ${verdict(deep.p99 <= 1.5 * first.p99)}`;
   if (searchTarget) targets["search-~1%"] = `p99 < 50 ms${options.tickets === 100_000 ? "" : " (set at 100,000)"}: ${verdict(searchTarget.p99 < 50)}`;
-  const order = ["get", "first", "deep", ...words.map((word) => `search-${word.label}`), "post", "ceiling"];
-  const numbering: Record<string, string> = { get: "1", first: "2", deep: "3", post: "5", ceiling: "6" };
+  const order = ["get", "key", "first", "deep", ...words.map((word) => `search-${word.label}`), "post", "ceiling"];
+  const numbering: Record<string, string> = { get: "1", key: "1k", first: "2", deep: "3", post: "5", ceiling: "6" };
   const rows: Cell[][] = steps
     .toSorted((a, b) => order.indexOf(a.key) - order.indexOf(b.key))
     .map((step) => [
@@ -427,7 +438,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       `(shared_buffers ${pgSettings.shared_buffers}, work_mem ${pgSettings.work_mem}, effective_cache_size ${pgSettings.effective_cache_size})`,
     `  API: node src/server.ts, NODE_ENV=production, LOG_LEVEL=${options.logLevel}${options.logLevel === "warn" ? " (no per-request log line)" : ""}, ` +
       `RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE}, pool 10; load generator, API, ceiling server and PostgreSQL all share this machine`,
-    `  one user with one access token: its session check is cached by the server (SESSION_CACHE_TTL_SECONDS, default 5) after the first request`,
+    `  one user with one access token: its session check is cached by the server (SESSION_CACHE_TTL_SECONDS, default 5) after the first request; step 1k: one API key, cached alike`,
     `  autocannon: ${options.load.connections} connections, ${options.load.warmupSeconds} s warm-up + ${options.load.durationSeconds} s measured per step; latency of 2xx responses`,
     `  seeding: ${seconds(seeded.insertMs)} INSERT (${Math.round(options.tickets / (seeded.insertMs / 1000)).toLocaleString("en-US")} tickets/s) + ${seconds(seeded.vacuumMs)} VACUUM ANALYZE, CHECKPOINT; ` +
       `table ${seeded.tableSize}, indexes ${seeded.indexesSize}`,

@@ -5718,6 +5718,7 @@ export interface operations {
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 type?: string[];
+                /** @description Events by this user or API key. */
                 actorId?: string;
                 ticketId?: string;
                 since?: string;

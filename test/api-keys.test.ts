@@ -112,6 +112,8 @@ describe("using a key", () => {
       const trail = await owner.client.GET("/v1/events", { params: { query: { type: ["ticket.created"] } } });
       const event = trail.data!.data.find((item) => item.entity.id === ticket.id)!;
       expect(event.actor).toEqual({ type: "api_key", id: key.id });
+      const byKey = await owner.client.GET("/v1/events", { params: { query: { actorId: key.id } } });
+      expect(byKey.data!.data.map((item) => item.type)).toEqual(["ticket.created"]);
       // The key's creation, though, was the admin's doing.
       const created = await owner.client.GET("/v1/events", { params: { query: { type: ["api_key.created"] } } });
       expect(created.data!.data.find((item) => item.entity.id === key.id)?.actor).toEqual({ type: "user", id: owner.admin.id });
