@@ -231,6 +231,8 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       NODE_ENV: "production",
       HOST: "127.0.0.1",
       PORT: String(apiPort),
+      // Production requires it with local attachments (the origin of the links it signs).
+      PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       DATABASE_URL: database.url,
       DATA_DIR: path.join(work, "app"),
       JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
@@ -412,7 +414,15 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   }
   if (get && withKey) {
     const ratio = withKey.requestsPerSecond / get.requestsPerSecond;
-    targets.key = `${(ratio * 100).toFixed(1)}% of step 1's req/s (≥ 97%): ${verdict(ratio >= 0.97)}`;
+    // The server's CPU per request moves far less than req/s when other processes share the
+    // cores, and it is what bounds the throughput of a saturated server: shown beside it.
+    const cpuMs = (key: string) => {
+      const step = steps.find((candidate) => candidate.key === key);
+      return step?.cpu ? (step.cpu.server / step.result.requestsPerSecond) * 1000 : Number.NaN;
+    };
+    targets.key =
+      `${(ratio * 100).toFixed(1)}% of step 1's req/s (≥ 97%): ${verdict(ratio >= 0.97)}; ` +
+      `server CPU ${cpuMs("key").toFixed(3)} vs ${cpuMs("get").toFixed(3)} ms a request (${((cpuMs("key") / cpuMs("get")) * 100).toFixed(1)}%)`;
   }
   if (first && deep) targets.deep = `p99 ${(deep.p99 / first.p99).toFixed(2)}× first page's (≤ 1.5×): ${verdict(deep.p99 <= 1.5 * first.p99)}`;
   if (searchTarget) targets["search-~1%"] = `p99 < 50 ms${options.tickets === 100_000 ? "" : " (set at 100,000)"}: ${verdict(searchTarget.p99 < 50)}`;
