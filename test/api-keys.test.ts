@@ -1,15 +1,10 @@
 // API keys end to end: an admin creates one (the secret shown once), an integration uses it
 // through the SDK like an access token, scopes narrow it, revocation and expiry end it, and a
 // mistyped key is refused before the database is asked.
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
-import { buildApp } from "../src/app.ts";
-import { createServices, type Services } from "../src/services.ts";
-import { createLogger } from "../src/logger.ts";
 import { generateKey } from "../src/modules/api-keys/key-format.ts";
 import { createDocketClient, type DocketClient, type Schemas } from "../sdk/index.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { startOtherInstance, startServer, type OtherInstance, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket, ticketPath } from "./support/tickets.ts";
 import { startReceiver, verified, type Receiver } from "./support/webhook-receiver.ts";
@@ -245,28 +240,18 @@ describe("a mistyped key", () => {
 });
 
 describe("across instances", () => {
-  let second: FastifyInstance;
-  let secondServices: Services;
-  let secondUrl: string;
-
+  let second: OtherInstance;
+  // A cache TTL far longer than the test: only the notification can explain a prompt 401.
   beforeAll(async () => {
-    const logger = createLogger({ level: "warn", stream: new Writable({ write: (_c, _e, done) => done() }) });
-    // A cache TTL far longer than the test: only the notification can explain a prompt 401.
-    const config = { ...server.config, sessionCacheTtlSeconds: 60 };
-    secondServices = createServices({ config, database: server.database, logger });
-    second = await buildApp({ config, logger, services: secondServices });
-    await second.listen({ host: "127.0.0.1", port: 0 });
-    const address = second.server.address();
-    secondUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    second = await startOtherInstance(server, { sessionCacheTtlSeconds: 60 });
   });
   afterAll(async () => {
     await second.close();
-    await secondServices.close();
   });
 
   it("a revocation on one instance reaches the other's cache at once", async () => {
     const key = await createKey(owner.client, { name: "two instances", role: "agent" });
-    const onSecond = withKey(key, secondUrl);
+    const onSecond = withKey(key, second.url);
     expect((await onSecond.GET("/v1/tickets")).response.status).toBe(200); // cached there for 60 s
     await owner.client.DELETE("/v1/api-keys/{apiKeyId}", { params: { path: { apiKeyId: key.id } } });
     await expect.poll(async () => (await onSecond.GET("/v1/tickets")).response.status, { timeout: 3_000 }).toBe(401);

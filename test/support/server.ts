@@ -127,3 +127,27 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
     },
   };
 }
+
+export interface OtherInstance {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Another API instance on the same database, as a second server behind a load balancer would be (no workers, quiet logs). */
+export async function startOtherInstance(first: TestServer, overrides: Partial<Config> = {}): Promise<OtherInstance> {
+  const config = { ...first.config, ...overrides };
+  const logger = createLogger({ level: "warn", stream: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+  const services = createServices({ config, database: first.database, logger });
+  const app = await buildApp({ config, logger, services });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
+    services,
+    async close() {
+      await app.close();
+      await services.close();
+    },
+  };
+}
