@@ -2,7 +2,7 @@
 // through the SDK like an access token, scopes narrow it, revocation and expiry end it, and a
 // mistyped key is refused before the database is asked.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKey } from "../src/modules/api-keys/key-format.ts";
+import { generateKey, parseKey } from "../src/modules/api-keys/key-format.ts";
 import { createDocketClient, type DocketClient, type Schemas } from "../sdk/index.ts";
 import { startOtherInstance, startServer, type OtherInstance, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
@@ -200,6 +200,18 @@ describe("keys that no longer work", () => {
 });
 
 describe("a mistyped key", () => {
+  it("fails its checksum whichever one character is wrong (CRC32 catches every single-character change)", () => {
+    const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    for (let n = 0; n < 100; n++) {
+      const { secret } = generateKey("test");
+      expect(parseKey(secret)).toMatchObject({ ok: true, environment: "test", prefix: secret.slice(0, 17) });
+      for (let at = "dkt_test_".length; at < secret.length; at++) {
+        const other = alphabet[(alphabet.indexOf(secret[at]!) + 1 + (n % 61)) % 62]!;
+        expect(parseKey(secret.slice(0, at) + other + secret.slice(at + 1))).toEqual({ ok: false, reason: "checksum" });
+      }
+    }
+  });
+
   it("is refused with 401 before any database query", async () => {
     const key = await createKey(owner.client, { name: "typo", role: "agent" });
     const pool = server.database.pool;
