@@ -45,13 +45,13 @@ const USAGE = `Usage: npm run bench -- [options]
   --explain          print EXPLAIN (ANALYZE, BUFFERS) of the listing queries measured
   --json FILE        also write the results as JSON to FILE
   --baseline FILE    compare with an earlier --json FILE (e.g. 1,000,000 against 100,000 tickets)
-  --only LIST        run only these steps, comma-separated: get, ceiling, first, deep, search, post, webhooks, stream
+  --only LIST        run only these steps, comma-separated: get, key, ceiling, first, deep, search, post, webhooks, stream
   --profile DIR      run the API under --cpu-prof, writing its CPU profile into DIR (pair with --only)
   --help`;
 
 // `webhooks` and `stream` run bench/webhooks.ts and bench/stream.ts last, each on its own (its
 // own PostgreSQL, API and clients).
-const STEP_NAMES = ["get", "ceiling", "first", "deep", "search", "post", "webhooks", "stream"] as const;
+const STEP_NAMES = ["get", "key", "ceiling", "first", "deep", "search", "post", "webhooks", "stream"] as const;
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -232,6 +232,8 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       NODE_ENV: "production",
       HOST: "127.0.0.1",
       PORT: String(apiPort),
+      // Production requires it with local attachments (the origin of the links it signs).
+      PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       DATABASE_URL: database.url,
       DATA_DIR: path.join(work, "app"),
       JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
@@ -348,6 +350,28 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   };
 
   if (wanted("get")) await run("get", "GET /v1/tickets/{id}", { url: base, headers: authorization, next: () => ({ path: `/v1/tickets/${pick(ids)}` }) });
+  // The same read with an API key instead of the access token: what key authentication costs
+  // (checksum, prefix lookup cached like sessions, SHA-256 compare, scope check).
+  let interleaved: { token: number; key: number; rounds: number; seconds: number } | undefined;
+  if (wanted("key")) {
+    const key = await call<{ secret: string }>(base, "POST", "/v1/api-keys", token, { name: "bench", role: "admin", scopes: ["tickets:read"] });
+    const read = (headers: Record<string, string>): LoadTarget => ({ url: base, headers, next: () => ({ path: `/v1/tickets/${pick(ids)}` }) });
+    await run("key", "GET /v1/tickets/{id} with an API key", read({ authorization: `Bearer ${key.secret}` }));
+    // Two 10 s steps a minute apart differ by more than 3% on a shared machine. Short slices of
+    // each, alternated (ABBA), see the same disturbances: their totals compare the two fairly.
+    const rounds = 8;
+    const seconds = 3;
+    progress(`interleaved: ${rounds} rounds of ${seconds} s with the access token and ${seconds} s with the API key`);
+    const requests = { token: 0, key: 0 };
+    const targets = { token: read(authorization), key: read({ authorization: `Bearer ${key.secret}` }) };
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 === 0 ? (["token", "key"] as const) : (["key", "token"] as const)) {
+        requests[name] += (await measure(name, targets[name], { connections: options.load.connections, warmupSeconds: 1, durationSeconds: seconds })).requests;
+      }
+    }
+    interleaved = { token: requests.token / (rounds * seconds), key: requests.key / (rounds * seconds), rounds, seconds };
+    progress(`  access token ${Math.round(interleaved.token)} req/s, API key ${Math.round(interleaved.key)} req/s`);
+  }
 
   // The ceiling, right after (1) so both see the same database state; the API server idles.
   if (wanted("ceiling")) {
@@ -394,6 +418,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   // The report
   const byKey = new Map(steps.map((step) => [step.key, step.result]));
   const get = byKey.get("get");
+  const withKey = byKey.get("key");
   const ceilingResult = byKey.get("ceiling");
   const first = byKey.get("first");
   const deep = byKey.get("deep");
@@ -404,10 +429,22 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
     const ratio = get.requestsPerSecond / ceilingResult.requestsPerSecond;
     targets.get = `${(ratio * 100).toFixed(0)}% of ceiling (≥ 50%): ${verdict(ratio >= 0.5)}`;
   }
+  if (get && withKey) {
+    const ratio = withKey.requestsPerSecond / get.requestsPerSecond;
+    // The server's CPU per request moves far less than req/s when other processes share the
+    // cores, and it is what bounds the throughput of a saturated server: shown beside it.
+    const cpuMs = (key: string) => {
+      const step = steps.find((candidate) => candidate.key === key);
+      return step?.cpu ? (step.cpu.server / step.result.requestsPerSecond) * 1000 : Number.NaN;
+    };
+    targets.key =
+      `${(ratio * 100).toFixed(1)}% of step 1's req/s (≥ 97%): ${verdict(ratio >= 0.97)}; ` +
+      `server CPU ${cpuMs("key").toFixed(3)} vs ${cpuMs("get").toFixed(3)} ms a request (${((cpuMs("key") / cpuMs("get")) * 100).toFixed(1)}%)`;
+  }
   if (first && deep) targets.deep = `p99 ${(deep.p99 / first.p99).toFixed(2)}× first page's (≤ 1.5×): ${verdict(deep.p99 <= 1.5 * first.p99)}`;
   if (searchTarget) targets["search-~1%"] = `p99 < 50 ms${options.tickets === 100_000 ? "" : " (set at 100,000)"}: ${verdict(searchTarget.p99 < 50)}`;
-  const order = ["get", "first", "deep", ...words.map((word) => `search-${word.label}`), "post", "ceiling"];
-  const numbering: Record<string, string> = { get: "1", first: "2", deep: "3", post: "5", ceiling: "6" };
+  const order = ["get", "key", "first", "deep", ...words.map((word) => `search-${word.label}`), "post", "ceiling"];
+  const numbering: Record<string, string> = { get: "1", key: "1k", first: "2", deep: "3", post: "5", ceiling: "6" };
   const rows: Cell[][] = steps
     .toSorted((a, b) => order.indexOf(a.key) - order.indexOf(b.key))
     .map((step) => [
@@ -428,7 +465,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       `(shared_buffers ${pgSettings.shared_buffers}, work_mem ${pgSettings.work_mem}, effective_cache_size ${pgSettings.effective_cache_size})`,
     `  API: node src/server.ts, NODE_ENV=production, LOG_LEVEL=${options.logLevel}${options.logLevel === "warn" ? " (no per-request log line)" : ""}, ` +
       `RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE}, pool 10; load generator, API, ceiling server and PostgreSQL all share this machine`,
-    `  one user with one access token: its session check is cached by the server (SESSION_CACHE_TTL_SECONDS, default 5) after the first request`,
+    `  one user with one access token: its session check is cached by the server (SESSION_CACHE_TTL_SECONDS, default 5) after the first request; step 1k: one API key, cached alike`,
     `  autocannon: ${options.load.connections} connections, ${options.load.warmupSeconds} s warm-up + ${options.load.durationSeconds} s measured per step; latency of 2xx responses`,
     `  seeding: ${seconds(seeded.insertMs)} INSERT (${Math.round(options.tickets / (seeded.insertMs / 1000)).toLocaleString("en-US")} tickets/s) + ${seconds(seeded.vacuumMs)} VACUUM ANALYZE, CHECKPOINT; ` +
       `table ${seeded.tableSize}, indexes ${seeded.indexesSize}`,
@@ -441,6 +478,14 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
     "  and processes the bench did not start (other; 0.00 = undisturbed). The machine has " + os.cpus().length + ".",
     "",
   );
+  if (interleaved) {
+    const ratio = interleaved.key / interleaved.token;
+    out.push(
+      `Step 1k interleaved (${interleaved.rounds} rounds of ${interleaved.seconds} s each way, ABBA): access token ${Math.round(interleaved.token)} req/s, ` +
+        `API key ${Math.round(interleaved.key)} req/s: ${(ratio * 100).toFixed(1)}% (≥ 97%): ${verdict(ratio >= 0.97)}`,
+      "",
+    );
+  }
   const failures = steps.filter((step) => step.result.failures);
   if (failures.length > 0) {
     out.push(`Non-2xx responses or errors: ${failures.map((step) => `${step.label}: ${step.result.failures}`).join("; ")}`, "");

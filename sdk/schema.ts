@@ -699,6 +699,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's API keys
+         * @description Roles: admin, with a user's access token. Newest first; revoked keys are not listed. The
+         *     secret is never shown again: `prefix` (the key's first characters) is how you recognise one.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description Roles: admin, with a user's access token. The answer carries the `secret`, once: Docket
+         *     keeps only its SHA-256. The key acts with `role` (admin or agent); `scopes`, when given,
+         *     narrow it to the operations whose `x-scopes` they cover (each scope must be one the role
+         *     can use). Tickets, comments and files it creates are recorded under the admin who created
+         *     it (`requesterId`, `authorId`, `uploaderId`); events name the key as the actor. It stops
+         *     working when revoked, when `expiresAt` passes, or when its creator is deactivated; while
+         *     its creator is an agent it acts as an agent at most.
+         *
+         *     Format: `dkt_live_` or `dkt_test_` (the server's `API_KEY_ENVIRONMENT`), 30 random base62
+         *     characters, and a 6-character base62 CRC32 of them, so a mistyped key is refused before
+         *     any lookup and secret scanners can recognise a leaked one.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{apiKeyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                apiKeyId: components["parameters"]["ApiKeyId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Roles: admin, with a user's access token. The key answers 401 from the next request on, on every server instance.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -2188,6 +2245,102 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "api_key.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin created an API key.
+         * @description Delivered to endpoints subscribed to `api_key.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "api_key.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin revoked an API key.
+         * @description Delivered to endpoints subscribed to `api_key.revoked` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRevokedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "webhook.created": {
         parameters: {
             query?: never;
@@ -2963,8 +3116,11 @@ export interface components {
             /** @description Dotted: ticket.created, ticket.status_changed, comment.created, user.updated, … */
             type: string;
             actor: {
-                /** @enum {string} */
-                type: "user" | "operator" | "system";
+                /**
+                 * @description `api_key`: an integration's API key, `id` its id (GET /v1/api-keys).
+                 * @enum {string}
+                 */
+                type: "user" | "api_key" | "operator" | "system";
                 /** Format: uuid */
                 id: string | null;
             };
@@ -3357,6 +3513,87 @@ export interface components {
                     /** @constant */
                     type?: "attachment";
                 };
+            };
+        };
+        /**
+         * @description What an API key may do; each operation's `x-scopes` says which one it needs.
+         * @enum {string}
+         */
+        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write";
+        ApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The key's first characters (`dkt_live_` and 8 more), to recognise it. */
+            prefix: string;
+            /** @enum {string} */
+            role: "admin" | "agent";
+            /** @description Null when the key may do everything its role allows. */
+            scopes: components["schemas"]["ApiKeyScope"][] | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute.
+             */
+            lastUsedAt: string | null;
+            /**
+             * Format: uuid
+             * @description The admin who created it; what the key creates is recorded under this user.
+             */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ApiKeyWithSecret: components["schemas"]["ApiKey"] & {
+            /** @description The key itself. Shown only here: store it now. */
+            secret: string;
+        };
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
+            nextCursor: string | null;
+        };
+        ApiKeyCreate: {
+            name: string;
+            /**
+             * @description The role the key acts with; a key never acts as an end user.
+             * @enum {string}
+             */
+            role: "admin" | "agent";
+            /** @description Omit for everything the role allows. */
+            scopes?: components["schemas"]["ApiKeyScope"][];
+            /**
+             * Format: date-time
+             * @description When it stops working; must be in the future.
+             */
+            expiresAt?: string;
+        };
+        /** @description `api_key.created`: An admin created an API key. */
+        ApiKeyCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "api_key.created";
+            data?: {
+                /** @constant */
+                type?: "api_key.created";
+                entity?: {
+                    /** @constant */
+                    type?: "api_key";
+                };
+                after?: components["schemas"]["ApiKey"];
+            };
+        };
+        /** @description `api_key.revoked`: An admin revoked an API key. */
+        ApiKeyRevokedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "api_key.revoked";
+            data?: {
+                /** @constant */
+                type?: "api_key.revoked";
+                entity?: {
+                    /** @constant */
+                    type?: "api_key";
+                };
+                before?: components["schemas"]["ApiKey"];
             };
         };
         /** @description `webhook.created`: A webhook endpoint was added. */
@@ -4017,6 +4254,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No such API key in the caller's tenant, or it is already revoked. */
+        ApiKeyNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No API key 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The URL is not one deliveries may be sent to. */
         WebhookUrlRefused: {
             headers: {
@@ -4098,6 +4353,7 @@ export interface components {
         CommentId: string;
         AttachmentId: string;
         WebhookId: string;
+        ApiKeyId: string;
         DeliveryId: string;
         /** @description The signature part of a presigned URL; use the URL as the API gave it. */
         SignedToken: string;
@@ -5921,6 +6177,7 @@ export interface operations {
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 type?: string[];
+                /** @description Events by this user or API key. */
                 actorId?: string;
                 ticketId?: string;
                 since?: string;
@@ -5963,6 +6220,173 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage API keys, and only with a user's access token (never with an API key). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listApiKeys requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "CRM sync",
+                 *       "role": "agent",
+                 *       "scopes": [
+                 *         "tickets:read",
+                 *         "comments:write"
+                 *       ],
+                 *       "expiresAt": "2027-01-01T00:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description The new key, with its secret. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0192f1a0-0000-7000-8000-0000000000c1",
+                     *       "name": "CRM sync",
+                     *       "prefix": "dkt_live_8fKq2LmZ",
+                     *       "role": "agent",
+                     *       "scopes": [
+                     *         "tickets:read",
+                     *         "comments:write"
+                     *       ],
+                     *       "expiresAt": "2027-01-01T00:00:00.000Z",
+                     *       "lastUsedAt": null,
+                     *       "createdBy": "0192f1a0-0000-7000-8000-000000000002",
+                     *       "createdAt": "2026-01-01T12:00:00.000Z",
+                     *       "secret": "dkt_live_8fKq2LmZr4Tb9XwQ1sVd7HcN3yPe6Ga0Ju5i2Ko9"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage API keys, and only with a user's access token (never with an API key). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createApiKey requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                apiKeyId: components["parameters"]["ApiKeyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage API keys, and only with a user's access token (never with an API key). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "revokeApiKey requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["ApiKeyNotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -39,6 +39,7 @@ import { webhookHandlers } from "./modules/webhooks/handlers.ts";
 import { streamHandlers, streamSocketHandler } from "./modules/stream/handlers.ts";
 import { createClientMessageParser } from "./modules/stream/client-messages.ts";
 import { registerWebsocket } from "./http/websocket.ts";
+import { apiKeyHandlers } from "./modules/api-keys/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...attachmentHandlers(services.attachments, services.localObjects, { originOf: originResolver({ publicUrl: config.publicUrl, listenHost: config.host, allowedHosts: config.allowedHosts, signsOwnLinks: config.storage.driver === "local" }), filesOf: multipartFiles }),
     ...webhookHandlers(services.webhooks),
     ...streamHandlers(services.stream),
+    ...apiKeyHandlers(services.apiKeys),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };
@@ -113,7 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerNoStore(app, contract);
   // Before authentication, so an address that keeps failing is stopped before its tokens are checked.
   registerAuthFailureLimit(app, { max: config.rateLimit.authPerMinute, redis: services.redis });
-  registerAuthentication(app, { authenticateUser: services.auth.authenticate, authenticateStream: services.stream.authenticate, operatorToken: config.platformOperatorToken, metricsToken: config.metricsToken });
+  registerAuthentication(app, { authenticateUser: services.auth.authenticate, authenticateApiKey: services.apiKeys.authenticate, authenticateStream: services.stream.authenticate, operatorToken: config.platformOperatorToken, metricsToken: config.metricsToken });
 
   await registerRateLimit(app, config, services.redis);
   registerErrorHandling(app);
@@ -137,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           operationId: operation.operationId,
           authentication: operation.authentication,
           roles: operation.roles,
+          scopes: operation.scopes,
           rateLimitPolicy: rateLimitOf(operation),
         },
       } as unknown as RouteOptions;

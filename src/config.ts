@@ -34,6 +34,12 @@ export interface Config {
   refreshReuseGraceSeconds: number;
   /** How long a verified session is trusted without asking the database (0: always ask). */
   sessionCacheTtlSeconds: number;
+  /**
+   * Which API keys this deployment mints and accepts: `live` (dkt_live_…, production) or `test`
+   * (dkt_test_…, staging and development). A key of the other kind is refused with a 401 that
+   * says so, so a test key pasted into production fails loudly instead of touching live data.
+   */
+  apiKeyEnvironment: "live" | "test";
   /** Absent: the platform API answers 401 to everyone. */
   platformOperatorToken: string | undefined;
   /** Bearer token of the metrics scraper; absent: GET /metrics answers 404. */
@@ -352,6 +358,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     refreshTokenTtlSeconds: integer(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 86_400, 300, 365 * 86_400),
     refreshReuseGraceSeconds: integer(env, "REFRESH_TOKEN_REUSE_GRACE_SECONDS", 30, 0, 300),
     sessionCacheTtlSeconds: integer(env, "SESSION_CACHE_TTL_SECONDS", 5, 0, 60),
+    apiKeyEnvironment: oneOf(env, "API_KEY_ENVIRONMENT", ["live", "test"] as const, nodeEnv === "production" ? "live" : "test"),
     platformOperatorToken,
     metricsToken,
     bodyLimitBytes: integer(env, "BODY_LIMIT_BYTES", 1_048_576, 1024, 100 * 1_048_576),

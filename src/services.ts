@@ -23,8 +23,11 @@ import { createMetrics } from "./metrics.ts";
 import { closeRedis, createRedis } from "./redis.ts";
 import { createStreamService } from "./modules/stream/service.ts";
 import { noSignals, type StreamSignals } from "./modules/stream/signals.ts";
-import { decodeSessionChange, encodeSessionChange } from "./modules/auth/session-changes.ts";
+import { decodeSessionChange, encodeSessionChange, type SessionChange } from "./modules/auth/session-changes.ts";
 import { createPresenceService } from "./modules/presence/service.ts";
+import { createApiKeyService, type VerifiedApiKey } from "./modules/api-keys/service.ts";
+import { scopesByRole } from "./modules/api-keys/policy.ts";
+import { loadContract } from "./core/contract.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -40,14 +43,22 @@ export function createServices(deps: ServiceDeps) {
   const { config, database, logger } = deps;
   const tokens = createTokenIssuer(config);
   const tenants = createTenantService(database.prisma);
-  // Revocations reach every instance's session cache and live sockets through LISTEN/NOTIFY
-  // (this instance's own included): the message says which sessions ended.
+  // Revocations reach every instance's session and API key caches, and its live sockets, through
+  // LISTEN/NOTIFY (this instance's own included). One channel for both caches: a change to a user
+  // (deactivated, demoted) or a tenant also ends its keys. The message says which sessions ended,
+  // so the stream closes exactly the sockets affected.
   const sessionChanges = listen(database.url, database.pool, "docket_session_changes", (payload) => {
     sessions.forget();
+    apiKeyCache.forget();
     stream.hub.sessionsChanged(decodeSessionChange(payload)).catch((error: unknown) => logger.warn({ err: error }, "could not apply a session change to live sockets"));
   }, logger);
+  const announce = (change: SessionChange) => sessionChanges.publish(encodeSessionChange(change)).catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change"));
+  const apiKeyCache = createSessionCache<VerifiedApiKey>(config.sessionCacheTtlSeconds * 1000, { onInvalidate: announce });
   const sessions = createSessionCache(config.sessionCacheTtlSeconds * 1000, {
-    onInvalidate: (change) => sessionChanges.publish(encodeSessionChange(change)).catch((error: unknown) => logger.warn({ err: error }, "could not announce a session change")),
+    onInvalidate: (change) => {
+      apiKeyCache.forget();
+      void announce(change);
+    },
   });
   const storage = deps.storage ?? createStorage(config);
   const webhookSecrets = createSecretBox(config.webhooks.secretKey);
@@ -86,6 +97,14 @@ export function createServices(deps: ServiceDeps) {
     localObjects: createLocalObjectService(storage),
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
     webhookSecrets,
+    apiKeys: createApiKeyService({
+      db: database.prisma,
+      pool: database.pool,
+      logger,
+      cache: apiKeyCache,
+      environment: config.apiKeyEnvironment,
+      scopesByRole: scopesByRole(loadContract().operations.values()),
+    }),
     metrics: createMetrics(database),
     redis,
     presence,

@@ -1,33 +1,22 @@
 // Several API instances share one database: a revocation on one must reach the others' session
 // caches at once (LISTEN/NOTIFY), not after the cache's TTL.
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FastifyInstance } from "fastify";
-import { buildApp } from "../src/app.ts";
-import { createServices, type Services } from "../src/services.ts";
-import { createLogger } from "../src/logger.ts";
 import { createDocketClient } from "../sdk/index.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { startOtherInstance, startServer, type OtherInstance, type TestServer } from "./support/server.ts";
 import { PASSWORD, addMember, signUp } from "./support/fixtures.ts";
 
 let first: TestServer;
-let second: FastifyInstance;
-let secondServices: Services;
+let second: OtherInstance;
 let secondUrl: string;
 
 beforeAll(async () => {
   // A TTL far longer than the test: only the notification can explain a prompt 401.
   first = await startServer({ sessionCacheTtlSeconds: 60 });
-  const logger = createLogger({ level: "warn", stream: new Writable({ write: (_c, _e, done) => done() }) });
-  secondServices = createServices({ config: first.config, database: first.database, logger });
-  second = await buildApp({ config: first.config, logger, services: secondServices });
-  await second.listen({ host: "127.0.0.1", port: 0 });
-  const address = second.server.address();
-  secondUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  second = await startOtherInstance(first);
+  secondUrl = second.url;
 });
 afterAll(async () => {
   await second.close();
-  await secondServices.close();
   await first.close();
 });
 

@@ -84,8 +84,8 @@ describe("rate limits", () => {
     const user = { kind: "user", tenantId: "t1", userId: "u1", role: "agent", sessionId: "s1" } as const;
     expect(partitionOf(user, "192.0.2.1")).toBe("user:u1");
     expect(tenantOf(user)).toBe("t1");
-    // The shape API keys take as principals: partitioned by kind and id, whatever else they carry.
-    const apiKey = { kind: "api_key", id: "k1", tenantId: "t1" } as unknown as Principal;
+    // A key has its own partition, not its creator's.
+    const apiKey: Principal = { kind: "api_key", apiKeyId: "k1", tenantId: "t1", userId: "u1", role: "agent", scopes: null };
     expect(partitionOf(apiKey, "192.0.2.1")).toBe("api_key:k1");
     expect(tenantOf(apiKey)).toBe("t1");
     expect(partitionOf(null, "192.0.2.1")).toBe("address:192.0.2.1");

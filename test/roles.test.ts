@@ -66,6 +66,9 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   listWebhookDeliveries: ["admin"],
   getWebhookDelivery: ["admin"],
   redeliverWebhookDelivery: ["admin"],
+  listApiKeys: ["admin"],
+  createApiKey: ["admin"],
+  revokeApiKey: ["admin"],
   listPlatformTenants: "operator",
   createPlatformTenant: "operator",
   getPlatformTenant: "operator",
@@ -80,6 +83,8 @@ const operations = [...contract.operations.values()];
 let server: TestServer;
 let owner: SignedUpTenant;
 const tokens = {} as Record<Role, string>;
+/** API keys without scopes: everything their role allows, on the operations open to keys. */
+const keys = {} as Record<"admin" | "agent", string>;
 
 beforeAll(async () => {
   server = await startServer();
@@ -87,6 +92,7 @@ beforeAll(async () => {
   tokens.admin = owner.client.tokens.accessToken!;
   tokens.agent = (await addMember(server, owner, "agent")).client.tokens.accessToken!;
   tokens.user = (await addMember(server, owner, "user")).client.tokens.accessToken!;
+  for (const role of ["admin", "agent"] as const) keys[role] = (await owner.client.POST("/v1/api-keys", { body: { name: `${role} key`, role } })).data!.secret;
 });
 afterAll(async () => {
   await server.close();
@@ -122,6 +128,21 @@ describe.each(operations.filter((operation) => operation.authentication === "use
     expect(response.status).toBe(401);
     expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   });
+});
+
+describe.each(operations.filter((operation) => operation.authentication === "user"))("$operationId with an API key", (operation) => {
+  // A key acts with its role's x-roles, and only where x-scopes is not [] (a person's token only).
+  it.each((["admin", "agent"] as const).map((role) => ({ role, allowed: operation.roles.includes(role) && operation.scopes.length > 0 })))(
+    "$role key: allowed=$allowed",
+    async ({ role, allowed }) => {
+      const response = await call(operation, keys[role]);
+      if (allowed) expect([200, 201, 204, 400, 404, 409]).toContain(response.status);
+      else {
+        expect(response.status).toBe(403);
+        expect(await response.json()).toMatchObject({ code: "forbidden", status: 403 });
+      }
+    },
+  );
 });
 
 describe.each(operations.filter((operation) => operation.authentication === "operator"))("$operationId (operator only)", (operation) => {

@@ -10,6 +10,8 @@ export const CONTRACT_PATH = path.resolve(import.meta.dirname, "../../openapi.ya
 export type OperationId = keyof operations;
 export type Role = "admin" | "agent" | "user";
 export const ROLES: readonly Role[] = ["admin", "agent", "user"];
+/** What an API key may do (the contract's ApiKeyScope enum, e.g. `tickets:read`). */
+export type Scope = string;
 
 /** How an operation authenticates, from its `security` requirement. */
 /** `stream`: the WebSocket, by stream ticket (query) or access token (subprotocol), with the roles of `x-roles`. */
@@ -22,6 +24,11 @@ export interface OperationInfo {
   authentication: Authentication;
   /** From `x-roles`; only for `user` and `stream` operations. */
   roles: readonly Role[];
+  /**
+   * From `x-scopes`; only for `user` operations: the scopes an API key with scopes needs to call
+   * it. Empty: API keys may not call it at all (a user's access token only).
+   */
+  scopes: readonly Scope[];
   /** The media types its requestBody declares, and whether a body is required. */
   requestBody: { required: boolean; mediaTypes: readonly string[] } | undefined;
 }
@@ -31,6 +38,8 @@ export interface Contract {
   yaml: string;
   json: string;
   operations: ReadonlyMap<OperationId, OperationInfo>;
+  /** Every scope (the ApiKeyScope enum), in the contract's order. */
+  scopes: readonly Scope[];
 }
 
 type SecurityRequirement = Record<string, string[]>;
@@ -52,9 +61,14 @@ export function loadContract(file = CONTRACT_PATH): Contract {
     security?: SecurityRequirement[];
     paths: Record<
       string,
-      Record<string, { operationId?: string; security?: SecurityRequirement[]; "x-roles"?: Role[]; requestBody?: { required?: boolean; content?: Record<string, unknown> } }>
+      Record<
+        string,
+        { operationId?: string; security?: SecurityRequirement[]; "x-roles"?: Role[]; "x-scopes"?: Scope[]; requestBody?: { required?: boolean; content?: Record<string, unknown> } }
+      >
     >;
+    components?: { schemas?: { ApiKeyScope?: { enum?: Scope[] } } };
   };
+  const scopes = document.components?.schemas?.ApiKeyScope?.enum ?? [];
   const operationsById = new Map<OperationId, OperationInfo>();
   for (const [urlPath, pathItem] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(pathItem)) {
@@ -65,17 +79,22 @@ export function loadContract(file = CONTRACT_PATH): Contract {
       const roles = operation["x-roles"] ?? [];
       if ((authentication === "user" || authentication === "stream") && roles.length === 0) throw new Error(`${where} needs x-roles`);
       if (roles.some((role) => !ROLES.includes(role))) throw new Error(`${where}: unknown role in x-roles`);
+      const operationScopes = operation["x-scopes"];
+      if (authentication === "user" && operationScopes === undefined) throw new Error(`${where} needs x-scopes ([] when API keys may not call it)`);
+      const unknownScope = operationScopes?.find((scope) => !scopes.includes(scope));
+      if (unknownScope !== undefined) throw new Error(`${where}: x-scopes names ${unknownScope}, which is not in components.schemas.ApiKeyScope`);
       operationsById.set(operation.operationId as OperationId, {
         operationId: operation.operationId as OperationId,
         method: method.toUpperCase(),
         path: urlPath,
         authentication,
         roles,
+        scopes: operationScopes ?? [],
         requestBody: operation.requestBody
           ? { required: operation.requestBody.required ?? false, mediaTypes: Object.keys(operation.requestBody.content ?? {}) }
           : undefined,
       });
     }
   }
-  return { document, yaml, json: JSON.stringify(document), operations: operationsById };
+  return { document, yaml, json: JSON.stringify(document), operations: operationsById, scopes };
 }

@@ -1,20 +1,21 @@
 // Idempotency keys the way Stripe has them: the first successful response to a key is stored in
 // the same transaction as the change it made, and a retry with the same key and the same request
 // gets that response again (Idempotent-Replayed: true) instead of a second change. The same key
-// with a different request is a 422. Keys are scoped to the caller and forgotten after 24 hours.
+// with a different request is a 422. Keys are scoped to the caller (a user, or an API key: two
+// integrations of one admin never share keys) and forgotten after 24 hours.
 // A request that failed stored nothing, so retrying it runs it again. A retry that arrives while
 // the first is still running gets 409 idempotency_key_in_use with Retry-After: 1.
 import crypto from "node:crypto";
 import type { Database, Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import type { TenantPrincipal } from "./principal.ts";
 import { Problem, problems } from "./problem.ts";
 
 const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 export interface IdempotencyScope {
-  tenantId: string;
-  userId: string;
+  caller: TenantPrincipal;
   /** The Idempotency-Key header; without one the work simply runs once, in a transaction. */
   key: string | undefined;
   operationId: string;
@@ -50,14 +51,15 @@ function canonical(value: unknown): string {
 
 export async function idempotent<T extends object>(db: Database, scope: IdempotencyScope, run: (tx: Db) => Promise<{ status: number; body: T }>): Promise<Outcome<T>> {
   if (scope.key === undefined) return { ...(await db.$transaction(run)), replayed: false };
-  const id = { tenantId: scope.tenantId, userId: scope.userId, key: scope.key };
+  const principalId = scope.caller.kind === "api_key" ? scope.caller.apiKeyId : scope.caller.userId;
+  const id = { tenantId: scope.caller.tenantId, principalId, key: scope.key };
   const requestHash = crypto.createHash("sha256").update(`${scope.operationId}\n${canonical(scope.request)}`).digest("hex");
   try {
     return await db.$transaction(async (tx) => {
       // A concurrent request with the same key would wait on the key's index entry, holding a
       // pool connection until the first commits. It gets 409 at once instead (as Stripe answers),
       // and the lock goes with the transaction however it ends.
-      const [{ locked }] = await tx.$queryRaw<[{ locked: boolean }]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`idempotency:${id.tenantId}:${id.userId}:${id.key}`}, 0)) AS locked`;
+      const [{ locked }] = await tx.$queryRaw<[{ locked: boolean }]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`idempotency:${id.tenantId}:${id.principalId}:${id.key}`}, 0)) AS locked`;
       if (!locked) throw problems.idempotencyKeyInUse();
       await tx.idempotencyKey.deleteMany({ where: { ...id, createdAt: { lt: new Date(Date.now() - KEY_LIFETIME_MS) } } });
       try {
@@ -69,7 +71,7 @@ export async function idempotent<T extends object>(db: Database, scope: Idempote
       }
       const result = await run(tx);
       await tx.idempotencyKey.update({
-        where: { tenantId_userId_key: id },
+        where: { tenantId_principalId_key: id },
         data: { responseStatus: result.status, responseBody: result.body as Prisma.InputJsonValue },
       });
       return { ...result, replayed: false };
@@ -77,7 +79,7 @@ export async function idempotent<T extends object>(db: Database, scope: Idempote
   } catch (error) {
     if (!(error instanceof KeyTaken)) throw error;
   }
-  const stored = await db.idempotencyKey.findUnique({ where: { tenantId_userId_key: id } });
+  const stored = await db.idempotencyKey.findUnique({ where: { tenantId_principalId_key: id } });
   if (!stored || stored.responseStatus === null) throw problems.idempotencyKeyInUse();
   if (stored.requestHash !== requestHash) {
     throw new Problem(422, "idempotency_key_reused", "Idempotency-Key reused", `This Idempotency-Key was used for a different request (${stored.operationId}); use a new key for a new request.`);

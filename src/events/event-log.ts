@@ -1,11 +1,22 @@
 // The append-only event log (DESIGN.md, principle 3). Callers append inside the transaction that
 // makes the change, so an event exists exactly when its change committed.
 import type { Db } from "../db/client.ts";
+import type { TenantPrincipal } from "../core/principal.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { EventType } from "./event-types.ts";
 
-/** Who did it: a user of the tenant, the platform operator, or the system itself. */
-export type Actor = { type: "user"; id: string } | { type: "operator" } | { type: "system" };
+/** Who did it: a user of the tenant, one of its API keys, the platform operator, or the system itself. */
+export type Actor = { type: "user"; id: string } | { type: "api_key"; id: string } | { type: "operator" } | { type: "system" };
+
+/** The actor a tenant's principal acts as: the user in person, or the API key (not its creator). */
+export function actorOf(principal: TenantPrincipal): Actor {
+  return principal.kind === "api_key" ? { type: "api_key", id: principal.apiKeyId } : { type: "user", id: principal.userId };
+}
+
+/** The context of a request made by this principal. */
+export function contextOf(principal: TenantPrincipal, requestId?: string): RequestContext {
+  return { actor: actorOf(principal), requestId };
+}
 
 export interface RequestContext {
   actor: Actor;
@@ -38,7 +49,7 @@ export async function appendEvent(db: Db, context: RequestContext, event: NewEve
       tenantId: event.tenantId,
       type: event.type,
       actorType: context.actor.type,
-      actorId: context.actor.type === "user" ? context.actor.id : null,
+      actorId: "id" in context.actor ? context.actor.id : null,
       entityType: event.entity.type,
       entityId: event.entity.id,
       before: (event.before ?? undefined) as Prisma.InputJsonValue | undefined,

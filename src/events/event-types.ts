@@ -16,6 +16,8 @@ export const EVENT_TYPE_DESCRIPTIONS = {
   "auth.logged_in": "A user logged in.",
   "auth.logged_out": "A user logged out.",
   "auth.refresh_token_reused": "A refresh token was presented twice; its session was revoked.",
+  "api_key.created": "An admin created an API key.",
+  "api_key.revoked": "An admin revoked an API key.",
   "ticket.created": "A ticket was created.",
   "ticket.updated": "A ticket's fields changed.",
   "ticket.status_changed": "A ticket moved to another status.",

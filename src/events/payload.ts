@@ -15,7 +15,7 @@
 import type { Db } from "../db/client.ts";
 import type { Role } from "../core/contract.ts";
 import type { Schemas } from "../core/contract-types.ts";
-import type { UserPrincipal } from "../core/principal.ts";
+import type { TenantPrincipal } from "../core/principal.ts";
 
 /** Who an event is shown to: a user of the tenant, or an integration (webhook, export) that sees what an admin sees. */
 export type EventViewer = { kind: "user"; tenantId: string; userId: string; role: Role } | { kind: "integration"; tenantId: string };
@@ -25,7 +25,7 @@ export interface EventRecord {
   id: string;
   tenantId: string;
   type: string;
-  actorType: "user" | "operator" | "system";
+  actorType: "user" | "api_key" | "operator" | "system";
   actorId: string | null;
   entityType: string;
   entityId: string;
@@ -48,7 +48,7 @@ export type EventEntity = NonNullable<PresentedEvent["data"]>;
 /** Presents stored events to a viewer (see the rule above). Rows of another tenant are dropped. */
 export type EventPresenter = (db: Db, viewer: EventViewer, rows: readonly EventRecord[]) => Promise<PresentedEvent[]>;
 
-export function viewerOf(principal: UserPrincipal): EventViewer {
+export function viewerOf(principal: TenantPrincipal): EventViewer {
   return { kind: "user", tenantId: principal.tenantId, userId: principal.userId, role: principal.role };
 }
 

@@ -3,9 +3,9 @@
 // (a `user` sees only their own things) live in each module's policy.
 import crypto from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Authentication, OperationId, Role } from "../core/contract.ts";
-import { problems } from "../core/problem.ts";
-import type { Principal, StreamCredentials, UserAuthenticator, UserPrincipal } from "../core/principal.ts";
+import type { Authentication, OperationId, Role, Scope } from "../core/contract.ts";
+import { Problem, problems } from "../core/problem.ts";
+import { API_KEY_MARKER, type ApiKeyAuthenticator, type Principal, type StreamCredentials, type UserAuthenticator, type UserPrincipal } from "../core/principal.ts";
 
 
 declare module "fastify" {
@@ -13,6 +13,8 @@ declare module "fastify" {
     operationId?: OperationId;
     authentication?: Authentication;
     roles?: readonly Role[];
+    /** From x-scopes: what an API key needs; empty, API keys may not call it. */
+    scopes?: readonly Scope[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -50,6 +52,8 @@ export interface AuthenticationOptions {
   authenticateUser: UserAuthenticator;
   /** The live stream's sockets (operations whose security is the stream ticket or subprotocol). */
   authenticateStream: (credentials: StreamCredentials) => Promise<UserPrincipal>;
+  /** For bearer tokens shaped like an API key (`dkt_…`); anything else is taken for a user's JWT. */
+  authenticateApiKey: ApiKeyAuthenticator;
   /** Absent: the platform API is switched off and answers 401. */
   operatorToken: string | undefined;
   /** Absent: metrics are switched off and /metrics answers 404. */
@@ -59,7 +63,7 @@ export interface AuthenticationOptions {
 export function registerAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request) => {
-    const { authentication, roles, operationId } = request.routeOptions.config;
+    const { authentication, roles, scopes, operationId } = request.routeOptions.config;
     if (authentication === undefined || authentication === "public") return;
     if (authentication === "metrics") {
       // Switched off, /metrics does not exist: 404 whatever the token. No principal either way:
@@ -85,10 +89,17 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
       request.principal = { kind: "operator" };
       return;
     }
-    const principal = await options.authenticateUser(token);
+    const principal = token.startsWith(API_KEY_MARKER) ? await options.authenticateApiKey(token) : await options.authenticateUser(token);
     request.principal = principal;
     if (!roles?.includes(principal.role)) {
       throw problems.forbidden(`${operationId} requires one of the roles: ${roles?.join(", ")}; you are ${principal.role}.`);
+    }
+    if (principal.kind === "api_key") {
+      if (!scopes || scopes.length === 0) throw problems.forbidden(`${operationId} is not open to API keys; call it with a user's access token.`);
+      const missing = principal.scopes === null ? undefined : scopes.find((scope) => !principal.scopes!.includes(scope));
+      if (missing !== undefined) {
+        throw new Problem(403, "insufficient_scope", "Insufficient scope", `${operationId} needs the API key scope ${missing}; this key has ${principal.scopes!.join(", ")}.`);
+      }
     }
   });
 }

@@ -58,14 +58,13 @@ export function partitionOf(principal: Principal | null, address: string): strin
   if (principal === null) return `address:${address}`;
   if (principal.kind === "user") return `user:${principal.userId}`;
   if (principal.kind === "operator") return "operator";
-  const other = principal as { kind: string; id?: unknown };
-  return `${other.kind}:${String(other.id)}`;
+  // A key has its own quota: an integration's burst does not spend its creator's.
+  return `api_key:${principal.apiKeyId}`;
 }
 
 /** The tenant a principal acts for, if any (users and API keys do; the operator does not). */
 export function tenantOf(principal: Principal | null): string | undefined {
-  const tenantId = (principal as { tenantId?: unknown } | null)?.tenantId;
-  return typeof tenantId === "string" ? tenantId : undefined;
+  return principal === null || principal.kind === "operator" ? undefined : principal.tenantId;
 }
 
 /** One limit: counts this request in its partition, or throws when its store is unreachable. */

@@ -23,8 +23,9 @@ export function registerRequestLog(app: FastifyInstance): void {
         operationId: request.routeOptions.config.operationId,
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        tenantId: principal?.kind === "user" ? principal.tenantId : undefined,
+        tenantId: principal?.kind === "user" || principal?.kind === "api_key" ? principal.tenantId : undefined,
         userId: principal?.kind === "user" ? principal.userId : undefined,
+        apiKeyId: principal?.kind === "api_key" ? principal.apiKeyId : undefined,
       },
       "request",
     );

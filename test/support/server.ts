@@ -46,6 +46,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     refreshTokenTtlSeconds: 86_400,
     refreshReuseGraceSeconds: 30,
     sessionCacheTtlSeconds: 5,
+    apiKeyEnvironment: "test",
     platformOperatorToken: crypto.randomBytes(32).toString("base64url"),
     metricsToken: undefined,
     bodyLimitBytes: 1_048_576,
@@ -130,6 +131,30 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
       await services.close();
       await database.close();
       if (overrides.dataDir === undefined) fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OtherInstance {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Another API instance on the same database, as a second server behind a load balancer would be (no workers, quiet logs). */
+export async function startOtherInstance(first: TestServer, overrides: Partial<Config> = {}): Promise<OtherInstance> {
+  const config = { ...first.config, ...overrides };
+  const logger = createLogger({ level: "warn", stream: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+  const services = createServices({ config, database: first.database, logger });
+  const app = await buildApp({ config, logger, services });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
+    services,
+    async close() {
+      await app.close();
+      await services.close();
     },
   };
 }

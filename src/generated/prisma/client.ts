@@ -121,3 +121,8 @@ export type WebhookDelivery = Prisma.WebhookDeliveryModel
  * 
  */
 export type WebhookAttempt = Prisma.WebhookAttemptModel
+/**
+ * Model ApiKey
+ * 
+ */
+export type ApiKey = Prisma.ApiKeyModel

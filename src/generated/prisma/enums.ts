@@ -28,6 +28,7 @@ export type TenantStatus = (typeof TenantStatus)[keyof typeof TenantStatus]
 
 export const ActorType = {
   user: 'user',
+  api_key: 'api_key',
   operator: 'operator',
   system: 'system'
 } as const

@@ -1,5 +1,5 @@
 import type { Handlers } from "../../core/contract-types.ts";
-import { userOf } from "../../core/principal.ts";
+import { callerOf } from "../../core/principal.ts";
 import type { Origin } from "../../storage/object-storage.ts";
 import type { FastifyRequest } from "fastify";
 import type { LocalObjectService } from "./local-objects.ts";
@@ -20,20 +20,20 @@ export function attachmentHandlers(
   return {
     createAttachmentUploadUrl: async (request, reply) => {
       reply.status(201);
-      return attachments.presignUpload(userOf(request), request.params.ticketId, request.body, originOf(request));
+      return attachments.presignUpload(callerOf(request), request.params.ticketId, request.body, originOf(request));
     },
     registerAttachment: async (request, reply) => {
       reply.status(201);
-      return attachments.register(userOf(request), request.params.ticketId, request.body, originOf(request), request.id);
+      return attachments.register(callerOf(request), request.params.ticketId, request.body, originOf(request), request.id);
     },
     uploadAttachmentFiles: async (request, reply) => {
       reply.status(201);
-      return attachments.uploadFiles(userOf(request), request.params.ticketId, request.query.commentId, filesOf(request), originOf(request), request.id);
+      return attachments.uploadFiles(callerOf(request), request.params.ticketId, request.query.commentId, filesOf(request), originOf(request), request.id);
     },
-    listAttachments: async (request) => attachments.list(userOf(request), request.params.ticketId, request.query, originOf(request)),
-    getAttachment: async (request) => attachments.get(userOf(request), request.params.ticketId, request.params.attachmentId, originOf(request)),
+    listAttachments: async (request) => attachments.list(callerOf(request), request.params.ticketId, request.query, originOf(request)),
+    getAttachment: async (request) => attachments.get(callerOf(request), request.params.ticketId, request.params.attachmentId, originOf(request)),
     deleteAttachment: async (request, reply) => {
-      await attachments.remove(userOf(request), request.params.ticketId, request.params.attachmentId, request.id);
+      await attachments.remove(callerOf(request), request.params.ticketId, request.params.attachmentId, request.id);
       reply.status(204);
     },
     uploadLocalObject: async (request, reply) => {

@@ -11,7 +11,7 @@ import type { AttachmentLimits } from "../../config.ts";
 import type { Database, Db } from "../../db/client.ts";
 import type { Attachment as AttachmentRow, AttachmentUpload as AttachmentUploadRow, Prisma } from "../../generated/prisma/client.ts";
 import { appendEvent } from "../../events/event-log.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
@@ -51,14 +51,14 @@ const REGISTRATION_TIMEOUT_MS = 30_000;
 const WITH_COMMENT = { comment: { select: { internal: true } } } as const;
 
 export function createAttachmentService({ db, storage, limits, logger }: AttachmentServiceDeps) {
-  async function visibleTicket(tx: Db, principal: UserPrincipal, ticketId: string) {
+  async function visibleTicket(tx: Db, principal: TenantPrincipal, ticketId: string) {
     const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
     if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
     return ticket;
   }
 
   /** The comment files are attached to: one of this ticket that the caller may see. */
-  async function checkComment(tx: Db, principal: UserPrincipal, ticketId: string, commentId: string | undefined, where: { pointer?: string; parameter?: string }) {
+  async function checkComment(tx: Db, principal: TenantPrincipal, ticketId: string, commentId: string | undefined, where: { pointer?: string; parameter?: string }) {
     if (commentId === undefined) return null;
     const comment = await tx.comment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: commentId } } });
     if (!comment || comment.ticketId !== ticketId || comment.deletedAt || !canSeeComment(principal, comment)) {
@@ -73,7 +73,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
     return toAttachment(row, download);
   }
 
-  async function record(tx: Db, principal: UserPrincipal, data: Prisma.AttachmentUncheckedCreateInput, internal: boolean, requestId: string | undefined): Promise<AttachmentRow> {
+  async function record(tx: Db, principal: TenantPrincipal, data: Prisma.AttachmentUncheckedCreateInput, internal: boolean, requestId: string | undefined): Promise<AttachmentRow> {
     const row = await tx.attachment.create({ data });
     await appendEvent(tx, contextOf(principal, requestId), {
       tenantId: principal.tenantId,
@@ -140,7 +140,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
   }
 
   /** Streams one file to the store under a new key; the type comes from its first bytes. */
-  async function store(principal: UserPrincipal, ticketId: string, file: IncomingFile, tenant: TenantAttachmentLimits, stored: string[]) {
+  async function store(principal: TenantPrincipal, ticketId: string, file: IncomingFile, tenant: TenantAttachmentLimits, stored: string[]) {
     const filename = cleanFilename(file.filename);
     const { head, body, bytesRead } = await peek(file, tenant.maxBytes);
     if (head.length === 0) throw problems.malformed(`${filename} is empty.`);
@@ -158,7 +158,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
   }
 
   return {
-    async presignUpload(principal: UserPrincipal, ticketId: string, input: Schemas["AttachmentUploadRequest"], origin: Origin): Promise<Schemas["AttachmentUploadUrl"]> {
+    async presignUpload(principal: TenantPrincipal, ticketId: string, input: Schemas["AttachmentUploadRequest"], origin: Origin): Promise<Schemas["AttachmentUploadUrl"]> {
       await visibleTicket(db, principal, ticketId);
       const tenant = await tenantLimits(db, principal.tenantId, limits);
       const contentType = input.contentType.toLowerCase();
@@ -176,7 +176,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
       return { uploadId: id, url: request.url, method: "PUT", headers: request.headers, expiresAt: request.expiresAt.toISOString() };
     },
 
-    async register(principal: UserPrincipal, ticketId: string, input: Schemas["AttachmentRegistration"], origin: Origin, requestId?: string): Promise<Attachment> {
+    async register(principal: TenantPrincipal, ticketId: string, input: Schemas["AttachmentRegistration"], origin: Origin, requestId?: string): Promise<Attachment> {
       await visibleTicket(db, principal, ticketId);
       const tenantId = principal.tenantId;
       const upload = await db.attachmentUpload.findUnique({ where: { tenantId_id: { tenantId, id: input.uploadId } } });
@@ -211,7 +211,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
     },
 
     /** All the files, or none: objects stored before a failure are deleted again. */
-    async uploadFiles(principal: UserPrincipal, ticketId: string, commentId: string | undefined, openFiles: OpenFiles, origin: Origin, requestId?: string): Promise<Schemas["AttachmentFilesResult"]> {
+    async uploadFiles(principal: TenantPrincipal, ticketId: string, commentId: string | undefined, openFiles: OpenFiles, origin: Origin, requestId?: string): Promise<Schemas["AttachmentFilesResult"]> {
       await visibleTicket(db, principal, ticketId);
       const comment = await checkComment(db, principal, ticketId, commentId, { parameter: "commentId" });
       const tenant = await tenantLimits(db, principal.tenantId, limits);
@@ -239,7 +239,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
       }
     },
 
-    async list(principal: UserPrincipal, ticketId: string, query: QueryOf<"listAttachments">, origin: Origin): Promise<Schemas["AttachmentList"]> {
+    async list(principal: TenantPrincipal, ticketId: string, query: QueryOf<"listAttachments">, origin: Origin): Promise<Schemas["AttachmentList"]> {
       await visibleTicket(db, principal, ticketId);
       const limit = query.limit ?? 25;
       const keyset = createdAtKeyset(query.cursor, "asc");
@@ -251,7 +251,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
       return { data: await Promise.all(result.data.map((row) => present(row, origin))), nextCursor: result.nextCursor };
     },
 
-    async get(principal: UserPrincipal, ticketId: string, attachmentId: string, origin: Origin): Promise<Attachment> {
+    async get(principal: TenantPrincipal, ticketId: string, attachmentId: string, origin: Origin): Promise<Attachment> {
       await visibleTicket(db, principal, ticketId);
       const row = await db.attachment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: attachmentId } }, include: WITH_COMMENT });
       if (!row || row.ticketId !== ticketId || !canSeeAttachment(principal, row)) throw problems.notFound("attachment", attachmentId);
@@ -259,7 +259,7 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
     },
 
     /** The row and its event first, in one transaction; the object once that committed. */
-    async remove(principal: UserPrincipal, ticketId: string, attachmentId: string, requestId?: string): Promise<void> {
+    async remove(principal: TenantPrincipal, ticketId: string, attachmentId: string, requestId?: string): Promise<void> {
       const removed = await db.$transaction(async (tx) => {
         await visibleTicket(tx, principal, ticketId);
         const row = await tx.attachment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: attachmentId } }, include: WITH_COMMENT });

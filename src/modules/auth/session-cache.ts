@@ -21,11 +21,12 @@ export interface VerifiedSession {
   role: Role;
 }
 
-export interface SessionCache {
-  get(sessionId: string): VerifiedSession | undefined;
+/** Also holds verified API keys (src/modules/api-keys), by their prefix: the same rules apply. */
+export interface SessionCache<T extends object = VerifiedSession> {
+  get(sessionId: string): T | undefined;
   /** Captured before the database read whose result is then remembered. */
   generation(): number;
-  remember(sessionId: string, session: VerifiedSession, generation: number): void;
+  remember(sessionId: string, session: T, generation: number): void;
   /** A change here (which sessions ended, whose role changed): forget everything and tell the other instances. */
   invalidate(change: SessionChange): void;
   /** A change reported by another instance: forget everything. */
@@ -34,15 +35,15 @@ export interface SessionCache {
 
 const MAX_ENTRIES = 50_000;
 
-export function createSessionCache(ttlMs: number, options: { now?: () => number; onInvalidate?: (change: SessionChange) => void } = {}): SessionCache {
+export function createSessionCache<T extends object = VerifiedSession>(ttlMs: number, options: { now?: () => number; onInvalidate?: (change: SessionChange) => void } = {}): SessionCache<T> {
   const now = options.now ?? Date.now;
-  const entries = new Map<string, VerifiedSession & { until: number }>();
+  const entries = new Map<string, { value: T; until: number }>();
   let generation = 0;
   return {
     get(sessionId) {
       const entry = entries.get(sessionId);
       if (!entry) return undefined;
-      if (entry.until > now()) return entry;
+      if (entry.until > now()) return entry.value;
       entries.delete(sessionId);
       return undefined;
     },
@@ -50,7 +51,7 @@ export function createSessionCache(ttlMs: number, options: { now?: () => number;
     remember(sessionId, session, seenGeneration) {
       if (ttlMs <= 0 || seenGeneration !== generation) return;
       if (entries.size >= MAX_ENTRIES) entries.clear();
-      entries.set(sessionId, { ...session, until: now() + ttlMs });
+      entries.set(sessionId, { value: session, until: now() + ttlMs });
     },
     invalidate(change) {
       this.forget();

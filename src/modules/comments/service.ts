@@ -5,7 +5,7 @@ import type { Database, Db } from "../../db/client.ts";
 import type { Comment as CommentRow, Prisma } from "../../generated/prisma/client.ts";
 import { appendEvent, type RequestContext } from "../../events/event-log.ts";
 import { commentFacts } from "../../events/payload.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
 import { idempotent, type Outcome } from "../../core/idempotency.ts";
@@ -16,24 +16,24 @@ import { canSeeComment, checkCanDelete, checkCanEdit, checkCanWriteInternal } fr
 import { toComment, type Comment } from "./representation.ts";
 
 export function createCommentService(db: Database) {
-  async function visibleTicket(principal: UserPrincipal, ticketId: string) {
+  async function visibleTicket(principal: TenantPrincipal, ticketId: string) {
     const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
     if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
     return ticket;
   }
 
-  async function visibleComment(tx: Db, principal: UserPrincipal, ticketId: string, commentId: string): Promise<CommentRow> {
+  async function visibleComment(tx: Db, principal: TenantPrincipal, ticketId: string, commentId: string): Promise<CommentRow> {
     const comment = await tx.comment.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: commentId } } });
     if (!comment || comment.ticketId !== ticketId || !canSeeComment(principal, comment)) throw problems.notFound("comment", commentId);
     return comment;
   }
 
-  function event(principal: UserPrincipal, comment: CommentRow) {
+  function event(principal: TenantPrincipal, comment: CommentRow) {
     return { tenantId: principal.tenantId, entity: { type: "comment", id: comment.id }, ticketId: comment.ticketId, internal: comment.internal };
   }
 
   return {
-    async list(principal: UserPrincipal, ticketId: string, query: QueryOf<"listComments">): Promise<Schemas["CommentList"]> {
+    async list(principal: TenantPrincipal, ticketId: string, query: QueryOf<"listComments">): Promise<Schemas["CommentList"]> {
       await visibleTicket(principal, ticketId);
       const limit = query.limit ?? 25;
       const keyset = createdAtKeyset(query.cursor, "asc");
@@ -44,7 +44,7 @@ export function createCommentService(db: Database) {
       return { data: result.data.map(toComment), nextCursor: result.nextCursor };
     },
 
-    async createIn(tx: Db, principal: UserPrincipal, ticketId: string, input: Schemas["CommentCreate"], context: RequestContext): Promise<Comment> {
+    async createIn(tx: Db, principal: TenantPrincipal, ticketId: string, input: Schemas["CommentCreate"], context: RequestContext): Promise<Comment> {
       const internal = input.internal ?? false;
       checkCanWriteInternal(principal, internal);
       const ticket = await lockVisibleTicket(tx, principal, ticketId);
@@ -85,14 +85,14 @@ export function createCommentService(db: Database) {
     },
 
     /** With an Idempotency-Key, a retry returns the first response instead of commenting twice. */
-    async create(principal: UserPrincipal, ticketId: string, input: Schemas["CommentCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Comment>> {
-      return idempotent(db, { tenantId: principal.tenantId, userId: principal.userId, key: options.idempotencyKey, operationId: "createComment", request: { ticketId, input } }, async (tx) => ({
+    async create(principal: TenantPrincipal, ticketId: string, input: Schemas["CommentCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Comment>> {
+      return idempotent(db, { caller: principal, key: options.idempotencyKey, operationId: "createComment", request: { ticketId, input } }, async (tx) => ({
         status: 201,
         body: await this.createIn(tx, principal, ticketId, input, contextOf(principal, options.requestId)),
       }));
     },
 
-    async update(principal: UserPrincipal, ticketId: string, commentId: string, input: Schemas["CommentUpdate"], requestId?: string): Promise<Comment> {
+    async update(principal: TenantPrincipal, ticketId: string, commentId: string, input: Schemas["CommentUpdate"], requestId?: string): Promise<Comment> {
       await visibleTicket(principal, ticketId);
       return db.$transaction(async (tx) => {
         const comment = await visibleComment(tx, principal, ticketId, commentId);
@@ -105,7 +105,7 @@ export function createCommentService(db: Database) {
       });
     },
 
-    async remove(principal: UserPrincipal, ticketId: string, commentId: string, requestId?: string): Promise<void> {
+    async remove(principal: TenantPrincipal, ticketId: string, commentId: string, requestId?: string): Promise<void> {
       await visibleTicket(principal, ticketId);
       await db.$transaction(async (tx) => {
         const comment = await visibleComment(tx, principal, ticketId, commentId);

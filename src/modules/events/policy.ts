@@ -1,4 +1,4 @@
 // Who reads the audit trail: the contract's x-roles, checked again by the service for non-HTTP callers.
-import { requireRole, type UserPrincipal } from "../../core/principal.ts";
+import { requireRole, type TenantPrincipal } from "../../core/principal.ts";
 
-export const checkCanReadTrail = (principal: UserPrincipal) => requireRole(principal, ["admin"], "read the audit trail");
+export const checkCanReadTrail = (principal: TenantPrincipal) => requireRole(principal, ["admin"], "read the audit trail");

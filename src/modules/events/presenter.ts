@@ -4,7 +4,7 @@
 //
 // presentEvents(db, viewer, rows) needs no HTTP request: the activity and trail endpoints call it,
 // and so can any consumer of the event log (webhooks, live updates) for the events it sends.
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import { createEventPresenter, roleOf, type EntityReader, type EventViewer } from "../../events/payload.ts";
 import { attachmentFacts } from "../attachments/representation.ts";
 import { canSeeAttachment } from "../attachments/policy.ts";
@@ -15,7 +15,7 @@ import { toTicket } from "../tickets/representation.ts";
 import { toUser } from "../users/representation.ts";
 
 /** The viewer as the modules' policies take it; an integration sees what an admin sees (its userId is never compared then). */
-function asPrincipal(viewer: EventViewer): UserPrincipal {
+function asPrincipal(viewer: EventViewer): TenantPrincipal {
   return { kind: "user", tenantId: viewer.tenantId, userId: viewer.kind === "user" ? viewer.userId : "", role: roleOf(viewer), sessionId: "" };
 }
 

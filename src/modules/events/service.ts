@@ -1,7 +1,7 @@
 // Reading the event log: a ticket's activity, and the tenant's whole trail for admins.
 import type { Database } from "../../db/client.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
@@ -19,7 +19,7 @@ const COLUMNS = Prisma.sql`e.id, e."tenantId", e.type, e."actorType", e."actorId
 export function createEventService(db: Database) {
   return {
     /** Oldest first. Internal items (internal comments) are left out for role `user`; each event carries its entity as it is now. */
-    async ticketActivity(principal: UserPrincipal, ticketId: string, query: QueryOf<"listTicketActivity">): Promise<Schemas["EventList"]> {
+    async ticketActivity(principal: TenantPrincipal, ticketId: string, query: QueryOf<"listTicketActivity">): Promise<Schemas["EventList"]> {
       const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, select: { requesterId: true, deletedAt: true } });
       if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
       const limit = query.limit ?? 25;
@@ -41,7 +41,7 @@ export function createEventService(db: Database) {
      * commits and never see it. Every transaction that can still commit has an id at or above
      * that horizon, so nothing can appear behind the cursor.
      */
-    async trail(principal: UserPrincipal, query: QueryOf<"listEvents">): Promise<Schemas["EventFeed"]> {
+    async trail(principal: TenantPrincipal, query: QueryOf<"listEvents">): Promise<Schemas["EventFeed"]> {
       checkCanReadTrail(principal);
       const limit = query.limit ?? 25;
       const after = decodeCursor(query.cursor, ["integer", "integer"] as const);

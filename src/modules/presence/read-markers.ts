@@ -4,7 +4,7 @@
 // they commit in. Not an event: it is one user's state, like a read receipt in Zendesk or
 // Chatwoot; in the log it would reach every webhook and the audit trail on every glance.
 import type { Database } from "../../db/client.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal, UserPrincipal } from "../../core/principal.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 import { problems } from "../../core/problem.ts";
 import { canSee } from "../tickets/policy.ts";
@@ -19,13 +19,13 @@ export interface MarkedRead {
 
 export type ReadMarker = Schemas["ReadMarker"];
 
-async function checkVisibleTicket(db: Database, principal: UserPrincipal, ticketId: string): Promise<void> {
+async function checkVisibleTicket(db: Database, principal: TenantPrincipal, ticketId: string): Promise<void> {
   const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, select: { requesterId: true, deletedAt: true } });
   if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
 }
 
 /** Every reader's marker on a ticket the caller may see; a `user` does not see markers on internal comments. */
-export async function listMarkers(db: Database, principal: UserPrincipal, ticketId: string): Promise<ReadMarker[]> {
+export async function listMarkers(db: Database, principal: TenantPrincipal, ticketId: string): Promise<ReadMarker[]> {
   await checkVisibleTicket(db, principal, ticketId);
   const rows = await db.readMarker.findMany({
     where: { tenantId: principal.tenantId, ticketId, ...(principal.role === "user" ? { comment: { internal: false } } : {}) },

@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import type { DatabaseHandle } from "../../db/client.ts";
 import type { Logger } from "../../logger.ts";
 import type { PresenceSettings } from "../../config.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal, UserPrincipal } from "../../core/principal.ts";
 import { problems } from "../../core/problem.ts";
 import { canSee } from "../tickets/policy.ts";
 import { checkCanWriteInternal } from "../comments/policy.ts";
@@ -41,7 +41,7 @@ export interface PresenceService extends StreamSignals {
   /** PUT /v1/tickets/{ticketId}/read-marker: as the stream's `read`, answering the caller's marker as it now stands. */
   markRead(principal: UserPrincipal, ticketId: string, commentId: string): Promise<ReadMarker>;
   /** GET /v1/tickets/{ticketId}/read-markers: the receipts a UI shows at start-up. */
-  readMarkers(principal: UserPrincipal, ticketId: string): Promise<ReadMarker[]>;
+  readMarkers(principal: TenantPrincipal, ticketId: string): Promise<ReadMarker[]>;
   /** Resolves once this instance listens on the bus (tests wait for it; the stream need not). */
   ready(): Promise<void>;
 }
@@ -149,7 +149,7 @@ export function createPresenceService(deps: { database: DatabaseHandle; logger: 
       return moved ?? ownMarker(database.prisma, principal, ticketId);
     },
 
-    readMarkers: (principal: UserPrincipal, ticketId: string) => listMarkers(database.prisma, principal, ticketId),
+    readMarkers: (principal: TenantPrincipal, ticketId: string) => listMarkers(database.prisma, principal, ticketId),
 
     viewing(viewer: SignalViewer, ticketId: string): void {
       const { principal } = viewer;

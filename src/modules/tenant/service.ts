@@ -2,12 +2,12 @@
 // admin), shared by self-service signup and the platform operator.
 import type { Database, Db } from "../../db/client.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
-import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import { actorOf, appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
 import { problems } from "../../core/problem.ts";
 import type { Tenant as TenantRow, User as UserRow } from "../../generated/prisma/client.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { toUser } from "../users/representation.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import { checkCanUpdate } from "./policy.ts";
 import { toTenant, type Tenant, type TenantSettings } from "./representation.ts";
 
@@ -75,9 +75,9 @@ export function createTenantService(db: Database) {
     },
 
     /** PATCH /tenant: an admin changes their own tenant. */
-    async updateOwn(principal: UserPrincipal, input: { name?: string; settings?: TenantSettings }, requestId?: string): Promise<Tenant> {
+    async updateOwn(principal: TenantPrincipal, input: { name?: string; settings?: TenantSettings }, requestId?: string): Promise<Tenant> {
       checkCanUpdate(principal);
-      return this.update(principal.tenantId, { actor: { type: "user", id: principal.userId }, requestId }, input);
+      return this.update(principal.tenantId, { actor: actorOf(principal), requestId }, input);
     },
 
     /** In the caller's transaction when given one (the platform changes status in the same one). */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Handlers } from "../../core/contract-types.ts";
-import { userOf } from "../../core/principal.ts";
+import { callerOf } from "../../core/principal.ts";
 import { etagMatches, etagOf } from "../../core/etag.ts";
 import type { Outcome } from "../../core/idempotency.ts";
 import type { EventService } from "../events/service.ts";
@@ -30,14 +30,14 @@ export function ticketHandlers(tickets: TicketService, events: EventService): Pi
   };
   return {
     createTicket: async (request, reply) => {
-      const outcome = await tickets.create(userOf(request), request.body, { idempotencyKey: header(request, "idempotency-key"), requestId: request.id });
+      const outcome = await tickets.create(callerOf(request), request.body, { idempotencyKey: header(request, "idempotency-key"), requestId: request.id });
       return sendOutcome(reply, outcome, etagOf(outcome.body.version));
     },
-    listTickets: async (request) => tickets.list(userOf(request), request.query),
-    getTicketStats: async (request) => tickets.stats(userOf(request)),
-    bulkUpdateTickets: async (request) => tickets.bulkUpdate(userOf(request), request.body, request.id),
+    listTickets: async (request) => tickets.list(callerOf(request), request.query),
+    getTicketStats: async (request) => tickets.stats(callerOf(request)),
+    bulkUpdateTickets: async (request) => tickets.bulkUpdate(callerOf(request), request.body, request.id),
     getTicket: async (request, reply) => {
-      const ticket = await tickets.get(userOf(request), request.params.ticketId);
+      const ticket = await tickets.get(callerOf(request), request.params.ticketId);
       const ifNoneMatch = header(request, "if-none-match");
       const etag = etagOf(ticket.version, ticket.unreadCount);
       reply.header("etag", etag);
@@ -45,12 +45,12 @@ export function ticketHandlers(tickets: TicketService, events: EventService): Pi
       return ticket;
     },
     updateTicket: async (request, reply) =>
-      withEtag(reply, await tickets.update(userOf(request), request.params.ticketId, request.body, header(request, "if-match"), request.id)),
+      withEtag(reply, await tickets.update(callerOf(request), request.params.ticketId, request.body, header(request, "if-match"), request.id)),
     deleteTicket: async (request, reply) => {
-      await tickets.remove(userOf(request), request.params.ticketId, request.id);
+      await tickets.remove(callerOf(request), request.params.ticketId, request.id);
       reply.status(204);
     },
-    restoreTicket: async (request) => tickets.restore(userOf(request), request.params.ticketId, request.id),
-    listTicketActivity: async (request) => events.ticketActivity(userOf(request), request.params.ticketId, request.query),
+    restoreTicket: async (request) => tickets.restore(callerOf(request), request.params.ticketId, request.id),
+    listTicketActivity: async (request) => events.ticketActivity(callerOf(request), request.params.ticketId, request.query),
   };
 }

@@ -5,7 +5,7 @@
 // PostgreSQL turns into one index range scan.
 import type { Database } from "../../db/client.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
@@ -83,7 +83,7 @@ function checkTag(cursorTag: string, tag: string): true {
   return true;
 }
 
-function filters(principal: UserPrincipal, query: Query): Prisma.Sql[] {
+function filters(principal: TenantPrincipal, query: Query): Prisma.Sql[] {
   const where: Prisma.Sql[] = [Prisma.sql`t."tenantId" = ${principal.tenantId}::uuid`];
   if (query.deleted) {
     if (principal.role !== "admin") throw problems.forbidden("Only admins list deleted tickets.");
@@ -148,7 +148,7 @@ async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prism
      ORDER BY page.rank DESC, page.id DESC`;
 }
 
-export async function listTickets(db: Database, principal: UserPrincipal, query: Query): Promise<Schemas["TicketList"]> {
+export async function listTickets(db: Database, principal: TenantPrincipal, query: Query): Promise<Schemas["TicketList"]> {
   const limit = query.limit ?? 25;
   const sort = sortOf(query);
   if (sort.key === "relevance" && !query.q) throw problems.invalidParameter("sort", "relevance needs q");

@@ -4,8 +4,8 @@
 import type pg from "pg";
 import type { Database, Db } from "../../db/client.ts";
 import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
-import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import { actorOf, appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { etagNamesVersion, etagOf } from "../../core/etag.ts";
 import { idempotent, type Outcome } from "../../core/idempotency.ts";
@@ -44,8 +44,8 @@ export interface TicketChange {
   metadata?: Record<string, unknown>;
 }
 
-export function contextOf(principal: UserPrincipal, requestId?: string): RequestContext {
-  return { actor: { type: "user", id: principal.userId }, requestId };
+export function contextOf(principal: TenantPrincipal, requestId?: string): RequestContext {
+  return { actor: actorOf(principal), requestId };
 }
 
 function normaliseTags(tags: readonly string[]): string[] {
@@ -70,7 +70,7 @@ async function checkRequester(db: Db, tenantId: string, userId: string, pointer:
 }
 
 /** Reads a ticket the principal may see, locking it for the rest of the transaction. */
-export async function lockVisibleTicket(tx: Db, principal: UserPrincipal, ticketId: string): Promise<TicketRecord> {
+export async function lockVisibleTicket(tx: Db, principal: TenantPrincipal, ticketId: string): Promise<TicketRecord> {
   await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ${ticketId}::uuid FOR UPDATE`;
   const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
   if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
@@ -82,7 +82,7 @@ export async function lockVisibleTicket(tx: Db, principal: UserPrincipal, ticket
  * bumping the version, then the events (field-level diff, plus status and assignment events that
  * integrations subscribe to). Returns the ticket unchanged when nothing differs.
  */
-export async function applyChange(tx: Db, principal: UserPrincipal, current: TicketRecord, change: TicketChange, context: RequestContext, pointerBase = ""): Promise<TicketRecord> {
+export async function applyChange(tx: Db, principal: TenantPrincipal, current: TicketRecord, change: TicketChange, context: RequestContext, pointerBase = ""): Promise<TicketRecord> {
   const tenantId = principal.tenantId;
   const now = new Date();
   const data: Prisma.TicketUncheckedUpdateInput = {};
@@ -144,14 +144,14 @@ const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.descriptio
 export function createTicketService(db: Database, pool: pg.Pool) {
   return {
     /** With an Idempotency-Key, a retry returns the first response instead of opening a second ticket. */
-    async create(principal: UserPrincipal, input: Schemas["TicketCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Ticket>> {
-      return idempotent(db, { tenantId: principal.tenantId, userId: principal.userId, key: options.idempotencyKey, operationId: "createTicket", request: input }, async (tx) => ({
+    async create(principal: TenantPrincipal, input: Schemas["TicketCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Ticket>> {
+      return idempotent(db, { caller: principal, key: options.idempotencyKey, operationId: "createTicket", request: input }, async (tx) => ({
         status: 201,
         body: await this.createIn(tx, principal, input, contextOf(principal, options.requestId)),
       }));
     },
 
-    async createIn(tx: Db, principal: UserPrincipal, input: Schemas["TicketCreate"], context: RequestContext): Promise<Ticket> {
+    async createIn(tx: Db, principal: TenantPrincipal, input: Schemas["TicketCreate"], context: RequestContext): Promise<Ticket> {
       checkCreate(principal, input);
       checkMetadata(input.metadata);
       const tenantId = principal.tenantId;
@@ -183,10 +183,10 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       return created;
     },
 
-    list: (principal: UserPrincipal, query: QueryOf<"listTickets">) => listTickets(db, principal, query),
+    list: (principal: TenantPrincipal, query: QueryOf<"listTickets">) => listTickets(db, principal, query),
 
     /** Served by node-postgres directly: Prisma's per-query overhead was a seventh of this request's CPU. */
-    async get(principal: UserPrincipal, ticketId: string): Promise<TicketForCaller> {
+    async get(principal: TenantPrincipal, ticketId: string): Promise<TicketForCaller> {
       const { rows } = await pool.query<TicketRecord & { unreadCount: number }>({
         name: "ticket-by-id",
         text: TICKET_BY_ID,
@@ -197,7 +197,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       return toTicketForCaller(ticket);
     },
 
-    async update(principal: UserPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {
+    async update(principal: TenantPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {
       checkUpdate(principal, change);
       return db.$transaction(async (tx) => {
         const current = await lockVisibleTicket(tx, principal, ticketId);
@@ -209,7 +209,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       });
     },
 
-    async remove(principal: UserPrincipal, ticketId: string, requestId?: string): Promise<void> {
+    async remove(principal: TenantPrincipal, ticketId: string, requestId?: string): Promise<void> {
       checkCanDelete(principal);
       await db.$transaction(async (tx) => {
         const current = await lockVisibleTicket(tx, principal, ticketId);
@@ -227,7 +227,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       });
     },
 
-    async restore(principal: UserPrincipal, ticketId: string, requestId?: string): Promise<Ticket> {
+    async restore(principal: TenantPrincipal, ticketId: string, requestId?: string): Promise<Ticket> {
       checkCanRestore(principal);
       return db.$transaction(async (tx) => {
         const current = await lockVisibleTicket(tx, principal, ticketId);
@@ -246,7 +246,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
     },
 
     /** All or nothing: the first failing ticket aborts the transaction, and every failure is reported. */
-    async bulkUpdate(principal: UserPrincipal, input: Schemas["BulkTicketUpdate"], requestId?: string): Promise<Schemas["BulkTicketResult"]> {
+    async bulkUpdate(principal: TenantPrincipal, input: Schemas["BulkTicketUpdate"], requestId?: string): Promise<Schemas["BulkTicketResult"]> {
       checkCanBulkUpdate(principal);
       const context = contextOf(principal, requestId);
       return db.$transaction(async (tx) => {
@@ -279,7 +279,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       });
     },
 
-    async stats(principal: UserPrincipal): Promise<Schemas["TicketStats"]> {
+    async stats(principal: TenantPrincipal): Promise<Schemas["TicketStats"]> {
       checkCanReadStats(principal);
       const tenantId = principal.tenantId;
       // One statement over one snapshot: the counts agree with one another, and a stats request

@@ -6,9 +6,9 @@
 // the thread's length. Written twice, the same: as text for GET's prepared statement on the raw
 // pool, and as Prisma.sql for the lists.
 import { Prisma } from "../../generated/prisma/client.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 
-export const seesInternal = (principal: UserPrincipal): boolean => principal.role !== "user";
+export const seesInternal = (principal: TenantPrincipal): boolean => principal.role !== "user";
 
 /** Ticket `t` joined to the reader's marker `m` and count `unread."unreadCount"`; $3 is the reader, $4 whether they see internal comments. */
 export const UNREAD_JOIN_TEXT = `LEFT JOIN "ReadMarker" m ON m."tenantId" = t."tenantId" AND m."ticketId" = t.id AND m."userId" = $3
@@ -17,8 +17,8 @@ export const UNREAD_JOIN_TEXT = `LEFT JOIN "ReadMarker" m ON m."tenantId" = t."t
        AND (c."createdAt", c.id) > (coalesce(m."commentCreatedAt", '-infinity'), coalesce(m."commentId", '00000000-0000-0000-0000-000000000000'))
        AND c."deletedAt" IS NULL AND c."authorId" <> $3 AND ($4 OR NOT c.internal)) unread`;
 
-/** The same join for a page of tickets `t` in a list. */
-export function unreadJoin(principal: UserPrincipal): Prisma.Sql {
+/** The same join for a page of tickets `t` in a list. An API key reads as the admin who made it (its principal's userId). */
+export function unreadJoin(principal: TenantPrincipal): Prisma.Sql {
   const userId = Prisma.sql`${principal.userId}::uuid`;
   return Prisma.sql`LEFT JOIN "ReadMarker" m ON m."tenantId" = t."tenantId" AND m."ticketId" = t.id AND m."userId" = ${userId}
   CROSS JOIN LATERAL (SELECT count(*)::int AS "unreadCount" FROM "Comment" c

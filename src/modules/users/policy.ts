@@ -1,5 +1,5 @@
 // Who may see and change which user, beyond the contract's x-roles.
-import { requireRole, type UserPrincipal } from "../../core/principal.ts";
+import { isUser, requireRole, type TenantPrincipal } from "../../core/principal.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 import type { Role } from "../../core/contract.ts";
 import { problems } from "../../core/problem.ts";
@@ -7,20 +7,21 @@ import { problems } from "../../core/problem.ts";
 const RANK: Record<Role, number> = { user: 0, agent: 1, admin: 2 };
 
 // The same roles as the contract's x-roles, checked again by the service for non-HTTP callers.
-export const checkCanList = (principal: UserPrincipal) => requireRole(principal, ["admin", "agent"], "list users");
-export const checkCanCreate = (principal: UserPrincipal) => requireRole(principal, ["admin"], "create users");
-export const checkCanDeactivate = (principal: UserPrincipal) => requireRole(principal, ["admin"], "deactivate users");
+export const checkCanList = (principal: TenantPrincipal) => requireRole(principal, ["admin", "agent"], "list users");
+export const checkCanCreate = (principal: TenantPrincipal) => requireRole(principal, ["admin"], "create users");
+export const checkCanDeactivate = (principal: TenantPrincipal) => requireRole(principal, ["admin"], "deactivate users");
 
 /** A `user` sees only themselves; agents and admins see everyone in their tenant. */
-export function canSee(principal: UserPrincipal, userId: string): boolean {
-  return principal.role !== "user" || principal.userId === userId;
+export function canSee(principal: TenantPrincipal, userId: string): boolean {
+  return principal.role !== "user" || isUser(principal, userId);
 }
 
 const SELF_SERVICE_FIELDS = new Set(["name", "password", "currentPassword"]);
 
 /** Throws the problem that explains why this change is not allowed. */
-export function checkUpdate(principal: UserPrincipal, target: { id: string; role: Role }, change: Schemas["UserUpdate"]): void {
-  const self = principal.userId === target.id;
+export function checkUpdate(principal: TenantPrincipal, target: { id: string; role: Role }, change: Schemas["UserUpdate"]): void {
+  // An API key is never its creator "in person": it cannot change the creator's password as its own.
+  const self = isUser(principal, target.id);
   if (principal.role !== "admin") {
     if (!self) throw problems.forbidden("Only admins change other users.");
     const adminOnly = Object.keys(change).filter((field) => !SELF_SERVICE_FIELDS.has(field));

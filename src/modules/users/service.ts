@@ -2,8 +2,8 @@
 // (tenantId, id): there is no way to address a user by id alone.
 import type { Database, Db } from "../../db/client.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
-import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import { actorOf, appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
 import { problems } from "../../core/problem.ts";
@@ -14,8 +14,8 @@ import type { SessionCache } from "../auth/session-cache.ts";
 import { canSee, checkUpdate, checkCanCreate, checkCanDeactivate, checkCanList } from "./policy.ts";
 import { toUser, type User } from "./representation.ts";
 
-function contextOf(principal: UserPrincipal, requestId?: string): RequestContext {
-  return { actor: { type: "user", id: principal.userId }, requestId };
+function contextOf(principal: TenantPrincipal, requestId?: string): RequestContext {
+  return { actor: actorOf(principal), requestId };
 }
 
 /** Locks the tenant's active admins so two concurrent demotions cannot both pass the check. */
@@ -25,14 +25,14 @@ async function activeAdminCount(tx: Db, tenantId: string): Promise<number> {
 }
 
 export function createUserService(db: Database, sessions: SessionCache) {
-  async function findVisible(tx: Db, principal: UserPrincipal, userId: string): Promise<UserRow> {
+  async function findVisible(tx: Db, principal: TenantPrincipal, userId: string): Promise<UserRow> {
     const user = canSee(principal, userId) ? await tx.user.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: userId } } }) : null;
     if (!user) throw problems.notFound("user", userId);
     return user;
   }
 
   return {
-    async list(principal: UserPrincipal, query: QueryOf<"listUsers">): Promise<Schemas["UserList"]> {
+    async list(principal: TenantPrincipal, query: QueryOf<"listUsers">): Promise<Schemas["UserList"]> {
       checkCanList(principal);
       const limit = query.limit ?? 25;
       const keyset = createdAtKeyset(query.cursor, "desc");
@@ -42,11 +42,11 @@ export function createUserService(db: Database, sessions: SessionCache) {
       return { data: result.data.map(toUser), nextCursor: result.nextCursor };
     },
 
-    async get(principal: UserPrincipal, userId: string): Promise<User> {
+    async get(principal: TenantPrincipal, userId: string): Promise<User> {
       return toUser(await findVisible(db, principal, userId));
     },
 
-    async create(principal: UserPrincipal, input: Schemas["UserCreate"], requestId?: string): Promise<User> {
+    async create(principal: TenantPrincipal, input: Schemas["UserCreate"], requestId?: string): Promise<User> {
       checkCanCreate(principal);
       const passwordHash = await hashPassword(input.password);
       return db.$transaction(async (tx) => {
@@ -64,7 +64,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
       });
     },
 
-    async update(principal: UserPrincipal, userId: string, change: Schemas["UserUpdate"], requestId?: string): Promise<User> {
+    async update(principal: TenantPrincipal, userId: string, change: Schemas["UserUpdate"], requestId?: string): Promise<User> {
       const target = await findVisible(db, principal, userId);
       checkUpdate(principal, target, change);
       if (change.currentPassword !== undefined && !(await verifyPassword(target.passwordHash, change.currentPassword))) {
@@ -112,7 +112,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
         // A new password ends the user's other sessions (a stolen one included); the session
         // that changed it stays, so nobody logs themselves out.
         if (passwordHash) {
-          await revokeSessions(tx, { tenantId, userId, exceptSessionId: principal.userId === userId ? principal.sessionId : undefined }, "password_changed");
+          await revokeSessions(tx, { tenantId, userId, exceptSessionId: principal.kind === "user" && principal.userId === userId ? principal.sessionId : undefined }, "password_changed");
         }
         return after;
       });
@@ -122,7 +122,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
         sessions.invalidate({
           ended: [
             ...(change.active === false ? [{ tenantId, userId }] : []),
-            ...(passwordHash ? [{ tenantId, userId, exceptSessionId: principal.userId === userId ? principal.sessionId : undefined }] : []),
+            ...(passwordHash ? [{ tenantId, userId, exceptSessionId: principal.kind === "user" && principal.userId === userId ? principal.sessionId : undefined }] : []),
           ],
           roleChanged: change.role !== undefined ? [{ tenantId, userId, role: updated.role }] : [],
         });
@@ -131,7 +131,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
     },
 
     /** DELETE deactivates: the person's history stays, their sessions end. Idempotent. */
-    async deactivate(principal: UserPrincipal, userId: string, requestId?: string): Promise<void> {
+    async deactivate(principal: TenantPrincipal, userId: string, requestId?: string): Promise<void> {
       checkCanDeactivate(principal);
       const target = await findVisible(db, principal, userId);
       if (!target.active) return;

@@ -2,11 +2,11 @@
 // an event (never with its secret); deliveries are created by the event feed's fan-out
 // (src/modules/webhooks/delivery-sql.ts), or here by redelivery and replay.
 import type { Database, Db } from "../../db/client.ts";
-import type { UserPrincipal } from "../../core/principal.ts";
+import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
 import { Problem, problems } from "../../core/problem.ts";
-import { appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import { actorOf, appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
 import { EVENT_TYPE_DESCRIPTIONS } from "../../events/event-types.ts";
 import type { Prisma, WebhookEndpoint as EndpointRow } from "../../generated/prisma/client.ts";
 import { redeliver, replayRange } from "./delivery-sql.ts";
@@ -19,8 +19,8 @@ import { generateSecret, type SecretBox } from "./secrets.ts";
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 const REPLAY_MAX_EVENTS = 10_000;
 
-function contextOf(principal: UserPrincipal, requestId?: string): RequestContext {
-  return { actor: { type: "user", id: principal.userId }, requestId };
+function contextOf(principal: TenantPrincipal, requestId?: string): RequestContext {
+  return { actor: actorOf(principal), requestId };
 }
 
 export interface WebhookServiceDeps {
@@ -31,7 +31,7 @@ export interface WebhookServiceDeps {
 }
 
 export function createWebhookService({ db, secrets, addressPolicy }: WebhookServiceDeps) {
-  async function findEndpoint(tx: Db, principal: UserPrincipal, webhookId: string): Promise<EndpointRow> {
+  async function findEndpoint(tx: Db, principal: TenantPrincipal, webhookId: string): Promise<EndpointRow> {
     const row = await tx.webhookEndpoint.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: webhookId } } });
     if (!row) throw problems.notFound("webhook", webhookId);
     return row;
@@ -45,7 +45,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       return { data: SUBSCRIBABLE_EVENT_TYPES.map((type) => ({ type, description: EVENT_TYPE_DESCRIPTIONS[type as keyof typeof EVENT_TYPE_DESCRIPTIONS] })) };
     },
 
-    async list(principal: UserPrincipal, query: QueryOf<"listWebhooks">): Promise<Schemas["WebhookList"]> {
+    async list(principal: TenantPrincipal, query: QueryOf<"listWebhooks">): Promise<Schemas["WebhookList"]> {
       const limit = query.limit ?? 25;
       const keyset = createdAtKeyset(query.cursor, "desc");
       const rows = await db.webhookEndpoint.findMany({ where: { tenantId: principal.tenantId, ...keyset.where }, orderBy: keyset.orderBy, take: limit + 1 });
@@ -53,11 +53,11 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       return { data: result.data.map(toWebhook), nextCursor: result.nextCursor };
     },
 
-    async get(principal: UserPrincipal, webhookId: string): Promise<Webhook> {
+    async get(principal: TenantPrincipal, webhookId: string): Promise<Webhook> {
       return toWebhook(await findEndpoint(db, principal, webhookId));
     },
 
-    async create(principal: UserPrincipal, input: Schemas["WebhookCreate"], requestId?: string): Promise<Schemas["WebhookWithSecret"]> {
+    async create(principal: TenantPrincipal, input: Schemas["WebhookCreate"], requestId?: string): Promise<Schemas["WebhookWithSecret"]> {
       const url = await checkUrl(input.url, addressPolicy);
       const eventTypes = checkEventTypes(input.eventTypes ?? ["*"]);
       const secret = generateSecret();
@@ -71,7 +71,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       });
     },
 
-    async update(principal: UserPrincipal, webhookId: string, change: Schemas["WebhookUpdate"], requestId?: string): Promise<Webhook> {
+    async update(principal: TenantPrincipal, webhookId: string, change: Schemas["WebhookUpdate"], requestId?: string): Promise<Webhook> {
       const data: Prisma.WebhookEndpointUpdateInput = {};
       if (change.url !== undefined) data.url = await checkUrl(change.url, addressPolicy);
       if (change.eventTypes !== undefined) data.eventTypes = checkEventTypes(change.eventTypes);
@@ -92,7 +92,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       });
     },
 
-    async delete(principal: UserPrincipal, webhookId: string, requestId?: string): Promise<void> {
+    async delete(principal: TenantPrincipal, webhookId: string, requestId?: string): Promise<void> {
       await db.$transaction(async (tx) => {
         const before = toWebhook(await findEndpoint(tx, principal, webhookId));
         await tx.webhookEndpoint.delete({ where: { tenantId_id: { tenantId: principal.tenantId, id: webhookId } } });
@@ -100,7 +100,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       });
     },
 
-    async rotateSecret(principal: UserPrincipal, webhookId: string, requestId?: string): Promise<Schemas["WebhookWithSecret"]> {
+    async rotateSecret(principal: TenantPrincipal, webhookId: string, requestId?: string): Promise<Schemas["WebhookWithSecret"]> {
       const secret = generateSecret();
       return db.$transaction(async (tx) => {
         const current = await tx.$queryRaw<{ secret: string }[]>`
@@ -116,7 +116,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
     },
 
     /** A test event through the event log, so it takes the path real events take. */
-    async ping(principal: UserPrincipal, webhookId: string, requestId?: string): Promise<Schemas["WebhookPing"]> {
+    async ping(principal: TenantPrincipal, webhookId: string, requestId?: string): Promise<Schemas["WebhookPing"]> {
       return db.$transaction(async (tx) => {
         requireActive(await findEndpoint(tx, principal, webhookId));
         const eventId = await appendEvent(tx, contextOf(principal, requestId), {
@@ -129,7 +129,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       });
     },
 
-    async replay(principal: UserPrincipal, webhookId: string, range: Schemas["WebhookReplay"]): Promise<Schemas["WebhookReplayResult"]> {
+    async replay(principal: TenantPrincipal, webhookId: string, range: Schemas["WebhookReplay"]): Promise<Schemas["WebhookReplayResult"]> {
       const since = new Date(range.since);
       const until = new Date(range.until);
       if (!(since < until)) throw problems.invalidField("/until", "must be after since");
@@ -139,7 +139,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       });
     },
 
-    async listDeliveries(principal: UserPrincipal, webhookId: string, query: QueryOf<"listWebhookDeliveries">): Promise<Schemas["WebhookDeliveryList"]> {
+    async listDeliveries(principal: TenantPrincipal, webhookId: string, query: QueryOf<"listWebhookDeliveries">): Promise<Schemas["WebhookDeliveryList"]> {
       await findEndpoint(db, principal, webhookId);
       const limit = query.limit ?? 25;
       const keyset = createdAtKeyset(query.cursor, "desc");
@@ -152,7 +152,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       return { data: result.data.map(toDelivery), nextCursor: result.nextCursor };
     },
 
-    async getDelivery(principal: UserPrincipal, webhookId: string, deliveryId: string): Promise<Schemas["WebhookDeliveryDetail"]> {
+    async getDelivery(principal: TenantPrincipal, webhookId: string, deliveryId: string): Promise<Schemas["WebhookDeliveryDetail"]> {
       const row = await db.webhookDelivery.findFirst({
         where: { tenantId: principal.tenantId, id: deliveryId, endpointId: webhookId },
         include: { attemptsMade: { orderBy: { number: "asc" } } },
@@ -161,7 +161,7 @@ export function createWebhookService({ db, secrets, addressPolicy }: WebhookServ
       return { ...toDelivery(row), attempts: row.attemptsMade.map(toAttempt) };
     },
 
-    async redeliver(principal: UserPrincipal, webhookId: string, deliveryId: string): Promise<Schemas["WebhookDelivery"]> {
+    async redeliver(principal: TenantPrincipal, webhookId: string, deliveryId: string): Promise<Schemas["WebhookDelivery"]> {
       return db.$transaction(async (tx) => {
         requireActive(await findEndpoint(tx, principal, webhookId));
         const original = await tx.webhookDelivery.findFirst({ where: { tenantId: principal.tenantId, id: deliveryId, endpointId: webhookId } });

@@ -66,7 +66,8 @@ export const ModelName = {
   EventConsumer: 'EventConsumer',
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
-  WebhookAttempt: 'WebhookAttempt'
+  WebhookAttempt: 'WebhookAttempt',
+  ApiKey: 'ApiKey'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -237,7 +238,7 @@ export type ReadMarkerScalarFieldEnum = (typeof ReadMarkerScalarFieldEnum)[keyof
 
 export const IdempotencyKeyScalarFieldEnum = {
   tenantId: 'tenantId',
-  userId: 'userId',
+  principalId: 'principalId',
   key: 'key',
   operationId: 'operationId',
   requestHash: 'requestHash',
@@ -345,6 +346,24 @@ export const WebhookAttemptScalarFieldEnum = {
 } as const
 
 export type WebhookAttemptScalarFieldEnum = (typeof WebhookAttemptScalarFieldEnum)[keyof typeof WebhookAttemptScalarFieldEnum]
+
+
+export const ApiKeyScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  prefix: 'prefix',
+  secretHash: 'secretHash',
+  role: 'role',
+  scopes: 'scopes',
+  createdById: 'createdById',
+  expiresAt: 'expiresAt',
+  lastUsedAt: 'lastUsedAt',
+  revokedAt: 'revokedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -36,7 +36,7 @@ export type IdempotencyKeySumAggregateOutputType = {
 
 export type IdempotencyKeyMinAggregateOutputType = {
   tenantId: string | null
-  userId: string | null
+  principalId: string | null
   key: string | null
   operationId: string | null
   requestHash: string | null
@@ -46,7 +46,7 @@ export type IdempotencyKeyMinAggregateOutputType = {
 
 export type IdempotencyKeyMaxAggregateOutputType = {
   tenantId: string | null
-  userId: string | null
+  principalId: string | null
   key: string | null
   operationId: string | null
   requestHash: string | null
@@ -56,7 +56,7 @@ export type IdempotencyKeyMaxAggregateOutputType = {
 
 export type IdempotencyKeyCountAggregateOutputType = {
   tenantId: number
-  userId: number
+  principalId: number
   key: number
   operationId: number
   requestHash: number
@@ -77,7 +77,7 @@ export type IdempotencyKeySumAggregateInputType = {
 
 export type IdempotencyKeyMinAggregateInputType = {
   tenantId?: true
-  userId?: true
+  principalId?: true
   key?: true
   operationId?: true
   requestHash?: true
@@ -87,7 +87,7 @@ export type IdempotencyKeyMinAggregateInputType = {
 
 export type IdempotencyKeyMaxAggregateInputType = {
   tenantId?: true
-  userId?: true
+  principalId?: true
   key?: true
   operationId?: true
   requestHash?: true
@@ -97,7 +97,7 @@ export type IdempotencyKeyMaxAggregateInputType = {
 
 export type IdempotencyKeyCountAggregateInputType = {
   tenantId?: true
-  userId?: true
+  principalId?: true
   key?: true
   operationId?: true
   requestHash?: true
@@ -195,7 +195,7 @@ export type IdempotencyKeyGroupByArgs<ExtArgs extends runtime.Types.Extensions.I
 
 export type IdempotencyKeyGroupByOutputType = {
   tenantId: string
-  userId: string
+  principalId: string
   key: string
   operationId: string
   requestHash: string
@@ -229,7 +229,7 @@ export type IdempotencyKeyWhereInput = {
   OR?: Prisma.IdempotencyKeyWhereInput[]
   NOT?: Prisma.IdempotencyKeyWhereInput | Prisma.IdempotencyKeyWhereInput[]
   tenantId?: Prisma.UuidFilter<"IdempotencyKey"> | string
-  userId?: Prisma.UuidFilter<"IdempotencyKey"> | string
+  principalId?: Prisma.UuidFilter<"IdempotencyKey"> | string
   key?: Prisma.StringFilter<"IdempotencyKey"> | string
   operationId?: Prisma.StringFilter<"IdempotencyKey"> | string
   requestHash?: Prisma.StringFilter<"IdempotencyKey"> | string
@@ -241,7 +241,7 @@ export type IdempotencyKeyWhereInput = {
 
 export type IdempotencyKeyOrderByWithRelationInput = {
   tenantId?: Prisma.SortOrder
-  userId?: Prisma.SortOrder
+  principalId?: Prisma.SortOrder
   key?: Prisma.SortOrder
   operationId?: Prisma.SortOrder
   requestHash?: Prisma.SortOrder
@@ -252,12 +252,12 @@ export type IdempotencyKeyOrderByWithRelationInput = {
 }
 
 export type IdempotencyKeyWhereUniqueInput = Prisma.AtLeast<{
-  tenantId_userId_key?: Prisma.IdempotencyKeyTenantIdUserIdKeyCompoundUniqueInput
+  tenantId_principalId_key?: Prisma.IdempotencyKeyTenantIdPrincipalIdKeyCompoundUniqueInput
   AND?: Prisma.IdempotencyKeyWhereInput | Prisma.IdempotencyKeyWhereInput[]
   OR?: Prisma.IdempotencyKeyWhereInput[]
   NOT?: Prisma.IdempotencyKeyWhereInput | Prisma.IdempotencyKeyWhereInput[]
   tenantId?: Prisma.UuidFilter<"IdempotencyKey"> | string
-  userId?: Prisma.UuidFilter<"IdempotencyKey"> | string
+  principalId?: Prisma.UuidFilter<"IdempotencyKey"> | string
   key?: Prisma.StringFilter<"IdempotencyKey"> | string
   operationId?: Prisma.StringFilter<"IdempotencyKey"> | string
   requestHash?: Prisma.StringFilter<"IdempotencyKey"> | string
@@ -265,11 +265,11 @@ export type IdempotencyKeyWhereUniqueInput = Prisma.AtLeast<{
   responseBody?: Prisma.JsonNullableFilter<"IdempotencyKey">
   createdAt?: Prisma.DateTimeFilter<"IdempotencyKey"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
-}, "tenantId_userId_key">
+}, "tenantId_principalId_key">
 
 export type IdempotencyKeyOrderByWithAggregationInput = {
   tenantId?: Prisma.SortOrder
-  userId?: Prisma.SortOrder
+  principalId?: Prisma.SortOrder
   key?: Prisma.SortOrder
   operationId?: Prisma.SortOrder
   requestHash?: Prisma.SortOrder
@@ -288,7 +288,7 @@ export type IdempotencyKeyScalarWhereWithAggregatesInput = {
   OR?: Prisma.IdempotencyKeyScalarWhereWithAggregatesInput[]
   NOT?: Prisma.IdempotencyKeyScalarWhereWithAggregatesInput | Prisma.IdempotencyKeyScalarWhereWithAggregatesInput[]
   tenantId?: Prisma.UuidWithAggregatesFilter<"IdempotencyKey"> | string
-  userId?: Prisma.UuidWithAggregatesFilter<"IdempotencyKey"> | string
+  principalId?: Prisma.UuidWithAggregatesFilter<"IdempotencyKey"> | string
   key?: Prisma.StringWithAggregatesFilter<"IdempotencyKey"> | string
   operationId?: Prisma.StringWithAggregatesFilter<"IdempotencyKey"> | string
   requestHash?: Prisma.StringWithAggregatesFilter<"IdempotencyKey"> | string
@@ -298,7 +298,7 @@ export type IdempotencyKeyScalarWhereWithAggregatesInput = {
 }
 
 export type IdempotencyKeyCreateInput = {
-  userId: string
+  principalId: string
   key: string
   operationId: string
   requestHash: string
@@ -310,7 +310,7 @@ export type IdempotencyKeyCreateInput = {
 
 export type IdempotencyKeyUncheckedCreateInput = {
   tenantId: string
-  userId: string
+  principalId: string
   key: string
   operationId: string
   requestHash: string
@@ -320,7 +320,7 @@ export type IdempotencyKeyUncheckedCreateInput = {
 }
 
 export type IdempotencyKeyUpdateInput = {
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  principalId?: Prisma.StringFieldUpdateOperationsInput | string
   key?: Prisma.StringFieldUpdateOperationsInput | string
   operationId?: Prisma.StringFieldUpdateOperationsInput | string
   requestHash?: Prisma.StringFieldUpdateOperationsInput | string
@@ -332,7 +332,7 @@ export type IdempotencyKeyUpdateInput = {
 
 export type IdempotencyKeyUncheckedUpdateInput = {
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  principalId?: Prisma.StringFieldUpdateOperationsInput | string
   key?: Prisma.StringFieldUpdateOperationsInput | string
   operationId?: Prisma.StringFieldUpdateOperationsInput | string
   requestHash?: Prisma.StringFieldUpdateOperationsInput | string
@@ -343,7 +343,7 @@ export type IdempotencyKeyUncheckedUpdateInput = {
 
 export type IdempotencyKeyCreateManyInput = {
   tenantId: string
-  userId: string
+  principalId: string
   key: string
   operationId: string
   requestHash: string
@@ -353,7 +353,7 @@ export type IdempotencyKeyCreateManyInput = {
 }
 
 export type IdempotencyKeyUpdateManyMutationInput = {
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  principalId?: Prisma.StringFieldUpdateOperationsInput | string
   key?: Prisma.StringFieldUpdateOperationsInput | string
   operationId?: Prisma.StringFieldUpdateOperationsInput | string
   requestHash?: Prisma.StringFieldUpdateOperationsInput | string
@@ -364,7 +364,7 @@ export type IdempotencyKeyUpdateManyMutationInput = {
 
 export type IdempotencyKeyUncheckedUpdateManyInput = {
   tenantId?: Prisma.StringFieldUpdateOperationsInput | string
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  principalId?: Prisma.StringFieldUpdateOperationsInput | string
   key?: Prisma.StringFieldUpdateOperationsInput | string
   operationId?: Prisma.StringFieldUpdateOperationsInput | string
   requestHash?: Prisma.StringFieldUpdateOperationsInput | string
@@ -383,15 +383,15 @@ export type IdempotencyKeyOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type IdempotencyKeyTenantIdUserIdKeyCompoundUniqueInput = {
+export type IdempotencyKeyTenantIdPrincipalIdKeyCompoundUniqueInput = {
   tenantId: string
-  userId: string
+  principalId: string
   key: string
 }
 
 export type IdempotencyKeyCountOrderByAggregateInput = {
   tenantId?: Prisma.SortOrder
-  userId?: Prisma.SortOrder
+  principalId?: Prisma.SortOrder
   key?: Prisma.SortOrder
   operationId?: Prisma.SortOrder
   requestHash?: Prisma.SortOrder
@@ -406,7 +406,7 @@ export type IdempotencyKeyAvgOrderByAggregateInput = {
 
 export type IdempotencyKeyMaxOrderByAggregateInput = {
   tenantId?: Prisma.SortOrder
-  userId?: Prisma.SortOrder
+  principalId?: Prisma.SortOrder
   key?: Prisma.SortOrder
   operationId?: Prisma.SortOrder
   requestHash?: Prisma.SortOrder
@@ -416,7 +416,7 @@ export type IdempotencyKeyMaxOrderByAggregateInput = {
 
 export type IdempotencyKeyMinOrderByAggregateInput = {
   tenantId?: Prisma.SortOrder
-  userId?: Prisma.SortOrder
+  principalId?: Prisma.SortOrder
   key?: Prisma.SortOrder
   operationId?: Prisma.SortOrder
   requestHash?: Prisma.SortOrder
@@ -479,7 +479,7 @@ export type NullableIntFieldUpdateOperationsInput = {
 }
 
 export type IdempotencyKeyCreateWithoutTenantInput = {
-  userId: string
+  principalId: string
   key: string
   operationId: string
   requestHash: string
@@ -489,7 +489,7 @@ export type IdempotencyKeyCreateWithoutTenantInput = {
 }
 
 export type IdempotencyKeyUncheckedCreateWithoutTenantInput = {
-  userId: string
+  principalId: string
   key: string
   operationId: string
   requestHash: string
@@ -529,7 +529,7 @@ export type IdempotencyKeyScalarWhereInput = {
   OR?: Prisma.IdempotencyKeyScalarWhereInput[]
   NOT?: Prisma.IdempotencyKeyScalarWhereInput | Prisma.IdempotencyKeyScalarWhereInput[]
   tenantId?: Prisma.UuidFilter<"IdempotencyKey"> | string
-  userId?: Prisma.UuidFilter<"IdempotencyKey"> | string
+  principalId?: Prisma.UuidFilter<"IdempotencyKey"> | string
   key?: Prisma.StringFilter<"IdempotencyKey"> | string
   operationId?: Prisma.StringFilter<"IdempotencyKey"> | string
   requestHash?: Prisma.StringFilter<"IdempotencyKey"> | string
@@ -539,7 +539,7 @@ export type IdempotencyKeyScalarWhereInput = {
 }
 
 export type IdempotencyKeyCreateManyTenantInput = {
-  userId: string
+  principalId: string
   key: string
   operationId: string
   requestHash: string
@@ -549,7 +549,7 @@ export type IdempotencyKeyCreateManyTenantInput = {
 }
 
 export type IdempotencyKeyUpdateWithoutTenantInput = {
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  principalId?: Prisma.StringFieldUpdateOperationsInput | string
   key?: Prisma.StringFieldUpdateOperationsInput | string
   operationId?: Prisma.StringFieldUpdateOperationsInput | string
   requestHash?: Prisma.StringFieldUpdateOperationsInput | string
@@ -559,7 +559,7 @@ export type IdempotencyKeyUpdateWithoutTenantInput = {
 }
 
 export type IdempotencyKeyUncheckedUpdateWithoutTenantInput = {
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  principalId?: Prisma.StringFieldUpdateOperationsInput | string
   key?: Prisma.StringFieldUpdateOperationsInput | string
   operationId?: Prisma.StringFieldUpdateOperationsInput | string
   requestHash?: Prisma.StringFieldUpdateOperationsInput | string
@@ -569,7 +569,7 @@ export type IdempotencyKeyUncheckedUpdateWithoutTenantInput = {
 }
 
 export type IdempotencyKeyUncheckedUpdateManyWithoutTenantInput = {
-  userId?: Prisma.StringFieldUpdateOperationsInput | string
+  principalId?: Prisma.StringFieldUpdateOperationsInput | string
   key?: Prisma.StringFieldUpdateOperationsInput | string
   operationId?: Prisma.StringFieldUpdateOperationsInput | string
   requestHash?: Prisma.StringFieldUpdateOperationsInput | string
@@ -582,7 +582,7 @@ export type IdempotencyKeyUncheckedUpdateManyWithoutTenantInput = {
 
 export type IdempotencyKeySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
-  userId?: boolean
+  principalId?: boolean
   key?: boolean
   operationId?: boolean
   requestHash?: boolean
@@ -594,7 +594,7 @@ export type IdempotencyKeySelect<ExtArgs extends runtime.Types.Extensions.Intern
 
 export type IdempotencyKeySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
-  userId?: boolean
+  principalId?: boolean
   key?: boolean
   operationId?: boolean
   requestHash?: boolean
@@ -606,7 +606,7 @@ export type IdempotencyKeySelectCreateManyAndReturn<ExtArgs extends runtime.Type
 
 export type IdempotencyKeySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
-  userId?: boolean
+  principalId?: boolean
   key?: boolean
   operationId?: boolean
   requestHash?: boolean
@@ -618,7 +618,7 @@ export type IdempotencyKeySelectUpdateManyAndReturn<ExtArgs extends runtime.Type
 
 export type IdempotencyKeySelectScalar = {
   tenantId?: boolean
-  userId?: boolean
+  principalId?: boolean
   key?: boolean
   operationId?: boolean
   requestHash?: boolean
@@ -627,7 +627,7 @@ export type IdempotencyKeySelectScalar = {
   createdAt?: boolean
 }
 
-export type IdempotencyKeyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "userId" | "key" | "operationId" | "requestHash" | "responseStatus" | "responseBody" | "createdAt", ExtArgs["result"]["idempotencyKey"]>
+export type IdempotencyKeyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "principalId" | "key" | "operationId" | "requestHash" | "responseStatus" | "responseBody" | "createdAt", ExtArgs["result"]["idempotencyKey"]>
 export type IdempotencyKeyInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
 }
@@ -645,7 +645,7 @@ export type $IdempotencyKeyPayload<ExtArgs extends runtime.Types.Extensions.Inte
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
-    userId: string
+    principalId: string
     key: string
     operationId: string
     requestHash: string
@@ -1077,7 +1077,7 @@ export interface Prisma__IdempotencyKeyClient<T, Null = never, ExtArgs extends r
  */
 export interface IdempotencyKeyFieldRefs {
   readonly tenantId: Prisma.FieldRef<"IdempotencyKey", 'String'>
-  readonly userId: Prisma.FieldRef<"IdempotencyKey", 'String'>
+  readonly principalId: Prisma.FieldRef<"IdempotencyKey", 'String'>
   readonly key: Prisma.FieldRef<"IdempotencyKey", 'String'>
   readonly operationId: Prisma.FieldRef<"IdempotencyKey", 'String'>
   readonly requestHash: Prisma.FieldRef<"IdempotencyKey", 'String'>
