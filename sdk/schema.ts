@@ -3913,6 +3913,11 @@ export interface components {
             id: components["schemas"]["StreamSubscriptionId"];
             topic: components["schemas"]["StreamTopic"];
             replayed: number;
+            /**
+             * Format: uuid
+             * @description Where this subscription starts in the log: until an event of it arrives, resume with `after` set to this (so events committed while you reconnect are not missed). Null only when the topic has no event yet.
+             */
+            resumeAfter: string | null;
         };
         /** @description The subscription ended: on request (`requested`), or because you may no longer see its ticket (`not_visible`: the requester changed, the ticket was deleted). */
         StreamUnsubscribed: {

@@ -140,6 +140,18 @@ describe("resume", () => {
     expect(types.indexOf("subscribed")).toBe(1 + subscribed.replayed);
   });
 
+  it("tells where a subscription starts, so a client that got no event yet resumes without a gap", async () => {
+    const ticket = await openTicket(desk.customer.client, { title: "Quiet so far" });
+    const first = await open(desk.customer.client);
+    const { resumeAfter } = await first.subscribe("t", { kind: "ticket", ticketId: ticket.id });
+    expect(resumeAfter).not.toBeNull();
+    first.ws.terminate();
+    await desk.agent.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticket.id), body: { body: "while you were away" } });
+    const second = await open(desk.customer.client);
+    await second.subscribe("t", { kind: "ticket", ticketId: ticket.id }, resumeAfter!);
+    expect((await second.next("event", (message) => message.event.type === "comment.created")).event.data).toMatchObject({ body: "while you were away" });
+  });
+
   it("answers an unknown resume point with an error", async () => {
     const socket = await open(desk.agent.client);
     socket.send({ type: "subscribe", id: "x", topic: { kind: "tenant" }, after: "0192f1a0-0000-7000-8000-000000000009" });

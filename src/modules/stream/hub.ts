@@ -302,15 +302,32 @@ export function createHub(deps: HubDeps) {
 
   // ---- subscriptions ---------------------------------------------------------------------------
 
-  const replayQuery = (principal: UserPrincipal, topic: Topic, from: Position, to: Position) => {
-    const conditions = [`e."tenantId" = $1::uuid`, `(e."txId", e.seq) > ($2::xid8, $3::bigint)`, `(e."txId", e.seq) <= ($4::xid8, $5::bigint)`];
-    const values: unknown[] = [principal.tenantId, String(from.txId), from.seq, String(to.txId), to.seq];
+  /** The topic's events this principal may get, up to `to` (and after `from`, when given). */
+  const topicEvents = (principal: UserPrincipal, topic: Topic, to: Position, from?: Position) => {
+    const values: unknown[] = [principal.tenantId, String(to.txId), to.seq];
+    const conditions = [`e."tenantId" = $1::uuid`, `(e."txId", e.seq) <= ($2::xid8, $3::bigint)`];
+    if (from) {
+      values.push(String(from.txId), from.seq);
+      conditions.push(`(e."txId", e.seq) > ($4::xid8, $5::bigint)`);
+    }
     if (topic.kind === "ticket") {
       values.push(topic.ticketId);
       conditions.push(`e."ticketId" = $${values.length}::uuid`);
     } else if (principal.role !== "admin") conditions.push(`e."ticketId" IS NOT NULL`);
     if (principal.role === "user") conditions.push(`NOT e.internal`);
-    return db.$queryRawUnsafe<FeedEvent[]>(`SELECT ${EVENT_COLUMNS} FROM "Event" e WHERE ${conditions.join(" AND ")} ORDER BY e."txId", e.seq LIMIT ${REPLAY_PAGE}`, ...values);
+    return { where: conditions.join(" AND "), values };
+  };
+
+  const replayQuery = (principal: UserPrincipal, topic: Topic, from: Position, to: Position) => {
+    const { where, values } = topicEvents(principal, topic, to, from);
+    return db.$queryRawUnsafe<FeedEvent[]>(`SELECT ${EVENT_COLUMNS} FROM "Event" e WHERE ${where} ORDER BY e."txId", e.seq LIMIT ${REPLAY_PAGE}`, ...values);
+  };
+
+  /** The topic's last event at or before `to`: where a client that got nothing yet resumes. */
+  const resumePoint = async (principal: UserPrincipal, topic: Topic, to: Position): Promise<string | null> => {
+    const { where, values } = topicEvents(principal, topic, to);
+    const [row] = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT e.id FROM "Event" e WHERE ${where} ORDER BY e."txId" DESC, e.seq DESC LIMIT 1`, ...values);
+    return row?.id ?? null;
   };
 
   const subscribe = async (connection: Connection, message: Extract<ClientMessage, { type: "subscribe" }>) => {
@@ -365,11 +382,13 @@ export function createHub(deps: HubDeps) {
         from = positionOf(rows.at(-1)!);
       }
     }
+    // An `after` past the reader's position is itself where to resume; else the topic's last event up to it.
+    const resumeAfter = after !== null && !replays ? message.after! : await resumePoint(principal, topic, upTo);
     if (subscription.ended) return;
     const waiting = subscription.buffer ?? [];
     subscription.buffer = null;
     for (const frame of waiting) connection.buffered -= frame.length;
-    if (!sendMessage(connection, { type: "subscribed", id, topic, replayed })) return;
+    if (!sendMessage(connection, { type: "subscribed", id, topic, replayed, resumeAfter })) return;
     for (const frame of waiting) if (!send(connection, frame)) return;
     if (topic.kind === "ticket" && ticketSubscriptionsOf(connection, topic.ticketId).length === 1) signals.viewing(viewerOfConnection(connection), topic.ticketId);
   };
