@@ -231,6 +231,8 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       NODE_ENV: "production",
       HOST: "127.0.0.1",
       PORT: String(apiPort),
+      // Production requires the public origin of the links the local attachment store signs.
+      PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       DATABASE_URL: database.url,
       DATA_DIR: path.join(work, "app"),
       JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
