@@ -27,7 +27,7 @@ interface DeliveryCounts {
   failed: number;
 }
 
-export function createMetrics(database: Pick<DatabaseHandle, "pool" | "prisma">) {
+export function createMetrics(database: Pick<DatabaseHandle, "pool" | "system">) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -44,7 +44,8 @@ export function createMetrics(database: Pick<DatabaseHandle, "pool" | "prisma">)
     },
   });
 
-  const lag = sharedPerScrape(() => feedLag(database.prisma));
+  // The feed and the delivery queue span tenants: read as docket_system.
+  const lag = sharedPerScrape(() => feedLag(database.system.prisma));
   const lagGauge = (name: string, help: string, value: (lag: ConsumerLag) => number) =>
     new Gauge({
       name,
@@ -62,7 +63,7 @@ export function createMetrics(database: Pick<DatabaseHandle, "pool" | "prisma">)
 
   // Across tenants, in one statement: the queue depth and the deliveries given up on.
   const deliveries = sharedPerScrape(async () => {
-    const { rows } = await pool.query<DeliveryCounts>(
+    const { rows } = await database.system.pool.query<DeliveryCounts>(
       `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed
          FROM "WebhookDelivery" WHERE status <> 'succeeded'`,
     );

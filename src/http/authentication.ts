@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Authentication, OperationId, Role } from "../core/contract.ts";
 import { problems } from "../core/problem.ts";
 import type { Principal, UserAuthenticator } from "../core/principal.ts";
+import { tenantScope } from "../db/tenant-scope.ts";
 
 
 declare module "fastify" {
@@ -65,6 +66,14 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
     if (!roles?.includes(principal.role)) {
       throw problems.forbidden(`${operationId} requires one of the roles: ${roles?.join(", ")}; you are ${principal.role}.`);
     }
+  });
+  // The handler and all it awaits run in the user's tenant scope, so row-level security sees only
+  // that tenant's rows whatever the services' queries say. Set here, after the body is parsed:
+  // the scope would not survive the request stream's events in between.
+  app.addHook("preHandler", (request, _reply, done) => {
+    const principal = request.principal;
+    if (principal?.kind === "user") tenantScope.run(principal.tenantId, done);
+    else done();
   });
 }
 
