@@ -275,6 +275,12 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
     [tenantId],
   );
   const ids = idRows.map((row) => row.id);
+  // Closed tickets take no more comments (409).
+  const { rows: openRows } = await sql.query<{ id: string }>(
+    `SELECT id FROM "Ticket" WHERE "tenantId" = $1 AND "deletedAt" IS NULL AND status <> 'closed' ORDER BY random() LIMIT ${ID_POOL}`,
+    [tenantId],
+  );
+  const openIds = openRows.map((row) => row.id);
   const words =
     wanted("search") || options.explain
       ? await pickSearchWords(sql, tenantId, [
@@ -394,7 +400,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       url: base,
       method: "POST",
       headers: { ...authorization, "content-type": "application/json" },
-      next: () => ({ path: `/v1/tickets/${pick(ids)}/comments`, body: comment }),
+      next: () => ({ path: `/v1/tickets/${pick(openIds)}/comments`, body: comment }),
     });
   }
 
