@@ -21,6 +21,7 @@ import { seedTickets } from "./seed.ts";
 import { randomTicketBody } from "./words.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+// Ports below Linux's ephemeral range (32768+), which outgoing connections may take meanwhile.
 const { values } = parseArgs({
   options: {
     base: { type: "string" },
@@ -37,6 +38,10 @@ const load: LoadSettings = { connections: 10, warmupSeconds: 1, durationSeconds:
 
 const progress = (message: string) => process.stderr.write(`[ab ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const stops: Array<() => Promise<unknown>> = [];
+const stopAll = async () => {
+  for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 
 interface Side {
   name: string;
@@ -111,10 +116,10 @@ const median = (numbers: number[]) => numbers.toSorted((x, y) => x - y)[Math.flo
 try {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "docket-ab-"));
   stops.push(async () => fs.rmSync(work, { recursive: true, force: true }));
-  const database = await startEmbeddedPostgres({ dataDir: work, port: await freePort(56300), database: "postgres" });
+  const database = await startEmbeddedPostgres({ dataDir: work, port: await freePort(31300), database: "postgres" });
   stops.push(() => database.stop());
-  const a = await side("base", BASE, database.url, await freePort(56400));
-  const b = await side("this", ROOT, database.url, await freePort(56450));
+  const a = await side("base", BASE, database.url, await freePort(31400));
+  const b = await side("this", ROOT, database.url, await freePort(31450));
   const results = new Map<string, { a: LoadResult[]; b: LoadResult[] }>(operations.map((op) => [op.label, { a: [], b: [] }]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const op of operations) {
@@ -146,5 +151,5 @@ try {
     table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B"], rows) + "\n",
   );
 } finally {
-  for (const stop of stops.reverse()) await stop().catch(() => {});
+  await stopAll();
 }
