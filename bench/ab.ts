@@ -5,6 +5,8 @@
 // each migrated by its own checkout and seeded alike; two API servers run, the base and this one.
 // Each operation is then measured on A and B in turn, round after round, so that whatever else
 // the machine does (on a shared 2-core box, a lot) weighs on both alike; the medians are compared.
+// Throughput on a shared machine swings by tens of percent from one window to the next; the CPU
+// time the API server and PostgreSQL spend per request (from /proc) is the steadier figure.
 // Written to measure row-level security (issue 11: ≤ 5 % on reads and writes).
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -15,6 +17,7 @@ import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { measure, type LoadResult, type LoadSettings, type LoadTarget } from "./load.ts";
+import { watchCpu, type CpuUse } from "./machine.ts";
 import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
 import { table } from "./report.ts";
 import { seedTickets } from "./seed.ts";
@@ -120,15 +123,23 @@ try {
   stops.push(() => database.stop());
   const a = await side("base", BASE, database.url, await freePort(31400));
   const b = await side("this", ROOT, database.url, await freePort(31450));
-  const results = new Map<string, { a: LoadResult[]; b: LoadResult[] }>(operations.map((op) => [op.label, { a: [], b: [] }]));
+  type Measured = LoadResult & { cpuMsPerRequest: number };
+  const results = new Map<string, { a: Measured[]; b: Measured[] }>(operations.map((op) => [op.label, { a: [], b: [] }]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const op of operations) {
       // Alternate which goes first, so neither always follows the other's writes.
       const order = round % 2 === 0 ? [b, a] : [a, b];
       for (const s of order) {
-        const result = await measure(op.label, op.target(s), load);
+        let watch: { stop(): CpuUse | undefined } | undefined;
+        let cpu: CpuUse | undefined;
+        const loadResult = await measure(op.label, op.target(s), load, { start: () => (watch = watchCpu()), end: () => (cpu = watch?.stop()) });
+        // CPUs (cores busy on average) × seconds measured / requests = CPU time per request.
+        const result = { ...loadResult, cpuMsPerRequest: cpu ? ((cpu.server + cpu.postgres) * load.durationSeconds * 1000) / loadResult.requests : Number.NaN };
         results.get(op.label)![s === a ? "a" : "b"].push(result);
-        progress(`round ${round} ${s.name} ${op.label}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50.toFixed(2)} ms${result.failures ? `, FAILURES ${result.failures}` : ""}`);
+        progress(
+          `round ${round} ${s.name} ${op.label}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
+            `${result.cpuMsPerRequest.toFixed(3)} CPU ms/request (others used ${cpu?.others.toFixed(2) ?? "?"} CPUs)${result.failures ? `, FAILURES ${result.failures}` : ""}`,
+        );
       }
     }
   }
@@ -137,6 +148,8 @@ try {
     const rpsA = median(ra.map((r) => r.requestsPerSecond));
     const rpsB = median(rb.map((r) => r.requestsPerSecond));
     const perRound = ra.map((r, i) => (100 * (r.requestsPerSecond - rb[i]!.requestsPerSecond)) / r.requestsPerSecond);
+    const cpuA = median(ra.map((r) => r.cpuMsPerRequest));
+    const cpuB = median(rb.map((r) => r.cpuMsPerRequest));
     return [
       op.label,
       Math.round(rpsA),
@@ -144,11 +157,12 @@ try {
       `${((100 * (rpsA - rpsB)) / rpsA).toFixed(1)} %`,
       `${median(perRound).toFixed(1)} % (${Math.min(...perRound).toFixed(1)} … ${Math.max(...perRound).toFixed(1)})`,
       `${median(ra.map((r) => r.p50)).toFixed(2)} / ${median(rb.map((r) => r.p50)).toFixed(2)}`,
+      `${cpuA.toFixed(3)} / ${cpuB.toFixed(3)} (${cpuB >= cpuA ? "+" : ""}${((100 * (cpuB - cpuA)) / cpuA).toFixed(1)} %)`,
     ];
   });
   process.stdout.write(`\nA = ${BASE}, B = ${ROOT}; ${TICKETS} tickets; ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections\n`);
   process.stdout.write(
-    table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B"], rows) + "\n",
+    table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B", "CPU ms/request A / B (B costs)"], rows) + "\n",
   );
 } finally {
   await stopAll();
