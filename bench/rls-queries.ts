@@ -4,6 +4,7 @@
 // The API's hot read (the prepared ticket-by-id statement of src/modules/tickets/service.ts) and a
 // one-row insert are timed, one at a time, through:
 //   owner      a plain pool as DATABASE_URL's role (a superuser: policies do not apply), as before;
+//   policy only  a plain pool acting as docket_app with the setting made once: the database's share;
 //   app        the application's pool (docket_app, the tenant in scope): what requests do now;
 //   switching  the same, two tenants alternating, so nearly every checkout rewrites the setting
 //              (one more round trip): the worst case of many tenants sharing a pool.
@@ -52,6 +53,10 @@ try {
   const idsOf = { [a.id]: await ids(a.id), [b.id]: await ids(b.id) };
   const app = connectDatabase(database.url, { poolSize: 1 });
   stops.push(() => app.close());
+  // The role and the setting alone, without the application's pool wrapper: the database's share.
+  const role = new pg.Pool({ connectionString: database.url, max: 1, options: "-c role=docket_app" });
+  role.on("connect", (client) => void client.query(`SELECT set_config('docket.tenant_id', $1, false)`, [a.id]));
+  stops.push(() => role.end());
 
   const read = (pool: pg.Pool, tenantId: string, i: number) =>
     pool.query({ name: "ticket-by-id", text: `SELECT * FROM "Ticket" WHERE "tenantId" = $1 AND id = $2`, values: [tenantId, idsOf[tenantId]![i % 4000]] });
@@ -67,6 +72,7 @@ try {
       label: "read: ticket by id",
       variants: [
         { name: "owner", run: (i) => read(owner, a.id, i) },
+        { name: "policy only", run: (i) => read(role, a.id, i) },
         { name: "app", run: (i) => tenantScope.run(a.id, () => read(app.pool, a.id, i)) },
         { name: "switching", run: (i) => { const t = i % 2 === 0 ? a.id : b.id; return tenantScope.run(t, () => read(app.pool, t, i)); } },
       ],
