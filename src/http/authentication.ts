@@ -70,9 +70,10 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
   // The handler and all it awaits run in the user's tenant scope, so row-level security sees only
   // that tenant's rows whatever the services' queries say. Set here, after the body is parsed:
   // the scope would not survive the request stream's events in between.
+  // Any principal of a tenant (a user today; an API key too, should it carry a tenantId).
   app.addHook("preHandler", (request, _reply, done) => {
     const principal = request.principal;
-    if (principal?.kind === "user") tenantScope.run(principal.tenantId, done);
+    if (principal && "tenantId" in principal) tenantScope.run(principal.tenantId, done);
     else done();
   });
 }
