@@ -27,9 +27,23 @@ interface DeliveryCounts {
   failed: number;
 }
 
-export function createMetrics(database: Pick<DatabaseHandle, "pool" | "system">) {
+export interface MetricSources {
+  /** Live-stream sockets this instance holds open now. */
+  openWebSockets: () => number;
+}
+
+export function createMetrics(database: Pick<DatabaseHandle, "pool" | "system">, sources: MetricSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: "websocket_connections",
+    help: "Live-stream WebSockets (GET /v1/stream) open on this instance.",
+    registers: [registry],
+    collect() {
+      this.set(sources.openWebSockets());
+    },
+  });
 
   const { pool } = database;
   new Gauge({

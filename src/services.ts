@@ -106,7 +106,7 @@ export function createServices(deps: ServiceDeps) {
       environment: config.apiKeyEnvironment,
       scopesByRole: scopesByRole(loadContract().operations.values()),
     }),
-    metrics: createMetrics(database),
+    metrics: createMetrics(database, { openWebSockets: () => stream.hub.size() }),
     redis,
     presence,
     /** Stops what the services hold open (not the database, which the caller owns). */
