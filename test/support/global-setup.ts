@@ -2,6 +2,7 @@
 // temporary directory), and a template database with every migration applied. Each test file
 // clones the template into a database of its own (see server.ts), so files never see each
 // other's rows and nothing needs cleaning up between them.
+import "./keep-exit-code.ts";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
