@@ -220,6 +220,9 @@ export function createLiveClient(docket: DocketClient, options: LiveClientOption
       case "subscribed": {
         const subscription = subscriptions.get(message.id);
         if (!subscription?.active) return;
+        // Where the subscription starts: a client that gets no event before the connection drops
+        // resumes from here, so what was committed meanwhile is still replayed.
+        subscription.lastEventId ??= message.resumeAfter ?? undefined;
         subscription.markLive();
         subscription.options.onLive?.(message.replayed);
         return;
