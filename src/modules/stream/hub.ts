@@ -1,6 +1,8 @@
 // The live stream's hub: this instance's sockets, their subscriptions, and the fan-out of each
 // batch the feed reader hands over. Per batch and tenant, events are presented once per viewer
-// class (admins, agents, each user) and serialized once; a socket gets a string concatenation.
+// class (admins, agents, each user) and serialized once; the bytes of each event message are built
+// once per (viewer class, subscription id) and the same Buffer is sent to every socket that gets it
+// (ws writes a Buffer as it is), so a delivery costs no serialization and no copy.
 //
 // No gap, no duplicate: a subscription is registered at the reader's position L (synchronously,
 // so every later batch reaches it), replays (after, L] from the database while live events wait
@@ -46,12 +48,15 @@ export const CLOSE = {
   failed: { code: 1011, reason: "Events could not be delivered: reconnect and resume after your last event id." },
 } as const;
 
+/** A message's bytes: event messages are shared Buffers, the rest strings. */
+type Frame = string | Buffer;
+
 interface Subscription {
   id: string;
   connection: Connection;
   topic: Topic;
   /** Live events wait here while the replay runs; null once live. */
-  buffer: string[] | null;
+  buffer: Frame[] | null;
   /** Skip live events at or before this (an `after` past the reader's position). */
   floor: Position | null;
   ended: boolean;
@@ -70,7 +75,8 @@ interface Connection {
   /** Token bucket for client messages. */
   allowance: number;
   allowanceAt: number;
-  expiry: NodeJS.Timeout | undefined;
+  /** When its access ends (ms); the hub's one sweep closes it 4001 then. */
+  expiresAt: number;
   closed: boolean;
   /** Client messages are handled one at a time, in order. */
   work: Promise<void>;
@@ -96,6 +102,10 @@ const MESSAGES_PER_SECOND = 20;
 const MESSAGE_BURST = 40;
 const MAX_INVALID_MESSAGES = 10;
 const DRAIN_TIMEOUT_MS = 10_000;
+/** How often the one expiry sweep runs: a socket closes at most this late after its token's exp. */
+const EXPIRY_SWEEP_MS = 1_000;
+/** ws sends a Buffer as a binary frame unless told otherwise; event messages are JSON text. */
+const TEXT = { binary: false } as const;
 
 function frameOf(message: ServerMessage): string {
   return JSON.stringify(message);
@@ -104,6 +114,26 @@ function frameOf(message: ServerMessage): string {
 /** Event frames are built around the event's JSON, serialized once per viewer class. */
 function eventFrame(subscriptionId: string, eventJson: string): string {
   return `{"type":"event","subscriptionId":${JSON.stringify(subscriptionId)},"event":${eventJson}}`;
+}
+
+/**
+ * One event as one viewer class sees it, and its message bytes per subscription id, built on
+ * first use: clients of the SDK tend to name their subscriptions alike, so most sockets share one.
+ */
+class EventFrames {
+  readonly json: string;
+  readonly #bySubscription = new Map<string, Buffer>();
+  constructor(json: string) {
+    this.json = json;
+  }
+  for(subscriptionId: string): Buffer {
+    let frame = this.#bySubscription.get(subscriptionId);
+    if (frame === undefined) {
+      frame = Buffer.from(eventFrame(subscriptionId, this.json));
+      this.#bySubscription.set(subscriptionId, frame);
+    }
+    return frame;
+  }
 }
 
 export function createHub(deps: HubDeps) {
@@ -122,16 +152,43 @@ export function createHub(deps: HubDeps) {
     return room;
   };
 
+  // Token expiries: one sweep for every socket rather than a timer each (a timer per socket is
+  // memory and bookkeeping at 10,000 sockets). Sockets wait in buckets by when they expire.
+  const expiring = new Map<number, Set<Connection>>();
+  const bucketOf = (ms: number) => Math.floor(ms / EXPIRY_SWEEP_MS);
+  const schedule = (connection: Connection) => {
+    const key = bucketOf(connection.expiresAt);
+    const bucket = expiring.get(key);
+    if (bucket) bucket.add(connection);
+    else expiring.set(key, new Set([connection]));
+  };
+  const unschedule = (connection: Connection) => {
+    const key = bucketOf(connection.expiresAt);
+    const bucket = expiring.get(key);
+    if (bucket?.delete(connection) && bucket.size === 0) expiring.delete(key);
+  };
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    const due = bucketOf(now);
+    for (const [key, bucket] of expiring) {
+      if (key > due) continue;
+      for (const connection of [...bucket]) if (connection.expiresAt <= now) close(connection, CLOSE.expired);
+    }
+  }, EXPIRY_SWEEP_MS);
+  sweep.unref();
+
   const viewerOfConnection = (connection: Connection): SignalViewer => ({ connectionId: connection.id, principal: connection.principal });
 
   /** Sends a frame, or closes the socket 4008 when its buffers would pass the bound. */
-  const send = (connection: Connection, frame: string): boolean => {
+  const send = (connection: Connection, frame: Frame): boolean => {
     if (connection.closed) return false;
-    if (connection.socket.bufferedAmount + connection.buffered + frame.length > settings.sendBufferBytes) {
+    const { socket } = connection;
+    if (socket.bufferedAmount + connection.buffered + frame.length > settings.sendBufferBytes) {
       close(connection, CLOSE.slow);
       return false;
     }
-    connection.socket.send(frame);
+    if (typeof frame === "string") socket.send(frame);
+    else socket.send(frame, TEXT);
     return true;
   };
 
@@ -177,7 +234,7 @@ export function createHub(deps: HubDeps) {
 
   const release = (connection: Connection) => {
     for (const subscription of [...connection.subscriptions.values()]) detach(subscription);
-    if (connection.expiry) clearTimeout(connection.expiry);
+    unschedule(connection);
     const tenantRoom = rooms.get(connection.principal.tenantId);
     if (tenantRoom?.connections.delete(connection)) size--;
     if (tenantRoom && tenantRoom.connections.size === 0) rooms.delete(connection.principal.tenantId);
@@ -196,18 +253,19 @@ export function createHub(deps: HubDeps) {
 
   // ---- fan-out ---------------------------------------------------------------------------------
 
-  const deliver = (subscription: Subscription, event: FeedEvent, eventJson: string) => {
+  const deliver = (subscription: Subscription, event: FeedEvent, frames: EventFrames) => {
     if (subscription.ended) return;
     if (subscription.floor) {
       if (!isAfter(positionOf(event), subscription.floor)) return;
       subscription.floor = null;
     }
-    const frame = eventFrame(subscription.id, eventJson);
+    const frame = frames.for(subscription.id);
+    const { connection } = subscription;
     if (subscription.buffer) {
       subscription.buffer.push(frame);
-      subscription.connection.buffered += frame.length;
-      if (subscription.connection.socket.bufferedAmount + subscription.connection.buffered > settings.sendBufferBytes) close(subscription.connection, CLOSE.slow);
-    } else send(subscription.connection, frame);
+      connection.buffered += frame.length;
+      if (connection.socket.bufferedAmount + connection.buffered > settings.sendBufferBytes) close(connection, CLOSE.slow);
+    } else send(connection, frame);
   };
 
   const fanOutTenant = async (tenantRoom: Room, events: FeedEvent[]) => {
@@ -257,16 +315,36 @@ export function createHub(deps: HubDeps) {
       }),
     );
 
+    // The hot loop: per event, the feed's subscribers by viewer class (the class decides what
+    // they see), each class's bytes built once; nothing per socket but the send.
+    const feedByClass = new Map<string, Subscription[]>();
+    for (const subscription of feed) {
+      const list = feedByClass.get(subscription.connection.viewerClass);
+      if (list) list.push(subscription);
+      else feedByClass.set(subscription.connection.viewerClass, [subscription]);
+    }
     for (const event of events) {
-      for (const subscription of feed) {
-        const json = presented.get(subscription.connection.viewerClass)?.get(event.id);
-        if (json !== undefined && feedShows(subscription.connection.principal, event)) deliver(subscription, event, json);
+      const framesOf = new Map<string, EventFrames | null>();
+      const framesFor = (key: string): EventFrames | null => {
+        let frames = framesOf.get(key);
+        if (frames === undefined) {
+          const json = presented.get(key)?.get(event.id);
+          frames = json === undefined ? null : new EventFrames(json);
+          framesOf.set(key, frames);
+        }
+        return frames;
+      };
+      for (const [key, subscriptions] of feedByClass) {
+        const frames = framesFor(key);
+        if (frames === null || !feedShows(subscriptions[0]!.connection.principal, event)) continue;
+        for (const subscription of subscriptions) deliver(subscription, event, frames);
       }
       const subscribers = event.ticketId === null ? undefined : byTicket.get(event.ticketId);
-      for (const subscription of subscribers ?? []) {
+      if (subscribers === undefined) continue;
+      for (const subscription of subscribers) {
         if (lost.has(subscription)) continue;
-        const json = presented.get(subscription.connection.viewerClass)?.get(event.id);
-        if (json !== undefined) deliver(subscription, event, json);
+        const frames = framesFor(subscription.connection.viewerClass);
+        if (frames !== null) deliver(subscription, event, frames);
       }
     }
     for (const subscription of lost) {
@@ -536,13 +614,18 @@ export function createHub(deps: HubDeps) {
         invalidMessages: 0,
         allowance: MESSAGE_BURST,
         allowanceAt: Date.now(),
-        expiry: undefined,
+        expiresAt: principal.accessExpiresAt ?? Date.now(),
         closed: false,
         work: reader.start(),
       };
       roomOf(principal.tenantId).connections.add(connection);
       size++;
       socket.on("message", (data, isBinary) => onMessage(connection, data, isBinary));
+      // An unclean disconnect (a reset, a bad frame): the socket is gone; "close" follows.
+      socket.on("error", (error) => {
+        logger.debug({ err: error, connectionId: connection.id }, "live stream: socket error");
+        socket.terminate();
+      });
       socket.on("pong", () => {
         connection.missedPongs = 0;
       });
@@ -550,9 +633,8 @@ export function createHub(deps: HubDeps) {
         connection.closed = true;
         release(connection);
       });
-      const expiresAt = principal.accessExpiresAt ?? Date.now();
-      connection.expiry = setTimeout(() => close(connection, CLOSE.expired), Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)));
-      connection.expiry.unref();
+      const { expiresAt } = connection;
+      schedule(connection);
       connection.work = connection.work.then(
         () => {
           sendMessage(connection, {
@@ -593,6 +675,7 @@ export function createHub(deps: HubDeps) {
     async shutdown(graceMs = 2_000): Promise<void> {
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(sweep);
       const sockets = [...rooms.values()].flatMap((tenantRoom) => [...tenantRoom.connections]).map((connection) => connection.socket);
       for (const tenantRoom of [...rooms.values()]) for (const connection of [...tenantRoom.connections]) close(connection, CLOSE.shutdown);
       const deadline = Date.now() + graceMs;
@@ -603,6 +686,7 @@ export function createHub(deps: HubDeps) {
     async close(): Promise<void> {
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(sweep);
       stopSignals();
       await reader.stop();
     },
