@@ -15,6 +15,7 @@ import type { Logger } from "../../logger.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 import { Problem } from "../../core/problem.ts";
 import type { FeedEvent } from "../../events/feed.ts";
+import { isDatabaseBusy } from "../../db/errors.ts";
 import { EVENT_COLUMNS } from "../../events/feed.ts";
 import { viewerOf, type EventPresenter } from "../../events/payload.ts";
 import { inScope, type SessionChange } from "../auth/session-changes.ts";
@@ -46,6 +47,7 @@ export const CLOSE = {
   tooLarge: { code: 4400, reason: "Message too large." },
   abuse: { code: 4400, reason: "Too many invalid messages: fix the client." },
   failed: { code: 1011, reason: "Events could not be delivered: reconnect and resume after your last event id." },
+  busy: { code: 1013, reason: "Server busy: try again later (reconnect in a few seconds) and resume after your last event id." },
 } as const;
 
 /** A message's bytes: event messages are shared Buffers, the rest strings. */
@@ -176,6 +178,20 @@ export function createHub(deps: HubDeps) {
     }
   }, EXPIRY_SWEEP_MS);
   sweep.unref();
+
+  // Reads under way, by what they read: identical simultaneous resumes (a reconnect storm, where
+  // thousands resume the same topic after the same event) share one round trip each.
+  const reads = new Map<string, Promise<unknown>>();
+  const shared = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let pending = reads.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read().finally(() => reads.delete(key));
+      reads.set(key, pending);
+    }
+    return pending;
+  };
+  const topicKey = (topic: Topic) => (topic.kind === "ticket" ? `ticket:${topic.ticketId}` : "tenant");
+  const positionKey = (position: Position) => `${position.txId}:${position.seq}`;
 
   const viewerOfConnection = (connection: Connection): SignalViewer => ({ connectionId: connection.id, principal: connection.principal });
 
@@ -396,17 +412,37 @@ export function createHub(deps: HubDeps) {
     return { where: conditions.join(" AND "), values };
   };
 
-  const replayQuery = (principal: UserPrincipal, topic: Topic, from: Position, to: Position) => {
-    const { where, values } = topicEvents(principal, topic, to, from);
-    return db.$queryRawUnsafe<FeedEvent[]>(`SELECT ${EVENT_COLUMNS} FROM "Event" e WHERE ${where} ORDER BY e."txId", e.seq LIMIT ${REPLAY_PAGE}`, ...values);
-  };
+  /**
+   * One page of a replay, presented for the viewer class, each event's message bytes shared by
+   * the subscriptions that replay it: the same page for the same class is read once at a time.
+   */
+  const replayPage = (connection: Connection, topic: Topic, from: Position, to: Position) =>
+    shared(`replay|${connection.principal.tenantId}|${connection.viewerClass}|${topicKey(topic)}|${positionKey(from)}|${positionKey(to)}`, async () => {
+      const { principal } = connection;
+      const { where, values } = topicEvents(principal, topic, to, from);
+      const rows = await db.$queryRawUnsafe<FeedEvent[]>(`SELECT ${EVENT_COLUMNS} FROM "Event" e WHERE ${where} ORDER BY e."txId", e.seq LIMIT ${REPLAY_PAGE}`, ...values);
+      const shown = await present(db, viewerOf(principal), rows);
+      return { rows, frames: shown.map((event) => new EventFrames(JSON.stringify(event))) };
+    });
 
   /** The topic's last event at or before `to`: where a client that got nothing yet resumes. */
-  const resumePoint = async (principal: UserPrincipal, topic: Topic, to: Position): Promise<string | null> => {
-    const { where, values } = topicEvents(principal, topic, to);
-    const [row] = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT e.id FROM "Event" e WHERE ${where} ORDER BY e."txId" DESC, e.seq DESC LIMIT 1`, ...values);
-    return row?.id ?? null;
-  };
+  const resumePoint = (connection: Connection, topic: Topic, to: Position): Promise<string | null> =>
+    shared(`resume-point|${connection.principal.tenantId}|${connection.viewerClass}|${topicKey(topic)}|${positionKey(to)}`, async () => {
+      const { where, values } = topicEvents(connection.principal, topic, to);
+      const [row] = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT e.id FROM "Event" e WHERE ${where} ORDER BY e."txId" DESC, e.seq DESC LIMIT 1`, ...values);
+      return row?.id ?? null;
+    });
+
+  /** Where an event is in the log (events never change), or null when it is not there. */
+  const positionOfEvent = (tenantId: string, eventId: string) =>
+    shared(`position|${tenantId}|${eventId}`, async () => {
+      const [row] = await db.$queryRawUnsafe<{ txId: string; seq: bigint }[]>(
+        `SELECT e."txId"::text AS "txId", e.seq FROM "Event" e WHERE e."tenantId" = $1::uuid AND e.id = $2::uuid`,
+        tenantId,
+        eventId,
+      );
+      return row ? positionOf(row) : null;
+    });
 
   const subscribe = async (connection: Connection, message: Extract<ClientMessage, { type: "subscribe" }>) => {
     const { principal } = connection;
@@ -420,13 +456,8 @@ export function createHub(deps: HubDeps) {
     }
     let after: Position | null = null;
     if (message.after !== undefined) {
-      const [row] = await db.$queryRawUnsafe<{ txId: string; seq: bigint }[]>(
-        `SELECT e."txId"::text AS "txId", e.seq FROM "Event" e WHERE e."tenantId" = $1::uuid AND e.id = $2::uuid`,
-        principal.tenantId,
-        message.after,
-      );
-      if (!row) return void sendError(connection, "unknown_resume_point", `Event ${message.after} is not in the log: refetch over REST, then subscribe without after.`, id);
-      after = positionOf(row);
+      after = await positionOfEvent(principal.tenantId, message.after);
+      if (!after) return void sendError(connection, "unknown_resume_point", `Event ${message.after} is not in the log: refetch over REST, then subscribe without after.`, id);
     }
     if (connection.closed || connection.subscriptions.has(id)) return;
 
@@ -444,24 +475,26 @@ export function createHub(deps: HubDeps) {
     }
 
     let replayed = 0;
+    let lastReplayed: string | null = null;
     if (replays) {
       let from = after!;
       for (;;) {
-        const rows = await replayQuery(principal, topic, from, upTo);
+        const { rows, frames } = await replayPage(connection, topic, from, upTo);
         if (subscription.ended) return;
-        const shown = await present(db, viewerOf(principal), rows);
-        for (const event of shown) {
+        for (const eventFrames of frames) {
           // A replay may be long: it waits for the socket to drain rather than overflow it.
           if (connection.socket.bufferedAmount > settings.sendBufferBytes / 2 && !(await waitForRoom(connection))) return;
-          if (subscription.ended || !send(connection, eventFrame(id, JSON.stringify(event)))) return;
+          if (subscription.ended || !send(connection, eventFrames.for(id))) return;
           replayed++;
         }
+        if (rows.length > 0) lastReplayed = rows.at(-1)!.id;
         if (rows.length < REPLAY_PAGE) break;
         from = positionOf(rows.at(-1)!);
       }
     }
-    // An `after` past the reader's position is itself where to resume; else the topic's last event up to it.
-    const resumeAfter = after !== null && !replays ? message.after! : await resumePoint(principal, topic, upTo);
+    // An `after` past the reader's position is itself where to resume; after a replay, its last
+    // event (the replay read the topic up to the reader's position); else the topic's last event up to it.
+    const resumeAfter = after !== null && !replays ? message.after! : (lastReplayed ?? (await resumePoint(connection, topic, upTo)));
     if (subscription.ended) return;
     const waiting = subscription.buffer ?? [];
     subscription.buffer = null;
@@ -518,8 +551,15 @@ export function createHub(deps: HubDeps) {
     connection.work = connection.work
       .then(() => (connection.closed ? undefined : handle(connection, parsed.message)))
       .catch((error: unknown) => {
+        if (connection.closed) return;
+        // Every database connection busy: not the client's fault. Closed 1013, the SDK reconnects
+        // after a jittered backoff and resumes.
+        if (isDatabaseBusy(error)) {
+          logger.warn({ err: error, connectionId: connection.id }, "live stream: database busy; closing 1013 (try again later)");
+          return close(connection, CLOSE.busy);
+        }
         logger.error({ err: error, connectionId: connection.id }, "live stream: a client message failed");
-        if (!connection.closed) sendError(connection, "invalid_message", "This message could not be handled; try again.", parsed.message.type);
+        sendError(connection, "invalid_message", "This message could not be handled; try again.", parsed.message.type);
       });
   };
 
