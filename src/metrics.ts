@@ -27,9 +27,23 @@ interface DeliveryCounts {
   failed: number;
 }
 
-export function createMetrics(database: Pick<DatabaseHandle, "pool" | "prisma">) {
+export interface MetricSources {
+  /** Live-stream sockets this instance holds open now. */
+  openWebSockets: () => number;
+}
+
+export function createMetrics(database: Pick<DatabaseHandle, "pool" | "system">, sources: MetricSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: "websocket_connections",
+    help: "Live-stream WebSockets (GET /v1/stream) open on this instance.",
+    registers: [registry],
+    collect() {
+      this.set(sources.openWebSockets());
+    },
+  });
 
   const { pool } = database;
   new Gauge({
@@ -44,7 +58,8 @@ export function createMetrics(database: Pick<DatabaseHandle, "pool" | "prisma">)
     },
   });
 
-  const lag = sharedPerScrape(() => feedLag(database.prisma));
+  // The feed and the delivery queue span tenants: read as docket_system.
+  const lag = sharedPerScrape(() => feedLag(database.system.prisma));
   const lagGauge = (name: string, help: string, value: (lag: ConsumerLag) => number) =>
     new Gauge({
       name,
@@ -64,7 +79,7 @@ export function createMetrics(database: Pick<DatabaseHandle, "pool" | "prisma">)
   // ever made: a delivery is pending exactly while it has a next attempt ("nextAttemptAt" index),
   // and the failed ones have a partial index of their own.
   const deliveries = sharedPerScrape(async () => {
-    const { rows } = await pool.query<DeliveryCounts>(
+    const { rows } = await database.system.pool.query<DeliveryCounts>(
       `SELECT (SELECT count(*)::int FROM "WebhookDelivery" WHERE "nextAttemptAt" IS NOT NULL) AS pending,
               (SELECT count(*)::int FROM "WebhookDelivery" WHERE status = 'failed') AS failed`,
     );

@@ -64,13 +64,13 @@ export function createServices(deps: ServiceDeps) {
   const webhookSecrets = createSecretBox(config.webhooks.secretKey);
   // Shared rate-limit counters; connected by the API when it registers its limits.
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
-  const auth = createAuthService({ db: database.prisma, pool: database.pool, tokens, tenants, sessions });
+  const auth = createAuthService({ db: database.prisma, system: database.system.prisma, pool: database.pool, tokens, tenants, sessions });
   // Typing, presence and read receipts: the StreamSignals the live stream calls.
   const presence = createPresenceService({ database, logger, settings: config.presence });
   const signals: StreamSignals = deps.signals ?? presence;
   const stream = createStreamService({
     db: database.prisma,
-    pool: database.pool,
+    system: database.system,
     databaseUrl: database.url,
     logger,
     auth,
@@ -89,23 +89,24 @@ export function createServices(deps: ServiceDeps) {
     auth,
     stream,
     users: createUserService(database.prisma, sessions),
-    platform: createPlatformService(database.prisma, tenants, sessions),
+    // The operator's work spans tenants: it is one of the few users of database.system.
+    platform: createPlatformService(database.system.prisma, tenants, sessions),
     tickets: createTicketService(database.prisma, database.pool),
     comments: createCommentService(database.prisma),
     events: createEventService(database.prisma),
-    attachments: createAttachmentService({ db: database.prisma, storage, limits: config.attachments, logger }),
+    attachments: createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger }),
     localObjects: createLocalObjectService(storage),
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
     webhookSecrets,
     apiKeys: createApiKeyService({
       db: database.prisma,
-      pool: database.pool,
+      system: database.system.pool,
       logger,
       cache: apiKeyCache,
       environment: config.apiKeyEnvironment,
       scopesByRole: scopesByRole(loadContract().operations.values()),
     }),
-    metrics: createMetrics(database),
+    metrics: createMetrics(database, { openWebSockets: () => stream.hub.size() }),
     redis,
     presence,
     /** Stops what the services hold open (not the database, which the caller owns). */

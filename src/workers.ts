@@ -2,7 +2,7 @@
 // a request. `npm start` runs it beside the API; `npm run worker` runs it alone (src/worker.ts).
 import type { Services } from "./services.ts";
 import { purgeExpiredIdempotencyKeys } from "./core/idempotency.ts";
-import { connectDatabase } from "./db/client.ts";
+import { connectSystemDatabase } from "./db/client.ts";
 import { feedLag, runConsumers } from "./events/feed.ts";
 import { createDeliveriesForEvents } from "./modules/webhooks/delivery-sql.ts";
 import { startDeliveryWorker } from "./modules/webhooks/delivery-worker.ts";
@@ -42,11 +42,12 @@ export function startWorkers(services: Services): Workers {
   // can expire, at most every minute.
   every(Math.min(60_000, config.attachments.uploadUrlTtlSeconds * 1000), "sweeping expired uploads", () => services.attachments.sweepExpiredUploads());
   // Idempotency keys live 24 hours; an hourly purge keeps the table to about a day of writes.
-  every(60 * 60 * 1000, "purging idempotency keys", () => purgeExpiredIdempotencyKeys(services.database.prisma));
+  every(60 * 60 * 1000, "purging idempotency keys", () => purgeExpiredIdempotencyKeys(services.database.system.prisma));
   // Stream tickets live 30 seconds; those never used go within a minute after.
-  every(60_000, "purging expired stream tickets", () => purgeExpiredStreamTickets(services.database.prisma));
+  every(60_000, "purging expired stream tickets", () => purgeExpiredStreamTickets(services.database.system.prisma));
 
-  const database = connectDatabase(services.database.url, {
+  // The feed and the deliveries span every tenant: this pool acts as docket_system.
+  const database = connectSystemDatabase(services.database.url, {
     poolSize: WORKER_POOL_SIZE,
     statementTimeoutMs: config.database.statementTimeoutMs,
     idleInTransactionTimeoutSeconds: config.database.idleInTransactionTimeoutSeconds,

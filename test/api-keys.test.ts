@@ -214,19 +214,21 @@ describe("a mistyped key", () => {
 
   it("is refused with 401 before any database query", async () => {
     const key = await createKey(owner.client, { name: "typo", role: "agent" });
-    const pool = server.database.pool;
     let queries = 0;
-    const query = pool.query.bind(pool);
-    const connect = pool.connect.bind(pool);
-    // Counting, not faking: every statement of this server goes through its pool, and still does.
-    pool.query = ((...args: Parameters<typeof pool.query>) => {
-      queries++;
-      return (query as (...a: unknown[]) => unknown)(...args);
-    }) as typeof pool.query;
-    pool.connect = ((...args: Parameters<typeof pool.connect>) => {
-      queries++;
-      return (connect as (...a: unknown[]) => unknown)(...args);
-    }) as typeof pool.connect;
+    // Counting, not faking: every statement of this server goes through one of its two pools
+    // (the tenants' and the system's, which looks keys up), and still does.
+    const pools = [server.database.pool, server.database.system.pool];
+    const originals = pools.map((pool) => ({ pool, query: pool.query.bind(pool), connect: pool.connect.bind(pool) }));
+    for (const { pool, query, connect } of originals) {
+      pool.query = ((...args: Parameters<typeof pool.query>) => {
+        queries++;
+        return (query as (...a: unknown[]) => unknown)(...args);
+      }) as typeof pool.query;
+      pool.connect = ((...args: Parameters<typeof pool.connect>) => {
+        queries++;
+        return (connect as (...a: unknown[]) => unknown)(...args);
+      }) as typeof pool.connect;
+    }
     try {
       const random = key.secret.slice("dkt_test_".length, -6);
       const swapped = random[10] === "a" ? "b" : "a";
@@ -245,8 +247,10 @@ describe("a mistyped key", () => {
       expect((await createDocketClient({ baseUrl: server.url, accessToken: unknown }).GET("/v1/tickets")).response.status).toBe(401);
       expect(queries - before).toBeGreaterThan(0);
     } finally {
-      pool.query = query as typeof pool.query;
-      pool.connect = connect as typeof pool.connect;
+      for (const { pool, query, connect } of originals) {
+        pool.query = query as typeof pool.query;
+        pool.connect = connect as typeof pool.connect;
+      }
     }
   });
 });

@@ -83,7 +83,7 @@ describe("the tenant's audit trail", () => {
       .toEqual(["tenant.created", "user.created"]);
 
     // A slow transaction writes an event and stays open while faster ones commit after it.
-    const slow = await server.database.pool.connect();
+    const slow = await server.database.system.pool.connect();
     try {
       await slow.query("BEGIN");
       await slow.query(

@@ -94,7 +94,7 @@ describe("internal errors", () => {
     const broken = await startServer();
     try {
       const tenant = await signUp(broken);
-      await broken.database.pool.query(`ALTER TABLE "User" RENAME TO "UserGone"`);
+      await broken.asOwner(`ALTER TABLE "User" RENAME TO "UserGone"`);
       const response = await fetch(`${broken.url}/v1/users`, { headers: { authorization: `Bearer ${tenant.client.tokens.accessToken}`, "x-request-id": "trace-me-123" } });
       expect(response.status).toBe(500);
       expect(response.headers.get("x-request-id")).toBe("trace-me-123");

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 async function eventsOf(tenantId: string) {
-  return server.database.prisma.event.findMany({ where: { tenantId }, orderBy: { seq: "asc" } });
+  return server.database.system.prisma.event.findMany({ where: { tenantId }, orderBy: { seq: "asc" } });
 }
 
 describe("the event log", () => {

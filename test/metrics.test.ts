@@ -7,6 +7,7 @@ import { startServer, type TestServer } from "./support/server.ts";
 import { signUp } from "./support/fixtures.ts";
 import { openTicket } from "./support/tickets.ts";
 import { eventually, startReceiver, type Receiver } from "./support/webhook-receiver.ts";
+import { openStream } from "./support/stream.ts";
 
 const metricsToken = crypto.randomBytes(32).toString("base64url");
 let server: TestServer;
@@ -93,7 +94,17 @@ describe("GET /metrics", () => {
     expect(sample(text, 'db_pool_connections{state="waiting"}')).toBe(0);
     expect(sample(text, 'event_feed_lag_seconds{consumer="webhooks"}')).toBe(0);
     expect(sample(text, "webhook_deliveries_pending")).toBe(0);
+    expect(sample(text, "websocket_connections")).toBe(0);
     expect(text).toContain("# TYPE process_cpu_user_seconds_total counter");
     expect(text).toContain("# TYPE nodejs_eventloop_lag_seconds gauge");
+  });
+
+  it("counts the live stream's open sockets", async () => {
+    const tenant = await signUp(server);
+    const sockets = [await openStream(server.url, tenant.client), await openStream(server.url, tenant.client, "bearer")];
+    expect(sample(await metricsText(), "websocket_connections")).toBe(2);
+    await sockets[0]!.close();
+    await eventually(async () => expect(sample(await metricsText(), "websocket_connections")).toBe(1));
+    await sockets[1]!.close();
   });
 });

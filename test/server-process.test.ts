@@ -9,22 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { freePort } from "./support/ports.ts";
 
 const SERVER = path.resolve(import.meta.dirname, "../src/server.ts");
 const started: ChildProcess[] = [];
 const workDirs: string[] = [];
-
-/** A loopback port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The environment of a user's shell: none of the suite's own database settings. */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,23 +12,13 @@ import { createDocketClient, type DocketClient, type Schemas } from "../sdk/inde
 import { startServer, type TestServer } from "./support/server.ts";
 import { PASSWORD, uniqueSlug } from "./support/fixtures.ts";
 import { openStream, type StreamSocket } from "./support/stream.ts";
+import { freePort } from "./support/ports.ts";
 
 const SERVER = path.resolve(import.meta.dirname, "../src/server.ts");
 const children: ChildProcess[] = [];
 /** The surviving instance, in this process. */
 let survivor: TestServer;
 let dataDir: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** `node src/server.ts` on the shared database; resolves with its URL once it listens. */
 async function startProcess(env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; exited: Promise<unknown> }> {

@@ -106,7 +106,7 @@ describe("heartbeats", () => {
   it("close a socket whose session ended even if the notification was lost (checked on each heartbeat)", async () => {
     const socket = await openStream(url, desk.agent.client);
     // Revoked behind the application's back: no NOTIFY is sent.
-    await server.database.pool.query(`UPDATE "Session" SET "revokedAt" = now() WHERE "tenantId" = $1 AND "userId" = $2`, [desk.owner.tenant.id, desk.agent.user.id]);
+    await server.database.system.pool.query(`UPDATE "Session" SET "revokedAt" = now() WHERE "tenantId" = $1 AND "userId" = $2`, [desk.owner.tenant.id, desk.agent.user.id]);
     expect(await socket.closed).toMatchObject({ code: 4003 });
   });
 });

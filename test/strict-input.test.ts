@@ -237,7 +237,7 @@ describe("a value PostgreSQL refuses that still gets past the validator", () => 
     const narrowed = await startServer();
     try {
       const tenant = await signUp(narrowed);
-      await narrowed.database.pool.query(`ALTER TABLE "Tenant" ALTER COLUMN name TYPE varchar(20)`);
+      await narrowed.asOwner(`ALTER TABLE "Tenant" ALTER COLUMN name TYPE varchar(20)`);
       const response = await fetch(`${narrowed.url}/v1/tenant`, {
         method: "PATCH",
         headers: { authorization: `Bearer ${tenant.client.tokens.accessToken}`, "content-type": "application/json" },

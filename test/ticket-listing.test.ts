@@ -139,7 +139,7 @@ describe("full-text search", () => {
   it("ranks the 1,000 most recent matches, and lists every match when sorted by a field", async () => {
     const tenant = await signUp(server);
     // 1,005 matching tickets, written directly: 1,005 POSTs would only slow the test down.
-    await server.database.pool.query(
+    await server.database.system.pool.query(
       `INSERT INTO "Ticket" ("tenantId", id, number, title, "requesterId", "updatedAt", "createdAt")
        SELECT $1, gen_random_uuid(), n, 'Quasar ' || n, $2, now(), now() - n * interval '1 second' FROM generate_series(1, 1005) n`,
       [tenant.tenant.id, tenant.admin.id],

@@ -87,7 +87,7 @@ describe("the last admin", () => {
     ]);
     const statuses = results.map((result) => result.response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
-    const admins = await server.database.prisma.user.count({ where: { tenantId: owner.tenant.id, role: "admin", active: true } });
+    const admins = await server.database.system.prisma.user.count({ where: { tenantId: owner.tenant.id, role: "admin", active: true } });
     expect(admins).toBe(1);
   });
 });
@@ -165,8 +165,8 @@ describe("idempotency keys", () => {
     const { purgeExpiredIdempotencyKeys } = await import("../src/core/idempotency.ts");
     const owner = await signUp(server);
     await owner.client.POST("/v1/tickets", { body: { title: "x" }, headers: { "idempotency-key": "old-key" } });
-    await server.database.pool.query(`UPDATE "IdempotencyKey" SET "createdAt" = now() - interval '25 hours' WHERE key = 'old-key'`);
-    expect(await purgeExpiredIdempotencyKeys(server.database.prisma)).toBeGreaterThanOrEqual(1);
-    expect((await server.database.pool.query(`SELECT 1 FROM "IdempotencyKey" WHERE key = 'old-key'`)).rowCount).toBe(0);
+    await server.database.system.pool.query(`UPDATE "IdempotencyKey" SET "createdAt" = now() - interval '25 hours' WHERE key = 'old-key'`);
+    expect(await purgeExpiredIdempotencyKeys(server.database.system.prisma)).toBeGreaterThanOrEqual(1);
+    expect((await server.database.system.pool.query(`SELECT 1 FROM "IdempotencyKey" WHERE key = 'old-key'`)).rowCount).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Authentication, OperationId, Role, Scope } from "../core/contract.ts";
 import { Problem, problems } from "../core/problem.ts";
 import { API_KEY_MARKER, type ApiKeyAuthenticator, type Principal, type StreamCredentials, type UserAuthenticator, type UserPrincipal } from "../core/principal.ts";
+import { tenantScope } from "../db/tenant-scope.ts";
 
 
 declare module "fastify" {
@@ -101,6 +102,15 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
         throw new Problem(403, "insufficient_scope", "Insufficient scope", `${operationId} needs the API key scope ${missing}; this key has ${principal.scopes!.join(", ")}.`);
       }
     }
+  });
+  // The handler and all it awaits run in the user's tenant scope, so row-level security sees only
+  // that tenant's rows whatever the services' queries say. Set here, after the body is parsed:
+  // the scope would not survive the request stream's events in between.
+  // Any principal of a tenant (a user today; an API key too, should it carry a tenantId).
+  app.addHook("preHandler", (request, _reply, done) => {
+    const principal = request.principal;
+    if (principal && "tenantId" in principal) tenantScope.run(principal.tenantId, done);
+    else done();
   });
 }
 

@@ -2,8 +2,8 @@
 // on a free loopback port, nothing saved to disk, stopped in afterAll. Not the system service.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import net from "node:net";
 import { Redis } from "ioredis";
+import { freePort } from "./ports.ts";
 
 export interface TestRedis {
   url: string;
@@ -14,15 +14,6 @@ export interface TestRedis {
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 export async function startRedis(): Promise<TestRedis> {

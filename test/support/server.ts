@@ -27,6 +27,8 @@ export interface TestServer {
   /** Every log line the server wrote, parsed. */
   logs: Array<Record<string, unknown>>;
   client(tokens?: { accessToken?: string; refreshToken?: string }): DocketClient;
+  /** One statement on a connection of its own as DATABASE_URL's role (the tables' owner): DDL under the running server. */
+  asOwner(sql: string): Promise<pg.QueryResult>;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,15 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
     config,
     logs,
     client: (tokens) => createDocketClient({ baseUrl: url, ...tokens }),
+    async asOwner(sql) {
+      const owner = new pg.Client({ connectionString: databaseUrl });
+      await owner.connect();
+      try {
+        return await owner.query(sql);
+      } finally {
+        await owner.end();
+      }
+    },
     async close() {
       await app.close();
       await workers?.stop();

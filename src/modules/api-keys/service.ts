@@ -36,7 +36,11 @@ const MAX_TRACKED_KEYS = 50_000;
 
 export interface ApiKeyServiceDeps {
   db: Database;
-  pool: pg.Pool;
+  /**
+   * Across tenants (row-level security's system role): a key is looked up by its prefix before
+   * anyone knows its tenant, and its last use is recorded from the authentication hook.
+   */
+  system: pg.Pool;
   logger: Logger;
   cache: SessionCache<VerifiedApiKey>;
   /** Which keys this deployment mints and accepts (config API_KEY_ENVIRONMENT). */
@@ -52,7 +56,7 @@ function sameHash(a: string, b: string): boolean {
   return left.length === right.length && crypto.timingSafeEqual(left, right);
 }
 
-export function createApiKeyService({ db, pool, logger, cache, environment, scopesByRole, now = Date.now }: ApiKeyServiceDeps) {
+export function createApiKeyService({ db, system, logger, cache, environment, scopesByRole, now = Date.now }: ApiKeyServiceDeps) {
   const lastUsedWrites = new Map<string, number>();
 
   /** Fire and forget; the statement itself skips the write when another instance did it this minute. */
@@ -61,7 +65,7 @@ export function createApiKeyService({ db, pool, logger, cache, environment, scop
     if (at - (lastUsedWrites.get(key.apiKeyId) ?? 0) < LAST_USED_EVERY_MS) return;
     if (lastUsedWrites.size >= MAX_TRACKED_KEYS) lastUsedWrites.clear();
     lastUsedWrites.set(key.apiKeyId, at);
-    pool
+    system
       .query({
         name: "api-key-last-used",
         text: `UPDATE "ApiKey" SET "lastUsedAt" = now() WHERE "tenantId" = $1 AND id = $2 AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 minute')`,
@@ -72,7 +76,7 @@ export function createApiKeyService({ db, pool, logger, cache, environment, scop
 
   async function lookup(prefix: string): Promise<VerifiedApiKey> {
     const generation = cache.generation();
-    const { rows } = await pool.query<{
+    const { rows } = await system.query<{
       tenantId: string;
       id: string;
       secretHash: string;

@@ -39,6 +39,8 @@ export type OpenFiles = (limits: { maxFileBytes: number; maxFiles: number }) => 
 
 export interface AttachmentServiceDeps {
   db: Database;
+  /** Across tenants, for the sweeper of expired uploads (a worker: no tenant in scope). */
+  system: Database;
   storage: ObjectStorage;
   limits: AttachmentLimits;
   logger: Logger;
@@ -50,7 +52,7 @@ const REGISTRATION_TIMEOUT_MS = 30_000;
 
 const WITH_COMMENT = { comment: { select: { internal: true } } } as const;
 
-export function createAttachmentService({ db, storage, limits, logger }: AttachmentServiceDeps) {
+export function createAttachmentService({ db, system, storage, limits, logger }: AttachmentServiceDeps) {
   async function visibleTicket(tx: Db, principal: TenantPrincipal, ticketId: string) {
     const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
     if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
@@ -282,10 +284,10 @@ export function createAttachmentService({ db, storage, limits, logger }: Attachm
 
     /** Deletes presigned uploads never registered in time, objects first. Returns how many. */
     async sweepExpiredUploads(now = new Date()): Promise<number> {
-      const expired = await db.attachmentUpload.findMany({ where: { expiresAt: { lt: now } }, orderBy: { expiresAt: "asc" }, take: 100 });
+      const expired = await system.attachmentUpload.findMany({ where: { expiresAt: { lt: now } }, orderBy: { expiresAt: "asc" }, take: 100 });
       for (const upload of expired) {
         await storage.remove(upload.storageKey);
-        await db.attachmentUpload.deleteMany({ where: { tenantId: upload.tenantId, id: upload.id, expiresAt: { lt: now } } });
+        await system.attachmentUpload.deleteMany({ where: { tenantId: upload.tenantId, id: upload.id, expiresAt: { lt: now } } });
       }
       return expired.length;
     },

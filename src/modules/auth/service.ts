@@ -1,12 +1,15 @@
 // Signing up, logging in, refreshing and logging out; and authenticating each request's token.
+import crypto from "node:crypto";
 import type pg from "pg";
 import type { Database } from "../../db/client.ts";
+import { tenantScope } from "../../db/tenant-scope.ts";
 import { appendEvent, type RequestContext } from "../../events/event-log.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 import type { Role } from "../../core/contract.ts";
 import { problems } from "../../core/problem.ts";
 import type { TenantService } from "../tenant/service.ts";
+import type { Tenant as TenantRow } from "../../generated/prisma/client.ts";
 import { toTenant } from "../tenant/representation.ts";
 import { toUser } from "../users/representation.ts";
 import { burnPasswordCheck, verifyPassword } from "./passwords.ts";
@@ -18,6 +21,8 @@ type AuthResult = Schemas["AuthResult"];
 
 export interface AuthServiceDeps {
   db: Database;
+  /** Across tenants: finding the tenant of a slug, or of a refresh token, before it is known. */
+  system: Database;
   pool: pg.Pool;
   tokens: TokenIssuer;
   tenants: TenantService;
@@ -26,7 +31,7 @@ export interface AuthServiceDeps {
 
 const SYSTEM: RequestContext = { actor: { type: "system" } };
 
-export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthServiceDeps) {
+export function createAuthService({ db, system, pool, tokens, tenants, sessions }: AuthServiceDeps) {
   /**
    * Lookups under way, by cache generation and session: simultaneous misses for one session (a
    * reconnect storm of one user's sockets) share one query instead of queueing thousands on the
@@ -54,7 +59,8 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
   }
 
   async function readSession(session: { tenantId: string; userId: string; sessionId: string }, generation: number): Promise<UserPrincipal> {
-    const { rows } = await pool.query<{ role: Role; active: boolean; live: boolean }>({
+    // In the scope of the session's tenant (the token's signature vouches for the claim).
+    const { rows } = await tenantScope.run(session.tenantId, () => pool.query<{ role: Role; active: boolean; live: boolean }>({
       name: "authenticate",
       text: `SELECT u.role, u.active, (t.status = 'active' AND t."deletedAt" IS NULL) AS live
                FROM "Session" s
@@ -62,7 +68,7 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
                JOIN "Tenant" t ON t.id = s."tenantId"
               WHERE s."tenantId" = $1 AND s.id = $2 AND s."userId" = $3 AND s."revokedAt" IS NULL`,
       values: [session.tenantId, session.sessionId, session.userId],
-    });
+    }));
     const row = rows[0];
     if (!row) throw problems.unauthorized("This session has ended; log in again.");
     if (!row.active) throw problems.unauthorized("This account is deactivated.");
@@ -71,40 +77,48 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
     return { kind: "user", tenantId: session.tenantId, userId: session.userId, sessionId: session.sessionId, role: row.role };
   }
 
+  /** Login, once the slug is resolved: everything from here runs in that tenant's scope. */
+  async function loginTo(tenant: TenantRow | null, input: Schemas["LoginRequest"], meta: { userAgent?: string; requestId?: string }): Promise<AuthResult> {
+    const user = tenant && !tenant.deletedAt ? await db.user.findUnique({ where: { tenantId_email: { tenantId: tenant.id, email: input.email.toLowerCase() } } }) : null;
+    if (!tenant || !user) {
+      await burnPasswordCheck(input.password);
+      throw problems.invalidCredentials();
+    }
+    if (!(await verifyPassword(user.passwordHash, input.password))) throw problems.invalidCredentials();
+    // Past the password check, saying why is no leak, and saves a support ticket.
+    if (!user.active) throw problems.unauthorized("This account is deactivated; ask an admin of your organisation to reactivate it.");
+    if (tenant.status !== "active") throw problems.unauthorized("This organisation is suspended.");
+    return db.$transaction(async (tx) => {
+      const loggedIn = await tx.user.update({ where: { tenantId_id: { tenantId: tenant.id, id: user.id } }, data: { lastLoginAt: new Date() } });
+      const pair = await openSession(tx, tokens, user, meta.userAgent);
+      await appendEvent(tx, { actor: { type: "user", id: user.id }, requestId: meta.requestId }, {
+        tenantId: tenant.id,
+        type: "auth.logged_in",
+        entity: { type: "user", id: user.id },
+      });
+      return { ...pair, user: toUser(loggedIn), tenant: toTenant(tenant) };
+    });
+  }
+
   return {
     async signup(input: Schemas["SignupRequest"], meta: { userAgent?: string; requestId?: string }): Promise<AuthResult> {
-      return db.$transaction(async (tx) => {
+      // The new tenant's id is chosen here so that its rows are written in its own scope.
+      const tenantId = crypto.randomUUID();
+      return tenantScope.run(tenantId, () => db.$transaction(async (tx) => {
         const { tenant, admin } = await tenants.createWithAdmin(tx, { ...SYSTEM, requestId: meta.requestId }, {
+          id: tenantId,
           name: input.tenantName,
           slug: input.tenantSlug,
           admin: { name: input.name, email: input.email, password: input.password },
         });
         const pair = await openSession(tx, tokens, admin, meta.userAgent);
         return { ...pair, user: toUser(admin), tenant: toTenant(tenant) };
-      });
+      }));
     },
 
     async login(input: Schemas["LoginRequest"], meta: { userAgent?: string; requestId?: string }): Promise<AuthResult> {
-      const tenant = await db.tenant.findUnique({ where: { slug: input.tenantSlug.toLowerCase() } });
-      const user = tenant && !tenant.deletedAt ? await db.user.findUnique({ where: { tenantId_email: { tenantId: tenant.id, email: input.email.toLowerCase() } } }) : null;
-      if (!tenant || !user) {
-        await burnPasswordCheck(input.password);
-        throw problems.invalidCredentials();
-      }
-      if (!(await verifyPassword(user.passwordHash, input.password))) throw problems.invalidCredentials();
-      // Past the password check, saying why is no leak, and saves a support ticket.
-      if (!user.active) throw problems.unauthorized("This account is deactivated; ask an admin of your organisation to reactivate it.");
-      if (tenant.status !== "active") throw problems.unauthorized("This organisation is suspended.");
-      return db.$transaction(async (tx) => {
-        const loggedIn = await tx.user.update({ where: { tenantId_id: { tenantId: tenant.id, id: user.id } }, data: { lastLoginAt: new Date() } });
-        const pair = await openSession(tx, tokens, user, meta.userAgent);
-        await appendEvent(tx, { actor: { type: "user", id: user.id }, requestId: meta.requestId }, {
-          tenantId: tenant.id,
-          type: "auth.logged_in",
-          entity: { type: "user", id: user.id },
-        });
-        return { ...pair, user: toUser(loggedIn), tenant: toTenant(tenant) };
-      });
+      const tenant = await system.tenant.findUnique({ where: { slug: input.tenantSlug.toLowerCase() } });
+      return tenant ? tenantScope.run(tenant.id, () => loginTo(tenant, input, meta)) : loginTo(null, input, meta);
     },
 
     /**
@@ -113,14 +127,14 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
      */
     async refresh(refreshToken: string, meta: { requestId?: string }): Promise<TokenPair> {
       const invalid = problems.unauthorized("The refresh token is not valid; log in again.");
-      const found = await db.refreshToken.findUnique({
+      const found = await system.refreshToken.findUnique({
         where: { tokenHash: hashRefreshToken(refreshToken) },
         include: { session: { include: { user: true, tenant: true } } },
       });
       if (!found) throw invalid;
       const { session } = found;
       const context: RequestContext = { actor: { type: "user", id: session.userId }, requestId: meta.requestId };
-      return db.$transaction(async (tx) => {
+      return tenantScope.run(found.tenantId, () => db.$transaction(async (tx) => {
         // Only one request can spend a token: the conditional update is the arbiter under concurrency.
         const spent = await tx.refreshToken.updateMany({ where: { tenantId: found.tenantId, id: found.id, rotatedAt: null }, data: { rotatedAt: new Date() } });
         // Spent a moment ago by a concurrent refresh (another tab): a fresh pair in the same session.
@@ -134,7 +148,7 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
         const usable = !session.revokedAt && session.expiresAt > new Date() && found.expiresAt > new Date() && session.user.active && session.tenant.status === "active" && !session.tenant.deletedAt;
         if (!usable) return null;
         return issueTokens(tx, tokens, { tenantId: session.tenantId, sessionId: session.id, userId: session.userId, role: session.user.role, expiresAt: session.expiresAt });
-      }).then((pair) => {
+      })).then((pair) => {
         // Thrown after the transaction so that a detected reuse's revocation commits.
         if (!pair) {
           sessions.invalidate({ ended: [{ tenantId: session.tenantId, sessionId: session.id }], roleChanged: [] });
@@ -145,9 +159,9 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
     },
 
     async logout(refreshToken: string, meta: { requestId?: string }): Promise<void> {
-      const found = await db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(refreshToken) }, include: { session: true } });
+      const found = await system.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(refreshToken) }, include: { session: true } });
       if (!found || found.session.revokedAt) return;
-      await db.$transaction(async (tx) => {
+      await tenantScope.run(found.tenantId, () => db.$transaction(async (tx) => {
         const revoked = await revokeSessions(tx, { tenantId: found.tenantId, sessionId: found.sessionId }, "logout");
         if (revoked > 0) {
           await appendEvent(tx, { actor: { type: "user", id: found.session.userId }, requestId: meta.requestId }, {
@@ -156,7 +170,7 @@ export function createAuthService({ db, pool, tokens, tenants, sessions }: AuthS
             entity: { type: "user", id: found.session.userId },
           });
         }
-      });
+      }));
       sessions.invalidate({ ended: [{ tenantId: found.tenantId, sessionId: found.sessionId }], roleChanged: [] });
     },
 

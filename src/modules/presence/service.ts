@@ -7,6 +7,7 @@ import type { Logger } from "../../logger.ts";
 import type { PresenceSettings } from "../../config.ts";
 import type { TenantPrincipal, UserPrincipal } from "../../core/principal.ts";
 import { problems } from "../../core/problem.ts";
+import { tenantScope } from "../../db/tenant-scope.ts";
 import { canSee } from "../tickets/policy.ts";
 import { checkCanWriteInternal } from "../comments/policy.ts";
 import { createLiveBus, MAX_PAYLOAD_BYTES, type BusMessage } from "./bus.ts";
@@ -133,23 +134,24 @@ export function createPresenceService(deps: { database: DatabaseHandle; logger: 
   return {
     ready: () => ready,
 
+    // Each entry point runs its queries in the caller's tenant scope (row-level security): the
+    // stream calls them from socket messages, outside any HTTP request.
     async typing(viewer: SignalViewer, ticketId: string, internal: boolean): Promise<void> {
       const { principal } = viewer;
-      await visibleTicket(principal, ticketId);
+      await tenantScope.run(principal.tenantId, () => visibleTicket(principal, ticketId));
       checkCanWriteInternal(principal, internal);
       typing.typing({ tenantId: principal.tenantId, ticketId, userId: principal.userId, internal });
     },
 
     async read(viewer: SignalViewer, ticketId: string, commentId: string): Promise<void> {
-      await moveMarker(viewer.principal, ticketId, commentId);
+      await tenantScope.run(viewer.principal.tenantId, () => moveMarker(viewer.principal, ticketId, commentId));
     },
 
-    async markRead(principal: UserPrincipal, ticketId: string, commentId: string): Promise<ReadMarker> {
-      const moved = await moveMarker(principal, ticketId, commentId);
-      return moved ?? ownMarker(database.prisma, principal, ticketId);
+    markRead(principal: UserPrincipal, ticketId: string, commentId: string): Promise<ReadMarker> {
+      return tenantScope.run(principal.tenantId, async () => (await moveMarker(principal, ticketId, commentId)) ?? ownMarker(database.prisma, principal, ticketId));
     },
 
-    readMarkers: (principal: TenantPrincipal, ticketId: string) => listMarkers(database.prisma, principal, ticketId),
+    readMarkers: (principal: TenantPrincipal, ticketId: string) => tenantScope.run(principal.tenantId, () => listMarkers(database.prisma, principal, ticketId)),
 
     viewing(viewer: SignalViewer, ticketId: string): void {
       const { principal } = viewer;

@@ -11,6 +11,7 @@
 import crypto from "node:crypto";
 import type { WebSocket } from "ws";
 import type { Database } from "../../db/client.ts";
+import { tenantScope } from "../../db/tenant-scope.ts";
 import type { Logger } from "../../logger.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 import { Problem } from "../../core/problem.ts";
@@ -91,7 +92,10 @@ interface Room {
 }
 
 export interface HubDeps {
+  /** The tenant's queries (row-level security applies; the hub runs each in its tenant's scope). */
   db: Database;
+  /** Across tenants: the periodic recheck of every socket's session. */
+  system: Database;
   logger: Logger;
   settings: StreamSettings;
   reader: FeedReader;
@@ -139,7 +143,7 @@ class EventFrames {
 }
 
 export function createHub(deps: HubDeps) {
-  const { db, logger, settings, reader, present, signals } = deps;
+  const { db, system, logger, settings, reader, present, signals } = deps;
   const rooms = new Map<string, Room>();
   let size = 0;
   let closing = false;
@@ -384,7 +388,8 @@ export function createHub(deps: HubDeps) {
         const tenantRoom = rooms.get(tenantId);
         if (!tenantRoom) return;
         try {
-          await fanOutTenant(tenantRoom, tenantEvents);
+          // Under row-level security, in the tenant's scope: a query that forgot its tenant sees nothing.
+          await tenantScope.run(tenantId, () => fanOutTenant(tenantRoom, tenantEvents));
         } catch (error) {
           // Never a silent gap: the tenant's sockets reconnect and resume from what they got.
           logger.error({ err: error, tenantId }, "live stream: could not present a batch; closing the tenant's sockets");
@@ -549,7 +554,7 @@ export function createHub(deps: HubDeps) {
     }
     connection.invalidMessages = 0;
     connection.work = connection.work
-      .then(() => (connection.closed ? undefined : handle(connection, parsed.message)))
+      .then(() => (connection.closed ? undefined : tenantScope.run(connection.principal.tenantId, () => handle(connection, parsed.message))))
       .catch((error: unknown) => {
         if (connection.closed) return;
         // Every database connection busy: not the client's fault. Closed 1013, the SDK reconnects
@@ -591,7 +596,7 @@ export function createHub(deps: HubDeps) {
     const connections = [...rooms.values()].flatMap((tenantRoom) => [...tenantRoom.connections]);
     if (connections.length === 0) return;
     const keys = [...new Map(connections.map((c) => [c.principal.sessionId, c.principal])).values()];
-    const rows = await db.$queryRawUnsafe<{ sessionId: string; role: string }[]>(
+    const rows = await system.$queryRawUnsafe<{ sessionId: string; role: string }[]>(
       `SELECT s.id AS "sessionId", u.role::text AS role
          FROM unnest($1::uuid[], $2::uuid[]) AS k("tenantId", id)
          JOIN "Session" s ON s."tenantId" = k."tenantId" AND s.id = k.id

@@ -14,8 +14,10 @@ import type { StreamSignals } from "./signals.ts";
 import { consumeStreamTicket, issueStreamTicket } from "./tickets.ts";
 
 export interface StreamServiceDeps {
+  /** The tenants' queries, under row-level security (run in a tenant's scope). */
   db: Database;
-  pool: pg.Pool;
+  /** Across tenants: the event log as the feed reads it, stream tickets before their tenant is known, sessions rechecked. */
+  system: { prisma: Database; pool: pg.Pool };
   databaseUrl: string;
   logger: Logger;
   auth: Pick<AuthService, "authenticate" | "sessionPrincipal">;
@@ -29,9 +31,9 @@ export interface StreamServiceDeps {
 }
 
 export function createStreamService(deps: StreamServiceDeps) {
-  const { db, pool, auth } = deps;
-  const reader = createFeedReader({ db, pool, databaseUrl: deps.databaseUrl, logger: deps.logger, pollMs: deps.pollMs, onBatch: (events) => hub.onBatch(events) });
-  const hub = createHub({ db, logger: deps.logger, settings: deps.settings, reader, present: presentEvents, signals: deps.signals });
+  const { db, system, auth } = deps;
+  const reader = createFeedReader({ db: system.prisma, pool: system.pool, databaseUrl: deps.databaseUrl, logger: deps.logger, pollMs: deps.pollMs, onBatch: (events) => hub.onBatch(events) });
+  const hub = createHub({ db, system: system.prisma, logger: deps.logger, settings: deps.settings, reader, present: presentEvents, signals: deps.signals });
   const accessExpiry = (principal: UserPrincipal) => new Date(principal.accessExpiresAt ?? Date.now() + deps.accessTokenTtlSeconds * 1000);
 
   return {
@@ -46,7 +48,7 @@ export function createStreamService(deps: StreamServiceDeps) {
     /** The socket's principal, with when its access ends; a 401 problem otherwise. */
     async authenticate(credentials: StreamCredentials): Promise<UserPrincipal> {
       if ("accessToken" in credentials) return auth.authenticate(credentials.accessToken);
-      const claims = await consumeStreamTicket(pool, credentials.ticket);
+      const claims = await consumeStreamTicket(system.pool, credentials.ticket);
       if (!claims) throw problems.unauthorized("This stream ticket is not valid, was used already or has expired; ask POST /v1/stream/tickets for a new one.");
       if (claims.accessExpiresAt.getTime() <= Date.now()) throw problems.unauthorized("The access token this ticket was issued for has expired; refresh it and ask for a new ticket.");
       const principal = await auth.sessionPrincipal(claims);

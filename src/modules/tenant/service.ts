@@ -12,6 +12,8 @@ import { checkCanUpdate } from "./policy.ts";
 import { toTenant, type Tenant, type TenantSettings } from "./representation.ts";
 
 export interface NewTenant {
+  /** Chosen by the caller when its transaction is scoped to the new tenant (signup); else generated. */
+  id?: string;
   name: string;
   slug: string;
   settings?: TenantSettings;
@@ -53,7 +55,7 @@ export function createTenantService(db: Database) {
       const passwordHash = await hashPassword(input.admin.password);
       let tenant: TenantRow;
       try {
-        tenant = await tx.tenant.create({ data: { name: input.name, slug: input.slug, settings: input.settings ?? {} } });
+        tenant = await tx.tenant.create({ data: { id: input.id, name: input.name, slug: input.slug, settings: input.settings ?? {} } });
       } catch (error) {
         if (isUniqueViolation(error, "slug")) throw problems.conflict("slug_taken", `The slug "${input.slug}" is taken.`);
         throw error;

@@ -1,0 +1,169 @@
+// npm run bench:ab -- --base <dir> : the cost of a change, measured as an A/B on one machine.
+//
+// <dir> is another checkout of Docket (say `git worktree add /tmp/before <commit>`, then a
+// node_modules beside its src/, a symlink is enough). One embedded PostgreSQL holds two databases,
+// each migrated by its own checkout and seeded alike; two API servers run, the base and this one.
+// Each operation is then measured on A and B in turn, round after round, so that whatever else
+// the machine does (on a shared 2-core box, a lot) weighs on both alike; the medians are compared.
+// Throughput on a shared machine swings by tens of percent from one window to the next; the CPU
+// time the API server and PostgreSQL spend per request (from /proc) is the steadier figure.
+// Written to measure row-level security (issue 11: ≤ 5 % on reads and writes).
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { startEmbeddedPostgres } from "../src/db/embedded.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { measure, type LoadResult, type LoadSettings, type LoadTarget } from "./load.ts";
+import { watchCpu, type CpuUse } from "./machine.ts";
+import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { table } from "./report.ts";
+import { seedTickets } from "./seed.ts";
+import { randomTicketBody } from "./words.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+// Ports below Linux's ephemeral range (32768+), which outgoing connections may take meanwhile.
+const { values } = parseArgs({
+  options: {
+    base: { type: "string" },
+    tickets: { type: "string", default: "100000" },
+    rounds: { type: "string", default: "5" },
+    duration: { type: "string", default: "5" },
+  },
+});
+if (!values.base) throw new Error("Usage: npm run bench:ab -- --base <checkout to compare with> [--tickets N] [--rounds N] [--duration S]");
+const BASE = path.resolve(values.base);
+const TICKETS = Number(values.tickets);
+const ROUNDS = Number(values.rounds);
+const load: LoadSettings = { connections: 10, warmupSeconds: 1, durationSeconds: Number(values.duration) };
+
+const progress = (message: string) => process.stderr.write(`[ab ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const stops: Array<() => Promise<unknown>> = [];
+const stopAll = async () => {
+  for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+
+interface Side {
+  name: string;
+  base: string;
+  token: string;
+  ids: string[];
+  /** Tickets that still take comments (not closed). */
+  openIds: string[];
+}
+
+async function call<T>(url: string, body: unknown): Promise<T> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function side(name: string, root: string, adminUrl: string, port: number): Promise<Side> {
+  const url = new URL(adminUrl);
+  url.pathname = `/ab_${name}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "ab_${name}"`);
+  await admin.end();
+  await migrate(url.toString(), undefined, path.join(root, "prisma/migrations"));
+  const api: Child = startChild(`API ${name}`, "src/server.ts", {
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: url.toString(),
+    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `docket-ab-${name}-`)),
+    JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
+    WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
+    ACCESS_TOKEN_TTL_SECONDS: "86400",
+    RATE_LIMIT_PER_MINUTE: "1000000",
+    LOG_LEVEL: "warn",
+  }, root);
+  stops.push(() => api.stop());
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilReady(api, `${base}/readyz`);
+  const auth = await call<{ accessToken: string; tenant: { id: string }; user: { id: string } }>(`${base}/v1/auth/signup`, {
+    tenantName: "AB",
+    tenantSlug: `ab-${name}`,
+    name: "AB Admin",
+    email: "ab@example.test",
+    password: "bench-password-0123",
+  });
+  const sql = new pg.Client({ connectionString: url.toString() });
+  await sql.connect();
+  progress(`${name}: seeding ${TICKETS} tickets`);
+  await seedTickets(sql, { tenantId: auth.tenant.id, requesterId: auth.user.id, count: TICKETS });
+  const { rows } = await sql.query<{ id: string; closed: boolean }>(
+    `SELECT id, status = 'closed' AS closed FROM "Ticket" WHERE "tenantId" = $1 AND "deletedAt" IS NULL ORDER BY random() LIMIT 10000`,
+    [auth.tenant.id],
+  );
+  await sql.end();
+  return { name, base, token: auth.accessToken, ids: rows.map((row) => row.id), openIds: rows.filter((row) => !row.closed).map((row) => row.id) };
+}
+
+const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
+const bodies = Array.from({ length: 2000 }, () => JSON.stringify(randomTicketBody()));
+const comment = JSON.stringify({ body: "Thanks, we are looking into it and will get back to you shortly." });
+const operations: Array<{ label: string; target: (side: Side) => LoadTarget }> = [
+  { label: "GET /v1/tickets/{id}", target: (s) => ({ url: s.base, headers: { authorization: `Bearer ${s.token}` }, next: () => ({ path: `/v1/tickets/${pick(s.ids)}` }) }) },
+  { label: "GET /v1/tickets (first page)", target: (s) => ({ url: `${s.base}/v1/tickets?limit=25`, headers: { authorization: `Bearer ${s.token}` } }) },
+  { label: "POST /v1/tickets", target: (s) => ({ url: s.base, method: "POST", headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" }, next: () => ({ path: "/v1/tickets", body: pick(bodies) }) }) },
+  { label: "POST /v1/tickets/{id}/comments", target: (s) => ({ url: s.base, method: "POST", headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" }, next: () => ({ path: `/v1/tickets/${pick(s.openIds)}/comments`, body: comment }) }) },
+];
+
+const median = (numbers: number[]) => numbers.toSorted((x, y) => x - y)[Math.floor(numbers.length / 2)]!;
+
+try {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "docket-ab-"));
+  stops.push(async () => fs.rmSync(work, { recursive: true, force: true }));
+  const database = await startEmbeddedPostgres({ dataDir: work, port: await freePort(31300), database: "postgres" });
+  stops.push(() => database.stop());
+  const a = await side("base", BASE, database.url, await freePort(31400));
+  const b = await side("this", ROOT, database.url, await freePort(31450));
+  type Measured = LoadResult & { cpuMsPerRequest: number };
+  const results = new Map<string, { a: Measured[]; b: Measured[] }>(operations.map((op) => [op.label, { a: [], b: [] }]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const op of operations) {
+      // Alternate which goes first, so neither always follows the other's writes.
+      const order = round % 2 === 0 ? [b, a] : [a, b];
+      for (const s of order) {
+        let watch: { stop(): CpuUse | undefined } | undefined;
+        let cpu: CpuUse | undefined;
+        const loadResult = await measure(op.label, op.target(s), load, { start: () => (watch = watchCpu()), end: () => (cpu = watch?.stop()) });
+        // CPUs (cores busy on average) × seconds measured / requests = CPU time per request.
+        const result = { ...loadResult, cpuMsPerRequest: cpu ? ((cpu.server + cpu.postgres) * load.durationSeconds * 1000) / loadResult.requests : Number.NaN };
+        results.get(op.label)![s === a ? "a" : "b"].push(result);
+        progress(
+          `round ${round} ${s.name} ${op.label}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
+            `${result.cpuMsPerRequest.toFixed(3)} CPU ms/request (others used ${cpu?.others.toFixed(2) ?? "?"} CPUs)${result.failures ? `, FAILURES ${result.failures}` : ""}`,
+        );
+      }
+    }
+  }
+  const rows = operations.map((op) => {
+    const { a: ra, b: rb } = results.get(op.label)!;
+    const rpsA = median(ra.map((r) => r.requestsPerSecond));
+    const rpsB = median(rb.map((r) => r.requestsPerSecond));
+    const perRound = ra.map((r, i) => (100 * (r.requestsPerSecond - rb[i]!.requestsPerSecond)) / r.requestsPerSecond);
+    const cpuA = median(ra.map((r) => r.cpuMsPerRequest));
+    const cpuB = median(rb.map((r) => r.cpuMsPerRequest));
+    return [
+      op.label,
+      Math.round(rpsA),
+      Math.round(rpsB),
+      `${((100 * (rpsA - rpsB)) / rpsA).toFixed(1)} %`,
+      `${median(perRound).toFixed(1)} % (${Math.min(...perRound).toFixed(1)} … ${Math.max(...perRound).toFixed(1)})`,
+      `${median(ra.map((r) => r.p50)).toFixed(2)} / ${median(rb.map((r) => r.p50)).toFixed(2)}`,
+      `${cpuA.toFixed(3)} / ${cpuB.toFixed(3)} (${cpuB >= cpuA ? "+" : ""}${((100 * (cpuB - cpuA)) / cpuA).toFixed(1)} %)`,
+    ];
+  });
+  process.stdout.write(`\nA = ${BASE}, B = ${ROOT}; ${TICKETS} tickets; ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections\n`);
+  process.stdout.write(
+    table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B", "CPU ms/request A / B (B costs)"], rows) + "\n",
+  );
+} finally {
+  await stopAll();
+}

@@ -1,0 +1,165 @@
+// The second wall between tenants: PostgreSQL row-level security under the application's role.
+// Whatever a query forgets to say, it sees only the rows of the tenant in scope, and none at all
+// outside one. Data is made through the API like any user would; the wall is then probed with
+// raw SQL, as a forgotten filter would.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type TestServer } from "./support/server.ts";
+import { signUp, type SignedUpTenant } from "./support/fixtures.ts";
+import { openTicket } from "./support/tickets.ts";
+import { uploadPresigned, requestUpload, PNG } from "./support/attachments.ts";
+import { eventually, startReceiver, type Receiver } from "./support/webhook-receiver.ts";
+import { APP_ROLE } from "../src/db/client.ts";
+import { tenantScope } from "../src/db/tenant-scope.ts";
+
+let server: TestServer;
+let receiver: Receiver;
+/** Connects as DATABASE_URL's role (a superuser in tests), which sees everything: the reference. */
+let owner: pg.Client;
+/** A raw connection acting as the application's role, as src/db/client.ts sets up its pool. */
+let app: pg.Client;
+let a: SignedUpTenant;
+let b: SignedUpTenant;
+
+/** Every table holding a tenant's rows, and the column naming the tenant. */
+let tenantOwned: Array<{ table: string; column: string }>;
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+async function populate(tenant: SignedUpTenant): Promise<void> {
+  const ticket = await openTicket(tenant.client);
+  await tenant.client.POST("/v1/tickets", { headers: { "idempotency-key": `rls-${tenant.tenant.id}` }, body: { title: "Kept once" } });
+  const comment = await tenant.client.POST("/v1/tickets/{ticketId}/comments", { params: { path: { ticketId: ticket.id } }, body: { body: "On it" } });
+  // A read marker, an API key and an unused stream ticket: the tables the live stream and integrations add.
+  await tenant.client.PUT("/v1/tickets/{ticketId}/read-marker", { params: { path: { ticketId: ticket.id } }, body: { commentId: comment.data!.id } });
+  expect((await tenant.client.POST("/v1/api-keys", { body: { name: "rls", role: "agent" } })).response.status).toBe(201);
+  expect((await tenant.client.POST("/v1/stream/tickets")).response.status).toBe(201);
+  expect((await uploadPresigned(tenant.client, ticket.id, "pixel.png", "image/png", PNG)).response.status).toBe(201);
+  await requestUpload(tenant.client, ticket.id, { filename: "later.png", contentType: "image/png", size: PNG.length });
+  const hook = await tenant.client.POST("/v1/webhooks", { body: { url: receiver.url(`/rls-${tenant.tenant.id}`) } });
+  expect(hook.error, JSON.stringify(hook.error)).toBeUndefined();
+  await tenant.client.POST("/v1/webhooks/{webhookId}/ping", { params: { path: { webhookId: hook.data!.id } } });
+  await receiver.waitFor(`/rls-${tenant.tenant.id}`, 1);
+}
+
+async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoted(table)} WHERE ${where}`, values);
+  return rows[0]!.n;
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  receiver = await startReceiver();
+  owner = new pg.Client({ connectionString: server.databaseUrl });
+  await owner.connect();
+  app = new pg.Client({ connectionString: server.databaseUrl, options: `-c role=${APP_ROLE}` });
+  await app.connect();
+  a = await signUp(server);
+  b = await signUp(server);
+  await populate(a);
+  await populate(b);
+  const { rows } = await owner.query<{ table: string }>(
+    `SELECT c.table_name AS table FROM information_schema.columns c
+       JOIN information_schema.tables t USING (table_schema, table_name)
+      WHERE c.table_schema = current_schema() AND c.column_name = 'tenantId' AND t.table_type = 'BASE TABLE'
+      ORDER BY 1`,
+  );
+  tenantOwned = [...rows.map(({ table }) => ({ table, column: "tenantId" })), { table: "Tenant", column: "id" }];
+  // The deliveries' attempts are written by the worker once the receiver answered.
+  await eventually(async () => expect(await count(owner, "WebhookAttempt")).toBeGreaterThanOrEqual(2));
+});
+
+afterAll(async () => {
+  await app?.end();
+  await owner?.end();
+  await receiver?.close();
+  await server?.close();
+});
+
+describe("row-level security under the application's role", () => {
+  it("covers every tenant-owned table: enabled, forced, and the tenant policy in place", async () => {
+    const { rows } = await owner.query<{ table: string; enabled: boolean; forced: boolean; policies: string[] }>(
+      `SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+              coalesce(array_agg(p.polname::text ORDER BY p.polname) FILTER (WHERE p.polname IS NOT NULL), '{}'::text[]) AS policies
+         FROM pg_class c
+         LEFT JOIN pg_policy p ON p.polrelid = c.oid
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1)
+        GROUP BY c.relname, c.relrowsecurity, c.relforcerowsecurity ORDER BY c.relname`,
+      [tenantOwned.map(({ table }) => table)],
+    );
+    // A new tenant-owned table fails here until its migration runs docket_isolate_tenant_table().
+    expect(rows).toEqual(
+      tenantOwned
+        .map(({ table }) => ({ table, enabled: true, forced: true, policies: ["system_crosses_tenants", "tenant_isolation"] }))
+        .sort((x, y) => (x.table < y.table ? -1 : 1)),
+    );
+  });
+
+  it("returns no rows from any tenant-owned table without the tenant setting, while the data exists", async () => {
+    for (const { table } of tenantOwned) {
+      expect(await count(owner, table), `${table} holds rows (seen by the owner)`).toBeGreaterThan(0);
+      expect(await count(app, table), `${table} without a tenant`).toBe(0);
+    }
+    // The application's own pool, outside any request's scope: the same.
+    const { rows } = await server.database.pool.query(`SELECT id FROM "Ticket"`);
+    expect(rows).toEqual([]);
+    expect(await server.database.prisma.ticket.findMany()).toEqual([]);
+  });
+
+  it("returns only tenant A's rows with A's setting, however the query forgets to filter", async () => {
+    await app.query(`SELECT set_config('docket.tenant_id', $1, false)`, [a.tenant.id]);
+    try {
+      for (const { table, column } of tenantOwned) {
+        const own = await count(owner, table, `${quoted(column)} = $1`, [a.tenant.id]);
+        expect(own, `${table} has rows of A`).toBeGreaterThan(0);
+        expect(await count(app, table), `${table} under A`).toBe(own);
+        expect(await count(app, table, `${quoted(column)} <> $1`, [a.tenant.id]), `${table}: other tenants under A`).toBe(0);
+      }
+    } finally {
+      await app.query(`SELECT set_config('docket.tenant_id', '', false)`);
+    }
+    // The services' client in A's scope: a query with no tenantId at all. (Prisma's queries run
+    // when awaited, so they are awaited inside the scope.)
+    const tickets = await tenantScope.run(a.tenant.id, async () => await server.database.prisma.ticket.findMany());
+    expect(tickets.length).toBeGreaterThan(0);
+    expect(new Set(tickets.map((ticket) => ticket.tenantId))).toEqual(new Set([a.tenant.id]));
+  });
+
+  it("refuses to write another tenant's row (WITH CHECK)", async () => {
+    await app.query("BEGIN");
+    try {
+      await app.query(`SELECT set_config('docket.tenant_id', $1, true)`, [a.tenant.id]);
+      await expect(
+        app.query(`INSERT INTO "Ticket" ("tenantId", id, number, title, "requesterId", "updatedAt") VALUES ($1, gen_random_uuid(), 999, 'Planted', $2, now())`, [b.tenant.id, b.admin.id]),
+      ).rejects.toMatchObject({ code: "42501", message: expect.stringContaining("row-level security") });
+    } finally {
+      await app.query("ROLLBACK");
+    }
+    // Nor move one of A's rows to B.
+    await app.query("BEGIN");
+    try {
+      await app.query(`SELECT set_config('docket.tenant_id', $1, true)`, [a.tenant.id]);
+      await expect(app.query(`UPDATE "Comment" SET "tenantId" = $1`, [b.tenant.id])).rejects.toMatchObject({ code: expect.stringMatching(/^(42501|23503)$/) });
+    } finally {
+      await app.query("ROLLBACK");
+    }
+  });
+
+  it("keeps two tenants' concurrent look-ups apart when Prisma batches them into one query", async () => {
+    const [ticketOfA] = await tenantScope.run(a.tenant.id, async () => await server.database.prisma.ticket.findMany({ take: 1 }));
+    const [ticketOfB] = await tenantScope.run(b.tenant.id, async () => await server.database.prisma.ticket.findMany({ take: 1 }));
+    // Same tick, same shape: Prisma would run both in one query, under one tenant's setting.
+    const found = await Promise.all([
+      tenantScope.run(a.tenant.id, async () => await server.database.prisma.ticket.findUnique({ where: { tenantId_id: { tenantId: a.tenant.id, id: ticketOfA!.id } } })),
+      tenantScope.run(b.tenant.id, async () => await server.database.prisma.ticket.findUnique({ where: { tenantId_id: { tenantId: b.tenant.id, id: ticketOfB!.id } } })),
+    ]);
+    expect(found.map((ticket) => ticket?.id)).toEqual([ticketOfA!.id, ticketOfB!.id]);
+  });
+
+  it("lets the cross-tenant role (database.system) see every tenant, and only it", async () => {
+    const tenants = await server.database.system.prisma.tenant.findMany({ where: { id: { in: [a.tenant.id, b.tenant.id] } } });
+    expect(tenants).toHaveLength(2);
+    const { rows } = await app.query<{ bypass: boolean; superuser: boolean }>(`SELECT rolbypassrls AS bypass, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`);
+    expect(rows).toEqual([{ bypass: false, superuser: false }]);
+  });
+});
