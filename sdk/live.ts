@@ -185,7 +185,7 @@ export function createLiveClient(docket: DocketClient, options: LiveClientOption
       if (closed.code === REVOKED) return stop({ reason: "revoked", code: closed.code, detail: closed.reason });
       if (closed.code === PROTOCOL_ABUSE) return stop({ reason: "protocol", code: closed.code, detail: closed.reason });
       // 1001 (server going away), 4001 (token expired: the ticket request refreshes it),
-      // 4008 (slow consumer), 1006 (connection lost): reconnect and resume.
+      // 4008 (slow consumer), 1013 (server busy), 1006 (connection lost): reconnect and resume.
       retry(closed.code, closed.reason);
     };
   }

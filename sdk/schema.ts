@@ -1079,7 +1079,8 @@ export interface paths {
          *     Close codes: 1001 the server is shutting down (reconnect and resume); 4001 the access
          *     token expired (get a new token or ticket, reconnect and resume); 4003 the session ended
          *     (log in again); 4008 you read too slowly and the send buffer overflowed (reconnect and
-         *     resume); 4400 protocol abuse (malformed or oversized frames). The server pings every
+         *     resume); 1013 the server is busy (reconnect after a few seconds and resume); 4400 protocol
+         *     abuse (malformed or oversized frames). The server pings every
          *     `heartbeatSeconds` and drops a client that misses two pongs.
          */
         get: operations["getStream"];

@@ -29,7 +29,10 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   await database.close();
 });
 
-await app.listen({ host: config.host, port: config.port });
+// A deep accept queue: after an instance dies its thousands of live sockets reconnect at once,
+// and Node's default (511) drops the overflow, which then waits out TCP's SYN retransmissions
+// (1, 3, 7, 15, 31 s). The kernel caps it at net.core.somaxconn.
+await app.listen({ host: config.host, port: config.port, backlog: 4096 });
 logger.info(
   { url: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}`, docs: "/docs", workers: config.workers, ms: Math.round(performance.now() - startedAt) },
   "Docket is listening",

@@ -32,6 +32,14 @@ export interface AuthServiceDeps {
 const SYSTEM: RequestContext = { actor: { type: "system" } };
 
 export function createAuthService({ db, system, pool, tokens, tenants, sessions }: AuthServiceDeps) {
+  /**
+   * Lookups under way, by cache generation and session: simultaneous misses for one session (a
+   * reconnect storm of one user's sockets) share one query instead of queueing thousands on the
+   * pool. Keyed by generation, so a request that arrives after an invalidation never joins a
+   * read that started before it: it starts its own.
+   */
+  const lookups = new Map<string, Promise<UserPrincipal>>();
+
   /** The principal of a session that still stands (the check behind every token, and behind stream tickets). */
   async function sessionPrincipal(session: { tenantId: string; userId: string; sessionId: string }): Promise<UserPrincipal> {
     const cached = sessions.get(session.sessionId);
@@ -40,6 +48,17 @@ export function createAuthService({ db, system, pool, tokens, tenants, sessions 
       return { kind: "user", tenantId: cached.tenantId, userId: cached.userId, sessionId: session.sessionId, role: cached.role };
     }
     const generation = sessions.generation();
+    const key = `${generation}:${session.tenantId}:${session.userId}:${session.sessionId}`;
+    let lookup = lookups.get(key);
+    if (!lookup) {
+      lookup = readSession(session, generation).finally(() => lookups.delete(key));
+      lookups.set(key, lookup);
+    }
+    // Each caller gets its own copy: callers may add to what they got.
+    return { ...(await lookup) };
+  }
+
+  async function readSession(session: { tenantId: string; userId: string; sessionId: string }, generation: number): Promise<UserPrincipal> {
     // In the scope of the session's tenant (the token's signature vouches for the claim).
     const { rows } = await tenantScope.run(session.tenantId, () => pool.query<{ role: Role; active: boolean; live: boolean }>({
       name: "authenticate",

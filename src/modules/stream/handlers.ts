@@ -1,3 +1,5 @@
+import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import type { Handlers } from "../../core/contract-types.ts";
@@ -24,6 +26,22 @@ export function streamHandlers(stream: StreamService): StreamHandlers {
 /** The upgraded socket of getStream: the hub takes it over. */
 export function streamSocketHandler(stream: StreamService) {
   return (socket: WebSocket, request: FastifyRequest) => {
-    stream.hub.accept(socket, userOf(request));
+    const principal = userOf(request);
+    releaseUpgradeRequest(socket, request);
+    stream.hub.accept(socket, principal);
   };
+}
+
+/**
+ * Lets go of everything the upgrade request held once the hub takes the socket over. Otherwise
+ * each socket keeps its request alive for its whole life (kilobytes each at 10,000 sockets, and
+ * the bearer token in its headers): the TCP socket still points at the response
+ * @fastify/websocket made for routing, and that plugin's error listener closes over the request
+ * and reply. The hub adds its own error listener.
+ */
+function releaseUpgradeRequest(socket: WebSocket, request: FastifyRequest): void {
+  const tcp = request.raw.socket as (Socket & { _httpMessage?: ServerResponse | null }) | null;
+  const response = tcp?._httpMessage;
+  if (tcp && response) response.detachSocket(tcp);
+  socket.removeAllListeners("error");
 }

@@ -1,6 +1,8 @@
 // The live stream's hub: this instance's sockets, their subscriptions, and the fan-out of each
 // batch the feed reader hands over. Per batch and tenant, events are presented once per viewer
-// class (admins, agents, each user) and serialized once; a socket gets a string concatenation.
+// class (admins, agents, each user) and serialized once; the bytes of each event message are built
+// once per (viewer class, subscription id) and the same Buffer is sent to every socket that gets it
+// (ws writes a Buffer as it is), so a delivery costs no serialization and no copy.
 //
 // No gap, no duplicate: a subscription is registered at the reader's position L (synchronously,
 // so every later batch reaches it), replays (after, L] from the database while live events wait
@@ -14,6 +16,7 @@ import type { Logger } from "../../logger.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 import { Problem } from "../../core/problem.ts";
 import type { FeedEvent } from "../../events/feed.ts";
+import { isDatabaseBusy } from "../../db/errors.ts";
 import { EVENT_COLUMNS } from "../../events/feed.ts";
 import { viewerOf, type EventPresenter } from "../../events/payload.ts";
 import { inScope, type SessionChange } from "../auth/session-changes.ts";
@@ -45,14 +48,18 @@ export const CLOSE = {
   tooLarge: { code: 4400, reason: "Message too large." },
   abuse: { code: 4400, reason: "Too many invalid messages: fix the client." },
   failed: { code: 1011, reason: "Events could not be delivered: reconnect and resume after your last event id." },
+  busy: { code: 1013, reason: "Server busy: try again later (reconnect in a few seconds) and resume after your last event id." },
 } as const;
+
+/** A message's bytes: event messages are shared Buffers, the rest strings. */
+type Frame = string | Buffer;
 
 interface Subscription {
   id: string;
   connection: Connection;
   topic: Topic;
   /** Live events wait here while the replay runs; null once live. */
-  buffer: string[] | null;
+  buffer: Frame[] | null;
   /** Skip live events at or before this (an `after` past the reader's position). */
   floor: Position | null;
   ended: boolean;
@@ -71,7 +78,8 @@ interface Connection {
   /** Token bucket for client messages. */
   allowance: number;
   allowanceAt: number;
-  expiry: NodeJS.Timeout | undefined;
+  /** When its access ends (ms); the hub's one sweep closes it 4001 then. */
+  expiresAt: number;
   closed: boolean;
   /** Client messages are handled one at a time, in order. */
   work: Promise<void>;
@@ -100,6 +108,10 @@ const MESSAGES_PER_SECOND = 20;
 const MESSAGE_BURST = 40;
 const MAX_INVALID_MESSAGES = 10;
 const DRAIN_TIMEOUT_MS = 10_000;
+/** How often the one expiry sweep runs: a socket closes at most this late after its token's exp. */
+const EXPIRY_SWEEP_MS = 1_000;
+/** ws sends a Buffer as a binary frame unless told otherwise; event messages are JSON text. */
+const TEXT = { binary: false } as const;
 
 function frameOf(message: ServerMessage): string {
   return JSON.stringify(message);
@@ -108,6 +120,26 @@ function frameOf(message: ServerMessage): string {
 /** Event frames are built around the event's JSON, serialized once per viewer class. */
 function eventFrame(subscriptionId: string, eventJson: string): string {
   return `{"type":"event","subscriptionId":${JSON.stringify(subscriptionId)},"event":${eventJson}}`;
+}
+
+/**
+ * One event as one viewer class sees it, and its message bytes per subscription id, built on
+ * first use: clients of the SDK tend to name their subscriptions alike, so most sockets share one.
+ */
+class EventFrames {
+  readonly json: string;
+  readonly #bySubscription = new Map<string, Buffer>();
+  constructor(json: string) {
+    this.json = json;
+  }
+  for(subscriptionId: string): Buffer {
+    let frame = this.#bySubscription.get(subscriptionId);
+    if (frame === undefined) {
+      frame = Buffer.from(eventFrame(subscriptionId, this.json));
+      this.#bySubscription.set(subscriptionId, frame);
+    }
+    return frame;
+  }
 }
 
 export function createHub(deps: HubDeps) {
@@ -126,16 +158,57 @@ export function createHub(deps: HubDeps) {
     return room;
   };
 
+  // Token expiries: one sweep for every socket rather than a timer each (a timer per socket is
+  // memory and bookkeeping at 10,000 sockets). Sockets wait in buckets by when they expire.
+  const expiring = new Map<number, Set<Connection>>();
+  const bucketOf = (ms: number) => Math.floor(ms / EXPIRY_SWEEP_MS);
+  const schedule = (connection: Connection) => {
+    const key = bucketOf(connection.expiresAt);
+    const bucket = expiring.get(key);
+    if (bucket) bucket.add(connection);
+    else expiring.set(key, new Set([connection]));
+  };
+  const unschedule = (connection: Connection) => {
+    const key = bucketOf(connection.expiresAt);
+    const bucket = expiring.get(key);
+    if (bucket?.delete(connection) && bucket.size === 0) expiring.delete(key);
+  };
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    const due = bucketOf(now);
+    for (const [key, bucket] of expiring) {
+      if (key > due) continue;
+      for (const connection of [...bucket]) if (connection.expiresAt <= now) close(connection, CLOSE.expired);
+    }
+  }, EXPIRY_SWEEP_MS);
+  sweep.unref();
+
+  // Reads under way, by what they read: identical simultaneous resumes (a reconnect storm, where
+  // thousands resume the same topic after the same event) share one round trip each.
+  const reads = new Map<string, Promise<unknown>>();
+  const shared = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let pending = reads.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read().finally(() => reads.delete(key));
+      reads.set(key, pending);
+    }
+    return pending;
+  };
+  const topicKey = (topic: Topic) => (topic.kind === "ticket" ? `ticket:${topic.ticketId}` : "tenant");
+  const positionKey = (position: Position) => `${position.txId}:${position.seq}`;
+
   const viewerOfConnection = (connection: Connection): SignalViewer => ({ connectionId: connection.id, principal: connection.principal });
 
   /** Sends a frame, or closes the socket 4008 when its buffers would pass the bound. */
-  const send = (connection: Connection, frame: string): boolean => {
+  const send = (connection: Connection, frame: Frame): boolean => {
     if (connection.closed) return false;
-    if (connection.socket.bufferedAmount + connection.buffered + frame.length > settings.sendBufferBytes) {
+    const { socket } = connection;
+    if (socket.bufferedAmount + connection.buffered + frame.length > settings.sendBufferBytes) {
       close(connection, CLOSE.slow);
       return false;
     }
-    connection.socket.send(frame);
+    if (typeof frame === "string") socket.send(frame);
+    else socket.send(frame, TEXT);
     return true;
   };
 
@@ -181,7 +254,7 @@ export function createHub(deps: HubDeps) {
 
   const release = (connection: Connection) => {
     for (const subscription of [...connection.subscriptions.values()]) detach(subscription);
-    if (connection.expiry) clearTimeout(connection.expiry);
+    unschedule(connection);
     const tenantRoom = rooms.get(connection.principal.tenantId);
     if (tenantRoom?.connections.delete(connection)) size--;
     if (tenantRoom && tenantRoom.connections.size === 0) rooms.delete(connection.principal.tenantId);
@@ -200,18 +273,19 @@ export function createHub(deps: HubDeps) {
 
   // ---- fan-out ---------------------------------------------------------------------------------
 
-  const deliver = (subscription: Subscription, event: FeedEvent, eventJson: string) => {
+  const deliver = (subscription: Subscription, event: FeedEvent, frames: EventFrames) => {
     if (subscription.ended) return;
     if (subscription.floor) {
       if (!isAfter(positionOf(event), subscription.floor)) return;
       subscription.floor = null;
     }
-    const frame = eventFrame(subscription.id, eventJson);
+    const frame = frames.for(subscription.id);
+    const { connection } = subscription;
     if (subscription.buffer) {
       subscription.buffer.push(frame);
-      subscription.connection.buffered += frame.length;
-      if (subscription.connection.socket.bufferedAmount + subscription.connection.buffered > settings.sendBufferBytes) close(subscription.connection, CLOSE.slow);
-    } else send(subscription.connection, frame);
+      connection.buffered += frame.length;
+      if (connection.socket.bufferedAmount + connection.buffered > settings.sendBufferBytes) close(connection, CLOSE.slow);
+    } else send(connection, frame);
   };
 
   const fanOutTenant = async (tenantRoom: Room, events: FeedEvent[]) => {
@@ -261,16 +335,36 @@ export function createHub(deps: HubDeps) {
       }),
     );
 
+    // The hot loop: per event, the feed's subscribers by viewer class (the class decides what
+    // they see), each class's bytes built once; nothing per socket but the send.
+    const feedByClass = new Map<string, Subscription[]>();
+    for (const subscription of feed) {
+      const list = feedByClass.get(subscription.connection.viewerClass);
+      if (list) list.push(subscription);
+      else feedByClass.set(subscription.connection.viewerClass, [subscription]);
+    }
     for (const event of events) {
-      for (const subscription of feed) {
-        const json = presented.get(subscription.connection.viewerClass)?.get(event.id);
-        if (json !== undefined && feedShows(subscription.connection.principal, event)) deliver(subscription, event, json);
+      const framesOf = new Map<string, EventFrames | null>();
+      const framesFor = (key: string): EventFrames | null => {
+        let frames = framesOf.get(key);
+        if (frames === undefined) {
+          const json = presented.get(key)?.get(event.id);
+          frames = json === undefined ? null : new EventFrames(json);
+          framesOf.set(key, frames);
+        }
+        return frames;
+      };
+      for (const [key, subscriptions] of feedByClass) {
+        const frames = framesFor(key);
+        if (frames === null || !feedShows(subscriptions[0]!.connection.principal, event)) continue;
+        for (const subscription of subscriptions) deliver(subscription, event, frames);
       }
       const subscribers = event.ticketId === null ? undefined : byTicket.get(event.ticketId);
-      for (const subscription of subscribers ?? []) {
+      if (subscribers === undefined) continue;
+      for (const subscription of subscribers) {
         if (lost.has(subscription)) continue;
-        const json = presented.get(subscription.connection.viewerClass)?.get(event.id);
-        if (json !== undefined) deliver(subscription, event, json);
+        const frames = framesFor(subscription.connection.viewerClass);
+        if (frames !== null) deliver(subscription, event, frames);
       }
     }
     for (const subscription of lost) {
@@ -323,17 +417,37 @@ export function createHub(deps: HubDeps) {
     return { where: conditions.join(" AND "), values };
   };
 
-  const replayQuery = (principal: UserPrincipal, topic: Topic, from: Position, to: Position) => {
-    const { where, values } = topicEvents(principal, topic, to, from);
-    return db.$queryRawUnsafe<FeedEvent[]>(`SELECT ${EVENT_COLUMNS} FROM "Event" e WHERE ${where} ORDER BY e."txId", e.seq LIMIT ${REPLAY_PAGE}`, ...values);
-  };
+  /**
+   * One page of a replay, presented for the viewer class, each event's message bytes shared by
+   * the subscriptions that replay it: the same page for the same class is read once at a time.
+   */
+  const replayPage = (connection: Connection, topic: Topic, from: Position, to: Position) =>
+    shared(`replay|${connection.principal.tenantId}|${connection.viewerClass}|${topicKey(topic)}|${positionKey(from)}|${positionKey(to)}`, async () => {
+      const { principal } = connection;
+      const { where, values } = topicEvents(principal, topic, to, from);
+      const rows = await db.$queryRawUnsafe<FeedEvent[]>(`SELECT ${EVENT_COLUMNS} FROM "Event" e WHERE ${where} ORDER BY e."txId", e.seq LIMIT ${REPLAY_PAGE}`, ...values);
+      const shown = await present(db, viewerOf(principal), rows);
+      return { rows, frames: shown.map((event) => new EventFrames(JSON.stringify(event))) };
+    });
 
   /** The topic's last event at or before `to`: where a client that got nothing yet resumes. */
-  const resumePoint = async (principal: UserPrincipal, topic: Topic, to: Position): Promise<string | null> => {
-    const { where, values } = topicEvents(principal, topic, to);
-    const [row] = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT e.id FROM "Event" e WHERE ${where} ORDER BY e."txId" DESC, e.seq DESC LIMIT 1`, ...values);
-    return row?.id ?? null;
-  };
+  const resumePoint = (connection: Connection, topic: Topic, to: Position): Promise<string | null> =>
+    shared(`resume-point|${connection.principal.tenantId}|${connection.viewerClass}|${topicKey(topic)}|${positionKey(to)}`, async () => {
+      const { where, values } = topicEvents(connection.principal, topic, to);
+      const [row] = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT e.id FROM "Event" e WHERE ${where} ORDER BY e."txId" DESC, e.seq DESC LIMIT 1`, ...values);
+      return row?.id ?? null;
+    });
+
+  /** Where an event is in the log (events never change), or null when it is not there. */
+  const positionOfEvent = (tenantId: string, eventId: string) =>
+    shared(`position|${tenantId}|${eventId}`, async () => {
+      const [row] = await db.$queryRawUnsafe<{ txId: string; seq: bigint }[]>(
+        `SELECT e."txId"::text AS "txId", e.seq FROM "Event" e WHERE e."tenantId" = $1::uuid AND e.id = $2::uuid`,
+        tenantId,
+        eventId,
+      );
+      return row ? positionOf(row) : null;
+    });
 
   const subscribe = async (connection: Connection, message: Extract<ClientMessage, { type: "subscribe" }>) => {
     const { principal } = connection;
@@ -347,13 +461,8 @@ export function createHub(deps: HubDeps) {
     }
     let after: Position | null = null;
     if (message.after !== undefined) {
-      const [row] = await db.$queryRawUnsafe<{ txId: string; seq: bigint }[]>(
-        `SELECT e."txId"::text AS "txId", e.seq FROM "Event" e WHERE e."tenantId" = $1::uuid AND e.id = $2::uuid`,
-        principal.tenantId,
-        message.after,
-      );
-      if (!row) return void sendError(connection, "unknown_resume_point", `Event ${message.after} is not in the log: refetch over REST, then subscribe without after.`, id);
-      after = positionOf(row);
+      after = await positionOfEvent(principal.tenantId, message.after);
+      if (!after) return void sendError(connection, "unknown_resume_point", `Event ${message.after} is not in the log: refetch over REST, then subscribe without after.`, id);
     }
     if (connection.closed || connection.subscriptions.has(id)) return;
 
@@ -371,24 +480,26 @@ export function createHub(deps: HubDeps) {
     }
 
     let replayed = 0;
+    let lastReplayed: string | null = null;
     if (replays) {
       let from = after!;
       for (;;) {
-        const rows = await replayQuery(principal, topic, from, upTo);
+        const { rows, frames } = await replayPage(connection, topic, from, upTo);
         if (subscription.ended) return;
-        const shown = await present(db, viewerOf(principal), rows);
-        for (const event of shown) {
+        for (const eventFrames of frames) {
           // A replay may be long: it waits for the socket to drain rather than overflow it.
           if (connection.socket.bufferedAmount > settings.sendBufferBytes / 2 && !(await waitForRoom(connection))) return;
-          if (subscription.ended || !send(connection, eventFrame(id, JSON.stringify(event)))) return;
+          if (subscription.ended || !send(connection, eventFrames.for(id))) return;
           replayed++;
         }
+        if (rows.length > 0) lastReplayed = rows.at(-1)!.id;
         if (rows.length < REPLAY_PAGE) break;
         from = positionOf(rows.at(-1)!);
       }
     }
-    // An `after` past the reader's position is itself where to resume; else the topic's last event up to it.
-    const resumeAfter = after !== null && !replays ? message.after! : await resumePoint(principal, topic, upTo);
+    // An `after` past the reader's position is itself where to resume; after a replay, its last
+    // event (the replay read the topic up to the reader's position); else the topic's last event up to it.
+    const resumeAfter = after !== null && !replays ? message.after! : (lastReplayed ?? (await resumePoint(connection, topic, upTo)));
     if (subscription.ended) return;
     const waiting = subscription.buffer ?? [];
     subscription.buffer = null;
@@ -445,8 +556,15 @@ export function createHub(deps: HubDeps) {
     connection.work = connection.work
       .then(() => (connection.closed ? undefined : tenantScope.run(connection.principal.tenantId, () => handle(connection, parsed.message))))
       .catch((error: unknown) => {
+        if (connection.closed) return;
+        // Every database connection busy: not the client's fault. Closed 1013, the SDK reconnects
+        // after a jittered backoff and resumes.
+        if (isDatabaseBusy(error)) {
+          logger.warn({ err: error, connectionId: connection.id }, "live stream: database busy; closing 1013 (try again later)");
+          return close(connection, CLOSE.busy);
+        }
         logger.error({ err: error, connectionId: connection.id }, "live stream: a client message failed");
-        if (!connection.closed) sendError(connection, "invalid_message", "This message could not be handled; try again.", parsed.message.type);
+        sendError(connection, "invalid_message", "This message could not be handled; try again.", parsed.message.type);
       });
   };
 
@@ -541,13 +659,18 @@ export function createHub(deps: HubDeps) {
         invalidMessages: 0,
         allowance: MESSAGE_BURST,
         allowanceAt: Date.now(),
-        expiry: undefined,
+        expiresAt: principal.accessExpiresAt ?? Date.now(),
         closed: false,
         work: reader.start(),
       };
       roomOf(principal.tenantId).connections.add(connection);
       size++;
       socket.on("message", (data, isBinary) => onMessage(connection, data, isBinary));
+      // An unclean disconnect (a reset, a bad frame): the socket is gone; "close" follows.
+      socket.on("error", (error) => {
+        logger.debug({ err: error, connectionId: connection.id }, "live stream: socket error");
+        socket.terminate();
+      });
       socket.on("pong", () => {
         connection.missedPongs = 0;
       });
@@ -555,9 +678,8 @@ export function createHub(deps: HubDeps) {
         connection.closed = true;
         release(connection);
       });
-      const expiresAt = principal.accessExpiresAt ?? Date.now();
-      connection.expiry = setTimeout(() => close(connection, CLOSE.expired), Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)));
-      connection.expiry.unref();
+      const { expiresAt } = connection;
+      schedule(connection);
       connection.work = connection.work.then(
         () => {
           sendMessage(connection, {
@@ -598,6 +720,7 @@ export function createHub(deps: HubDeps) {
     async shutdown(graceMs = 2_000): Promise<void> {
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(sweep);
       const sockets = [...rooms.values()].flatMap((tenantRoom) => [...tenantRoom.connections]).map((connection) => connection.socket);
       for (const tenantRoom of [...rooms.values()]) for (const connection of [...tenantRoom.connections]) close(connection, CLOSE.shutdown);
       const deadline = Date.now() + graceMs;
@@ -608,6 +731,7 @@ export function createHub(deps: HubDeps) {
     async close(): Promise<void> {
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(sweep);
       stopSignals();
       await reader.stop();
     },
