@@ -43,6 +43,8 @@ export interface FeedReader {
   start(): Promise<void>;
   /** Where the cursor is: every event up to here has been handed to the hub (or is being). */
   position(): Position;
+  /** Resolves once the cursor is at or past `target`, waking the reader, or after `timeoutMs`. */
+  reach(target: Position, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -136,6 +138,14 @@ export function createFeedReader(deps: FeedReaderDeps): FeedReader {
       return started;
     },
     position: () => cursor,
+    async reach(target, timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (!stopped && isAfter(target, cursor) && Date.now() < until) {
+        woken = true;
+        wake?.();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
     async stop() {
       stopped = true;
       wake?.();

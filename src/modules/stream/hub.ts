@@ -108,6 +108,8 @@ const MESSAGES_PER_SECOND = 20;
 const MESSAGE_BURST = 40;
 const MAX_INVALID_MESSAGES = 10;
 const DRAIN_TIMEOUT_MS = 10_000;
+/** How long a ticket subscription waits for the reader to pass the ticket's events (an open transaction can hold it back). */
+const CATCH_UP_MS = 2_000;
 /** How often the one expiry sweep runs: a socket closes at most this late after its token's exp. */
 const EXPIRY_SWEEP_MS = 1_000;
 /** ws sends a Buffer as a binary frame unless told otherwise; event messages are JSON text. */
@@ -458,6 +460,15 @@ export function createHub(deps: HubDeps) {
     if (topic.kind === "ticket") {
       const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: topic.ticketId } }, select: { requesterId: true, deletedAt: true } });
       if (!ticket || !canSeeTicket(principal, ticket)) return void sendError(connection, "not_found", `No ticket ${topic.ticketId}.`, id);
+      // The ticket's events so far were committed before the client could name it: live delivery
+      // starts past them, so `resumeAfter` names one of them even for a ticket created a moment
+      // ago, and a client that drops before its first event resumes without missing any.
+      const [newest] = await db.$queryRawUnsafe<{ txId: string; seq: bigint }[]>(
+        `SELECT e."txId"::text AS "txId", e.seq FROM "Event" e WHERE e."tenantId" = $1::uuid AND e."ticketId" = $2::uuid ORDER BY e."txId" DESC, e.seq DESC LIMIT 1`,
+        principal.tenantId,
+        topic.ticketId,
+      );
+      if (newest) await reader.reach(positionOf(newest), CATCH_UP_MS);
     }
     let after: Position | null = null;
     if (message.after !== undefined) {
