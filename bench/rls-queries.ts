@@ -7,7 +7,9 @@
 //   policy only  a plain pool acting as docket_app with the setting made once: the database's share;
 //   app        the application's pool (docket_app, the tenant in scope): what requests do now;
 //   switching  the same, two tenants alternating, so nearly every checkout rewrites the setting
-//              (one more round trip): the worst case of many tenants sharing a pool.
+//              (one more round trip): the worst case of many tenants sharing a pool;
+//   switching, 2 connections  the same on a pool with two idle connections, where a hand-out
+//              prefers the connection that already holds its tenant (src/db/client.ts).
 // Blocks of each alternate, so a busy machine weighs on all alike; medians of the blocks are shown.
 import fs from "node:fs";
 import os from "node:os";
@@ -53,6 +55,10 @@ try {
   const idsOf = { [a.id]: await ids(a.id), [b.id]: await ids(b.id) };
   const app = connectDatabase(database.url, { poolSize: 1 });
   stops.push(() => app.close());
+  const app2 = connectDatabase(database.url, { poolSize: 2 });
+  stops.push(() => app2.close());
+  // Two connections open and idle, as a pool under load has.
+  await Promise.all([a.id, b.id].map((t) => tenantScope.run(t, () => app2.pool.query("SELECT pg_sleep(0.05)"))));
   // The role and the setting alone, without the application's pool wrapper: the database's share.
   const role = new pg.Pool({ connectionString: database.url, max: 1, options: "-c role=docket_app" });
   role.on("connect", (client) => void client.query(`SELECT set_config('docket.tenant_id', $1, false)`, [a.id]));
@@ -75,6 +81,7 @@ try {
         { name: "policy only", run: (i) => read(role, a.id, i) },
         { name: "app", run: (i) => tenantScope.run(a.id, () => read(app.pool, a.id, i)) },
         { name: "switching", run: (i) => { const t = i % 2 === 0 ? a.id : b.id; return tenantScope.run(t, () => read(app.pool, t, i)); } },
+        { name: "switching, 2 connections", run: (i) => { const t = i % 2 === 0 ? a.id : b.id; return tenantScope.run(t, () => read(app2.pool, t, i)); } },
       ],
     },
     {
@@ -83,6 +90,7 @@ try {
         { name: "owner", run: () => write(owner, a.id) },
         { name: "app", run: () => tenantScope.run(a.id, () => write(app.pool, a.id)) },
         { name: "switching", run: (i) => { const t = i % 2 === 0 ? a.id : b.id; return tenantScope.run(t, () => write(app.pool, t)); } },
+        { name: "switching, 2 connections", run: (i) => { const t = i % 2 === 0 ? a.id : b.id; return tenantScope.run(t, () => write(app2.pool, t)); } },
       ],
     },
   ];
@@ -105,7 +113,7 @@ try {
       rows.push([label, v.name, Math.round(us), v.name === "owner" ? "" : `${us >= base ? "+" : ""}${(((us - base) / base) * 100).toFixed(1)} %`]);
     }
   }
-  process.stdout.write(`\n${BLOCKS} alternating blocks of ${PER_BLOCK} sequential queries each, one connection; medians\n`);
+  process.stdout.write(`\n${BLOCKS} alternating blocks of ${PER_BLOCK} sequential queries each, one connection (two where named); medians\n`);
   process.stdout.write(table(["query", "as", "µs per query", "vs owner"], rows) + "\n");
 } finally {
   for (const stop of stops.reverse()) await stop().catch(() => {});
