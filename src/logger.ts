@@ -16,7 +16,7 @@ function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
+    out[key] = SECRET_KEY.test(key) && item !== undefined ? REDACTED : redact(item, depth + 1);
   }
   return out;
 }
@@ -24,7 +24,8 @@ function redact(value: unknown, depth = 0): unknown {
 const redactSecrets = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (key === "level" || key === "message") continue;
-    info[key] = SECRET_KEY.test(key) ? REDACTED : redact(info[key]);
+    // An absent value says nothing: left out of the line rather than shown as redacted.
+    info[key] = SECRET_KEY.test(key) && info[key] !== undefined ? REDACTED : redact(info[key]);
   }
   return info;
 });

@@ -60,4 +60,12 @@ describe("logs", () => {
     const line = JSON.parse(lines[0]!);
     expect(line).toMatchObject({ password: "[redacted]", req: { headers: { authorization: "[redacted]" } }, nested: [{ refreshToken: "[redacted]" }], email: "kept@x.test" });
   });
+
+  it("leave out an absent secret-looking field instead of claiming it was redacted", async () => {
+    const { logger, lines } = probe();
+    logger.info({ apiKey: undefined, keyId: "0192f1a0-0000-7000-8000-000000000001" }, "probe");
+    const line = JSON.parse(lines[0]!);
+    expect(line).not.toHaveProperty("apiKey");
+    expect(line.keyId).toBe("0192f1a0-0000-7000-8000-000000000001");
+  });
 });

