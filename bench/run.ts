@@ -33,6 +33,8 @@ const ID_POOL = 10_000;
 // the one bench user sends (7,000 req/s for a 13 s step is 91,000), so the limiter counts, as in
 // production, but never refuses. A 429 would show in the report's failures.
 const RATE_LIMIT_PER_MINUTE = "1000000";
+// Likewise the tenant's quota (the bench is one tenant), at the most the config accepts.
+const RATE_LIMIT_TENANT_PER_MINUTE = "100000000";
 /** CPUs used by processes the bench did not start above which a step is measured again. */
 const DISTURBED = 0.1;
 
@@ -240,6 +242,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
       ACCESS_TOKEN_TTL_SECONDS: "86400",
       RATE_LIMIT_PER_MINUTE,
+      RATE_LIMIT_TENANT_PER_MINUTE,
       LOG_LEVEL: options.logLevel,
     },
     ROOT,

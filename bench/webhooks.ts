@@ -68,6 +68,7 @@ async function main() {
         WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
         WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8",
         RATE_LIMIT_PER_MINUTE: "1000000",
+        RATE_LIMIT_TENANT_PER_MINUTE: "100000000", // one tenant: its quota counts but never refuses
         AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
         LOG_LEVEL: "warn",
       },
