@@ -69,8 +69,8 @@ export interface Config {
   eventFeedPollMs: number;
   webhooks: WebhookSettings;
   stream: StreamConfig;
-  /** Live typing and presence timings (absent: the defaults, as loadConfig gives them). */
-  presence?: PresenceSettings;
+  /** Live typing and presence timings. */
+  presence: PresenceSettings;
 }
 
 /** The live stream (GET /v1/stream). */

@@ -75,6 +75,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
       disableAfterSeconds: 5 * 86_400,
     },
     stream: { heartbeatSeconds: 25, sendBufferBytes: 1_048_576, maxMessageBytes: 16_384, maxSubscriptions: 100, ticketTtlSeconds: 30 },
+    presence: { typingCoalesceMs: 2_000, typingTtlMs: 6_000, presenceRefreshMs: 10_000, presenceTtlMs: 25_000 },
     ...overrides,
   };
 }
