@@ -20,7 +20,7 @@ import { attachmentKey, attachmentKeyOfUpload, isUploadKey, uploadKey } from "..
 import type { ObjectStorage, Origin } from "../../storage/object-storage.ts";
 import { canSeeComment } from "../comments/policy.ts";
 import { canSee } from "../tickets/policy.ts";
-import { contextOf } from "../tickets/service.ts";
+import { contextOf } from "../../events/event-log.ts";
 import { cleanFilename, detectContentType, fits, resolveContentType, SNIFF_BYTES } from "./content-type.ts";
 import { checkSize, checkType, MAX_FILES_PER_REQUEST, tenantLimits, type TenantAttachmentLimits } from "./limits.ts";
 import { canSeeAttachment, checkCanDelete } from "./policy.ts";

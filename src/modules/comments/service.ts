@@ -11,7 +11,8 @@ import { createdAtKeyset } from "../../core/cursor.ts";
 import { idempotent, type Outcome } from "../../core/idempotency.ts";
 import { problems } from "../../core/problem.ts";
 import { canSee } from "../tickets/policy.ts";
-import { applyChange, contextOf, lockVisibleTicket } from "../tickets/service.ts";
+import { applyChange, lockVisibleTicket } from "../tickets/service.ts";
+import { contextOf } from "../../events/event-log.ts";
 import { canSeeComment, checkCanDelete, checkCanEdit, checkCanWriteInternal } from "./policy.ts";
 import { toComment, type Comment } from "./representation.ts";
 

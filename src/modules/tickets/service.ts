@@ -4,7 +4,7 @@
 import type pg from "pg";
 import type { Database, Db } from "../../db/client.ts";
 import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
-import { actorOf, appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import { appendEvent, changedFields, contextOf, type RequestContext } from "../../events/event-log.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { etagNamesVersion, etagOf } from "../../core/etag.ts";
@@ -42,10 +42,6 @@ export interface TicketChange {
   removeTags?: string[];
   dueAt?: string | null;
   metadata?: Record<string, unknown>;
-}
-
-export function contextOf(principal: TenantPrincipal, requestId?: string): RequestContext {
-  return { actor: actorOf(principal), requestId };
 }
 
 function normaliseTags(tags: readonly string[]): string[] {

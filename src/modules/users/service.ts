@@ -2,7 +2,7 @@
 // (tenantId, id): there is no way to address a user by id alone.
 import type { Database, Db } from "../../db/client.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
-import { actorOf, appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import { appendEvent, changedFields, contextOf } from "../../events/event-log.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
@@ -13,10 +13,6 @@ import { revokeSessions } from "../auth/sessions.ts";
 import type { SessionCache } from "../auth/session-cache.ts";
 import { canSee, checkUpdate, checkCanCreate, checkCanDeactivate, checkCanList } from "./policy.ts";
 import { toUser, type User } from "./representation.ts";
-
-function contextOf(principal: TenantPrincipal, requestId?: string): RequestContext {
-  return { actor: actorOf(principal), requestId };
-}
 
 /** Locks the tenant's active admins so two concurrent demotions cannot both pass the check. */
 async function activeAdminCount(tx: Db, tenantId: string): Promise<number> {

@@ -6,7 +6,7 @@ import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
 import { Problem, problems } from "../../core/problem.ts";
-import { actorOf, appendEvent, changedFields, type RequestContext } from "../../events/event-log.ts";
+import { appendEvent, changedFields, contextOf } from "../../events/event-log.ts";
 import { EVENT_TYPE_DESCRIPTIONS } from "../../events/event-types.ts";
 import type { Prisma, WebhookEndpoint as EndpointRow } from "../../generated/prisma/client.ts";
 import { redeliver, replayRange } from "./delivery-sql.ts";
@@ -18,10 +18,6 @@ import { generateSecret, type SecretBox } from "./secrets.ts";
 /** How long a rotated-out secret keeps signing beside the new one. */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 const REPLAY_MAX_EVENTS = 10_000;
-
-function contextOf(principal: TenantPrincipal, requestId?: string): RequestContext {
-  return { actor: actorOf(principal), requestId };
-}
 
 export interface WebhookServiceDeps {
   db: Database;
