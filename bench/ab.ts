@@ -31,12 +31,16 @@ const { values } = parseArgs({
     tickets: { type: "string", default: "100000" },
     rounds: { type: "string", default: "5" },
     duration: { type: "string", default: "5" },
+    // Requests spread over this many tenants (one token each), so a pool's connections keep
+    // changing tenant, as on a shared deployment.
+    tenants: { type: "string", default: "1" },
   },
 });
-if (!values.base) throw new Error("Usage: npm run bench:ab -- --base <checkout to compare with> [--tickets N] [--rounds N] [--duration S]");
+if (!values.base) throw new Error("Usage: npm run bench:ab -- --base <checkout to compare with> [--tickets N] [--tenants N] [--rounds N] [--duration S]");
 const BASE = path.resolve(values.base);
 const TICKETS = Number(values.tickets);
 const ROUNDS = Number(values.rounds);
+const TENANTS = Number(values.tenants);
 const load: LoadSettings = { connections: 10, warmupSeconds: 1, durationSeconds: Number(values.duration) };
 
 const progress = (message: string) => process.stderr.write(`[ab ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -46,13 +50,17 @@ const stopAll = async () => {
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 
-interface Side {
-  name: string;
-  base: string;
+interface Tenant {
   token: string;
   ids: string[];
   /** Tickets that still take comments (not closed). */
   openIds: string[];
+}
+
+interface Side {
+  name: string;
+  base: string;
+  tenants: Tenant[];
 }
 
 async function call<T>(url: string, body: unknown): Promise<T> {
@@ -80,39 +88,54 @@ async function side(name: string, root: string, adminUrl: string, port: number):
     WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
     ACCESS_TOKEN_TTL_SECONDS: "86400",
     RATE_LIMIT_PER_MINUTE: "1000000",
-    RATE_LIMIT_TENANT_PER_MINUTE: "100000000", // one tenant: its quota counts but never refuses
+    RATE_LIMIT_TENANT_PER_MINUTE: "100000000", // quotas count but never refuse
+    AUTH_RATE_LIMIT_PER_MINUTE: "1000000", // --tenants signs up many
     LOG_LEVEL: "warn",
   }, root);
   stops.push(() => api.stop());
   const base = `http://127.0.0.1:${port}`;
   await waitUntilReady(api, `${base}/readyz`);
-  const auth = await call<{ accessToken: string; tenant: { id: string }; user: { id: string } }>(`${base}/v1/auth/signup`, {
-    tenantName: "AB",
-    tenantSlug: `ab-${name}`,
-    name: "AB Admin",
-    email: "ab@example.test",
-    password: "bench-password-0123",
-  });
-  const sql = new pg.Client({ connectionString: url.toString() });
-  await sql.connect();
-  progress(`${name}: seeding ${TICKETS} tickets`);
-  await seedTickets(sql, { tenantId: auth.tenant.id, requesterId: auth.user.id, count: TICKETS });
-  const { rows } = await sql.query<{ id: string; closed: boolean }>(
-    `SELECT id, status = 'closed' AS closed FROM "Ticket" WHERE "tenantId" = $1 AND "deletedAt" IS NULL ORDER BY random() LIMIT 10000`,
-    [auth.tenant.id],
-  );
-  await sql.end();
-  return { name, base, token: auth.accessToken, ids: rows.map((row) => row.id), openIds: rows.filter((row) => !row.closed).map((row) => row.id) };
+  const tenants: Tenant[] = [];
+  for (let n = 0; n < TENANTS; n++) {
+    const auth = await call<{ accessToken: string; tenant: { id: string }; user: { id: string } }>(`${base}/v1/auth/signup`, {
+      tenantName: `AB ${n}`,
+      tenantSlug: `ab-${name}-${n}`,
+      name: "AB Admin",
+      email: "ab@example.test",
+      password: "bench-password-0123",
+    });
+    const count = Math.ceil(TICKETS / TENANTS);
+    progress(`${name}: seeding ${count} tickets in tenant ${n + 1} of ${TENANTS}`);
+    // A client per tenant: the seeding defines its helper functions once per session.
+    const sql = new pg.Client({ connectionString: url.toString() });
+    await sql.connect();
+    await seedTickets(sql, { tenantId: auth.tenant.id, requesterId: auth.user.id, count });
+    const { rows } = await sql.query<{ id: string; closed: boolean }>(
+      `SELECT id, status = 'closed' AS closed FROM "Ticket" WHERE "tenantId" = $1 AND "deletedAt" IS NULL ORDER BY random() LIMIT 10000`,
+      [auth.tenant.id],
+    );
+    await sql.end();
+    tenants.push({ token: auth.accessToken, ids: rows.map((row) => row.id), openIds: rows.filter((row) => !row.closed).map((row) => row.id) });
+  }
+  return { name, base, tenants };
 }
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
 const bodies = Array.from({ length: 2000 }, () => JSON.stringify(randomTicketBody()));
+const patches = ["low", "normal", "high", "urgent"].map((priority) => JSON.stringify({ priority }));
 const comment = JSON.stringify({ body: "Thanks, we are looking into it and will get back to you shortly." });
+const json = { "content-type": "application/json" };
+/** Each request as one of the side's tenants, chosen at random. */
+const as = (s: Side, request: (tenant: Tenant) => { path: string; body?: string }) => () => {
+  const tenant = pick(s.tenants);
+  return { ...request(tenant), headers: { authorization: `Bearer ${tenant.token}` } };
+};
 const operations: Array<{ label: string; target: (side: Side) => LoadTarget }> = [
-  { label: "GET /v1/tickets/{id}", target: (s) => ({ url: s.base, headers: { authorization: `Bearer ${s.token}` }, next: () => ({ path: `/v1/tickets/${pick(s.ids)}` }) }) },
-  { label: "GET /v1/tickets (first page)", target: (s) => ({ url: `${s.base}/v1/tickets?limit=25`, headers: { authorization: `Bearer ${s.token}` } }) },
-  { label: "POST /v1/tickets", target: (s) => ({ url: s.base, method: "POST", headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" }, next: () => ({ path: "/v1/tickets", body: pick(bodies) }) }) },
-  { label: "POST /v1/tickets/{id}/comments", target: (s) => ({ url: s.base, method: "POST", headers: { authorization: `Bearer ${s.token}`, "content-type": "application/json" }, next: () => ({ path: `/v1/tickets/${pick(s.openIds)}/comments`, body: comment }) }) },
+  { label: "GET /v1/tickets/{id}", target: (s) => ({ url: s.base, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.ids)}` })) }) },
+  { label: "GET /v1/tickets (first page)", target: (s) => ({ url: s.base, next: as(s, () => ({ path: "/v1/tickets?limit=25" })) }) },
+  { label: "POST /v1/tickets", target: (s) => ({ url: s.base, method: "POST", headers: json, next: as(s, () => ({ path: "/v1/tickets", body: pick(bodies) })) }) },
+  { label: "PATCH /v1/tickets/{id}", target: (s) => ({ url: s.base, method: "PATCH", headers: json, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.openIds)}`, body: pick(patches) })) }) },
+  { label: "POST /v1/tickets/{id}/comments", target: (s) => ({ url: s.base, method: "POST", headers: json, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.openIds)}/comments`, body: comment })) }) },
 ];
 
 const median = (numbers: number[]) => numbers.toSorted((x, y) => x - y)[Math.floor(numbers.length / 2)]!;
@@ -161,7 +184,7 @@ try {
       `${cpuA.toFixed(3)} / ${cpuB.toFixed(3)} (${cpuB >= cpuA ? "+" : ""}${((100 * (cpuB - cpuA)) / cpuA).toFixed(1)} %)`,
     ];
   });
-  process.stdout.write(`\nA = ${BASE}, B = ${ROOT}; ${TICKETS} tickets; ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections\n`);
+  process.stdout.write(`\nA = ${BASE}, B = ${ROOT}; ${TICKETS} tickets in ${TENANTS} tenant(s); ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections\n`);
   process.stdout.write(
     table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B", "CPU ms/request A / B (B costs)"], rows) + "\n",
   );

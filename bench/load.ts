@@ -21,10 +21,10 @@ export interface LoadResult {
 export interface LoadTarget {
   /** The whole URL; or with `next`, only the origin (http://host:port). */
   url: string;
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "PATCH";
   headers?: Record<string, string>;
-  /** Called for each request: its path (and body); a fixed path when absent. */
-  next?: () => { path: string; body?: string };
+  /** Called for each request: its path (and body, and headers on top of `headers`); a fixed path when absent. */
+  next?: () => { path: string; body?: string; headers?: Record<string, string> };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -38,9 +38,10 @@ async function fire(target: LoadTarget, connections: number, durationSeconds: nu
   if (target.next) {
     const next = target.next;
     step.setupRequest = (request) => {
-      const { path, body } = next();
+      const { path, body, headers } = next();
       request.path = path;
       if (body !== undefined) request.body = body;
+      if (headers !== undefined) request.headers = { ...request.headers, ...headers };
       return request;
     };
   }

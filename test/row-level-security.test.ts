@@ -9,8 +9,8 @@ import { signUp, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket } from "./support/tickets.ts";
 import { uploadPresigned, requestUpload, PNG } from "./support/attachments.ts";
 import { eventually, startReceiver, type Receiver } from "./support/webhook-receiver.ts";
-import { APP_ROLE } from "../src/db/client.ts";
-import { tenantScope } from "../src/db/tenant-scope.ts";
+import { APP_ROLE, connectDatabase } from "../src/db/client.ts";
+import { NO_TENANT, tenantScope } from "../src/db/tenant-scope.ts";
 
 let server: TestServer;
 let receiver: Receiver;
@@ -142,6 +142,34 @@ describe("row-level security under the application's role", () => {
       await expect(app.query(`UPDATE "Comment" SET "tenantId" = $1`, [b.tenant.id])).rejects.toMatchObject({ code: expect.stringMatching(/^(42501|23503)$/) });
     } finally {
       await app.query("ROLLBACK");
+    }
+  });
+
+  it("scopes each hand-out of one connection to its own tenant, transactions (tenant sent with BEGIN) and single queries alike", async () => {
+    // One connection for everything, so every hand-out follows one for another tenant (or none).
+    const shared = connectDatabase(server.databaseUrl, { poolSize: 1 });
+    try {
+      const tenantsSeen = (rows: Array<{ tenantId: string }>) => [...new Set(rows.map((row) => row.tenantId))];
+      const single = (tenantId: string) => tenantScope.run(tenantId, async () => (await shared.pool.query<{ tenantId: string }>(`SELECT "tenantId" FROM "Ticket"`)).rows);
+      const inTransaction = (tenantId: string) =>
+        tenantScope.run(tenantId, async () => await shared.prisma.$transaction(async (tx) => await tx.$queryRawUnsafe<Array<{ tenantId: string }>>(`SELECT "tenantId" FROM "Ticket"`)));
+      expect(tenantsSeen(await single(a.tenant.id))).toEqual([a.tenant.id]);
+      expect(tenantsSeen(await inTransaction(b.tenant.id))).toEqual([b.tenant.id]);
+      // B's setting was the transaction's own: the session still holds A's, and serves A right.
+      expect(tenantsSeen(await single(a.tenant.id))).toEqual([a.tenant.id]);
+      expect(await inTransaction(NO_TENANT)).toEqual([]);
+      expect(await single(NO_TENANT)).toEqual([]);
+      // Interleaved, queued on the one connection in every order.
+      const runs = Array.from({ length: 24 }, (_, i) => {
+        const tenant = [a, b][i % 2]!.tenant.id;
+        return (i % 3 === 0 ? inTransaction(tenant) : single(tenant)).then((rows) => ({ tenant, seen: tenantsSeen(rows) }));
+      });
+      for (const { tenant, seen } of await Promise.all(runs)) expect(seen).toEqual([tenant]);
+      // A transaction that fails leaves the connection serving the next tenant correctly.
+      await expect(tenantScope.run(b.tenant.id, () => shared.prisma.$transaction(async (tx) => tx.$queryRawUnsafe(`SELECT 1/0`)))).rejects.toThrow();
+      expect(tenantsSeen(await single(a.tenant.id))).toEqual([a.tenant.id]);
+    } finally {
+      await shared.close();
     }
   });
 

@@ -83,27 +83,99 @@ function openConnection(databaseUrl: string, pool: pg.Pool): Connection {
   };
 }
 
+/** What a connection's first query is, for the one case that can carry the tenant itself. */
+function isBegin(config: unknown, values: unknown): boolean {
+  const text = typeof config === "string" ? config : (config as { text?: unknown; name?: unknown; values?: unknown[] } | null)?.text;
+  const params = typeof config === "string" ? values : (config as { values?: unknown[] }).values;
+  const named = typeof config === "object" && config !== null && (config as { name?: unknown }).name !== undefined;
+  return text === "BEGIN" && !named && (!Array.isArray(params) || params.length === 0);
+}
+
+/** A tenant id inlined into SQL text: only ever a UUID or NO_TENANT (the principal's, never the request's). */
+function tenantLiteral(tenantId: string): string {
+  if (tenantId !== NO_TENANT && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) {
+    throw new Error(`not a tenant id: ${JSON.stringify(tenantId)}`);
+  }
+  return `'${tenantId}'`;
+}
+
+type QueryCallback = (error: Error | null, result?: unknown) => void;
+
 /**
- * Each connection the pool hands out (to pool.query, to a Prisma query or transaction) first
- * holds the tenant in scope as its `docket.tenant_id`. The setting is the session's, kept across
- * checkouts: it is written (one extra round trip) only when the connection last served another
- * tenant, or a tenant when none is now in scope, so a busy tenant's requests pay nothing, and an
- * idle connection already holding the tenant is preferred.
+ * Each connection the pool hands out (to pool.query, to a Prisma query or transaction) runs its
+ * queries as the tenant in scope, `docket.tenant_id`, without a round trip of its own where it can:
+ * - A transaction (Prisma's begin with a simple-protocol `BEGIN`) carries the tenant in the same
+ *   message: `BEGIN; SELECT set_config(…, true)`, local to the transaction. If the setting failed
+ *   the transaction is aborted, so nothing runs without it.
+ * - Any other first query is preceded by setting the session's tenant (one round trip), unless
+ *   the connection already holds it: the setting is the session's, kept across checkouts, and an
+ *   idle connection already holding the tenant is handed out first, so a busy tenant's reads pay
+ *   nothing. The query is sent only once the setting is in place.
+ * Writes, always transactions here, thus never pay for a change of tenant; single reads do only
+ * when the active tenants outnumber the connections (bench/ab.ts --tenants, README).
  */
 function scopeCheckoutsToTenant(pool: pg.Pool): void {
+  /** The session-level setting a connection holds, when known. */
   const heldTenant = new WeakMap<pg.PoolClient, string>();
-  const hold = async (client: pg.PoolClient, tenantId: string): Promise<void> => {
-    if ((heldTenant.get(client) ?? NO_TENANT) === tenantId) return;
+  /** The tenant a checked-out connection must run as, until its first query has been scoped. */
+  const owedTenant = new WeakMap<pg.PoolClient, string>();
+  const patched = new WeakSet<pg.PoolClient>();
+
+  const hold = async (client: pg.PoolClient, query: (config: pg.QueryConfig) => Promise<unknown>, tenantId: string): Promise<void> => {
     heldTenant.delete(client); // unknown until the server answers
-    await client.query({ name: "docket-tenant", text: "SELECT set_config('docket.tenant_id', $1, false)", values: [tenantId] });
+    await query({ name: "docket-tenant", text: "SELECT set_config('docket.tenant_id', $1, false)", values: [tenantId] });
     heldTenant.set(client, tenantId);
   };
+
+  /** Wraps the connection's `query` once: the first query of each checkout goes through `scoped`. */
+  const patch = (client: pg.PoolClient) => {
+    patched.add(client);
+    heldTenant.set(client, NO_TENANT); // first seen when new: a new session has no tenant
+    const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const run = (config: unknown, values?: unknown) => original(config, values) as Promise<unknown>;
+    const scoped = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined): unknown => {
+      if (isBegin(config, values)) {
+        const text = `BEGIN; SELECT set_config('docket.tenant_id', ${tenantLiteral(tenantId)}, true)`;
+        const rewritten = typeof config === "string" ? text : { ...(config as object), text };
+        return callback ? original(rewritten, values, callback) : original(rewritten, values);
+      }
+      const setting = hold(client, (config) => run(config), tenantId);
+      const submittable = config as { submit?: unknown; handleError?: (error: Error, connection: unknown) => void };
+      if (typeof submittable.submit === "function") {
+        // A cursor or stream: it answers through its own events, so it is returned at once.
+        setting.then(
+          () => original(config, values, callback),
+          (error: Error) => submittable.handleError?.(error, (client as unknown as { connection: unknown }).connection),
+        );
+        return config;
+      }
+      const answer = setting.then(() => run(config, values));
+      if (!callback) return answer;
+      answer.then((result) => callback(null, result), (error: Error) => callback(error));
+      return undefined;
+    };
+    client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
+      const tenantId = owedTenant.get(client);
+      if (tenantId === undefined) return original(config, values, callback);
+      owedTenant.delete(client);
+      if (typeof values === "function") return scoped(tenantId, config, undefined, values as QueryCallback);
+      return scoped(tenantId, config, values, callback as QueryCallback | undefined);
+    }) as typeof client.query;
+  };
+
+  const checkedOut = (client: pg.PoolClient, tenantId: string): pg.PoolClient => {
+    if (!patched.has(client)) patch(client);
+    if (heldTenant.get(client) === tenantId) owedTenant.delete(client);
+    else owedTenant.set(client, tenantId);
+    return client;
+  };
+
   type Callback = (error: Error | undefined, client: pg.PoolClient | undefined, release: (error?: Error | boolean) => void) => void;
   const connect = pool.connect.bind(pool) as (callback?: Callback) => Promise<pg.PoolClient> | undefined;
   // pg-pool hands out its most recently idled connection: moving one that already holds this
   // tenant to that place first means that, with many tenants on a pool, a hand-out mostly finds
-  // its setting in place. A heuristic only (hold() still checks); without pg-pool's idle list
-  // (a future version), hand-outs simply pay the round trip more often.
+  // its setting in place. A heuristic only (the checkout still checks); without pg-pool's idle
+  // list (a future version), hand-outs simply pay the round trip more often.
   const idle = (pool as unknown as { _idle?: Array<{ client: pg.PoolClient }> })._idle;
   const preferHolder = (tenantId: string) => {
     if (!Array.isArray(idle) || idle.length < 2 || heldTenant.get(idle.at(-1)!.client) === tenantId) return;
@@ -113,27 +185,8 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
   const scopedConnect = (callback?: Callback): Promise<pg.PoolClient> | undefined => {
     const tenantId = tenantScope.current();
     preferHolder(tenantId);
-    if (callback === undefined) {
-      return (connect() as Promise<pg.PoolClient>).then(async (client) => {
-        try {
-          await hold(client, tenantId);
-        } catch (error) {
-          client.release(error as Error); // its setting is unknown: never reuse it
-          throw error;
-        }
-        return client;
-      });
-    }
-    connect((error, client, release) => {
-      if (error || !client) return callback(error, client, release);
-      hold(client, tenantId).then(
-        () => callback(undefined, client, release),
-        (failure: Error) => {
-          release(failure);
-          callback(failure, undefined, () => {});
-        },
-      );
-    });
+    if (callback === undefined) return (connect() as Promise<pg.PoolClient>).then((client) => checkedOut(client, tenantId));
+    connect((error, client, release) => callback(error, client && !error ? checkedOut(client, tenantId) : client, release));
     return undefined;
   };
   pool.connect = scopedConnect as typeof pool.connect;
