@@ -168,6 +168,16 @@ describe("row-level security under the application's role", () => {
       // A transaction that fails leaves the connection serving the next tenant correctly.
       await expect(tenantScope.run(b.tenant.id, () => shared.prisma.$transaction(async (tx) => tx.$queryRawUnsafe(`SELECT 1/0`)))).rejects.toThrow();
       expect(tenantsSeen(await single(a.tenant.id))).toEqual([a.tenant.id]);
+      // A single query sent with its tenant's setting that fails takes the setting down with it:
+      // the next query of that tenant still sees its rows, and only them.
+      await expect(tenantScope.run(b.tenant.id, () => shared.pool.query(`SELECT 1/0`))).rejects.toThrow(/division by zero/);
+      expect(tenantsSeen(await single(b.tenant.id))).toEqual([b.tenant.id]);
+      // A prepared statement whose first use failed is prepared afresh, not assumed to exist.
+      const named = (tenantId: string, text: string) => tenantScope.run(tenantId, () => shared.pool.query({ name: "rls-test-named", text, values: [] }));
+      await expect(named(a.tenant.id, `SELECT "tenantId" FROM "Tickett"`)).rejects.toThrow(/does not exist/);
+      await expect(named(b.tenant.id, `SELECT "tenantId" FROM "Tickett"`)).rejects.toThrow(/relation "Tickett" does not exist/);
+      const good = (tenantId: string) => tenantScope.run(tenantId, () => shared.pool.query<{ tenantId: string }>({ name: "rls-test-good", text: `SELECT "tenantId" FROM "Ticket"`, values: [] }));
+      for (const tenant of [a, b, a, a, b]) expect(tenantsSeen((await good(tenant.tenant.id)).rows)).toEqual([tenant.tenant.id]);
     } finally {
       await shared.close();
     }

@@ -6,6 +6,7 @@
 // `docket_app`, which sees only the rows of the tenant in scope (src/db/tenant-scope.ts), and the
 // few paths that must cross tenants use `database.system`, whose connections act as
 // `docket_system`. The migration `*_row_level_security` creates both roles and their policies.
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.ts";
@@ -68,10 +69,33 @@ function poolOptions(databaseUrl: string, settings: PoolSettings, role: string):
   };
 }
 
+/** Distinct statements a process prepares at most; past it, further ones are planned each time. */
+const MAX_PREPARED_WRITES = 2_000;
+
+/**
+ * Names Prisma's writes, so each connection parses and plans one once and then only executes it
+ * (half of PostgreSQL's CPU for a one-row write, and the row-level-security policies are planned
+ * once too). Writes only: their plans are the same for every tenant, where a list's best plan can
+ * depend on the tenant's size, which a generic plan would not see. Transaction control stays
+ * unnamed (a transaction's BEGIN carries its tenant, above).
+ */
+function preparedWriteNames(): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  const write = /^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b/i;
+  return (query) => {
+    let name = names.get(query.sql);
+    if (name === undefined && names.size < MAX_PREPARED_WRITES && write.test(query.sql)) {
+      name = `docket-w-${createHash("sha1").update(query.sql).digest("base64url").slice(0, 22)}`;
+      names.set(query.sql, name);
+    }
+    return name as string; // undefined: unnamed, planned each time
+  };
+}
+
 function openConnection(databaseUrl: string, pool: pg.Pool): Connection {
   // An idle connection dropped by the server must not crash the process; the pool reconnects.
   pool.on("error", () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedWriteNames() }) });
   return {
     url: databaseUrl,
     prisma,
@@ -101,18 +125,103 @@ function tenantLiteral(tenantId: string): string {
 
 type QueryCallback = (error: Error | null, result?: unknown) => void;
 
+/** What pg's Connection offers a custom query (pg's Submittable protocol, as pg-cursor uses it). */
+interface WireConnection {
+  parse(message: { text: string; name?: string; types?: unknown[] }): void;
+  bind(message: { statement?: string; values: unknown[] }): void;
+  execute(message: { portal?: string; rows?: number }): void;
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+}
+
+/** The parts of pg's Query a wrapper forwards to. */
+interface InnerQuery {
+  name?: string;
+  text: string;
+  submit(connection: WireConnection): Error | undefined;
+  handleRowDescription(message: unknown): void;
+  handleDataRow(message: unknown): void;
+  handleCommandComplete(message: unknown, connection: WireConnection): void;
+  handleEmptyQuery(connection: WireConnection): void;
+  handlePortalSuspended(connection: WireConnection): void;
+  handleError(error: Error, connection: WireConnection): void;
+  handleReadyForQuery(connection: WireConnection): void;
+}
+
+/**
+ * A query sent with the session's tenant setting in front of it, in one message group (one Sync):
+ * no round trip of its own, and if the setting fails PostgreSQL skips the query (fail closed).
+ * Both run in one implicit transaction, so a failing query also undoes the setting. The setting's
+ * one row and completion are swallowed; everything else is the query's. The statement is unnamed
+ * (parsed each time, a few µs) so no prepared-statement bookkeeping can go wrong on a failure.
+ */
+class WithTenant {
+  /** No name: pg then leaves the statement maps alone, and `settle` keeps the query's right. */
+  readonly name = undefined;
+  private settingDone = false;
+  private readonly query: InnerQuery;
+  private readonly tenantId: string;
+
+  constructor(tenantId: string, query: pg.Query) {
+    this.tenantId = tenantId;
+    this.query = query as unknown as InnerQuery;
+  }
+
+  submit(connection: WireConnection): Error | undefined {
+    this.connection = connection;
+    connection.parse({ text: "SELECT set_config('docket.tenant_id', $1, false)", types: [] });
+    connection.bind({ values: [this.tenantId] });
+    connection.execute({});
+    return this.query.submit(connection); // its Parse (if new), Bind, Describe, Execute and the Sync
+  }
+
+  private connection: WireConnection | undefined;
+
+  /** A named query parsed in this group is prepared only if the group got through. */
+  private settle(ok: boolean): void {
+    const { name, text } = this.query;
+    const connection = this.connection;
+    if (!name || !connection || connection.parsedStatements[name] !== undefined) return;
+    if (ok) connection.parsedStatements[name] = text;
+    delete connection.submittedNamedStatements[name];
+  }
+
+  handleRowDescription(message: unknown): void {
+    this.query.handleRowDescription(message);
+  }
+  handleDataRow(message: unknown): void {
+    if (this.settingDone) this.query.handleDataRow(message);
+  }
+  handleCommandComplete(message: unknown, connection: WireConnection): void {
+    if (!this.settingDone) this.settingDone = true;
+    else this.query.handleCommandComplete(message, connection);
+  }
+  handleEmptyQuery(connection: WireConnection): void {
+    this.query.handleEmptyQuery(connection);
+  }
+  handlePortalSuspended(connection: WireConnection): void {
+    this.query.handlePortalSuspended(connection);
+  }
+  handleError(error: Error, connection: WireConnection): void {
+    this.settle(false);
+    this.query.handleError(error, connection);
+  }
+  handleReadyForQuery(connection: WireConnection): void {
+    this.settle(true);
+    this.query.handleReadyForQuery(connection);
+  }
+}
+
 /**
  * Each connection the pool hands out (to pool.query, to a Prisma query or transaction) runs its
  * queries as the tenant in scope, `docket.tenant_id`, without a round trip of its own where it can:
  * - A transaction (Prisma's begin with a simple-protocol `BEGIN`) carries the tenant in the same
  *   message: `BEGIN; SELECT set_config(…, true)`, local to the transaction. If the setting failed
  *   the transaction is aborted, so nothing runs without it.
- * - Any other first query is preceded by setting the session's tenant (one round trip), unless
- *   the connection already holds it: the setting is the session's, kept across checkouts, and an
- *   idle connection already holding the tenant is handed out first, so a busy tenant's reads pay
- *   nothing. The query is sent only once the setting is in place.
- * Writes, always transactions here, thus never pay for a change of tenant; single reads do only
- * when the active tenants outnumber the connections (bench/ab.ts --tenants, README).
+ * - Any other first query goes out behind the session's setting in one message group (WithTenant,
+ *   above): no round trip either. The setting is the session's, kept across checkouts, and an
+ *   idle connection already holding the tenant is handed out first, so a busy tenant's reads
+ *   skip even that.
  */
 function scopeCheckoutsToTenant(pool: pg.Pool): void {
   /** The session-level setting a connection holds, when known. */
@@ -132,24 +241,33 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
     patched.add(client);
     heldTenant.set(client, NO_TENANT); // first seen when new: a new session has no tenant
     const original = client.query.bind(client) as (...args: unknown[]) => unknown;
-    const run = (config: unknown, values?: unknown) => original(config, values) as Promise<unknown>;
     const scoped = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined): unknown => {
       if (isBegin(config, values)) {
         const text = `BEGIN; SELECT set_config('docket.tenant_id', ${tenantLiteral(tenantId)}, true)`;
         const rewritten = typeof config === "string" ? text : { ...(config as object), text };
         return callback ? original(rewritten, values, callback) : original(rewritten, values);
       }
-      const setting = hold(client, (config) => run(config), tenantId);
       const submittable = config as { submit?: unknown; handleError?: (error: Error, connection: unknown) => void };
       if (typeof submittable.submit === "function") {
-        // A cursor or stream: it answers through its own events, so it is returned at once.
-        setting.then(
+        // A cursor or stream answers through its own events: it is returned at once and sent
+        // once the session holds the tenant (a round trip of its own).
+        hold(client, (setting) => original(setting) as Promise<unknown>, tenantId).then(
           () => original(config, values, callback),
           (error: Error) => submittable.handleError?.(error, (client as unknown as { connection: unknown }).connection),
         );
         return config;
       }
-      const answer = setting.then(() => run(config, values));
+      heldTenant.delete(client); // unknown until the server answers
+      const answer = new Promise<unknown>((resolve, reject) => {
+        const query = new pg.Query(config as pg.QueryConfig, values as unknown[] | undefined, (error: Error | undefined, result: unknown) => {
+          if (error) reject(error);
+          else {
+            heldTenant.set(client, tenantId);
+            resolve(result);
+          }
+        });
+        original(new WithTenant(tenantId, query));
+      });
       if (!callback) return answer;
       answer.then((result) => callback(null, result), (error: Error) => callback(error));
       return undefined;

@@ -12,10 +12,16 @@ export const seesInternal = (principal: TenantPrincipal): boolean => principal.r
 
 /** Ticket `t` joined to the reader's marker `m` and count `unread."unreadCount"`. */
 function unreadJoinOf(reader: Prisma.Sql, readerSeesInternal: Prisma.Sql): Prisma.Sql {
+  // The marker's position is computed in a sub-select the planner keeps (OFFSET 0), so the count
+  // compares plain columns: under row-level security PostgreSQL puts a condition into an index
+  // scan only when it cannot leak, and it counts COALESCE as able to, which turned this range
+  // scan of the thread's unread tail into a filter over the whole thread.
   return Prisma.sql`LEFT JOIN "ReadMarker" m ON m."tenantId" = t."tenantId" AND m."ticketId" = t.id AND m."userId" = ${reader}
+  CROSS JOIN LATERAL (SELECT coalesce(m."commentCreatedAt", '-infinity') AS "afterAt",
+                             coalesce(m."commentId", '00000000-0000-0000-0000-000000000000') AS "afterId" OFFSET 0) mark
   CROSS JOIN LATERAL (SELECT count(*)::int AS "unreadCount" FROM "Comment" c
      WHERE c."tenantId" = t."tenantId" AND c."ticketId" = t.id
-       AND (c."createdAt", c.id) > (coalesce(m."commentCreatedAt", '-infinity'), coalesce(m."commentId", '00000000-0000-0000-0000-000000000000'))
+       AND (c."createdAt", c.id) > (mark."afterAt", mark."afterId")
        AND c."deletedAt" IS NULL AND c."authorId" <> ${reader} AND (${readerSeesInternal} OR NOT c.internal)) unread`;
 }
 
