@@ -7,7 +7,7 @@
 //   policy only  a plain pool acting as docket_app with the setting made once: the database's share;
 //   app        the application's pool (docket_app, the tenant in scope): what requests do now;
 //   switching  the same, two tenants alternating, so nearly every checkout rewrites the setting
-//              (one more round trip): the worst case of many tenants sharing a pool;
+//              (sent with the query, not a round trip of its own): many tenants sharing a pool;
 //   switching, 2 connections  the same on a pool with two idle connections, where a hand-out
 //              prefers the connection that already holds its tenant (src/db/client.ts).
 // Blocks of each alternate, so a busy machine weighs on all alike; medians of the blocks are shown.
