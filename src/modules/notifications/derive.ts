@@ -22,7 +22,7 @@ import { canSee } from "../tickets/policy.ts";
 import { canSeeComment } from "../comments/policy.ts";
 import { isSecurityKind, type NotificationKind } from "./kinds.ts";
 import { parseMentions } from "./mentions.ts";
-import { preferenceTable, wants, type PreferenceRow, type PreferenceTable } from "./preferences.ts";
+import { preferenceTable, wants, type PreferenceRow } from "./preferences.ts";
 import { NOTIFICATIONS_CHANNEL, type NotificationPush } from "./live.ts";
 import { NOTIFICATION_COLUMNS, toNotification, type NotificationRow } from "./representation.ts";
 
@@ -46,6 +46,13 @@ interface Person {
   role: Role;
   active: boolean;
   name: string;
+}
+
+interface CommentFacts {
+  id: string;
+  internal: boolean;
+  body: string;
+  deletedAt: string | null;
 }
 
 interface Subscription {
@@ -102,19 +109,19 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
   const after = (event.after ?? {}) as Record<string, unknown>;
 
   let ticket: TicketFacts | undefined;
-  let comment: { id: string; internal: boolean; body: string } | undefined;
+  let comment: CommentFacts | undefined;
   let subscriptions: Subscription[] = [];
   let autoFollow: { userId: string; reason: string } | undefined;
-  const mentionedEmails: string[] = [];
+  let mentionedEmails: string[] = [];
 
   if (event.ticketId !== null && (event.type.startsWith("ticket.") || event.type === "comment.created")) {
-    ticket = await readTicket(tx, tenantId, event.ticketId);
-    if (!ticket || ticket.deletedAt) return [];
-    subscriptions = await tx.$queryRawUnsafe<Subscription[]>(
-      `SELECT "userId", state::text AS state, reason FROM "TicketSubscription" WHERE "tenantId" = $1::uuid AND "ticketId" = $2::uuid`,
-      tenantId,
-      ticket.id,
-    );
+    const context = await readTicketContext(tx, tenantId, event.ticketId, event.type === "comment.created" ? event.entityId : null);
+    if (!context || context.ticket.deletedAt) return [];
+    ({ ticket, subscriptions } = context);
+    if (event.type === "comment.created") {
+      if (!context.comment || context.comment.deletedAt) return [];
+      comment = context.comment;
+    }
   }
   const followers = () => {
     for (const subscription of subscriptions) {
@@ -146,20 +153,13 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
       if (actorUserId) autoFollow = { userId: actorUserId, reason: "status_changed" };
       break;
     case "comment.created": {
-      if (!ticket) return [];
-      const [row] = await tx.$queryRawUnsafe<{ id: string; internal: boolean; body: string; deletedAt: Date | null }[]>(
-        `SELECT id, internal, body, "deletedAt" FROM "Comment" WHERE "tenantId" = $1::uuid AND id = $2::uuid`,
-        tenantId,
-        event.entityId,
-      );
-      if (!row || row.deletedAt) return [];
-      comment = row;
+      if (!ticket || !comment) return [];
       followers();
       add(ticket.assigneeId, "assigned");
       add(ticket.requesterId, "requester");
-      const mentions = parseMentions(row.body);
+      const mentions = parseMentions(comment.body);
       for (const userId of mentions.userIds) add(userId, "mentioned");
-      mentionedEmails.push(...mentions.emails);
+      mentionedEmails = mentions.emails;
       if (actorUserId) autoFollow = { userId: actorUserId, reason: "comment" };
       break;
     }
@@ -167,43 +167,35 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
       if (after.passwordChanged !== true) return [];
       add(event.entityId, "password_changed");
       break;
-    case "api_key.created": {
-      const admins = await tx.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM "User" WHERE "tenantId" = $1::uuid AND role = 'admin' AND active`, tenantId);
-      for (const admin of admins) add(admin.id, "api_key_created");
+    case "api_key.created":
       break;
-    }
   }
 
-  if (mentionedEmails.length > 0) {
-    const byEmail = await tx.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM "User" WHERE "tenantId" = $1::uuid AND email = ANY($2::text[])`, tenantId, mentionedEmails);
-    for (const person of byEmail) add(person.id, "mentioned");
+  const people = await readPeople(tx, event, {
+    ids: [...new Set([...reasons.keys(), ...(autoFollow ? [autoFollow.userId] : [])])],
+    emails: mentionedEmails,
+    admins: event.type === "api_key.created",
+  });
+  for (const person of people.list) {
+    if (person.mentioned) add(person.id, "mentioned");
+    if (person.admin) add(person.id, "api_key_created");
   }
+  const byId = new Map(people.list.map((person) => [person.id, person]));
+  if (autoFollow && ticket) await follow(tx, tenantId, ticket.id, byId.get(autoFollow.userId), autoFollow.reason);
 
-  const people = await readPeople(tx, tenantId, [...new Set([...reasons.keys(), ...(autoFollow ? [autoFollow.userId] : [])])]);
-  if (autoFollow) await follow(tx, tenantId, ticket!.id, people.get(autoFollow.userId), autoFollow.reason);
-  if (reasons.size === 0) return [];
-
-  // Who may be told: active, not the actor (security notices aside), and allowed to see it now.
-  const eligible: [Person, NotificationKind][] = [];
+  const muted = new Set(subscriptions.filter((subscription) => subscription.state === "muted").map((subscription) => subscription.userId));
+  const plans: Planned[] = [];
   for (const [userId, reason] of reasons) {
-    const person = people.get(userId);
+    const person = byId.get(userId);
+    // Who may be told: active, not the actor (security notices aside), and allowed to see it now.
     if (!person || !person.active) continue;
     if (userId === actorUserId && !isSecurityKind(reason)) continue;
     if (ticket && !canSee(viewer(tenantId, person), ticket)) continue;
     if (comment && !canSeeComment(viewer(tenantId, person), comment)) continue;
-    eligible.push([person, reason]);
-  }
-  if (eligible.length === 0) return [];
-
-  const { preferences, defaults } = await readPreferences(tx, tenantId, eligible.map(([person]) => person.id));
-  const muted = new Set(subscriptions.filter((subscription) => subscription.state === "muted").map((subscription) => subscription.userId));
-  const actor = await actorLabel(tx, event);
-  const plans: Planned[] = [];
-  for (const [person, reason] of eligible) {
-    const own = preferences.get(person.id) ?? {};
+    const own = preferenceTable(person.preferences);
     const isMuted = muted.has(person.id);
-    const inApp = wants(own, defaults, reason, "in_app", isMuted);
-    const email = wants(own, defaults, reason, "email", isMuted);
+    const inApp = wants(own, people.defaults, reason, "in_app", isMuted);
+    const email = wants(own, people.defaults, reason, "email", isMuted);
     if (!inApp && !email) continue;
     plans.push({
       tenantId,
@@ -215,7 +207,7 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
       commentId: comment?.id ?? null,
       actorType: event.actorType,
       actorId: event.actorId,
-      summary: summarise(event, reason, actor, ticket, comment, after),
+      summary: summarise(event, reason, people.actorName, ticket, comment, after),
       inApp,
       email,
     });
@@ -244,23 +236,60 @@ function summarise(event: FeedEvent, reason: NotificationKind, actor: string, ti
   }
 }
 
-async function readTicket(tx: Db, tenantId: string, ticketId: string): Promise<TicketFacts | undefined> {
-  const [ticket] = await tx.$queryRawUnsafe<TicketFacts[]>(
-    `SELECT id, number, title, "requesterId", "assigneeId", "deletedAt" FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid`,
+/** The ticket, who follows or muted it, and the comment (if any), in one round trip. */
+async function readTicketContext(tx: Db, tenantId: string, ticketId: string, commentId: string | null) {
+  const [row] = await tx.$queryRawUnsafe<(TicketFacts & { subscriptions: Subscription[]; comment: (CommentFacts & { deletedAt: string | null }) | null })[]>(
+    `SELECT t.id, t.number, t.title, t."requesterId", t."assigneeId", t."deletedAt",
+            coalesce((SELECT json_agg(json_build_object('userId', s."userId", 'state', s.state, 'reason', s.reason))
+                        FROM "TicketSubscription" s WHERE s."tenantId" = t."tenantId" AND s."ticketId" = t.id), '[]'::json) AS subscriptions,
+            (SELECT json_build_object('id', c.id, 'internal', c.internal, 'body', c.body, 'deletedAt', c."deletedAt")
+               FROM "Comment" c WHERE c."tenantId" = t."tenantId" AND c.id = $3::uuid AND c."ticketId" = t.id) AS comment
+       FROM "Ticket" t WHERE t."tenantId" = $1::uuid AND t.id = $2::uuid`,
     tenantId,
     ticketId,
+    commentId,
   );
-  return ticket;
+  if (!row) return undefined;
+  const { subscriptions, comment, ...ticket } = row;
+  return { ticket, subscriptions, comment: comment ?? undefined };
 }
 
-async function readPeople(tx: Db, tenantId: string, ids: string[]): Promise<Map<string, Person>> {
-  if (ids.length === 0) return new Map();
-  const rows = await tx.$queryRawUnsafe<Person[]>(
-    `SELECT id, role::text AS role, active, name FROM "User" WHERE "tenantId" = $1::uuid AND id = ANY($2::text[]::uuid[])`,
-    tenantId,
-    ids,
+/**
+ * The people who may be told (by id, by a mentioned email, or every admin), each with their own
+ * preferences, and the tenant's defaults and the actor's name, in one round trip.
+ */
+async function readPeople(tx: Db, event: FeedEvent, who: { ids: string[]; emails: string[]; admins: boolean }) {
+  const rows = await tx.$queryRawUnsafe<(Partial<Person> & { mentioned: boolean; admin: boolean; preferences: PreferenceRow[]; defaults: PreferenceRow[]; actorName: string | null })[]>(
+    `WITH defaults AS (
+       SELECT coalesce(json_agg(json_build_object('kind', d.kind, 'channel', d.channel, 'enabled', d.enabled)), '[]'::json) AS defaults
+         FROM "NotificationDefault" d WHERE d."tenantId" = $1::uuid
+     ), actor AS (
+       SELECT CASE $5 WHEN 'user' THEN (SELECT name FROM "User" WHERE "tenantId" = $1::uuid AND id = $6::uuid)
+                      WHEN 'api_key' THEN (SELECT 'API key “' || name || '”' FROM "ApiKey" WHERE "tenantId" = $1::uuid AND id = $6::uuid) END AS "actorName"
+     )
+     SELECT u.id, u.role::text AS role, u.active, u.name,
+            coalesce(u.email = ANY($3::text[]), false) AS mentioned, coalesce($4 AND u.role = 'admin', false) AS admin,
+            coalesce((SELECT json_agg(json_build_object('kind', p.kind, 'channel', p.channel, 'enabled', p.enabled))
+                        FROM "NotificationPreference" p WHERE p."tenantId" = u."tenantId" AND p."userId" = u.id), '[]'::json) AS preferences,
+            defaults.defaults, actor."actorName"
+       FROM defaults CROSS JOIN actor
+       LEFT JOIN "User" u ON u."tenantId" = $1::uuid AND (u.id = ANY($2::text[]::uuid[]) OR u.email = ANY($3::text[]) OR ($4 AND u.role = 'admin'))`,
+    event.tenantId,
+    who.ids,
+    who.emails,
+    who.admins,
+    event.actorType,
+    event.actorId,
   );
-  return new Map(rows.map((row) => [row.id, row]));
+  const first = rows[0]!;
+  const list = rows.filter((row) => row.id !== null && row.id !== undefined) as (Person & { mentioned: boolean; admin: boolean; preferences: PreferenceRow[] })[];
+  return { list, defaults: preferenceTable(first.defaults), actorName: first.actorName ?? actorFallback(event) };
+}
+
+function actorFallback(event: FeedEvent): string {
+  if (event.actorType === "system") return "Docket";
+  if (event.actorType === "operator") return "The platform operator";
+  return event.actorType === "api_key" ? "An API key" : "Someone";
 }
 
 /** Agents and admins follow what they are assigned, comment on or move; an existing choice (a mute, an unfollow-then-follow) stands. */
@@ -276,32 +305,6 @@ async function follow(tx: Db, tenantId: string, ticketId: string, person: Person
   );
 }
 
-async function readPreferences(tx: Db, tenantId: string, userIds: string[]): Promise<{ preferences: Map<string, PreferenceTable>; defaults: PreferenceTable }> {
-  const [own, defaults] = await Promise.all([
-    tx.$queryRawUnsafe<(PreferenceRow & { userId: string })[]>(
-      `SELECT "userId", kind, channel, enabled FROM "NotificationPreference" WHERE "tenantId" = $1::uuid AND "userId" = ANY($2::text[]::uuid[])`,
-      tenantId,
-      userIds,
-    ),
-    tx.$queryRawUnsafe<PreferenceRow[]>(`SELECT kind, channel, enabled FROM "NotificationDefault" WHERE "tenantId" = $1::uuid`, tenantId),
-  ]);
-  const byUser = new Map<string, PreferenceRow[]>();
-  for (const row of own) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row]);
-  return { preferences: new Map([...byUser].map(([userId, rows]) => [userId, preferenceTable(rows)])), defaults: preferenceTable(defaults) };
-}
-
-async function actorLabel(tx: Db, event: FeedEvent): Promise<string> {
-  if (event.actorType === "system") return "Docket";
-  if (event.actorType === "operator") return "The platform operator";
-  if (event.actorId === null) return "Someone";
-  if (event.actorType === "api_key") {
-    const [key] = await tx.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM "ApiKey" WHERE "tenantId" = $1::uuid AND id = $2::uuid`, event.tenantId, event.actorId);
-    return key ? `API key “${key.name}”` : "An API key";
-  }
-  const [user] = await tx.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM "User" WHERE "tenantId" = $1::uuid AND id = $2::uuid`, event.tenantId, event.actorId);
-  return user?.name ?? "Someone";
-}
-
 /**
  * Inserts the batch's notifications and keeps each recipient's unread counter exact: the inbox
  * rows are locked first, in one order (no deadlock with another writer), and each row's createdAt
@@ -310,16 +313,12 @@ async function actorLabel(tx: Db, event: FeedEvent): Promise<string> {
  */
 async function insertNotifications(tx: Db, planned: readonly Planned[]): Promise<void> {
   const column = <K extends keyof Planned>(key: K) => planned.map((row) => row[key]);
+  // Creates the inboxes that are new and locks them all, in (tenant, user) order: a no-op update
+  // on conflict takes the row lock an INSERT … DO NOTHING would not.
   await tx.$executeRawUnsafe(
     `INSERT INTO "NotificationInbox" ("tenantId", "userId")
      SELECT DISTINCT t, u FROM unnest($1::text[]::uuid[], $2::text[]::uuid[]) AS i(t, u) ORDER BY 1, 2
-     ON CONFLICT DO NOTHING`,
-    column("tenantId"),
-    column("userId"),
-  );
-  await tx.$queryRawUnsafe(
-    `SELECT 1 FROM "NotificationInbox" b JOIN (SELECT DISTINCT t, u FROM unnest($1::text[]::uuid[], $2::text[]::uuid[]) AS i(t, u)) i ON b."tenantId" = i.t AND b."userId" = i.u
-      ORDER BY b."tenantId", b."userId" FOR UPDATE OF b`,
+     ON CONFLICT ("tenantId", "userId") DO UPDATE SET "unreadCount" = "NotificationInbox"."unreadCount"`,
     column("tenantId"),
     column("userId"),
   );

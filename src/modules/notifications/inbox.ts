@@ -3,6 +3,7 @@
 //   unreadCount = in-app notifications with readAt null and createdAt > readUpTo
 // holds after every commit, whoever writes at once. Reading the count is one key lookup;
 // marking all read moves the watermark and counts only what lies past it (usually nothing).
+import type pg from "pg";
 import type { Db } from "../../db/client.ts";
 import { NOTIFICATION_COLUMNS, type NotificationRow, type Watermark } from "./representation.ts";
 
@@ -78,25 +79,37 @@ export async function deleteOne(tx: Db, tenantId: string, userId: string, notifi
 
 /**
  * Moves the watermark forward to `before` (at most now) and recounts what lies past it: one
- * index range scan over the notifications newer than the watermark, none of them rewritten.
+ * index range scan over the notifications newer than the watermark, none of them rewritten. Two
+ * statements on one raw connection (no ORM round trips on this path): the first creates or locks
+ * the inbox, so the second's snapshot is taken after any notification that held the lock committed.
  */
-export async function markAllRead(tx: Db, tenantId: string, userId: string, before: Date | undefined): Promise<InboxState> {
-  await lockInbox(tx, tenantId, userId);
-  await tx.$executeRawUnsafe(
-    `UPDATE "NotificationInbox" SET "readUpTo" = greatest("readUpTo", least(coalesce($3::timestamptz, now()), now())), "readAllAt" = now()
-      WHERE "tenantId" = $1::uuid AND "userId" = $2::uuid`,
-    tenantId,
-    userId,
-    before ?? null,
-  );
-  const [state] = await tx.$queryRawUnsafe<InboxState[]>(
-    `UPDATE "NotificationInbox" b
-        SET "unreadCount" = (SELECT count(*)::int FROM "Notification" n
-                              WHERE n."tenantId" = b."tenantId" AND n."userId" = b."userId" AND n."inApp" AND n."createdAt" > b."readUpTo" AND n."readAt" IS NULL)
-      WHERE b."tenantId" = $1::uuid AND b."userId" = $2::uuid
-      RETURNING b."unreadCount", b."readUpTo", b."readAllAt"`,
-    tenantId,
-    userId,
-  );
-  return state!;
+export async function markAllRead(pool: pg.Pool, tenantId: string, userId: string, before: Date | undefined): Promise<InboxState> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query({
+      name: "notification-inbox-lock",
+      text: `INSERT INTO "NotificationInbox" ("tenantId", "userId") VALUES ($1, $2) ON CONFLICT ("tenantId", "userId") DO UPDATE SET "unreadCount" = "NotificationInbox"."unreadCount"`,
+      values: [tenantId, userId],
+    });
+    const { rows } = await client.query<InboxState>({
+      name: "notification-mark-all-read",
+      text: `UPDATE "NotificationInbox" b
+                SET "readUpTo" = w.mark, "readAllAt" = now(),
+                    "unreadCount" = (SELECT count(*)::int FROM "Notification" n
+                                      WHERE n."tenantId" = b."tenantId" AND n."userId" = b."userId" AND n."inApp" AND n."createdAt" > w.mark AND n."readAt" IS NULL)
+               FROM (SELECT greatest("readUpTo", least(coalesce($3::timestamptz, now()), now())) AS mark
+                       FROM "NotificationInbox" WHERE "tenantId" = $1 AND "userId" = $2) w
+              WHERE b."tenantId" = $1 AND b."userId" = $2
+              RETURNING b."unreadCount", b."readUpTo", b."readAllAt"`,
+      values: [tenantId, userId, before ?? null],
+    });
+    await client.query("COMMIT");
+    return rows[0]!;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }

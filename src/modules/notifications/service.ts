@@ -114,7 +114,7 @@ export function createNotificationService(deps: { db: Database; pool: pg.Pool })
     },
 
     async markAllRead(principal: UserPrincipal, before: string | undefined): Promise<Schemas["NotificationUnreadCount"]> {
-      const state = await db.$transaction((tx) => markAllRead(tx, principal.tenantId, principal.userId, before === undefined ? undefined : new Date(before)));
+      const state = await markAllRead(pool, principal.tenantId, principal.userId, before === undefined ? undefined : new Date(before));
       return { unreadCount: state.unreadCount, readUpTo: state.readUpTo?.toISOString() ?? null };
     },
 
