@@ -4314,11 +4314,8 @@ export interface components {
             ticketId: string;
             /** @enum {string} */
             state: "following" | "muted" | "none";
-            /**
-             * @description How the subscription began (`manual` is your own choice).
-             * @enum {string|null}
-             */
-            reason: "manual" | "assigned" | "comment" | "status_changed" | null;
+            /** @description How the subscription began (`manual` is your own choice); null when there is none. */
+            reason: ("manual" | "assigned" | "comment" | "status_changed") | null;
             /** Format: date-time */
             updatedAt: string | null;
         };
