@@ -181,7 +181,10 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
     if (person.admin) add(person.id, "api_key_created");
   }
   const byId = new Map(people.list.map((person) => [person.id, person]));
-  if (autoFollow && ticket) await follow(tx, tenantId, ticket.id, byId.get(autoFollow.userId), autoFollow.reason);
+  // Only who has no subscription yet (the common case of a regular is a row already there).
+  if (autoFollow && ticket && !subscriptions.some((subscription) => subscription.userId === autoFollow.userId)) {
+    await follow(tx, tenantId, ticket.id, byId.get(autoFollow.userId), autoFollow.reason);
+  }
 
   const muted = new Set(subscriptions.filter((subscription) => subscription.state === "muted").map((subscription) => subscription.userId));
   const plans: Planned[] = [];
