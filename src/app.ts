@@ -40,6 +40,7 @@ import { streamHandlers, streamSocketHandler } from "./modules/stream/handlers.t
 import { createClientMessageParser } from "./modules/stream/client-messages.ts";
 import { registerWebsocket } from "./http/websocket.ts";
 import { apiKeyHandlers } from "./modules/api-keys/handlers.ts";
+import { notificationHandlers } from "./modules/notifications/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...webhookHandlers(services.webhooks),
     ...streamHandlers(services.stream),
     ...apiKeyHandlers(services.apiKeys),
+    ...notificationHandlers(services.notifications),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };

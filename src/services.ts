@@ -28,6 +28,8 @@ import { createPresenceService } from "./modules/presence/service.ts";
 import { createApiKeyService, type VerifiedApiKey } from "./modules/api-keys/service.ts";
 import { scopesByRole } from "./modules/api-keys/policy.ts";
 import { loadContract } from "./core/contract.ts";
+import { createNotificationService } from "./modules/notifications/service.ts";
+import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -80,6 +82,11 @@ export function createServices(deps: ServiceDeps) {
     signals,
     ticketTtlSeconds: config.stream.ticketTtlSeconds,
   });
+  // New notifications, from whichever instance's consumer made them, to this instance's sockets of their owner.
+  const notificationPushes = listen(database.url, database.pool, NOTIFICATIONS_CHANNEL, (payload) => {
+    const push = decodePush(payload);
+    if (push) stream.hub.sendToUser(push.tenantId, push.userId, { type: "notification", notification: push.notification, unreadCount: push.unreadCount });
+  }, logger);
   return {
     config,
     database,
@@ -109,12 +116,14 @@ export function createServices(deps: ServiceDeps) {
     metrics: createMetrics(database, { openWebSockets: () => stream.hub.size() }),
     redis,
     presence,
+    notifications: createNotificationService({ db: database.prisma, pool: database.pool }),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await stream.close();
       await signals.close();
       if (signals !== presence) await presence.close();
       await sessionChanges.close();
+      await notificationPushes.close();
       if (redis) await closeRedis(redis);
     },
   };

@@ -9,9 +9,11 @@ import { startDeliveryWorker } from "./modules/webhooks/delivery-worker.ts";
 import { presentEvents } from "./modules/events/presenter.ts";
 import { createWebhookTransport } from "./modules/webhooks/transport.ts";
 import { purgeExpiredStreamTickets } from "./modules/stream/tickets.ts";
+import { notifyForEvents } from "./modules/notifications/derive.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
+export const NOTIFICATIONS_CONSUMER = "notifications";
 /** Lag is logged this often (info), and as a warning when a consumer trails by more than a minute. */
 const LAG_LOG_MS = 60_000;
 const LAG_WARN_SECONDS = 60;
@@ -53,9 +55,11 @@ export function startWorkers(services: Services): Workers {
     idleInTransactionTimeoutSeconds: config.database.idleInTransactionTimeoutSeconds,
     synchronousCommit: false,
   });
-  // The feed's webhook fan-out: deliveries are created and the cursor moves in one transaction.
+  // The feed's webhook fan-out and in-app notifications: each one's rows are made and its cursor
+  // moves in one transaction.
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
+    { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: notifyForEvents },
   ]);
   // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
   const transport = createWebhookTransport(config.webhooks);

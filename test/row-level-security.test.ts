@@ -40,6 +40,13 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   expect(hook.error, JSON.stringify(hook.error)).toBeUndefined();
   await tenant.client.POST("/v1/webhooks/{webhookId}/ping", { params: { path: { webhookId: hook.data!.id } } });
   await receiver.waitFor(`/rls-${tenant.tenant.id}`, 1);
+  // Notifications (the new API key is a security notice to the admin), the inbox, a follow, a
+  // preference and a tenant default.
+  await eventually(async () => expect((await tenant.client.GET("/v1/notifications")).data!.data.length).toBeGreaterThan(0));
+  await tenant.client.POST("/v1/notifications/read-all", { body: {} });
+  await tenant.client.PUT("/v1/tickets/{ticketId}/subscription", { params: { path: { ticketId: ticket.id } }, body: { state: "following" } });
+  await tenant.client.PUT("/v1/notifications/preferences", { body: { preferences: [{ kind: "follower", channel: "email", enabled: true }] } });
+  await tenant.client.PUT("/v1/notifications/defaults", { body: { preferences: [{ kind: "comment", channel: "email", enabled: true }] } });
 }
 
 async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {
