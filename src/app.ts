@@ -40,6 +40,9 @@ import { streamHandlers, streamSocketHandler } from "./modules/stream/handlers.t
 import { createClientMessageParser } from "./modules/stream/client-messages.ts";
 import { registerWebsocket } from "./http/websocket.ts";
 import { apiKeyHandlers } from "./modules/api-keys/handlers.ts";
+import { accountHandlers } from "./modules/accounts/handlers.ts";
+import { inboundEmailHandlers } from "./modules/inbound-email/handlers.ts";
+import { registerMessageBodyParser } from "./http/message-body.ts";
 
 export interface AppDeps {
   config: Config;
@@ -99,6 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...webhookHandlers(services.webhooks),
     ...streamHandlers(services.stream),
     ...apiKeyHandlers(services.apiKeys),
+    ...accountHandlers(services.accounts),
+    ...inboundEmailHandlers(services.inboundEmail),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };
@@ -123,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestBodyCheck(app, contract);
   await registerMultipart(app);
   registerRawUploadParser(app, contract);
+  registerMessageBodyParser(app, config.mail.inbound.maxBytes);
   await registerDocs(app, contract);
 
   await app.register(openapiGlue, {

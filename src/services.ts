@@ -28,6 +28,10 @@ import { createPresenceService } from "./modules/presence/service.ts";
 import { createApiKeyService, type VerifiedApiKey } from "./modules/api-keys/service.ts";
 import { scopesByRole } from "./modules/api-keys/policy.ts";
 import { loadContract } from "./core/contract.ts";
+import { createMailer } from "./mail/mailer.ts";
+import { createReplyAddresses, deriveKey } from "./mail/reply-address.ts";
+import { createAccountService } from "./modules/accounts/service.ts";
+import { createInboundEmailService } from "./modules/inbound-email/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -80,11 +84,20 @@ export function createServices(deps: ServiceDeps) {
     signals,
     ticketTtlSeconds: config.stream.ticketTtlSeconds,
   });
+  const comments = createCommentService(database.prisma);
+  const attachments = createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger });
+  // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
+  const mailer = createMailer(config.mail, logger);
+  const replyAddresses = createReplyAddresses(deriveKey(config.jwtSecret, "reply-address"), config.mail.inbound.domain);
   return {
     config,
     database,
     logger,
     storage,
+    mailer,
+    replyAddresses,
+    accounts: createAccountService({ db: database.prisma, system: database.system.prisma, tokens, sessions, invitationTtlSeconds: config.mail.invitationTtlSeconds }),
+    inboundEmail: createInboundEmailService({ db: database.prisma, system: database.system.prisma, secret: config.mail.inbound.secret, replyAddresses, comments, attachments, logger }),
     tenants,
     auth,
     stream,
@@ -92,9 +105,9 @@ export function createServices(deps: ServiceDeps) {
     // The operator's work spans tenants: it is one of the few users of database.system.
     platform: createPlatformService(database.system.prisma, tenants, sessions),
     tickets: createTicketService(database.prisma, database.pool),
-    comments: createCommentService(database.prisma),
+    comments,
     events: createEventService(database.prisma),
-    attachments: createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger }),
+    attachments,
     localObjects: createLocalObjectService(storage),
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
     webhookSecrets,
@@ -115,6 +128,7 @@ export function createServices(deps: ServiceDeps) {
       await signals.close();
       if (signals !== presence) await presence.close();
       await sessionChanges.close();
+      mailer.close();
       if (redis) await closeRedis(redis);
     },
   };

@@ -9,6 +9,8 @@ import { startDeliveryWorker } from "./modules/webhooks/delivery-worker.ts";
 import { presentEvents } from "./modules/events/presenter.ts";
 import { createWebhookTransport } from "./modules/webhooks/transport.ts";
 import { purgeExpiredStreamTickets } from "./modules/stream/tickets.ts";
+import { startJobRunner } from "./db/job-queue.ts";
+import { accountEmailTasks } from "./modules/accounts/emails.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
@@ -27,7 +29,7 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-export function startWorkers(services: Services): Workers {
+export async function startWorkers(services: Services): Promise<Workers> {
   const { config, logger } = services;
   const timers: NodeJS.Timeout[] = [];
   /** Housekeeping on a timer that never keeps the process alive. */
@@ -76,9 +78,27 @@ export function startWorkers(services: Services): Workers {
       else logger.info(lag, "event feed lag");
     }
   });
+  // Durable jobs (graphile-worker): the emails, retried with backoff until the mail is handed over.
+  const jobs = await startJobRunner({
+    databaseUrl: database.url,
+    concurrency: config.mail.concurrency,
+    pollMs: Math.max(config.eventFeedPollMs, 100),
+    logger,
+    tasks: {
+      ...accountEmailTasks({
+        db: services.database.prisma,
+        system: database.prisma,
+        mailer: services.mailer,
+        logger,
+        appUrl: config.mail.appUrl,
+        passwordResetTtlSeconds: config.mail.passwordResetTtlSeconds,
+      }),
+    },
+  });
   return {
     async stop() {
       for (const timer of timers) clearInterval(timer);
+      await jobs.stop();
       await feed.stop();
       await deliveries.stop();
       transport.close();

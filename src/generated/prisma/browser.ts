@@ -102,3 +102,18 @@ export type WebhookAttempt = Prisma.WebhookAttemptModel
  * 
  */
 export type ApiKey = Prisma.ApiKeyModel
+/**
+ * Model Invitation
+ * 
+ */
+export type Invitation = Prisma.InvitationModel
+/**
+ * Model PasswordReset
+ * 
+ */
+export type PasswordReset = Prisma.PasswordResetModel
+/**
+ * Model InboundEmail
+ * 
+ */
+export type InboundEmail = Prisma.InboundEmailModel

@@ -67,7 +67,10 @@ export const ModelName = {
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
   WebhookAttempt: 'WebhookAttempt',
-  ApiKey: 'ApiKey'
+  ApiKey: 'ApiKey',
+  Invitation: 'Invitation',
+  PasswordReset: 'PasswordReset',
+  InboundEmail: 'InboundEmail'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -364,6 +367,48 @@ export const ApiKeyScalarFieldEnum = {
 } as const
 
 export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
+
+
+export const InvitationScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  email: 'email',
+  role: 'role',
+  invitedById: 'invitedById',
+  tokenHash: 'tokenHash',
+  expiresAt: 'expiresAt',
+  acceptedAt: 'acceptedAt',
+  userId: 'userId',
+  createdAt: 'createdAt'
+} as const
+
+export type InvitationScalarFieldEnum = (typeof InvitationScalarFieldEnum)[keyof typeof InvitationScalarFieldEnum]
+
+
+export const PasswordResetScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  userId: 'userId',
+  tokenHash: 'tokenHash',
+  expiresAt: 'expiresAt',
+  usedAt: 'usedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type PasswordResetScalarFieldEnum = (typeof PasswordResetScalarFieldEnum)[keyof typeof PasswordResetScalarFieldEnum]
+
+
+export const InboundEmailScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  messageId: 'messageId',
+  ticketId: 'ticketId',
+  senderId: 'senderId',
+  commentId: 'commentId',
+  receivedAt: 'receivedAt'
+} as const
+
+export type InboundEmailScalarFieldEnum = (typeof InboundEmailScalarFieldEnum)[keyof typeof InboundEmailScalarFieldEnum]
 
 
 export const SortOrder = {

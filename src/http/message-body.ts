@@ -1,0 +1,8 @@
+// Raw email (message/rfc822, POST /v1/inbound/email) is read whole into a Buffer, up to its own
+// limit: a message with attachments is far larger than any JSON body, and its signature is over
+// the exact bytes, so nothing may decode or re-encode them on the way.
+import type { FastifyInstance } from "fastify";
+
+export function registerMessageBodyParser(app: FastifyInstance, maxBytes: number): void {
+  app.addContentTypeParser("message/rfc822", { parseAs: "buffer", bodyLimit: maxBytes }, (_request, body, done) => done(null, body));
+}
