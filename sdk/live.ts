@@ -18,6 +18,8 @@ export type TypingSignal = ServerMessageOf<"typing">;
 export type PresenceSignal = ServerMessageOf<"presence">;
 export type ReadReceipt = ServerMessageOf<"read">;
 export type StreamError = ServerMessageOf<"error">;
+/** A new notification of yours (pushed to every socket you have open, no subscription needed), with your unread count after it. */
+export type NotificationMessage = ServerMessageOf<"notification">;
 
 /** Why the client stopped for good: it will not reconnect by itself. */
 export interface LiveStopped {
@@ -38,6 +40,7 @@ interface Listeners {
   typing: TypingSignal;
   presence: PresenceSignal;
   read: ReadReceipt;
+  notification: NotificationMessage;
   error: StreamError;
 }
 
@@ -111,6 +114,7 @@ export function createLiveClient(docket: DocketClient, options: LiveClientOption
     typing: new Set(),
     presence: new Set(),
     read: new Set(),
+    notification: new Set(),
     error: new Set(),
   };
   const typingSentAt = new Map<string, number>();
@@ -245,6 +249,7 @@ export function createLiveClient(docket: DocketClient, options: LiveClientOption
       case "typing":
       case "presence":
       case "read":
+      case "notification":
         emit(message.type, message as never);
         return;
     }

@@ -1206,6 +1206,247 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notifications
+         * @description Roles: admin, agent, user (people only: an API key has no inbox). Your in-app notifications,
+         *     newest first. Each says why you got it (`reason`): `assigned` (the ticket is assigned to
+         *     you), `requester` (you requested it), `mentioned` (a comment @mentions you), `follower` (you
+         *     follow it), `comment` (you commented on it), `status_changed` (you moved its status), and
+         *     the security notices `password_changed` and `api_key_created` (always sent). You are never
+         *     notified of your own actions, nor of what you may not see (internal notes reach staff
+         *     only; deleted tickets and comments nobody).
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many of your notifications are unread
+         * @description Roles: admin, agent, user. Exact, also while notifications arrive and are read elsewhere (one counter per user, changed under that user's lock).
+         */
+        get: operations["getUnreadNotificationCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark your notifications read up to a time
+         * @description Roles: admin, agent, user. Every notification created at or before `before` (default: now)
+         *     is read, like GitHub's `last_read_at`: one watermark moves, no row is rewritten, so it costs
+         *     the same at 100 or 100,000 notifications. Ones arriving later stay unread. The watermark
+         *     only moves forward.
+         */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{notificationId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notificationId: components["parameters"]["NotificationId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one notification read
+         * @description Roles: admin, agent, user. Your own notifications only; marking a read one again changes nothing.
+         */
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{notificationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notificationId: components["parameters"]["NotificationId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one notification
+         * @description Roles: admin, agent, user. Your own notifications only.
+         */
+        delete: operations["deleteNotification"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notification preferences
+         * @description Roles: admin, agent, user. For every kind and channel, whether you get it and why: your own choice (`user`), the tenant's default (`tenant`), the built-in default (`default`), or `always` (security notices).
+         */
+        get: operations["getNotificationPreferences"];
+        /**
+         * Change your notification preferences
+         * @description Roles: admin, agent, user. Sets the kinds and channels named (`enabled: null` goes back to the tenant's default); the others stay. Security notices cannot be turned off (422 `always_sent`).
+         */
+        put: operations["updateNotificationPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's default notification preferences
+         * @description Roles: admin. What a user who has not chosen gets, per kind and channel (`tenant` where an admin set it, else `default`).
+         */
+        get: operations["getNotificationDefaults"];
+        /**
+         * Change the tenant's default notification preferences
+         * @description Roles: admin. Sets the kinds and channels named (`enabled: null` goes back to the built-in default). Users' own choices win over these. Security notices cannot be turned off (422 `always_sent`).
+         */
+        put: operations["updateNotificationDefaults"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/personal-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export your notification data (GDPR)
+         * @description Roles: admin, agent, user. Everything kept about you for notifications: every notification (in-app and email), your read state, preferences and ticket subscriptions.
+         */
+        get: operations["exportMyNotificationData"];
+        put?: never;
+        post?: never;
+        /**
+         * Erase your notification data (GDPR)
+         * @description Roles: admin, agent, user. Deletes every notification of yours, your read state, preferences and ticket subscriptions (follows and mutes). Tickets and comments are not touched.
+         */
+        delete: operations["eraseMyNotificationData"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{userId}/notification-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Export a user's notification data (GDPR)
+         * @description Roles: admin. As GET /v1/notifications/personal-data, for a user of your tenant (a data subject's request).
+         */
+        get: operations["exportUserNotificationData"];
+        put?: never;
+        post?: never;
+        /**
+         * Erase a user's notification data (GDPR)
+         * @description Roles: admin. As DELETE /v1/notifications/personal-data, for a user of your tenant.
+         */
+        delete: operations["eraseUserNotificationData"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Whether you follow or mute a ticket
+         * @description Roles: admin, agent, user (their own ticket). `following` (notified of its comments and status changes), `muted` (never notified about it, security notices aside) or `none`. Agents and admins follow what they are assigned, comment on or move (`reason`), unless they chose otherwise.
+         */
+        get: operations["getTicketSubscription"];
+        /**
+         * Follow or mute a ticket
+         * @description Roles: admin, agent, user (their own ticket). Your explicit choice; automatic follows never override it.
+         */
+        put: operations["setTicketSubscription"];
+        post?: never;
+        /**
+         * Stop following (or unmute) a ticket
+         * @description Roles: admin, agent, user (their own ticket). Back to `none`: you are notified only for what concerns you directly (assigned, requester, mentioned); a later comment or move of yours follows it again.
+         */
+        delete: operations["deleteTicketSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "tenant.created": {
@@ -3285,6 +3526,7 @@ export interface components {
             deletedAt: string | null;
         };
         CommentCreate: {
+            /** @description Plain text. `@[Display name](user:<userId>)` or `@<email>` (e.g. `@ada@acme.test`) mentions a user of the tenant: they are notified (reason `mentioned`) if they may see the comment (an internal note mentions staff only; a `user` only on their own ticket). */
             body: string;
             /** @description Default false. Only agents and admins write internal comments. */
             internal?: boolean;
@@ -4150,7 +4392,7 @@ export interface components {
             commentId: string;
         };
         /** @description A JSON text frame the server sends on `GET /v1/stream`. */
-        StreamServerMessage: components["schemas"]["StreamWelcome"] | components["schemas"]["StreamEventMessage"] | components["schemas"]["StreamSubscribed"] | components["schemas"]["StreamUnsubscribed"] | components["schemas"]["StreamTyping"] | components["schemas"]["StreamPresence"] | components["schemas"]["StreamRead"] | components["schemas"]["StreamError"];
+        StreamServerMessage: components["schemas"]["StreamWelcome"] | components["schemas"]["StreamEventMessage"] | components["schemas"]["StreamSubscribed"] | components["schemas"]["StreamUnsubscribed"] | components["schemas"]["StreamTyping"] | components["schemas"]["StreamPresence"] | components["schemas"]["StreamRead"] | components["schemas"]["StreamNotification"] | components["schemas"]["StreamError"];
         /** @description The first message on every connection. */
         StreamWelcome: {
             /**
@@ -4270,6 +4512,126 @@ export interface components {
             code: "invalid_message" | "forbidden" | "not_found" | "unknown_resume_point" | "rate_limited";
             detail: string;
             ref?: string;
+        };
+        /**
+         * @description Why you are notified (GitHub's `reason`), and what a preference is set for. `password_changed` and `api_key_created` are security notices, always sent.
+         * @enum {string}
+         */
+        NotificationKind: "assigned" | "requester" | "mentioned" | "follower" | "comment" | "status_changed" | "password_changed" | "api_key_created";
+        /** @enum {string} */
+        NotificationChannel: "in_app" | "email";
+        Notification: {
+            /** Format: uuid */
+            id: string;
+            reason: components["schemas"]["NotificationKind"];
+            /**
+             * Format: uuid
+             * @description The event it tells of (a ticket's activity shows it).
+             */
+            eventId: string;
+            /** @example comment.created */
+            eventType: string;
+            /** Format: uuid */
+            ticketId: string | null;
+            /** Format: uuid */
+            commentId: string | null;
+            /** @description Who did it (a user, or an integration's API key). */
+            actor: {
+                /** @enum {string} */
+                type: "user" | "api_key" | "operator" | "system";
+                /** Format: uuid */
+                id: string | null;
+            };
+            /** @description One line for a UI, e.g. `Ada Admin commented on #12 Printer on fire`. Never a comment's words. */
+            summary: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            readAt: string | null;
+        };
+        NotificationList: {
+            data: components["schemas"]["Notification"][];
+            nextCursor: string | null;
+        };
+        NotificationUnreadCount: {
+            unreadCount: number;
+            /**
+             * Format: date-time
+             * @description Notifications created at or before this are read (POST /v1/notifications/read-all).
+             */
+            readUpTo: string | null;
+        };
+        NotificationReadAll: {
+            /**
+             * Format: date-time
+             * @description Default now; a time in the future counts as now.
+             */
+            before?: string;
+        };
+        NotificationPreference: {
+            kind: components["schemas"]["NotificationKind"];
+            channel: components["schemas"]["NotificationChannel"];
+            enabled: boolean;
+            /**
+             * @description Where `enabled` comes from: your choice, the tenant's default, the built-in default, or always on (security notices).
+             * @enum {string}
+             */
+            source: "user" | "tenant" | "default" | "always";
+        };
+        NotificationPreferences: {
+            data: components["schemas"]["NotificationPreference"][];
+        };
+        NotificationPreferenceUpdate: {
+            preferences: {
+                kind: components["schemas"]["NotificationKind"];
+                channel: components["schemas"]["NotificationChannel"];
+                /** @description null removes the choice (the default applies again). */
+                enabled: boolean | null;
+            }[];
+        };
+        TicketSubscription: {
+            /** Format: uuid */
+            ticketId: string;
+            /** @enum {string} */
+            state: "following" | "muted" | "none";
+            /**
+             * @description How the subscription began (`manual` is your own choice).
+             * @enum {string|null}
+             */
+            reason: "manual" | "assigned" | "comment" | "status_changed" | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        TicketSubscriptionUpdate: {
+            /** @enum {string} */
+            state: "following" | "muted";
+        };
+        /** @description Everything Docket keeps about one user for notifications (GDPR, article 15/20). */
+        NotificationDataExport: {
+            /** Format: uuid */
+            userId: string;
+            /** Format: date-time */
+            exportedAt: string;
+            notifications: (components["schemas"]["Notification"] & {
+                channels: components["schemas"]["NotificationChannel"][];
+            })[];
+            inbox: components["schemas"]["NotificationUnreadCount"];
+            preferences: {
+                kind: components["schemas"]["NotificationKind"];
+                channel: components["schemas"]["NotificationChannel"];
+                enabled: boolean;
+            }[];
+            subscriptions: components["schemas"]["TicketSubscription"][];
+        };
+        /** @description A new notification of yours, pushed to every socket you have open (no subscription needed), with your unread count after it. */
+        StreamNotification: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "notification";
+            notification: components["schemas"]["Notification"];
+            unreadCount: number;
         };
     };
     responses: {
@@ -4594,6 +4956,60 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Authenticated, but this caller may not do this. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/forbidden",
+                 *       "title": "Not allowed",
+                 *       "status": 403,
+                 *       "code": "forbidden",
+                 *       "detail": "This operation is for admin; you are agent."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such notification of yours. */
+        NotificationNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No notification 0192f1a0-0000-7000-8000-0000000000f1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Security notices cannot be turned off. */
+        AlwaysSent: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/always-sent",
+                 *       "title": "Always sent",
+                 *       "status": 422,
+                 *       "code": "always_sent",
+                 *       "detail": "password_changed is a security notice: it is always sent."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description A rate limit is used up (per user or API key, or per address when unauthenticated; a quota
          *     per tenant on top; stricter for sign-up, log-in and refresh, and for failed
@@ -4636,6 +5052,7 @@ export interface components {
         Cursor: string;
         UserId: string;
         TicketId: string;
+        NotificationId: string;
         CommentId: string;
         AttachmentId: string;
         WebhookId: string;
@@ -7917,6 +8334,464 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only the unread ones (true), or only the read ones (false). */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notifications. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getUnreadNotificationCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationUnreadCount"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "before": "2026-11-22T05:00:00.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationReadAll"];
+            };
+        };
+        responses: {
+            /** @description The unread count and watermark as they now stand. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationUnreadCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notificationId: components["parameters"]["NotificationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, read. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotificationNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notificationId: components["parameters"]["NotificationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotificationNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every kind on every channel. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "preferences": [
+                 *         {
+                 *           "kind": "follower",
+                 *           "channel": "email",
+                 *           "enabled": false
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationPreferenceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Your preferences as they now stand. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["AlwaysSent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getNotificationDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every kind on every channel. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateNotificationDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferenceUpdate"];
+            };
+        };
+        responses: {
+            /** @description The defaults as they now stand. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["AlwaysSent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportMyNotificationData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDataExport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    eraseMyNotificationData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportUserNotificationData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDataExport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["UserNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    eraseUserNotificationData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["UserNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTicketSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your subscription. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketSubscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setTicketSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "state": "muted"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TicketSubscriptionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Your subscription as it now stands. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketSubscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteTicketSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["TicketNotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -43,6 +43,7 @@ import { apiKeyHandlers } from "./modules/api-keys/handlers.ts";
 import { accountHandlers } from "./modules/accounts/handlers.ts";
 import { inboundEmailHandlers } from "./modules/inbound-email/handlers.ts";
 import { registerMessageBodyParser } from "./http/message-body.ts";
+import { notificationHandlers } from "./modules/notifications/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...apiKeyHandlers(services.apiKeys),
     ...accountHandlers(services.accounts),
     ...inboundEmailHandlers(services.inboundEmail),
+    ...notificationHandlers(services.notifications),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };

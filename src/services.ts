@@ -32,6 +32,8 @@ import { createMailer } from "./mail/mailer.ts";
 import { createReplyAddresses, deriveKey } from "./mail/reply-address.ts";
 import { createAccountService } from "./modules/accounts/service.ts";
 import { createInboundEmailService } from "./modules/inbound-email/service.ts";
+import { createNotificationService } from "./modules/notifications/service.ts";
+import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -89,6 +91,11 @@ export function createServices(deps: ServiceDeps) {
   // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
   const mailer = createMailer(config.mail, logger);
   const replyAddresses = createReplyAddresses(deriveKey(config.jwtSecret, "reply-address"), config.mail.inbound.domain);
+  // New notifications, from whichever instance's consumer made them, to this instance's sockets of their owner.
+  const notificationPushes = listen(database.url, database.pool, NOTIFICATIONS_CHANNEL, (payload) => {
+    const push = decodePush(payload);
+    if (push) stream.hub.sendToUser(push.tenantId, push.userId, { type: "notification", notification: push.notification, unreadCount: push.unreadCount });
+  }, logger);
   return {
     config,
     database,
@@ -122,6 +129,7 @@ export function createServices(deps: ServiceDeps) {
     metrics: createMetrics(database, { openWebSockets: () => stream.hub.size() }),
     redis,
     presence,
+    notifications: createNotificationService({ db: database.prisma, pool: database.pool }),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await stream.close();
@@ -129,6 +137,7 @@ export function createServices(deps: ServiceDeps) {
       if (signals !== presence) await presence.close();
       await sessionChanges.close();
       mailer.close();
+      await notificationPushes.close();
       if (redis) await closeRedis(redis);
     },
   };

@@ -11,9 +11,11 @@ import { createWebhookTransport } from "./modules/webhooks/transport.ts";
 import { purgeExpiredStreamTickets } from "./modules/stream/tickets.ts";
 import { startJobRunner } from "./db/job-queue.ts";
 import { accountEmailTasks } from "./modules/accounts/emails.ts";
+import { notifyForEvents } from "./modules/notifications/derive.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
+export const NOTIFICATIONS_CONSUMER = "notifications";
 /** Lag is logged this often (info), and as a warning when a consumer trails by more than a minute. */
 const LAG_LOG_MS = 60_000;
 const LAG_WARN_SECONDS = 60;
@@ -55,9 +57,11 @@ export async function startWorkers(services: Services): Promise<Workers> {
     idleInTransactionTimeoutSeconds: config.database.idleInTransactionTimeoutSeconds,
     synchronousCommit: false,
   });
-  // The feed's webhook fan-out: deliveries are created and the cursor moves in one transaction.
+  // The feed's webhook fan-out and in-app notifications: each one's rows are made and its cursor
+  // moves in one transaction.
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
+    { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: notifyForEvents },
   ]);
   // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
   const transport = createWebhookTransport(config.webhooks);

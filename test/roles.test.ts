@@ -81,6 +81,22 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   deletePlatformTenant: "operator",
   createStreamTicket: ["admin", "agent", "user"],
   getStream: { stream: ["admin", "agent", "user"] },
+  listNotifications: ["admin", "agent", "user"],
+  getUnreadNotificationCount: ["admin", "agent", "user"],
+  markAllNotificationsRead: ["admin", "agent", "user"],
+  markNotificationRead: ["admin", "agent", "user"],
+  deleteNotification: ["admin", "agent", "user"],
+  getNotificationPreferences: ["admin", "agent", "user"],
+  updateNotificationPreferences: ["admin", "agent", "user"],
+  getNotificationDefaults: ["admin"],
+  updateNotificationDefaults: ["admin"],
+  exportMyNotificationData: ["admin", "agent", "user"],
+  eraseMyNotificationData: ["admin", "agent", "user"],
+  exportUserNotificationData: ["admin"],
+  eraseUserNotificationData: ["admin"],
+  getTicketSubscription: ["admin", "agent", "user"],
+  setTicketSubscription: ["admin", "agent", "user"],
+  deleteTicketSubscription: ["admin", "agent", "user"],
 };
 
 const contract = loadContract();

@@ -47,6 +47,13 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   expect((await server.client().POST("/v1/auth/password-reset", { body: { tenantSlug: tenant.tenant.slug, email: tenant.admin.email } })).response.status).toBe(202);
   const replyTo = server.services.replyAddresses.addressFor({ tenantId: tenant.tenant.id, ticketId: ticket.id, userId: tenant.admin.id });
   expect((await sendReply(server, { from: tenant.admin.email, to: replyTo, text: "Replied by email" })).status).toBe(201);
+  // Notifications (the new API key is a security notice to the admin), the inbox, a follow, a
+  // preference and a tenant default.
+  await eventually(async () => expect((await tenant.client.GET("/v1/notifications")).data!.data.length).toBeGreaterThan(0));
+  await tenant.client.POST("/v1/notifications/read-all", { body: {} });
+  await tenant.client.PUT("/v1/tickets/{ticketId}/subscription", { params: { path: { ticketId: ticket.id } }, body: { state: "following" } });
+  await tenant.client.PUT("/v1/notifications/preferences", { body: { preferences: [{ kind: "follower", channel: "email", enabled: true }] } });
+  await tenant.client.PUT("/v1/notifications/defaults", { body: { preferences: [{ kind: "comment", channel: "email", enabled: true }] } });
 }
 
 async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {

@@ -69,7 +69,10 @@ describe("the event feed", () => {
   it("reports how far each consumer trails the log", async () => {
     await eventually(async () => {
       const lag = await feedLag(server.database.system.prisma);
-      expect(lag).toEqual([{ consumer: "webhooks", eventsBehind: 0, secondsBehind: 0 }]);
+      expect(lag).toEqual([
+        { consumer: "notifications", eventsBehind: 0, secondsBehind: 0 },
+        { consumer: "webhooks", eventsBehind: 0, secondsBehind: 0 },
+      ]);
     });
   });
 });

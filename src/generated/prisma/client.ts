@@ -127,6 +127,31 @@ export type WebhookAttempt = Prisma.WebhookAttemptModel
  */
 export type ApiKey = Prisma.ApiKeyModel
 /**
+ * Model Notification
+ * 
+ */
+export type Notification = Prisma.NotificationModel
+/**
+ * Model NotificationInbox
+ * 
+ */
+export type NotificationInbox = Prisma.NotificationInboxModel
+/**
+ * Model TicketSubscription
+ * 
+ */
+export type TicketSubscription = Prisma.TicketSubscriptionModel
+/**
+ * Model NotificationPreference
+ * 
+ */
+export type NotificationPreference = Prisma.NotificationPreferenceModel
+/**
+ * Model NotificationDefault
+ * 
+ */
+export type NotificationDefault = Prisma.NotificationDefaultModel
+/**
  * Model Invitation
  * 
  */

@@ -504,6 +504,23 @@ export type IntNullableWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedIntNullableFilter<$PrismaModel>
 }
 
+export type EnumTicketSubscriptionStateFilter<$PrismaModel = never> = {
+  equals?: $Enums.TicketSubscriptionState | Prisma.EnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  in?: $Enums.TicketSubscriptionState[] | Prisma.ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TicketSubscriptionState[] | Prisma.ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel> | $Enums.TicketSubscriptionState
+}
+
+export type EnumTicketSubscriptionStateWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.TicketSubscriptionState | Prisma.EnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  in?: $Enums.TicketSubscriptionState[] | Prisma.ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TicketSubscriptionState[] | Prisma.ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTicketSubscriptionStateWithAggregatesFilter<$PrismaModel> | $Enums.TicketSubscriptionState
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -947,6 +964,23 @@ export type NestedFloatNullableFilter<$PrismaModel = never> = {
   gt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
   gte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
   not?: Prisma.NestedFloatNullableFilter<$PrismaModel> | number | null
+}
+
+export type NestedEnumTicketSubscriptionStateFilter<$PrismaModel = never> = {
+  equals?: $Enums.TicketSubscriptionState | Prisma.EnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  in?: $Enums.TicketSubscriptionState[] | Prisma.ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TicketSubscriptionState[] | Prisma.ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel> | $Enums.TicketSubscriptionState
+}
+
+export type NestedEnumTicketSubscriptionStateWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.TicketSubscriptionState | Prisma.EnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  in?: $Enums.TicketSubscriptionState[] | Prisma.ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TicketSubscriptionState[] | Prisma.ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTicketSubscriptionStateWithAggregatesFilter<$PrismaModel> | $Enums.TicketSubscriptionState
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
 }
 
 

@@ -76,3 +76,11 @@ export const TicketChannel = {
 } as const
 
 export type TicketChannel = (typeof TicketChannel)[keyof typeof TicketChannel]
+
+
+export const TicketSubscriptionState = {
+  following: 'following',
+  muted: 'muted'
+} as const
+
+export type TicketSubscriptionState = (typeof TicketSubscriptionState)[keyof typeof TicketSubscriptionState]

@@ -711,6 +711,18 @@ export function createHub(deps: HubDeps) {
 
     onBatch,
 
+    /** A message for every socket one user has open on this instance (their notifications): no subscription needed. */
+    sendToUser(tenantId: string, userId: string, message: ServerMessage): void {
+      const connections = rooms.get(tenantId)?.connections;
+      if (!connections) return;
+      let frame: string | undefined;
+      for (const connection of connections) {
+        if (connection.principal.userId !== userId) continue;
+        frame ??= frameOf(message);
+        send(connection, frame);
+      }
+    },
+
     /**
      * Sessions ended or changed (from any instance, over LISTEN/NOTIFY): exactly the affected
      * sockets close. An undescribed change (undefined) is checked against the database.

@@ -414,6 +414,11 @@ export const ModelName = {
   WebhookDelivery: 'WebhookDelivery',
   WebhookAttempt: 'WebhookAttempt',
   ApiKey: 'ApiKey',
+  Notification: 'Notification',
+  NotificationInbox: 'NotificationInbox',
+  TicketSubscription: 'TicketSubscription',
+  NotificationPreference: 'NotificationPreference',
+  NotificationDefault: 'NotificationDefault',
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
   InboundEmail: 'InboundEmail'
@@ -432,7 +437,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "invitation" | "passwordReset" | "inboundEmail"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1694,6 +1699,376 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Notification: {
+      payload: Prisma.$NotificationPayload<ExtArgs>
+      fields: Prisma.NotificationFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.NotificationFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.NotificationFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>
+        }
+        findFirst: {
+          args: Prisma.NotificationFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.NotificationFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>
+        }
+        findMany: {
+          args: Prisma.NotificationFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>[]
+        }
+        create: {
+          args: Prisma.NotificationCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>
+        }
+        createMany: {
+          args: Prisma.NotificationCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.NotificationCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>[]
+        }
+        delete: {
+          args: Prisma.NotificationDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>
+        }
+        update: {
+          args: Prisma.NotificationUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>
+        }
+        deleteMany: {
+          args: Prisma.NotificationDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.NotificationUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.NotificationUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>[]
+        }
+        upsert: {
+          args: Prisma.NotificationUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPayload>
+        }
+        aggregate: {
+          args: Prisma.NotificationAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateNotification>
+        }
+        groupBy: {
+          args: Prisma.NotificationGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.NotificationGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.NotificationCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.NotificationCountAggregateOutputType> | number
+        }
+      }
+    }
+    NotificationInbox: {
+      payload: Prisma.$NotificationInboxPayload<ExtArgs>
+      fields: Prisma.NotificationInboxFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.NotificationInboxFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.NotificationInboxFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>
+        }
+        findFirst: {
+          args: Prisma.NotificationInboxFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.NotificationInboxFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>
+        }
+        findMany: {
+          args: Prisma.NotificationInboxFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>[]
+        }
+        create: {
+          args: Prisma.NotificationInboxCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>
+        }
+        createMany: {
+          args: Prisma.NotificationInboxCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.NotificationInboxCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>[]
+        }
+        delete: {
+          args: Prisma.NotificationInboxDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>
+        }
+        update: {
+          args: Prisma.NotificationInboxUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>
+        }
+        deleteMany: {
+          args: Prisma.NotificationInboxDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.NotificationInboxUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.NotificationInboxUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>[]
+        }
+        upsert: {
+          args: Prisma.NotificationInboxUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationInboxPayload>
+        }
+        aggregate: {
+          args: Prisma.NotificationInboxAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateNotificationInbox>
+        }
+        groupBy: {
+          args: Prisma.NotificationInboxGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.NotificationInboxGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.NotificationInboxCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.NotificationInboxCountAggregateOutputType> | number
+        }
+      }
+    }
+    TicketSubscription: {
+      payload: Prisma.$TicketSubscriptionPayload<ExtArgs>
+      fields: Prisma.TicketSubscriptionFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketSubscriptionFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketSubscriptionFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>
+        }
+        findFirst: {
+          args: Prisma.TicketSubscriptionFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketSubscriptionFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>
+        }
+        findMany: {
+          args: Prisma.TicketSubscriptionFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>[]
+        }
+        create: {
+          args: Prisma.TicketSubscriptionCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>
+        }
+        createMany: {
+          args: Prisma.TicketSubscriptionCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketSubscriptionCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>[]
+        }
+        delete: {
+          args: Prisma.TicketSubscriptionDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>
+        }
+        update: {
+          args: Prisma.TicketSubscriptionUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketSubscriptionDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketSubscriptionUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketSubscriptionUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketSubscriptionUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSubscriptionPayload>
+        }
+        aggregate: {
+          args: Prisma.TicketSubscriptionAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicketSubscription>
+        }
+        groupBy: {
+          args: Prisma.TicketSubscriptionGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketSubscriptionGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketSubscriptionCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketSubscriptionCountAggregateOutputType> | number
+        }
+      }
+    }
+    NotificationPreference: {
+      payload: Prisma.$NotificationPreferencePayload<ExtArgs>
+      fields: Prisma.NotificationPreferenceFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.NotificationPreferenceFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.NotificationPreferenceFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>
+        }
+        findFirst: {
+          args: Prisma.NotificationPreferenceFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.NotificationPreferenceFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>
+        }
+        findMany: {
+          args: Prisma.NotificationPreferenceFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>[]
+        }
+        create: {
+          args: Prisma.NotificationPreferenceCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>
+        }
+        createMany: {
+          args: Prisma.NotificationPreferenceCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.NotificationPreferenceCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>[]
+        }
+        delete: {
+          args: Prisma.NotificationPreferenceDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>
+        }
+        update: {
+          args: Prisma.NotificationPreferenceUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>
+        }
+        deleteMany: {
+          args: Prisma.NotificationPreferenceDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.NotificationPreferenceUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.NotificationPreferenceUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>[]
+        }
+        upsert: {
+          args: Prisma.NotificationPreferenceUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationPreferencePayload>
+        }
+        aggregate: {
+          args: Prisma.NotificationPreferenceAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateNotificationPreference>
+        }
+        groupBy: {
+          args: Prisma.NotificationPreferenceGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.NotificationPreferenceGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.NotificationPreferenceCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.NotificationPreferenceCountAggregateOutputType> | number
+        }
+      }
+    }
+    NotificationDefault: {
+      payload: Prisma.$NotificationDefaultPayload<ExtArgs>
+      fields: Prisma.NotificationDefaultFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.NotificationDefaultFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.NotificationDefaultFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>
+        }
+        findFirst: {
+          args: Prisma.NotificationDefaultFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.NotificationDefaultFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>
+        }
+        findMany: {
+          args: Prisma.NotificationDefaultFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>[]
+        }
+        create: {
+          args: Prisma.NotificationDefaultCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>
+        }
+        createMany: {
+          args: Prisma.NotificationDefaultCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.NotificationDefaultCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>[]
+        }
+        delete: {
+          args: Prisma.NotificationDefaultDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>
+        }
+        update: {
+          args: Prisma.NotificationDefaultUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>
+        }
+        deleteMany: {
+          args: Prisma.NotificationDefaultDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.NotificationDefaultUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.NotificationDefaultUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>[]
+        }
+        upsert: {
+          args: Prisma.NotificationDefaultUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$NotificationDefaultPayload>
+        }
+        aggregate: {
+          args: Prisma.NotificationDefaultAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateNotificationDefault>
+        }
+        groupBy: {
+          args: Prisma.NotificationDefaultGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.NotificationDefaultGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.NotificationDefaultCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.NotificationDefaultCountAggregateOutputType> | number
+        }
+      }
+    }
     Invitation: {
       payload: Prisma.$InvitationPayload<ExtArgs>
       fields: Prisma.InvitationFieldRefs
@@ -2235,6 +2610,74 @@ export const ApiKeyScalarFieldEnum = {
 export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
 
 
+export const NotificationScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  userId: 'userId',
+  eventId: 'eventId',
+  eventType: 'eventType',
+  reason: 'reason',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  actorType: 'actorType',
+  actorId: 'actorId',
+  summary: 'summary',
+  inApp: 'inApp',
+  email: 'email',
+  createdAt: 'createdAt',
+  readAt: 'readAt'
+} as const
+
+export type NotificationScalarFieldEnum = (typeof NotificationScalarFieldEnum)[keyof typeof NotificationScalarFieldEnum]
+
+
+export const NotificationInboxScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  unreadCount: 'unreadCount',
+  readUpTo: 'readUpTo',
+  readAllAt: 'readAllAt'
+} as const
+
+export type NotificationInboxScalarFieldEnum = (typeof NotificationInboxScalarFieldEnum)[keyof typeof NotificationInboxScalarFieldEnum]
+
+
+export const TicketSubscriptionScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  userId: 'userId',
+  state: 'state',
+  reason: 'reason',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type TicketSubscriptionScalarFieldEnum = (typeof TicketSubscriptionScalarFieldEnum)[keyof typeof TicketSubscriptionScalarFieldEnum]
+
+
+export const NotificationPreferenceScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  kind: 'kind',
+  channel: 'channel',
+  enabled: 'enabled',
+  updatedAt: 'updatedAt'
+} as const
+
+export type NotificationPreferenceScalarFieldEnum = (typeof NotificationPreferenceScalarFieldEnum)[keyof typeof NotificationPreferenceScalarFieldEnum]
+
+
+export const NotificationDefaultScalarFieldEnum = {
+  tenantId: 'tenantId',
+  kind: 'kind',
+  channel: 'channel',
+  enabled: 'enabled',
+  updatedAt: 'updatedAt'
+} as const
+
+export type NotificationDefaultScalarFieldEnum = (typeof NotificationDefaultScalarFieldEnum)[keyof typeof NotificationDefaultScalarFieldEnum]
+
+
 export const InvitationScalarFieldEnum = {
   tenantId: 'tenantId',
   id: 'id',
@@ -2507,6 +2950,20 @@ export type ListEnumTicketChannelFieldRefInput<$PrismaModel> = FieldRefInputType
 
 
 /**
+ * Reference to a field of type 'TicketSubscriptionState'
+ */
+export type EnumTicketSubscriptionStateFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TicketSubscriptionState'>
+    
+
+
+/**
+ * Reference to a field of type 'TicketSubscriptionState[]'
+ */
+export type ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TicketSubscriptionState[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -2687,6 +3144,11 @@ export type GlobalOmitConfig = {
   webhookDelivery?: Prisma.WebhookDeliveryOmit
   webhookAttempt?: Prisma.WebhookAttemptOmit
   apiKey?: Prisma.ApiKeyOmit
+  notification?: Prisma.NotificationOmit
+  notificationInbox?: Prisma.NotificationInboxOmit
+  ticketSubscription?: Prisma.TicketSubscriptionOmit
+  notificationPreference?: Prisma.NotificationPreferenceOmit
+  notificationDefault?: Prisma.NotificationDefaultOmit
   invitation?: Prisma.InvitationOmit
   passwordReset?: Prisma.PasswordResetOmit
   inboundEmail?: Prisma.InboundEmailOmit

@@ -68,6 +68,11 @@ export const ModelName = {
   WebhookDelivery: 'WebhookDelivery',
   WebhookAttempt: 'WebhookAttempt',
   ApiKey: 'ApiKey',
+  Notification: 'Notification',
+  NotificationInbox: 'NotificationInbox',
+  TicketSubscription: 'TicketSubscription',
+  NotificationPreference: 'NotificationPreference',
+  NotificationDefault: 'NotificationDefault',
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
   InboundEmail: 'InboundEmail'
@@ -367,6 +372,74 @@ export const ApiKeyScalarFieldEnum = {
 } as const
 
 export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
+
+
+export const NotificationScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  userId: 'userId',
+  eventId: 'eventId',
+  eventType: 'eventType',
+  reason: 'reason',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  actorType: 'actorType',
+  actorId: 'actorId',
+  summary: 'summary',
+  inApp: 'inApp',
+  email: 'email',
+  createdAt: 'createdAt',
+  readAt: 'readAt'
+} as const
+
+export type NotificationScalarFieldEnum = (typeof NotificationScalarFieldEnum)[keyof typeof NotificationScalarFieldEnum]
+
+
+export const NotificationInboxScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  unreadCount: 'unreadCount',
+  readUpTo: 'readUpTo',
+  readAllAt: 'readAllAt'
+} as const
+
+export type NotificationInboxScalarFieldEnum = (typeof NotificationInboxScalarFieldEnum)[keyof typeof NotificationInboxScalarFieldEnum]
+
+
+export const TicketSubscriptionScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  userId: 'userId',
+  state: 'state',
+  reason: 'reason',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type TicketSubscriptionScalarFieldEnum = (typeof TicketSubscriptionScalarFieldEnum)[keyof typeof TicketSubscriptionScalarFieldEnum]
+
+
+export const NotificationPreferenceScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  kind: 'kind',
+  channel: 'channel',
+  enabled: 'enabled',
+  updatedAt: 'updatedAt'
+} as const
+
+export type NotificationPreferenceScalarFieldEnum = (typeof NotificationPreferenceScalarFieldEnum)[keyof typeof NotificationPreferenceScalarFieldEnum]
+
+
+export const NotificationDefaultScalarFieldEnum = {
+  tenantId: 'tenantId',
+  kind: 'kind',
+  channel: 'channel',
+  enabled: 'enabled',
+  updatedAt: 'updatedAt'
+} as const
+
+export type NotificationDefaultScalarFieldEnum = (typeof NotificationDefaultScalarFieldEnum)[keyof typeof NotificationDefaultScalarFieldEnum]
 
 
 export const InvitationScalarFieldEnum = {

@@ -237,6 +237,7 @@ export type CommentWhereInput = {
   replies?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   readMarkers?: Prisma.ReadMarkerListRelationFilter
+  notifications?: Prisma.NotificationListRelationFilter
 }
 
 export type CommentOrderByWithRelationInput = {
@@ -258,6 +259,7 @@ export type CommentOrderByWithRelationInput = {
   replies?: Prisma.CommentOrderByRelationAggregateInput
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
   readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
+  notifications?: Prisma.NotificationOrderByRelationAggregateInput
 }
 
 export type CommentWhereUniqueInput = Prisma.AtLeast<{
@@ -283,6 +285,7 @@ export type CommentWhereUniqueInput = Prisma.AtLeast<{
   replies?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   readMarkers?: Prisma.ReadMarkerListRelationFilter
+  notifications?: Prisma.NotificationListRelationFilter
 }, "tenantId_id">
 
 export type CommentOrderByWithAggregationInput = {
@@ -334,6 +337,7 @@ export type CommentCreateInput = {
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateInput = {
@@ -351,6 +355,7 @@ export type CommentUncheckedCreateInput = {
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUpdateInput = {
@@ -368,6 +373,7 @@ export type CommentUpdateInput = {
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateInput = {
@@ -385,6 +391,7 @@ export type CommentUncheckedUpdateInput = {
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentCreateManyInput = {
@@ -706,6 +713,22 @@ export type CommentUpdateOneWithoutAttachmentsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.CommentUpdateToOneWithWhereWithoutAttachmentsInput, Prisma.CommentUpdateWithoutAttachmentsInput>, Prisma.CommentUncheckedUpdateWithoutAttachmentsInput>
 }
 
+export type CommentCreateNestedOneWithoutNotificationsInput = {
+  create?: Prisma.XOR<Prisma.CommentCreateWithoutNotificationsInput, Prisma.CommentUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.CommentCreateOrConnectWithoutNotificationsInput
+  connect?: Prisma.CommentWhereUniqueInput
+}
+
+export type CommentUpdateOneWithoutNotificationsNestedInput = {
+  create?: Prisma.XOR<Prisma.CommentCreateWithoutNotificationsInput, Prisma.CommentUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.CommentCreateOrConnectWithoutNotificationsInput
+  upsert?: Prisma.CommentUpsertWithoutNotificationsInput
+  disconnect?: Prisma.CommentWhereInput | boolean
+  delete?: Prisma.CommentWhereInput | boolean
+  connect?: Prisma.CommentWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.CommentUpdateToOneWithWhereWithoutNotificationsInput, Prisma.CommentUpdateWithoutNotificationsInput>, Prisma.CommentUncheckedUpdateWithoutNotificationsInput>
+}
+
 export type CommentCreateWithoutTenantInput = {
   id?: string
   body: string
@@ -720,6 +743,7 @@ export type CommentCreateWithoutTenantInput = {
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutTenantInput = {
@@ -736,6 +760,7 @@ export type CommentUncheckedCreateWithoutTenantInput = {
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutTenantInput = {
@@ -795,6 +820,7 @@ export type CommentCreateWithoutAuthorInput = {
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutAuthorInput = {
@@ -810,6 +836,7 @@ export type CommentUncheckedCreateWithoutAuthorInput = {
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutAuthorInput = {
@@ -852,6 +879,7 @@ export type CommentCreateWithoutTicketInput = {
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutTicketInput = {
@@ -867,6 +895,7 @@ export type CommentUncheckedCreateWithoutTicketInput = {
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutTicketInput = {
@@ -909,6 +938,7 @@ export type CommentCreateWithoutRepliesInput = {
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutRepliesInput = {
@@ -925,6 +955,7 @@ export type CommentUncheckedCreateWithoutRepliesInput = {
   deletedAt?: Date | string | null
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutRepliesInput = {
@@ -946,6 +977,7 @@ export type CommentCreateWithoutParentInput = {
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutParentInput = {
@@ -961,6 +993,7 @@ export type CommentUncheckedCreateWithoutParentInput = {
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutParentInput = {
@@ -998,6 +1031,7 @@ export type CommentUpdateWithoutRepliesInput = {
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutRepliesInput = {
@@ -1014,6 +1048,7 @@ export type CommentUncheckedUpdateWithoutRepliesInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUpsertWithWhereUniqueWithoutParentInput = {
@@ -1046,6 +1081,7 @@ export type CommentCreateWithoutReadMarkersInput = {
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutReadMarkersInput = {
@@ -1062,6 +1098,7 @@ export type CommentUncheckedCreateWithoutReadMarkersInput = {
   deletedAt?: Date | string | null
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutReadMarkersInput = {
@@ -1094,6 +1131,7 @@ export type CommentUpdateWithoutReadMarkersInput = {
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutReadMarkersInput = {
@@ -1110,6 +1148,7 @@ export type CommentUncheckedUpdateWithoutReadMarkersInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentCreateWithoutAttachmentsInput = {
@@ -1126,6 +1165,7 @@ export type CommentCreateWithoutAttachmentsInput = {
   parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
   replies?: Prisma.CommentCreateNestedManyWithoutParentInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutCommentInput
 }
 
 export type CommentUncheckedCreateWithoutAttachmentsInput = {
@@ -1142,6 +1182,7 @@ export type CommentUncheckedCreateWithoutAttachmentsInput = {
   deletedAt?: Date | string | null
   replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutCommentInput
 }
 
 export type CommentCreateOrConnectWithoutAttachmentsInput = {
@@ -1174,6 +1215,7 @@ export type CommentUpdateWithoutAttachmentsInput = {
   parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutAttachmentsInput = {
@@ -1189,6 +1231,91 @@ export type CommentUncheckedUpdateWithoutAttachmentsInput = {
   editedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutCommentNestedInput
+}
+
+export type CommentCreateWithoutNotificationsInput = {
+  id?: string
+  body: string
+  internal?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  editedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutCommentsInput
+  ticket: Prisma.TicketCreateNestedOneWithoutCommentsInput
+  author: Prisma.UserCreateNestedOneWithoutCommentsInput
+  parent?: Prisma.CommentCreateNestedOneWithoutRepliesInput
+  replies?: Prisma.CommentCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutCommentInput
+}
+
+export type CommentUncheckedCreateWithoutNotificationsInput = {
+  tenantId: string
+  id?: string
+  ticketId: string
+  authorId: string
+  parentId?: string | null
+  body: string
+  internal?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  editedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  replies?: Prisma.CommentUncheckedCreateNestedManyWithoutParentInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutCommentInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutCommentInput
+}
+
+export type CommentCreateOrConnectWithoutNotificationsInput = {
+  where: Prisma.CommentWhereUniqueInput
+  create: Prisma.XOR<Prisma.CommentCreateWithoutNotificationsInput, Prisma.CommentUncheckedCreateWithoutNotificationsInput>
+}
+
+export type CommentUpsertWithoutNotificationsInput = {
+  update: Prisma.XOR<Prisma.CommentUpdateWithoutNotificationsInput, Prisma.CommentUncheckedUpdateWithoutNotificationsInput>
+  create: Prisma.XOR<Prisma.CommentCreateWithoutNotificationsInput, Prisma.CommentUncheckedCreateWithoutNotificationsInput>
+  where?: Prisma.CommentWhereInput
+}
+
+export type CommentUpdateToOneWithWhereWithoutNotificationsInput = {
+  where?: Prisma.CommentWhereInput
+  data: Prisma.XOR<Prisma.CommentUpdateWithoutNotificationsInput, Prisma.CommentUncheckedUpdateWithoutNotificationsInput>
+}
+
+export type CommentUpdateWithoutNotificationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  body?: Prisma.StringFieldUpdateOperationsInput | string
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  editedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutCommentsNestedInput
+  ticket?: Prisma.TicketUpdateOneRequiredWithoutCommentsNestedInput
+  author?: Prisma.UserUpdateOneRequiredWithoutCommentsNestedInput
+  parent?: Prisma.CommentUpdateOneWithoutRepliesNestedInput
+  replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
+}
+
+export type CommentUncheckedUpdateWithoutNotificationsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  ticketId?: Prisma.StringFieldUpdateOperationsInput | string
+  authorId?: Prisma.StringFieldUpdateOperationsInput | string
+  parentId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  body?: Prisma.StringFieldUpdateOperationsInput | string
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  editedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
 }
 
@@ -1219,6 +1346,7 @@ export type CommentUpdateWithoutTenantInput = {
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutTenantInput = {
@@ -1235,6 +1363,7 @@ export type CommentUncheckedUpdateWithoutTenantInput = {
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateManyWithoutTenantInput = {
@@ -1276,6 +1405,7 @@ export type CommentUpdateWithoutAuthorInput = {
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutAuthorInput = {
@@ -1291,6 +1421,7 @@ export type CommentUncheckedUpdateWithoutAuthorInput = {
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateManyWithoutAuthorInput = {
@@ -1331,6 +1462,7 @@ export type CommentUpdateWithoutTicketInput = {
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutTicketInput = {
@@ -1346,6 +1478,7 @@ export type CommentUncheckedUpdateWithoutTicketInput = {
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateManyWithoutTicketInput = {
@@ -1386,6 +1519,7 @@ export type CommentUpdateWithoutParentInput = {
   replies?: Prisma.CommentUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateWithoutParentInput = {
@@ -1401,6 +1535,7 @@ export type CommentUncheckedUpdateWithoutParentInput = {
   replies?: Prisma.CommentUncheckedUpdateManyWithoutParentNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutCommentNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutCommentNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutCommentNestedInput
 }
 
 export type CommentUncheckedUpdateManyWithoutParentInput = {
@@ -1424,12 +1559,14 @@ export type CommentCountOutputType = {
   replies: number
   attachments: number
   readMarkers: number
+  notifications: number
 }
 
 export type CommentCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   replies?: boolean | CommentCountOutputTypeCountRepliesArgs
   attachments?: boolean | CommentCountOutputTypeCountAttachmentsArgs
   readMarkers?: boolean | CommentCountOutputTypeCountReadMarkersArgs
+  notifications?: boolean | CommentCountOutputTypeCountNotificationsArgs
 }
 
 /**
@@ -1463,6 +1600,13 @@ export type CommentCountOutputTypeCountReadMarkersArgs<ExtArgs extends runtime.T
   where?: Prisma.ReadMarkerWhereInput
 }
 
+/**
+ * CommentCountOutputType without action
+ */
+export type CommentCountOutputTypeCountNotificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationWhereInput
+}
+
 
 export type CommentSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -1483,6 +1627,7 @@ export type CommentSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   replies?: boolean | Prisma.Comment$repliesArgs<ExtArgs>
   attachments?: boolean | Prisma.Comment$attachmentsArgs<ExtArgs>
   readMarkers?: boolean | Prisma.Comment$readMarkersArgs<ExtArgs>
+  notifications?: boolean | Prisma.Comment$notificationsArgs<ExtArgs>
   _count?: boolean | Prisma.CommentCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["comment"]>
 
@@ -1545,6 +1690,7 @@ export type CommentInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   replies?: boolean | Prisma.Comment$repliesArgs<ExtArgs>
   attachments?: boolean | Prisma.Comment$attachmentsArgs<ExtArgs>
   readMarkers?: boolean | Prisma.Comment$readMarkersArgs<ExtArgs>
+  notifications?: boolean | Prisma.Comment$notificationsArgs<ExtArgs>
   _count?: boolean | Prisma.CommentCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type CommentIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1570,6 +1716,7 @@ export type $CommentPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     replies: Prisma.$CommentPayload<ExtArgs>[]
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
     readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
+    notifications: Prisma.$NotificationPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -1984,6 +2131,7 @@ export interface Prisma__CommentClient<T, Null = never, ExtArgs extends runtime.
   replies<T extends Prisma.Comment$repliesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$repliesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Comment$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   readMarkers<T extends Prisma.Comment$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notifications<T extends Prisma.Comment$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Comment$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2513,6 +2661,30 @@ export type Comment$readMarkersArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.ReadMarkerScalarFieldEnum | Prisma.ReadMarkerScalarFieldEnum[]
+}
+
+/**
+ * Comment.notifications
+ */
+export type Comment$notificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Notification
+   */
+  select?: Prisma.NotificationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Notification
+   */
+  omit?: Prisma.NotificationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationInclude<ExtArgs> | null
+  where?: Prisma.NotificationWhereInput
+  orderBy?: Prisma.NotificationOrderByWithRelationInput | Prisma.NotificationOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationScalarFieldEnum | Prisma.NotificationScalarFieldEnum[]
 }
 
 /**

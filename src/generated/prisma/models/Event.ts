@@ -281,6 +281,7 @@ export type EventWhereInput = {
   internal?: Prisma.BoolFilter<"Event"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
+  notifications?: Prisma.NotificationListRelationFilter
 }
 
 export type EventOrderByWithRelationInput = {
@@ -299,6 +300,7 @@ export type EventOrderByWithRelationInput = {
   internal?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
+  notifications?: Prisma.NotificationOrderByRelationAggregateInput
 }
 
 export type EventWhereUniqueInput = Prisma.AtLeast<{
@@ -321,6 +323,7 @@ export type EventWhereUniqueInput = Prisma.AtLeast<{
   internal?: Prisma.BoolFilter<"Event"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
+  notifications?: Prisma.NotificationListRelationFilter
 }, "tenantId_id" | "seq">
 
 export type EventOrderByWithAggregationInput = {
@@ -380,6 +383,7 @@ export type EventCreateInput = {
   internal?: boolean
   createdAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutEventsInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutEventInput
 }
 
 export type EventUncheckedCreateInput = {
@@ -397,6 +401,7 @@ export type EventUncheckedCreateInput = {
   ticketId?: string | null
   internal?: boolean
   createdAt?: Date | string
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutEventInput
 }
 
 export type EventUpdateInput = {
@@ -414,6 +419,7 @@ export type EventUpdateInput = {
   internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutEventsNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutEventNestedInput
 }
 
 export type EventUncheckedUpdateInput = {
@@ -431,6 +437,7 @@ export type EventUncheckedUpdateInput = {
   ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutEventNestedInput
 }
 
 export type EventCreateManyInput = {
@@ -553,6 +560,11 @@ export type EventSumOrderByAggregateInput = {
   seq?: Prisma.SortOrder
 }
 
+export type EventScalarRelationFilter = {
+  is?: Prisma.EventWhereInput
+  isNot?: Prisma.EventWhereInput
+}
+
 export type EventCreateNestedManyWithoutTenantInput = {
   create?: Prisma.XOR<Prisma.EventCreateWithoutTenantInput, Prisma.EventUncheckedCreateWithoutTenantInput> | Prisma.EventCreateWithoutTenantInput[] | Prisma.EventUncheckedCreateWithoutTenantInput[]
   connectOrCreate?: Prisma.EventCreateOrConnectWithoutTenantInput | Prisma.EventCreateOrConnectWithoutTenantInput[]
@@ -607,6 +619,20 @@ export type EnumActorTypeFieldUpdateOperationsInput = {
   set?: $Enums.ActorType
 }
 
+export type EventCreateNestedOneWithoutNotificationsInput = {
+  create?: Prisma.XOR<Prisma.EventCreateWithoutNotificationsInput, Prisma.EventUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.EventCreateOrConnectWithoutNotificationsInput
+  connect?: Prisma.EventWhereUniqueInput
+}
+
+export type EventUpdateOneRequiredWithoutNotificationsNestedInput = {
+  create?: Prisma.XOR<Prisma.EventCreateWithoutNotificationsInput, Prisma.EventUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.EventCreateOrConnectWithoutNotificationsInput
+  upsert?: Prisma.EventUpsertWithoutNotificationsInput
+  connect?: Prisma.EventWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.EventUpdateToOneWithWhereWithoutNotificationsInput, Prisma.EventUpdateWithoutNotificationsInput>, Prisma.EventUncheckedUpdateWithoutNotificationsInput>
+}
+
 export type EventCreateWithoutTenantInput = {
   id?: string
   seq?: bigint | number
@@ -621,6 +647,7 @@ export type EventCreateWithoutTenantInput = {
   ticketId?: string | null
   internal?: boolean
   createdAt?: Date | string
+  notifications?: Prisma.NotificationCreateNestedManyWithoutEventInput
 }
 
 export type EventUncheckedCreateWithoutTenantInput = {
@@ -637,6 +664,7 @@ export type EventUncheckedCreateWithoutTenantInput = {
   ticketId?: string | null
   internal?: boolean
   createdAt?: Date | string
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutEventInput
 }
 
 export type EventCreateOrConnectWithoutTenantInput = {
@@ -685,6 +713,90 @@ export type EventScalarWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Event"> | Date | string
 }
 
+export type EventCreateWithoutNotificationsInput = {
+  id?: string
+  seq?: bigint | number
+  type: string
+  actorType: $Enums.ActorType
+  actorId?: string | null
+  entityType: string
+  entityId: string
+  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  requestId?: string | null
+  ticketId?: string | null
+  internal?: boolean
+  createdAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutEventsInput
+}
+
+export type EventUncheckedCreateWithoutNotificationsInput = {
+  tenantId: string
+  id?: string
+  seq?: bigint | number
+  type: string
+  actorType: $Enums.ActorType
+  actorId?: string | null
+  entityType: string
+  entityId: string
+  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  requestId?: string | null
+  ticketId?: string | null
+  internal?: boolean
+  createdAt?: Date | string
+}
+
+export type EventCreateOrConnectWithoutNotificationsInput = {
+  where: Prisma.EventWhereUniqueInput
+  create: Prisma.XOR<Prisma.EventCreateWithoutNotificationsInput, Prisma.EventUncheckedCreateWithoutNotificationsInput>
+}
+
+export type EventUpsertWithoutNotificationsInput = {
+  update: Prisma.XOR<Prisma.EventUpdateWithoutNotificationsInput, Prisma.EventUncheckedUpdateWithoutNotificationsInput>
+  create: Prisma.XOR<Prisma.EventCreateWithoutNotificationsInput, Prisma.EventUncheckedCreateWithoutNotificationsInput>
+  where?: Prisma.EventWhereInput
+}
+
+export type EventUpdateToOneWithWhereWithoutNotificationsInput = {
+  where?: Prisma.EventWhereInput
+  data: Prisma.XOR<Prisma.EventUpdateWithoutNotificationsInput, Prisma.EventUncheckedUpdateWithoutNotificationsInput>
+}
+
+export type EventUpdateWithoutNotificationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  type?: Prisma.StringFieldUpdateOperationsInput | string
+  actorType?: Prisma.EnumActorTypeFieldUpdateOperationsInput | $Enums.ActorType
+  actorId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  entityType?: Prisma.StringFieldUpdateOperationsInput | string
+  entityId?: Prisma.StringFieldUpdateOperationsInput | string
+  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutEventsNestedInput
+}
+
+export type EventUncheckedUpdateWithoutNotificationsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  type?: Prisma.StringFieldUpdateOperationsInput | string
+  actorType?: Prisma.EnumActorTypeFieldUpdateOperationsInput | $Enums.ActorType
+  actorId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  entityType?: Prisma.StringFieldUpdateOperationsInput | string
+  entityId?: Prisma.StringFieldUpdateOperationsInput | string
+  before?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  after?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
 export type EventCreateManyTenantInput = {
   id?: string
   seq?: bigint | number
@@ -715,6 +827,7 @@ export type EventUpdateWithoutTenantInput = {
   ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  notifications?: Prisma.NotificationUpdateManyWithoutEventNestedInput
 }
 
 export type EventUncheckedUpdateWithoutTenantInput = {
@@ -731,6 +844,7 @@ export type EventUncheckedUpdateWithoutTenantInput = {
   ticketId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   internal?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutEventNestedInput
 }
 
 export type EventUncheckedUpdateManyWithoutTenantInput = {
@@ -750,6 +864,35 @@ export type EventUncheckedUpdateManyWithoutTenantInput = {
 }
 
 
+/**
+ * Count Type EventCountOutputType
+ */
+
+export type EventCountOutputType = {
+  notifications: number
+}
+
+export type EventCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  notifications?: boolean | EventCountOutputTypeCountNotificationsArgs
+}
+
+/**
+ * EventCountOutputType without action
+ */
+export type EventCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the EventCountOutputType
+   */
+  select?: Prisma.EventCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * EventCountOutputType without action
+ */
+export type EventCountOutputTypeCountNotificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationWhereInput
+}
+
 
 export type EventSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -767,6 +910,8 @@ export type EventSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   internal?: boolean
   createdAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  notifications?: boolean | Prisma.Event$notificationsArgs<ExtArgs>
+  _count?: boolean | Prisma.EventCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["event"]>
 
 export type EventSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -825,6 +970,8 @@ export type EventSelectScalar = {
 export type EventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "seq" | "type" | "actorType" | "actorId" | "entityType" | "entityId" | "before" | "after" | "requestId" | "ticketId" | "internal" | "createdAt", ExtArgs["result"]["event"]>
 export type EventInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  notifications?: boolean | Prisma.Event$notificationsArgs<ExtArgs>
+  _count?: boolean | Prisma.EventCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type EventIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -837,6 +984,7 @@ export type $EventPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   name: "Event"
   objects: {
     tenant: Prisma.$TenantPayload<ExtArgs>
+    notifications: Prisma.$NotificationPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -1248,6 +1396,7 @@ readonly fields: EventFieldRefs;
 export interface Prisma__EventClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  notifications<T extends Prisma.Event$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Event$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1689,6 +1838,30 @@ export type EventDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Interna
    * Limit how many Events to delete.
    */
   limit?: number
+}
+
+/**
+ * Event.notifications
+ */
+export type Event$notificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Notification
+   */
+  select?: Prisma.NotificationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Notification
+   */
+  omit?: Prisma.NotificationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationInclude<ExtArgs> | null
+  where?: Prisma.NotificationWhereInput
+  orderBy?: Prisma.NotificationOrderByWithRelationInput | Prisma.NotificationOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationScalarFieldEnum | Prisma.NotificationScalarFieldEnum[]
 }
 
 /**

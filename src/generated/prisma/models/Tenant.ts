@@ -255,6 +255,11 @@ export type TenantWhereInput = {
   uploads?: Prisma.AttachmentUploadListRelationFilter
   webhooks?: Prisma.WebhookEndpointListRelationFilter
   apiKeys?: Prisma.ApiKeyListRelationFilter
+  notifications?: Prisma.NotificationListRelationFilter
+  notificationInboxes?: Prisma.NotificationInboxListRelationFilter
+  ticketSubscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
+  notificationDefaults?: Prisma.NotificationDefaultListRelationFilter
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -281,6 +286,11 @@ export type TenantOrderByWithRelationInput = {
   uploads?: Prisma.AttachmentUploadOrderByRelationAggregateInput
   webhooks?: Prisma.WebhookEndpointOrderByRelationAggregateInput
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
+  notifications?: Prisma.NotificationOrderByRelationAggregateInput
+  notificationInboxes?: Prisma.NotificationInboxOrderByRelationAggregateInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
+  notificationPreferences?: Prisma.NotificationPreferenceOrderByRelationAggregateInput
+  notificationDefaults?: Prisma.NotificationDefaultOrderByRelationAggregateInput
   invitations?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
@@ -310,6 +320,11 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   uploads?: Prisma.AttachmentUploadListRelationFilter
   webhooks?: Prisma.WebhookEndpointListRelationFilter
   apiKeys?: Prisma.ApiKeyListRelationFilter
+  notifications?: Prisma.NotificationListRelationFilter
+  notificationInboxes?: Prisma.NotificationInboxListRelationFilter
+  ticketSubscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
+  notificationDefaults?: Prisma.NotificationDefaultListRelationFilter
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -368,6 +383,11 @@ export type TenantCreateInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -394,6 +414,11 @@ export type TenantUncheckedCreateInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -420,6 +445,11 @@ export type TenantUpdateInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -446,6 +476,11 @@ export type TenantUncheckedUpdateInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -712,6 +747,76 @@ export type TenantUpdateOneRequiredWithoutApiKeysNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutApiKeysInput, Prisma.TenantUpdateWithoutApiKeysInput>, Prisma.TenantUncheckedUpdateWithoutApiKeysInput>
 }
 
+export type TenantCreateNestedOneWithoutNotificationsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutNotificationsInput, Prisma.TenantUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutNotificationsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutNotificationsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutNotificationsInput, Prisma.TenantUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutNotificationsInput
+  upsert?: Prisma.TenantUpsertWithoutNotificationsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutNotificationsInput, Prisma.TenantUpdateWithoutNotificationsInput>, Prisma.TenantUncheckedUpdateWithoutNotificationsInput>
+}
+
+export type TenantCreateNestedOneWithoutNotificationInboxesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutNotificationInboxesInput, Prisma.TenantUncheckedCreateWithoutNotificationInboxesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutNotificationInboxesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutNotificationInboxesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutNotificationInboxesInput, Prisma.TenantUncheckedCreateWithoutNotificationInboxesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutNotificationInboxesInput
+  upsert?: Prisma.TenantUpsertWithoutNotificationInboxesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutNotificationInboxesInput, Prisma.TenantUpdateWithoutNotificationInboxesInput>, Prisma.TenantUncheckedUpdateWithoutNotificationInboxesInput>
+}
+
+export type TenantCreateNestedOneWithoutTicketSubscriptionsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketSubscriptionsInput, Prisma.TenantUncheckedCreateWithoutTicketSubscriptionsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketSubscriptionsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutTicketSubscriptionsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketSubscriptionsInput, Prisma.TenantUncheckedCreateWithoutTicketSubscriptionsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketSubscriptionsInput
+  upsert?: Prisma.TenantUpsertWithoutTicketSubscriptionsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutTicketSubscriptionsInput, Prisma.TenantUpdateWithoutTicketSubscriptionsInput>, Prisma.TenantUncheckedUpdateWithoutTicketSubscriptionsInput>
+}
+
+export type TenantCreateNestedOneWithoutNotificationPreferencesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutNotificationPreferencesInput, Prisma.TenantUncheckedCreateWithoutNotificationPreferencesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutNotificationPreferencesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutNotificationPreferencesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutNotificationPreferencesInput, Prisma.TenantUncheckedCreateWithoutNotificationPreferencesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutNotificationPreferencesInput
+  upsert?: Prisma.TenantUpsertWithoutNotificationPreferencesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutNotificationPreferencesInput, Prisma.TenantUpdateWithoutNotificationPreferencesInput>, Prisma.TenantUncheckedUpdateWithoutNotificationPreferencesInput>
+}
+
+export type TenantCreateNestedOneWithoutNotificationDefaultsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutNotificationDefaultsInput, Prisma.TenantUncheckedCreateWithoutNotificationDefaultsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutNotificationDefaultsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutNotificationDefaultsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutNotificationDefaultsInput, Prisma.TenantUncheckedCreateWithoutNotificationDefaultsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutNotificationDefaultsInput
+  upsert?: Prisma.TenantUpsertWithoutNotificationDefaultsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutNotificationDefaultsInput, Prisma.TenantUpdateWithoutNotificationDefaultsInput>, Prisma.TenantUncheckedUpdateWithoutNotificationDefaultsInput>
+}
+
 export type TenantCreateNestedOneWithoutInvitationsInput = {
   create?: Prisma.XOR<Prisma.TenantCreateWithoutInvitationsInput, Prisma.TenantUncheckedCreateWithoutInvitationsInput>
   connectOrCreate?: Prisma.TenantCreateOrConnectWithoutInvitationsInput
@@ -774,6 +879,11 @@ export type TenantCreateWithoutUsersInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -799,6 +909,11 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -840,6 +955,11 @@ export type TenantUpdateWithoutUsersInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -865,6 +985,11 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -890,6 +1015,11 @@ export type TenantCreateWithoutSessionsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -915,6 +1045,11 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -956,6 +1091,11 @@ export type TenantUpdateWithoutSessionsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -981,6 +1121,11 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1006,6 +1151,11 @@ export type TenantCreateWithoutEventsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1031,6 +1181,11 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1072,6 +1227,11 @@ export type TenantUpdateWithoutEventsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1097,6 +1257,11 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1122,6 +1287,11 @@ export type TenantCreateWithoutTicketsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1147,6 +1317,11 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1188,6 +1363,11 @@ export type TenantUpdateWithoutTicketsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1213,6 +1393,11 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1238,6 +1423,11 @@ export type TenantCreateWithoutCommentsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1263,6 +1453,11 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1304,6 +1499,11 @@ export type TenantUpdateWithoutCommentsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1329,6 +1529,11 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1354,6 +1559,11 @@ export type TenantCreateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1379,6 +1589,11 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1420,6 +1635,11 @@ export type TenantUpdateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1445,6 +1665,11 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1470,6 +1695,11 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1495,6 +1725,11 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1536,6 +1771,11 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1561,6 +1801,11 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1586,6 +1831,11 @@ export type TenantCreateWithoutAttachmentsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1611,6 +1861,11 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1652,6 +1907,11 @@ export type TenantUpdateWithoutAttachmentsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1677,6 +1937,11 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1702,6 +1967,11 @@ export type TenantCreateWithoutUploadsInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1727,6 +1997,11 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1768,6 +2043,11 @@ export type TenantUpdateWithoutUploadsInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1793,6 +2073,11 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1818,6 +2103,11 @@ export type TenantCreateWithoutWebhooksInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1843,6 +2133,11 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1884,6 +2179,11 @@ export type TenantUpdateWithoutWebhooksInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1909,6 +2209,11 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1934,6 +2239,11 @@ export type TenantCreateWithoutApiKeysInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1959,6 +2269,11 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2000,6 +2315,11 @@ export type TenantUpdateWithoutApiKeysInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2025,6 +2345,691 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutNotificationsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutNotificationsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutNotificationsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutNotificationsInput, Prisma.TenantUncheckedCreateWithoutNotificationsInput>
+}
+
+export type TenantUpsertWithoutNotificationsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutNotificationsInput, Prisma.TenantUncheckedUpdateWithoutNotificationsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutNotificationsInput, Prisma.TenantUncheckedCreateWithoutNotificationsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutNotificationsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutNotificationsInput, Prisma.TenantUncheckedUpdateWithoutNotificationsInput>
+}
+
+export type TenantUpdateWithoutNotificationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutNotificationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutNotificationInboxesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutNotificationInboxesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutNotificationInboxesInput, Prisma.TenantUncheckedCreateWithoutNotificationInboxesInput>
+}
+
+export type TenantUpsertWithoutNotificationInboxesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutNotificationInboxesInput, Prisma.TenantUncheckedUpdateWithoutNotificationInboxesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutNotificationInboxesInput, Prisma.TenantUncheckedCreateWithoutNotificationInboxesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutNotificationInboxesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutNotificationInboxesInput, Prisma.TenantUncheckedUpdateWithoutNotificationInboxesInput>
+}
+
+export type TenantUpdateWithoutNotificationInboxesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutTicketSubscriptionsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutTicketSubscriptionsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketSubscriptionsInput, Prisma.TenantUncheckedCreateWithoutTicketSubscriptionsInput>
+}
+
+export type TenantUpsertWithoutTicketSubscriptionsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutTicketSubscriptionsInput, Prisma.TenantUncheckedUpdateWithoutTicketSubscriptionsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketSubscriptionsInput, Prisma.TenantUncheckedCreateWithoutTicketSubscriptionsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutTicketSubscriptionsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutTicketSubscriptionsInput, Prisma.TenantUncheckedUpdateWithoutTicketSubscriptionsInput>
+}
+
+export type TenantUpdateWithoutTicketSubscriptionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutNotificationPreferencesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutNotificationPreferencesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutNotificationPreferencesInput, Prisma.TenantUncheckedCreateWithoutNotificationPreferencesInput>
+}
+
+export type TenantUpsertWithoutNotificationPreferencesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutNotificationPreferencesInput, Prisma.TenantUncheckedUpdateWithoutNotificationPreferencesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutNotificationPreferencesInput, Prisma.TenantUncheckedCreateWithoutNotificationPreferencesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutNotificationPreferencesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutNotificationPreferencesInput, Prisma.TenantUncheckedUpdateWithoutNotificationPreferencesInput>
+}
+
+export type TenantUpdateWithoutNotificationPreferencesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutNotificationDefaultsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutNotificationDefaultsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutNotificationDefaultsInput, Prisma.TenantUncheckedCreateWithoutNotificationDefaultsInput>
+}
+
+export type TenantUpsertWithoutNotificationDefaultsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutNotificationDefaultsInput, Prisma.TenantUncheckedUpdateWithoutNotificationDefaultsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutNotificationDefaultsInput, Prisma.TenantUncheckedCreateWithoutNotificationDefaultsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutNotificationDefaultsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutNotificationDefaultsInput, Prisma.TenantUncheckedUpdateWithoutNotificationDefaultsInput>
+}
+
+export type TenantUpdateWithoutNotificationDefaultsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2051,6 +3056,11 @@ export type TenantCreateWithoutInvitationsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
 }
@@ -2076,6 +3086,11 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
 }
@@ -2117,6 +3132,11 @@ export type TenantUpdateWithoutInvitationsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
 }
@@ -2142,6 +3162,11 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
 }
@@ -2167,6 +3192,11 @@ export type TenantCreateWithoutPasswordResetsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
 }
@@ -2192,6 +3222,11 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
 }
@@ -2233,6 +3268,11 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
 }
@@ -2258,6 +3298,11 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
 }
@@ -2283,6 +3328,11 @@ export type TenantCreateWithoutInboundEmailsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
 }
@@ -2308,6 +3358,11 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
   webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
 }
@@ -2349,6 +3404,11 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
 }
@@ -2374,6 +3434,11 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
   webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
 }
@@ -2395,6 +3460,11 @@ export type TenantCountOutputType = {
   uploads: number
   webhooks: number
   apiKeys: number
+  notifications: number
+  notificationInboxes: number
+  ticketSubscriptions: number
+  notificationPreferences: number
+  notificationDefaults: number
   invitations: number
   passwordResets: number
   inboundEmails: number
@@ -2412,6 +3482,11 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   uploads?: boolean | TenantCountOutputTypeCountUploadsArgs
   webhooks?: boolean | TenantCountOutputTypeCountWebhooksArgs
   apiKeys?: boolean | TenantCountOutputTypeCountApiKeysArgs
+  notifications?: boolean | TenantCountOutputTypeCountNotificationsArgs
+  notificationInboxes?: boolean | TenantCountOutputTypeCountNotificationInboxesArgs
+  ticketSubscriptions?: boolean | TenantCountOutputTypeCountTicketSubscriptionsArgs
+  notificationPreferences?: boolean | TenantCountOutputTypeCountNotificationPreferencesArgs
+  notificationDefaults?: boolean | TenantCountOutputTypeCountNotificationDefaultsArgs
   invitations?: boolean | TenantCountOutputTypeCountInvitationsArgs
   passwordResets?: boolean | TenantCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | TenantCountOutputTypeCountInboundEmailsArgs
@@ -2507,6 +3582,41 @@ export type TenantCountOutputTypeCountApiKeysArgs<ExtArgs extends runtime.Types.
 /**
  * TenantCountOutputType without action
  */
+export type TenantCountOutputTypeCountNotificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountNotificationInboxesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationInboxWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountTicketSubscriptionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSubscriptionWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountNotificationPreferencesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationPreferenceWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountNotificationDefaultsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationDefaultWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
 export type TenantCountOutputTypeCountInvitationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.InvitationWhereInput
 }
@@ -2547,6 +3657,11 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
   webhooks?: boolean | Prisma.Tenant$webhooksArgs<ExtArgs>
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
+  notifications?: boolean | Prisma.Tenant$notificationsArgs<ExtArgs>
+  notificationInboxes?: boolean | Prisma.Tenant$notificationInboxesArgs<ExtArgs>
+  ticketSubscriptions?: boolean | Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>
+  notificationPreferences?: boolean | Prisma.Tenant$notificationPreferencesArgs<ExtArgs>
+  notificationDefaults?: boolean | Prisma.Tenant$notificationDefaultsArgs<ExtArgs>
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
@@ -2602,6 +3717,11 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
   webhooks?: boolean | Prisma.Tenant$webhooksArgs<ExtArgs>
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
+  notifications?: boolean | Prisma.Tenant$notificationsArgs<ExtArgs>
+  notificationInboxes?: boolean | Prisma.Tenant$notificationInboxesArgs<ExtArgs>
+  ticketSubscriptions?: boolean | Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>
+  notificationPreferences?: boolean | Prisma.Tenant$notificationPreferencesArgs<ExtArgs>
+  notificationDefaults?: boolean | Prisma.Tenant$notificationDefaultsArgs<ExtArgs>
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
@@ -2624,6 +3744,11 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     uploads: Prisma.$AttachmentUploadPayload<ExtArgs>[]
     webhooks: Prisma.$WebhookEndpointPayload<ExtArgs>[]
     apiKeys: Prisma.$ApiKeyPayload<ExtArgs>[]
+    notifications: Prisma.$NotificationPayload<ExtArgs>[]
+    notificationInboxes: Prisma.$NotificationInboxPayload<ExtArgs>[]
+    ticketSubscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
+    notificationPreferences: Prisma.$NotificationPreferencePayload<ExtArgs>[]
+    notificationDefaults: Prisma.$NotificationDefaultPayload<ExtArgs>[]
     invitations: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
@@ -3043,6 +4168,11 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   uploads<T extends Prisma.Tenant$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentUploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   webhooks<T extends Prisma.Tenant$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookEndpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   apiKeys<T extends Prisma.Tenant$apiKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$apiKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notifications<T extends Prisma.Tenant$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notificationInboxes<T extends Prisma.Tenant$notificationInboxesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationInboxesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationInboxPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  ticketSubscriptions<T extends Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notificationPreferences<T extends Prisma.Tenant$notificationPreferencesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationPreferencesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPreferencePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notificationDefaults<T extends Prisma.Tenant$notificationDefaultsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationDefaultsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationDefaultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   invitations<T extends Prisma.Tenant$invitationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$invitationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.Tenant$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.Tenant$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -3738,6 +4868,126 @@ export type Tenant$apiKeysArgs<ExtArgs extends runtime.Types.Extensions.Internal
   take?: number
   skip?: number
   distinct?: Prisma.ApiKeyScalarFieldEnum | Prisma.ApiKeyScalarFieldEnum[]
+}
+
+/**
+ * Tenant.notifications
+ */
+export type Tenant$notificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Notification
+   */
+  select?: Prisma.NotificationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Notification
+   */
+  omit?: Prisma.NotificationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationInclude<ExtArgs> | null
+  where?: Prisma.NotificationWhereInput
+  orderBy?: Prisma.NotificationOrderByWithRelationInput | Prisma.NotificationOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationScalarFieldEnum | Prisma.NotificationScalarFieldEnum[]
+}
+
+/**
+ * Tenant.notificationInboxes
+ */
+export type Tenant$notificationInboxesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the NotificationInbox
+   */
+  select?: Prisma.NotificationInboxSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the NotificationInbox
+   */
+  omit?: Prisma.NotificationInboxOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationInboxInclude<ExtArgs> | null
+  where?: Prisma.NotificationInboxWhereInput
+  orderBy?: Prisma.NotificationInboxOrderByWithRelationInput | Prisma.NotificationInboxOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationInboxWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationInboxScalarFieldEnum | Prisma.NotificationInboxScalarFieldEnum[]
+}
+
+/**
+ * Tenant.ticketSubscriptions
+ */
+export type Tenant$ticketSubscriptionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSubscription
+   */
+  select?: Prisma.TicketSubscriptionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSubscription
+   */
+  omit?: Prisma.TicketSubscriptionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSubscriptionInclude<ExtArgs> | null
+  where?: Prisma.TicketSubscriptionWhereInput
+  orderBy?: Prisma.TicketSubscriptionOrderByWithRelationInput | Prisma.TicketSubscriptionOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSubscriptionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSubscriptionScalarFieldEnum | Prisma.TicketSubscriptionScalarFieldEnum[]
+}
+
+/**
+ * Tenant.notificationPreferences
+ */
+export type Tenant$notificationPreferencesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the NotificationPreference
+   */
+  select?: Prisma.NotificationPreferenceSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the NotificationPreference
+   */
+  omit?: Prisma.NotificationPreferenceOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationPreferenceInclude<ExtArgs> | null
+  where?: Prisma.NotificationPreferenceWhereInput
+  orderBy?: Prisma.NotificationPreferenceOrderByWithRelationInput | Prisma.NotificationPreferenceOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationPreferenceWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationPreferenceScalarFieldEnum | Prisma.NotificationPreferenceScalarFieldEnum[]
+}
+
+/**
+ * Tenant.notificationDefaults
+ */
+export type Tenant$notificationDefaultsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the NotificationDefault
+   */
+  select?: Prisma.NotificationDefaultSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the NotificationDefault
+   */
+  omit?: Prisma.NotificationDefaultOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationDefaultInclude<ExtArgs> | null
+  where?: Prisma.NotificationDefaultWhereInput
+  orderBy?: Prisma.NotificationDefaultOrderByWithRelationInput | Prisma.NotificationDefaultOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationDefaultWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationDefaultScalarFieldEnum | Prisma.NotificationDefaultScalarFieldEnum[]
 }
 
 /**

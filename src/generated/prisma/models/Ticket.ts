@@ -347,6 +347,8 @@ export type TicketWhereInput = {
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
   readMarkers?: Prisma.ReadMarkerListRelationFilter
+  notifications?: Prisma.NotificationListRelationFilter
+  subscriptions?: Prisma.TicketSubscriptionListRelationFilter
 }
 
 export type TicketOrderByWithRelationInput = {
@@ -378,6 +380,8 @@ export type TicketOrderByWithRelationInput = {
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
   uploads?: Prisma.AttachmentUploadOrderByRelationAggregateInput
   readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
+  notifications?: Prisma.NotificationOrderByRelationAggregateInput
+  subscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
 }
 
 export type TicketWhereUniqueInput = Prisma.AtLeast<{
@@ -414,6 +418,8 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
   readMarkers?: Prisma.ReadMarkerListRelationFilter
+  notifications?: Prisma.NotificationListRelationFilter
+  subscriptions?: Prisma.TicketSubscriptionListRelationFilter
 }, "tenantId_id" | "tenantId_number">
 
 export type TicketOrderByWithAggregationInput = {
@@ -498,6 +504,8 @@ export type TicketCreateInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateInput = {
@@ -526,6 +534,8 @@ export type TicketUncheckedCreateInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUpdateInput = {
@@ -554,6 +564,8 @@ export type TicketUpdateInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateInput = {
@@ -582,6 +594,8 @@ export type TicketUncheckedUpdateInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyInput = {
@@ -754,6 +768,11 @@ export type TicketSumOrderByAggregateInput = {
 export type TicketScalarRelationFilter = {
   is?: Prisma.TicketWhereInput
   isNot?: Prisma.TicketWhereInput
+}
+
+export type TicketNullableScalarRelationFilter = {
+  is?: Prisma.TicketWhereInput | null
+  isNot?: Prisma.TicketWhereInput | null
 }
 
 export type TicketCreateNestedManyWithoutTenantInput = {
@@ -963,6 +982,36 @@ export type TicketUpdateOneRequiredWithoutUploadsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutUploadsInput, Prisma.TicketUpdateWithoutUploadsInput>, Prisma.TicketUncheckedUpdateWithoutUploadsInput>
 }
 
+export type TicketCreateNestedOneWithoutNotificationsInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutNotificationsInput, Prisma.TicketUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutNotificationsInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneWithoutNotificationsNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutNotificationsInput, Prisma.TicketUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutNotificationsInput
+  upsert?: Prisma.TicketUpsertWithoutNotificationsInput
+  disconnect?: Prisma.TicketWhereInput | boolean
+  delete?: Prisma.TicketWhereInput | boolean
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutNotificationsInput, Prisma.TicketUpdateWithoutNotificationsInput>, Prisma.TicketUncheckedUpdateWithoutNotificationsInput>
+}
+
+export type TicketCreateNestedOneWithoutSubscriptionsInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSubscriptionsInput, Prisma.TicketUncheckedCreateWithoutSubscriptionsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSubscriptionsInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutSubscriptionsNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSubscriptionsInput, Prisma.TicketUncheckedCreateWithoutSubscriptionsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSubscriptionsInput
+  upsert?: Prisma.TicketUpsertWithoutSubscriptionsInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSubscriptionsInput, Prisma.TicketUpdateWithoutSubscriptionsInput>, Prisma.TicketUncheckedUpdateWithoutSubscriptionsInput>
+}
+
 export type TicketCreateWithoutTenantInput = {
   id?: string
   number: number
@@ -988,6 +1037,8 @@ export type TicketCreateWithoutTenantInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTenantInput = {
@@ -1015,6 +1066,8 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTenantInput = {
@@ -1095,6 +1148,8 @@ export type TicketCreateWithoutRequesterInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutRequesterInput = {
@@ -1121,6 +1176,8 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutRequesterInput = {
@@ -1158,6 +1215,8 @@ export type TicketCreateWithoutAssigneeInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAssigneeInput = {
@@ -1184,6 +1243,8 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAssigneeInput = {
@@ -1253,6 +1314,8 @@ export type TicketCreateWithoutCommentsInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutCommentsInput = {
@@ -1280,6 +1343,8 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutCommentsInput = {
@@ -1323,6 +1388,8 @@ export type TicketUpdateWithoutCommentsInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutCommentsInput = {
@@ -1350,6 +1417,8 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutReadMarkersInput = {
@@ -1377,6 +1446,8 @@ export type TicketCreateWithoutReadMarkersInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutReadMarkersInput = {
@@ -1404,6 +1475,8 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutReadMarkersInput = {
@@ -1447,6 +1520,8 @@ export type TicketUpdateWithoutReadMarkersInput = {
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutReadMarkersInput = {
@@ -1474,6 +1549,8 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutAttachmentsInput = {
@@ -1501,6 +1578,8 @@ export type TicketCreateWithoutAttachmentsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAttachmentsInput = {
@@ -1528,6 +1607,8 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAttachmentsInput = {
@@ -1571,6 +1652,8 @@ export type TicketUpdateWithoutAttachmentsInput = {
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAttachmentsInput = {
@@ -1598,6 +1681,8 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutUploadsInput = {
@@ -1625,6 +1710,8 @@ export type TicketCreateWithoutUploadsInput = {
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutUploadsInput = {
@@ -1652,6 +1739,8 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutUploadsInput = {
@@ -1695,6 +1784,8 @@ export type TicketUpdateWithoutUploadsInput = {
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutUploadsInput = {
@@ -1722,6 +1813,272 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutNotificationsInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutNotificationsInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutNotificationsInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutNotificationsInput, Prisma.TicketUncheckedCreateWithoutNotificationsInput>
+}
+
+export type TicketUpsertWithoutNotificationsInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutNotificationsInput, Prisma.TicketUncheckedUpdateWithoutNotificationsInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutNotificationsInput, Prisma.TicketUncheckedCreateWithoutNotificationsInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutNotificationsInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutNotificationsInput, Prisma.TicketUncheckedUpdateWithoutNotificationsInput>
+}
+
+export type TicketUpdateWithoutNotificationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutNotificationsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutSubscriptionsInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutSubscriptionsInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutSubscriptionsInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSubscriptionsInput, Prisma.TicketUncheckedCreateWithoutSubscriptionsInput>
+}
+
+export type TicketUpsertWithoutSubscriptionsInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutSubscriptionsInput, Prisma.TicketUncheckedUpdateWithoutSubscriptionsInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSubscriptionsInput, Prisma.TicketUncheckedCreateWithoutSubscriptionsInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutSubscriptionsInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutSubscriptionsInput, Prisma.TicketUncheckedUpdateWithoutSubscriptionsInput>
+}
+
+export type TicketUpdateWithoutSubscriptionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyTenantInput = {
@@ -1772,6 +2129,8 @@ export type TicketUpdateWithoutTenantInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTenantInput = {
@@ -1799,6 +2158,8 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutTenantInput = {
@@ -1893,6 +2254,8 @@ export type TicketUpdateWithoutRequesterInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutRequesterInput = {
@@ -1919,6 +2282,8 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutRequesterInput = {
@@ -1968,6 +2333,8 @@ export type TicketUpdateWithoutAssigneeInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAssigneeInput = {
@@ -1994,6 +2361,8 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
@@ -2028,6 +2397,8 @@ export type TicketCountOutputType = {
   attachments: number
   uploads: number
   readMarkers: number
+  notifications: number
+  subscriptions: number
 }
 
 export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2035,6 +2406,8 @@ export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   attachments?: boolean | TicketCountOutputTypeCountAttachmentsArgs
   uploads?: boolean | TicketCountOutputTypeCountUploadsArgs
   readMarkers?: boolean | TicketCountOutputTypeCountReadMarkersArgs
+  notifications?: boolean | TicketCountOutputTypeCountNotificationsArgs
+  subscriptions?: boolean | TicketCountOutputTypeCountSubscriptionsArgs
 }
 
 /**
@@ -2075,6 +2448,20 @@ export type TicketCountOutputTypeCountReadMarkersArgs<ExtArgs extends runtime.Ty
   where?: Prisma.ReadMarkerWhereInput
 }
 
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountNotificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationWhereInput
+}
+
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountSubscriptionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSubscriptionWhereInput
+}
+
 
 export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -2105,6 +2492,8 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   attachments?: boolean | Prisma.Ticket$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Ticket$uploadsArgs<ExtArgs>
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
+  notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
+  subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
@@ -2195,6 +2584,8 @@ export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   attachments?: boolean | Prisma.Ticket$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Ticket$uploadsArgs<ExtArgs>
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
+  notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
+  subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2218,6 +2609,8 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
     uploads: Prisma.$AttachmentUploadPayload<ExtArgs>[]
     readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
+    notifications: Prisma.$NotificationPayload<ExtArgs>[]
+    subscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -2642,6 +3035,8 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   attachments<T extends Prisma.Ticket$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploads<T extends Prisma.Ticket$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentUploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   readMarkers<T extends Prisma.Ticket$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notifications<T extends Prisma.Ticket$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  subscriptions<T extends Prisma.Ticket$subscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$subscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3205,6 +3600,54 @@ export type Ticket$readMarkersArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.ReadMarkerScalarFieldEnum | Prisma.ReadMarkerScalarFieldEnum[]
+}
+
+/**
+ * Ticket.notifications
+ */
+export type Ticket$notificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Notification
+   */
+  select?: Prisma.NotificationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Notification
+   */
+  omit?: Prisma.NotificationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationInclude<ExtArgs> | null
+  where?: Prisma.NotificationWhereInput
+  orderBy?: Prisma.NotificationOrderByWithRelationInput | Prisma.NotificationOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationScalarFieldEnum | Prisma.NotificationScalarFieldEnum[]
+}
+
+/**
+ * Ticket.subscriptions
+ */
+export type Ticket$subscriptionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSubscription
+   */
+  select?: Prisma.TicketSubscriptionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSubscription
+   */
+  omit?: Prisma.TicketSubscriptionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSubscriptionInclude<ExtArgs> | null
+  where?: Prisma.TicketSubscriptionWhereInput
+  orderBy?: Prisma.TicketSubscriptionOrderByWithRelationInput | Prisma.TicketSubscriptionOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSubscriptionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSubscriptionScalarFieldEnum | Prisma.TicketSubscriptionScalarFieldEnum[]
 }
 
 /**

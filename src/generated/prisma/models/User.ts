@@ -243,6 +243,10 @@ export type UserWhereInput = {
   uploads?: Prisma.AttachmentUploadListRelationFilter
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   apiKeys?: Prisma.ApiKeyListRelationFilter
+  notifications?: Prisma.NotificationListRelationFilter
+  notificationInbox?: Prisma.XOR<Prisma.NotificationInboxNullableScalarRelationFilter, Prisma.NotificationInboxWhereInput> | null
+  ticketSubscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -270,6 +274,10 @@ export type UserOrderByWithRelationInput = {
   uploads?: Prisma.AttachmentUploadOrderByRelationAggregateInput
   readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
+  notifications?: Prisma.NotificationOrderByRelationAggregateInput
+  notificationInbox?: Prisma.NotificationInboxOrderByWithRelationInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
+  notificationPreferences?: Prisma.NotificationPreferenceOrderByRelationAggregateInput
   invitationsSent?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
@@ -302,6 +310,10 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   uploads?: Prisma.AttachmentUploadListRelationFilter
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   apiKeys?: Prisma.ApiKeyListRelationFilter
+  notifications?: Prisma.NotificationListRelationFilter
+  notificationInbox?: Prisma.XOR<Prisma.NotificationInboxNullableScalarRelationFilter, Prisma.NotificationInboxWhereInput> | null
+  ticketSubscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -364,6 +376,10 @@ export type UserCreateInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -390,6 +406,10 @@ export type UserUncheckedCreateInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -416,6 +436,10 @@ export type UserUpdateInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -442,6 +466,10 @@ export type UserUncheckedUpdateInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -745,6 +773,62 @@ export type UserUpdateOneRequiredWithoutApiKeysNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutApiKeysInput, Prisma.UserUpdateWithoutApiKeysInput>, Prisma.UserUncheckedUpdateWithoutApiKeysInput>
 }
 
+export type UserCreateNestedOneWithoutNotificationsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutNotificationsInput, Prisma.UserUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutNotificationsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutNotificationsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutNotificationsInput, Prisma.UserUncheckedCreateWithoutNotificationsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutNotificationsInput
+  upsert?: Prisma.UserUpsertWithoutNotificationsInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutNotificationsInput, Prisma.UserUpdateWithoutNotificationsInput>, Prisma.UserUncheckedUpdateWithoutNotificationsInput>
+}
+
+export type UserCreateNestedOneWithoutNotificationInboxInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutNotificationInboxInput, Prisma.UserUncheckedCreateWithoutNotificationInboxInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutNotificationInboxInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutNotificationInboxNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutNotificationInboxInput, Prisma.UserUncheckedCreateWithoutNotificationInboxInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutNotificationInboxInput
+  upsert?: Prisma.UserUpsertWithoutNotificationInboxInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutNotificationInboxInput, Prisma.UserUpdateWithoutNotificationInboxInput>, Prisma.UserUncheckedUpdateWithoutNotificationInboxInput>
+}
+
+export type UserCreateNestedOneWithoutTicketSubscriptionsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutTicketSubscriptionsInput, Prisma.UserUncheckedCreateWithoutTicketSubscriptionsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutTicketSubscriptionsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutTicketSubscriptionsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutTicketSubscriptionsInput, Prisma.UserUncheckedCreateWithoutTicketSubscriptionsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutTicketSubscriptionsInput
+  upsert?: Prisma.UserUpsertWithoutTicketSubscriptionsInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutTicketSubscriptionsInput, Prisma.UserUpdateWithoutTicketSubscriptionsInput>, Prisma.UserUncheckedUpdateWithoutTicketSubscriptionsInput>
+}
+
+export type UserCreateNestedOneWithoutNotificationPreferencesInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutNotificationPreferencesInput, Prisma.UserUncheckedCreateWithoutNotificationPreferencesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutNotificationPreferencesInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutNotificationPreferencesNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutNotificationPreferencesInput, Prisma.UserUncheckedCreateWithoutNotificationPreferencesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutNotificationPreferencesInput
+  upsert?: Prisma.UserUpsertWithoutNotificationPreferencesInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutNotificationPreferencesInput, Prisma.UserUpdateWithoutNotificationPreferencesInput>, Prisma.UserUncheckedUpdateWithoutNotificationPreferencesInput>
+}
+
 export type UserCreateNestedOneWithoutInvitationsSentInput = {
   create?: Prisma.XOR<Prisma.UserCreateWithoutInvitationsSentInput, Prisma.UserUncheckedCreateWithoutInvitationsSentInput>
   connectOrCreate?: Prisma.UserCreateOrConnectWithoutInvitationsSentInput
@@ -807,6 +891,10 @@ export type UserCreateWithoutTenantInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -832,6 +920,10 @@ export type UserUncheckedCreateWithoutTenantInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -901,6 +993,10 @@ export type UserCreateWithoutSessionsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -926,6 +1022,10 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -967,6 +1067,10 @@ export type UserUpdateWithoutSessionsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -992,6 +1096,10 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -1017,6 +1125,10 @@ export type UserCreateWithoutRequestedTicketsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -1042,6 +1154,10 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -1072,6 +1188,10 @@ export type UserCreateWithoutAssignedTicketsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -1097,6 +1217,10 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -1138,6 +1262,10 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -1163,6 +1291,10 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -1199,6 +1331,10 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -1224,6 +1360,10 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -1249,6 +1389,10 @@ export type UserCreateWithoutCommentsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -1274,6 +1418,10 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -1315,6 +1463,10 @@ export type UserUpdateWithoutCommentsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -1340,6 +1492,10 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -1365,6 +1521,10 @@ export type UserCreateWithoutReadMarkersInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -1390,6 +1550,10 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -1431,6 +1595,10 @@ export type UserUpdateWithoutReadMarkersInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -1456,6 +1624,10 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -1481,6 +1653,10 @@ export type UserCreateWithoutAttachmentsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -1506,6 +1682,10 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -1547,6 +1727,10 @@ export type UserUpdateWithoutAttachmentsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -1572,6 +1756,10 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -1597,6 +1785,10 @@ export type UserCreateWithoutUploadsInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -1622,6 +1814,10 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -1663,6 +1859,10 @@ export type UserUpdateWithoutUploadsInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -1688,6 +1888,10 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -1713,6 +1917,10 @@ export type UserCreateWithoutApiKeysInput = {
   attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
@@ -1738,6 +1946,10 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
@@ -1779,6 +1991,10 @@ export type UserUpdateWithoutApiKeysInput = {
   attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -1804,6 +2020,538 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+}
+
+export type UserCreateWithoutNotificationsInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+}
+
+export type UserUncheckedCreateWithoutNotificationsInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+}
+
+export type UserCreateOrConnectWithoutNotificationsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutNotificationsInput, Prisma.UserUncheckedCreateWithoutNotificationsInput>
+}
+
+export type UserUpsertWithoutNotificationsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutNotificationsInput, Prisma.UserUncheckedUpdateWithoutNotificationsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutNotificationsInput, Prisma.UserUncheckedCreateWithoutNotificationsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutNotificationsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutNotificationsInput, Prisma.UserUncheckedUpdateWithoutNotificationsInput>
+}
+
+export type UserUpdateWithoutNotificationsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+}
+
+export type UserUncheckedUpdateWithoutNotificationsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+}
+
+export type UserCreateWithoutNotificationInboxInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+}
+
+export type UserUncheckedCreateWithoutNotificationInboxInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+}
+
+export type UserCreateOrConnectWithoutNotificationInboxInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutNotificationInboxInput, Prisma.UserUncheckedCreateWithoutNotificationInboxInput>
+}
+
+export type UserUpsertWithoutNotificationInboxInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutNotificationInboxInput, Prisma.UserUncheckedUpdateWithoutNotificationInboxInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutNotificationInboxInput, Prisma.UserUncheckedCreateWithoutNotificationInboxInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutNotificationInboxInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutNotificationInboxInput, Prisma.UserUncheckedUpdateWithoutNotificationInboxInput>
+}
+
+export type UserUpdateWithoutNotificationInboxInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+}
+
+export type UserUncheckedUpdateWithoutNotificationInboxInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+}
+
+export type UserCreateWithoutTicketSubscriptionsInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+}
+
+export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+}
+
+export type UserCreateOrConnectWithoutTicketSubscriptionsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutTicketSubscriptionsInput, Prisma.UserUncheckedCreateWithoutTicketSubscriptionsInput>
+}
+
+export type UserUpsertWithoutTicketSubscriptionsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutTicketSubscriptionsInput, Prisma.UserUncheckedUpdateWithoutTicketSubscriptionsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutTicketSubscriptionsInput, Prisma.UserUncheckedCreateWithoutTicketSubscriptionsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutTicketSubscriptionsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutTicketSubscriptionsInput, Prisma.UserUncheckedUpdateWithoutTicketSubscriptionsInput>
+}
+
+export type UserUpdateWithoutTicketSubscriptionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+}
+
+export type UserCreateWithoutNotificationPreferencesInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+}
+
+export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+}
+
+export type UserCreateOrConnectWithoutNotificationPreferencesInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutNotificationPreferencesInput, Prisma.UserUncheckedCreateWithoutNotificationPreferencesInput>
+}
+
+export type UserUpsertWithoutNotificationPreferencesInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutNotificationPreferencesInput, Prisma.UserUncheckedUpdateWithoutNotificationPreferencesInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutNotificationPreferencesInput, Prisma.UserUncheckedCreateWithoutNotificationPreferencesInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutNotificationPreferencesInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutNotificationPreferencesInput, Prisma.UserUncheckedUpdateWithoutNotificationPreferencesInput>
+}
+
+export type UserUpdateWithoutNotificationPreferencesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+}
+
+export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -1830,6 +2578,10 @@ export type UserCreateWithoutInvitationsSentInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
 }
@@ -1855,6 +2607,10 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
 }
@@ -1896,6 +2652,10 @@ export type UserUpdateWithoutInvitationsSentInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
 }
@@ -1921,6 +2681,10 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
 }
@@ -1946,6 +2710,10 @@ export type UserCreateWithoutPasswordResetsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
 }
@@ -1971,6 +2739,10 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
 }
@@ -2012,6 +2784,10 @@ export type UserUpdateWithoutPasswordResetsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
 }
@@ -2037,6 +2813,10 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
 }
@@ -2062,6 +2842,10 @@ export type UserCreateWithoutInboundEmailsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
 }
@@ -2087,6 +2871,10 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
 }
@@ -2128,6 +2916,10 @@ export type UserUpdateWithoutInboundEmailsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
 }
@@ -2153,6 +2945,10 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
 }
@@ -2191,6 +2987,10 @@ export type UserUpdateWithoutTenantInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
@@ -2216,6 +3016,10 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
@@ -2249,6 +3053,9 @@ export type UserCountOutputType = {
   uploads: number
   readMarkers: number
   apiKeys: number
+  notifications: number
+  ticketSubscriptions: number
+  notificationPreferences: number
   invitationsSent: number
   passwordResets: number
   inboundEmails: number
@@ -2263,6 +3070,9 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   uploads?: boolean | UserCountOutputTypeCountUploadsArgs
   readMarkers?: boolean | UserCountOutputTypeCountReadMarkersArgs
   apiKeys?: boolean | UserCountOutputTypeCountApiKeysArgs
+  notifications?: boolean | UserCountOutputTypeCountNotificationsArgs
+  ticketSubscriptions?: boolean | UserCountOutputTypeCountTicketSubscriptionsArgs
+  notificationPreferences?: boolean | UserCountOutputTypeCountNotificationPreferencesArgs
   invitationsSent?: boolean | UserCountOutputTypeCountInvitationsSentArgs
   passwordResets?: boolean | UserCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | UserCountOutputTypeCountInboundEmailsArgs
@@ -2337,6 +3147,27 @@ export type UserCountOutputTypeCountApiKeysArgs<ExtArgs extends runtime.Types.Ex
 /**
  * UserCountOutputType without action
  */
+export type UserCountOutputTypeCountNotificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountTicketSubscriptionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSubscriptionWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountNotificationPreferencesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.NotificationPreferenceWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
 export type UserCountOutputTypeCountInvitationsSentArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.InvitationWhereInput
 }
@@ -2378,6 +3209,10 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   uploads?: boolean | Prisma.User$uploadsArgs<ExtArgs>
   readMarkers?: boolean | Prisma.User$readMarkersArgs<ExtArgs>
   apiKeys?: boolean | Prisma.User$apiKeysArgs<ExtArgs>
+  notifications?: boolean | Prisma.User$notificationsArgs<ExtArgs>
+  notificationInbox?: boolean | Prisma.User$notificationInboxArgs<ExtArgs>
+  ticketSubscriptions?: boolean | Prisma.User$ticketSubscriptionsArgs<ExtArgs>
+  notificationPreferences?: boolean | Prisma.User$notificationPreferencesArgs<ExtArgs>
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
@@ -2442,6 +3277,10 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   uploads?: boolean | Prisma.User$uploadsArgs<ExtArgs>
   readMarkers?: boolean | Prisma.User$readMarkersArgs<ExtArgs>
   apiKeys?: boolean | Prisma.User$apiKeysArgs<ExtArgs>
+  notifications?: boolean | Prisma.User$notificationsArgs<ExtArgs>
+  notificationInbox?: boolean | Prisma.User$notificationInboxArgs<ExtArgs>
+  ticketSubscriptions?: boolean | Prisma.User$ticketSubscriptionsArgs<ExtArgs>
+  notificationPreferences?: boolean | Prisma.User$notificationPreferencesArgs<ExtArgs>
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
@@ -2466,6 +3305,10 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     uploads: Prisma.$AttachmentUploadPayload<ExtArgs>[]
     readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
     apiKeys: Prisma.$ApiKeyPayload<ExtArgs>[]
+    notifications: Prisma.$NotificationPayload<ExtArgs>[]
+    notificationInbox: Prisma.$NotificationInboxPayload<ExtArgs> | null
+    ticketSubscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
+    notificationPreferences: Prisma.$NotificationPreferencePayload<ExtArgs>[]
     invitationsSent: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
@@ -2886,6 +3729,10 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   uploads<T extends Prisma.User$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentUploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   readMarkers<T extends Prisma.User$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   apiKeys<T extends Prisma.User$apiKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$apiKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notifications<T extends Prisma.User$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notificationInbox<T extends Prisma.User$notificationInboxArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$notificationInboxArgs<ExtArgs>>): Prisma.Prisma__NotificationInboxClient<runtime.Types.Result.GetResult<Prisma.$NotificationInboxPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  ticketSubscriptions<T extends Prisma.User$ticketSubscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$ticketSubscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  notificationPreferences<T extends Prisma.User$notificationPreferencesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$notificationPreferencesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPreferencePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   invitationsSent<T extends Prisma.User$invitationsSentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$invitationsSentArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.User$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.User$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -3520,6 +4367,97 @@ export type User$apiKeysArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
   take?: number
   skip?: number
   distinct?: Prisma.ApiKeyScalarFieldEnum | Prisma.ApiKeyScalarFieldEnum[]
+}
+
+/**
+ * User.notifications
+ */
+export type User$notificationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Notification
+   */
+  select?: Prisma.NotificationSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Notification
+   */
+  omit?: Prisma.NotificationOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationInclude<ExtArgs> | null
+  where?: Prisma.NotificationWhereInput
+  orderBy?: Prisma.NotificationOrderByWithRelationInput | Prisma.NotificationOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationScalarFieldEnum | Prisma.NotificationScalarFieldEnum[]
+}
+
+/**
+ * User.notificationInbox
+ */
+export type User$notificationInboxArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the NotificationInbox
+   */
+  select?: Prisma.NotificationInboxSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the NotificationInbox
+   */
+  omit?: Prisma.NotificationInboxOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationInboxInclude<ExtArgs> | null
+  where?: Prisma.NotificationInboxWhereInput
+}
+
+/**
+ * User.ticketSubscriptions
+ */
+export type User$ticketSubscriptionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSubscription
+   */
+  select?: Prisma.TicketSubscriptionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSubscription
+   */
+  omit?: Prisma.TicketSubscriptionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSubscriptionInclude<ExtArgs> | null
+  where?: Prisma.TicketSubscriptionWhereInput
+  orderBy?: Prisma.TicketSubscriptionOrderByWithRelationInput | Prisma.TicketSubscriptionOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSubscriptionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSubscriptionScalarFieldEnum | Prisma.TicketSubscriptionScalarFieldEnum[]
+}
+
+/**
+ * User.notificationPreferences
+ */
+export type User$notificationPreferencesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the NotificationPreference
+   */
+  select?: Prisma.NotificationPreferenceSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the NotificationPreference
+   */
+  omit?: Prisma.NotificationPreferenceOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.NotificationPreferenceInclude<ExtArgs> | null
+  where?: Prisma.NotificationPreferenceWhereInput
+  orderBy?: Prisma.NotificationPreferenceOrderByWithRelationInput | Prisma.NotificationPreferenceOrderByWithRelationInput[]
+  cursor?: Prisma.NotificationPreferenceWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.NotificationPreferenceScalarFieldEnum | Prisma.NotificationPreferenceScalarFieldEnum[]
 }
 
 /**

@@ -1,0 +1,364 @@
+// The `notifications` consumer of the event feed: who is told of each event, and why. It runs on
+// the workers' cross-tenant connection inside the feed's batch transaction, so the notifications
+// of a batch and the cursor past it commit together: a crash loses none, and (with the unique
+// (tenant, event, recipient)) none is made twice.
+//
+// The rules, for each event:
+//   ticket.created         the assignee (assigned), the requester if someone else opened it (requester)
+//   ticket.assigned        the new assignee (assigned)
+//   ticket.status_changed  requester, assignee and followers
+//   comment.created        requester (public comments), assignee, followers, and those @mentioned
+//   user.updated           the user, when their password changed (password_changed, a security notice)
+//   api_key.created        every admin of the tenant (api_key_created, a security notice)
+// Nobody is told of their own action (security notices aside), nobody who is deactivated, and
+// nobody of what they may not see, by the tickets' and comments' own policies, as things are now
+// (a ticket or comment deleted meanwhile tells nobody). Preferences and mutes decide the channels;
+// a notification due on none is not made.
+import type { Db } from "../../db/client.ts";
+import type { Role } from "../../core/contract.ts";
+import type { UserPrincipal } from "../../core/principal.ts";
+import type { FeedEvent } from "../../events/feed.ts";
+import { canSee } from "../tickets/policy.ts";
+import { canSeeComment } from "../comments/policy.ts";
+import { isSecurityKind, type NotificationKind } from "./kinds.ts";
+import { parseMentions } from "./mentions.ts";
+import { preferenceTable, wants, type PreferenceRow } from "./preferences.ts";
+import { NOTIFICATIONS_CHANNEL, type NotificationPush } from "./live.ts";
+import { NOTIFICATION_COLUMNS, toNotification, type NotificationRow } from "./representation.ts";
+
+/** The event types this consumer reads; the rest pass by. */
+const HANDLED = new Set(["ticket.created", "ticket.assigned", "ticket.status_changed", "comment.created", "user.updated", "api_key.created"]);
+/** A reason beats those after it when one person has several. */
+const PRECEDENCE: readonly NotificationKind[] = ["password_changed", "api_key_created", "mentioned", "assigned", "requester", "comment", "status_changed", "follower"];
+const TITLE_MAX = 120;
+
+interface TicketFacts {
+  id: string;
+  number: number;
+  title: string;
+  requesterId: string;
+  assigneeId: string | null;
+  deletedAt: Date | null;
+}
+
+interface Person {
+  id: string;
+  role: Role;
+  active: boolean;
+  name: string;
+}
+
+interface CommentFacts {
+  id: string;
+  internal: boolean;
+  body: string;
+  deletedAt: string | null;
+}
+
+interface Subscription {
+  userId: string;
+  state: "following" | "muted";
+  reason: string;
+}
+
+/** One notification to make. */
+interface Planned {
+  tenantId: string;
+  userId: string;
+  eventId: string;
+  eventType: string;
+  reason: NotificationKind;
+  ticketId: string | null;
+  commentId: string | null;
+  actorType: string;
+  actorId: string | null;
+  summary: string;
+  inApp: boolean;
+  email: boolean;
+}
+
+/** What a recipient is, as the visibility policies take it. */
+function viewer(tenantId: string, person: Person): UserPrincipal {
+  return { kind: "user", tenantId, userId: person.id, role: person.role, sessionId: "" };
+}
+
+function ticketLabel(ticket: TicketFacts): string {
+  const title = ticket.title.length > TITLE_MAX ? `${ticket.title.slice(0, TITLE_MAX - 1)}…` : ticket.title;
+  return `#${ticket.number} ${title}`;
+}
+
+/** Handles a batch of the feed (a FeedHandler): notifications made, follows recorded, pushes sent at commit. */
+export async function notifyForEvents(tx: Db, events: readonly FeedEvent[]): Promise<void> {
+  const planned: Planned[] = [];
+  for (const event of events) {
+    if (!HANDLED.has(event.type)) continue;
+    planned.push(...(await planEvent(tx, event)));
+  }
+  if (planned.length > 0) await insertNotifications(tx, planned);
+}
+
+async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
+  const { tenantId } = event;
+  const actorUserId = event.actorType === "user" ? event.actorId : null;
+  const reasons = new Map<string, NotificationKind>();
+  const add = (userId: string | null | undefined, reason: NotificationKind) => {
+    if (!userId) return;
+    const had = reasons.get(userId);
+    if (had === undefined || PRECEDENCE.indexOf(reason) < PRECEDENCE.indexOf(had)) reasons.set(userId, reason);
+  };
+  const after = (event.after ?? {}) as Record<string, unknown>;
+
+  let ticket: TicketFacts | undefined;
+  let comment: CommentFacts | undefined;
+  let subscriptions: Subscription[] = [];
+  let autoFollow: { userId: string; reason: string } | undefined;
+  let mentionedEmails: string[] = [];
+
+  if (event.ticketId !== null && (event.type.startsWith("ticket.") || event.type === "comment.created")) {
+    const context = await readTicketContext(tx, tenantId, event.ticketId, event.type === "comment.created" ? event.entityId : null);
+    if (!context || context.ticket.deletedAt) return [];
+    ({ ticket, subscriptions } = context);
+    if (event.type === "comment.created") {
+      if (!context.comment || context.comment.deletedAt) return [];
+      comment = context.comment;
+    }
+  }
+  const followers = () => {
+    for (const subscription of subscriptions) {
+      if (subscription.state !== "following") continue;
+      add(subscription.userId, subscription.reason === "comment" ? "comment" : subscription.reason === "status_changed" ? "status_changed" : "follower");
+    }
+  };
+
+  switch (event.type) {
+    case "ticket.created":
+      if (!ticket) return [];
+      add(ticket.assigneeId, "assigned");
+      add(ticket.requesterId, "requester");
+      if (ticket.assigneeId) autoFollow = { userId: ticket.assigneeId, reason: "assigned" };
+      break;
+    case "ticket.assigned": {
+      const assigneeId = typeof after.assigneeId === "string" ? after.assigneeId : null;
+      // Only the assignee as it is now: a reassignment since then tells its own story.
+      if (!ticket || !assigneeId || ticket.assigneeId !== assigneeId) return [];
+      add(assigneeId, "assigned");
+      autoFollow = { userId: assigneeId, reason: "assigned" };
+      break;
+    }
+    case "ticket.status_changed":
+      if (!ticket) return [];
+      followers();
+      add(ticket.assigneeId, "assigned");
+      add(ticket.requesterId, "requester");
+      if (actorUserId) autoFollow = { userId: actorUserId, reason: "status_changed" };
+      break;
+    case "comment.created": {
+      if (!ticket || !comment) return [];
+      followers();
+      add(ticket.assigneeId, "assigned");
+      add(ticket.requesterId, "requester");
+      const mentions = parseMentions(comment.body);
+      for (const userId of mentions.userIds) add(userId, "mentioned");
+      mentionedEmails = mentions.emails;
+      if (actorUserId) autoFollow = { userId: actorUserId, reason: "comment" };
+      break;
+    }
+    case "user.updated":
+      if (after.passwordChanged !== true) return [];
+      add(event.entityId, "password_changed");
+      break;
+    case "api_key.created":
+      break;
+  }
+
+  const people = await readPeople(tx, event, {
+    ids: [...new Set([...reasons.keys(), ...(autoFollow ? [autoFollow.userId] : [])])],
+    emails: mentionedEmails,
+    admins: event.type === "api_key.created",
+  });
+  for (const person of people.list) {
+    if (person.mentioned) add(person.id, "mentioned");
+    if (person.admin) add(person.id, "api_key_created");
+  }
+  const byId = new Map(people.list.map((person) => [person.id, person]));
+  if (autoFollow && ticket) await follow(tx, tenantId, ticket.id, byId.get(autoFollow.userId), autoFollow.reason);
+
+  const muted = new Set(subscriptions.filter((subscription) => subscription.state === "muted").map((subscription) => subscription.userId));
+  const plans: Planned[] = [];
+  for (const [userId, reason] of reasons) {
+    const person = byId.get(userId);
+    // Who may be told: active, not the actor (security notices aside), and allowed to see it now.
+    if (!person || !person.active) continue;
+    if (userId === actorUserId && !isSecurityKind(reason)) continue;
+    if (ticket && !canSee(viewer(tenantId, person), ticket)) continue;
+    if (comment && !canSeeComment(viewer(tenantId, person), comment)) continue;
+    const own = preferenceTable(person.preferences);
+    const isMuted = muted.has(person.id);
+    const inApp = wants(own, people.defaults, reason, "in_app", isMuted);
+    const email = wants(own, people.defaults, reason, "email", isMuted);
+    if (!inApp && !email) continue;
+    plans.push({
+      tenantId,
+      userId: person.id,
+      eventId: event.id,
+      eventType: event.type,
+      reason,
+      ticketId: ticket?.id ?? null,
+      commentId: comment?.id ?? null,
+      actorType: event.actorType,
+      actorId: event.actorId,
+      summary: summarise(event, reason, people.actorName, ticket, comment, after),
+      inApp,
+      email,
+    });
+  }
+  return plans;
+}
+
+function summarise(event: FeedEvent, reason: NotificationKind, actor: string, ticket: TicketFacts | undefined, comment: { internal: boolean } | undefined, after: Record<string, unknown>): string {
+  const label = ticket ? ticketLabel(ticket) : "";
+  switch (event.type) {
+    case "ticket.created":
+      return reason === "assigned" ? `${actor} assigned you ${label}` : `${actor} opened ${label} for you`;
+    case "ticket.assigned":
+      return `${actor} assigned you ${label}`;
+    case "ticket.status_changed":
+      return `${actor} moved ${label} to ${String(after.status ?? "another status")}`;
+    case "comment.created":
+      if (reason === "mentioned") return `${actor} mentioned you on ${label}`;
+      return comment?.internal ? `${actor} added an internal note on ${label}` : `${actor} commented on ${label}`;
+    case "user.updated":
+      return event.actorType === "user" && event.actorId === event.entityId ? "Your password was changed" : `${actor} changed your password`;
+    case "api_key.created":
+      return `${actor} created the API key “${String(after.name ?? "")}” (${String(after.role ?? "")})`;
+    default:
+      return event.type;
+  }
+}
+
+/** The ticket, who follows or muted it, and the comment (if any), in one round trip. */
+async function readTicketContext(tx: Db, tenantId: string, ticketId: string, commentId: string | null) {
+  const [row] = await tx.$queryRawUnsafe<(TicketFacts & { subscriptions: Subscription[]; comment: (CommentFacts & { deletedAt: string | null }) | null })[]>(
+    `SELECT t.id, t.number, t.title, t."requesterId", t."assigneeId", t."deletedAt",
+            coalesce((SELECT json_agg(json_build_object('userId', s."userId", 'state', s.state, 'reason', s.reason))
+                        FROM "TicketSubscription" s WHERE s."tenantId" = t."tenantId" AND s."ticketId" = t.id), '[]'::json) AS subscriptions,
+            (SELECT json_build_object('id', c.id, 'internal', c.internal, 'body', c.body, 'deletedAt', c."deletedAt")
+               FROM "Comment" c WHERE c."tenantId" = t."tenantId" AND c.id = $3::uuid AND c."ticketId" = t.id) AS comment
+       FROM "Ticket" t WHERE t."tenantId" = $1::uuid AND t.id = $2::uuid`,
+    tenantId,
+    ticketId,
+    commentId,
+  );
+  if (!row) return undefined;
+  const { subscriptions, comment, ...ticket } = row;
+  return { ticket, subscriptions, comment: comment ?? undefined };
+}
+
+/**
+ * The people who may be told (by id, by a mentioned email, or every admin), each with their own
+ * preferences, and the tenant's defaults and the actor's name, in one round trip.
+ */
+async function readPeople(tx: Db, event: FeedEvent, who: { ids: string[]; emails: string[]; admins: boolean }) {
+  const rows = await tx.$queryRawUnsafe<(Partial<Person> & { mentioned: boolean; admin: boolean; preferences: PreferenceRow[]; defaults: PreferenceRow[]; actorName: string | null })[]>(
+    `WITH defaults AS (
+       SELECT coalesce(json_agg(json_build_object('kind', d.kind, 'channel', d.channel, 'enabled', d.enabled)), '[]'::json) AS defaults
+         FROM "NotificationDefault" d WHERE d."tenantId" = $1::uuid
+     ), actor AS (
+       SELECT CASE $5 WHEN 'user' THEN (SELECT name FROM "User" WHERE "tenantId" = $1::uuid AND id = $6::uuid)
+                      WHEN 'api_key' THEN (SELECT 'API key “' || name || '”' FROM "ApiKey" WHERE "tenantId" = $1::uuid AND id = $6::uuid) END AS "actorName"
+     )
+     SELECT u.id, u.role::text AS role, u.active, u.name,
+            coalesce(u.email = ANY($3::text[]), false) AS mentioned, coalesce($4 AND u.role = 'admin', false) AS admin,
+            coalesce((SELECT json_agg(json_build_object('kind', p.kind, 'channel', p.channel, 'enabled', p.enabled))
+                        FROM "NotificationPreference" p WHERE p."tenantId" = u."tenantId" AND p."userId" = u.id), '[]'::json) AS preferences,
+            defaults.defaults, actor."actorName"
+       FROM defaults CROSS JOIN actor
+       LEFT JOIN "User" u ON u."tenantId" = $1::uuid AND (u.id = ANY($2::text[]::uuid[]) OR u.email = ANY($3::text[]) OR ($4 AND u.role = 'admin'))`,
+    event.tenantId,
+    who.ids,
+    who.emails,
+    who.admins,
+    event.actorType,
+    event.actorId,
+  );
+  const first = rows[0]!;
+  const list = rows.filter((row) => row.id !== null && row.id !== undefined) as (Person & { mentioned: boolean; admin: boolean; preferences: PreferenceRow[] })[];
+  return { list, defaults: preferenceTable(first.defaults), actorName: first.actorName ?? actorFallback(event) };
+}
+
+function actorFallback(event: FeedEvent): string {
+  if (event.actorType === "system") return "Docket";
+  if (event.actorType === "operator") return "The platform operator";
+  return event.actorType === "api_key" ? "An API key" : "Someone";
+}
+
+/** Agents and admins follow what they are assigned, comment on or move; an existing choice (a mute, an unfollow-then-follow) stands. */
+async function follow(tx: Db, tenantId: string, ticketId: string, person: Person | undefined, reason: string): Promise<void> {
+  if (!person || person.role === "user" || !person.active) return;
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "TicketSubscription" ("tenantId", "ticketId", "userId", state, reason) VALUES ($1::uuid, $2::uuid, $3::uuid, 'following', $4)
+     ON CONFLICT ("tenantId", "ticketId", "userId") DO NOTHING`,
+    tenantId,
+    ticketId,
+    person.id,
+    reason,
+  );
+}
+
+/**
+ * Inserts the batch's notifications and keeps each recipient's unread counter exact: the inbox
+ * rows are locked first, in one order (no deadlock with another writer), and each row's createdAt
+ * is taken after that lock, so a concurrent mark-all-read is either wholly before it (the row is
+ * past the new watermark, unread, counted) or wholly after it. Pushes go out at commit.
+ */
+async function insertNotifications(tx: Db, planned: readonly Planned[]): Promise<void> {
+  const column = <K extends keyof Planned>(key: K) => planned.map((row) => row[key]);
+  // Creates the inboxes that are new and locks them all, in (tenant, user) order: a no-op update
+  // on conflict takes the row lock an INSERT … DO NOTHING would not.
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "NotificationInbox" ("tenantId", "userId")
+     SELECT DISTINCT t, u FROM unnest($1::text[]::uuid[], $2::text[]::uuid[]) AS i(t, u) ORDER BY 1, 2
+     ON CONFLICT ("tenantId", "userId") DO UPDATE SET "unreadCount" = "NotificationInbox"."unreadCount"`,
+    column("tenantId"),
+    column("userId"),
+  );
+  const rows = await tx.$queryRawUnsafe<(NotificationRow & { tenantId: string; unreadCount: number; readUpTo: Date | null; readAllAt: Date | null })[]>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[], $5::text[], $6::text[]::uuid[], $7::text[]::uuid[], $8::text[]::"ActorType"[], $9::text[]::uuid[], $10::text[], $11::boolean[], $12::boolean[])
+         AS i("tenantId", "userId", "eventId", "eventType", reason, "ticketId", "commentId", "actorType", "actorId", summary, "inApp", email)
+     ), n AS (
+       INSERT INTO "Notification" ("tenantId", id, "userId", "eventId", "eventType", reason, "ticketId", "commentId", "actorType", "actorId", summary, "inApp", email, "createdAt")
+       SELECT "tenantId", gen_random_uuid(), "userId", "eventId", "eventType", reason, "ticketId", "commentId", "actorType", "actorId", summary, "inApp", email, clock_timestamp() FROM input
+       ON CONFLICT ("tenantId", "eventId", "userId") DO NOTHING
+       RETURNING *
+     ), added AS (
+       SELECT n."tenantId", n."userId", count(*)::int AS count FROM n JOIN "NotificationInbox" b ON b."tenantId" = n."tenantId" AND b."userId" = n."userId"
+        WHERE n."inApp" AND n."readAt" IS NULL AND (b."readUpTo" IS NULL OR n."createdAt" > b."readUpTo")
+        GROUP BY 1, 2
+     ), counted AS (
+       UPDATE "NotificationInbox" b SET "unreadCount" = b."unreadCount" + added.count FROM added
+        WHERE b."tenantId" = added."tenantId" AND b."userId" = added."userId"
+        RETURNING b."tenantId", b."userId", b."unreadCount"
+     )
+     SELECT n."tenantId", ${NOTIFICATION_COLUMNS}, coalesce(c."unreadCount", b."unreadCount") AS "unreadCount", b."readUpTo", b."readAllAt"
+       FROM n JOIN "NotificationInbox" b ON b."tenantId" = n."tenantId" AND b."userId" = n."userId"
+       LEFT JOIN counted c ON c."tenantId" = n."tenantId" AND c."userId" = n."userId"`,
+    column("tenantId"),
+    column("userId"),
+    column("eventId"),
+    column("eventType"),
+    column("reason"),
+    column("ticketId"),
+    column("commentId"),
+    column("actorType"),
+    column("actorId"),
+    column("summary"),
+    column("inApp"),
+    column("email"),
+  );
+  const pushes = rows
+    .filter((row) => row.inApp)
+    .map((row): NotificationPush => ({ tenantId: row.tenantId, userId: row.userId, unreadCount: row.unreadCount, notification: toNotification(row, row) }))
+    .map((push) => JSON.stringify(push));
+  if (pushes.length > 0) await tx.$executeRawUnsafe(`SELECT pg_notify('${NOTIFICATIONS_CHANNEL}', payload) FROM unnest($1::text[]) AS payload`, pushes);
+}
