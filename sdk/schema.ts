@@ -1275,6 +1275,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One-click unsubscribe from a notification email (RFC 8058)
+         * @description The `List-Unsubscribe` URL of every notification email; mail clients POST
+         *     `List-Unsubscribe=One-Click` to it (`List-Unsubscribe-Post`). No login: the signed `token`
+         *     names the person and the kinds of notification the email was about, and their email channel
+         *     is turned off (as their own preference, which they can turn on again). Security notices
+         *     cannot be turned off.
+         */
+        post: operations["unsubscribeFromEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications/{notificationId}/read": {
         parameters: {
             query?: never;
@@ -3166,6 +3190,12 @@ export interface components {
             expiresIn: number;
             /** @enum {string} */
             tokenType: "Bearer";
+        };
+        EmailUnsubscription: {
+            /** @enum {string} */
+            channel: "email";
+            /** @description The kinds whose email channel is now off. */
+            kinds: components["schemas"]["NotificationKind"][];
         };
         PasswordResetRequest: {
             tenantSlug: string;
@@ -8424,6 +8454,58 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    unsubscribeFromEmail: {
+        parameters: {
+            query: {
+                /** @description The signed token from the email's link. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    "List-Unsubscribe"?: "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description Unsubscribed. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailUnsubscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The token is not one this server signed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-token",
+                     *       "title": "Invalid or expired link",
+                     *       "status": 401,
+                     *       "code": "invalid_token",
+                     *       "detail": "This unsubscribe link is not valid; change your notification preferences in the app instead."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -43,6 +43,7 @@ import { apiKeyHandlers } from "./modules/api-keys/handlers.ts";
 import { accountHandlers } from "./modules/accounts/handlers.ts";
 import { inboundEmailHandlers } from "./modules/inbound-email/handlers.ts";
 import { registerMessageBodyParser } from "./http/message-body.ts";
+import { notificationEmailHandlers } from "./modules/notification-emails/handlers.ts";
 import { notificationHandlers } from "./modules/notifications/handlers.ts";
 
 export interface AppDeps {
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...apiKeyHandlers(services.apiKeys),
     ...accountHandlers(services.accounts),
     ...inboundEmailHandlers(services.inboundEmail),
+    ...notificationEmailHandlers(services.unsubscribes),
     ...notificationHandlers(services.notifications),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */

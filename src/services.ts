@@ -32,6 +32,8 @@ import { createMailer } from "./mail/mailer.ts";
 import { createReplyAddresses, deriveKey } from "./mail/reply-address.ts";
 import { createAccountService } from "./modules/accounts/service.ts";
 import { createInboundEmailService } from "./modules/inbound-email/service.ts";
+import { createUnsubscribeTokens } from "./mail/unsubscribe-token.ts";
+import { createUnsubscribeService } from "./modules/notification-emails/unsubscribe.ts";
 import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
 
@@ -91,6 +93,8 @@ export function createServices(deps: ServiceDeps) {
   // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
   const mailer = createMailer(config.mail, logger);
   const replyAddresses = createReplyAddresses(deriveKey(config.jwtSecret, "reply-address"), config.mail.inbound.domain);
+  const unsubscribeTokens = createUnsubscribeTokens(deriveKey(config.jwtSecret, "unsubscribe"));
+  const notifications = createNotificationService({ db: database.prisma, pool: database.pool });
   // New notifications, from whichever instance's consumer made them, to this instance's sockets of their owner.
   const notificationPushes = listen(database.url, database.pool, NOTIFICATIONS_CHANNEL, (payload) => {
     const push = decodePush(payload);
@@ -129,7 +133,9 @@ export function createServices(deps: ServiceDeps) {
     metrics: createMetrics(database, { openWebSockets: () => stream.hub.size() }),
     redis,
     presence,
-    notifications: createNotificationService({ db: database.prisma, pool: database.pool }),
+    notifications,
+    unsubscribeTokens,
+    unsubscribes: createUnsubscribeService({ system: database.system.prisma, tokens: unsubscribeTokens, notifications }),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await stream.close();

@@ -11,6 +11,8 @@ import { createWebhookTransport } from "./modules/webhooks/transport.ts";
 import { purgeExpiredStreamTickets } from "./modules/stream/tickets.ts";
 import { startJobRunner } from "./db/job-queue.ts";
 import { accountEmailTasks } from "./modules/accounts/emails.ts";
+import { digestScheduler } from "./modules/notification-emails/schedule.ts";
+import { notificationEmailTasks } from "./modules/notification-emails/digest.ts";
 import { notifyForEvents } from "./modules/notifications/derive.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
@@ -59,9 +61,11 @@ export async function startWorkers(services: Services): Promise<Workers> {
   });
   // The feed's webhook fan-out and in-app notifications: each one's rows are made and its cursor
   // moves in one transaction.
+  // Notifications due by email join a per-ticket digest, scheduled in the consumer's transaction.
+  const scheduleDigests = digestScheduler(config.mail.digestWindowSeconds);
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
-    { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: notifyForEvents },
+    { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => notifyForEvents(tx, events, scheduleDigests) },
   ]);
   // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
   const transport = createWebhookTransport(config.webhooks);
@@ -96,6 +100,16 @@ export async function startWorkers(services: Services): Promise<Workers> {
         logger,
         appUrl: config.mail.appUrl,
         passwordResetTtlSeconds: config.mail.passwordResetTtlSeconds,
+      }),
+      ...notificationEmailTasks({
+        db: services.database.prisma,
+        mailer: services.mailer,
+        replyAddresses: services.replyAddresses,
+        unsubscribeTokens: services.unsubscribeTokens,
+        // The unsubscribe endpoint is the API's: its public origin (PUBLIC_URL), else the app's.
+        apiUrl: config.publicUrl ?? config.mail.appUrl,
+        appUrl: config.mail.appUrl,
+        logger,
       }),
     },
   });

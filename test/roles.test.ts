@@ -28,6 +28,7 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   acceptInvitation: "public",
   createInvitation: ["admin"],
   receiveInboundEmail: "public",
+  unsubscribeFromEmail: "public",
   getTenant: ["admin", "agent", "user"],
   updateTenant: ["admin"],
   listUsers: ["admin", "agent"],

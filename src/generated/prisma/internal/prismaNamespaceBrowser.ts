@@ -389,7 +389,8 @@ export const NotificationScalarFieldEnum = {
   inApp: 'inApp',
   email: 'email',
   createdAt: 'createdAt',
-  readAt: 'readAt'
+  readAt: 'readAt',
+  emailedAt: 'emailedAt'
 } as const
 
 export type NotificationScalarFieldEnum = (typeof NotificationScalarFieldEnum)[keyof typeof NotificationScalarFieldEnum]
