@@ -116,9 +116,8 @@ export async function startWorkers(services: Services): Promise<Workers> {
   return {
     async stop() {
       for (const timer of timers) clearInterval(timer);
-      await jobs.stop();
-      await feed.stop();
-      await deliveries.stop();
+      // In parallel: a shutdown has a deadline (close-with-grace), and these wait on nothing of each other.
+      await Promise.all([jobs.stop(), feed.stop(), deliveries.stop()]);
       transport.close();
       await database.close();
     },

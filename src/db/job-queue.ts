@@ -87,7 +87,8 @@ export interface JobRunner {
 
 /** graphile-worker's runner on a pool of its own acting as docket_system; stop() lets running jobs finish. */
 export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunner> {
-  const connection = connectSystemDatabase(options.databaseUrl, { poolSize: options.concurrency + 2 });
+  // A completion waits for a connection rather than fail under load (the default is a request's 5 s).
+  const connection = connectSystemDatabase(options.databaseUrl, { poolSize: options.concurrency + 2, connectionTimeoutMs: 30_000 });
   const { logger } = options;
   // A connection dropped while checked out must not crash the process (graphile-worker reconnects).
   connection.pool.on("connect", (client) => client.on("error", (error) => logger.warn({ err: error }, "job queue connection lost")));
@@ -98,10 +99,24 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobRunn
     else logger.debug(meta ?? {}, message);
   });
   const taskList = Object.fromEntries(Object.entries(options.tasks).map(([name, task]) => [name, (payload: unknown) => task(payload)]));
-  const runner = await run({ pgPool: connection.pool, schema: JOB_SCHEMA, taskList, concurrency: options.concurrency, pollInterval: options.pollMs, noHandleSignals: true, logger: log });
+  const runner = await run({
+    pgPool: connection.pool,
+    schema: JOB_SCHEMA,
+    taskList,
+    concurrency: options.concurrency,
+    pollInterval: options.pollMs,
+    noHandleSignals: true,
+    logger: log,
+    // Completions and failures go through graphile-worker's batcher (flushed at once: delay 0),
+    // which retries them and reports a lasting failure; unbatched, a completion whose connection
+    // cannot be had rejects where nothing catches it.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  });
   return {
     async stop() {
       await runner.stop();
+      // Resolves once the pool of workers has released everything (pending completions included).
+      await runner.promise.catch((error: unknown) => logger.warn({ err: error }, "job runner stopped with an error"));
       await connection.close();
     },
   };
