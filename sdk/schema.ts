@@ -1189,6 +1189,8 @@ export interface paths {
          *     user never gets internal events). Events are the same representations webhooks send, in
          *     log order. Give `after` (the id of the last event you saw) to get every event since, then
          *     live ones, without gap or duplicate; `subscribed` comes once the subscription is live.
+         *     Your own new notifications arrive as `notification` messages on every socket you have
+         *     open, with no subscription (not replayed: `GET /v1/notifications` lists what you missed).
          *
          *     Close codes: 1001 the server is shutting down (reconnect and resume); 4001 the access
          *     token expired (get a new token or ticket, reconnect and resume); 4003 the session ended
@@ -4624,11 +4626,8 @@ export interface components {
             ticketId: string;
             /** @enum {string} */
             state: "following" | "muted" | "none";
-            /**
-             * @description How the subscription began (`manual` is your own choice).
-             * @enum {string|null}
-             */
-            reason: "manual" | "assigned" | "comment" | "status_changed" | null;
+            /** @description How the subscription began (`manual` is your own choice); null when there is none. */
+            reason: ("manual" | "assigned" | "comment" | "status_changed") | null;
             /** Format: date-time */
             updatedAt: string | null;
         };

@@ -31,7 +31,7 @@ function listen(client: DocketClient): { live: LiveClient; received: Notificatio
 }
 
 async function opened(live: LiveClient): Promise<void> {
-  await expect.poll(() => live.status.state).toBe("open");
+  await expect.poll(() => live.status.state, { timeout: 10_000 }).toBe("open");
 }
 
 describe("live notifications", () => {
@@ -58,8 +58,8 @@ describe("live notifications", () => {
     await Promise.all([opened(here.live), opened(there.live), opened(customer.live)]);
 
     const posted = await comment(desk.customer.client, ticket.id, "Can anyone hear me?");
-    await expect.poll(() => here.received.length).toBe(1);
-    await expect.poll(() => there.received.length).toBe(1);
+    await expect.poll(() => here.received.length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => there.received.length, { timeout: 10_000 }).toBe(1);
     const [message] = here.received;
     expect(message).toMatchObject({
       type: "notification",
@@ -71,7 +71,7 @@ describe("live notifications", () => {
     expect((await inbox(desk.agent.client))[0]).toEqual(message!.notification);
 
     await comment(desk.agent.client, ticket.id, "Loud and clear");
-    await expect.poll(() => customer.received.map((pushed) => pushed.notification.reason)).toEqual(["requester"]);
+    await expect.poll(() => customer.received.map((pushed) => pushed.notification.reason), { timeout: 10_000 }).toEqual(["requester"]);
     expect(here.received).toHaveLength(1);
   });
 });

@@ -87,23 +87,25 @@ export async function markAllRead(pool: pg.Pool, tenantId: string, userId: strin
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    await client.query({
-      name: "notification-inbox-lock",
-      text: `INSERT INTO "NotificationInbox" ("tenantId", "userId") VALUES ($1, $2) ON CONFLICT ("tenantId", "userId") DO UPDATE SET "unreadCount" = "NotificationInbox"."unreadCount"`,
-      values: [tenantId, userId],
-    });
-    const { rows } = await client.query<InboxState>({
-      name: "notification-mark-all-read",
-      text: `UPDATE "NotificationInbox" b
-                SET "readUpTo" = w.mark, "readAllAt" = now(),
-                    "unreadCount" = (SELECT count(*)::int FROM "Notification" n
-                                      WHERE n."tenantId" = b."tenantId" AND n."userId" = b."userId" AND n."inApp" AND n."createdAt" > w.mark AND n."readAt" IS NULL)
-               FROM (SELECT greatest("readUpTo", least(coalesce($3::timestamptz, now()), now())) AS mark
-                       FROM "NotificationInbox" WHERE "tenantId" = $1 AND "userId" = $2) w
-              WHERE b."tenantId" = $1 AND b."userId" = $2
-              RETURNING b."unreadCount", b."readUpTo", b."readAllAt"`,
+    // Creates or locks the inbox and moves the watermark (forward only, never past now).
+    const moved = await client.query<{ readUpTo: Date }>({
+      name: "notification-inbox-watermark",
+      text: `INSERT INTO "NotificationInbox" ("tenantId", "userId", "readUpTo", "readAllAt") VALUES ($1, $2, least(coalesce($3::timestamptz, now()), now()), now())
+             ON CONFLICT ("tenantId", "userId") DO UPDATE
+               SET "readUpTo" = greatest("NotificationInbox"."readUpTo", excluded."readUpTo"), "readAllAt" = excluded."readAllAt"
+             RETURNING "readUpTo"`,
       values: [tenantId, userId, before ?? null],
     });
+    // Unnamed, so planned for this watermark: past a recent one lie few rows (an index range),
+    // which a plan for any value (a third of the table) would scan whole.
+    const { rows } = await client.query<InboxState>(
+      `UPDATE "NotificationInbox" b
+          SET "unreadCount" = (SELECT count(*)::int FROM "Notification" n
+                                WHERE n."tenantId" = $1 AND n."userId" = $2 AND n."inApp" AND n."createdAt" > $3 AND n."readAt" IS NULL)
+        WHERE b."tenantId" = $1 AND b."userId" = $2
+        RETURNING b."unreadCount", b."readUpTo", b."readAllAt"`,
+      [tenantId, userId, moved.rows[0]!.readUpTo],
+    );
     await client.query("COMMIT");
     return rows[0]!;
   } catch (error) {

@@ -81,6 +81,8 @@ interface Connection {
   /** When its access ends (ms); the hub's one sweep closes it 4001 then. */
   expiresAt: number;
   closed: boolean;
+  /** The welcome went out: messages not asked for (notifications) wait for it. */
+  welcomed: boolean;
   /** Client messages are handled one at a time, in order. */
   work: Promise<void>;
 }
@@ -672,6 +674,7 @@ export function createHub(deps: HubDeps) {
         allowanceAt: Date.now(),
         expiresAt: principal.accessExpiresAt ?? Date.now(),
         closed: false,
+        welcomed: false,
         work: reader.start(),
       };
       roomOf(principal.tenantId).connections.add(connection);
@@ -701,6 +704,7 @@ export function createHub(deps: HubDeps) {
             expiresAt: new Date(expiresAt).toISOString(),
             heartbeatSeconds: settings.heartbeatSeconds,
           });
+          connection.welcomed = true;
         },
         (error: unknown) => {
           logger.error({ err: error }, "live stream: could not start reading the event log");
@@ -717,7 +721,7 @@ export function createHub(deps: HubDeps) {
       if (!connections) return;
       let frame: string | undefined;
       for (const connection of connections) {
-        if (connection.principal.userId !== userId) continue;
+        if (connection.principal.userId !== userId || !connection.welcomed) continue;
         frame ??= frameOf(message);
         send(connection, frame);
       }
