@@ -5660,7 +5660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Inbound email is not configured on this server. */
+            /** @description Inbound email is not configured on this server, or the ticket is gone or no longer visible to the sender. */
             404: {
                 headers: {
                     [name: string]: unknown;

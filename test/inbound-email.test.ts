@@ -102,6 +102,20 @@ describe("a reply by email", () => {
   });
 });
 
+describe("without INBOUND_EMAIL_SECRET", () => {
+  it("is not an open door: the endpoint answers 404", async () => {
+    const closed = await startServer({ mail: { ...server.config.mail, inbound: { ...server.config.mail.inbound, secret: undefined } } });
+    try {
+      const raw = await composeReply({ from: desk.customer.user.email, to: "reply+abc@reply.docket.test", text: "Hello" });
+      const answer = await postInbound(closed, raw);
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({ code: "inbound_email_disabled" });
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
 describe("the development outbox", () => {
   it("holds each email as an .eml file under DATA_DIR, and the log says where", async () => {
     const tenant = await signUp(server);
