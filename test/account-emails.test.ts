@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, testConfig, type TestServer } from "./support/server.ts";
 import { addMember, PASSWORD, signUp, uniqueSlug } from "./support/fixtures.ts";
 import { startSmtpReceiver, tokenIn, type SmtpReceiver } from "./support/mail.ts";
+import { freePort } from "./support/ports.ts";
 
 let server: TestServer;
 let smtp: SmtpReceiver;
@@ -123,5 +124,27 @@ describe("forgotten password", () => {
     // The ghost's job ran too (it was added before the real one's email arrived… or soon after).
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(smtp.to(ghost)).toEqual([]);
+  });
+});
+
+describe("an SMTP server that is down", () => {
+  it("delays the email, never loses it: the job retries with backoff until the server takes it", async () => {
+    const port = await freePort();
+    const base = testConfig();
+    const cut = await startServer({ mail: { ...base.mail, smtp: { host: "127.0.0.1", port, secure: false, user: undefined, password: undefined } } });
+    let late: SmtpReceiver | undefined;
+    try {
+      const tenant = await signUp(cut);
+      // The first attempt fails (nothing listens); the job is retried, not dropped.
+      await expect
+        .poll(async () => (await cut.asOwner(`SELECT attempts, last_error FROM graphile_worker.jobs WHERE task_identifier = 'email.welcome'`)).rows[0]?.attempts ?? 0, { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(1);
+      late = await startSmtpReceiver(port);
+      const mail = await late.waitFor(tenant.admin.email, /Welcome/, 30_000);
+      expect(mail.parsed.text).toContain(tenant.tenant.slug);
+    } finally {
+      await cut.close();
+      await late?.close();
+    }
   });
 });
