@@ -3558,7 +3558,7 @@ export interface components {
             deletedAt: string | null;
         };
         CommentCreate: {
-            /** @description Plain text. `@[Display name](user:<userId>)` or `@<email>` (e.g. `@ada@acme.test`) mentions a user of the tenant: they are notified (reason `mentioned`) if they may see the comment (an internal note mentions staff only; a `user` only on their own ticket). */
+            /** @description Plain text. `@[Display name](user:<userId>)` or `@<email>` (e.g. `@ada@acme.test`) mentions a user of the tenant: they are notified (reason `mentioned`) if they may see the comment (internal notes mention staff only; a `user` only on their own ticket). An edit notifies only those it newly mentions. */
             body: string;
             /** @description Default false. Only agents and admins write internal comments. */
             internal?: boolean;

@@ -5,6 +5,8 @@ import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, helpdesk, type Helpdesk } from "./support/fixtures.ts";
 import { openTicket } from "./support/tickets.ts";
 import { comment, inbox, settled, settledInbox, unreadCount } from "./support/notifications.ts";
+import { EVENT_COLUMNS, type FeedEvent } from "../src/events/feed.ts";
+import { notifyForEvents } from "../src/modules/notifications/derive.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -133,5 +135,20 @@ describe("reading", () => {
     expect(all.map((n) => n.createdAt)).toEqual(sorted.map((n) => n.createdAt));
     const bad = await desk.agent.client.GET("/v1/notifications", { params: { query: { cursor: "not-a-cursor" } } });
     expect(bad.response.status).toBe(400);
+  });
+});
+
+describe("the consumer", () => {
+  it("makes no second notification, and counts none twice, when a batch is read again (after a crash)", async () => {
+    const desk = await helpdesk(server);
+    const { ticket, notify } = await followedTicket(desk);
+    await notify(2);
+    const before = await settledInbox(server, desk.agent.client);
+    expect(before).toHaveLength(2);
+    const system = server.database.system.prisma;
+    const events = await system.$queryRawUnsafe<FeedEvent[]>(`SELECT ${EVENT_COLUMNS} FROM "Event" e WHERE e."tenantId" = $1::uuid AND e."ticketId" = $2::uuid ORDER BY e."txId", e.seq`, desk.owner.tenant.id, ticket.id);
+    await system.$transaction((tx) => notifyForEvents(tx, events));
+    expect(await inbox(desk.agent.client)).toEqual(before);
+    expect(await unreadCount(desk.agent.client)).toBe(2);
   });
 });

@@ -104,6 +104,19 @@ describe("notifications for each reason", () => {
     expect(await inbox(other2.client)).toEqual([]);
   });
 
+  it("an edit tells only those it newly mentions", async () => {
+    const edited = await openTicket(desk.owner.client, { title: "Edited" });
+    const posted = await comment(desk.owner.client, edited.id, `@${desk.agent.user.email} first`);
+    await settled(server);
+    await desk.owner.client.PATCH("/v1/tickets/{ticketId}/comments/{commentId}", {
+      params: { path: { ticketId: edited.id, commentId: posted.id } },
+      body: { body: `@${desk.agent.user.email} and now @${other.user.email} too` },
+    });
+    await settled(server);
+    expect(about(await inbox(desk.agent.client), edited.id)).toEqual([["mentioned", "comment.created"]]);
+    expect(about(await inbox(other.client), edited.id)).toEqual([["mentioned", "comment.updated"]]);
+  });
+
   it("mentions in an internal note reach staff only", async () => {
     const own = await openTicket(desk.customer.client, { title: "My laptop" });
     await comment(desk.agent.client, own.id, `@${desk.customer.user.email} @${other.user.email} internal`, true);

@@ -8,6 +8,7 @@
 //   ticket.assigned        the new assignee (assigned)
 //   ticket.status_changed  requester, assignee and followers
 //   comment.created        requester (public comments), assignee, followers, and those @mentioned
+//   comment.updated        those an edit newly @mentions (not who was told of a mention before)
 //   user.updated           the user, when their password changed (password_changed, a security notice)
 //   api_key.created        every admin of the tenant (api_key_created, a security notice)
 // Nobody is told of their own action (security notices aside), nobody who is deactivated, and
@@ -27,7 +28,7 @@ import { NOTIFICATIONS_CHANNEL, type NotificationPush } from "./live.ts";
 import { NOTIFICATION_COLUMNS, toNotification, type NotificationRow } from "./representation.ts";
 
 /** The event types this consumer reads; the rest pass by. */
-const HANDLED = new Set(["ticket.created", "ticket.assigned", "ticket.status_changed", "comment.created", "user.updated", "api_key.created"]);
+const HANDLED = new Set(["ticket.created", "ticket.assigned", "ticket.status_changed", "comment.created", "comment.updated", "user.updated", "api_key.created"]);
 /** A reason beats those after it when one person has several. */
 const PRECEDENCE: readonly NotificationKind[] = ["password_changed", "api_key_created", "mentioned", "assigned", "requester", "comment", "status_changed", "follower"];
 const TITLE_MAX = 120;
@@ -120,11 +121,12 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
   let autoFollow: { userId: string; reason: string } | undefined;
   let mentionedEmails: string[] = [];
 
-  if (event.ticketId !== null && (event.type.startsWith("ticket.") || event.type === "comment.created")) {
-    const context = await readTicketContext(tx, tenantId, event.ticketId, event.type === "comment.created" ? event.entityId : null);
+  const aboutComment = event.type === "comment.created" || event.type === "comment.updated";
+  if (event.ticketId !== null && (event.type.startsWith("ticket.") || aboutComment)) {
+    const context = await readTicketContext(tx, tenantId, event.ticketId, aboutComment ? event.entityId : null);
     if (!context || context.ticket.deletedAt) return [];
     ({ ticket, subscriptions } = context);
-    if (event.type === "comment.created") {
+    if (aboutComment) {
       if (!context.comment || context.comment.deletedAt) return [];
       comment = context.comment;
     }
@@ -169,6 +171,14 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
       if (actorUserId) autoFollow = { userId: actorUserId, reason: "comment" };
       break;
     }
+    case "comment.updated": {
+      if (!ticket || !comment) return [];
+      const mentions = parseMentions(comment.body);
+      if (mentions.userIds.length === 0 && mentions.emails.length === 0) return [];
+      for (const userId of mentions.userIds) add(userId, "mentioned");
+      mentionedEmails = mentions.emails;
+      break;
+    }
     case "user.updated":
       if (after.passwordChanged !== true) return [];
       add(event.entityId, "password_changed");
@@ -186,8 +196,12 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
     if (person.mentioned) add(person.id, "mentioned");
     if (person.admin) add(person.id, "api_key_created");
   }
+  if (event.type === "comment.updated") for (const userId of await toldOfMention(tx, tenantId, comment!.id)) reasons.delete(userId);
   const byId = new Map(people.list.map((person) => [person.id, person]));
-  if (autoFollow && ticket) await follow(tx, tenantId, ticket.id, byId.get(autoFollow.userId), autoFollow.reason);
+  // Only who has no subscription yet (the common case of a regular is a row already there).
+  if (autoFollow && ticket && !subscriptions.some((subscription) => subscription.userId === autoFollow.userId)) {
+    await follow(tx, tenantId, ticket.id, byId.get(autoFollow.userId), autoFollow.reason);
+  }
 
   const muted = new Set(subscriptions.filter((subscription) => subscription.state === "muted").map((subscription) => subscription.userId));
   const plans: Planned[] = [];
@@ -231,6 +245,7 @@ function summarise(event: FeedEvent, reason: NotificationKind, actor: string, ti
     case "ticket.status_changed":
       return `${actor} moved ${label} to ${String(after.status ?? "another status")}`;
     case "comment.created":
+    case "comment.updated": // only mentions
       if (reason === "mentioned") return `${actor} mentioned you on ${label}`;
       return comment?.internal ? `${actor} added an internal note on ${label}` : `${actor} commented on ${label}`;
     case "user.updated":
@@ -296,6 +311,16 @@ function actorFallback(event: FeedEvent): string {
   if (event.actorType === "system") return "Docket";
   if (event.actorType === "operator") return "The platform operator";
   return event.actorType === "api_key" ? "An API key" : "Someone";
+}
+
+/** Who was already told of being mentioned in this comment: an edit tells only the newly mentioned. */
+async function toldOfMention(tx: Db, tenantId: string, commentId: string): Promise<string[]> {
+  const rows = await tx.$queryRawUnsafe<{ userId: string }[]>(
+    `SELECT "userId" FROM "Notification" WHERE "tenantId" = $1::uuid AND "commentId" = $2::uuid AND reason = 'mentioned'`,
+    tenantId,
+    commentId,
+  );
+  return rows.map((row) => row.userId);
 }
 
 /** Agents and admins follow what they are assigned, comment on or move; an existing choice (a mute, an unfollow-then-follow) stands. */

@@ -16,16 +16,16 @@ const EMPTY: InboxState = { unreadCount: 0, readUpTo: null, readAllAt: null };
 /** The prepared statement GET /v1/notifications/unread-count runs (on the tenant's pool). */
 export const UNREAD_COUNT_SQL = `SELECT "unreadCount", "readUpTo" FROM "NotificationInbox" WHERE "tenantId" = $1 AND "userId" = $2`;
 
-/** Locks (creating it if need be) the user's inbox row for the rest of the transaction. */
+/** Locks (creating it if need be) the user's inbox row for the rest of the transaction: a no-op update on conflict takes the lock. */
 export async function lockInbox(tx: Db, tenantId: string, userId: string): Promise<InboxState> {
   const [row] = await tx.$queryRawUnsafe<InboxState[]>(
-    `SELECT "unreadCount", "readUpTo", "readAllAt" FROM "NotificationInbox" WHERE "tenantId" = $1::uuid AND "userId" = $2::uuid FOR UPDATE`,
+    `INSERT INTO "NotificationInbox" ("tenantId", "userId") VALUES ($1::uuid, $2::uuid)
+     ON CONFLICT ("tenantId", "userId") DO UPDATE SET "unreadCount" = "NotificationInbox"."unreadCount"
+     RETURNING "unreadCount", "readUpTo", "readAllAt"`,
     tenantId,
     userId,
   );
-  if (row) return row;
-  await tx.$executeRawUnsafe(`INSERT INTO "NotificationInbox" ("tenantId", "userId") VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING`, tenantId, userId);
-  return lockInbox(tx, tenantId, userId);
+  return row!;
 }
 
 export async function readInbox(db: Db, tenantId: string, userId: string): Promise<InboxState> {
