@@ -180,6 +180,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password-reset link by email
+         * @description Emails a single-use link (valid `PASSWORD_RESET_TTL_SECONDS`, an hour by default) to the
+         *     account with this email in this tenant, if there is one. The answer is the same `202`
+         *     whether or not it exists, and takes the same time: the account is looked up later, by the
+         *     job that sends the email, so neither the response nor its timing tells who has an account.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token from a reset email
+         * @description The token works once and expires. The new password ends every session of the account
+         *     (refresh tokens included), and a "password changed" notice is emailed.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a tenant through an invitation's link
+         * @description The invitee chooses their name and password; the token from the invitation email works once
+         *     and expires (`INVITATION_TTL_SECONDS`, 7 days by default). Answers with a session, as login does.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/me": {
         parameters: {
             query?: never;
@@ -194,6 +259,33 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbound/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A reply by email, from an email provider's inbound hook
+         * @description The raw MIME message (`message/rfc822`), as an inbound-parse hook delivers it, signed with
+         *     `INBOUND_EMAIL_SECRET` the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
+         *     `webhook-signature` over the raw bytes). Its recipient must be a reply address Docket
+         *     signed (`reply+<token>@INBOUND_EMAIL_DOMAIN`, the Reply-To of the emails it sends), which
+         *     names the ticket and the person it was sent to; the From must be that person. The reply,
+         *     with the quoted history stripped, becomes their comment on the ticket (public), and its
+         *     attachments the ticket's attachments. The same Message-ID twice answers `200` with the
+         *     first comment, not a second one. Answers 404 when inbound email is not configured.
+         */
+        post: operations["receiveInboundEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -242,6 +334,28 @@ export interface paths {
          * @description Roles: admin.
          */
         post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite someone by email
+         * @description Roles: admin. Emails a single-use link through which the invitee chooses their name and
+         *     password (`POST /v1/auth/invitations/accept`). Inviting the same address again sends a new
+         *     link; earlier ones keep working until they expire or one is used.
+         */
+        post: operations["createInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1163,6 +1277,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One-click unsubscribe from a notification email (RFC 8058)
+         * @description The `List-Unsubscribe` URL of every notification email; mail clients POST
+         *     `List-Unsubscribe=One-Click` to it (`List-Unsubscribe-Post`). No login: the signed `token`
+         *     names the person and the kinds of notification the email was about, and their email channel
+         *     is turned off (as their own preference, which they can turn on again). Security notices
+         *     cannot be turned off.
+         */
+        post: operations["unsubscribeFromEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications/{notificationId}/read": {
         parameters: {
             query?: never;
@@ -1817,6 +1955,54 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "user.invited": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin invited someone by email to join the tenant.
+         * @description Delivered to endpoints subscribed to `user.invited` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserInvitedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "auth.logged_in": {
         parameters: {
             query?: never;
@@ -1895,6 +2081,54 @@ export interface webhooks {
             requestBody: {
                 content: {
                     "application/json": components["schemas"]["AuthLoggedOutEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "auth.password_reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user set a new password through a password-reset link; their sessions were ended.
+         * @description Delivered to endpoints subscribed to `auth.password_reset` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AuthPasswordResetEvent"];
                 };
             };
             responses: {
@@ -2959,6 +3193,56 @@ export interface components {
             /** @enum {string} */
             tokenType: "Bearer";
         };
+        EmailUnsubscription: {
+            /** @enum {string} */
+            channel: "email";
+            /** @description The kinds whose email channel is now off. */
+            kinds: components["schemas"]["NotificationKind"][];
+        };
+        PasswordResetRequest: {
+            tenantSlug: string;
+            email: string;
+        };
+        PasswordResetAccepted: {
+            /** @description The same words whether or not the account exists. */
+            detail: string;
+        };
+        PasswordResetConfirmation: {
+            token: string;
+            password: components["schemas"]["Password"];
+        };
+        InvitationCreate: {
+            email: components["schemas"]["Email"];
+            role?: components["schemas"]["Role"];
+        };
+        Invitation: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            role: components["schemas"]["Role"];
+            /** Format: uuid */
+            invitedById: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        InvitationAcceptance: {
+            token: string;
+            name: components["schemas"]["PersonName"];
+            password: components["schemas"]["Password"];
+        };
+        InboundEmailResult: {
+            /** Format: uuid */
+            ticketId: string;
+            /** Format: uuid */
+            commentId: string;
+            attachmentIds: string[];
+            /** @description Files of the email not kept (a type or size the tenant does not accept), by name. */
+            skippedAttachments?: string[];
+            /** @description True when this Message-ID was received before. */
+            duplicate: boolean;
+        };
         AuthResult: {
             accessToken: string;
             refreshToken: string;
@@ -3556,6 +3840,19 @@ export interface components {
                 };
             };
         };
+        /** @description `user.invited`: An admin invited someone by email to join the tenant. */
+        UserInvitedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "user.invited";
+            data?: {
+                /** @constant */
+                type?: "user.invited";
+                entity?: {
+                    /** @constant */
+                    type?: "invitation";
+                };
+            };
+        };
         /** @description `auth.logged_in`: A user logged in. */
         AuthLoggedInEvent: components["schemas"]["WebhookPayload"] & {
             /** @constant */
@@ -3566,6 +3863,19 @@ export interface components {
                 entity?: {
                     /** @constant */
                     type?: "auth";
+                };
+            };
+        };
+        /** @description `auth.password_reset`: A user set a new password through a password-reset link; their sessions were ended. */
+        AuthPasswordResetEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "auth.password_reset";
+            data?: {
+                /** @constant */
+                type?: "auth.password_reset";
+                entity?: {
+                    /** @constant */
+                    type?: "user";
                 };
             };
         };
@@ -5093,6 +5403,161 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tenantSlug": "acme",
+                 *       "email": "ada@acme.test"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; an email is on its way if the account exists. */
+            202: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "rst_3q2n…",
+                 *       "password": "a new long enough password"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordResetConfirmation"];
+            };
+        };
+        responses: {
+            /** @description The password is changed; log in with it. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The token is unknown, used or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-token",
+                     *       "title": "Invalid or expired link",
+                     *       "status": 401,
+                     *       "code": "invalid_token",
+                     *       "detail": "This password-reset link is not valid any more; ask for a new one."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "inv_Xk3f…",
+                 *       "name": "Grace Hopper",
+                 *       "password": "a long enough password"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationAcceptance"];
+            };
+        };
+        responses: {
+            /** @description The new user, logged in. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The token is unknown, used or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-token",
+                     *       "title": "Invalid or expired link",
+                     *       "status": 401,
+                     *       "code": "invalid_token",
+                     *       "detail": "This invitation link is not valid any more; ask an admin for a new one."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Someone with this email joined the tenant meanwhile. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/email-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "email_taken",
+                     *       "detail": "A user with email grace@acme.test already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -5114,6 +5579,141 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    receiveInboundEmail: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery's id. */
+                "webhook-id": string;
+                /** @description Seconds since the epoch when it was signed (5 minutes' tolerance). */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body` with the secret. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "message/rfc822": string;
+            };
+        };
+        responses: {
+            /** @description This Message-ID was received before; the comment it became. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundEmailResult"];
+                };
+            };
+            /** @description The reply is a comment now. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundEmailResult"];
+                };
+            };
+            /** @description The message cannot be read as MIME, or has no usable reply text or Message-ID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-email",
+                     *       "title": "Unreadable email",
+                     *       "status": 400,
+                     *       "code": "invalid_email",
+                     *       "detail": "The message has no text part to take a reply from."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The webhook signature is missing, wrong or too old. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-signature",
+                     *       "title": "Invalid signature",
+                     *       "status": 401,
+                     *       "code": "invalid_signature",
+                     *       "detail": "The webhook-signature does not match this body with INBOUND_EMAIL_SECRET."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Inbound email is not configured on this server, or the ticket is gone or no longer visible to the sender. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ticket takes no more comments (closed). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The message is larger than INBOUND_EMAIL_MAX_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not message/rfc822. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The recipient is not a valid reply address (unknown, forged), or the sender is not the person it was sent to, or they may no longer comment there. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/reply-address-invalid",
+                     *       "title": "Unknown reply address",
+                     *       "status": 422,
+                     *       "code": "reply_address_invalid",
+                     *       "detail": "The reply address's signature does not match: it was not issued by this server."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -5316,6 +5916,77 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "email_taken",
                      *       "detail": "A user with email ana@example.com already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "grace@acme.test",
+                 *       "role": "agent"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            /** @description The invitation; its email is on its way. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createInvitation requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A user with this email is already in the tenant. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/email-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "email_taken",
+                     *       "detail": "A user with email grace@acme.test already exists."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -7782,6 +8453,58 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    unsubscribeFromEmail: {
+        parameters: {
+            query: {
+                /** @description The signed token from the email's link. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    "List-Unsubscribe"?: "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description Unsubscribed. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailUnsubscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The token is not one this server signed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-token",
+                     *       "title": "Invalid or expired link",
+                     *       "status": 401,
+                     *       "code": "invalid_token",
+                     *       "detail": "This unsubscribe link is not valid; change your notification preferences in the app instead."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -40,6 +40,10 @@ import { streamHandlers, streamSocketHandler } from "./modules/stream/handlers.t
 import { createClientMessageParser } from "./modules/stream/client-messages.ts";
 import { registerWebsocket } from "./http/websocket.ts";
 import { apiKeyHandlers } from "./modules/api-keys/handlers.ts";
+import { accountHandlers } from "./modules/accounts/handlers.ts";
+import { inboundEmailHandlers } from "./modules/inbound-email/handlers.ts";
+import { registerMessageBodyParser } from "./http/message-body.ts";
+import { notificationEmailHandlers } from "./modules/notification-emails/handlers.ts";
 import { notificationHandlers } from "./modules/notifications/handlers.ts";
 
 export interface AppDeps {
@@ -100,6 +104,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...webhookHandlers(services.webhooks),
     ...streamHandlers(services.stream),
     ...apiKeyHandlers(services.apiKeys),
+    ...accountHandlers(services.accounts),
+    ...inboundEmailHandlers(services.inboundEmail),
+    ...notificationEmailHandlers(services.unsubscribes),
     ...notificationHandlers(services.notifications),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
@@ -125,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestBodyCheck(app, contract);
   await registerMultipart(app);
   registerRawUploadParser(app, contract);
+  registerMessageBodyParser(app, config.mail.inbound.maxBytes);
   await registerDocs(app, contract);
 
   await app.register(openapiGlue, {

@@ -71,6 +71,38 @@ export interface Config {
   stream: StreamConfig;
   /** Live typing and presence timings. */
   presence: PresenceSettings;
+  /** Outbound email (SMTP or the development outbox), its links, and inbound replies. */
+  mail: MailSettings;
+}
+
+/** Email: how it leaves, what its links point at, and how replies come back (src/mail, src/modules/accounts, src/modules/inbound-email). */
+export interface MailSettings {
+  /** Absent: every message is written as an .eml file to outboxDir (the development default). */
+  smtp: SmtpSettings | undefined;
+  outboxDir: string;
+  /** The From of every message: an address, or `Name <address>`. */
+  from: string;
+  /** The web app the links in emails open (invitation and password-reset pages). */
+  appUrl: string;
+  invitationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  /** Notification emails about one ticket wait this long for more news, then go as one digest. */
+  digestWindowSeconds: number;
+  /** Email jobs in flight at once per worker process. */
+  concurrency: number;
+  inbound: InboundEmailSettings;
+}
+
+/** nodemailer's SMTP transport: a URL (smtp://user:pass@host:587, smtps://… for TLS), or its parts. */
+export type SmtpSettings = { url: string } | { host: string; port: number; secure: boolean; user: string | undefined; password: string | undefined };
+
+export interface InboundEmailSettings {
+  /** Standard Webhooks secret (whsec_…) the inbound hook signs with; absent: POST /v1/inbound/email answers 404. */
+  secret: string | undefined;
+  /** Reply addresses are reply+<token>@ this domain (routed to the provider's inbound hook). */
+  domain: string;
+  /** The largest raw message accepted. */
+  maxBytes: number;
 }
 
 /** The live stream (GET /v1/stream). */
@@ -390,7 +422,47 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ticketTtlSeconds: 30,
     },
     presence: presence(env),
+    mail: mail(env, dataDir, publicUrl, integer(env, "PORT", 3000, 0, 65535)),
   };
+}
+
+function mail(env: Env, dataDir: string, publicUrl: string | undefined, port: number): MailSettings {
+  const appUrl = httpUrl(env, "APP_URL") ?? publicUrl ?? `http://localhost:${port}`;
+  const secret = env.INBOUND_EMAIL_SECRET || undefined;
+  if (secret !== undefined && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)) {
+    throw new ConfigError("INBOUND_EMAIL_SECRET", "must be a Standard Webhooks secret: whsec_ and at least 24 random bytes in base64 (try: echo whsec_$(openssl rand -base64 32))");
+  }
+  const domain = env.INBOUND_EMAIL_DOMAIN || new URL(appUrl).hostname;
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(domain)) throw new ConfigError("INBOUND_EMAIL_DOMAIN", `must be a domain name, got "${domain}"`);
+  const from = env.MAIL_FROM || `Docket <no-reply@${domain}>`;
+  if (!/^([^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(from.trim())) throw new ConfigError("MAIL_FROM", `must be an address or "Name <address>", got "${from}"`);
+  return {
+    smtp: smtp(env),
+    outboxDir: path.resolve(dataDir, env.MAIL_OUTBOX_DIR || "outbox"),
+    from,
+    appUrl,
+    invitationTtlSeconds: integer(env, "INVITATION_TTL_SECONDS", 7 * 86_400, 60, 90 * 86_400),
+    passwordResetTtlSeconds: integer(env, "PASSWORD_RESET_TTL_SECONDS", 3_600, 60, 7 * 86_400),
+    digestWindowSeconds: integer(env, "EMAIL_DIGEST_WINDOW_SECONDS", 120, 0, 86_400),
+    concurrency: integer(env, "MAIL_CONCURRENCY", 4, 1, 100),
+    inbound: { secret, domain: domain.toLowerCase(), maxBytes: integer(env, "INBOUND_EMAIL_MAX_BYTES", 40 * 1_048_576, 1024, 200 * 1_048_576) },
+  };
+}
+
+function smtp(env: Env): SmtpSettings | undefined {
+  const url = connectionUrl(env, "SMTP_URL", ["smtp:", "smtps:"], "smtp://user:password@host:587, or smtps:// for TLS from the first byte");
+  if (url !== undefined) return { url };
+  const host = env.SMTP_HOST || undefined;
+  if (host === undefined) {
+    const stray = ["SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SECURE"].find((name) => env[name]);
+    if (stray) throw new ConfigError("SMTP_HOST", `is required when ${stray} is set (or give the whole server as SMTP_URL)`);
+    return undefined;
+  }
+  const secure = boolean(env, "SMTP_SECURE", env.SMTP_PORT === "465");
+  const user = env.SMTP_USER || undefined;
+  const password = env.SMTP_PASSWORD || undefined;
+  if ((user === undefined) !== (password === undefined)) throw new ConfigError(user ? "SMTP_PASSWORD" : "SMTP_USER", "must be set together with the other (or leave both unset for a server without authentication)");
+  return { host, port: integer(env, "SMTP_PORT", secure ? 465 : 587, 1, 65535), secure, user, password };
 }
 
 function presence(env: Env): PresenceSettings {

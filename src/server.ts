@@ -15,7 +15,7 @@ const startedAt = performance.now();
 const database = await openDatabaseOrExit(config, logger);
 const services = createServices({ config, database, logger });
 const app = await buildApp({ config, logger, services });
-const workers = config.workers ? startWorkers(services) : undefined;
+const workers = config.workers ? await startWorkers(services) : undefined;
 // Keep-alive a little longer than common load balancers' idle timeout (60 s), so they close first.
 app.server.keepAliveTimeout = 65_000;
 app.server.headersTimeout = 66_000;

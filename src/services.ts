@@ -28,6 +28,12 @@ import { createPresenceService } from "./modules/presence/service.ts";
 import { createApiKeyService, type VerifiedApiKey } from "./modules/api-keys/service.ts";
 import { scopesByRole } from "./modules/api-keys/policy.ts";
 import { loadContract } from "./core/contract.ts";
+import { createMailer } from "./mail/mailer.ts";
+import { createReplyAddresses, deriveKey } from "./mail/reply-address.ts";
+import { createAccountService } from "./modules/accounts/service.ts";
+import { createInboundEmailService } from "./modules/inbound-email/service.ts";
+import { createUnsubscribeTokens } from "./mail/unsubscribe-token.ts";
+import { createUnsubscribeService } from "./modules/notification-emails/unsubscribe.ts";
 import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
 
@@ -82,6 +88,13 @@ export function createServices(deps: ServiceDeps) {
     signals,
     ticketTtlSeconds: config.stream.ticketTtlSeconds,
   });
+  const comments = createCommentService(database.prisma);
+  const attachments = createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger });
+  // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
+  const mailer = createMailer(config.mail, logger);
+  const replyAddresses = createReplyAddresses(deriveKey(config.jwtSecret, "reply-address"), config.mail.inbound.domain);
+  const unsubscribeTokens = createUnsubscribeTokens(deriveKey(config.jwtSecret, "unsubscribe"));
+  const notifications = createNotificationService({ db: database.prisma, pool: database.pool });
   // New notifications, from whichever instance's consumer made them, to this instance's sockets of their owner.
   const notificationPushes = listen(database.url, database.pool, NOTIFICATIONS_CHANNEL, (payload) => {
     const push = decodePush(payload);
@@ -92,6 +105,10 @@ export function createServices(deps: ServiceDeps) {
     database,
     logger,
     storage,
+    mailer,
+    replyAddresses,
+    accounts: createAccountService({ db: database.prisma, system: database.system.prisma, tokens, sessions, invitationTtlSeconds: config.mail.invitationTtlSeconds }),
+    inboundEmail: createInboundEmailService({ db: database.prisma, system: database.system.prisma, secret: config.mail.inbound.secret, replyAddresses, comments, attachments, logger }),
     tenants,
     auth,
     stream,
@@ -99,9 +116,9 @@ export function createServices(deps: ServiceDeps) {
     // The operator's work spans tenants: it is one of the few users of database.system.
     platform: createPlatformService(database.system.prisma, tenants, sessions),
     tickets: createTicketService(database.prisma, database.pool),
-    comments: createCommentService(database.prisma),
+    comments,
     events: createEventService(database.prisma),
-    attachments: createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger }),
+    attachments,
     localObjects: createLocalObjectService(storage),
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),
     webhookSecrets,
@@ -116,13 +133,16 @@ export function createServices(deps: ServiceDeps) {
     metrics: createMetrics(database, { openWebSockets: () => stream.hub.size() }),
     redis,
     presence,
-    notifications: createNotificationService({ db: database.prisma, pool: database.pool }),
+    notifications,
+    unsubscribeTokens,
+    unsubscribes: createUnsubscribeService({ system: database.system.prisma, tokens: unsubscribeTokens, notifications }),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
       await stream.close();
       await signals.close();
       if (signals !== presence) await presence.close();
       await sessionChanges.close();
+      mailer.close();
       await notificationPushes.close();
       if (redis) await closeRedis(redis);
     },

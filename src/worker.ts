@@ -12,7 +12,7 @@ const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel });
 const database = await openDatabaseOrExit(config, logger);
 const services = createServices({ config, database, logger });
-const workers = startWorkers(services);
+const workers = await startWorkers(services);
 logger.info({}, "Docket workers are running");
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

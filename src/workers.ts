@@ -9,6 +9,10 @@ import { startDeliveryWorker } from "./modules/webhooks/delivery-worker.ts";
 import { presentEvents } from "./modules/events/presenter.ts";
 import { createWebhookTransport } from "./modules/webhooks/transport.ts";
 import { purgeExpiredStreamTickets } from "./modules/stream/tickets.ts";
+import { startJobRunner } from "./db/job-queue.ts";
+import { accountEmailTasks } from "./modules/accounts/emails.ts";
+import { digestScheduler } from "./modules/notification-emails/schedule.ts";
+import { notificationEmailTasks } from "./modules/notification-emails/digest.ts";
 import { notifyForEvents } from "./modules/notifications/derive.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
@@ -29,7 +33,7 @@ export interface Workers {
   stop(): Promise<void>;
 }
 
-export function startWorkers(services: Services): Workers {
+export async function startWorkers(services: Services): Promise<Workers> {
   const { config, logger } = services;
   const timers: NodeJS.Timeout[] = [];
   /** Housekeeping on a timer that never keeps the process alive. */
@@ -57,9 +61,11 @@ export function startWorkers(services: Services): Workers {
   });
   // The feed's webhook fan-out and in-app notifications: each one's rows are made and its cursor
   // moves in one transaction.
+  // Notifications due by email join a per-ticket digest, scheduled in the consumer's transaction.
+  const scheduleDigests = digestScheduler(config.mail.digestWindowSeconds);
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
-    { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: notifyForEvents },
+    { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => notifyForEvents(tx, events, scheduleDigests) },
   ]);
   // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
   const transport = createWebhookTransport(config.webhooks);
@@ -80,11 +86,38 @@ export function startWorkers(services: Services): Workers {
       else logger.info(lag, "event feed lag");
     }
   });
+  // Durable jobs (graphile-worker): the emails, retried with backoff until the mail is handed over.
+  const jobs = await startJobRunner({
+    databaseUrl: database.url,
+    concurrency: config.mail.concurrency,
+    pollMs: Math.max(config.eventFeedPollMs, 100),
+    logger,
+    tasks: {
+      ...accountEmailTasks({
+        db: services.database.prisma,
+        system: database.prisma,
+        mailer: services.mailer,
+        logger,
+        appUrl: config.mail.appUrl,
+        passwordResetTtlSeconds: config.mail.passwordResetTtlSeconds,
+      }),
+      ...notificationEmailTasks({
+        db: services.database.prisma,
+        mailer: services.mailer,
+        replyAddresses: services.replyAddresses,
+        unsubscribeTokens: services.unsubscribeTokens,
+        // The unsubscribe endpoint is the API's: its public origin (PUBLIC_URL), else the app's.
+        apiUrl: config.publicUrl ?? config.mail.appUrl,
+        appUrl: config.mail.appUrl,
+        logger,
+      }),
+    },
+  });
   return {
     async stop() {
       for (const timer of timers) clearInterval(timer);
-      await feed.stop();
-      await deliveries.stop();
+      // In parallel: a shutdown has a deadline (close-with-grace), and these wait on nothing of each other.
+      await Promise.all([jobs.stop(), feed.stop(), deliveries.stop()]);
       transport.close();
       await database.close();
     },

@@ -7,7 +7,7 @@ import { createDocketClient, type DocketClient, type Schemas } from "../sdk/inde
 import { startOtherInstance, startServer, type OtherInstance, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket, ticketPath } from "./support/tickets.ts";
-import { startReceiver, verified, type Receiver } from "./support/webhook-receiver.ts";
+import { eventually, startReceiver, verified, type Receiver } from "./support/webhook-receiver.ts";
 
 let server: TestServer;
 let owner: SignedUpTenant;
@@ -104,8 +104,13 @@ describe("using a key", () => {
       const key = await createKey(owner.client, { name: "actor", role: "agent" });
       const ticket = await openTicket(withKey(key), { title: "Who did this?" });
 
-      const trail = await owner.client.GET("/v1/events", { params: { query: { type: ["ticket.created"] } } });
-      const event = trail.data!.data.find((item) => item.entity.id === ticket.id)!;
+      // The trail shows an event once no older transaction anywhere on the server is still running: wait for it.
+      const event = await eventually(async () => {
+        const trail = await owner.client.GET("/v1/events", { params: { query: { type: ["ticket.created"] } } });
+        const found = trail.data!.data.find((item) => item.entity.id === ticket.id);
+        expect(found).toBeDefined();
+        return found!;
+      });
       expect(event.actor).toEqual({ type: "api_key", id: key.id });
       const byKey = await owner.client.GET("/v1/events", { params: { query: { actorId: key.id } } });
       expect(byKey.data!.data.map((item) => item.type)).toEqual(["ticket.created"]);

@@ -81,8 +81,32 @@ describe("configuration", () => {
     [{ PUBLIC_URL: "docket.example.com" }, /PUBLIC_URL is not a URL/],
     [{ CORS_ORIGINS: "*" }, /CORS_ORIGINS must list origins like https:\/\/app.example.com/],
     [{ CORS_ORIGINS: "https://app.example.com/login" }, /CORS_ORIGINS must list origins/],
+    [{ SMTP_URL: "http://mail.example.com" }, /SMTP_URL must be a smtp:\/\/ URL/],
+    [{ SMTP_PORT: "587" }, /SMTP_HOST is required when SMTP_PORT is set/],
+    [{ SMTP_HOST: "mail.example.com", SMTP_USER: "me" }, /SMTP_PASSWORD must be set together/],
+    [{ INBOUND_EMAIL_SECRET: "secret" }, /INBOUND_EMAIL_SECRET must be a Standard Webhooks secret/],
+    [{ MAIL_FROM: "not an address" }, /MAIL_FROM must be an address/],
+    [{ APP_URL: "app.example.com" }, /APP_URL is not a URL/],
   ])("rejects %o", (env, message) => {
     expect(() => loadConfig({ JWT_SECRET: strongSecret, ...env }, tmp())).toThrow(message);
+  });
+
+  it("sends email through SMTP when configured, else into an outbox under DATA_DIR", () => {
+    const cwd = tmp();
+    const development = loadConfig({ JWT_SECRET: strongSecret }, cwd).mail;
+    expect(development.smtp).toBeUndefined();
+    expect(development.outboxDir).toBe(path.join(cwd, ".data", "outbox"));
+    expect(development.appUrl).toBe("http://localhost:3000");
+    expect(development.inbound.secret).toBeUndefined();
+    const configured = loadConfig(
+      { JWT_SECRET: strongSecret, SMTP_HOST: "mail.example.com", SMTP_PORT: "465", SMTP_USER: "docket", SMTP_PASSWORD: "pw", PUBLIC_URL: "https://docket.example.com" },
+      tmp(),
+    ).mail;
+    expect(configured.smtp).toEqual({ host: "mail.example.com", port: 465, secure: true, user: "docket", password: "pw" });
+    expect(configured.appUrl).toBe("https://docket.example.com");
+    expect(configured.inbound.domain).toBe("docket.example.com");
+    expect(configured.from).toBe("Docket <no-reply@docket.example.com>");
+    expect(loadConfig({ JWT_SECRET: strongSecret, SMTP_URL: "smtps://u:p@mail.example.com" }, tmp()).mail.smtp).toEqual({ url: "smtps://u:p@mail.example.com" });
   });
 
   it("stores attachments locally unless a bucket is configured", () => {

@@ -9,6 +9,7 @@ import { signUp, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket } from "./support/tickets.ts";
 import { uploadPresigned, requestUpload, PNG } from "./support/attachments.ts";
 import { eventually, startReceiver, type Receiver } from "./support/webhook-receiver.ts";
+import { sendReply } from "./support/inbound.ts";
 import { APP_ROLE, connectDatabase } from "../src/db/client.ts";
 import { NO_TENANT, tenantScope } from "../src/db/tenant-scope.ts";
 
@@ -40,6 +41,12 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   expect(hook.error, JSON.stringify(hook.error)).toBeUndefined();
   await tenant.client.POST("/v1/webhooks/{webhookId}/ping", { params: { path: { webhookId: hook.data!.id } } });
   await receiver.waitFor(`/rls-${tenant.tenant.id}`, 1);
+  // The account emails' and inbound email's tables: an invitation, a password reset (its row is
+  // written by the job that mails it), and a reply received by email.
+  expect((await tenant.client.POST("/v1/users/invitations", { body: { email: `invitee@${tenant.tenant.slug}.test` } })).response.status).toBe(201);
+  expect((await server.client().POST("/v1/auth/password-reset", { body: { tenantSlug: tenant.tenant.slug, email: tenant.admin.email } })).response.status).toBe(202);
+  const replyTo = server.services.replyAddresses.addressFor({ tenantId: tenant.tenant.id, ticketId: ticket.id, userId: tenant.admin.id });
+  expect((await sendReply(server, { from: tenant.admin.email, to: replyTo, text: "Replied by email" })).status).toBe(201);
   // Notifications (the new API key is a security notice to the admin), the inbox, a follow, a
   // preference and a tenant default.
   await eventually(async () => expect((await tenant.client.GET("/v1/notifications")).data!.data.length).toBeGreaterThan(0));
@@ -74,6 +81,7 @@ beforeAll(async () => {
   tenantOwned = [...rows.map(({ table }) => ({ table, column: "tenantId" })), { table: "Tenant", column: "id" }];
   // The deliveries' attempts are written by the worker once the receiver answered.
   await eventually(async () => expect(await count(owner, "WebhookAttempt")).toBeGreaterThanOrEqual(2));
+  await eventually(async () => expect(await count(owner, "PasswordReset")).toBeGreaterThanOrEqual(2));
 });
 
 afterAll(async () => {

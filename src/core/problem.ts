@@ -93,5 +93,10 @@ export const problems = {
     new Problem(400, "untrusted_host", "Untrusted Host header", `This server does not answer to the host ${JSON.stringify(host)}, so it signs no links for it. Set PUBLIC_URL, or list the host in ALLOWED_HOSTS.`),
   idempotencyKeyInUse: () =>
     new Problem(409, "idempotency_key_in_use", "Idempotency key in use", "A request with this Idempotency-Key is still being processed; retry once it has finished.", { headers: { "retry-after": "1" } }),
+  invalidToken: (detail: string) => new Problem(401, "invalid_token", "Invalid or expired link", detail),
+  invalidEmail: (detail: string) => new Problem(400, "invalid_email", "Unreadable email", detail),
+  invalidSignature: (detail: string) => new Problem(401, "invalid_signature", "Invalid signature", detail),
+  replyAddressInvalid: (detail: string) => new Problem(422, "reply_address_invalid", "Unknown reply address", detail),
+  inboundEmailDisabled: () => new Problem(404, "inbound_email_disabled", "Not found", "Inbound email is not configured on this server (set INBOUND_EMAIL_SECRET)."),
   internal: () => new Problem(500, "internal_error", "Internal server error", "Something went wrong on our side. Quote the requestId when you report it."),
 };

@@ -6,6 +6,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../logger.ts";
+import { installJobQueue } from "./job-queue.ts";
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
 
@@ -90,6 +91,12 @@ export async function migrate(databaseUrl: string, logger?: Logger, dir = MIGRAT
       }
       applied.push(migration.name);
       logger?.info({ migration: migration.name }, "migration applied");
+    }
+    // The job queue's schema (graphile-worker's own migrations) and its grants, under the same lock.
+    try {
+      await installJobQueue(databaseUrl, client);
+    } catch (error) {
+      throw new MigrationError(`Installing the job queue (schema graphile_worker) failed: ${(error as Error).message}`);
     }
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [PRISMA_ADVISORY_LOCK]).catch(() => {});

@@ -32,7 +32,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** The inbound hook's signing secret every test server accepts (tests sign their emails with it). */
+export const INBOUND_EMAIL_SECRET = `whsec_${crypto.randomBytes(32).toString("base64")}`;
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
+  // Local attachments and the mail outbox live here; a directory per server.
+  const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-"));
   return {
     env: "test",
     host: "127.0.0.1",
@@ -40,8 +45,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "info",
     databaseUrl: undefined,
     database: { poolSize: 5, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000, idleInTransactionTimeoutSeconds: 60 },
-    // Local attachments live here; a directory per server.
-    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-")),
+    dataDir,
     embeddedPostgresPort: 0,
     jwtSecret: crypto.randomBytes(48).toString("base64url"),
     accessTokenTtlSeconds: 900,
@@ -76,6 +80,17 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     },
     stream: { heartbeatSeconds: 25, sendBufferBytes: 1_048_576, maxMessageBytes: 16_384, maxSubscriptions: 100, ticketTtlSeconds: 30 },
     presence: { typingCoalesceMs: 2_000, typingTtlMs: 6_000, presenceRefreshMs: 10_000, presenceTtlMs: 25_000 },
+    mail: {
+      smtp: undefined,
+      outboxDir: path.join(dataDir, "outbox"),
+      from: "Docket <no-reply@docket.test>",
+      appUrl: "https://app.docket.test",
+      invitationTtlSeconds: 7 * 86_400,
+      passwordResetTtlSeconds: 3_600,
+      digestWindowSeconds: 1,
+      concurrency: 4,
+      inbound: { secret: INBOUND_EMAIL_SECRET, domain: "reply.docket.test", maxBytes: 40 * 1_048_576 },
+    },
     ...overrides,
   };
 }
@@ -115,7 +130,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
   const logger = createLogger({ level: config.logLevel, stream });
   const services = createServices({ config, database, logger });
   const app = await buildApp({ config, logger, services });
-  const workers = config.workers ? startWorkers(services) : undefined;
+  const workers = config.workers ? await startWorkers(services) : undefined;
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;

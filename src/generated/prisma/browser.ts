@@ -127,3 +127,18 @@ export type NotificationPreference = Prisma.NotificationPreferenceModel
  * 
  */
 export type NotificationDefault = Prisma.NotificationDefaultModel
+/**
+ * Model Invitation
+ * 
+ */
+export type Invitation = Prisma.InvitationModel
+/**
+ * Model PasswordReset
+ * 
+ */
+export type PasswordReset = Prisma.PasswordResetModel
+/**
+ * Model InboundEmail
+ * 
+ */
+export type InboundEmail = Prisma.InboundEmailModel

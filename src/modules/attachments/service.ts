@@ -14,7 +14,7 @@ import { appendEvent } from "../../events/event-log.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { createdAtKeyset } from "../../core/cursor.ts";
-import { problems } from "../../core/problem.ts";
+import { Problem, problems } from "../../core/problem.ts";
 import type { Logger } from "../../logger.ts";
 import { attachmentKey, attachmentKeyOfUpload, isUploadKey, uploadKey } from "../../storage/object-key.ts";
 import type { ObjectStorage, Origin } from "../../storage/object-storage.ts";
@@ -32,6 +32,15 @@ export interface IncomingFile {
   /** The part's Content-Type: a hint, checked against the bytes. */
   declaredType: string;
   stream: AsyncIterable<Buffer>;
+}
+
+/** A file in the store, not yet recorded (see storeIncoming). */
+export interface StoredFile {
+  id: string;
+  storageKey: string;
+  filename: string;
+  contentType: string;
+  size: number;
 }
 
 /** Opens the multipart files with the tenant's limits (the HTTP layer enforces them while parsing). */
@@ -142,7 +151,7 @@ export function createAttachmentService({ db, system, storage, limits, logger }:
   }
 
   /** Streams one file to the store under a new key; the type comes from its first bytes. */
-  async function store(principal: TenantPrincipal, ticketId: string, file: IncomingFile, tenant: TenantAttachmentLimits, stored: string[]) {
+  async function store(principal: TenantPrincipal, ticketId: string, file: IncomingFile, tenant: TenantAttachmentLimits, stored: string[]): Promise<StoredFile> {
     const filename = cleanFilename(file.filename);
     const { head, body, bytesRead } = await peek(file, tenant.maxBytes);
     if (head.length === 0) throw problems.malformed(`${filename} is empty.`);
@@ -239,6 +248,42 @@ export function createAttachmentService({ db, system, storage, limits, logger }:
         await discard(stored);
         throw error;
       }
+    },
+
+    /**
+     * Files that arrived another way (an email's attachments), for the caller to record in its own
+     * transaction with recordStored. Streamed to the store now; a file the tenant does not accept
+     * (type, size, empty) is skipped and named, not fatal. On failure the caller calls discard.
+     */
+    async storeIncoming(principal: TenantPrincipal, ticketId: string, files: readonly IncomingFile[]): Promise<{ stored: StoredFile[]; skipped: string[]; discard: () => Promise<void> }> {
+      const tenant = await tenantLimits(db, principal.tenantId, limits);
+      const keys: string[] = [];
+      const stored: StoredFile[] = [];
+      const skipped: string[] = [];
+      try {
+        for (const file of files) {
+          try {
+            stored.push(await store(principal, ticketId, file, tenant, keys));
+          } catch (error) {
+            if (!(error instanceof Problem)) throw error;
+            skipped.push(cleanFilename(file.filename));
+            logger.info({ ticketId, filename: file.filename, reason: error.message }, "incoming attachment not kept");
+          }
+        }
+      } catch (error) {
+        await discard(keys);
+        throw error;
+      }
+      return { stored, skipped, discard: () => discard(keys) };
+    },
+
+    /** Records files stored by storeIncoming, on a comment, in the caller's transaction (events included). */
+    async recordStored(tx: Db, principal: TenantPrincipal, ticketId: string, commentId: string, internal: boolean, files: readonly StoredFile[], requestId?: string): Promise<string[]> {
+      const ids: string[] = [];
+      for (const file of files) {
+        ids.push((await record(tx, principal, { tenantId: principal.tenantId, ticketId, commentId, uploaderId: principal.userId, ...file }, internal, requestId)).id);
+      }
+      return ids;
     },
 
     async list(principal: TenantPrincipal, ticketId: string, query: QueryOf<"listAttachments">, origin: Origin): Promise<Schemas["AttachmentList"]> {

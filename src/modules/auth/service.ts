@@ -8,6 +8,8 @@ import type { UserPrincipal } from "../../core/principal.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 import type { Role } from "../../core/contract.ts";
 import { problems } from "../../core/problem.ts";
+import { enqueueJob } from "../../db/job-queue.ts";
+import { EMAIL_JOBS } from "../accounts/jobs.ts";
 import type { TenantService } from "../tenant/service.ts";
 import type { Tenant as TenantRow } from "../../generated/prisma/client.ts";
 import { toTenant } from "../tenant/representation.ts";
@@ -112,6 +114,7 @@ export function createAuthService({ db, system, pool, tokens, tenants, sessions 
           admin: { name: input.name, email: input.email, password: input.password },
         });
         const pair = await openSession(tx, tokens, admin, meta.userAgent);
+        await enqueueJob(tx, EMAIL_JOBS.welcome, { tenantId, userId: admin.id });
         return { ...pair, user: toUser(admin), tenant: toTenant(tenant) };
       }));
     },

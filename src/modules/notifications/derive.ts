@@ -88,14 +88,20 @@ function ticketLabel(ticket: TicketFacts): string {
   return `#${ticket.number} ${title}`;
 }
 
+/** Notifications due by email, handed over in the transaction that made them (the email digests schedule their jobs). */
+export type EmailDue = (tx: Db, due: ReadonlyArray<{ tenantId: string; userId: string; ticketId: string | null }>) => Promise<void>;
+
 /** Handles a batch of the feed (a FeedHandler): notifications made, follows recorded, pushes sent at commit. */
-export async function notifyForEvents(tx: Db, events: readonly FeedEvent[]): Promise<void> {
+export async function notifyForEvents(tx: Db, events: readonly FeedEvent[], emailDue?: EmailDue): Promise<void> {
   const planned: Planned[] = [];
   for (const event of events) {
     if (!HANDLED.has(event.type)) continue;
     planned.push(...(await planEvent(tx, event)));
   }
-  if (planned.length > 0) await insertNotifications(tx, planned);
+  if (planned.length === 0) return;
+  const made = await insertNotifications(tx, planned);
+  const byEmail = made.filter((row) => row.email);
+  if (emailDue && byEmail.length > 0) await emailDue(tx, byEmail);
 }
 
 async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
@@ -336,7 +342,7 @@ async function follow(tx: Db, tenantId: string, ticketId: string, person: Person
  * is taken after that lock, so a concurrent mark-all-read is either wholly before it (the row is
  * past the new watermark, unread, counted) or wholly after it. Pushes go out at commit.
  */
-async function insertNotifications(tx: Db, planned: readonly Planned[]): Promise<void> {
+async function insertNotifications(tx: Db, planned: readonly Planned[]): Promise<Array<{ tenantId: string; userId: string; ticketId: string | null; email: boolean }>> {
   const column = <K extends keyof Planned>(key: K) => planned.map((row) => row[key]);
   // Creates the inboxes that are new and locks them all, in (tenant, user) order: a no-op update
   // on conflict takes the row lock an INSERT … DO NOTHING would not.
@@ -386,4 +392,5 @@ async function insertNotifications(tx: Db, planned: readonly Planned[]): Promise
     .map((row): NotificationPush => ({ tenantId: row.tenantId, userId: row.userId, unreadCount: row.unreadCount, notification: toNotification(row, row) }))
     .map((push) => JSON.stringify(push));
   if (pushes.length > 0) await tx.$executeRawUnsafe(`SELECT pg_notify('${NOTIFICATIONS_CHANNEL}', payload) FROM unnest($1::text[]) AS payload`, pushes);
+  return rows;
 }

@@ -72,7 +72,10 @@ export const ModelName = {
   NotificationInbox: 'NotificationInbox',
   TicketSubscription: 'TicketSubscription',
   NotificationPreference: 'NotificationPreference',
-  NotificationDefault: 'NotificationDefault'
+  NotificationDefault: 'NotificationDefault',
+  Invitation: 'Invitation',
+  PasswordReset: 'PasswordReset',
+  InboundEmail: 'InboundEmail'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -386,7 +389,8 @@ export const NotificationScalarFieldEnum = {
   inApp: 'inApp',
   email: 'email',
   createdAt: 'createdAt',
-  readAt: 'readAt'
+  readAt: 'readAt',
+  emailedAt: 'emailedAt'
 } as const
 
 export type NotificationScalarFieldEnum = (typeof NotificationScalarFieldEnum)[keyof typeof NotificationScalarFieldEnum]
@@ -437,6 +441,48 @@ export const NotificationDefaultScalarFieldEnum = {
 } as const
 
 export type NotificationDefaultScalarFieldEnum = (typeof NotificationDefaultScalarFieldEnum)[keyof typeof NotificationDefaultScalarFieldEnum]
+
+
+export const InvitationScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  email: 'email',
+  role: 'role',
+  invitedById: 'invitedById',
+  tokenHash: 'tokenHash',
+  expiresAt: 'expiresAt',
+  acceptedAt: 'acceptedAt',
+  userId: 'userId',
+  createdAt: 'createdAt'
+} as const
+
+export type InvitationScalarFieldEnum = (typeof InvitationScalarFieldEnum)[keyof typeof InvitationScalarFieldEnum]
+
+
+export const PasswordResetScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  userId: 'userId',
+  tokenHash: 'tokenHash',
+  expiresAt: 'expiresAt',
+  usedAt: 'usedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type PasswordResetScalarFieldEnum = (typeof PasswordResetScalarFieldEnum)[keyof typeof PasswordResetScalarFieldEnum]
+
+
+export const InboundEmailScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  messageId: 'messageId',
+  ticketId: 'ticketId',
+  senderId: 'senderId',
+  commentId: 'commentId',
+  receivedAt: 'receivedAt'
+} as const
+
+export type InboundEmailScalarFieldEnum = (typeof InboundEmailScalarFieldEnum)[keyof typeof InboundEmailScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -40,6 +40,7 @@ export type NotificationMinAggregateOutputType = {
   email: boolean | null
   createdAt: Date | null
   readAt: Date | null
+  emailedAt: Date | null
 }
 
 export type NotificationMaxAggregateOutputType = {
@@ -58,6 +59,7 @@ export type NotificationMaxAggregateOutputType = {
   email: boolean | null
   createdAt: Date | null
   readAt: Date | null
+  emailedAt: Date | null
 }
 
 export type NotificationCountAggregateOutputType = {
@@ -76,6 +78,7 @@ export type NotificationCountAggregateOutputType = {
   email: number
   createdAt: number
   readAt: number
+  emailedAt: number
   _all: number
 }
 
@@ -96,6 +99,7 @@ export type NotificationMinAggregateInputType = {
   email?: true
   createdAt?: true
   readAt?: true
+  emailedAt?: true
 }
 
 export type NotificationMaxAggregateInputType = {
@@ -114,6 +118,7 @@ export type NotificationMaxAggregateInputType = {
   email?: true
   createdAt?: true
   readAt?: true
+  emailedAt?: true
 }
 
 export type NotificationCountAggregateInputType = {
@@ -132,6 +137,7 @@ export type NotificationCountAggregateInputType = {
   email?: true
   createdAt?: true
   readAt?: true
+  emailedAt?: true
   _all?: true
 }
 
@@ -223,6 +229,7 @@ export type NotificationGroupByOutputType = {
   email: boolean
   createdAt: Date
   readAt: Date | null
+  emailedAt: Date | null
   _count: NotificationCountAggregateOutputType | null
   _min: NotificationMinAggregateOutputType | null
   _max: NotificationMaxAggregateOutputType | null
@@ -262,6 +269,7 @@ export type NotificationWhereInput = {
   email?: Prisma.BoolFilter<"Notification"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Notification"> | Date | string
   readAt?: Prisma.DateTimeNullableFilter<"Notification"> | Date | string | null
+  emailedAt?: Prisma.DateTimeNullableFilter<"Notification"> | Date | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   event?: Prisma.XOR<Prisma.EventScalarRelationFilter, Prisma.EventWhereInput>
@@ -285,6 +293,7 @@ export type NotificationOrderByWithRelationInput = {
   email?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   readAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  emailedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   user?: Prisma.UserOrderByWithRelationInput
   event?: Prisma.EventOrderByWithRelationInput
@@ -313,6 +322,7 @@ export type NotificationWhereUniqueInput = Prisma.AtLeast<{
   email?: Prisma.BoolFilter<"Notification"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Notification"> | Date | string
   readAt?: Prisma.DateTimeNullableFilter<"Notification"> | Date | string | null
+  emailedAt?: Prisma.DateTimeNullableFilter<"Notification"> | Date | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   user?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   event?: Prisma.XOR<Prisma.EventScalarRelationFilter, Prisma.EventWhereInput>
@@ -336,6 +346,7 @@ export type NotificationOrderByWithAggregationInput = {
   email?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   readAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  emailedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.NotificationCountOrderByAggregateInput
   _max?: Prisma.NotificationMaxOrderByAggregateInput
   _min?: Prisma.NotificationMinOrderByAggregateInput
@@ -360,6 +371,7 @@ export type NotificationScalarWhereWithAggregatesInput = {
   email?: Prisma.BoolWithAggregatesFilter<"Notification"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Notification"> | Date | string
   readAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Notification"> | Date | string | null
+  emailedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Notification"> | Date | string | null
 }
 
 export type NotificationCreateInput = {
@@ -373,6 +385,7 @@ export type NotificationCreateInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutNotificationsInput
   user: Prisma.UserCreateNestedOneWithoutNotificationsInput
   event: Prisma.EventCreateNestedOneWithoutNotificationsInput
@@ -396,6 +409,7 @@ export type NotificationUncheckedCreateInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationUpdateInput = {
@@ -409,6 +423,7 @@ export type NotificationUpdateInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutNotificationsNestedInput
   user?: Prisma.UserUpdateOneRequiredWithoutNotificationsNestedInput
   event?: Prisma.EventUpdateOneRequiredWithoutNotificationsNestedInput
@@ -432,6 +447,7 @@ export type NotificationUncheckedUpdateInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationCreateManyInput = {
@@ -450,6 +466,7 @@ export type NotificationCreateManyInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationUpdateManyMutationInput = {
@@ -463,6 +480,7 @@ export type NotificationUpdateManyMutationInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationUncheckedUpdateManyInput = {
@@ -481,6 +499,7 @@ export type NotificationUncheckedUpdateManyInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationListRelationFilter = {
@@ -520,6 +539,7 @@ export type NotificationCountOrderByAggregateInput = {
   email?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   readAt?: Prisma.SortOrder
+  emailedAt?: Prisma.SortOrder
 }
 
 export type NotificationMaxOrderByAggregateInput = {
@@ -538,6 +558,7 @@ export type NotificationMaxOrderByAggregateInput = {
   email?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   readAt?: Prisma.SortOrder
+  emailedAt?: Prisma.SortOrder
 }
 
 export type NotificationMinOrderByAggregateInput = {
@@ -556,6 +577,7 @@ export type NotificationMinOrderByAggregateInput = {
   email?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   readAt?: Prisma.SortOrder
+  emailedAt?: Prisma.SortOrder
 }
 
 export type NotificationCreateNestedManyWithoutTenantInput = {
@@ -779,6 +801,7 @@ export type NotificationCreateWithoutTenantInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
   user: Prisma.UserCreateNestedOneWithoutNotificationsInput
   event: Prisma.EventCreateNestedOneWithoutNotificationsInput
   ticket?: Prisma.TicketCreateNestedOneWithoutNotificationsInput
@@ -800,6 +823,7 @@ export type NotificationUncheckedCreateWithoutTenantInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationCreateOrConnectWithoutTenantInput = {
@@ -847,6 +871,7 @@ export type NotificationScalarWhereInput = {
   email?: Prisma.BoolFilter<"Notification"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Notification"> | Date | string
   readAt?: Prisma.DateTimeNullableFilter<"Notification"> | Date | string | null
+  emailedAt?: Prisma.DateTimeNullableFilter<"Notification"> | Date | string | null
 }
 
 export type NotificationCreateWithoutUserInput = {
@@ -860,6 +885,7 @@ export type NotificationCreateWithoutUserInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutNotificationsInput
   event: Prisma.EventCreateNestedOneWithoutNotificationsInput
   ticket?: Prisma.TicketCreateNestedOneWithoutNotificationsInput
@@ -880,6 +906,7 @@ export type NotificationUncheckedCreateWithoutUserInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationCreateOrConnectWithoutUserInput = {
@@ -919,6 +946,7 @@ export type NotificationCreateWithoutEventInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutNotificationsInput
   user: Prisma.UserCreateNestedOneWithoutNotificationsInput
   ticket?: Prisma.TicketCreateNestedOneWithoutNotificationsInput
@@ -939,6 +967,7 @@ export type NotificationUncheckedCreateWithoutEventInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationCreateOrConnectWithoutEventInput = {
@@ -978,6 +1007,7 @@ export type NotificationCreateWithoutTicketInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutNotificationsInput
   user: Prisma.UserCreateNestedOneWithoutNotificationsInput
   event: Prisma.EventCreateNestedOneWithoutNotificationsInput
@@ -998,6 +1028,7 @@ export type NotificationUncheckedCreateWithoutTicketInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationCreateOrConnectWithoutTicketInput = {
@@ -1037,6 +1068,7 @@ export type NotificationCreateWithoutCommentInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutNotificationsInput
   user: Prisma.UserCreateNestedOneWithoutNotificationsInput
   event: Prisma.EventCreateNestedOneWithoutNotificationsInput
@@ -1057,6 +1089,7 @@ export type NotificationUncheckedCreateWithoutCommentInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationCreateOrConnectWithoutCommentInput = {
@@ -1100,6 +1133,7 @@ export type NotificationCreateManyTenantInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationUpdateWithoutTenantInput = {
@@ -1113,6 +1147,7 @@ export type NotificationUpdateWithoutTenantInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   user?: Prisma.UserUpdateOneRequiredWithoutNotificationsNestedInput
   event?: Prisma.EventUpdateOneRequiredWithoutNotificationsNestedInput
   ticket?: Prisma.TicketUpdateOneWithoutNotificationsNestedInput
@@ -1134,6 +1169,7 @@ export type NotificationUncheckedUpdateWithoutTenantInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationUncheckedUpdateManyWithoutTenantInput = {
@@ -1151,6 +1187,7 @@ export type NotificationUncheckedUpdateManyWithoutTenantInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationCreateManyUserInput = {
@@ -1167,6 +1204,7 @@ export type NotificationCreateManyUserInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationUpdateWithoutUserInput = {
@@ -1180,6 +1218,7 @@ export type NotificationUpdateWithoutUserInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutNotificationsNestedInput
   event?: Prisma.EventUpdateOneRequiredWithoutNotificationsNestedInput
   ticket?: Prisma.TicketUpdateOneWithoutNotificationsNestedInput
@@ -1200,6 +1239,7 @@ export type NotificationUncheckedUpdateWithoutUserInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationUncheckedUpdateManyWithoutUserInput = {
@@ -1216,6 +1256,7 @@ export type NotificationUncheckedUpdateManyWithoutUserInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationCreateManyEventInput = {
@@ -1232,6 +1273,7 @@ export type NotificationCreateManyEventInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationUpdateWithoutEventInput = {
@@ -1245,6 +1287,7 @@ export type NotificationUpdateWithoutEventInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutNotificationsNestedInput
   user?: Prisma.UserUpdateOneRequiredWithoutNotificationsNestedInput
   ticket?: Prisma.TicketUpdateOneWithoutNotificationsNestedInput
@@ -1265,6 +1308,7 @@ export type NotificationUncheckedUpdateWithoutEventInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationUncheckedUpdateManyWithoutEventInput = {
@@ -1281,6 +1325,7 @@ export type NotificationUncheckedUpdateManyWithoutEventInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationCreateManyTicketInput = {
@@ -1297,6 +1342,7 @@ export type NotificationCreateManyTicketInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationUpdateWithoutTicketInput = {
@@ -1310,6 +1356,7 @@ export type NotificationUpdateWithoutTicketInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutNotificationsNestedInput
   user?: Prisma.UserUpdateOneRequiredWithoutNotificationsNestedInput
   event?: Prisma.EventUpdateOneRequiredWithoutNotificationsNestedInput
@@ -1330,6 +1377,7 @@ export type NotificationUncheckedUpdateWithoutTicketInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationUncheckedUpdateManyWithoutTicketInput = {
@@ -1346,6 +1394,7 @@ export type NotificationUncheckedUpdateManyWithoutTicketInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationCreateManyCommentInput = {
@@ -1362,6 +1411,7 @@ export type NotificationCreateManyCommentInput = {
   email?: boolean
   createdAt?: Date | string
   readAt?: Date | string | null
+  emailedAt?: Date | string | null
 }
 
 export type NotificationUpdateWithoutCommentInput = {
@@ -1375,6 +1425,7 @@ export type NotificationUpdateWithoutCommentInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutNotificationsNestedInput
   user?: Prisma.UserUpdateOneRequiredWithoutNotificationsNestedInput
   event?: Prisma.EventUpdateOneRequiredWithoutNotificationsNestedInput
@@ -1395,6 +1446,7 @@ export type NotificationUncheckedUpdateWithoutCommentInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type NotificationUncheckedUpdateManyWithoutCommentInput = {
@@ -1411,6 +1463,7 @@ export type NotificationUncheckedUpdateManyWithoutCommentInput = {
   email?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   readAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  emailedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 
@@ -1431,6 +1484,7 @@ export type NotificationSelect<ExtArgs extends runtime.Types.Extensions.Internal
   email?: boolean
   createdAt?: boolean
   readAt?: boolean
+  emailedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   event?: boolean | Prisma.EventDefaultArgs<ExtArgs>
@@ -1454,6 +1508,7 @@ export type NotificationSelectCreateManyAndReturn<ExtArgs extends runtime.Types.
   email?: boolean
   createdAt?: boolean
   readAt?: boolean
+  emailedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   event?: boolean | Prisma.EventDefaultArgs<ExtArgs>
@@ -1477,6 +1532,7 @@ export type NotificationSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.
   email?: boolean
   createdAt?: boolean
   readAt?: boolean
+  emailedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   event?: boolean | Prisma.EventDefaultArgs<ExtArgs>
@@ -1500,9 +1556,10 @@ export type NotificationSelectScalar = {
   email?: boolean
   createdAt?: boolean
   readAt?: boolean
+  emailedAt?: boolean
 }
 
-export type NotificationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "userId" | "eventId" | "eventType" | "reason" | "ticketId" | "commentId" | "actorType" | "actorId" | "summary" | "inApp" | "email" | "createdAt" | "readAt", ExtArgs["result"]["notification"]>
+export type NotificationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "userId" | "eventId" | "eventType" | "reason" | "ticketId" | "commentId" | "actorType" | "actorId" | "summary" | "inApp" | "email" | "createdAt" | "readAt" | "emailedAt", ExtArgs["result"]["notification"]>
 export type NotificationInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -1550,6 +1607,7 @@ export type $NotificationPayload<ExtArgs extends runtime.Types.Extensions.Intern
     email: boolean
     createdAt: Date
     readAt: Date | null
+    emailedAt: Date | null
   }, ExtArgs["result"]["notification"]>
   composites: {}
 }
@@ -1993,6 +2051,7 @@ export interface NotificationFieldRefs {
   readonly email: Prisma.FieldRef<"Notification", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"Notification", 'DateTime'>
   readonly readAt: Prisma.FieldRef<"Notification", 'DateTime'>
+  readonly emailedAt: Prisma.FieldRef<"Notification", 'DateTime'>
 }
     
 
