@@ -34,9 +34,11 @@ const { values } = parseArgs({
     // Requests spread over this many tenants (one token each), so a pool's connections keep
     // changing tenant, as on a shared deployment.
     tenants: { type: "string", default: "1" },
+    // Only the operations whose label contains this (e.g. "GET").
+    only: { type: "string", default: "" },
   },
 });
-if (!values.base) throw new Error("Usage: npm run bench:ab -- --base <checkout to compare with> [--tickets N] [--tenants N] [--rounds N] [--duration S]");
+if (!values.base) throw new Error("Usage: npm run bench:ab -- --base <checkout to compare with> [--tickets N] [--tenants N] [--rounds N] [--duration S] [--only GET]");
 const BASE = path.resolve(values.base);
 const TICKETS = Number(values.tickets);
 const ROUNDS = Number(values.rounds);
@@ -130,13 +132,15 @@ const as = (s: Side, request: (tenant: Tenant) => { path: string; body?: string 
   const tenant = pick(s.tenants);
   return { ...request(tenant), headers: { authorization: `Bearer ${tenant.token}` } };
 };
-const operations: Array<{ label: string; target: (side: Side) => LoadTarget }> = [
+const allOperations: Array<{ label: string; target: (side: Side) => LoadTarget }> = [
   { label: "GET /v1/tickets/{id}", target: (s) => ({ url: s.base, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.ids)}` })) }) },
   { label: "GET /v1/tickets (first page)", target: (s) => ({ url: s.base, next: as(s, () => ({ path: "/v1/tickets?limit=25" })) }) },
   { label: "POST /v1/tickets", target: (s) => ({ url: s.base, method: "POST", headers: json, next: as(s, () => ({ path: "/v1/tickets", body: pick(bodies) })) }) },
   { label: "PATCH /v1/tickets/{id}", target: (s) => ({ url: s.base, method: "PATCH", headers: json, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.openIds)}`, body: pick(patches) })) }) },
   { label: "POST /v1/tickets/{id}/comments", target: (s) => ({ url: s.base, method: "POST", headers: json, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.openIds)}/comments`, body: comment })) }) },
 ];
+
+const operations = allOperations.filter((op) => op.label.includes(values.only!));
 
 const median = (numbers: number[]) => numbers.toSorted((x, y) => x - y)[Math.floor(numbers.length / 2)]!;
 
@@ -162,7 +166,7 @@ try {
         results.get(op.label)![s === a ? "a" : "b"].push(result);
         progress(
           `round ${round} ${s.name} ${op.label}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
-            `${result.cpuMsPerRequest.toFixed(3)} CPU ms/request (others used ${cpu?.others.toFixed(2) ?? "?"} CPUs)${result.failures ? `, FAILURES ${result.failures}` : ""}`,
+            `${result.cpuMsPerRequest.toFixed(3)} CPU ms/request (server ${cpu ? ((cpu.server * load.durationSeconds * 1000) / loadResult.requests).toFixed(3) : "?"}, PostgreSQL ${cpu ? ((cpu.postgres * load.durationSeconds * 1000) / loadResult.requests).toFixed(3) : "?"}; others used ${cpu?.others.toFixed(2) ?? "?"} CPUs)${result.failures ? `, FAILURES ${result.failures}` : ""}`,
         );
       }
     }

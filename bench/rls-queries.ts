@@ -1,7 +1,7 @@
 // node bench/rls-queries.ts : what row-level security costs one query, in isolation from HTTP.
 //
 // One embedded PostgreSQL, migrated, one tenant seeded with 20,000 tickets (and a second tenant).
-// The API's hot read (the prepared ticket-by-id statement of src/modules/tickets/service.ts) and a
+// The API's hot read (GET /v1/tickets/{id}'s prepared statement, with the caller's unread count) and a
 // one-row insert are timed, one at a time, through:
 //   owner      a plain pool as DATABASE_URL's role (a superuser: policies do not apply), as before;
 //   policy only  a plain pool acting as docket_app with the setting made once: the database's share;
@@ -19,6 +19,7 @@ import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { connectDatabase } from "../src/db/client.ts";
 import { tenantScope } from "../src/db/tenant-scope.ts";
+import { TICKET_BY_ID } from "../src/modules/tickets/service.ts";
 import { freePort } from "./processes.ts";
 import { seedTickets } from "./seed.ts";
 import { table } from "./report.ts";
@@ -53,6 +54,7 @@ try {
   const ids = async (tenantId: string) =>
     (await owner.query<{ id: string }>(`SELECT id FROM "Ticket" WHERE "tenantId" = $1 ORDER BY random() LIMIT 4000`, [tenantId])).rows.map((row) => row.id);
   const idsOf = { [a.id]: await ids(a.id), [b.id]: await ids(b.id) };
+  const readerOf = { [a.id]: a.userId, [b.id]: b.userId };
   const app = connectDatabase(database.url, { poolSize: 1 });
   stops.push(() => app.close());
   const app2 = connectDatabase(database.url, { poolSize: 2 });
@@ -65,7 +67,7 @@ try {
   stops.push(() => role.end());
 
   const read = (pool: pg.Pool, tenantId: string, i: number) =>
-    pool.query({ name: "ticket-by-id", text: `SELECT * FROM "Ticket" WHERE "tenantId" = $1 AND id = $2`, values: [tenantId, idsOf[tenantId]![i % 4000]] });
+    pool.query({ name: "ticket-by-id", text: TICKET_BY_ID, values: [tenantId, idsOf[tenantId]![i % 4000], readerOf[tenantId], true] });
   const write = (pool: pg.Pool, tenantId: string) =>
     pool.query({
       name: "event-insert",

@@ -125,6 +125,9 @@ function tenantLiteral(tenantId: string): string {
 
 type QueryCallback = (error: Error | null, result?: unknown) => void;
 
+/** The session's tenant, as a statement each connection prepares once. */
+const SET_TENANT = { name: "docket-tenant", text: "SELECT set_config('docket.tenant_id', $1, false)" } as const;
+
 /** What pg's Connection offers a custom query (pg's Submittable protocol, as pg-cursor uses it). */
 interface WireConnection {
   parse(message: { text: string; name?: string; types?: unknown[] }): void;
@@ -169,8 +172,11 @@ class WithTenant {
 
   submit(connection: WireConnection): Error | undefined {
     this.connection = connection;
-    connection.parse({ text: "SELECT set_config('docket.tenant_id', $1, false)", types: [] });
-    connection.bind({ values: [this.tenantId] });
+    // The setting's statement is prepared when the connection opens (scopeCheckoutsToTenant); until
+    // that is confirmed it is sent unnamed, parsed this once.
+    const prepared = connection.parsedStatements[SET_TENANT.name] === SET_TENANT.text;
+    if (!prepared) connection.parse({ text: SET_TENANT.text, types: [] });
+    connection.bind({ statement: prepared ? SET_TENANT.name : "", values: [this.tenantId] });
     connection.execute({});
     return this.query.submit(connection); // its Parse (if new), Bind, Describe, Execute and the Sync
   }
@@ -232,7 +238,7 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
 
   const hold = async (client: pg.PoolClient, query: (config: pg.QueryConfig) => Promise<unknown>, tenantId: string): Promise<void> => {
     heldTenant.delete(client); // unknown until the server answers
-    await query({ name: "docket-tenant", text: "SELECT set_config('docket.tenant_id', $1, false)", values: [tenantId] });
+    await query({ ...SET_TENANT, values: [tenantId] });
     heldTenant.set(client, tenantId);
   };
 
@@ -308,6 +314,11 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
     return undefined;
   };
   pool.connect = scopedConnect as typeof pool.connect;
+  // Each new connection prepares the setting's statement before its first use (queued ahead of
+  // it: one round trip in the connection's life), so a change of tenant later only binds it.
+  pool.on("connect", (client) => {
+    client.query({ ...SET_TENANT, values: [NO_TENANT] }).catch(() => {}); // a broken connection fails its next query anyway
+  });
 }
 
 export function connectDatabase(databaseUrl: string, settings: PoolSettings = {}): DatabaseHandle {

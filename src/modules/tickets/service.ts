@@ -133,7 +133,7 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
 }
 
 /** The hottest read of the product, as one prepared statement on the raw pool (see get), with the reader's unread count. */
-const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel, t."requesterId", t."assigneeId", t.tags,
+export const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel, t."requesterId", t."assigneeId", t.tags,
   t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt", t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt", unread."unreadCount"
   FROM "Ticket" t ${UNREAD_JOIN_TEXT} WHERE t."tenantId" = $1 AND t.id = $2`;
 
