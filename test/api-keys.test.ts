@@ -171,8 +171,11 @@ describe("keys that no longer work", () => {
     expect(refused.error?.detail).toContain("revoked");
     expect((await owner.client.GET("/v1/api-keys")).data!.data.map((item) => item.id)).not.toContain(key.id);
     expect((await owner.client.DELETE("/v1/api-keys/{apiKeyId}", { params: { path: { apiKeyId: key.id } } })).response.status).toBe(404);
-    const trail = await owner.client.GET("/v1/events", { params: { query: { type: ["api_key.revoked"] } } });
-    expect(trail.data!.data.find((item) => item.entity.id === key.id)?.before).toMatchObject({ name: "to revoke", prefix: key.prefix });
+    // The trail shows an event once no older transaction on the server is still running: wait for it.
+    await eventually(async () => {
+      const trail = await owner.client.GET("/v1/events", { params: { query: { type: ["api_key.revoked"] } } });
+      expect(trail.data!.data.find((item) => item.entity.id === key.id)?.before).toMatchObject({ name: "to revoke", prefix: key.prefix });
+    });
   });
 
   it("an expired key answers 401 saying so", async () => {
