@@ -109,10 +109,9 @@ function openConnection(databaseUrl: string, pool: pg.Pool): Connection {
 
 /** What a connection's first query is, for the one case that can carry the tenant itself. */
 function isBegin(config: unknown, values: unknown): boolean {
-  const text = typeof config === "string" ? config : (config as { text?: unknown; name?: unknown; values?: unknown[] } | null)?.text;
-  const params = typeof config === "string" ? values : (config as { values?: unknown[] }).values;
-  const named = typeof config === "object" && config !== null && (config as { name?: unknown }).name !== undefined;
-  return text === "BEGIN" && !named && (!Array.isArray(params) || params.length === 0);
+  if (typeof config === "string") return config === "BEGIN" && !(Array.isArray(values) && values.length > 0);
+  const query = config as { text?: unknown; name?: unknown; values?: unknown[] } | null;
+  return query?.text === "BEGIN" && query.name === undefined && !query.values?.length;
 }
 
 /** A tenant id inlined into SQL text: only ever a UUID or NO_TENANT (the principal's, never the request's). */
@@ -162,6 +161,7 @@ class WithTenant {
   /** No name: pg then leaves the statement maps alone, and `settle` keeps the query's right. */
   readonly name = undefined;
   private settingDone = false;
+  private connection: WireConnection | undefined;
   private readonly query: InnerQuery;
   private readonly tenantId: string;
 
@@ -180,8 +180,6 @@ class WithTenant {
     connection.execute({});
     return this.query.submit(connection); // its Parse (if new), Bind, Describe, Execute and the Sync
   }
-
-  private connection: WireConnection | undefined;
 
   /** A named query parsed in this group is prepared only if the group got through. */
   private settle(ok: boolean): void {
@@ -236,12 +234,6 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
   const owedTenant = new WeakMap<pg.PoolClient, string>();
   const patched = new WeakSet<pg.PoolClient>();
 
-  const hold = async (client: pg.PoolClient, query: (config: pg.QueryConfig) => Promise<unknown>, tenantId: string): Promise<void> => {
-    heldTenant.delete(client); // unknown until the server answers
-    await query({ ...SET_TENANT, values: [tenantId] });
-    heldTenant.set(client, tenantId);
-  };
-
   /** Wraps the connection's `query` once: the first query of each checkout goes through `scoped`. */
   const patch = (client: pg.PoolClient) => {
     patched.add(client);
@@ -257,8 +249,12 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
       if (typeof submittable.submit === "function") {
         // A cursor or stream answers through its own events: it is returned at once and sent
         // once the session holds the tenant (a round trip of its own).
-        hold(client, (setting) => original(setting) as Promise<unknown>, tenantId).then(
-          () => original(config, values, callback),
+        heldTenant.delete(client); // unknown until the server answers
+        (original({ ...SET_TENANT, values: [tenantId] }) as Promise<unknown>).then(
+          () => {
+            heldTenant.set(client, tenantId);
+            original(config, values, callback);
+          },
           (error: Error) => submittable.handleError?.(error, (client as unknown as { connection: unknown }).connection),
         );
         return config;
