@@ -95,13 +95,17 @@ function preparedWriteNames(): (query: { sql: string }) => string {
 function openConnection(databaseUrl: string, pool: pg.Pool): Connection {
   // An idle connection dropped by the server must not crash the process; the pool reconnects.
   pool.on("error", () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedWriteNames() }) });
+  // Made on first use: a Prisma client costs a process 10–15 MiB, and pools used only through pg
+  // (the job queue's) never need one.
+  let prisma: Database | undefined;
   return {
     url: databaseUrl,
-    prisma,
+    get prisma() {
+      return (prisma ??= new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedWriteNames() }) }));
+    },
     pool,
     async close() {
-      await prisma.$disconnect();
+      await prisma?.$disconnect();
       await pool.end();
     },
   };
