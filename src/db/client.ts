@@ -81,7 +81,8 @@ const MAX_PREPARED_WRITES = 2_000;
  */
 function preparedWriteNames(): (query: { sql: string }) => string {
   const names = new Map<string, string>();
-  const write = /^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b/i;
+  // Writes, row locks, and writable CTEs (WITH … INSERT/UPDATE/DELETE).
+  const write = /^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b|^\s*WITH\b[\s\S]*\b(INSERT|UPDATE|DELETE)\b/i;
   return (query) => {
     let name = names.get(query.sql);
     if (name === undefined && names.size < MAX_PREPARED_WRITES && write.test(query.sql)) {
@@ -131,6 +132,13 @@ type QueryCallback = (error: Error | null, result?: unknown) => void;
 /** The session's tenant, as a statement each connection prepares once. */
 const SET_TENANT = { name: "docket-tenant", text: "SELECT set_config('docket.tenant_id', $1, false)" } as const;
 
+/** Connections whose setting statement may or may not exist (its first group failed): parsed unnamed. */
+const unsureOfSetTenant = new WeakSet<WireConnection>();
+
+function isSetTenantPrepared(connection: WireConnection): boolean {
+  return connection.parsedStatements[SET_TENANT.name] === SET_TENANT.text;
+}
+
 /** What pg's Connection offers a custom query (pg's Submittable protocol, as pg-cursor uses it). */
 interface WireConnection {
   parse(message: { text: string; name?: string; types?: unknown[] }): void;
@@ -165,6 +173,8 @@ class WithTenant {
   /** No name: pg then leaves the statement maps alone, and `settle` keeps the query's right. */
   readonly name = undefined;
   private settingDone = false;
+  /** This group parses the setting's named statement (the connection's first). */
+  private preparing = false;
   private connection: WireConnection | undefined;
   private readonly query: InnerQuery;
   private readonly tenantId: string;
@@ -176,20 +186,26 @@ class WithTenant {
 
   submit(connection: WireConnection): Error | undefined {
     this.connection = connection;
-    // The setting's statement is prepared when the connection opens (scopeCheckoutsToTenant); until
-    // that is confirmed it is sent unnamed, parsed this once.
-    const prepared = connection.parsedStatements[SET_TENANT.name] === SET_TENANT.text;
-    if (!prepared) connection.parse({ text: SET_TENANT.text, types: [] });
-    connection.bind({ statement: prepared ? SET_TENANT.name : "", values: [this.tenantId] });
+    // The connection's first group prepares the setting's statement; later ones only bind it. After
+    // a failed first group it is unknown whether the statement exists, so it is parsed unnamed.
+    const prepared = isSetTenantPrepared(connection);
+    this.preparing = !prepared && !unsureOfSetTenant.has(connection);
+    if (!prepared) connection.parse({ text: SET_TENANT.text, name: this.preparing ? SET_TENANT.name : undefined, types: [] });
+    connection.bind({ statement: prepared || this.preparing ? SET_TENANT.name : "", values: [this.tenantId] });
     connection.execute({});
     return this.query.submit(connection); // its Parse (if new), Bind, Describe, Execute and the Sync
   }
 
-  /** A named query parsed in this group is prepared only if the group got through. */
+  /** A named statement parsed in this group is prepared only if the group got through. */
   private settle(ok: boolean): void {
-    const { name, text } = this.query;
     const connection = this.connection;
-    if (!name || !connection || connection.parsedStatements[name] !== undefined) return;
+    if (!connection) return;
+    if (this.preparing) {
+      if (ok) connection.parsedStatements[SET_TENANT.name] = SET_TENANT.text;
+      else unsureOfSetTenant.add(connection);
+    }
+    const { name, text } = this.query;
+    if (!name || connection.parsedStatements[name] !== undefined) return;
     if (ok) connection.parsedStatements[name] = text;
     delete connection.submittedNamedStatements[name];
   }
@@ -254,7 +270,9 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
         // A cursor or stream answers through its own events: it is returned at once and sent
         // once the session holds the tenant (a round trip of its own).
         heldTenant.delete(client); // unknown until the server answers
-        (original({ ...SET_TENANT, values: [tenantId] }) as Promise<unknown>).then(
+        const connection = (client as unknown as { connection: WireConnection }).connection;
+        const setting = isSetTenantPrepared(connection) ? { ...SET_TENANT, values: [tenantId] } : { text: SET_TENANT.text, values: [tenantId] };
+        (original(setting) as Promise<unknown>).then(
           () => {
             heldTenant.set(client, tenantId);
             original(config, values, callback);
@@ -314,11 +332,6 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
     return undefined;
   };
   pool.connect = scopedConnect as typeof pool.connect;
-  // Each new connection prepares the setting's statement before its first use (queued ahead of
-  // it: one round trip in the connection's life), so a change of tenant later only binds it.
-  pool.on("connect", (client) => {
-    client.query({ ...SET_TENANT, values: [NO_TENANT] }).catch(() => {}); // a broken connection fails its next query anyway
-  });
 }
 
 export function connectDatabase(databaseUrl: string, settings: PoolSettings = {}): DatabaseHandle {
