@@ -42,24 +42,26 @@ export interface NewEvent {
 /** Where new events are announced at commit (by a trigger on "Event"); the feed (src/events/feed.ts) listens. */
 export const EVENTS_CHANNEL = "docket_events";
 
+/** An event's row: what appendEvent writes, and what a statement that writes its own event inserts. */
+export function eventRow(context: RequestContext, event: NewEvent) {
+  return {
+    tenantId: event.tenantId,
+    type: event.type,
+    actorType: context.actor.type,
+    actorId: "id" in context.actor ? context.actor.id : null,
+    entityType: event.entity.type,
+    entityId: event.entity.id,
+    before: (event.before ?? undefined) as Prisma.InputJsonValue | undefined,
+    after: (event.after ?? undefined) as Prisma.InputJsonValue | undefined,
+    requestId: context.requestId ?? null,
+    ticketId: event.ticketId ?? null,
+    internal: event.internal ?? false,
+  };
+}
+
 /** Returns the new event's id. */
 export async function appendEvent(db: Db, context: RequestContext, event: NewEvent): Promise<string> {
-  const { id } = await db.event.create({
-    data: {
-      tenantId: event.tenantId,
-      type: event.type,
-      actorType: context.actor.type,
-      actorId: "id" in context.actor ? context.actor.id : null,
-      entityType: event.entity.type,
-      entityId: event.entity.id,
-      before: (event.before ?? undefined) as Prisma.InputJsonValue | undefined,
-      after: (event.after ?? undefined) as Prisma.InputJsonValue | undefined,
-      requestId: context.requestId ?? null,
-      ticketId: event.ticketId ?? null,
-      internal: event.internal ?? false,
-    },
-    select: { id: true },
-  });
+  const { id } = await db.event.create({ data: eventRow(context, event), select: { id: true } });
   // The insert itself announces the event on EVENTS_CHANNEL at commit (trigger "Event_feedNotify").
   return id;
 }

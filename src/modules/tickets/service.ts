@@ -4,7 +4,8 @@
 import type pg from "pg";
 import type { Database, Db } from "../../db/client.ts";
 import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
-import { appendEvent, changedFields, contextOf, type RequestContext } from "../../events/event-log.ts";
+import { v7 as uuidv7 } from "uuid";
+import { appendEvent, changedFields, contextOf, eventRow, type RequestContext } from "../../events/event-log.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { etagNamesVersion, etagOf } from "../../core/etag.ts";
@@ -154,29 +155,33 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       const requesterId = input.requesterId ?? principal.userId;
       if (requesterId !== principal.userId) await checkRequester(tx, tenantId, requesterId, "/requesterId");
       if (input.assigneeId) await checkAssignee(tx, tenantId, input.assigneeId, "/assigneeId");
-      // The tenant row's lock serialises numbering within the tenant until this transaction ends.
-      const [counter] = await tx.$queryRaw<{ number: number }[]>`
-        UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${tenantId}::uuid RETURNING "lastTicketNumber" AS number`;
-      const ticket = await tx.ticket.create({
-        data: {
-          tenantId,
-          number: counter!.number,
-          title: input.title,
-          description: input.description ?? "",
-          status: input.status ?? "open",
-          priority: input.priority ?? "normal",
-          type: input.type ?? null,
-          channel: input.channel ?? "api",
-          requesterId,
-          assigneeId: input.assigneeId ?? null,
-          tags: normaliseTags(input.tags ?? []),
-          dueAt: input.dueAt ? new Date(input.dueAt) : null,
-          metadata: (input.metadata ?? {}) as Prisma.InputJsonValue,
-        },
-      });
-      const created = toTicket(ticket);
-      await appendEvent(tx, context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: ticket.id }, ticketId: ticket.id, after: created });
-      return created;
+      const now = new Date();
+      const row: TicketRecord = {
+        tenantId,
+        id: uuidv7(),
+        number: 0, // the tenant's next, given in the statement that writes the row
+        title: input.title,
+        description: input.description ?? "",
+        status: input.status ?? "open",
+        priority: input.priority ?? "normal",
+        type: input.type ?? null,
+        channel: input.channel ?? "api",
+        requesterId,
+        assigneeId: input.assigneeId ?? null,
+        tags: normaliseTags(input.tags ?? []),
+        dueAt: input.dueAt ? new Date(input.dueAt) : null,
+        metadata: (input.metadata ?? {}) as Prisma.JsonObject,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        firstResponseAt: null,
+        solvedAt: null,
+        closedAt: null,
+        deletedAt: null,
+      };
+      const event = eventRow(context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: row.id }, ticketId: row.id, after: toTicket(row) });
+      const number = await insertNumbered(tx, row, event);
+      return { ...toTicket(row), number };
     },
 
     list: (principal: TenantPrincipal, query: QueryOf<"listTickets">) => listTickets(db, principal, query),
@@ -308,3 +313,31 @@ export function createTicketService(db: Database, pool: pg.Pool) {
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;
+
+/**
+ * Numbers and writes a new ticket and its event in one statement, so the tenant row's lock, which
+ * serialises numbering within the tenant (gapless, in commit order), is held from this statement to
+ * the commit only: not across the round trips of separate inserts. The event's payload is the
+ * ticket as built in JS, given its number here. Returns the number.
+ */
+async function insertNumbered(tx: Db, row: TicketRecord, event: ReturnType<typeof eventRow>): Promise<number> {
+  const [numbered] = await tx.$queryRaw<{ number: number }[]>`
+    WITH counter AS (
+      UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${row.tenantId}::uuid RETURNING "lastTicketNumber" AS number
+    ), ticket AS (
+      INSERT INTO "Ticket" ("tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", tags, "dueAt", metadata, version, "createdAt", "updatedAt")
+      SELECT ${row.tenantId}::uuid, ${row.id}::uuid, counter.number, ${row.title}, ${row.description}, ${row.status}::"TicketStatus", ${row.priority}::"TicketPriority",
+             ${row.type}::"TicketType", ${row.channel}::"TicketChannel", ${row.requesterId}::uuid, ${row.assigneeId}::uuid, ${row.tags}::text[], ${row.dueAt}::timestamptz,
+             ${JSON.stringify(row.metadata)}::jsonb, ${row.version}, ${row.createdAt}::timestamptz, ${row.updatedAt}::timestamptz
+        FROM counter
+      RETURNING number
+    ), event AS (
+      INSERT INTO "Event" ("tenantId", id, type, "actorType", "actorId", "entityType", "entityId", after, "requestId", "ticketId", internal)
+      SELECT ${event.tenantId}::uuid, ${uuidv7()}::uuid, ${event.type}, ${event.actorType}::"ActorType", ${event.actorId}::uuid, ${event.entityType}, ${event.entityId}::uuid,
+             ${JSON.stringify(event.after)}::jsonb || jsonb_build_object('number', ticket.number), ${event.requestId}, ${event.ticketId}::uuid, ${event.internal}
+        FROM ticket
+    )
+    SELECT number FROM ticket`;
+  if (!numbered) throw new Error(`tenant ${row.tenantId} not found while numbering a ticket`);
+  return numbered.number;
+}
