@@ -18,7 +18,7 @@ import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { measure, type LoadResult, type LoadSettings, type LoadTarget } from "./load.ts";
 import { watchCpu, type CpuUse } from "./machine.ts";
-import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { freePort, startChild, startScriptFlags, waitUntilReady, type Child } from "./processes.ts";
 import { table } from "./report.ts";
 import { seedTickets } from "./seed.ts";
 import { randomTicketBody } from "./words.ts";
@@ -93,7 +93,7 @@ async function side(name: string, root: string, adminUrl: string, port: number):
     RATE_LIMIT_TENANT_PER_MINUTE: "100000000", // quotas count but never refuse
     AUTH_RATE_LIMIT_PER_MINUTE: "1000000", // --tenants signs up many
     LOG_LEVEL: "warn",
-  }, root);
+  }, root, startScriptFlags(root));
   stops.push(() => api.stop());
   const base = `http://127.0.0.1:${port}`;
   await waitUntilReady(api, `${base}/readyz`);

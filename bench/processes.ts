@@ -2,7 +2,9 @@
 // awaited until they answer, and always stopped: on normal completion, on failure, on Ctrl-C and
 // even on a crash (the exit hook kills what is still running).
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 
 const running = new Set<ChildProcess>();
 
@@ -21,6 +23,22 @@ export async function freePort(from: number): Promise<number> {
     if (free) return port;
   }
   throw new Error(`no free port in ${from}..${from + 999}`);
+}
+
+/** The Node flags of `npm start` (package.json), so a benchmarked server runs as users run it. */
+export function startScriptFlags(root: string): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith("--"));
+}
+
+/** A child's resident memory (VmRSS) in MiB, NaN where /proc cannot tell (not Linux, exited). */
+export function residentMiB(child: Child): number {
+  try {
+    const status = fs.readFileSync(`/proc/${child.process.pid}/status`, "utf8");
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export interface Child {

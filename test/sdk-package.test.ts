@@ -140,5 +140,5 @@ createLiveClient(docket).subscribe({ kind: "tickets" }, { onEvent: () => {} });
       expect.stringMatching(/^bad\.ts\(5,\d+\): error TS\d+: Property 'titel' does not exist/),
       expect.stringMatching(/^bad\.ts\(6,\d+\): error TS\d+: .*"tickets"/),
     ]);
-  });
+  }, 120_000); // a whole tsc run: 10 s on a quiet 2-core machine, far longer on a busy one
 });
