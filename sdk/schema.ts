@@ -1143,6 +1143,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat widget's loader script
+         * @description Paste `<script src="https://api.example.com/widget.js" data-tenant="acme" async></script>`
+         *     into any page of a site in the tenant's allowed origins. The loader (under 10 KB gzipped)
+         *     adds a launcher button; the chat itself loads into an isolated frame only when it is opened.
+         */
+        get: operations["getWidgetLoader"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/frame": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat panel's frame (HTML)
+         * @description The page the loader frames. Its `Content-Security-Policy` lets only the tenant's allowed
+         *     origins frame it (`frame-ancestors`), and lets it load nothing but this server's own script.
+         */
+        get: operations["getWidgetFrame"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/chat.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chat panel's script (loaded by the frame) */
+        get: operations["getWidgetChat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat widget's settings
+         * @description Roles: admin. Never shows the identity secret (see `POST /v1/widget/settings/secret`).
+         */
+        get: operations["getWidgetSettings"];
+        /**
+         * Configure the chat widget
+         * @description Roles: admin. Replaces the fields sent. Switching `identity` to `verified` ends every
+         *     anonymous visitor's session at once: from then on nothing anonymous gets through, on any route.
+         */
+        put: operations["updateWidgetSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/settings/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new identity-verification secret (shown once)
+         * @description Roles: admin. The tenant's backend signs visitors' identity JWTs (HS256) or HMACs with it.
+         *     The previous secret stops working at once.
+         */
+        post: operations["rotateWidgetSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/widget/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantSlug: components["schemas"]["Slug"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A visitor's session in the chat widget
+         * @description Public. Answers a short-lived access token that works only on the widget's operations
+         *     (`x-widget`), for a visitor (a user of role `user`): anonymous (nothing sent, or the
+         *     `resumeToken` of an earlier anonymous session) when the tenant allows it, or verified by
+         *     an `identityToken` (a JWT, HS256, signed with the widget secret; `sub` the tenant's own id
+         *     for the person, `email`, `name`, and `exp` no more than an hour ahead) or by `userId` and
+         *     `userHash` (hex HMAC-SHA256 of userId under the widget secret). A browser's `Origin` must
+         *     be one of the tenant's allowed origins (the widget's own frame sends its page's origin as
+         *     `pageOrigin`, which must be allowed too).
+         */
+        post: operations["createWidgetSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether anyone can answer the chat now
+         * @description Roles: user (a widget visitor). Whether an agent is online (has the live queue open) and whether it is within the tenant's business hours.
+         */
+        get: operations["getWidgetAvailability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/visitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Leave an email for a follow-up
+         * @description Roles: user (a widget visitor). Where the team answers when nobody was online.
+         */
+        put: operations["updateWidgetVisitor"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stream/tickets": {
         parameters: {
             query?: never;
@@ -3107,6 +3282,102 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "widget.settings_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin changed the chat widget's settings.
+         * @description Delivered to endpoints subscribed to `widget.settings_updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WidgetSettingsUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "widget.secret_rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin rotated the chat widget's identity secret.
+         * @description Delivered to endpoints subscribed to `widget.secret_rotated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WidgetSecretRotatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -4239,6 +4510,157 @@ export interface components {
                     message: string;
                 };
             };
+        };
+        /** @description `widget.settings_updated`: An admin changed the chat widget's settings. */
+        WidgetSettingsUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "widget.settings_updated";
+            data?: {
+                /** @constant */
+                type?: "widget.settings_updated";
+                entity?: {
+                    /** @constant */
+                    type?: "widget";
+                };
+                after?: components["schemas"]["WidgetSettings"];
+            };
+        };
+        /** @description `widget.secret_rotated`: An admin rotated the chat widget's identity secret. */
+        WidgetSecretRotatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "widget.secret_rotated";
+            data?: {
+                /** @constant */
+                type?: "widget.secret_rotated";
+                entity?: {
+                    /** @constant */
+                    type?: "widget";
+                };
+            };
+        };
+        /**
+         * @description `anonymous`: anyone on an allowed site may chat; `verified`: only visitors whose identity the tenant's backend signed.
+         * @enum {string}
+         */
+        WidgetIdentityMode: "anonymous" | "verified";
+        /** @description Text per locale (`en`, `pt-BR`, …): the visitor's browser languages pick one, `en` otherwise. */
+        WidgetLocalizedText: {
+            [key: string]: string;
+        };
+        /** @description Weekly opening hours in a time zone; outside them the widget says so and offers an email follow-up. */
+        WidgetBusinessHours: {
+            /**
+             * @description An IANA time zone.
+             * @example Europe/Lisbon
+             */
+            timeZone: string;
+            weekly: {
+                /** @enum {string} */
+                day: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                /** @example 09:00 */
+                open: string;
+                /** @example 17:30 */
+                close: string;
+            }[];
+        };
+        WidgetAppearance: {
+            /** @description The launcher's and the visitor's bubbles' colour. */
+            accentColor?: string;
+            /** @description Text on the accent colour. */
+            textColor?: string;
+            greeting?: components["schemas"]["WidgetLocalizedText"];
+            /** @description Overrides of the widget's own strings, per locale then key (e.g. `{ "es": { "send": "Enviar" } }`). */
+            strings?: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            businessHours?: components["schemas"]["WidgetBusinessHours"] | null;
+        };
+        WidgetSettings: {
+            enabled: boolean;
+            identity: components["schemas"]["WidgetIdentityMode"];
+            /** @description Sites that may embed the widget, as origins (`https://www.acme.test`). Empty: none may. */
+            allowedOrigins: string[];
+            appearance: components["schemas"]["WidgetAppearance"];
+            /** @description Whether an identity secret exists (it is shown only when rotated). */
+            secretSet: boolean;
+            /** Format: date-time */
+            secretRotatedAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        WidgetSettingsUpdate: {
+            enabled?: boolean;
+            identity?: components["schemas"]["WidgetIdentityMode"];
+            allowedOrigins?: string[];
+            appearance?: components["schemas"]["WidgetAppearance"];
+        };
+        WidgetSecret: {
+            /** @description `wsec_…`: the key of the HS256 identity JWTs and of the HMACs (as UTF-8 bytes, prefix included). */
+            secret: string;
+            /** Format: date-time */
+            rotatedAt: string;
+        };
+        WidgetSessionRequest: {
+            /** @description A JWT (HS256) signed with the widget secret: `sub` (required), `email`, `name`, `exp` (required, at most an hour ahead). */
+            identityToken?: string;
+            /** @description For HMAC identity (compatibility), with userHash. */
+            userId?: string;
+            /** @description Hex HMAC-SHA256 of userId under the widget secret. */
+            userHash?: string;
+            /** @description With HMAC identity, the visitor's name. */
+            name?: string;
+            /**
+             * Format: email
+             * @description With HMAC identity, the visitor's email.
+             */
+            email?: string;
+            /** @description An anonymous visitor's token from an earlier session (their history comes back). */
+            resumeToken?: string;
+            /** @description The origin of the page embedding the widget (the frame sends it). */
+            pageOrigin?: string;
+            locale?: string;
+        };
+        WidgetVisitor: {
+            /**
+             * Format: uuid
+             * @description The visitor's user id (the requester of their conversations).
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "anonymous" | "verified";
+            name: string;
+            followUpEmail: string | null;
+        };
+        WidgetVisitorUpdate: {
+            /** Format: email */
+            followUpEmail: string;
+        };
+        WidgetAvailability: {
+            /** @description An agent or admin has the live queue open right now. */
+            agentsOnline: boolean;
+            /** @description True when the tenant set no business hours. */
+            withinBusinessHours: boolean;
+        };
+        WidgetSession: {
+            /** @description Works only on the widget's operations (`x-widget: true`) and the live stream. */
+            accessToken: string;
+            /** @description Seconds. */
+            expiresIn: number;
+            /** @constant */
+            tokenType: "Bearer";
+            /** @description Anonymous visitors only; keep it to come back as the same visitor. */
+            resumeToken: string | null;
+            visitor: components["schemas"]["WidgetVisitor"];
+            widget: {
+                tenantName: string;
+                identity: components["schemas"]["WidgetIdentityMode"];
+                appearance: components["schemas"]["WidgetAppearance"];
+            };
+            availability: components["schemas"]["WidgetAvailability"];
+            /** @description The longest message (in characters) a visitor may send. */
+            maxMessageLength: number;
         };
         Webhook: {
             /** Format: uuid */
@@ -8281,6 +8703,306 @@ export interface operations {
             };
             404: components["responses"]["WebhookNotFound"];
             409: components["responses"]["WebhookInactive"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getWidgetLoader: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JavaScript. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+        };
+    };
+    getWidgetFrame: {
+        parameters: {
+            query: {
+                tenant: components["schemas"]["Slug"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such tenant, or its widget is off. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getWidgetChat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JavaScript. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+        };
+    };
+    getWidgetSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings (defaults until first saved). */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateWidgetSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "allowedOrigins": [
+                 *         "https://www.acme.test"
+                 *       ],
+                 *       "identity": "anonymous",
+                 *       "appearance": {
+                 *         "accentColor": "#0b5fff",
+                 *         "greeting": {
+                 *           "en": "Hi! How can we help?"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WidgetSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The settings as they now stand. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateWidgetSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret; only now is it shown. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSecret"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createWidgetSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantSlug: components["schemas"]["Slug"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "identityToken": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImV4cCI6MTg5MzQ1NjAwMH0.c2lnbmF0dXJl",
+                 *       "pageOrigin": "https://www.acme.test"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WidgetSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description The visitor's session. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The identity could not be verified, or the tenant accepts only verified visitors. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "unauthorized",
+                     *       "detail": "This chat accepts only verified visitors: sign the visitor's identity with the widget secret."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The page's origin is not one of the tenant's allowed origins. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/origin-not-allowed",
+                     *       "title": "Origin not allowed",
+                     *       "status": 403,
+                     *       "code": "origin_not_allowed",
+                     *       "detail": "https://evil.test may not embed this chat."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant, or its widget is off. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getWidgetAvailability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Availability now. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetAvailability"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateWidgetVisitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetVisitorUpdate"];
+            };
+        };
+        responses: {
+            /** @description The visitor as they now stand. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetVisitor"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
         };
     };

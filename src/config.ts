@@ -71,8 +71,19 @@ export interface Config {
   stream: StreamConfig;
   /** Live typing and presence timings. */
   presence: PresenceSettings;
+  /** The chat widget: visitors' sessions and limits. */
+  widget: WidgetLimits;
   /** Outbound email (SMTP or the development outbox), its links, and inbound replies. */
   mail: MailSettings;
+}
+
+export interface WidgetLimits {
+  /** A visitor's access token lives this long; the widget asks for a new one before it ends. */
+  sessionTtlSeconds: number;
+  /** The longest message (ticket description or comment) a visitor may send, in characters. */
+  maxMessageLength: number;
+  /** Requests per minute per visitor, on top of the default per-user limit. */
+  visitorPerMinute: number;
 }
 
 /** Email: how it leaves, what its links point at, and how replies come back (src/mail, src/modules/accounts, src/modules/inbound-email). */
@@ -422,6 +433,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ticketTtlSeconds: 30,
     },
     presence: presence(env),
+    widget: {
+      sessionTtlSeconds: integer(env, "WIDGET_SESSION_TTL_SECONDS", 3_600, 60, 86_400),
+      maxMessageLength: integer(env, "WIDGET_MAX_MESSAGE_LENGTH", 5_000, 1, 65_536),
+      visitorPerMinute: integer(env, "WIDGET_VISITOR_PER_MINUTE", 120, 1, 100_000),
+    },
     mail: mail(env, dataDir, publicUrl, integer(env, "PORT", 3000, 0, 65535)),
   };
 }

@@ -36,6 +36,7 @@ import { createUnsubscribeTokens } from "./mail/unsubscribe-token.ts";
 import { createUnsubscribeService } from "./modules/notification-emails/unsubscribe.ts";
 import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
+import { createWidgetService } from "./modules/widget/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -100,11 +101,22 @@ export function createServices(deps: ServiceDeps) {
     const push = decodePush(payload);
     if (push) stream.hub.sendToUser(push.tenantId, push.userId, { type: "notification", notification: push.notification, unreadCount: push.unreadCount });
   }, logger);
+  const widget = createWidgetService({
+    db: database.prisma,
+    system: database.system.prisma,
+    // Its own key, derived from WEBHOOK_SECRET_KEY: a widget secret never opens with a webhook's key.
+    secrets: createSecretBox(`${config.webhooks.secretKey}:widget-identity`),
+    openSession: auth.openWidgetSession,
+    sessionsEnded: (change) => sessions.invalidate(change),
+    staffOnline: presence.staffOnline,
+    limits: config.widget,
+  });
   return {
     config,
     database,
     logger,
     storage,
+    widget,
     mailer,
     replyAddresses,
     accounts: createAccountService({ db: database.prisma, system: database.system.prisma, tokens, sessions, invitationTtlSeconds: config.mail.invitationTtlSeconds }),

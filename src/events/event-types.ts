@@ -37,6 +37,8 @@ export const EVENT_TYPE_DESCRIPTIONS = {
   "webhook.secret_rotated": "A webhook endpoint's signing secret was rotated.",
   "webhook.endpoint_disabled": "The server disabled a webhook endpoint (it answered 410 Gone, or every attempt failed for days).",
   "webhook.test": "A test event sent by POST /v1/webhooks/{webhookId}/ping, to that endpoint only.",
+  "widget.settings_updated": "An admin changed the chat widget's settings.",
+  "widget.secret_rotated": "An admin rotated the chat widget's identity secret.",
 } as const satisfies Record<string, string>;
 
 export type EventType = keyof typeof EVENT_TYPE_DESCRIPTIONS;

@@ -3,7 +3,9 @@
 // - "default": per principal (a user's session, an API key: each its own partition) or per
 //   address when anonymous, on every /v1 operation;
 // - "tenant": a quota per tenant on top, shared by all of its principals;
-// - "sign-in": stricter, per address and per operation, on the public /v1/auth operations.
+// - "visitor": a chat widget visitor's own, tighter limit (WIDGET_VISITOR_PER_MINUTE), on top;
+// - "sign-in": stricter, per address and per operation, on the public /v1/auth operations and
+//   on chat widget sessions.
 // Responses carry the draft's RateLimit-Policy and RateLimit fields (./rate-limit-fields.ts).
 //
 // Redis down: "default" and "tenant" fail open (the request goes through without RateLimit
@@ -39,6 +41,8 @@ export function rateLimitOf(operation: OperationInfo): RateLimitPolicy | false {
   if (!operation.path.startsWith("/v1/")) return false; // probes and the document
   // Public operations outside /v1/auth (local storage's signed URLs) carry their own proof.
   if (operation.authentication === "public" && operation.path.startsWith("/v1/auth/")) return "sign-in";
+  // Each anonymous chat session is a new user: per address, as strictly as sign-up.
+  if (operation.operationId === "createWidgetSession") return "sign-in";
   return "default";
 }
 
@@ -127,6 +131,10 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   const tenantLimit =
     limits.tenantPerMinute ? pluginLimiter(app, "tenant", "your tenant's quota", limits.tenantPerMinute, (request) => tenantOf(request.principal)) : undefined;
   const signIn = signInLimiter(redis, limits.authPerMinute);
+  // A chat visitor is anyone on the internet: their own, tighter limit on top of the default.
+  const visitorLimit = pluginLimiter(app, "visitor", "the limit of a chat widget visitor", config.widget.visitorPerMinute, (request) =>
+    request.principal?.kind === "user" && request.principal.widget ? request.principal.userId : undefined,
+  );
 
   let warnedAt = 0;
   /** Fail open: the request goes on uncounted. One warning per minute at most during an outage. */
@@ -144,7 +152,7 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
     const policy = request.routeOptions.config.rateLimitPolicy ?? "default";
     if (policy === false) return;
-    const limiters = policy === "sign-in" ? [signIn] : tenantLimit ? [principalLimit, tenantLimit] : [principalLimit];
+    const limiters = policy === "sign-in" ? [signIn] : [principalLimit, visitorLimit, ...(tenantLimit ? [tenantLimit] : [])];
     const quotas = (await Promise.all(limiters.map((limiter) => limiter.take(request).catch((error: unknown) => failOpen(request, error))))).filter(
       (quota): quota is Quota => quota !== undefined,
     );

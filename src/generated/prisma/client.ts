@@ -166,3 +166,13 @@ export type PasswordReset = Prisma.PasswordResetModel
  * 
  */
 export type InboundEmail = Prisma.InboundEmailModel
+/**
+ * Model WidgetSettings
+ * 
+ */
+export type WidgetSettings = Prisma.WidgetSettingsModel
+/**
+ * Model Visitor
+ * 
+ */
+export type Visitor = Prisma.VisitorModel

@@ -75,7 +75,9 @@ export const ModelName = {
   NotificationDefault: 'NotificationDefault',
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
-  InboundEmail: 'InboundEmail'
+  InboundEmail: 'InboundEmail',
+  WidgetSettings: 'WidgetSettings',
+  Visitor: 'Visitor'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -483,6 +485,37 @@ export const InboundEmailScalarFieldEnum = {
 } as const
 
 export type InboundEmailScalarFieldEnum = (typeof InboundEmailScalarFieldEnum)[keyof typeof InboundEmailScalarFieldEnum]
+
+
+export const WidgetSettingsScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  enabled: 'enabled',
+  identity: 'identity',
+  allowedOrigins: 'allowedOrigins',
+  appearance: 'appearance',
+  sealedSecret: 'sealedSecret',
+  secretRotatedAt: 'secretRotatedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WidgetSettingsScalarFieldEnum = (typeof WidgetSettingsScalarFieldEnum)[keyof typeof WidgetSettingsScalarFieldEnum]
+
+
+export const VisitorScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  kind: 'kind',
+  externalId: 'externalId',
+  resumeTokenHash: 'resumeTokenHash',
+  followUpEmail: 'followUpEmail',
+  locale: 'locale',
+  createdAt: 'createdAt',
+  lastSeenAt: 'lastSeenAt'
+} as const
+
+export type VisitorScalarFieldEnum = (typeof VisitorScalarFieldEnum)[keyof typeof VisitorScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -250,6 +250,7 @@ export type UserWhereInput = {
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  visitor?: Prisma.XOR<Prisma.VisitorNullableScalarRelationFilter, Prisma.VisitorWhereInput> | null
 }
 
 export type UserOrderByWithRelationInput = {
@@ -281,6 +282,7 @@ export type UserOrderByWithRelationInput = {
   invitationsSent?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
+  visitor?: Prisma.VisitorOrderByWithRelationInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -317,6 +319,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  visitor?: Prisma.XOR<Prisma.VisitorNullableScalarRelationFilter, Prisma.VisitorWhereInput> | null
 }, "tenantId_id" | "tenantId_email">
 
 export type UserOrderByWithAggregationInput = {
@@ -383,6 +386,7 @@ export type UserCreateInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -413,6 +417,7 @@ export type UserUncheckedCreateInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserUpdateInput = {
@@ -443,6 +448,7 @@ export type UserUpdateInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -473,6 +479,7 @@ export type UserUncheckedUpdateInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -871,6 +878,20 @@ export type UserUpdateOneRequiredWithoutInboundEmailsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutInboundEmailsInput, Prisma.UserUpdateWithoutInboundEmailsInput>, Prisma.UserUncheckedUpdateWithoutInboundEmailsInput>
 }
 
+export type UserCreateNestedOneWithoutVisitorInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutVisitorInput, Prisma.UserUncheckedCreateWithoutVisitorInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutVisitorInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutVisitorNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutVisitorInput, Prisma.UserUncheckedCreateWithoutVisitorInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutVisitorInput
+  upsert?: Prisma.UserUpsertWithoutVisitorInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutVisitorInput, Prisma.UserUpdateWithoutVisitorInput>, Prisma.UserUncheckedUpdateWithoutVisitorInput>
+}
+
 export type UserCreateWithoutTenantInput = {
   id?: string
   email: string
@@ -898,6 +919,7 @@ export type UserCreateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutTenantInput = {
@@ -927,6 +949,7 @@ export type UserUncheckedCreateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutTenantInput = {
@@ -1000,6 +1023,7 @@ export type UserCreateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -1029,6 +1053,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -1074,6 +1099,7 @@ export type UserUpdateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -1103,6 +1129,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutRequestedTicketsInput = {
@@ -1132,6 +1159,7 @@ export type UserCreateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutRequestedTicketsInput = {
@@ -1161,6 +1189,7 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutRequestedTicketsInput = {
@@ -1195,6 +1224,7 @@ export type UserCreateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutAssignedTicketsInput = {
@@ -1224,6 +1254,7 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutAssignedTicketsInput = {
@@ -1269,6 +1300,7 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
@@ -1298,6 +1330,7 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserUpsertWithoutAssignedTicketsInput = {
@@ -1338,6 +1371,7 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
@@ -1367,6 +1401,7 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutCommentsInput = {
@@ -1396,6 +1431,7 @@ export type UserCreateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutCommentsInput = {
@@ -1425,6 +1461,7 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutCommentsInput = {
@@ -1470,6 +1507,7 @@ export type UserUpdateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentsInput = {
@@ -1499,6 +1537,7 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutReadMarkersInput = {
@@ -1528,6 +1567,7 @@ export type UserCreateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutReadMarkersInput = {
@@ -1557,6 +1597,7 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutReadMarkersInput = {
@@ -1602,6 +1643,7 @@ export type UserUpdateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutReadMarkersInput = {
@@ -1631,6 +1673,7 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutAttachmentsInput = {
@@ -1660,6 +1703,7 @@ export type UserCreateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutAttachmentsInput = {
@@ -1689,6 +1733,7 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutAttachmentsInput = {
@@ -1734,6 +1779,7 @@ export type UserUpdateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAttachmentsInput = {
@@ -1763,6 +1809,7 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -1792,6 +1839,7 @@ export type UserCreateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -1821,6 +1869,7 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -1866,6 +1915,7 @@ export type UserUpdateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -1895,6 +1945,7 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutApiKeysInput = {
@@ -1924,6 +1975,7 @@ export type UserCreateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutApiKeysInput = {
@@ -1953,6 +2005,7 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutApiKeysInput = {
@@ -1998,6 +2051,7 @@ export type UserUpdateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutApiKeysInput = {
@@ -2027,6 +2081,7 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutNotificationsInput = {
@@ -2056,6 +2111,7 @@ export type UserCreateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutNotificationsInput = {
@@ -2085,6 +2141,7 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutNotificationsInput = {
@@ -2130,6 +2187,7 @@ export type UserUpdateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationsInput = {
@@ -2159,6 +2217,7 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutNotificationInboxInput = {
@@ -2188,6 +2247,7 @@ export type UserCreateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutNotificationInboxInput = {
@@ -2217,6 +2277,7 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutNotificationInboxInput = {
@@ -2262,6 +2323,7 @@ export type UserUpdateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationInboxInput = {
@@ -2291,6 +2353,7 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutTicketSubscriptionsInput = {
@@ -2320,6 +2383,7 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2349,6 +2413,7 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -2394,6 +2459,7 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -2423,6 +2489,7 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutNotificationPreferencesInput = {
@@ -2452,6 +2519,7 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -2481,6 +2549,7 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -2526,6 +2595,7 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -2555,6 +2625,7 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutInvitationsSentInput = {
@@ -2584,6 +2655,7 @@ export type UserCreateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutInvitationsSentInput = {
@@ -2613,6 +2685,7 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutInvitationsSentInput = {
@@ -2658,6 +2731,7 @@ export type UserUpdateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInvitationsSentInput = {
@@ -2687,6 +2761,7 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPasswordResetsInput = {
@@ -2716,6 +2791,7 @@ export type UserCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPasswordResetsInput = {
@@ -2745,6 +2821,7 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPasswordResetsInput = {
@@ -2790,6 +2867,7 @@ export type UserUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPasswordResetsInput = {
@@ -2819,6 +2897,7 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserCreateWithoutInboundEmailsInput = {
@@ -2848,6 +2927,7 @@ export type UserCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutInboundEmailsInput = {
@@ -2877,6 +2957,7 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutInboundEmailsInput = {
@@ -2922,6 +3003,7 @@ export type UserUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInboundEmailsInput = {
@@ -2951,6 +3033,143 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+}
+
+export type UserCreateWithoutVisitorInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+}
+
+export type UserUncheckedCreateWithoutVisitorInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+}
+
+export type UserCreateOrConnectWithoutVisitorInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutVisitorInput, Prisma.UserUncheckedCreateWithoutVisitorInput>
+}
+
+export type UserUpsertWithoutVisitorInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutVisitorInput, Prisma.UserUncheckedUpdateWithoutVisitorInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutVisitorInput, Prisma.UserUncheckedCreateWithoutVisitorInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutVisitorInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutVisitorInput, Prisma.UserUncheckedUpdateWithoutVisitorInput>
+}
+
+export type UserUpdateWithoutVisitorInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+}
+
+export type UserUncheckedUpdateWithoutVisitorInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
 }
 
 export type UserCreateManyTenantInput = {
@@ -2994,6 +3213,7 @@ export type UserUpdateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutTenantInput = {
@@ -3023,6 +3243,7 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateManyWithoutTenantInput = {
@@ -3216,6 +3437,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
+  visitor?: boolean | Prisma.User$visitorArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -3284,6 +3506,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
+  visitor?: boolean | Prisma.User$visitorArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3312,6 +3535,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     invitationsSent: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
+    visitor: Prisma.$VisitorPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3736,6 +3960,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   invitationsSent<T extends Prisma.User$invitationsSentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$invitationsSentArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.User$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.User$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  visitor<T extends Prisma.User$visitorArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$visitorArgs<ExtArgs>>): Prisma.Prisma__VisitorClient<runtime.Types.Result.GetResult<Prisma.$VisitorPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -4530,6 +4755,25 @@ export type User$inboundEmailsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.InboundEmailScalarFieldEnum | Prisma.InboundEmailScalarFieldEnum[]
+}
+
+/**
+ * User.visitor
+ */
+export type User$visitorArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Visitor
+   */
+  select?: Prisma.VisitorSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Visitor
+   */
+  omit?: Prisma.VisitorOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.VisitorInclude<ExtArgs> | null
+  where?: Prisma.VisitorWhereInput
 }
 
 /**
