@@ -98,8 +98,23 @@ input.rows = 2;
 const fileInput = el("input");
 fileInput.type = "file";
 fileInput.hidden = true;
-const attachButton = el("button", "attach", "📎");
+/** A paperclip (an emoji may be missing from the visitor's fonts). */
+function clipIcon(): SVGSVGElement {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z");
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
+
+const attachButton = el("button", "attach");
 attachButton.type = "button";
+attachButton.append(clipIcon());
 const sendButton = el("button", "send");
 sendButton.type = "submit";
 composer.append(input, fileInput, attachButton, sendButton);
@@ -231,7 +246,8 @@ function showComment(comment: Comment): void {
 function showAttachment(attachment: Attachment): void {
   const mine = attachment.uploaderId === session?.visitor.id;
   addRow(`attachment:${attachment.id}`, mine, attachment.createdAt, (bubble) => {
-    const link = el("a", "file", `📎 ${attachment.filename}`);
+    const link = el("a", "file");
+    link.append(clipIcon(), document.createTextNode(attachment.filename));
     link.href = attachment.downloadUrl;
     link.target = "_blank";
     link.rel = "noopener noreferrer";
@@ -326,7 +342,10 @@ function upload(file: File): void {
     progress.hidden = false;
     progress.textContent = t("uploading", { name: file.name, percent: 0 });
     request.upload.onprogress = (event) => {
-      if (event.lengthComputable) progress.textContent = t("uploading", { name: file.name, percent: Math.round((event.loaded / event.total) * 100) });
+      if (!event.lengthComputable) return;
+      const percent = Math.round((event.loaded / event.total) * 100);
+      progress.textContent = t("uploading", { name: file.name, percent });
+      progress.dataset.percent = String(percent);
     };
     request.onload = () => {
       if (request.status === 201) {
@@ -480,6 +499,8 @@ async function start(): Promise<void> {
   }
   const { widget } = session!;
   applyAppearance(widget.appearance);
+  // The launcher on the page takes the tenant's colours too.
+  if (pageOrigin) window.parent.postMessage({ type: "docket:appearance", accentColor: widget.appearance.accentColor, textColor: widget.appearance.textColor }, pageOrigin);
   title.textContent = widget.tenantName;
   const greeting = widget.appearance.greeting?.[locale] ?? widget.appearance.greeting?.en ?? t("greeting");
   root.replaceChildren(header, banner, el("p", "greeting", greeting), list, typing, progress, notice, composer);

@@ -53,7 +53,9 @@ iframe[hidden]{display:none}`;
   launcher.type = "button";
   launcher.setAttribute("aria-label", t("launcher"));
   launcher.setAttribute("aria-expanded", "false");
-  launcher.innerHTML = '<svg width="26" height="26" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+  const CHAT_ICON = '<svg width="26" height="26" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+  const CLOSE_ICON = '<svg width="22" height="22" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>';
+  launcher.innerHTML = CHAT_ICON;
   root.append(style, launcher);
 
   let frame: HTMLIFrameElement | undefined;
@@ -74,6 +76,7 @@ iframe[hidden]{display:none}`;
     frame.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     launcher.setAttribute("aria-label", t("close"));
+    launcher.innerHTML = CLOSE_ICON;
     post({ type: "docket:open" });
   }
 
@@ -82,6 +85,7 @@ iframe[hidden]{display:none}`;
     if (frame) frame.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-label", t("launcher"));
+    launcher.innerHTML = CHAT_ICON;
     post({ type: "docket:closed" });
   }
 
@@ -92,6 +96,12 @@ iframe[hidden]{display:none}`;
     const type = (event.data as { type?: unknown } | null)?.type;
     if (type === "docket:ready") hello();
     else if (type === "docket:close") close();
+    else if (type === "docket:appearance") {
+      const { accentColor, textColor } = event.data as { accentColor?: unknown; textColor?: unknown };
+      const colour = (value: unknown) => (typeof value === "string" && /^#[0-9a-f]{6}$/i.test(value) ? value : undefined);
+      if (colour(accentColor)) launcher.style.background = colour(accentColor)!;
+      if (colour(textColor)) launcher.style.color = colour(textColor)!;
+    }
   });
 
   window.DocketWidget = {
