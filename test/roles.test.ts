@@ -18,6 +18,15 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   getMetrics: "metrics",
   getOpenApiJson: "public",
   getOpenApiYaml: "public",
+  getWidgetLoader: "public",
+  getWidgetFrame: "public",
+  getWidgetChat: "public",
+  createWidgetSession: "public",
+  getWidgetSettings: ["admin"],
+  updateWidgetSettings: ["admin"],
+  rotateWidgetSecret: ["admin"],
+  getWidgetAvailability: ["admin", "agent", "user"],
+  updateWidgetVisitor: ["user"],
   signup: "public",
   login: "public",
   refreshTokens: "public",
@@ -229,6 +238,9 @@ describe("the services check roles themselves (a worker calls them without HTTP)
     ["tickets.stats", ["user"], (p: UserPrincipal) => server.services.tickets.stats(p)],
     ["events.trail", ["agent", "user"], (p: UserPrincipal) => server.services.events.trail(p, {})],
     ["tenants.updateOwn", ["agent", "user"], (p: UserPrincipal) => server.services.tenants.updateOwn(p, { name: "Taken over" })],
+    ["widget.getSettings", ["agent", "user"], (p: UserPrincipal) => server.services.widget.getSettings(p)],
+    ["widget.updateSettings", ["agent", "user"], (p: UserPrincipal) => server.services.widget.updateSettings(p, { enabled: true }, "test")],
+    ["widget.rotateSecret", ["agent", "user"], (p: UserPrincipal) => server.services.widget.rotateSecret(p, "test")],
   ] as const)("%s refuses %j", async (_name, refused, call) => {
     for (const role of refused) await expect(call(as(role))).rejects.toMatchObject({ status: 403, code: "forbidden" });
   });

@@ -54,6 +54,10 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   await tenant.client.PUT("/v1/tickets/{ticketId}/subscription", { params: { path: { ticketId: ticket.id } }, body: { state: "following" } });
   await tenant.client.PUT("/v1/notifications/preferences", { body: { preferences: [{ kind: "follower", channel: "email", enabled: true }] } });
   await tenant.client.PUT("/v1/notifications/defaults", { body: { preferences: [{ kind: "comment", channel: "email", enabled: true }] } });
+  // The chat widget's settings and a visitor.
+  expect((await tenant.client.PUT("/v1/widget/settings", { body: { allowedOrigins: ["https://shop.test"] } })).response.status).toBe(200);
+  const visitor = await fetch(`${server.url}/v1/public/${tenant.tenant.slug}/widget/sessions`, { method: "POST", headers: { "content-type": "application/json", origin: "https://shop.test" }, body: "{}" });
+  expect(visitor.status).toBe(201);
 }
 
 async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {
