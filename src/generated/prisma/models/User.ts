@@ -34,6 +34,7 @@ export type UserMinAggregateOutputType = {
   active: boolean | null
   deactivatedAt: Date | null
   lastLoginAt: Date | null
+  locale: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -48,6 +49,7 @@ export type UserMaxAggregateOutputType = {
   active: boolean | null
   deactivatedAt: Date | null
   lastLoginAt: Date | null
+  locale: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -63,6 +65,7 @@ export type UserCountAggregateOutputType = {
   active: number
   deactivatedAt: number
   lastLoginAt: number
+  locale: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -79,6 +82,7 @@ export type UserMinAggregateInputType = {
   active?: true
   deactivatedAt?: true
   lastLoginAt?: true
+  locale?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -93,6 +97,7 @@ export type UserMaxAggregateInputType = {
   active?: true
   deactivatedAt?: true
   lastLoginAt?: true
+  locale?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -108,6 +113,7 @@ export type UserCountAggregateInputType = {
   active?: true
   deactivatedAt?: true
   lastLoginAt?: true
+  locale?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -196,6 +202,7 @@ export type UserGroupByOutputType = {
   active: boolean
   deactivatedAt: Date | null
   lastLoginAt: Date | null
+  locale: string | null
   createdAt: Date
   updatedAt: Date
   _count: UserCountAggregateOutputType | null
@@ -232,6 +239,7 @@ export type UserWhereInput = {
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  locale?: Prisma.StringNullableFilter<"User"> | string | null
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"User"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
@@ -250,6 +258,7 @@ export type UserWhereInput = {
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -263,6 +272,7 @@ export type UserOrderByWithRelationInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  locale?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
@@ -281,6 +291,7 @@ export type UserOrderByWithRelationInput = {
   invitationsSent?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
+  helpCenterArticles?: Prisma.HelpCenterArticleOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -299,6 +310,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  locale?: Prisma.StringNullableFilter<"User"> | string | null
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"User"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
@@ -317,6 +329,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
 }, "tenantId_id" | "tenantId_email">
 
 export type UserOrderByWithAggregationInput = {
@@ -330,6 +343,7 @@ export type UserOrderByWithAggregationInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  locale?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.UserCountOrderByAggregateInput
@@ -351,6 +365,7 @@ export type UserScalarWhereWithAggregatesInput = {
   active?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
   lastLoginAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
+  locale?: Prisma.StringNullableWithAggregatesFilter<"User"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"User"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"User"> | Date | string
 }
@@ -365,6 +380,7 @@ export type UserCreateInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -383,6 +399,7 @@ export type UserCreateInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -396,6 +413,7 @@ export type UserUncheckedCreateInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -413,6 +431,7 @@ export type UserUncheckedCreateInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUpdateInput = {
@@ -425,6 +444,7 @@ export type UserUpdateInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -443,6 +463,7 @@ export type UserUpdateInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -456,6 +477,7 @@ export type UserUncheckedUpdateInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -473,6 +495,7 @@ export type UserUncheckedUpdateInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -486,6 +509,7 @@ export type UserCreateManyInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -500,6 +524,7 @@ export type UserUpdateManyMutationInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -515,6 +540,7 @@ export type UserUncheckedUpdateManyInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -558,6 +584,7 @@ export type UserCountOrderByAggregateInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
+  locale?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -572,6 +599,7 @@ export type UserMaxOrderByAggregateInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
+  locale?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -586,6 +614,7 @@ export type UserMinOrderByAggregateInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
+  locale?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -657,6 +686,10 @@ export type UserUpdateskillsInput = {
 
 export type BoolFieldUpdateOperationsInput = {
   set?: boolean
+}
+
+export type NullableStringFieldUpdateOperationsInput = {
+  set?: string | null
 }
 
 export type UserCreateNestedOneWithoutSessionsInput = {
@@ -871,6 +904,20 @@ export type UserUpdateOneRequiredWithoutInboundEmailsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutInboundEmailsInput, Prisma.UserUpdateWithoutInboundEmailsInput>, Prisma.UserUncheckedUpdateWithoutInboundEmailsInput>
 }
 
+export type UserCreateNestedOneWithoutHelpCenterArticlesInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedCreateWithoutHelpCenterArticlesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutHelpCenterArticlesInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutHelpCenterArticlesNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedCreateWithoutHelpCenterArticlesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutHelpCenterArticlesInput
+  upsert?: Prisma.UserUpsertWithoutHelpCenterArticlesInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutHelpCenterArticlesInput, Prisma.UserUpdateWithoutHelpCenterArticlesInput>, Prisma.UserUncheckedUpdateWithoutHelpCenterArticlesInput>
+}
+
 export type UserCreateWithoutTenantInput = {
   id?: string
   email: string
@@ -881,6 +928,7 @@ export type UserCreateWithoutTenantInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
@@ -898,6 +946,7 @@ export type UserCreateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutTenantInput = {
@@ -910,6 +959,7 @@ export type UserUncheckedCreateWithoutTenantInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -927,6 +977,7 @@ export type UserUncheckedCreateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutTenantInput = {
@@ -969,6 +1020,7 @@ export type UserScalarWhereInput = {
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  locale?: Prisma.StringNullableFilter<"User"> | string | null
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"User"> | Date | string
 }
@@ -983,6 +1035,7 @@ export type UserCreateWithoutSessionsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1000,6 +1053,7 @@ export type UserCreateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -1013,6 +1067,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
@@ -1029,6 +1084,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -1057,6 +1113,7 @@ export type UserUpdateWithoutSessionsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1074,6 +1131,7 @@ export type UserUpdateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -1087,6 +1145,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
@@ -1103,6 +1162,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutRequestedTicketsInput = {
@@ -1115,6 +1175,7 @@ export type UserCreateWithoutRequestedTicketsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1132,6 +1193,7 @@ export type UserCreateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutRequestedTicketsInput = {
@@ -1145,6 +1207,7 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1161,6 +1224,7 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutRequestedTicketsInput = {
@@ -1178,6 +1242,7 @@ export type UserCreateWithoutAssignedTicketsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1195,6 +1260,7 @@ export type UserCreateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutAssignedTicketsInput = {
@@ -1208,6 +1274,7 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1224,6 +1291,7 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutAssignedTicketsInput = {
@@ -1252,6 +1320,7 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1269,6 +1338,7 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
@@ -1282,6 +1352,7 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1298,6 +1369,7 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUpsertWithoutAssignedTicketsInput = {
@@ -1321,6 +1393,7 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1338,6 +1411,7 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
@@ -1351,6 +1425,7 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1367,6 +1442,7 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutCommentsInput = {
@@ -1379,6 +1455,7 @@ export type UserCreateWithoutCommentsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1396,6 +1473,7 @@ export type UserCreateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutCommentsInput = {
@@ -1409,6 +1487,7 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1425,6 +1504,7 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutCommentsInput = {
@@ -1453,6 +1533,7 @@ export type UserUpdateWithoutCommentsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1470,6 +1551,7 @@ export type UserUpdateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentsInput = {
@@ -1483,6 +1565,7 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1499,6 +1582,7 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutReadMarkersInput = {
@@ -1511,6 +1595,7 @@ export type UserCreateWithoutReadMarkersInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1528,6 +1613,7 @@ export type UserCreateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutReadMarkersInput = {
@@ -1541,6 +1627,7 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1557,6 +1644,7 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutReadMarkersInput = {
@@ -1585,6 +1673,7 @@ export type UserUpdateWithoutReadMarkersInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1602,6 +1691,7 @@ export type UserUpdateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutReadMarkersInput = {
@@ -1615,6 +1705,7 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1631,6 +1722,7 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutAttachmentsInput = {
@@ -1643,6 +1735,7 @@ export type UserCreateWithoutAttachmentsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1660,6 +1753,7 @@ export type UserCreateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutAttachmentsInput = {
@@ -1673,6 +1767,7 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1689,6 +1784,7 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutAttachmentsInput = {
@@ -1717,6 +1813,7 @@ export type UserUpdateWithoutAttachmentsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1734,6 +1831,7 @@ export type UserUpdateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAttachmentsInput = {
@@ -1747,6 +1845,7 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1763,6 +1862,7 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -1775,6 +1875,7 @@ export type UserCreateWithoutUploadsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1792,6 +1893,7 @@ export type UserCreateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -1805,6 +1907,7 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1821,6 +1924,7 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -1849,6 +1953,7 @@ export type UserUpdateWithoutUploadsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1866,6 +1971,7 @@ export type UserUpdateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -1879,6 +1985,7 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1895,6 +2002,7 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutApiKeysInput = {
@@ -1907,6 +2015,7 @@ export type UserCreateWithoutApiKeysInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1924,6 +2033,7 @@ export type UserCreateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutApiKeysInput = {
@@ -1937,6 +2047,7 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1953,6 +2064,7 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutApiKeysInput = {
@@ -1981,6 +2093,7 @@ export type UserUpdateWithoutApiKeysInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1998,6 +2111,7 @@ export type UserUpdateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutApiKeysInput = {
@@ -2011,6 +2125,7 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2027,6 +2142,7 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutNotificationsInput = {
@@ -2039,6 +2155,7 @@ export type UserCreateWithoutNotificationsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2056,6 +2173,7 @@ export type UserCreateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutNotificationsInput = {
@@ -2069,6 +2187,7 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2085,6 +2204,7 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutNotificationsInput = {
@@ -2113,6 +2233,7 @@ export type UserUpdateWithoutNotificationsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2130,6 +2251,7 @@ export type UserUpdateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationsInput = {
@@ -2143,6 +2265,7 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2159,6 +2282,7 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutNotificationInboxInput = {
@@ -2171,6 +2295,7 @@ export type UserCreateWithoutNotificationInboxInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2188,6 +2313,7 @@ export type UserCreateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutNotificationInboxInput = {
@@ -2201,6 +2327,7 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2217,6 +2344,7 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutNotificationInboxInput = {
@@ -2245,6 +2373,7 @@ export type UserUpdateWithoutNotificationInboxInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2262,6 +2391,7 @@ export type UserUpdateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationInboxInput = {
@@ -2275,6 +2405,7 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2291,6 +2422,7 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutTicketSubscriptionsInput = {
@@ -2303,6 +2435,7 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2320,6 +2453,7 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2333,6 +2467,7 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2349,6 +2484,7 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -2377,6 +2513,7 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2394,6 +2531,7 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -2407,6 +2545,7 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2423,6 +2562,7 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutNotificationPreferencesInput = {
@@ -2435,6 +2575,7 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2452,6 +2593,7 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -2465,6 +2607,7 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2481,6 +2624,7 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -2509,6 +2653,7 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2526,6 +2671,7 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -2539,6 +2685,7 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2555,6 +2702,7 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutInvitationsSentInput = {
@@ -2567,6 +2715,7 @@ export type UserCreateWithoutInvitationsSentInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2584,6 +2733,7 @@ export type UserCreateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutInvitationsSentInput = {
@@ -2597,6 +2747,7 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2613,6 +2764,7 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutInvitationsSentInput = {
@@ -2641,6 +2793,7 @@ export type UserUpdateWithoutInvitationsSentInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2658,6 +2811,7 @@ export type UserUpdateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInvitationsSentInput = {
@@ -2671,6 +2825,7 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2687,6 +2842,7 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutPasswordResetsInput = {
@@ -2699,6 +2855,7 @@ export type UserCreateWithoutPasswordResetsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2716,6 +2873,7 @@ export type UserCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutPasswordResetsInput = {
@@ -2729,6 +2887,7 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2745,6 +2904,7 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutPasswordResetsInput = {
@@ -2773,6 +2933,7 @@ export type UserUpdateWithoutPasswordResetsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2790,6 +2951,7 @@ export type UserUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPasswordResetsInput = {
@@ -2803,6 +2965,7 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2819,6 +2982,7 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutInboundEmailsInput = {
@@ -2831,6 +2995,7 @@ export type UserCreateWithoutInboundEmailsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2848,6 +3013,7 @@ export type UserCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutInboundEmailsInput = {
@@ -2861,6 +3027,7 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2877,6 +3044,7 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutInboundEmailsInput = {
@@ -2905,6 +3073,7 @@ export type UserUpdateWithoutInboundEmailsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2922,6 +3091,7 @@ export type UserUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInboundEmailsInput = {
@@ -2935,6 +3105,7 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2951,9 +3122,10 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
-export type UserCreateManyTenantInput = {
+export type UserCreateWithoutHelpCenterArticlesInput = {
   id?: string
   email: string
   name: string
@@ -2963,11 +3135,75 @@ export type UserCreateManyTenantInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
 }
 
-export type UserUpdateWithoutTenantInput = {
+export type UserUncheckedCreateWithoutHelpCenterArticlesInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+}
+
+export type UserCreateOrConnectWithoutHelpCenterArticlesInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedCreateWithoutHelpCenterArticlesInput>
+}
+
+export type UserUpsertWithoutHelpCenterArticlesInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedUpdateWithoutHelpCenterArticlesInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedCreateWithoutHelpCenterArticlesInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutHelpCenterArticlesInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedUpdateWithoutHelpCenterArticlesInput>
+}
+
+export type UserUpdateWithoutHelpCenterArticlesInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
@@ -2977,8 +3213,10 @@ export type UserUpdateWithoutTenantInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
   assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
@@ -2996,7 +3234,8 @@ export type UserUpdateWithoutTenantInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
 }
 
-export type UserUncheckedUpdateWithoutTenantInput = {
+export type UserUncheckedUpdateWithoutHelpCenterArticlesInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
@@ -3006,6 +3245,7 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -3025,6 +3265,83 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
 }
 
+export type UserCreateManyTenantInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type UserUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+}
+
 export type UserUncheckedUpdateManyWithoutTenantInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
@@ -3035,6 +3352,7 @@ export type UserUncheckedUpdateManyWithoutTenantInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -3059,6 +3377,7 @@ export type UserCountOutputType = {
   invitationsSent: number
   passwordResets: number
   inboundEmails: number
+  helpCenterArticles: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3076,6 +3395,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   invitationsSent?: boolean | UserCountOutputTypeCountInvitationsSentArgs
   passwordResets?: boolean | UserCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | UserCountOutputTypeCountInboundEmailsArgs
+  helpCenterArticles?: boolean | UserCountOutputTypeCountHelpCenterArticlesArgs
 }
 
 /**
@@ -3186,6 +3506,13 @@ export type UserCountOutputTypeCountInboundEmailsArgs<ExtArgs extends runtime.Ty
   where?: Prisma.InboundEmailWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountHelpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterArticleWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -3198,6 +3525,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   active?: boolean
   deactivatedAt?: boolean
   lastLoginAt?: boolean
+  locale?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -3216,6 +3544,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
+  helpCenterArticles?: boolean | Prisma.User$helpCenterArticlesArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -3230,6 +3559,7 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   active?: boolean
   deactivatedAt?: boolean
   lastLoginAt?: boolean
+  locale?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -3246,6 +3576,7 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   active?: boolean
   deactivatedAt?: boolean
   lastLoginAt?: boolean
+  locale?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -3262,11 +3593,12 @@ export type UserSelectScalar = {
   active?: boolean
   deactivatedAt?: boolean
   lastLoginAt?: boolean
+  locale?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "locale" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
@@ -3284,6 +3616,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
+  helpCenterArticles?: boolean | Prisma.User$helpCenterArticlesArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3312,6 +3645,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     invitationsSent: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
+    helpCenterArticles: Prisma.$HelpCenterArticlePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3324,6 +3658,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     active: boolean
     deactivatedAt: Date | null
     lastLoginAt: Date | null
+    locale: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["user"]>
@@ -3736,6 +4071,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   invitationsSent<T extends Prisma.User$invitationsSentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$invitationsSentArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.User$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.User$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterArticles<T extends Prisma.User$helpCenterArticlesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$helpCenterArticlesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterArticlePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3775,6 +4111,7 @@ export interface UserFieldRefs {
   readonly active: Prisma.FieldRef<"User", 'Boolean'>
   readonly deactivatedAt: Prisma.FieldRef<"User", 'DateTime'>
   readonly lastLoginAt: Prisma.FieldRef<"User", 'DateTime'>
+  readonly locale: Prisma.FieldRef<"User", 'String'>
   readonly createdAt: Prisma.FieldRef<"User", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"User", 'DateTime'>
 }
@@ -4530,6 +4867,30 @@ export type User$inboundEmailsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.InboundEmailScalarFieldEnum | Prisma.InboundEmailScalarFieldEnum[]
+}
+
+/**
+ * User.helpCenterArticles
+ */
+export type User$helpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterArticle
+   */
+  select?: Prisma.HelpCenterArticleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterArticle
+   */
+  omit?: Prisma.HelpCenterArticleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterArticleInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterArticleWhereInput
+  orderBy?: Prisma.HelpCenterArticleOrderByWithRelationInput | Prisma.HelpCenterArticleOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterArticleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterArticleScalarFieldEnum | Prisma.HelpCenterArticleScalarFieldEnum[]
 }
 
 /**
