@@ -5317,8 +5317,8 @@ export interface components {
             /** @description What the visitor wrote. */
             text: string;
             locale?: components["schemas"]["Locale"];
-            /** @default 5 */
-            limit: number;
+            /** @description How many at most (default 5). */
+            limit?: number;
         };
         /** @enum {string} */
         HelpCenterVoteValue: "helpful" | "not_helpful";
