@@ -48,6 +48,7 @@ import { notificationHandlers } from "./modules/notifications/handlers.ts";
 import { widgetHandlers } from "./modules/widget/handlers.ts";
 import { loadWidgetAssets, type WidgetAssets } from "./modules/widget/assets.ts";
 import { registerWidgetMessageLimit } from "./http/widget-messages.ts";
+import { helpCenterHandlers } from "./modules/help-center/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...notificationEmailHandlers(services.unsubscribes),
     ...notificationHandlers(services.notifications),
     ...widgetHandlers(services.widget, deps.widgetAssets ?? loadWidgetAssets()),
+    ...helpCenterHandlers(services.helpCenter, services.publicTenants),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };

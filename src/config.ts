@@ -5,6 +5,9 @@ import path from "node:path";
 import crypto from "node:crypto";
 import net from "node:net";
 
+/** Anonymous votes a visitor's address may cast per minute and operation (a vote is cheap to forge). */
+export const DEFAULT_PUBLIC_WRITES_PER_MINUTE = 30;
+
 export type NodeEnv = "development" | "production" | "test";
 
 export interface Config {
@@ -50,7 +53,13 @@ export interface Config {
    * and for failed authentications (authPerMinute), per tenant on top (tenantPerMinute; absent or
    * 0: no tenant quota).
    */
-  rateLimit: { perMinute: number; authPerMinute: number; tenantPerMinute?: number };
+  rateLimit: {
+    perMinute: number;
+    authPerMinute: number;
+    tenantPerMinute?: number;
+    /** Per address and operation on the public writes (help-center votes); absent: DEFAULT_PUBLIC_WRITES_PER_MINUTE. */
+    publicWritesPerMinute?: number;
+  };
   /** Rate-limit counters shared by every instance; absent: each process counts in memory. */
   redisUrl: string | undefined;
   trustProxy: boolean;
@@ -67,6 +76,8 @@ export interface Config {
   corsOrigins: readonly string[];
   /** The event feed's backstop poll; notifications wake consumers at once. */
   eventFeedPollMs: number;
+  /** Help-center article views are added to their articles this often (and at shutdown). */
+  helpCenter: { viewFlushMs: number };
   webhooks: WebhookSettings;
   stream: StreamConfig;
   /** Live typing and presence timings. */
@@ -409,6 +420,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       perMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
       authPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
       tenantPerMinute: integer(env, "RATE_LIMIT_TENANT_PER_MINUTE", 6_000, 0, 100_000_000),
+      publicWritesPerMinute: integer(env, "PUBLIC_WRITE_RATE_LIMIT_PER_MINUTE", DEFAULT_PUBLIC_WRITES_PER_MINUTE, 1, 1_000_000),
     },
     redisUrl: redisUrl(env),
     trustProxy: boolean(env, "TRUST_PROXY", false),
@@ -424,6 +436,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     allowedHosts: list(env, "ALLOWED_HOSTS"),
     corsOrigins: origins(env, "CORS_ORIGINS"),
     eventFeedPollMs: integer(env, "EVENT_FEED_POLL_MS", 2_000, 10, 60_000),
+    helpCenter: { viewFlushMs: integer(env, "HELP_CENTER_VIEW_FLUSH_MS", 10_000, 10, 3_600_000) },
     webhooks: webhooks(env, nodeEnv, webhookSecretKey),
     stream: {
       heartbeatSeconds: integer(env, "STREAM_HEARTBEAT_SECONDS", 25, 1, 300),

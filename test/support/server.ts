@@ -66,6 +66,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     allowedHosts: [],
     corsOrigins: [],
     eventFeedPollMs: 500,
+    helpCenter: { viewFlushMs: 200 },
     // Test receivers listen on loopback, which production refuses.
     webhooks: {
       allowedNetworks: ["127.0.0.0/8", "::1/128"],

@@ -176,3 +176,23 @@ export type WidgetSettings = Prisma.WidgetSettingsModel
  * 
  */
 export type Visitor = Prisma.VisitorModel
+/**
+ * Model HelpCenterCategory
+ * 
+ */
+export type HelpCenterCategory = Prisma.HelpCenterCategoryModel
+/**
+ * Model HelpCenterSection
+ * 
+ */
+export type HelpCenterSection = Prisma.HelpCenterSectionModel
+/**
+ * Model HelpCenterArticle
+ * 
+ */
+export type HelpCenterArticle = Prisma.HelpCenterArticleModel
+/**
+ * Model HelpCenterVote
+ * 
+ */
+export type HelpCenterVote = Prisma.HelpCenterVoteModel

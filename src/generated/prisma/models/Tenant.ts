@@ -265,6 +265,10 @@ export type TenantWhereInput = {
   inboundEmails?: Prisma.InboundEmailListRelationFilter
   widget?: Prisma.XOR<Prisma.WidgetSettingsNullableScalarRelationFilter, Prisma.WidgetSettingsWhereInput> | null
   visitors?: Prisma.VisitorListRelationFilter
+  helpCenterCategories?: Prisma.HelpCenterCategoryListRelationFilter
+  helpCenterSections?: Prisma.HelpCenterSectionListRelationFilter
+  helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
+  helpCenterVotes?: Prisma.HelpCenterVoteListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -298,6 +302,10 @@ export type TenantOrderByWithRelationInput = {
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
   widget?: Prisma.WidgetSettingsOrderByWithRelationInput
   visitors?: Prisma.VisitorOrderByRelationAggregateInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryOrderByRelationAggregateInput
+  helpCenterSections?: Prisma.HelpCenterSectionOrderByRelationAggregateInput
+  helpCenterArticles?: Prisma.HelpCenterArticleOrderByRelationAggregateInput
+  helpCenterVotes?: Prisma.HelpCenterVoteOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -334,6 +342,10 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   inboundEmails?: Prisma.InboundEmailListRelationFilter
   widget?: Prisma.XOR<Prisma.WidgetSettingsNullableScalarRelationFilter, Prisma.WidgetSettingsWhereInput> | null
   visitors?: Prisma.VisitorListRelationFilter
+  helpCenterCategories?: Prisma.HelpCenterCategoryListRelationFilter
+  helpCenterSections?: Prisma.HelpCenterSectionListRelationFilter
+  helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
+  helpCenterVotes?: Prisma.HelpCenterVoteListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -399,6 +411,10 @@ export type TenantCreateInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -432,6 +448,10 @@ export type TenantUncheckedCreateInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -465,6 +485,10 @@ export type TenantUpdateInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -498,6 +522,10 @@ export type TenantUncheckedUpdateInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -901,6 +929,62 @@ export type TenantUpdateOneRequiredWithoutVisitorsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutVisitorsInput, Prisma.TenantUpdateWithoutVisitorsInput>, Prisma.TenantUncheckedUpdateWithoutVisitorsInput>
 }
 
+export type TenantCreateNestedOneWithoutHelpCenterCategoriesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterCategoriesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterCategoriesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutHelpCenterCategoriesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterCategoriesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterCategoriesInput
+  upsert?: Prisma.TenantUpsertWithoutHelpCenterCategoriesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterCategoriesInput, Prisma.TenantUpdateWithoutHelpCenterCategoriesInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterCategoriesInput>
+}
+
+export type TenantCreateNestedOneWithoutHelpCenterSectionsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedCreateWithoutHelpCenterSectionsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterSectionsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutHelpCenterSectionsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedCreateWithoutHelpCenterSectionsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterSectionsInput
+  upsert?: Prisma.TenantUpsertWithoutHelpCenterSectionsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterSectionsInput, Prisma.TenantUpdateWithoutHelpCenterSectionsInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterSectionsInput>
+}
+
+export type TenantCreateNestedOneWithoutHelpCenterArticlesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterArticlesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterArticlesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutHelpCenterArticlesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterArticlesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterArticlesInput
+  upsert?: Prisma.TenantUpsertWithoutHelpCenterArticlesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterArticlesInput, Prisma.TenantUpdateWithoutHelpCenterArticlesInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterArticlesInput>
+}
+
+export type TenantCreateNestedOneWithoutHelpCenterVotesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterVotesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterVotesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutHelpCenterVotesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterVotesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterVotesInput
+  upsert?: Prisma.TenantUpsertWithoutHelpCenterVotesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterVotesInput, Prisma.TenantUpdateWithoutHelpCenterVotesInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterVotesInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -931,6 +1015,10 @@ export type TenantCreateWithoutUsersInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUsersInput = {
@@ -963,6 +1051,10 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUsersInput = {
@@ -1011,6 +1103,10 @@ export type TenantUpdateWithoutUsersInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUsersInput = {
@@ -1043,6 +1139,10 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -1075,6 +1175,10 @@ export type TenantCreateWithoutSessionsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -1107,6 +1211,10 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -1155,6 +1263,10 @@ export type TenantUpdateWithoutSessionsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -1187,6 +1299,10 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventsInput = {
@@ -1219,6 +1335,10 @@ export type TenantCreateWithoutEventsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventsInput = {
@@ -1251,6 +1371,10 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventsInput = {
@@ -1299,6 +1423,10 @@ export type TenantUpdateWithoutEventsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventsInput = {
@@ -1331,6 +1459,10 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketsInput = {
@@ -1363,6 +1495,10 @@ export type TenantCreateWithoutTicketsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketsInput = {
@@ -1395,6 +1531,10 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketsInput = {
@@ -1443,6 +1583,10 @@ export type TenantUpdateWithoutTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketsInput = {
@@ -1475,6 +1619,10 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutCommentsInput = {
@@ -1507,6 +1655,10 @@ export type TenantCreateWithoutCommentsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutCommentsInput = {
@@ -1539,6 +1691,10 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutCommentsInput = {
@@ -1587,6 +1743,10 @@ export type TenantUpdateWithoutCommentsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutCommentsInput = {
@@ -1619,6 +1779,10 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutReadMarkersInput = {
@@ -1651,6 +1815,10 @@ export type TenantCreateWithoutReadMarkersInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutReadMarkersInput = {
@@ -1683,6 +1851,10 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutReadMarkersInput = {
@@ -1731,6 +1903,10 @@ export type TenantUpdateWithoutReadMarkersInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutReadMarkersInput = {
@@ -1763,6 +1939,10 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIdempotencyKeysInput = {
@@ -1795,6 +1975,10 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
@@ -1827,6 +2011,10 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyKeysInput = {
@@ -1875,6 +2063,10 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
@@ -1907,6 +2099,10 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAttachmentsInput = {
@@ -1939,6 +2135,10 @@ export type TenantCreateWithoutAttachmentsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAttachmentsInput = {
@@ -1971,6 +2171,10 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAttachmentsInput = {
@@ -2019,6 +2223,10 @@ export type TenantUpdateWithoutAttachmentsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAttachmentsInput = {
@@ -2051,6 +2259,10 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutUploadsInput = {
@@ -2083,6 +2295,10 @@ export type TenantCreateWithoutUploadsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUploadsInput = {
@@ -2115,6 +2331,10 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUploadsInput = {
@@ -2163,6 +2383,10 @@ export type TenantUpdateWithoutUploadsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUploadsInput = {
@@ -2195,6 +2419,10 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWebhooksInput = {
@@ -2227,6 +2455,10 @@ export type TenantCreateWithoutWebhooksInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWebhooksInput = {
@@ -2259,6 +2491,10 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWebhooksInput = {
@@ -2307,6 +2543,10 @@ export type TenantUpdateWithoutWebhooksInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWebhooksInput = {
@@ -2339,6 +2579,10 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutApiKeysInput = {
@@ -2371,6 +2615,10 @@ export type TenantCreateWithoutApiKeysInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -2403,6 +2651,10 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -2451,6 +2703,10 @@ export type TenantUpdateWithoutApiKeysInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -2483,6 +2739,10 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationsInput = {
@@ -2515,6 +2775,10 @@ export type TenantCreateWithoutNotificationsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationsInput = {
@@ -2547,6 +2811,10 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationsInput = {
@@ -2595,6 +2863,10 @@ export type TenantUpdateWithoutNotificationsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationsInput = {
@@ -2627,6 +2899,10 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationInboxesInput = {
@@ -2659,6 +2935,10 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
@@ -2691,6 +2971,10 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationInboxesInput = {
@@ -2739,6 +3023,10 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
@@ -2771,6 +3059,10 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketSubscriptionsInput = {
@@ -2803,6 +3095,10 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2835,6 +3131,10 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -2883,6 +3183,10 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -2915,6 +3219,10 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationPreferencesInput = {
@@ -2947,6 +3255,10 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -2979,6 +3291,10 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -3027,6 +3343,10 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -3059,6 +3379,10 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationDefaultsInput = {
@@ -3091,6 +3415,10 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
@@ -3123,6 +3451,10 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationDefaultsInput = {
@@ -3171,6 +3503,10 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
@@ -3203,6 +3539,10 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInvitationsInput = {
@@ -3235,6 +3575,10 @@ export type TenantCreateWithoutInvitationsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInvitationsInput = {
@@ -3267,6 +3611,10 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInvitationsInput = {
@@ -3315,6 +3663,10 @@ export type TenantUpdateWithoutInvitationsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInvitationsInput = {
@@ -3347,6 +3699,10 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPasswordResetsInput = {
@@ -3379,6 +3735,10 @@ export type TenantCreateWithoutPasswordResetsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPasswordResetsInput = {
@@ -3411,6 +3771,10 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPasswordResetsInput = {
@@ -3459,6 +3823,10 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
@@ -3491,6 +3859,10 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInboundEmailsInput = {
@@ -3523,6 +3895,10 @@ export type TenantCreateWithoutInboundEmailsInput = {
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInboundEmailsInput = {
@@ -3555,6 +3931,10 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInboundEmailsInput = {
@@ -3603,6 +3983,10 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
@@ -3635,6 +4019,10 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWidgetInput = {
@@ -3667,6 +4055,10 @@ export type TenantCreateWithoutWidgetInput = {
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWidgetInput = {
@@ -3699,6 +4091,10 @@ export type TenantUncheckedCreateWithoutWidgetInput = {
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWidgetInput = {
@@ -3747,6 +4143,10 @@ export type TenantUpdateWithoutWidgetInput = {
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWidgetInput = {
@@ -3779,6 +4179,10 @@ export type TenantUncheckedUpdateWithoutWidgetInput = {
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutVisitorsInput = {
@@ -3811,6 +4215,10 @@ export type TenantCreateWithoutVisitorsInput = {
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutVisitorsInput = {
@@ -3843,6 +4251,10 @@ export type TenantUncheckedCreateWithoutVisitorsInput = {
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutVisitorsInput = {
@@ -3891,6 +4303,10 @@ export type TenantUpdateWithoutVisitorsInput = {
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutVisitorsInput = {
@@ -3923,6 +4339,650 @@ export type TenantUncheckedUpdateWithoutVisitorsInput = {
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutHelpCenterCategoriesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutHelpCenterCategoriesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterCategoriesInput>
+}
+
+export type TenantUpsertWithoutHelpCenterCategoriesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterCategoriesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterCategoriesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutHelpCenterCategoriesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterCategoriesInput>
+}
+
+export type TenantUpdateWithoutHelpCenterCategoriesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutHelpCenterSectionsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutHelpCenterSectionsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedCreateWithoutHelpCenterSectionsInput>
+}
+
+export type TenantUpsertWithoutHelpCenterSectionsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterSectionsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedCreateWithoutHelpCenterSectionsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutHelpCenterSectionsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterSectionsInput>
+}
+
+export type TenantUpdateWithoutHelpCenterSectionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutHelpCenterArticlesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutHelpCenterArticlesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterArticlesInput>
+}
+
+export type TenantUpsertWithoutHelpCenterArticlesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterArticlesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterArticlesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutHelpCenterArticlesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterArticlesInput>
+}
+
+export type TenantUpdateWithoutHelpCenterArticlesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutHelpCenterVotesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutHelpCenterVotesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterVotesInput>
+}
+
+export type TenantUpsertWithoutHelpCenterVotesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterVotesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterVotesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutHelpCenterVotesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterVotesInput>
+}
+
+export type TenantUpdateWithoutHelpCenterVotesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -3951,6 +5011,10 @@ export type TenantCountOutputType = {
   passwordResets: number
   inboundEmails: number
   visitors: number
+  helpCenterCategories: number
+  helpCenterSections: number
+  helpCenterArticles: number
+  helpCenterVotes: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3974,6 +5038,10 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   passwordResets?: boolean | TenantCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | TenantCountOutputTypeCountInboundEmailsArgs
   visitors?: boolean | TenantCountOutputTypeCountVisitorsArgs
+  helpCenterCategories?: boolean | TenantCountOutputTypeCountHelpCenterCategoriesArgs
+  helpCenterSections?: boolean | TenantCountOutputTypeCountHelpCenterSectionsArgs
+  helpCenterArticles?: boolean | TenantCountOutputTypeCountHelpCenterArticlesArgs
+  helpCenterVotes?: boolean | TenantCountOutputTypeCountHelpCenterVotesArgs
 }
 
 /**
@@ -4126,6 +5194,34 @@ export type TenantCountOutputTypeCountVisitorsArgs<ExtArgs extends runtime.Types
   where?: Prisma.VisitorWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountHelpCenterCategoriesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterCategoryWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountHelpCenterSectionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterSectionWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountHelpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterArticleWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountHelpCenterVotesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterVoteWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -4158,6 +5254,10 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
   widget?: boolean | Prisma.Tenant$widgetArgs<ExtArgs>
   visitors?: boolean | Prisma.Tenant$visitorsArgs<ExtArgs>
+  helpCenterCategories?: boolean | Prisma.Tenant$helpCenterCategoriesArgs<ExtArgs>
+  helpCenterSections?: boolean | Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>
+  helpCenterArticles?: boolean | Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>
+  helpCenterVotes?: boolean | Prisma.Tenant$helpCenterVotesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -4220,6 +5320,10 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
   widget?: boolean | Prisma.Tenant$widgetArgs<ExtArgs>
   visitors?: boolean | Prisma.Tenant$visitorsArgs<ExtArgs>
+  helpCenterCategories?: boolean | Prisma.Tenant$helpCenterCategoriesArgs<ExtArgs>
+  helpCenterSections?: boolean | Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>
+  helpCenterArticles?: boolean | Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>
+  helpCenterVotes?: boolean | Prisma.Tenant$helpCenterVotesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -4249,6 +5353,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
     widget: Prisma.$WidgetSettingsPayload<ExtArgs> | null
     visitors: Prisma.$VisitorPayload<ExtArgs>[]
+    helpCenterCategories: Prisma.$HelpCenterCategoryPayload<ExtArgs>[]
+    helpCenterSections: Prisma.$HelpCenterSectionPayload<ExtArgs>[]
+    helpCenterArticles: Prisma.$HelpCenterArticlePayload<ExtArgs>[]
+    helpCenterVotes: Prisma.$HelpCenterVotePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -4675,6 +5783,10 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   inboundEmails<T extends Prisma.Tenant$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   widget<T extends Prisma.Tenant$widgetArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$widgetArgs<ExtArgs>>): Prisma.Prisma__WidgetSettingsClient<runtime.Types.Result.GetResult<Prisma.$WidgetSettingsPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   visitors<T extends Prisma.Tenant$visitorsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$visitorsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$VisitorPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterCategories<T extends Prisma.Tenant$helpCenterCategoriesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterCategoriesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterCategoryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterSections<T extends Prisma.Tenant$helpCenterSectionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterSectionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterArticles<T extends Prisma.Tenant$helpCenterArticlesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterArticlePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterVotes<T extends Prisma.Tenant$helpCenterVotesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterVotesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterVotePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -5602,6 +6714,102 @@ export type Tenant$visitorsArgs<ExtArgs extends runtime.Types.Extensions.Interna
   take?: number
   skip?: number
   distinct?: Prisma.VisitorScalarFieldEnum | Prisma.VisitorScalarFieldEnum[]
+}
+
+/**
+ * Tenant.helpCenterCategories
+ */
+export type Tenant$helpCenterCategoriesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterCategory
+   */
+  select?: Prisma.HelpCenterCategorySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterCategory
+   */
+  omit?: Prisma.HelpCenterCategoryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterCategoryInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterCategoryWhereInput
+  orderBy?: Prisma.HelpCenterCategoryOrderByWithRelationInput | Prisma.HelpCenterCategoryOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterCategoryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterCategoryScalarFieldEnum | Prisma.HelpCenterCategoryScalarFieldEnum[]
+}
+
+/**
+ * Tenant.helpCenterSections
+ */
+export type Tenant$helpCenterSectionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterSection
+   */
+  select?: Prisma.HelpCenterSectionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterSection
+   */
+  omit?: Prisma.HelpCenterSectionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterSectionInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterSectionWhereInput
+  orderBy?: Prisma.HelpCenterSectionOrderByWithRelationInput | Prisma.HelpCenterSectionOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterSectionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterSectionScalarFieldEnum | Prisma.HelpCenterSectionScalarFieldEnum[]
+}
+
+/**
+ * Tenant.helpCenterArticles
+ */
+export type Tenant$helpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterArticle
+   */
+  select?: Prisma.HelpCenterArticleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterArticle
+   */
+  omit?: Prisma.HelpCenterArticleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterArticleInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterArticleWhereInput
+  orderBy?: Prisma.HelpCenterArticleOrderByWithRelationInput | Prisma.HelpCenterArticleOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterArticleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterArticleScalarFieldEnum | Prisma.HelpCenterArticleScalarFieldEnum[]
+}
+
+/**
+ * Tenant.helpCenterVotes
+ */
+export type Tenant$helpCenterVotesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterVote
+   */
+  select?: Prisma.HelpCenterVoteSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterVote
+   */
+  omit?: Prisma.HelpCenterVoteOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterVoteInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterVoteWhereInput
+  orderBy?: Prisma.HelpCenterVoteOrderByWithRelationInput | Prisma.HelpCenterVoteOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterVoteWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterVoteScalarFieldEnum | Prisma.HelpCenterVoteScalarFieldEnum[]
 }
 
 /**
