@@ -16,6 +16,7 @@ import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
 import { openStream } from "./support/stream.ts";
 import { PNG } from "./support/attachments.ts";
+import { article, section } from "./support/help-center.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = path.resolve(import.meta.dirname, "../test-results/widget");
@@ -169,19 +170,32 @@ describe("the chat widget on a shop's site", () => {
     await context.close();
   });
 
-  it("says when nobody is online and takes an email for a follow-up", async () => {
+  it("suggests help-center articles while the visitor types, says when nobody is online and takes an email for a follow-up", async () => {
     const owner = await widgetTenant({});
+    const { section: shipping } = await section(owner.client, "Shipping");
+    await article(owner.client, { sectionId: shipping.id, locale: "en", title: "When will my order ship?", body: "<p>Orders <b>ship</b> within two working days.</p><script>parent.hacked = true</script>" });
     const context = await browser.newContext({ viewport: VIEWPORT, locale: "en-US" });
     const page = await context.newPage();
     await openShop(page, siteOrigin, { tenant: owner.tenant.slug });
     const frame = await chatFrame(page);
     await frame.waitForSelector("#docket-chat[data-state=ready]", { timeout: 15_000 });
     expect(await frame.textContent(".banner .away")).toBe("No one is online right now.");
+
+    await frame.fill("textarea", "how long does shipping take for my order");
+    await frame.waitForSelector(".suggestions:not([hidden]) button.article", { timeout: 10_000 });
+    expect(await frame.textContent(".suggestions button.article")).toBe("When will my order ship?");
+    await frame.click(".suggestions button.article");
+    await frame.waitForSelector(".suggestions .article-text[data-full=yes]", { timeout: 10_000 });
+    expect(await frame.textContent(".suggestions .article-text")).toBe("Orders ship within two working days.");
+    expect(await frame.locator(".suggestions b, .suggestions script").count()).toBe(0);
+    await screenshot(page, "4-suggested-articles");
+    await frame.fill("textarea", "");
+
     await frame.fill(".follow-up input", "visitor@example.test");
     await frame.click(".follow-up button");
     await frame.waitForSelector(".banner .saved", { timeout: 10_000 });
     expect(await frame.textContent(".banner .saved")).toBe("Thanks! We'll reply to visitor@example.test.");
-    await screenshot(page, "4-nobody-online");
+    await screenshot(page, "5-nobody-online");
     await context.close();
   });
 });
@@ -197,7 +211,7 @@ describe("who may chat", () => {
     const refused = await chatFrame(page);
     await refused.waitForSelector("#docket-chat[data-state=refused]", { timeout: 15_000 });
     expect(await refused.textContent(".fatal")).toBe("Entre na sua conta para conversar conosco.");
-    await screenshot(page, "5-verified-only-refuses-anonymous");
+    await screenshot(page, "6-verified-only-refuses-anonymous");
 
     const token = createSigner({ key: secret, algorithm: "HS256", expiresIn: 300_000 })({ sub: "shop-customer-9", name: "Ada Lovelace", email: "ada@shop.test" });
     await openShop(page, siteOrigin, { tenant: owner.tenant.slug, token });
@@ -217,7 +231,7 @@ describe("who may chat", () => {
     await expect.poll(() => consoleLines.some((line) => line.includes("frame-ancestors")), { timeout: 10_000 }).toBe(true);
     const frame = page.frames().find((candidate) => candidate.url().includes("/widget/frame"));
     expect(await frame?.$("#docket-chat").catch(() => null) ?? null).toBeNull();
-    await screenshot(page, "6-disallowed-origin");
+    await screenshot(page, "7-disallowed-origin");
     await context.close();
   });
 });

@@ -92,6 +92,8 @@ const progress = el("p", "progress");
 progress.hidden = true;
 const notice = el("p", "notice");
 notice.hidden = true;
+const suggestions = el("section", "suggestions");
+suggestions.hidden = true;
 const composer = el("form", "composer");
 const input = el("textarea");
 input.rows = 2;
@@ -478,6 +480,57 @@ function showAvailability(): void {
   banner.hidden = false;
 }
 
+// ---- suggested articles while the visitor types, before a conversation starts ----------------
+
+interface Hit {
+  id: string;
+  title: string;
+  snippet: string;
+}
+let suggestTimer: number | undefined;
+let suggestedFor = "";
+
+/** Text only: HTML from the help center is parsed inertly and only its text is shown. */
+function plainText(html: string): string {
+  const body = new DOMParser().parseFromString(html, "text/html").body;
+  for (const hidden of body.querySelectorAll("script, style, template, noscript")) hidden.remove();
+  return body.textContent ?? "";
+}
+
+function suggest(text: string): void {
+  window.clearTimeout(suggestTimer);
+  if (ticketId || text.length < 3) return void (suggestions.hidden = true);
+  suggestTimer = window.setTimeout(() => {
+    if (text === suggestedFor) return;
+    suggestedFor = text;
+    void api<{ data: Hit[] }>("POST", `/v1/public/${encodeURIComponent(tenant)}/help-center/suggestions`, { text: text.slice(0, 500), locale, limit: 3 })
+      .then((found) => showSuggestions(found.data))
+      .catch(() => (suggestions.hidden = true)); // no help center: nothing to suggest
+  }, 350);
+}
+
+function showSuggestions(hits: Hit[]): void {
+  suggestions.replaceChildren();
+  if (hits.length === 0 || ticketId) return void (suggestions.hidden = true);
+  suggestions.append(el("p", "suggested", t("suggested")));
+  const items = el("ul");
+  for (const hit of hits) {
+    const item = el("li");
+    const open = el("button", "article", hit.title);
+    open.type = "button";
+    const preview = el("p", "article-text", plainText(hit.snippet));
+    open.onclick = () =>
+      void api<{ title: string; body: string }>("GET", `/v1/public/${encodeURIComponent(tenant)}/help-center/articles/${hit.id}`).then((article) => {
+        preview.textContent = plainText(article.body);
+        preview.dataset.full = "yes";
+      });
+    item.append(open, preview);
+    items.append(item);
+  }
+  suggestions.append(items);
+  suggestions.hidden = false;
+}
+
 // ---- start ------------------------------------------------------------------------------------
 
 function applyAppearance(appearance: Appearance): void {
@@ -503,7 +556,7 @@ async function start(): Promise<void> {
   if (pageOrigin) window.parent.postMessage({ type: "docket:appearance", accentColor: widget.appearance.accentColor, textColor: widget.appearance.textColor }, pageOrigin);
   title.textContent = widget.tenantName;
   const greeting = widget.appearance.greeting?.[locale] ?? widget.appearance.greeting?.en ?? t("greeting");
-  root.replaceChildren(header, banner, el("p", "greeting", greeting), list, typing, progress, notice, composer);
+  root.replaceChildren(header, banner, el("p", "greeting", greeting), list, typing, progress, notice, suggestions, composer);
   showAvailability();
   await loadConversation().catch(() => showNotice(t("unavailable")));
   root.dataset.state = "ready";
@@ -517,6 +570,8 @@ composer.onsubmit = (event) => {
   if ([...text].length > (session?.maxMessageLength ?? Infinity)) return showNotice(t("tooLong", { max: session!.maxMessageLength }));
   showNotice(undefined);
   input.value = "";
+  window.clearTimeout(suggestTimer);
+  suggestions.hidden = true;
   void send(text);
 };
 input.onkeydown = (event) => {
@@ -526,6 +581,7 @@ input.onkeydown = (event) => {
   }
 };
 input.oninput = () => {
+  suggest(input.value.trim());
   // At most one typing signal per 2 s (the server coalesces too).
   if (!ticketId || Date.now() - typingSentAt < 2_000 || socket?.readyState !== WebSocket.OPEN) return;
   typingSentAt = Date.now();
