@@ -1152,8 +1152,8 @@ export interface paths {
         };
         /**
          * The chat widget's loader script
-         * @description Paste `<script src="https://api.example.com/widget.js" data-tenant="acme" async></script>`
-         *     into any page of a site in the tenant's allowed origins. The loader (under 10 KB gzipped)
+         * @description A site embeds it with one script element whose `src` is this URL and whose `data-tenant`
+         *     names the tenant (the README has the line to paste), on any page of an allowed origin. The loader (under 10 KB gzipped)
          *     adds a launcher button; the chat itself loads into an isolated frame only when it is opened.
          */
         get: operations["getWidgetLoader"];
@@ -7023,8 +7023,9 @@ export interface components {
          * @description The rate-limit policies that applied to this request (draft-ietf-httpapi-ratelimit-headers,
          *     a structured-field List): each policy's name, its quota `q` in requests and its window `w`
          *     in seconds. `default`: per user or API key, or per address when unauthenticated; `tenant`:
-         *     per tenant, shared by all its users and keys; `sign-in`: sign-up, log-in, refresh and
-         *     logout, per address and operation; `auth-failures`: failed authentications per address.
+         *     per tenant, shared by all its users and keys; `visitor`: per chat widget visitor, on top of
+         *     `default`; `sign-in`: sign-up, log-in, refresh and logout (and chat widget sessions), per
+         *     address and operation; `auth-failures`: failed authentications per address.
          * @example "default";q=600;w=60, "tenant";q=6000;w=60
          */
         "RateLimit-Policy": string;
