@@ -27,6 +27,7 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   rotateWidgetSecret: ["admin"],
   getWidgetAvailability: ["admin", "agent", "user"],
   updateWidgetVisitor: ["user"],
+  getWidgetVisitor: ["admin", "agent"],
   signup: "public",
   login: "public",
   refreshTokens: "public",
@@ -269,6 +270,7 @@ describe("the services check roles themselves (a worker calls them without HTTP)
     ["widget.getSettings", ["agent", "user"], (p: UserPrincipal) => server.services.widget.getSettings(p)],
     ["widget.updateSettings", ["agent", "user"], (p: UserPrincipal) => server.services.widget.updateSettings(p, { enabled: true }, "test")],
     ["widget.rotateSecret", ["agent", "user"], (p: UserPrincipal) => server.services.widget.rotateSecret(p, "test")],
+    ["widget.getVisitor", ["user"], (p: UserPrincipal) => server.services.widget.getVisitor(p, id)],
   ] as const)("%s refuses %j", async (_name, refused, call) => {
     for (const role of refused) await expect(call(as(role))).rejects.toMatchObject({ status: 403, code: "forbidden" });
   });

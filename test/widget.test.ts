@@ -208,9 +208,15 @@ describe("a visitor's token", () => {
     expect(saved.data).toMatchObject({ followUpEmail: "alice@example.test", kind: "anonymous" });
     const back = await visitor(owner.tenant.slug, { resumeToken: alice.session.resumeToken });
     expect(back.session.visitor.followUpEmail).toBe("alice@example.test");
+    // The team sees where to follow up.
+    const agent = await addMember(server, owner, "agent");
+    const seen = await agent.client.GET("/v1/widget/visitors/{userId}", { params: { path: { userId: alice.session.visitor.id } } });
+    expect(seen.data).toMatchObject({ id: alice.session.visitor.id, followUpEmail: "alice@example.test" });
     // A logged-in customer is not a visitor.
     const customer = await addMember(server, owner, "user");
     expect((await customer.client.PUT("/v1/widget/visitor", { body: { followUpEmail: "c@example.test" } })).response.status).toBe(403);
+    expect((await agent.client.GET("/v1/widget/visitors/{userId}", { params: { path: { userId: customer.user.id } } })).response.status).toBe(404);
+    expect((await alice.client.GET("/v1/widget/visitors/{userId}", { params: { path: { userId: alice.session.visitor.id } } })).response.status).toBe(403);
   });
 
   it("sees an agent online while one has the queue open", async () => {

@@ -6,7 +6,7 @@ import type { WidgetService } from "./service.ts";
 
 type WidgetHandlers = Pick<
   Handlers,
-  "getWidgetLoader" | "getWidgetFrame" | "getWidgetChat" | "getWidgetSettings" | "updateWidgetSettings" | "rotateWidgetSecret" | "createWidgetSession" | "getWidgetAvailability" | "updateWidgetVisitor"
+  "getWidgetLoader" | "getWidgetFrame" | "getWidgetChat" | "getWidgetSettings" | "updateWidgetSettings" | "rotateWidgetSecret" | "createWidgetSession" | "getWidgetAvailability" | "updateWidgetVisitor" | "getWidgetVisitor"
 >;
 
 function script(reply: FastifyReply, body: string): string {
@@ -53,5 +53,6 @@ export function widgetHandlers(widget: WidgetService, assets: WidgetAssets): Wid
     },
     getWidgetAvailability: async (request) => widget.availability(userOf(request)),
     updateWidgetVisitor: async (request) => widget.updateVisitor(userOf(request), request.body, request.id),
+    getWidgetVisitor: async (request) => widget.getVisitor(callerOf(request), request.params.userId),
   };
 }

@@ -199,6 +199,11 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       const locale = input.locale?.slice(0, 35);
 
       return tenantScope.run(tenantId, () => db.$transaction(async (tx) => {
+        // Read again under a share lock: a switch to verified-only that commits while this request
+        // runs either comes first (and is seen here) or waits for this session, then ends it.
+        const [current] = await tx.$queryRaw<Array<{ identity: string; enabled: boolean }>>`SELECT identity, enabled FROM "WidgetSettings" WHERE "tenantId" = ${tenantId}::uuid FOR SHARE`;
+        if (!current?.enabled) throw problems.notFound("chat widget", slug);
+        if (!proven && current.identity === "verified") throw problems.unauthorized("This chat accepts only verified visitors: sign the visitor's identity with the widget secret.");
         let resumeToken: string | null = null;
         let found: { user: UserRow; visitor: VisitorRow } | null = null;
         if (proven) {
@@ -234,6 +239,14 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     async availability(principal: UserPrincipal): Promise<Availability> {
       const settings = await settingsRow(principal.tenantId);
       return availabilityOf(principal.tenantId, (settings?.appearance ?? {}) as WidgetAppearance);
+    },
+
+    /** Staff look up who a chat's requester is (and where to follow up). */
+    async getVisitor(principal: TenantPrincipal, userId: string): Promise<Visitor> {
+      requireRole(principal, ["admin", "agent"], "look up chat visitors");
+      const visitor = await db.visitor.findUnique({ where: { tenantId_userId: { tenantId: principal.tenantId, userId } }, include: { user: true } });
+      if (!visitor) throw problems.notFound("chat visitor", userId);
+      return toVisitor(visitor, visitor.user);
     },
 
     /** A visitor leaves an email for the team to follow up on (kept on the visitor, not their login). */
