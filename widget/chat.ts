@@ -143,16 +143,16 @@ function showNotice(text: string | undefined): void {
 
 // ---- the API ----------------------------------------------------------------------------------
 
-async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, renewed = false): Promise<T> {
   const response = await fetch(path, {
     method,
     headers: { ...(session ? { authorization: `Bearer ${session.accessToken}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
-  if (response.status === 401 && session && !path.includes("/widget/sessions")) {
+  if (response.status === 401 && session && !renewed && !path.includes("/widget/sessions")) {
     // The token ran out (or the session was ended): a new session, then once more.
     await startSession();
-    return api(method, path, body, headers);
+    return api(method, path, body, headers, true);
   }
   const data = response.status === 204 ? undefined : await response.json().catch(() => undefined);
   if (!response.ok) throw { status: response.status, ...(data as object) } as Problem;
@@ -184,6 +184,8 @@ async function startSession(): Promise<void> {
     session = await api<Session>("POST", `/v1/public/${encodeURIComponent(tenant)}/widget/sessions`, body);
   } catch (error) {
     session = previous;
+    // A signed identity lives an hour at most: the page is asked for a fresh one (DocketWidget.identify).
+    if ((error as Problem).status === 401 && (identity.identityToken || identity.userId) && pageOrigin) window.parent.postMessage({ type: "docket:identity-needed" }, pageOrigin);
     throw error;
   }
   if (session.resumeToken) safeStorage("set", session.resumeToken);

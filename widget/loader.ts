@@ -96,6 +96,8 @@ iframe[hidden]{display:none}`;
     const type = (event.data as { type?: unknown } | null)?.type;
     if (type === "docket:ready") hello();
     else if (type === "docket:close") close();
+    // The site's page listens for this to sign a fresh identity and call DocketWidget.identify().
+    else if (type === "docket:identity-needed") window.dispatchEvent(new CustomEvent("docket-widget:identity-needed"));
     else if (type === "docket:appearance") {
       const { accentColor, textColor } = event.data as { accentColor?: unknown; textColor?: unknown };
       const colour = (value: unknown) => (typeof value === "string" && /^#[0-9a-f]{6}$/i.test(value) ? value : undefined);

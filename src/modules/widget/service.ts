@@ -45,6 +45,8 @@ export interface SessionOrigin {
   requestId: string;
 }
 
+const VERIFIED_ONLY = "This chat accepts only verified visitors: sign the visitor's identity with the widget secret.";
+
 /** Visitors never log in with a password: an argon2 hash never equals this. */
 const NO_PASSWORD = "!widget-visitor";
 
@@ -193,7 +195,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       checkOrigin(settings.allowedOrigins, from, input.pageOrigin);
       const identity = settings.identity as IdentityMode;
       const proven = verifiedIdentity(settings.sealedSecret, input);
-      if (!proven && identity === "verified") throw problems.unauthorized("This chat accepts only verified visitors: sign the visitor's identity with the widget secret.");
+      if (!proven && identity === "verified") throw problems.unauthorized(VERIFIED_ONLY);
       const context: RequestContext = { actor: { type: "system" }, requestId: from.requestId };
       const tenantId = tenant.id;
       const locale = input.locale?.slice(0, 35);
@@ -203,7 +205,7 @@ export function createWidgetService(deps: WidgetServiceDeps) {
         // runs either comes first (and is seen here) or waits for this session, then ends it.
         const [current] = await tx.$queryRaw<Array<{ identity: string; enabled: boolean }>>`SELECT identity, enabled FROM "WidgetSettings" WHERE "tenantId" = ${tenantId}::uuid FOR SHARE`;
         if (!current?.enabled) throw problems.notFound("chat widget", slug);
-        if (!proven && current.identity === "verified") throw problems.unauthorized("This chat accepts only verified visitors: sign the visitor's identity with the widget secret.");
+        if (!proven && current.identity === "verified") throw problems.unauthorized(VERIFIED_ONLY);
         let resumeToken: string | null = null;
         let found: { user: UserRow; visitor: VisitorRow } | null = null;
         if (proven) {
