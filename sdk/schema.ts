@@ -1143,6 +1143,203 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat widget's loader script
+         * @description A site embeds it with one script element whose `src` is this URL and whose `data-tenant`
+         *     names the tenant (the README has the line to paste), on any page of an allowed origin. The loader (under 10 KB gzipped)
+         *     adds a launcher button; the chat itself loads into an isolated frame only when it is opened.
+         */
+        get: operations["getWidgetLoader"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/frame": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat panel's frame (HTML)
+         * @description The page the loader frames. Its `Content-Security-Policy` lets only the tenant's allowed
+         *     origins frame it (`frame-ancestors`), and lets it load nothing but this server's own script.
+         */
+        get: operations["getWidgetFrame"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/chat.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chat panel's script (loaded by the frame) */
+        get: operations["getWidgetChat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The chat widget's settings
+         * @description Roles: admin. Never shows the identity secret (see `POST /v1/widget/settings/secret`).
+         */
+        get: operations["getWidgetSettings"];
+        /**
+         * Configure the chat widget
+         * @description Roles: admin. Replaces the fields sent. Switching `identity` to `verified` ends every
+         *     anonymous visitor's session at once: from then on nothing anonymous gets through, on any route.
+         */
+        put: operations["updateWidgetSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/settings/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new identity-verification secret (shown once)
+         * @description Roles: admin. The tenant's backend signs visitors' identity JWTs (HS256) or HMACs with it.
+         *     The previous secret stops working at once.
+         */
+        post: operations["rotateWidgetSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/widget/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantSlug: components["schemas"]["Slug"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A visitor's session in the chat widget
+         * @description Public. Answers a short-lived access token that works only on the widget's operations
+         *     (`x-widget`), for a visitor (a user of role `user`): anonymous (nothing sent, or the
+         *     `resumeToken` of an earlier anonymous session) when the tenant allows it, or verified by
+         *     an `identityToken` (a JWT, HS256, signed with the widget secret; `sub` the tenant's own id
+         *     for the person, `email`, `name`, and `exp` no more than an hour ahead) or by `userId` and
+         *     `userHash` (hex HMAC-SHA256 of userId under the widget secret). A browser's `Origin` must
+         *     be one of the tenant's allowed origins (the widget's own frame sends its page's origin as
+         *     `pageOrigin`, which must be allowed too).
+         */
+        post: operations["createWidgetSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether anyone can answer the chat now
+         * @description Roles: user (a widget visitor). Whether an agent is online (has the live queue open) and whether it is within the tenant's business hours.
+         */
+        get: operations["getWidgetAvailability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/visitors/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A chat visitor (who a chat's requester is)
+         * @description Roles: admin, agent. Whether the requester came anonymously or verified, and the email they left for a follow-up.
+         */
+        get: operations["getWidgetVisitor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/widget/visitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Leave an email for a follow-up
+         * @description Roles: user (a widget visitor). Where the team answers when nobody was online.
+         */
+        put: operations["updateWidgetVisitor"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stream/tickets": {
         parameters: {
             query?: never;
@@ -1468,6 +1665,467 @@ export interface paths {
          * @description Roles: admin, agent, user (their own ticket). Back to `none`: you are notified only for what concerns you directly (assigned, requester, mentioned); a later comment or move of yours follows it again.
          */
         delete: operations["deleteTicketSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/help-center/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List help-center categories
+         * @description Roles: admin, agent, user. In `position` order.
+         */
+        get: operations["listHelpCenterCategories"];
+        put?: never;
+        /**
+         * Create a help-center category
+         * @description Roles: admin, agent.
+         */
+        post: operations["createHelpCenterCategory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/help-center/categories/{categoryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                categoryId: components["parameters"]["CategoryId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a help-center category
+         * @description Roles: admin, agent, user.
+         */
+        get: operations["getHelpCenterCategory"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an empty help-center category
+         * @description Roles: admin, agent. A category that still has sections is a 409: move or delete them first.
+         */
+        delete: operations["deleteHelpCenterCategory"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a help-center category
+         * @description Roles: admin, agent.
+         */
+        patch: operations["updateHelpCenterCategory"];
+        trace?: never;
+    };
+    "/v1/help-center/sections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List help-center sections
+         * @description Roles: admin, agent, user. In `position` order, optionally of one category.
+         */
+        get: operations["listHelpCenterSections"];
+        put?: never;
+        /**
+         * Create a help-center section
+         * @description Roles: admin, agent.
+         */
+        post: operations["createHelpCenterSection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/help-center/sections/{sectionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sectionId: components["parameters"]["SectionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a help-center section
+         * @description Roles: admin, agent, user.
+         */
+        get: operations["getHelpCenterSection"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an empty help-center section
+         * @description Roles: admin, agent. A section that still has articles is a 409: move or delete them first.
+         */
+        delete: operations["deleteHelpCenterSection"];
+        options?: never;
+        head?: never;
+        /**
+         * Change or move a help-center section
+         * @description Roles: admin, agent.
+         */
+        patch: operations["updateHelpCenterSection"];
+        trace?: never;
+    };
+    "/v1/help-center/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List help-center articles
+         * @description Roles: admin, agent, user. Staff see drafts and published articles (`status` filters), a
+         *     `user` only published ones, as published. Promoted articles first, then by `position`.
+         */
+        get: operations["listHelpCenterArticles"];
+        put?: never;
+        /**
+         * Write a help-center article (a draft) or a translation of one
+         * @description Roles: admin, agent. The article starts as a draft: publish it to show it. With
+         *     `translationOf`, it joins that article's translations (each locale at most once: another
+         *     one in a locale the article already has is a 409), in the same section unless `sectionId` says otherwise.
+         */
+        post: operations["createHelpCenterArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/help-center/articles/{articleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a help-center article
+         * @description Roles: admin, agent, user. Staff see the draft beside the published version; a `user` sees published articles only (others answer 404).
+         */
+        get: operations["getHelpCenterArticle"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a help-center article (one translation)
+         * @description Roles: admin, agent. Deletes this locale's article and its votes; its other translations stay.
+         */
+        delete: operations["deleteHelpCenterArticle"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a help-center article
+         * @description Roles: admin, agent. `title` and `body` change the draft only (the published version stays as it is until the next publish); labels, flags, position and section apply at once.
+         */
+        patch: operations["updateHelpCenterArticle"];
+        trace?: never;
+    };
+    "/v1/help-center/articles/{articleId}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish the draft
+         * @description Roles: admin, agent. Copies the draft's title and body to the published version, which the public reads and search finds.
+         */
+        post: operations["publishHelpCenterArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/help-center/articles/{articleId}/unpublish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take an article down
+         * @description Roles: admin, agent. The article becomes a draft again: hidden from the public and from search; its draft is kept.
+         */
+        post: operations["unpublishHelpCenterArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/help-center/articles/{articleId}/vote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Say whether a published article helped you
+         * @description Roles: admin, agent, user. One vote per user and article: sending it again changes nothing, sending the other value changes it. A vote that becomes `helpful` is an `article.helped` event.
+         */
+        put: operations["voteOnHelpCenterArticle"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/help-center/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search published help-center articles
+         * @description Roles: admin, agent, user. Full-text search of published articles in one locale (its
+         *     language's stemming; `simple` for languages PostgreSQL has no dictionary for), ranked by
+         *     relevance (title over body), with a highlighted `snippet` of each.
+         */
+        get: operations["searchHelpCenter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/suggested-articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Help-center articles that may answer a ticket
+         * @description Roles: admin, agent. Published articles matching the ticket's title and description, in its requester's locale (the user's `locale`, else `locale` given here, else en), best first.
+         */
+        get: operations["listSuggestedArticles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/help-center/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a help center's categories (no login)
+         * @description Anyone, without credentials. A suspended or unknown tenant answers 404.
+         */
+        get: operations["listPublicHelpCenterCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/help-center/sections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a help center's sections (no login)
+         * @description Anyone, without credentials.
+         */
+        get: operations["listPublicHelpCenterSections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/help-center/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a help center's published articles (no login)
+         * @description Anyone, without credentials. Published articles only, promoted first, then by `position`.
+         */
+        get: operations["listPublicHelpCenterArticles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/help-center/articles/popular": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The most popular published articles of one locale (no login)
+         * @description Anyone, without credentials. Ranked by views and helpful votes (a helpful vote weighs ten views), in the locale asked for.
+         */
+        get: operations["listPopularHelpCenterArticles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/help-center/articles/{articleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a published article (no login)
+         * @description Anyone, without credentials. Counts a view (views reach `viewCount` in batches, within seconds). Drafts answer 404.
+         */
+        get: operations["getPublicHelpCenterArticle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/help-center/articles/{articleId}/vote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Say whether an article helped (no login)
+         * @description Anyone, without credentials, as a visitor: `visitorId` is an id the client keeps (the widget's, a cookie's). One vote per visitor and article, changeable, idempotent; votes are rate-limited per address. A vote that becomes `helpful` is an `article.helped` event.
+         */
+        put: operations["votePublicHelpCenterArticle"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/help-center/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Search a help center (no login)
+         * @description Anyone, without credentials. As the staff search: published articles of one locale, best first, with highlighted snippets.
+         */
+        get: operations["searchPublicHelpCenter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/{tenantSlug}/help-center/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Articles that may answer a text (no login)
+         * @description Anyone, without credentials: the chat widget's suggested articles for what a visitor is typing. Any words count (not only all of them), best first.
+         */
+        post: operations["suggestPublicHelpCenterArticles"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3107,6 +3765,678 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "help_center_category.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The help center gained a category.
+         * @description Delivered to endpoints subscribed to `help_center_category.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HelpCenterCategoryCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "help_center_category.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center category's name, description or position changed.
+         * @description Delivered to endpoints subscribed to `help_center_category.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HelpCenterCategoryUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "help_center_category.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center category was deleted.
+         * @description Delivered to endpoints subscribed to `help_center_category.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HelpCenterCategoryDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "help_center_section.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The help center gained a section.
+         * @description Delivered to endpoints subscribed to `help_center_section.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSectionCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "help_center_section.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center section changed or moved.
+         * @description Delivered to endpoints subscribed to `help_center_section.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSectionUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "help_center_section.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center section was deleted.
+         * @description Delivered to endpoints subscribed to `help_center_section.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSectionDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center article (or a translation) was written, as a draft.
+         * @description Delivered to endpoints subscribed to `article.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArticleCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center article's draft, labels, flags, position or section changed.
+         * @description Delivered to endpoints subscribed to `article.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArticleUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.published": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center article's draft was published.
+         * @description Delivered to endpoints subscribed to `article.published` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArticlePublishedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.unpublished": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center article was taken down (a draft again).
+         * @description Delivered to endpoints subscribed to `article.unpublished` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArticleUnpublishedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A help-center article was deleted.
+         * @description Delivered to endpoints subscribed to `article.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArticleDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "article.helped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Someone said a help-center article helped them (a vote that became helpful).
+         * @description Delivered to endpoints subscribed to `article.helped` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ArticleHelpedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "widget.settings_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin changed the chat widget's settings.
+         * @description Delivered to endpoints subscribed to `widget.settings_updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WidgetSettingsUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "widget.secret_rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin rotated the chat widget's identity secret.
+         * @description Delivered to endpoints subscribed to `widget.secret_rotated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WidgetSecretRotatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -3331,6 +4661,8 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Free-form tags for routing work (e.g. `billing`). */
             skills: string[];
+            /** @description The user's language (BCP 47); help-center suggestions for their tickets are searched in it. Null when unknown. */
+            locale: null | components["schemas"]["Locale"];
             active: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -3351,12 +4683,14 @@ export interface components {
             role?: components["schemas"]["Role"];
             password: components["schemas"]["Password"];
             skills?: components["schemas"]["Skill"][];
+            locale?: components["schemas"]["Locale"];
         };
         UserUpdate: {
             name?: components["schemas"]["PersonName"];
             email?: components["schemas"]["Email"];
             role?: components["schemas"]["Role"];
             skills?: components["schemas"]["Skill"][];
+            locale?: null | components["schemas"]["Locale"];
             active?: boolean;
             password?: components["schemas"]["Password"];
             /** @description Required when changing your own password. */
@@ -4071,10 +5405,431 @@ export interface components {
             };
         };
         /**
+         * @description A BCP 47 language tag (`en`, `pt-BR`), stored in canonical case.
+         * @example en
+         * @example pt-BR
+         */
+        Locale: string;
+        HelpCenterCategory: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            position: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        HelpCenterCategoryCreate: {
+            name: string;
+            description?: string;
+            position?: number;
+        };
+        HelpCenterCategoryUpdate: {
+            name?: string;
+            description?: string;
+            position?: number;
+        };
+        HelpCenterCategoryList: {
+            data: components["schemas"]["HelpCenterCategory"][];
+            nextCursor: string | null;
+        };
+        HelpCenterSection: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            categoryId: string;
+            name: string;
+            description: string;
+            position: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        HelpCenterSectionCreate: {
+            /** Format: uuid */
+            categoryId: string;
+            name: string;
+            description?: string;
+            position?: number;
+        };
+        HelpCenterSectionUpdate: {
+            /** Format: uuid */
+            categoryId?: string;
+            name?: string;
+            description?: string;
+            position?: number;
+        };
+        HelpCenterSectionList: {
+            data: components["schemas"]["HelpCenterSection"][];
+            nextCursor: string | null;
+        };
+        HelpCenterLabels: string[];
+        HelpCenterTranslation: {
+            /** Format: uuid */
+            id: string;
+            locale: components["schemas"]["Locale"];
+        };
+        /** @description An article in one locale, as staff see it; a `user` sees the published version in `title`/`body`. */
+        HelpCenterArticle: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            sectionId: string;
+            /**
+             * Format: uuid
+             * @description Shared by every translation of the article.
+             */
+            translationGroupId: string;
+            locale: components["schemas"]["Locale"];
+            /** @description The draft's title. */
+            title: string;
+            /** @description The draft's body. */
+            body: string;
+            labels: string[];
+            /** Format: uuid */
+            authorId: string;
+            promoted: boolean;
+            /** @description Marked as needing an update (e.g. its source translation changed). */
+            outdated: boolean;
+            position: number;
+            /** @enum {string} */
+            status: "draft" | "published";
+            /** @description The draft differs from what is published. */
+            hasUnpublishedChanges: boolean;
+            /** @description What the public reads; null while a draft. */
+            published: null | {
+                title: string;
+                body: string;
+                /** Format: date-time */
+                publishedAt: string;
+            };
+            /** @description The article's other locales. */
+            translations: components["schemas"]["HelpCenterTranslation"][];
+            viewCount: number;
+            helpfulCount: number;
+            notHelpfulCount: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        HelpCenterArticleCreate: {
+            /**
+             * Format: uuid
+             * @description Required unless `translationOf` is given.
+             */
+            sectionId?: string;
+            /**
+             * Format: uuid
+             * @description An article this one translates; it joins its translations.
+             */
+            translationOf?: string;
+            locale: components["schemas"]["Locale"];
+            title: string;
+            body: string;
+            labels?: components["schemas"]["HelpCenterLabels"];
+            promoted?: boolean;
+            outdated?: boolean;
+            position?: number;
+        };
+        HelpCenterArticleUpdate: {
+            /** Format: uuid */
+            sectionId?: string;
+            title?: string;
+            body?: string;
+            labels?: components["schemas"]["HelpCenterLabels"];
+            promoted?: boolean;
+            outdated?: boolean;
+            position?: number;
+        };
+        HelpCenterArticleList: {
+            data: components["schemas"]["HelpCenterArticle"][];
+            nextCursor: string | null;
+        };
+        /** @description A published article as anyone reads it. */
+        PublicHelpCenterArticle: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            sectionId: string;
+            locale: components["schemas"]["Locale"];
+            title: string;
+            body: string;
+            labels: string[];
+            promoted: boolean;
+            outdated: boolean;
+            position: number;
+            /** Format: date-time */
+            publishedAt: string;
+            /** @description The article's other published locales. */
+            translations: components["schemas"]["HelpCenterTranslation"][];
+            viewCount: number;
+            helpfulCount: number;
+            notHelpfulCount: number;
+        };
+        PublicHelpCenterArticleList: {
+            data: components["schemas"]["PublicHelpCenterArticle"][];
+            nextCursor: string | null;
+        };
+        /** @description A published article without its body. */
+        HelpCenterArticleSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            sectionId: string;
+            locale: components["schemas"]["Locale"];
+            title: string;
+            labels: string[];
+            promoted: boolean;
+            outdated: boolean;
+            /** Format: date-time */
+            publishedAt: string;
+            viewCount: number;
+            helpfulCount: number;
+            notHelpfulCount: number;
+        };
+        HelpCenterArticleSummaries: {
+            data: components["schemas"]["HelpCenterArticleSummary"][];
+        };
+        HelpCenterSearchHit: components["schemas"]["HelpCenterArticleSummary"] & {
+            /** @description A passage of the body around the matched words, HTML-escaped, the matches in `<mark>…</mark>`: safe to insert as HTML. */
+            snippet: string;
+        };
+        HelpCenterSearchResults: {
+            data: components["schemas"]["HelpCenterSearchHit"][];
+            nextCursor: string | null;
+        };
+        HelpCenterSuggestions: {
+            locale: components["schemas"]["Locale"];
+            data: components["schemas"]["HelpCenterSearchHit"][];
+        };
+        HelpCenterSuggestRequest: {
+            /** @description What the visitor wrote. */
+            text: string;
+            locale?: components["schemas"]["Locale"];
+            /** @description How many at most (default 5). */
+            limit?: number;
+        };
+        /** @enum {string} */
+        HelpCenterVoteValue: "helpful" | "not_helpful";
+        HelpCenterVoteRequest: {
+            value: components["schemas"]["HelpCenterVoteValue"];
+        };
+        PublicHelpCenterVoteRequest: {
+            value: components["schemas"]["HelpCenterVoteValue"];
+            /** @description The visitor's id, kept by the client (a random UUID in local storage, the widget's visitor id). */
+            visitorId: string;
+        };
+        HelpCenterVoteResult: {
+            /** Format: uuid */
+            articleId: string;
+            value: components["schemas"]["HelpCenterVoteValue"];
+            helpfulCount: number;
+            notHelpfulCount: number;
+        };
+        /** @description What an article event records (never the body, which can be edited or deleted). */
+        HelpCenterArticleFacts: {
+            /** Format: uuid */
+            articleId: string;
+            /** Format: uuid */
+            translationGroupId: string;
+            /** Format: uuid */
+            sectionId: string;
+            locale: string;
+            title: string;
+            /** @enum {string} */
+            status: "draft" | "published";
+            labels?: string[];
+            promoted?: boolean;
+            outdated?: boolean;
+            position?: number;
+        };
+        HelpCenterArticleHelpedFacts: {
+            /** Format: uuid */
+            articleId: string;
+            locale: string;
+            /**
+             * @description A logged-in user (the event's actor) or an anonymous visitor (actor `system`).
+             * @enum {string}
+             */
+            voter: "user" | "visitor";
+        };
+        /** @description `help_center_category.created`: The help center gained a category. */
+        HelpCenterCategoryCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "help_center_category.created";
+            data?: {
+                /** @constant */
+                type?: "help_center_category.created";
+                entity?: {
+                    /** @constant */
+                    type?: "help_center_category";
+                };
+                after?: components["schemas"]["HelpCenterCategory"];
+            };
+        };
+        /** @description `help_center_category.updated`: A help-center category's name, description or position changed. */
+        HelpCenterCategoryUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "help_center_category.updated";
+            data?: {
+                /** @constant */
+                type?: "help_center_category.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "help_center_category";
+                };
+                after?: components["schemas"]["HelpCenterCategory"];
+            };
+        };
+        /** @description `help_center_category.deleted`: A help-center category was deleted. */
+        HelpCenterCategoryDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "help_center_category.deleted";
+            data?: {
+                /** @constant */
+                type?: "help_center_category.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "help_center_category";
+                };
+                before?: components["schemas"]["HelpCenterCategory"];
+            };
+        };
+        /** @description `help_center_section.created`: The help center gained a section. */
+        HelpCenterSectionCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "help_center_section.created";
+            data?: {
+                /** @constant */
+                type?: "help_center_section.created";
+                entity?: {
+                    /** @constant */
+                    type?: "help_center_section";
+                };
+                after?: components["schemas"]["HelpCenterSection"];
+            };
+        };
+        /** @description `help_center_section.updated`: A help-center section changed or moved. */
+        HelpCenterSectionUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "help_center_section.updated";
+            data?: {
+                /** @constant */
+                type?: "help_center_section.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "help_center_section";
+                };
+                after?: components["schemas"]["HelpCenterSection"];
+            };
+        };
+        /** @description `help_center_section.deleted`: A help-center section was deleted. */
+        HelpCenterSectionDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "help_center_section.deleted";
+            data?: {
+                /** @constant */
+                type?: "help_center_section.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "help_center_section";
+                };
+                before?: components["schemas"]["HelpCenterSection"];
+            };
+        };
+        /** @description `article.created`: A help-center article (or a translation) was written, as a draft. */
+        ArticleCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "article.created";
+            data?: {
+                /** @constant */
+                type?: "article.created";
+                entity?: {
+                    /** @constant */
+                    type?: "article";
+                };
+                after?: components["schemas"]["HelpCenterArticleFacts"];
+            };
+        };
+        /** @description `article.updated`: A help-center article's draft, labels, flags, position or section changed. */
+        ArticleUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "article.updated";
+            data?: {
+                /** @constant */
+                type?: "article.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "article";
+                };
+                after?: components["schemas"]["HelpCenterArticleFacts"];
+            };
+        };
+        /** @description `article.published`: A help-center article's draft was published. */
+        ArticlePublishedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "article.published";
+            data?: {
+                /** @constant */
+                type?: "article.published";
+                entity?: {
+                    /** @constant */
+                    type?: "article";
+                };
+                after?: components["schemas"]["HelpCenterArticleFacts"];
+            };
+        };
+        /** @description `article.unpublished`: A help-center article was taken down (a draft again). */
+        ArticleUnpublishedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "article.unpublished";
+            data?: {
+                /** @constant */
+                type?: "article.unpublished";
+                entity?: {
+                    /** @constant */
+                    type?: "article";
+                };
+                after?: components["schemas"]["HelpCenterArticleFacts"];
+            };
+        };
+        /** @description `article.deleted`: A help-center article was deleted. */
+        ArticleDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "article.deleted";
+            data?: {
+                /** @constant */
+                type?: "article.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "article";
+                };
+                before?: components["schemas"]["HelpCenterArticleFacts"];
+            };
+        };
+        /** @description `article.helped`: Someone said a help-center article helped them (a vote that became helpful). */
+        ArticleHelpedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "article.helped";
+            data?: {
+                /** @constant */
+                type?: "article.helped";
+                entity?: {
+                    /** @constant */
+                    type?: "article";
+                };
+                after?: components["schemas"]["HelpCenterArticleHelpedFacts"];
+            };
+        };
+        /**
          * @description What an API key may do; each operation's `x-scopes` says which one it needs.
          * @enum {string}
          */
-        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write";
+        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write" | "help_center:read" | "help_center:write";
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -4239,6 +5994,157 @@ export interface components {
                     message: string;
                 };
             };
+        };
+        /** @description `widget.settings_updated`: An admin changed the chat widget's settings. */
+        WidgetSettingsUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "widget.settings_updated";
+            data?: {
+                /** @constant */
+                type?: "widget.settings_updated";
+                entity?: {
+                    /** @constant */
+                    type?: "widget";
+                };
+                after?: components["schemas"]["WidgetSettings"];
+            };
+        };
+        /** @description `widget.secret_rotated`: An admin rotated the chat widget's identity secret. */
+        WidgetSecretRotatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "widget.secret_rotated";
+            data?: {
+                /** @constant */
+                type?: "widget.secret_rotated";
+                entity?: {
+                    /** @constant */
+                    type?: "widget";
+                };
+            };
+        };
+        /**
+         * @description `anonymous`: anyone on an allowed site may chat; `verified`: only visitors whose identity the tenant's backend signed.
+         * @enum {string}
+         */
+        WidgetIdentityMode: "anonymous" | "verified";
+        /** @description Text per locale (`en`, `pt-BR`, …): the visitor's browser languages pick one, `en` otherwise. */
+        WidgetLocalizedText: {
+            [key: string]: string;
+        };
+        /** @description Weekly opening hours in a time zone; outside them the widget says so and offers an email follow-up. */
+        WidgetBusinessHours: {
+            /**
+             * @description An IANA time zone.
+             * @example Europe/Lisbon
+             */
+            timeZone: string;
+            weekly: {
+                /** @enum {string} */
+                day: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                /** @example 09:00 */
+                open: string;
+                /** @example 17:30 */
+                close: string;
+            }[];
+        };
+        WidgetAppearance: {
+            /** @description The launcher's and the visitor's bubbles' colour. */
+            accentColor?: string;
+            /** @description Text on the accent colour. */
+            textColor?: string;
+            greeting?: components["schemas"]["WidgetLocalizedText"];
+            /** @description Overrides of the widget's own strings, per locale then key (e.g. `{ "es": { "send": "Enviar" } }`). */
+            strings?: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            businessHours?: components["schemas"]["WidgetBusinessHours"] | null;
+        };
+        WidgetSettings: {
+            enabled: boolean;
+            identity: components["schemas"]["WidgetIdentityMode"];
+            /** @description Sites that may embed the widget, as origins (`https://www.acme.test`). Empty: none may. */
+            allowedOrigins: string[];
+            appearance: components["schemas"]["WidgetAppearance"];
+            /** @description Whether an identity secret exists (it is shown only when rotated). */
+            secretSet: boolean;
+            /** Format: date-time */
+            secretRotatedAt: string | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        WidgetSettingsUpdate: {
+            enabled?: boolean;
+            identity?: components["schemas"]["WidgetIdentityMode"];
+            allowedOrigins?: string[];
+            appearance?: components["schemas"]["WidgetAppearance"];
+        };
+        WidgetSecret: {
+            /** @description `wsec_…`: the key of the HS256 identity JWTs and of the HMACs (as UTF-8 bytes, prefix included). */
+            secret: string;
+            /** Format: date-time */
+            rotatedAt: string;
+        };
+        WidgetSessionRequest: {
+            /** @description A JWT (HS256) signed with the widget secret: `sub` (required), `email`, `name`, `exp` (required, at most an hour ahead). */
+            identityToken?: string;
+            /** @description For HMAC identity (compatibility), with userHash. */
+            userId?: string;
+            /** @description Hex HMAC-SHA256 of userId under the widget secret. */
+            userHash?: string;
+            /** @description With HMAC identity, the visitor's name. */
+            name?: string;
+            /**
+             * Format: email
+             * @description With HMAC identity, the visitor's email.
+             */
+            email?: string;
+            /** @description An anonymous visitor's token from an earlier session (their history comes back). */
+            resumeToken?: string;
+            /** @description The origin of the page embedding the widget (the frame sends it). */
+            pageOrigin?: string;
+            locale?: string;
+        };
+        WidgetVisitor: {
+            /**
+             * Format: uuid
+             * @description The visitor's user id (the requester of their conversations).
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "anonymous" | "verified";
+            name: string;
+            followUpEmail: string | null;
+        };
+        WidgetVisitorUpdate: {
+            /** Format: email */
+            followUpEmail: string;
+        };
+        WidgetAvailability: {
+            /** @description An agent or admin has the live queue open right now. */
+            agentsOnline: boolean;
+            /** @description True when the tenant set no business hours. */
+            withinBusinessHours: boolean;
+        };
+        WidgetSession: {
+            /** @description Works only on the widget's operations (`x-widget: true`) and the live stream. */
+            accessToken: string;
+            /** @description Seconds. */
+            expiresIn: number;
+            /** @constant */
+            tokenType: "Bearer";
+            /** @description Anonymous visitors only; keep it to come back as the same visitor. */
+            resumeToken: string | null;
+            visitor: components["schemas"]["WidgetVisitor"];
+            widget: {
+                tenantName: string;
+                identity: components["schemas"]["WidgetIdentityMode"];
+                appearance: components["schemas"]["WidgetAppearance"];
+            };
+            availability: components["schemas"]["WidgetAvailability"];
+            /** @description The longest message (in characters) a visitor may send. */
+            maxMessageLength: number;
         };
         Webhook: {
             /** Format: uuid */
@@ -5039,6 +6945,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No such help-center item (or help center) that you may see. */
+        HelpCenterNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No article 0192f1a0-0000-7000-8000-0000000000a1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description A rate limit is used up (per user or API key, or per address when unauthenticated; a quota
          *     per tenant on top; stricter for sign-up, log-in and refresh, and for failed
@@ -5093,6 +7017,25 @@ export interface components {
         IdempotencyKey: string;
         /** @description The ETag from your last read; the change applies only if the ticket has not changed since (else 412). */
         IfMatch: string;
+        /** @description The tenant's slug (as in log-in). */
+        TenantSlug: string;
+        CategoryId: string;
+        SectionId: string;
+        ArticleId: string;
+        /** @description Only this category's. */
+        CategoryFilter: string;
+        /** @description Only this section's. */
+        SectionFilter: string;
+        /** @description A BCP 47 locale (`en`, `pt-BR`); lists without it show every locale, search and popular lists default to `en`. */
+        LocaleFilter: components["schemas"]["Locale"];
+        /** @description Only articles with this label. */
+        LabelFilter: string;
+        /** @description Staff only; `draft` lists articles never published or taken down. */
+        ArticleStatusFilter: "draft" | "published";
+        /** @description Words to find (web-search syntax: words, "quoted phrases", -excluded, or). */
+        SearchQuery: string;
+        /** @description How many, 1 to 20. */
+        SuggestionLimit: number;
     };
     requestBodies: never;
     headers: {
@@ -5102,8 +7045,9 @@ export interface components {
          * @description The rate-limit policies that applied to this request (draft-ietf-httpapi-ratelimit-headers,
          *     a structured-field List): each policy's name, its quota `q` in requests and its window `w`
          *     in seconds. `default`: per user or API key, or per address when unauthenticated; `tenant`:
-         *     per tenant, shared by all its users and keys; `sign-in`: sign-up, log-in, refresh and
-         *     logout, per address and operation; `auth-failures`: failed authentications per address.
+         *     per tenant, shared by all its users and keys; `visitor`: per chat widget visitor, on top of
+         *     `default`; `sign-in`: sign-up, log-in, refresh and logout (and chat widget sessions), per
+         *     address and operation; `auth-failures`: failed authentications per address.
          * @example "default";q=600;w=60, "tenant";q=6000;w=60
          */
         "RateLimit-Policy": string;
@@ -8284,6 +10228,342 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    getWidgetLoader: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JavaScript. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+        };
+    };
+    getWidgetFrame: {
+        parameters: {
+            query: {
+                tenant: components["schemas"]["Slug"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No such tenant, or its widget is off. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getWidgetChat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JavaScript. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+        };
+    };
+    getWidgetSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings (defaults until first saved). */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateWidgetSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "allowedOrigins": [
+                 *         "https://www.acme.test"
+                 *       ],
+                 *       "identity": "anonymous",
+                 *       "appearance": {
+                 *         "accentColor": "#0b5fff",
+                 *         "greeting": {
+                 *           "en": "Hi! How can we help?"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WidgetSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The settings as they now stand. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateWidgetSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret; only now is it shown. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSecret"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createWidgetSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantSlug: components["schemas"]["Slug"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "identityToken": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImV4cCI6MTg5MzQ1NjAwMH0.c2lnbmF0dXJl",
+                 *       "pageOrigin": "https://www.acme.test"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WidgetSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description The visitor's session. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The identity could not be verified, or the tenant accepts only verified visitors. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "unauthorized",
+                     *       "detail": "This chat accepts only verified visitors: sign the visitor's identity with the widget secret."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The page's origin is not one of the tenant's allowed origins. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/origin-not-allowed",
+                     *       "title": "Origin not allowed",
+                     *       "status": 403,
+                     *       "code": "origin_not_allowed",
+                     *       "detail": "https://evil.test may not embed this chat."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such tenant, or its widget is off. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getWidgetAvailability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Availability now. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetAvailability"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getWidgetVisitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The visitor. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetVisitor"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such visitor (a user who did not come through the widget answers 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateWidgetVisitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetVisitorUpdate"];
+            };
+        };
+        responses: {
+            /** @description The visitor as they now stand. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetVisitor"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     createStreamTicket: {
         parameters: {
             query?: never;
@@ -8873,6 +11153,1173 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listHelpCenterCategories: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of categories. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterCategoryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createHelpCenterCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterCategoryCreate"];
+            };
+        };
+        responses: {
+            /** @description The new category. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterCategory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createHelpCenterCategory requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getHelpCenterCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                categoryId: components["parameters"]["CategoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The category. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterCategory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteHelpCenterCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                categoryId: components["parameters"]["CategoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteHelpCenterCategory requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/category-not-empty",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "category_not_empty",
+                     *       "detail": "This category still has 2 sections; move or delete them first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateHelpCenterCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                categoryId: components["parameters"]["CategoryId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterCategoryUpdate"];
+            };
+        };
+        responses: {
+            /** @description The category. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterCategory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateHelpCenterCategory requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listHelpCenterSections: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only this category's. */
+                categoryId?: components["parameters"]["CategoryFilter"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sections. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSectionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createHelpCenterSection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterSectionCreate"];
+            };
+        };
+        responses: {
+            /** @description The new section. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createHelpCenterSection requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getHelpCenterSection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sectionId: components["parameters"]["SectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The section. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteHelpCenterSection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sectionId: components["parameters"]["SectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteHelpCenterSection requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/section-not-empty",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "section_not_empty",
+                     *       "detail": "This section still has 3 articles; move or delete them first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateHelpCenterSection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sectionId: components["parameters"]["SectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterSectionUpdate"];
+            };
+        };
+        responses: {
+            /** @description The section. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateHelpCenterSection requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listHelpCenterArticles: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only this section's. */
+                sectionId?: components["parameters"]["SectionFilter"];
+                /** @description Only this category's. */
+                categoryId?: components["parameters"]["CategoryFilter"];
+                /** @description A BCP 47 locale (`en`, `pt-BR`); lists without it show every locale, search and popular lists default to `en`. */
+                locale?: components["parameters"]["LocaleFilter"];
+                /** @description Only articles with this label. */
+                label?: components["parameters"]["LabelFilter"];
+                /** @description Staff only; `draft` lists articles never published or taken down. */
+                status?: components["parameters"]["ArticleStatusFilter"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of articles. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterArticleList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterArticleCreate"];
+            };
+        };
+        responses: {
+            /** @description The new draft. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterArticle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createHelpCenterArticle requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/translation-exists",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "translation_exists",
+                     *       "detail": "This article already has a translation in pt-BR."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The article. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterArticle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteHelpCenterArticle requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterArticleUpdate"];
+            };
+        };
+        responses: {
+            /** @description The article. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterArticle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateHelpCenterArticle requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    publishHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The article, published. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterArticle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "publishHelpCenterArticle requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    unpublishHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The article, unpublished. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterArticle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "unpublishHelpCenterArticle requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    voteOnHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterVoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Your vote and the article's counts. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterVoteResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["HelpCenterNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    searchHelpCenter: {
+        parameters: {
+            query: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Words to find (web-search syntax: words, "quoted phrases", -excluded, or). */
+                q: components["parameters"]["SearchQuery"];
+                /** @description A BCP 47 locale (`en`, `pt-BR`); lists without it show every locale, search and popular lists default to `en`. */
+                locale?: components["parameters"]["LocaleFilter"];
+                /** @description Only this section's. */
+                sectionId?: components["parameters"]["SectionFilter"];
+                /** @description Only this category's. */
+                categoryId?: components["parameters"]["CategoryFilter"];
+                /** @description Only articles with this label. */
+                label?: components["parameters"]["LabelFilter"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of matches, best first. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSearchResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listSuggestedArticles: {
+        parameters: {
+            query?: {
+                /** @description How many, 1 to 20. */
+                limit?: components["parameters"]["SuggestionLimit"];
+                /** @description A BCP 47 locale (`en`, `pt-BR`); lists without it show every locale, search and popular lists default to `en`. */
+                locale?: components["parameters"]["LocaleFilter"];
+            };
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Suggested articles, best first. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSuggestions"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listSuggestedArticles requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listPublicHelpCenterCategories: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of categories. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterCategoryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listPublicHelpCenterSections: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only this category's. */
+                categoryId?: components["parameters"]["CategoryFilter"];
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sections. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSectionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listPublicHelpCenterArticles: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only this section's. */
+                sectionId?: components["parameters"]["SectionFilter"];
+                /** @description Only this category's. */
+                categoryId?: components["parameters"]["CategoryFilter"];
+                /** @description A BCP 47 locale (`en`, `pt-BR`); lists without it show every locale, search and popular lists default to `en`. */
+                locale?: components["parameters"]["LocaleFilter"];
+                /** @description Only articles with this label. */
+                label?: components["parameters"]["LabelFilter"];
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of articles. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicHelpCenterArticleList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listPopularHelpCenterArticles: {
+        parameters: {
+            query?: {
+                /** @description How many, 1 to 20. */
+                limit?: components["parameters"]["SuggestionLimit"];
+                /** @description A BCP 47 locale (`en`, `pt-BR`); lists without it show every locale, search and popular lists default to `en`. */
+                locale?: components["parameters"]["LocaleFilter"];
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The most popular articles, first the most. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterArticleSummaries"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPublicHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The published article. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicHelpCenterArticle"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    votePublicHelpCenterArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+                articleId: components["parameters"]["ArticleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicHelpCenterVoteRequest"];
+            };
+        };
+        responses: {
+            /** @description Your vote and the article's counts. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterVoteResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["HelpCenterNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    searchPublicHelpCenter: {
+        parameters: {
+            query: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Words to find (web-search syntax: words, "quoted phrases", -excluded, or). */
+                q: components["parameters"]["SearchQuery"];
+                /** @description A BCP 47 locale (`en`, `pt-BR`); lists without it show every locale, search and popular lists default to `en`. */
+                locale?: components["parameters"]["LocaleFilter"];
+                /** @description Only this section's. */
+                sectionId?: components["parameters"]["SectionFilter"];
+                /** @description Only this category's. */
+                categoryId?: components["parameters"]["CategoryFilter"];
+                /** @description Only articles with this label. */
+                label?: components["parameters"]["LabelFilter"];
+            };
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of matches, best first. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSearchResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["HelpCenterNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    suggestPublicHelpCenterArticles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug (as in log-in). */
+                tenantSlug: components["parameters"]["TenantSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HelpCenterSuggestRequest"];
+            };
+        };
+        responses: {
+            /** @description Suggested articles, best first. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HelpCenterSuggestions"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["HelpCenterNotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -45,12 +45,18 @@ import { inboundEmailHandlers } from "./modules/inbound-email/handlers.ts";
 import { registerMessageBodyParser } from "./http/message-body.ts";
 import { notificationEmailHandlers } from "./modules/notification-emails/handlers.ts";
 import { notificationHandlers } from "./modules/notifications/handlers.ts";
+import { widgetHandlers } from "./modules/widget/handlers.ts";
+import { loadWidgetAssets, type WidgetAssets } from "./modules/widget/assets.ts";
+import { registerWidgetMessageLimit } from "./http/widget-messages.ts";
+import { helpCenterHandlers } from "./modules/help-center/handlers.ts";
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   services: Services;
   contract?: Contract;
+  /** The widget's built browser code; default: widget/dist. */
+  widgetAssets?: WidgetAssets;
 }
 
 /** Fails start-up unless handlers and contract operations match one to one. */
@@ -108,6 +114,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...inboundEmailHandlers(services.inboundEmail),
     ...notificationEmailHandlers(services.unsubscribes),
     ...notificationHandlers(services.notifications),
+    ...widgetHandlers(services.widget, deps.widgetAssets ?? loadWidgetAssets()),
+    ...helpCenterHandlers(services.helpCenter, services.publicTenants),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };
@@ -128,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await registerRateLimit(app, config, services.redis);
   registerErrorHandling(app);
+  registerWidgetMessageLimit(app, config.widget.maxMessageLength);
   registerDotSegmentCheck(app);
   registerRequestBodyCheck(app, contract);
   await registerMultipart(app);
@@ -150,6 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           authentication: operation.authentication,
           roles: operation.roles,
           scopes: operation.scopes,
+          widget: operation.widget,
           rateLimitPolicy: rateLimitOf(operation),
         },
       } as unknown as RouteOptions;

@@ -5,6 +5,9 @@ import path from "node:path";
 import crypto from "node:crypto";
 import net from "node:net";
 
+/** Anonymous votes a visitor's address may cast per minute and operation (a vote is cheap to forge). */
+export const DEFAULT_PUBLIC_WRITES_PER_MINUTE = 30;
+
 export type NodeEnv = "development" | "production" | "test";
 
 export interface Config {
@@ -50,7 +53,13 @@ export interface Config {
    * and for failed authentications (authPerMinute), per tenant on top (tenantPerMinute; absent or
    * 0: no tenant quota).
    */
-  rateLimit: { perMinute: number; authPerMinute: number; tenantPerMinute?: number };
+  rateLimit: {
+    perMinute: number;
+    authPerMinute: number;
+    tenantPerMinute?: number;
+    /** Per address and operation on the public writes (help-center votes); absent: DEFAULT_PUBLIC_WRITES_PER_MINUTE. */
+    publicWritesPerMinute?: number;
+  };
   /** Rate-limit counters shared by every instance; absent: each process counts in memory. */
   redisUrl: string | undefined;
   trustProxy: boolean;
@@ -67,12 +76,25 @@ export interface Config {
   corsOrigins: readonly string[];
   /** The event feed's backstop poll; notifications wake consumers at once. */
   eventFeedPollMs: number;
+  /** Help-center article views are added to their articles this often (and at shutdown). */
+  helpCenter: { viewFlushMs: number };
   webhooks: WebhookSettings;
   stream: StreamConfig;
   /** Live typing and presence timings. */
   presence: PresenceSettings;
+  /** The chat widget: visitors' sessions and limits. */
+  widget: WidgetLimits;
   /** Outbound email (SMTP or the development outbox), its links, and inbound replies. */
   mail: MailSettings;
+}
+
+export interface WidgetLimits {
+  /** A visitor's access token lives this long; the widget asks for a new one before it ends. */
+  sessionTtlSeconds: number;
+  /** The longest message (ticket description or comment) a visitor may send, in characters. */
+  maxMessageLength: number;
+  /** Requests per minute per visitor, on top of the default per-user limit. */
+  visitorPerMinute: number;
 }
 
 /** Email: how it leaves, what its links point at, and how replies come back (src/mail, src/modules/accounts, src/modules/inbound-email). */
@@ -398,6 +420,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       perMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
       authPerMinute: integer(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
       tenantPerMinute: integer(env, "RATE_LIMIT_TENANT_PER_MINUTE", 6_000, 0, 100_000_000),
+      publicWritesPerMinute: integer(env, "PUBLIC_WRITE_RATE_LIMIT_PER_MINUTE", DEFAULT_PUBLIC_WRITES_PER_MINUTE, 1, 1_000_000),
     },
     redisUrl: redisUrl(env),
     trustProxy: boolean(env, "TRUST_PROXY", false),
@@ -413,6 +436,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     allowedHosts: list(env, "ALLOWED_HOSTS"),
     corsOrigins: origins(env, "CORS_ORIGINS"),
     eventFeedPollMs: integer(env, "EVENT_FEED_POLL_MS", 2_000, 10, 60_000),
+    helpCenter: { viewFlushMs: integer(env, "HELP_CENTER_VIEW_FLUSH_MS", 10_000, 10, 3_600_000) },
     webhooks: webhooks(env, nodeEnv, webhookSecretKey),
     stream: {
       heartbeatSeconds: integer(env, "STREAM_HEARTBEAT_SECONDS", 25, 1, 300),
@@ -422,6 +446,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ticketTtlSeconds: 30,
     },
     presence: presence(env),
+    widget: {
+      sessionTtlSeconds: integer(env, "WIDGET_SESSION_TTL_SECONDS", 3_600, 60, 86_400),
+      maxMessageLength: integer(env, "WIDGET_MAX_MESSAGE_LENGTH", 5_000, 1, 65_536),
+      visitorPerMinute: integer(env, "WIDGET_VISITOR_PER_MINUTE", 120, 1, 100_000),
+    },
     mail: mail(env, dataDir, publicUrl, integer(env, "PORT", 3000, 0, 65535)),
   };
 }

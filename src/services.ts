@@ -36,6 +36,10 @@ import { createUnsubscribeTokens } from "./mail/unsubscribe-token.ts";
 import { createUnsubscribeService } from "./modules/notification-emails/unsubscribe.ts";
 import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
+import { createWidgetService } from "./modules/widget/service.ts";
+import { createHelpCenterService } from "./modules/help-center/service.ts";
+import { createPublicTenants } from "./modules/help-center/public-tenants.ts";
+import { createViewCounter } from "./modules/help-center/view-counter.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -100,11 +104,25 @@ export function createServices(deps: ServiceDeps) {
     const push = decodePush(payload);
     if (push) stream.hub.sendToUser(push.tenantId, push.userId, { type: "notification", notification: push.notification, unreadCount: push.unreadCount });
   }, logger);
+  const widget = createWidgetService({
+    db: database.prisma,
+    system: database.system.prisma,
+    // Its own key, derived from WEBHOOK_SECRET_KEY: a widget secret never opens with a webhook's key.
+    secrets: createSecretBox(`${config.webhooks.secretKey}:widget-identity`),
+    openSession: auth.openWidgetSession,
+    sessionsEnded: (change) => sessions.invalidate(change),
+    staffOnline: presence.staffOnline,
+    limits: config.widget,
+  });
+  const tickets = createTicketService(database.prisma, database.pool);
+  // Article views: counted in memory (or Redis), added to the articles in batches (see view-counter.ts).
+  const articleViews = createViewCounter({ system: database.system.pool, redis, flushMs: config.helpCenter.viewFlushMs, logger });
   return {
     config,
     database,
     logger,
     storage,
+    widget,
     mailer,
     replyAddresses,
     accounts: createAccountService({ db: database.prisma, system: database.system.prisma, tokens, sessions, invitationTtlSeconds: config.mail.invitationTtlSeconds }),
@@ -115,7 +133,11 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService(database.prisma, sessions),
     // The operator's work spans tenants: it is one of the few users of database.system.
     platform: createPlatformService(database.system.prisma, tenants, sessions),
-    tickets: createTicketService(database.prisma, database.pool),
+    tickets,
+    helpCenter: createHelpCenterService({ db: database.prisma, tickets, views: articleViews }),
+    // The public help center finds its tenant by slug, before any tenant is in scope.
+    publicTenants: createPublicTenants(database.system.prisma),
+    articleViews,
     comments,
     events: createEventService(database.prisma),
     attachments,
@@ -138,6 +160,8 @@ export function createServices(deps: ServiceDeps) {
     unsubscribes: createUnsubscribeService({ system: database.system.prisma, tokens: unsubscribeTokens, notifications }),
     /** Stops what the services hold open (not the database, which the caller owns). */
     async close(): Promise<void> {
+      // First, while the database is still there: the views counted since the last flush.
+      await articleViews.close().catch((error: unknown) => logger.warn({ err: error }, "could not add the last help-center views to their articles"));
       await stream.close();
       await signals.close();
       if (signals !== presence) await presence.close();

@@ -10,6 +10,7 @@ import { openTicket } from "./support/tickets.ts";
 import { uploadPresigned, requestUpload, PNG } from "./support/attachments.ts";
 import { eventually, startReceiver, type Receiver } from "./support/webhook-receiver.ts";
 import { sendReply } from "./support/inbound.ts";
+import { article, section } from "./support/help-center.ts";
 import { APP_ROLE, connectDatabase } from "../src/db/client.ts";
 import { NO_TENANT, tenantScope } from "../src/db/tenant-scope.ts";
 
@@ -54,6 +55,18 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   await tenant.client.PUT("/v1/tickets/{ticketId}/subscription", { params: { path: { ticketId: ticket.id } }, body: { state: "following" } });
   await tenant.client.PUT("/v1/notifications/preferences", { body: { preferences: [{ kind: "follower", channel: "email", enabled: true }] } });
   await tenant.client.PUT("/v1/notifications/defaults", { body: { preferences: [{ kind: "comment", channel: "email", enabled: true }] } });
+  // The chat widget's settings and a visitor.
+  expect((await tenant.client.PUT("/v1/widget/settings", { body: { allowedOrigins: ["https://shop.test"] } })).response.status).toBe(200);
+  const visitor = await fetch(`${server.url}/v1/public/${tenant.tenant.slug}/widget/sessions`, { method: "POST", headers: { "content-type": "application/json", origin: "https://shop.test" }, body: "{}" });
+  expect(visitor.status).toBe(201);
+  // The help center: a category, a section, a published article and a visitor's vote on it.
+  const { section: helpSection } = await section(tenant.client);
+  const helpArticle = await article(tenant.client, { sectionId: helpSection.id, locale: "en", title: "Row-level security", body: "Walls." });
+  const voted = await server.client().PUT("/v1/public/{tenantSlug}/help-center/articles/{articleId}/vote", {
+    params: { path: { tenantSlug: tenant.tenant.slug, articleId: helpArticle.id } },
+    body: { value: "helpful", visitorId: "visitor-rls" },
+  });
+  expect(voted.response.status).toBe(200);
 }
 
 async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {

@@ -29,6 +29,8 @@ export interface OperationInfo {
    * it. Empty: API keys may not call it at all (a user's access token only).
    */
   scopes: readonly Scope[];
+  /** From `x-widget`: a chat widget visitor's token may call it (no other operation). */
+  widget: boolean;
   /** The media types its requestBody declares, and whether a body is required. */
   requestBody: { required: boolean; mediaTypes: readonly string[] } | undefined;
 }
@@ -63,7 +65,7 @@ export function loadContract(file = CONTRACT_PATH): Contract {
       string,
       Record<
         string,
-        { operationId?: string; security?: SecurityRequirement[]; "x-roles"?: Role[]; "x-scopes"?: Scope[]; requestBody?: { required?: boolean; content?: Record<string, unknown> } }
+        { operationId?: string; security?: SecurityRequirement[]; "x-roles"?: Role[]; "x-scopes"?: Scope[]; "x-widget"?: boolean; requestBody?: { required?: boolean; content?: Record<string, unknown> } }
       >
     >;
     components?: { schemas?: { ApiKeyScope?: { enum?: Scope[] } } };
@@ -90,6 +92,7 @@ export function loadContract(file = CONTRACT_PATH): Contract {
         authentication,
         roles,
         scopes: operationScopes ?? [],
+        widget: operation["x-widget"] === true,
         requestBody: operation.requestBody
           ? { required: operation.requestBody.required ?? false, mediaTypes: Object.keys(operation.requestBody.content ?? {}) }
           : undefined,

@@ -10,6 +10,8 @@ export interface UserPrincipal {
   sessionId: string;
   /** When the access token that authenticated this principal expires (ms since the epoch), where known. */
   accessExpiresAt?: number;
+  /** A chat widget visitor's token: it may call only the operations marked `x-widget`. */
+  widget?: boolean;
 }
 
 /**

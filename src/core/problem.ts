@@ -98,5 +98,7 @@ export const problems = {
   invalidSignature: (detail: string) => new Problem(401, "invalid_signature", "Invalid signature", detail),
   replyAddressInvalid: (detail: string) => new Problem(422, "reply_address_invalid", "Unknown reply address", detail),
   inboundEmailDisabled: () => new Problem(404, "inbound_email_disabled", "Not found", "Inbound email is not configured on this server (set INBOUND_EMAIL_SECRET)."),
+  originNotAllowed: (origin: string) => new Problem(403, "origin_not_allowed", "Origin not allowed", `${origin} may not embed this chat: add it to the widget's allowed origins.`),
+  messageTooLong: (limit: number) => new Problem(413, "message_too_long", "Message too long", `A chat message may be at most ${limit} characters.`),
   internal: () => new Problem(500, "internal_error", "Internal server error", "Something went wrong on our side. Quote the requestId when you report it."),
 };

@@ -37,6 +37,20 @@ export const EVENT_TYPE_DESCRIPTIONS = {
   "webhook.secret_rotated": "A webhook endpoint's signing secret was rotated.",
   "webhook.endpoint_disabled": "The server disabled a webhook endpoint (it answered 410 Gone, or every attempt failed for days).",
   "webhook.test": "A test event sent by POST /v1/webhooks/{webhookId}/ping, to that endpoint only.",
+  "widget.settings_updated": "An admin changed the chat widget's settings.",
+  "widget.secret_rotated": "An admin rotated the chat widget's identity secret.",
+  "help_center_category.created": "The help center gained a category.",
+  "help_center_category.updated": "A help-center category's name, description or position changed.",
+  "help_center_category.deleted": "A help-center category was deleted.",
+  "help_center_section.created": "The help center gained a section.",
+  "help_center_section.updated": "A help-center section changed or moved.",
+  "help_center_section.deleted": "A help-center section was deleted.",
+  "article.created": "A help-center article (or a translation) was written, as a draft.",
+  "article.updated": "A help-center article's draft, labels, flags, position or section changed.",
+  "article.published": "A help-center article's draft was published.",
+  "article.unpublished": "A help-center article was taken down (a draft again).",
+  "article.deleted": "A help-center article was deleted.",
+  "article.helped": "Someone said a help-center article helped them (a vote that became helpful).",
 } as const satisfies Record<string, string>;
 
 export type EventType = keyof typeof EVENT_TYPE_DESCRIPTIONS;

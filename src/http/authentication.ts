@@ -16,6 +16,8 @@ declare module "fastify" {
     roles?: readonly Role[];
     /** From x-scopes: what an API key needs; empty, API keys may not call it. */
     scopes?: readonly Scope[];
+    /** From x-widget: a widget visitor's token may call it. */
+    widget?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -64,7 +66,7 @@ export interface AuthenticationOptions {
 export function registerAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request) => {
-    const { authentication, roles, scopes, operationId } = request.routeOptions.config;
+    const { authentication, roles, scopes, operationId, widget } = request.routeOptions.config;
     if (authentication === undefined || authentication === "public") return;
     if (authentication === "metrics") {
       // Switched off, /metrics does not exist: 404 whatever the token. No principal either way:
@@ -95,6 +97,8 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
     if (!roles?.includes(principal.role)) {
       throw problems.forbidden(`${operationId} requires one of the roles: ${roles?.join(", ")}; you are ${principal.role}.`);
     }
+    // A visitor's token is for the chat and nothing else, whatever its role would allow.
+    if (principal.kind === "user" && principal.widget && !widget) throw problems.forbidden(`${operationId} is not open to the chat widget's visitors.`);
     if (principal.kind === "api_key") {
       if (!scopes || scopes.length === 0) throw problems.forbidden(`${operationId} is not open to API keys; call it with a user's access token.`);
       const missing = principal.scopes === null ? undefined : scopes.find((scope) => !principal.scopes!.includes(scope));

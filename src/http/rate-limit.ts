@@ -3,7 +3,10 @@
 // - "default": per principal (a user's session, an API key: each its own partition) or per
 //   address when anonymous, on every /v1 operation;
 // - "tenant": a quota per tenant on top, shared by all of its principals;
-// - "sign-in": stricter, per address and per operation, on the public /v1/auth operations.
+// - "visitor": a chat widget visitor's own, tighter limit (WIDGET_VISITOR_PER_MINUTE), on top;
+// - "sign-in": stricter, per address and per operation, on the public /v1/auth operations and
+//   on chat widget sessions;
+// - "public-write": per address and per operation, on the anonymous writes of /v1/public (votes).
 // Responses carry the draft's RateLimit-Policy and RateLimit fields (./rate-limit-fields.ts).
 //
 // Redis down: "default" and "tenant" fail open (the request goes through without RateLimit
@@ -15,13 +18,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import rateLimit, { normalizeIP } from "@fastify/rate-limit";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { Config } from "../config.ts";
+import { DEFAULT_PUBLIC_WRITES_PER_MINUTE, type Config } from "../config.ts";
 import type { OperationInfo } from "../core/contract.ts";
 import type { Principal } from "../core/principal.ts";
 import { connectRedis, type Redis } from "../redis.ts";
 import { quotaExceeded, setRateLimitFields, type Quota } from "./rate-limit-fields.ts";
 
-export type RateLimitPolicy = "default" | "sign-in";
+export type RateLimitPolicy = "default" | "sign-in" | "public-write";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -39,6 +42,11 @@ export function rateLimitOf(operation: OperationInfo): RateLimitPolicy | false {
   if (!operation.path.startsWith("/v1/")) return false; // probes and the document
   // Public operations outside /v1/auth (local storage's signed URLs) carry their own proof.
   if (operation.authentication === "public" && operation.path.startsWith("/v1/auth/")) return "sign-in";
+  // Each anonymous chat session is a new user: per address, as strictly as sign-up.
+  if (operation.operationId === "createWidgetSession") return "sign-in";
+  // Anonymous votes (PUT) are cheap to forge with fresh visitor ids: a limit of their own per
+  // address. Public reads (and POSTs that only read, like suggestions) count as "default".
+  if (operation.authentication === "public" && operation.path.startsWith("/v1/public/") && operation.method === "PUT") return "public-write";
   return "default";
 }
 
@@ -93,11 +101,12 @@ export function insuredLimiter(redis: Redis | undefined, policy: string, points:
   return new RateLimiterRedis({ storeClient: redis, keyPrefix: `${REDIS_KEY_PREFIX}${policy}`, points, duration: WINDOW_SECONDS, rejectIfRedisNotReady: true, insuranceLimiter: memory });
 }
 
-function signInLimiter(redis: Redis | undefined, max: number): Limiter {
-  const limiter = insuredLimiter(redis, "sign-in", max);
+/** Per address and operation, counted through Redis outages (insuredLimiter): sign-in and the public writes. */
+function addressLimiter(redis: Redis | undefined, policy: "sign-in" | "public-write", describes: string, max: number): Limiter {
+  const limiter = insuredLimiter(redis, policy, max);
   const quotaOf = (result: RateLimiterRes, exceeded: boolean): Quota => ({
-    policy: "sign-in",
-    describes: "the sign-in limit of this address",
+    policy,
+    describes,
     limit: max,
     windowSeconds: WINDOW_SECONDS,
     remaining: exceeded ? 0 : result.remainingPoints,
@@ -126,7 +135,12 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   const principalLimit = pluginLimiter(app, "default", "the limit of your user, API key or address", limits.perMinute, (request) => partitionOf(request.principal, addressOf(request)));
   const tenantLimit =
     limits.tenantPerMinute ? pluginLimiter(app, "tenant", "your tenant's quota", limits.tenantPerMinute, (request) => tenantOf(request.principal)) : undefined;
-  const signIn = signInLimiter(redis, limits.authPerMinute);
+  const signIn = addressLimiter(redis, "sign-in", "the sign-in limit of this address", limits.authPerMinute);
+  const publicWrites = addressLimiter(redis, "public-write", "the limit of this address on anonymous votes", limits.publicWritesPerMinute ?? DEFAULT_PUBLIC_WRITES_PER_MINUTE);
+  // A chat visitor is anyone on the internet: their own, tighter limit on top of the default.
+  const visitorLimit = pluginLimiter(app, "visitor", "the limit of a chat widget visitor", config.widget.visitorPerMinute, (request) =>
+    request.principal?.kind === "user" && request.principal.widget ? request.principal.userId : undefined,
+  );
 
   let warnedAt = 0;
   /** Fail open: the request goes on uncounted. One warning per minute at most during an outage. */
@@ -144,7 +158,7 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
     const policy = request.routeOptions.config.rateLimitPolicy ?? "default";
     if (policy === false) return;
-    const limiters = policy === "sign-in" ? [signIn] : tenantLimit ? [principalLimit, tenantLimit] : [principalLimit];
+    const limiters = policy === "sign-in" ? [signIn] : policy === "public-write" ? [publicWrites] : [principalLimit, visitorLimit, ...(tenantLimit ? [tenantLimit] : [])];
     const quotas = (await Promise.all(limiters.map((limiter) => limiter.take(request).catch((error: unknown) => failOpen(request, error))))).filter(
       (quota): quota is Quota => quota !== undefined,
     );

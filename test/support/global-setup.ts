@@ -10,6 +10,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../src/db/embedded.ts";
 import { migrate } from "../../src/db/migrate.ts";
+import { buildWidget } from "../../scripts/build-widget.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -22,6 +23,8 @@ declare module "vitest" {
 const TEMPLATE = `docket_template_${process.pid}`;
 
 export default async function setup(project: TestProject) {
+  // The chat widget's browser code, which the server reads from widget/dist.
+  await buildWidget();
   let embedded: EmbeddedDatabase | undefined;
   let serverUrl: URL;
   if (process.env.DATABASE_URL) {

@@ -66,6 +66,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     allowedHosts: [],
     corsOrigins: [],
     eventFeedPollMs: 500,
+    helpCenter: { viewFlushMs: 200 },
     // Test receivers listen on loopback, which production refuses.
     webhooks: {
       allowedNetworks: ["127.0.0.0/8", "::1/128"],
@@ -80,6 +81,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     },
     stream: { heartbeatSeconds: 25, sendBufferBytes: 1_048_576, maxMessageBytes: 16_384, maxSubscriptions: 100, ticketTtlSeconds: 30 },
     presence: { typingCoalesceMs: 2_000, typingTtlMs: 6_000, presenceRefreshMs: 10_000, presenceTtlMs: 25_000 },
+    widget: { sessionTtlSeconds: 3_600, maxMessageLength: 5_000, visitorPerMinute: 10_000 },
     mail: {
       smtp: undefined,
       outboxDir: path.join(dataDir, "outbox"),

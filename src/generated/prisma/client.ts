@@ -166,3 +166,33 @@ export type PasswordReset = Prisma.PasswordResetModel
  * 
  */
 export type InboundEmail = Prisma.InboundEmailModel
+/**
+ * Model WidgetSettings
+ * 
+ */
+export type WidgetSettings = Prisma.WidgetSettingsModel
+/**
+ * Model Visitor
+ * 
+ */
+export type Visitor = Prisma.VisitorModel
+/**
+ * Model HelpCenterCategory
+ * 
+ */
+export type HelpCenterCategory = Prisma.HelpCenterCategoryModel
+/**
+ * Model HelpCenterSection
+ * 
+ */
+export type HelpCenterSection = Prisma.HelpCenterSectionModel
+/**
+ * Model HelpCenterArticle
+ * 
+ */
+export type HelpCenterArticle = Prisma.HelpCenterArticleModel
+/**
+ * Model HelpCenterVote
+ * 
+ */
+export type HelpCenterVote = Prisma.HelpCenterVoteModel

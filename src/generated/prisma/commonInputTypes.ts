@@ -236,6 +236,21 @@ export type BoolFilter<$PrismaModel = never> = {
   not?: Prisma.NestedBoolFilter<$PrismaModel> | boolean
 }
 
+export type StringNullableFilter<$PrismaModel = never> = {
+  equals?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
+  in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  notIn?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  lt?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  lte?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  gt?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  gte?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  contains?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  startsWith?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  endsWith?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  mode?: Prisma.QueryMode
+  not?: Prisma.NestedStringNullableFilter<$PrismaModel> | string | null
+}
+
 export type EnumRoleWithAggregatesFilter<$PrismaModel = never> = {
   equals?: $Enums.Role | Prisma.EnumRoleFieldRefInput<$PrismaModel>
   in?: $Enums.Role[] | Prisma.ListEnumRoleFieldRefInput<$PrismaModel>
@@ -252,21 +267,6 @@ export type BoolWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedBoolFilter<$PrismaModel>
   _max?: Prisma.NestedBoolFilter<$PrismaModel>
-}
-
-export type StringNullableFilter<$PrismaModel = never> = {
-  equals?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
-  in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
-  notIn?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
-  lt?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  lte?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  gt?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  gte?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  contains?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  startsWith?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  endsWith?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  mode?: Prisma.QueryMode
-  not?: Prisma.NestedStringNullableFilter<$PrismaModel> | string | null
 }
 
 export type StringNullableWithAggregatesFilter<$PrismaModel = never> = {
@@ -521,6 +521,23 @@ export type EnumTicketSubscriptionStateWithAggregatesFilter<$PrismaModel = never
   _max?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
 }
 
+export type EnumHelpCenterVoteValueFilter<$PrismaModel = never> = {
+  equals?: $Enums.HelpCenterVoteValue | Prisma.EnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  in?: $Enums.HelpCenterVoteValue[] | Prisma.ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  notIn?: $Enums.HelpCenterVoteValue[] | Prisma.ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel> | $Enums.HelpCenterVoteValue
+}
+
+export type EnumHelpCenterVoteValueWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.HelpCenterVoteValue | Prisma.EnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  in?: $Enums.HelpCenterVoteValue[] | Prisma.ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  notIn?: $Enums.HelpCenterVoteValue[] | Prisma.ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumHelpCenterVoteValueWithAggregatesFilter<$PrismaModel> | $Enums.HelpCenterVoteValue
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -729,6 +746,20 @@ export type NestedBoolFilter<$PrismaModel = never> = {
   not?: Prisma.NestedBoolFilter<$PrismaModel> | boolean
 }
 
+export type NestedStringNullableFilter<$PrismaModel = never> = {
+  equals?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
+  in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  notIn?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  lt?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  lte?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  gt?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  gte?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  contains?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  startsWith?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  endsWith?: string | Prisma.StringFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedStringNullableFilter<$PrismaModel> | string | null
+}
+
 export type NestedEnumRoleWithAggregatesFilter<$PrismaModel = never> = {
   equals?: $Enums.Role | Prisma.EnumRoleFieldRefInput<$PrismaModel>
   in?: $Enums.Role[] | Prisma.ListEnumRoleFieldRefInput<$PrismaModel>
@@ -745,20 +776,6 @@ export type NestedBoolWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedBoolFilter<$PrismaModel>
   _max?: Prisma.NestedBoolFilter<$PrismaModel>
-}
-
-export type NestedStringNullableFilter<$PrismaModel = never> = {
-  equals?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
-  in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
-  notIn?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
-  lt?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  lte?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  gt?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  gte?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  contains?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  startsWith?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  endsWith?: string | Prisma.StringFieldRefInput<$PrismaModel>
-  not?: Prisma.NestedStringNullableFilter<$PrismaModel> | string | null
 }
 
 export type NestedStringNullableWithAggregatesFilter<$PrismaModel = never> = {
@@ -981,6 +998,23 @@ export type NestedEnumTicketSubscriptionStateWithAggregatesFilter<$PrismaModel =
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
   _max?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
+}
+
+export type NestedEnumHelpCenterVoteValueFilter<$PrismaModel = never> = {
+  equals?: $Enums.HelpCenterVoteValue | Prisma.EnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  in?: $Enums.HelpCenterVoteValue[] | Prisma.ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  notIn?: $Enums.HelpCenterVoteValue[] | Prisma.ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel> | $Enums.HelpCenterVoteValue
+}
+
+export type NestedEnumHelpCenterVoteValueWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.HelpCenterVoteValue | Prisma.EnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  in?: $Enums.HelpCenterVoteValue[] | Prisma.ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  notIn?: $Enums.HelpCenterVoteValue[] | Prisma.ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumHelpCenterVoteValueWithAggregatesFilter<$PrismaModel> | $Enums.HelpCenterVoteValue
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel>
 }
 
 

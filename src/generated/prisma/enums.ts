@@ -84,3 +84,11 @@ export const TicketSubscriptionState = {
 } as const
 
 export type TicketSubscriptionState = (typeof TicketSubscriptionState)[keyof typeof TicketSubscriptionState]
+
+
+export const HelpCenterVoteValue = {
+  helpful: 'helpful',
+  not_helpful: 'not_helpful'
+} as const
+
+export type HelpCenterVoteValue = (typeof HelpCenterVoteValue)[keyof typeof HelpCenterVoteValue]

@@ -1,7 +1,7 @@
 // Signing up, logging in, refreshing and logging out; and authenticating each request's token.
 import crypto from "node:crypto";
 import type pg from "pg";
-import type { Database } from "../../db/client.ts";
+import type { Database, Db } from "../../db/client.ts";
 import { tenantScope } from "../../db/tenant-scope.ts";
 import { appendEvent, type RequestContext } from "../../events/event-log.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
@@ -198,10 +198,22 @@ export function createAuthService({ db, system, pool, tokens, tenants, sessions 
         throw problems.unauthorized(expired ? "The access token has expired; refresh it." : "The access token is not valid.");
       }
       const principal = await sessionPrincipal({ tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid });
-      return { ...principal, accessExpiresAt: claims.exp * 1000 };
+      return { ...principal, accessExpiresAt: claims.exp * 1000, ...(claims.scp === "widget" ? { widget: true } : {}) };
     },
 
     sessionPrincipal,
+
+    /**
+     * A chat widget visitor's session (src/modules/widget): no refresh token, the widget asks
+     * for a new session instead; revocable like any other, and its token works only on x-widget
+     * operations.
+     */
+    async openWidgetSession(tx: Db, user: { tenantId: string; id: string }, ttlSeconds: number, userAgent: string | undefined): Promise<{ accessToken: string; expiresIn: number }> {
+      const session = await tx.session.create({
+        data: { tenantId: user.tenantId, userId: user.id, userAgent: userAgent?.slice(0, 512) ?? null, expiresAt: new Date(Date.now() + ttlSeconds * 1000) },
+      });
+      return { accessToken: tokens.signWidgetToken({ sub: user.id, tid: user.tenantId, sid: session.id, role: "user" }, ttlSeconds), expiresIn: ttlSeconds };
+    },
   };
 }
 

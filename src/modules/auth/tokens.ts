@@ -9,6 +9,8 @@ export interface AccessClaims {
   tid: string;
   sid: string;
   role: Role;
+  /** `widget`: a chat widget visitor's token, good only for the widget's operations. */
+  scp?: "widget";
 }
 
 /** Verified claims, with the token's expiry (seconds since the epoch) that fast-jwt checked. */
@@ -22,6 +24,8 @@ export interface TokenIssuer {
   /** How long the refresh token just rotated may be presented again without revoking the session. */
   refreshReuseGraceSeconds: number;
   signAccessToken(claims: AccessClaims): string;
+  /** A chat widget visitor's access token (scope `widget`), living `ttlSeconds`. */
+  signWidgetToken(claims: Omit<AccessClaims, "scp">, ttlSeconds: number): string;
   verifyAccessToken(token: string): VerifiedClaims;
 }
 
@@ -41,6 +45,8 @@ export function createTokenIssuer(settings: TokenSettings): TokenIssuer {
     refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
     refreshReuseGraceSeconds: settings.refreshReuseGraceSeconds,
     signAccessToken: (claims) => sign({ sub: claims.sub, tid: claims.tid, sid: claims.sid, role: claims.role }),
+    signWidgetToken: (claims, ttlSeconds) =>
+      createSigner({ key: settings.jwtSecret, algorithm: "HS256", iss: "docket", expiresIn: ttlSeconds * 1000 })({ sub: claims.sub, tid: claims.tid, sid: claims.sid, role: claims.role, scp: "widget" }),
     verifyAccessToken: (token) => verify(token) as VerifiedClaims,
   };
 }

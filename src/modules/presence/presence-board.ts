@@ -98,6 +98,12 @@ export function createPresenceBoard(options: { onChange: (viewers: TicketViewers
       return changeLocal(tenantId, ticketId, (connections) => connections.delete(connectionId));
     },
 
+    /** Everyone viewing a ticket (or key), on every instance. */
+    viewersOf(tenantId: string, ticketId: string): Viewer[] {
+      const key = keyOf(tenantId, ticketId);
+      return merge([ownViewers(key), ...[...(remote.get(key)?.instances.values() ?? [])].map((entry) => entry.viewers)]);
+    },
+
     /** This instance's viewers of every ticket it has any: what it re-announces. */
     own(): TicketViewers[] {
       return [...local.entries()].map(([key, entry]) => ({ tenantId: entry.tenantId, ticketId: entry.ticketId, viewers: ownViewers(key) }));

@@ -13,7 +13,7 @@ import { checkCanWriteInternal } from "../comments/policy.ts";
 import { createLiveBus, MAX_PAYLOAD_BYTES, type BusMessage } from "./bus.ts";
 import { createPresenceBoard, type TicketViewers } from "./presence-board.ts";
 import { listMarkers, markRead, ownMarker, type ReadMarker } from "./read-markers.ts";
-import type { LiveSignal, SignalViewer, StreamSignals } from "../stream/signals.ts";
+import { STAFF_QUEUE, type LiveSignal, type SignalViewer, type StreamSignals } from "../stream/signals.ts";
 import { createTypingCoalescer } from "./typing.ts";
 
 /** The protocol's timings (typing: one per 2 s, expiring after 6 s); config may change them. */
@@ -43,6 +43,8 @@ export interface PresenceService extends StreamSignals {
   markRead(principal: UserPrincipal, ticketId: string, commentId: string): Promise<ReadMarker>;
   /** GET /v1/tickets/{ticketId}/read-markers: the receipts a UI shows at start-up. */
   readMarkers(principal: TenantPrincipal, ticketId: string): Promise<ReadMarker[]>;
+  /** Whether an agent or admin of the tenant has the queue (the tenant's feed) open on any instance. */
+  staffOnline(tenantId: string): boolean;
   /** Resolves once this instance listens on the bus (tests wait for it; the stream need not). */
   ready(): Promise<void>;
 }
@@ -133,6 +135,8 @@ export function createPresenceService(deps: { database: DatabaseHandle; logger: 
 
   return {
     ready: () => ready,
+
+    staffOnline: (tenantId: string) => board.viewersOf(tenantId, STAFF_QUEUE).some((viewer) => viewer.role !== "user"),
 
     // Each entry point runs its queries in the caller's tenant scope (row-level security): the
     // stream calls them from socket messages, outside any HTTP request.

@@ -24,6 +24,7 @@ import type { ClientMessage, ClientMessageParser, ParsedMessage } from "./client
 import { isAfter, positionOf, type FeedReader, type Position } from "./feed-reader.ts";
 import { canFollowTenant, canSeeTicket, feedShows, mayHideTicket, viewerClass } from "./policy.ts";
 import type { LiveSignal, SignalViewer, StreamSignals } from "./signals.ts";
+import { STAFF_QUEUE } from "./signals.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 
 export interface StreamSettings {
@@ -236,6 +237,8 @@ export function createHub(deps: HubDeps) {
 
   const ticketSubscriptionsOf = (connection: Connection, ticketId: string) =>
     [...connection.subscriptions.values()].filter((subscription) => !subscription.ended && subscription.buffer === null && subscription.topic.kind === "ticket" && subscription.topic.ticketId === ticketId);
+  const feedSubscriptionsOf = (connection: Connection) =>
+    [...connection.subscriptions.values()].filter((subscription) => !subscription.ended && subscription.buffer === null && subscription.topic.kind === "tenant");
 
   /** Takes a subscription out of the indexes; presence hears when the socket's last live one of a ticket goes. */
   const detach = (subscription: Subscription) => {
@@ -247,8 +250,11 @@ export function createHub(deps: HubDeps) {
     if (subscription.buffer) for (const frame of subscription.buffer) connection.buffered -= frame.length;
     subscription.buffer = null;
     const tenantRoom = rooms.get(connection.principal.tenantId);
-    if (topic.kind === "tenant") tenantRoom?.feed.delete(subscription);
-    else {
+    if (topic.kind === "tenant") {
+      tenantRoom?.feed.delete(subscription);
+      // Staff watching the queue are "online" for the chat widget (presence under STAFF_QUEUE).
+      if (wasLive && feedSubscriptionsOf(connection).length === 0) signals.left(viewerOfConnection(connection), STAFF_QUEUE);
+    } else {
       const set = tenantRoom?.tickets.get(topic.ticketId);
       set?.delete(subscription);
       if (set?.size === 0) tenantRoom?.tickets.delete(topic.ticketId);
@@ -520,6 +526,7 @@ export function createHub(deps: HubDeps) {
     if (!sendMessage(connection, { type: "subscribed", id, topic, replayed, resumeAfter })) return;
     for (const frame of waiting) if (!send(connection, frame)) return;
     if (topic.kind === "ticket" && ticketSubscriptionsOf(connection, topic.ticketId).length === 1) signals.viewing(viewerOfConnection(connection), topic.ticketId);
+    if (topic.kind === "tenant" && feedSubscriptionsOf(connection).length === 1) signals.viewing(viewerOfConnection(connection), STAFF_QUEUE);
   };
 
   const unsubscribe = (connection: Connection, id: string) => {

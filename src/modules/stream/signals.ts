@@ -4,6 +4,12 @@
 import type { Role } from "../../core/contract.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 
+/**
+ * Presence's key for the tenant's feed (never a ticket id): who has the queue open, which is what
+ * "an agent is online" means to the chat widget.
+ */
+export const STAFF_QUEUE = "queue";
+
 export interface SignalViewer {
   connectionId: string;
   principal: UserPrincipal;

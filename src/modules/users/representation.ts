@@ -11,6 +11,7 @@ export function toUser(row: UserRow): User {
     name: row.name,
     role: row.role,
     skills: row.skills,
+    locale: row.locale,
     active: row.active,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

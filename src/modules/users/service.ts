@@ -13,6 +13,7 @@ import { revokeSessions } from "../auth/sessions.ts";
 import type { SessionCache } from "../auth/session-cache.ts";
 import { canSee, checkUpdate, checkCanCreate, checkCanDeactivate, checkCanList } from "./policy.ts";
 import { toUser, type User } from "./representation.ts";
+import { requireLocale } from "../../core/locale.ts";
 
 /** Locks the tenant's active admins so two concurrent demotions cannot both pass the check. */
 async function activeAdminCount(tx: Db, tenantId: string): Promise<number> {
@@ -49,7 +50,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
         let user: UserRow;
         try {
           user = await tx.user.create({
-            data: { tenantId: principal.tenantId, email: input.email.toLowerCase(), name: input.name, role: input.role ?? "user", skills: input.skills ?? [], passwordHash },
+            data: { tenantId: principal.tenantId, email: input.email.toLowerCase(), name: input.name, role: input.role ?? "user", skills: input.skills ?? [], locale: input.locale === undefined ? null : requireLocale(input.locale, { pointer: "/locale" }), passwordHash },
           });
         } catch (error) {
           if (isUniqueViolation(error, "email")) throw problems.conflict("email_taken", `A user with email ${input.email} already exists.`);
@@ -83,6 +84,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
               email: change.email?.toLowerCase(),
               role: change.role,
               skills: change.skills,
+              locale: change.locale === undefined || change.locale === null ? change.locale : requireLocale(change.locale, { pointer: "/locale" }),
               passwordHash,
               ...(change.active === undefined || change.active === target.active ? {} : { active: change.active, deactivatedAt: change.active ? null : new Date() }),
             },

@@ -421,7 +421,13 @@ export const ModelName = {
   NotificationDefault: 'NotificationDefault',
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
-  InboundEmail: 'InboundEmail'
+  InboundEmail: 'InboundEmail',
+  WidgetSettings: 'WidgetSettings',
+  Visitor: 'Visitor',
+  HelpCenterCategory: 'HelpCenterCategory',
+  HelpCenterSection: 'HelpCenterSection',
+  HelpCenterArticle: 'HelpCenterArticle',
+  HelpCenterVote: 'HelpCenterVote'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -437,7 +443,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "widgetSettings" | "visitor" | "helpCenterCategory" | "helpCenterSection" | "helpCenterArticle" | "helpCenterVote"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2291,6 +2297,450 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    WidgetSettings: {
+      payload: Prisma.$WidgetSettingsPayload<ExtArgs>
+      fields: Prisma.WidgetSettingsFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WidgetSettingsFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WidgetSettingsFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>
+        }
+        findFirst: {
+          args: Prisma.WidgetSettingsFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WidgetSettingsFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>
+        }
+        findMany: {
+          args: Prisma.WidgetSettingsFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>[]
+        }
+        create: {
+          args: Prisma.WidgetSettingsCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>
+        }
+        createMany: {
+          args: Prisma.WidgetSettingsCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WidgetSettingsCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>[]
+        }
+        delete: {
+          args: Prisma.WidgetSettingsDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>
+        }
+        update: {
+          args: Prisma.WidgetSettingsUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>
+        }
+        deleteMany: {
+          args: Prisma.WidgetSettingsDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WidgetSettingsUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WidgetSettingsUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>[]
+        }
+        upsert: {
+          args: Prisma.WidgetSettingsUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WidgetSettingsPayload>
+        }
+        aggregate: {
+          args: Prisma.WidgetSettingsAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWidgetSettings>
+        }
+        groupBy: {
+          args: Prisma.WidgetSettingsGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WidgetSettingsGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WidgetSettingsCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WidgetSettingsCountAggregateOutputType> | number
+        }
+      }
+    }
+    Visitor: {
+      payload: Prisma.$VisitorPayload<ExtArgs>
+      fields: Prisma.VisitorFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.VisitorFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.VisitorFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>
+        }
+        findFirst: {
+          args: Prisma.VisitorFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.VisitorFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>
+        }
+        findMany: {
+          args: Prisma.VisitorFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>[]
+        }
+        create: {
+          args: Prisma.VisitorCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>
+        }
+        createMany: {
+          args: Prisma.VisitorCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.VisitorCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>[]
+        }
+        delete: {
+          args: Prisma.VisitorDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>
+        }
+        update: {
+          args: Prisma.VisitorUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>
+        }
+        deleteMany: {
+          args: Prisma.VisitorDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.VisitorUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.VisitorUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>[]
+        }
+        upsert: {
+          args: Prisma.VisitorUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$VisitorPayload>
+        }
+        aggregate: {
+          args: Prisma.VisitorAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateVisitor>
+        }
+        groupBy: {
+          args: Prisma.VisitorGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.VisitorGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.VisitorCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.VisitorCountAggregateOutputType> | number
+        }
+      }
+    }
+    HelpCenterCategory: {
+      payload: Prisma.$HelpCenterCategoryPayload<ExtArgs>
+      fields: Prisma.HelpCenterCategoryFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.HelpCenterCategoryFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.HelpCenterCategoryFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>
+        }
+        findFirst: {
+          args: Prisma.HelpCenterCategoryFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.HelpCenterCategoryFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>
+        }
+        findMany: {
+          args: Prisma.HelpCenterCategoryFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>[]
+        }
+        create: {
+          args: Prisma.HelpCenterCategoryCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>
+        }
+        createMany: {
+          args: Prisma.HelpCenterCategoryCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.HelpCenterCategoryCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>[]
+        }
+        delete: {
+          args: Prisma.HelpCenterCategoryDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>
+        }
+        update: {
+          args: Prisma.HelpCenterCategoryUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>
+        }
+        deleteMany: {
+          args: Prisma.HelpCenterCategoryDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.HelpCenterCategoryUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.HelpCenterCategoryUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>[]
+        }
+        upsert: {
+          args: Prisma.HelpCenterCategoryUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterCategoryPayload>
+        }
+        aggregate: {
+          args: Prisma.HelpCenterCategoryAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateHelpCenterCategory>
+        }
+        groupBy: {
+          args: Prisma.HelpCenterCategoryGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.HelpCenterCategoryGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.HelpCenterCategoryCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.HelpCenterCategoryCountAggregateOutputType> | number
+        }
+      }
+    }
+    HelpCenterSection: {
+      payload: Prisma.$HelpCenterSectionPayload<ExtArgs>
+      fields: Prisma.HelpCenterSectionFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.HelpCenterSectionFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.HelpCenterSectionFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>
+        }
+        findFirst: {
+          args: Prisma.HelpCenterSectionFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.HelpCenterSectionFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>
+        }
+        findMany: {
+          args: Prisma.HelpCenterSectionFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>[]
+        }
+        create: {
+          args: Prisma.HelpCenterSectionCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>
+        }
+        createMany: {
+          args: Prisma.HelpCenterSectionCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.HelpCenterSectionCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>[]
+        }
+        delete: {
+          args: Prisma.HelpCenterSectionDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>
+        }
+        update: {
+          args: Prisma.HelpCenterSectionUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>
+        }
+        deleteMany: {
+          args: Prisma.HelpCenterSectionDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.HelpCenterSectionUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.HelpCenterSectionUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>[]
+        }
+        upsert: {
+          args: Prisma.HelpCenterSectionUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterSectionPayload>
+        }
+        aggregate: {
+          args: Prisma.HelpCenterSectionAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateHelpCenterSection>
+        }
+        groupBy: {
+          args: Prisma.HelpCenterSectionGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.HelpCenterSectionGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.HelpCenterSectionCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.HelpCenterSectionCountAggregateOutputType> | number
+        }
+      }
+    }
+    HelpCenterArticle: {
+      payload: Prisma.$HelpCenterArticlePayload<ExtArgs>
+      fields: Prisma.HelpCenterArticleFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.HelpCenterArticleFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.HelpCenterArticleFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>
+        }
+        findFirst: {
+          args: Prisma.HelpCenterArticleFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.HelpCenterArticleFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>
+        }
+        findMany: {
+          args: Prisma.HelpCenterArticleFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>[]
+        }
+        create: {
+          args: Prisma.HelpCenterArticleCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>
+        }
+        createMany: {
+          args: Prisma.HelpCenterArticleCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.HelpCenterArticleCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>[]
+        }
+        delete: {
+          args: Prisma.HelpCenterArticleDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>
+        }
+        update: {
+          args: Prisma.HelpCenterArticleUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>
+        }
+        deleteMany: {
+          args: Prisma.HelpCenterArticleDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.HelpCenterArticleUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.HelpCenterArticleUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>[]
+        }
+        upsert: {
+          args: Prisma.HelpCenterArticleUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterArticlePayload>
+        }
+        aggregate: {
+          args: Prisma.HelpCenterArticleAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateHelpCenterArticle>
+        }
+        groupBy: {
+          args: Prisma.HelpCenterArticleGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.HelpCenterArticleGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.HelpCenterArticleCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.HelpCenterArticleCountAggregateOutputType> | number
+        }
+      }
+    }
+    HelpCenterVote: {
+      payload: Prisma.$HelpCenterVotePayload<ExtArgs>
+      fields: Prisma.HelpCenterVoteFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.HelpCenterVoteFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.HelpCenterVoteFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>
+        }
+        findFirst: {
+          args: Prisma.HelpCenterVoteFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.HelpCenterVoteFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>
+        }
+        findMany: {
+          args: Prisma.HelpCenterVoteFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>[]
+        }
+        create: {
+          args: Prisma.HelpCenterVoteCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>
+        }
+        createMany: {
+          args: Prisma.HelpCenterVoteCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.HelpCenterVoteCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>[]
+        }
+        delete: {
+          args: Prisma.HelpCenterVoteDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>
+        }
+        update: {
+          args: Prisma.HelpCenterVoteUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>
+        }
+        deleteMany: {
+          args: Prisma.HelpCenterVoteDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.HelpCenterVoteUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.HelpCenterVoteUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>[]
+        }
+        upsert: {
+          args: Prisma.HelpCenterVoteUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$HelpCenterVotePayload>
+        }
+        aggregate: {
+          args: Prisma.HelpCenterVoteAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateHelpCenterVote>
+        }
+        groupBy: {
+          args: Prisma.HelpCenterVoteGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.HelpCenterVoteGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.HelpCenterVoteCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.HelpCenterVoteCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2356,6 +2806,7 @@ export const UserScalarFieldEnum = {
   active: 'active',
   deactivatedAt: 'deactivatedAt',
   lastLoginAt: 'lastLoginAt',
+  locale: 'locale',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -2721,6 +3172,103 @@ export const InboundEmailScalarFieldEnum = {
 export type InboundEmailScalarFieldEnum = (typeof InboundEmailScalarFieldEnum)[keyof typeof InboundEmailScalarFieldEnum]
 
 
+export const WidgetSettingsScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  enabled: 'enabled',
+  identity: 'identity',
+  allowedOrigins: 'allowedOrigins',
+  appearance: 'appearance',
+  sealedSecret: 'sealedSecret',
+  secretRotatedAt: 'secretRotatedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WidgetSettingsScalarFieldEnum = (typeof WidgetSettingsScalarFieldEnum)[keyof typeof WidgetSettingsScalarFieldEnum]
+
+
+export const VisitorScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  kind: 'kind',
+  externalId: 'externalId',
+  resumeTokenHash: 'resumeTokenHash',
+  followUpEmail: 'followUpEmail',
+  locale: 'locale',
+  createdAt: 'createdAt',
+  lastSeenAt: 'lastSeenAt'
+} as const
+
+export type VisitorScalarFieldEnum = (typeof VisitorScalarFieldEnum)[keyof typeof VisitorScalarFieldEnum]
+
+
+export const HelpCenterCategoryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  position: 'position',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type HelpCenterCategoryScalarFieldEnum = (typeof HelpCenterCategoryScalarFieldEnum)[keyof typeof HelpCenterCategoryScalarFieldEnum]
+
+
+export const HelpCenterSectionScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  categoryId: 'categoryId',
+  name: 'name',
+  description: 'description',
+  position: 'position',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type HelpCenterSectionScalarFieldEnum = (typeof HelpCenterSectionScalarFieldEnum)[keyof typeof HelpCenterSectionScalarFieldEnum]
+
+
+export const HelpCenterArticleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  sectionId: 'sectionId',
+  translationGroupId: 'translationGroupId',
+  locale: 'locale',
+  title: 'title',
+  body: 'body',
+  labels: 'labels',
+  authorId: 'authorId',
+  promoted: 'promoted',
+  outdated: 'outdated',
+  position: 'position',
+  publishedTitle: 'publishedTitle',
+  publishedBody: 'publishedBody',
+  publishedAt: 'publishedAt',
+  draftUpdatedAt: 'draftUpdatedAt',
+  viewCount: 'viewCount',
+  helpfulCount: 'helpfulCount',
+  notHelpfulCount: 'notHelpfulCount',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type HelpCenterArticleScalarFieldEnum = (typeof HelpCenterArticleScalarFieldEnum)[keyof typeof HelpCenterArticleScalarFieldEnum]
+
+
+export const HelpCenterVoteScalarFieldEnum = {
+  tenantId: 'tenantId',
+  articleId: 'articleId',
+  voter: 'voter',
+  value: 'value',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type HelpCenterVoteScalarFieldEnum = (typeof HelpCenterVoteScalarFieldEnum)[keyof typeof HelpCenterVoteScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -2965,6 +3513,20 @@ export type ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel> = FieldRe
 
 
 /**
+ * Reference to a field of type 'HelpCenterVoteValue'
+ */
+export type EnumHelpCenterVoteValueFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'HelpCenterVoteValue'>
+    
+
+
+/**
+ * Reference to a field of type 'HelpCenterVoteValue[]'
+ */
+export type ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'HelpCenterVoteValue[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -3153,6 +3715,12 @@ export type GlobalOmitConfig = {
   invitation?: Prisma.InvitationOmit
   passwordReset?: Prisma.PasswordResetOmit
   inboundEmail?: Prisma.InboundEmailOmit
+  widgetSettings?: Prisma.WidgetSettingsOmit
+  visitor?: Prisma.VisitorOmit
+  helpCenterCategory?: Prisma.HelpCenterCategoryOmit
+  helpCenterSection?: Prisma.HelpCenterSectionOmit
+  helpCenterArticle?: Prisma.HelpCenterArticleOmit
+  helpCenterVote?: Prisma.HelpCenterVoteOmit
 }
 
 /* Types for Logging */

@@ -75,7 +75,13 @@ export const ModelName = {
   NotificationDefault: 'NotificationDefault',
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
-  InboundEmail: 'InboundEmail'
+  InboundEmail: 'InboundEmail',
+  WidgetSettings: 'WidgetSettings',
+  Visitor: 'Visitor',
+  HelpCenterCategory: 'HelpCenterCategory',
+  HelpCenterSection: 'HelpCenterSection',
+  HelpCenterArticle: 'HelpCenterArticle',
+  HelpCenterVote: 'HelpCenterVote'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -120,6 +126,7 @@ export const UserScalarFieldEnum = {
   active: 'active',
   deactivatedAt: 'deactivatedAt',
   lastLoginAt: 'lastLoginAt',
+  locale: 'locale',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -483,6 +490,103 @@ export const InboundEmailScalarFieldEnum = {
 } as const
 
 export type InboundEmailScalarFieldEnum = (typeof InboundEmailScalarFieldEnum)[keyof typeof InboundEmailScalarFieldEnum]
+
+
+export const WidgetSettingsScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  enabled: 'enabled',
+  identity: 'identity',
+  allowedOrigins: 'allowedOrigins',
+  appearance: 'appearance',
+  sealedSecret: 'sealedSecret',
+  secretRotatedAt: 'secretRotatedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type WidgetSettingsScalarFieldEnum = (typeof WidgetSettingsScalarFieldEnum)[keyof typeof WidgetSettingsScalarFieldEnum]
+
+
+export const VisitorScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  kind: 'kind',
+  externalId: 'externalId',
+  resumeTokenHash: 'resumeTokenHash',
+  followUpEmail: 'followUpEmail',
+  locale: 'locale',
+  createdAt: 'createdAt',
+  lastSeenAt: 'lastSeenAt'
+} as const
+
+export type VisitorScalarFieldEnum = (typeof VisitorScalarFieldEnum)[keyof typeof VisitorScalarFieldEnum]
+
+
+export const HelpCenterCategoryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  position: 'position',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type HelpCenterCategoryScalarFieldEnum = (typeof HelpCenterCategoryScalarFieldEnum)[keyof typeof HelpCenterCategoryScalarFieldEnum]
+
+
+export const HelpCenterSectionScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  categoryId: 'categoryId',
+  name: 'name',
+  description: 'description',
+  position: 'position',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type HelpCenterSectionScalarFieldEnum = (typeof HelpCenterSectionScalarFieldEnum)[keyof typeof HelpCenterSectionScalarFieldEnum]
+
+
+export const HelpCenterArticleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  sectionId: 'sectionId',
+  translationGroupId: 'translationGroupId',
+  locale: 'locale',
+  title: 'title',
+  body: 'body',
+  labels: 'labels',
+  authorId: 'authorId',
+  promoted: 'promoted',
+  outdated: 'outdated',
+  position: 'position',
+  publishedTitle: 'publishedTitle',
+  publishedBody: 'publishedBody',
+  publishedAt: 'publishedAt',
+  draftUpdatedAt: 'draftUpdatedAt',
+  viewCount: 'viewCount',
+  helpfulCount: 'helpfulCount',
+  notHelpfulCount: 'notHelpfulCount',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type HelpCenterArticleScalarFieldEnum = (typeof HelpCenterArticleScalarFieldEnum)[keyof typeof HelpCenterArticleScalarFieldEnum]
+
+
+export const HelpCenterVoteScalarFieldEnum = {
+  tenantId: 'tenantId',
+  articleId: 'articleId',
+  voter: 'voter',
+  value: 'value',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type HelpCenterVoteScalarFieldEnum = (typeof HelpCenterVoteScalarFieldEnum)[keyof typeof HelpCenterVoteScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -494,10 +494,6 @@ export type SessionUncheckedUpdateManyWithoutUserNestedInput = {
   deleteMany?: Prisma.SessionScalarWhereInput | Prisma.SessionScalarWhereInput[]
 }
 
-export type NullableStringFieldUpdateOperationsInput = {
-  set?: string | null
-}
-
 export type SessionCreateNestedOneWithoutStreamTicketsInput = {
   create?: Prisma.XOR<Prisma.SessionCreateWithoutStreamTicketsInput, Prisma.SessionUncheckedCreateWithoutStreamTicketsInput>
   connectOrCreate?: Prisma.SessionCreateOrConnectWithoutStreamTicketsInput

@@ -263,6 +263,12 @@ export type TenantWhereInput = {
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  widget?: Prisma.XOR<Prisma.WidgetSettingsNullableScalarRelationFilter, Prisma.WidgetSettingsWhereInput> | null
+  visitors?: Prisma.VisitorListRelationFilter
+  helpCenterCategories?: Prisma.HelpCenterCategoryListRelationFilter
+  helpCenterSections?: Prisma.HelpCenterSectionListRelationFilter
+  helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
+  helpCenterVotes?: Prisma.HelpCenterVoteListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -294,6 +300,12 @@ export type TenantOrderByWithRelationInput = {
   invitations?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
+  widget?: Prisma.WidgetSettingsOrderByWithRelationInput
+  visitors?: Prisma.VisitorOrderByRelationAggregateInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryOrderByRelationAggregateInput
+  helpCenterSections?: Prisma.HelpCenterSectionOrderByRelationAggregateInput
+  helpCenterArticles?: Prisma.HelpCenterArticleOrderByRelationAggregateInput
+  helpCenterVotes?: Prisma.HelpCenterVoteOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -328,6 +340,12 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  widget?: Prisma.XOR<Prisma.WidgetSettingsNullableScalarRelationFilter, Prisma.WidgetSettingsWhereInput> | null
+  visitors?: Prisma.VisitorListRelationFilter
+  helpCenterCategories?: Prisma.HelpCenterCategoryListRelationFilter
+  helpCenterSections?: Prisma.HelpCenterSectionListRelationFilter
+  helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
+  helpCenterVotes?: Prisma.HelpCenterVoteListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -391,6 +409,12 @@ export type TenantCreateInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -422,6 +446,12 @@ export type TenantUncheckedCreateInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -453,6 +483,12 @@ export type TenantUpdateInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -484,6 +520,12 @@ export type TenantUncheckedUpdateInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -859,6 +901,90 @@ export type TenantUpdateOneRequiredWithoutInboundEmailsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutInboundEmailsInput, Prisma.TenantUpdateWithoutInboundEmailsInput>, Prisma.TenantUncheckedUpdateWithoutInboundEmailsInput>
 }
 
+export type TenantCreateNestedOneWithoutWidgetInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWidgetInput, Prisma.TenantUncheckedCreateWithoutWidgetInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWidgetInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutWidgetNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutWidgetInput, Prisma.TenantUncheckedCreateWithoutWidgetInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutWidgetInput
+  upsert?: Prisma.TenantUpsertWithoutWidgetInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutWidgetInput, Prisma.TenantUpdateWithoutWidgetInput>, Prisma.TenantUncheckedUpdateWithoutWidgetInput>
+}
+
+export type TenantCreateNestedOneWithoutVisitorsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutVisitorsInput, Prisma.TenantUncheckedCreateWithoutVisitorsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutVisitorsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutVisitorsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutVisitorsInput, Prisma.TenantUncheckedCreateWithoutVisitorsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutVisitorsInput
+  upsert?: Prisma.TenantUpsertWithoutVisitorsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutVisitorsInput, Prisma.TenantUpdateWithoutVisitorsInput>, Prisma.TenantUncheckedUpdateWithoutVisitorsInput>
+}
+
+export type TenantCreateNestedOneWithoutHelpCenterCategoriesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterCategoriesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterCategoriesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutHelpCenterCategoriesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterCategoriesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterCategoriesInput
+  upsert?: Prisma.TenantUpsertWithoutHelpCenterCategoriesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterCategoriesInput, Prisma.TenantUpdateWithoutHelpCenterCategoriesInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterCategoriesInput>
+}
+
+export type TenantCreateNestedOneWithoutHelpCenterSectionsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedCreateWithoutHelpCenterSectionsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterSectionsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutHelpCenterSectionsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedCreateWithoutHelpCenterSectionsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterSectionsInput
+  upsert?: Prisma.TenantUpsertWithoutHelpCenterSectionsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterSectionsInput, Prisma.TenantUpdateWithoutHelpCenterSectionsInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterSectionsInput>
+}
+
+export type TenantCreateNestedOneWithoutHelpCenterArticlesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterArticlesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterArticlesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutHelpCenterArticlesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterArticlesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterArticlesInput
+  upsert?: Prisma.TenantUpsertWithoutHelpCenterArticlesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterArticlesInput, Prisma.TenantUpdateWithoutHelpCenterArticlesInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterArticlesInput>
+}
+
+export type TenantCreateNestedOneWithoutHelpCenterVotesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterVotesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterVotesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutHelpCenterVotesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterVotesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutHelpCenterVotesInput
+  upsert?: Prisma.TenantUpsertWithoutHelpCenterVotesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterVotesInput, Prisma.TenantUpdateWithoutHelpCenterVotesInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterVotesInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -887,6 +1013,12 @@ export type TenantCreateWithoutUsersInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUsersInput = {
@@ -917,6 +1049,12 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUsersInput = {
@@ -963,6 +1101,12 @@ export type TenantUpdateWithoutUsersInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUsersInput = {
@@ -993,6 +1137,12 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -1023,6 +1173,12 @@ export type TenantCreateWithoutSessionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -1053,6 +1209,12 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -1099,6 +1261,12 @@ export type TenantUpdateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -1129,6 +1297,12 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventsInput = {
@@ -1159,6 +1333,12 @@ export type TenantCreateWithoutEventsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventsInput = {
@@ -1189,6 +1369,12 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventsInput = {
@@ -1235,6 +1421,12 @@ export type TenantUpdateWithoutEventsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventsInput = {
@@ -1265,6 +1457,12 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketsInput = {
@@ -1295,6 +1493,12 @@ export type TenantCreateWithoutTicketsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketsInput = {
@@ -1325,6 +1529,12 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketsInput = {
@@ -1371,6 +1581,12 @@ export type TenantUpdateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketsInput = {
@@ -1401,6 +1617,12 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutCommentsInput = {
@@ -1431,6 +1653,12 @@ export type TenantCreateWithoutCommentsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutCommentsInput = {
@@ -1461,6 +1689,12 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutCommentsInput = {
@@ -1507,6 +1741,12 @@ export type TenantUpdateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutCommentsInput = {
@@ -1537,6 +1777,12 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutReadMarkersInput = {
@@ -1567,6 +1813,12 @@ export type TenantCreateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutReadMarkersInput = {
@@ -1597,6 +1849,12 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutReadMarkersInput = {
@@ -1643,6 +1901,12 @@ export type TenantUpdateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutReadMarkersInput = {
@@ -1673,6 +1937,12 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIdempotencyKeysInput = {
@@ -1703,6 +1973,12 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
@@ -1733,6 +2009,12 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyKeysInput = {
@@ -1779,6 +2061,12 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
@@ -1809,6 +2097,12 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAttachmentsInput = {
@@ -1839,6 +2133,12 @@ export type TenantCreateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAttachmentsInput = {
@@ -1869,6 +2169,12 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAttachmentsInput = {
@@ -1915,6 +2221,12 @@ export type TenantUpdateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAttachmentsInput = {
@@ -1945,6 +2257,12 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutUploadsInput = {
@@ -1975,6 +2293,12 @@ export type TenantCreateWithoutUploadsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUploadsInput = {
@@ -2005,6 +2329,12 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUploadsInput = {
@@ -2051,6 +2381,12 @@ export type TenantUpdateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUploadsInput = {
@@ -2081,6 +2417,12 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWebhooksInput = {
@@ -2111,6 +2453,12 @@ export type TenantCreateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWebhooksInput = {
@@ -2141,6 +2489,12 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWebhooksInput = {
@@ -2187,6 +2541,12 @@ export type TenantUpdateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWebhooksInput = {
@@ -2217,6 +2577,12 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutApiKeysInput = {
@@ -2247,6 +2613,12 @@ export type TenantCreateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -2277,6 +2649,12 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -2323,6 +2701,12 @@ export type TenantUpdateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -2353,6 +2737,12 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationsInput = {
@@ -2383,6 +2773,12 @@ export type TenantCreateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationsInput = {
@@ -2413,6 +2809,12 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationsInput = {
@@ -2459,6 +2861,12 @@ export type TenantUpdateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationsInput = {
@@ -2489,6 +2897,12 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationInboxesInput = {
@@ -2519,6 +2933,12 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
@@ -2549,6 +2969,12 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationInboxesInput = {
@@ -2595,6 +3021,12 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
@@ -2625,6 +3057,12 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketSubscriptionsInput = {
@@ -2655,6 +3093,12 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2685,6 +3129,12 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -2731,6 +3181,12 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -2761,6 +3217,12 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationPreferencesInput = {
@@ -2791,6 +3253,12 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -2821,6 +3289,12 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -2867,6 +3341,12 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -2897,6 +3377,12 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationDefaultsInput = {
@@ -2927,6 +3413,12 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
@@ -2957,6 +3449,12 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationDefaultsInput = {
@@ -3003,6 +3501,12 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
@@ -3033,6 +3537,12 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInvitationsInput = {
@@ -3063,6 +3573,12 @@ export type TenantCreateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInvitationsInput = {
@@ -3093,6 +3609,12 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInvitationsInput = {
@@ -3139,6 +3661,12 @@ export type TenantUpdateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInvitationsInput = {
@@ -3169,6 +3697,12 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPasswordResetsInput = {
@@ -3199,6 +3733,12 @@ export type TenantCreateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPasswordResetsInput = {
@@ -3229,6 +3769,12 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPasswordResetsInput = {
@@ -3275,6 +3821,12 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
@@ -3305,6 +3857,12 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInboundEmailsInput = {
@@ -3335,6 +3893,12 @@ export type TenantCreateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInboundEmailsInput = {
@@ -3365,6 +3929,12 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInboundEmailsInput = {
@@ -3411,6 +3981,12 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
@@ -3441,6 +4017,972 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutWidgetInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutWidgetInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutWidgetInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWidgetInput, Prisma.TenantUncheckedCreateWithoutWidgetInput>
+}
+
+export type TenantUpsertWithoutWidgetInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutWidgetInput, Prisma.TenantUncheckedUpdateWithoutWidgetInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutWidgetInput, Prisma.TenantUncheckedCreateWithoutWidgetInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutWidgetInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutWidgetInput, Prisma.TenantUncheckedUpdateWithoutWidgetInput>
+}
+
+export type TenantUpdateWithoutWidgetInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutWidgetInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutVisitorsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutVisitorsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutVisitorsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutVisitorsInput, Prisma.TenantUncheckedCreateWithoutVisitorsInput>
+}
+
+export type TenantUpsertWithoutVisitorsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutVisitorsInput, Prisma.TenantUncheckedUpdateWithoutVisitorsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutVisitorsInput, Prisma.TenantUncheckedCreateWithoutVisitorsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutVisitorsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutVisitorsInput, Prisma.TenantUncheckedUpdateWithoutVisitorsInput>
+}
+
+export type TenantUpdateWithoutVisitorsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutVisitorsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutHelpCenterCategoriesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutHelpCenterCategoriesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterCategoriesInput>
+}
+
+export type TenantUpsertWithoutHelpCenterCategoriesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterCategoriesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterCategoriesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutHelpCenterCategoriesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterCategoriesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterCategoriesInput>
+}
+
+export type TenantUpdateWithoutHelpCenterCategoriesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutHelpCenterSectionsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutHelpCenterSectionsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedCreateWithoutHelpCenterSectionsInput>
+}
+
+export type TenantUpsertWithoutHelpCenterSectionsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterSectionsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedCreateWithoutHelpCenterSectionsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutHelpCenterSectionsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterSectionsInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterSectionsInput>
+}
+
+export type TenantUpdateWithoutHelpCenterSectionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutHelpCenterArticlesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutHelpCenterArticlesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterArticlesInput>
+}
+
+export type TenantUpsertWithoutHelpCenterArticlesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterArticlesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterArticlesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutHelpCenterArticlesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterArticlesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterArticlesInput>
+}
+
+export type TenantUpdateWithoutHelpCenterArticlesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutHelpCenterVotesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutHelpCenterVotesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterVotesInput>
+}
+
+export type TenantUpsertWithoutHelpCenterVotesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterVotesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedCreateWithoutHelpCenterVotesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutHelpCenterVotesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutHelpCenterVotesInput, Prisma.TenantUncheckedUpdateWithoutHelpCenterVotesInput>
+}
+
+export type TenantUpdateWithoutHelpCenterVotesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -3468,6 +5010,11 @@ export type TenantCountOutputType = {
   invitations: number
   passwordResets: number
   inboundEmails: number
+  visitors: number
+  helpCenterCategories: number
+  helpCenterSections: number
+  helpCenterArticles: number
+  helpCenterVotes: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3490,6 +5037,11 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   invitations?: boolean | TenantCountOutputTypeCountInvitationsArgs
   passwordResets?: boolean | TenantCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | TenantCountOutputTypeCountInboundEmailsArgs
+  visitors?: boolean | TenantCountOutputTypeCountVisitorsArgs
+  helpCenterCategories?: boolean | TenantCountOutputTypeCountHelpCenterCategoriesArgs
+  helpCenterSections?: boolean | TenantCountOutputTypeCountHelpCenterSectionsArgs
+  helpCenterArticles?: boolean | TenantCountOutputTypeCountHelpCenterArticlesArgs
+  helpCenterVotes?: boolean | TenantCountOutputTypeCountHelpCenterVotesArgs
 }
 
 /**
@@ -3635,6 +5187,41 @@ export type TenantCountOutputTypeCountInboundEmailsArgs<ExtArgs extends runtime.
   where?: Prisma.InboundEmailWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountVisitorsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.VisitorWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountHelpCenterCategoriesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterCategoryWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountHelpCenterSectionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterSectionWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountHelpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterArticleWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountHelpCenterVotesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterVoteWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -3665,6 +5252,12 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
+  widget?: boolean | Prisma.Tenant$widgetArgs<ExtArgs>
+  visitors?: boolean | Prisma.Tenant$visitorsArgs<ExtArgs>
+  helpCenterCategories?: boolean | Prisma.Tenant$helpCenterCategoriesArgs<ExtArgs>
+  helpCenterSections?: boolean | Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>
+  helpCenterArticles?: boolean | Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>
+  helpCenterVotes?: boolean | Prisma.Tenant$helpCenterVotesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -3725,6 +5318,12 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
+  widget?: boolean | Prisma.Tenant$widgetArgs<ExtArgs>
+  visitors?: boolean | Prisma.Tenant$visitorsArgs<ExtArgs>
+  helpCenterCategories?: boolean | Prisma.Tenant$helpCenterCategoriesArgs<ExtArgs>
+  helpCenterSections?: boolean | Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>
+  helpCenterArticles?: boolean | Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>
+  helpCenterVotes?: boolean | Prisma.Tenant$helpCenterVotesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -3752,6 +5351,12 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     invitations: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
+    widget: Prisma.$WidgetSettingsPayload<ExtArgs> | null
+    visitors: Prisma.$VisitorPayload<ExtArgs>[]
+    helpCenterCategories: Prisma.$HelpCenterCategoryPayload<ExtArgs>[]
+    helpCenterSections: Prisma.$HelpCenterSectionPayload<ExtArgs>[]
+    helpCenterArticles: Prisma.$HelpCenterArticlePayload<ExtArgs>[]
+    helpCenterVotes: Prisma.$HelpCenterVotePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -4176,6 +5781,12 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   invitations<T extends Prisma.Tenant$invitationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$invitationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.Tenant$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.Tenant$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  widget<T extends Prisma.Tenant$widgetArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$widgetArgs<ExtArgs>>): Prisma.Prisma__WidgetSettingsClient<runtime.Types.Result.GetResult<Prisma.$WidgetSettingsPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  visitors<T extends Prisma.Tenant$visitorsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$visitorsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$VisitorPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterCategories<T extends Prisma.Tenant$helpCenterCategoriesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterCategoriesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterCategoryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterSections<T extends Prisma.Tenant$helpCenterSectionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterSectionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterArticles<T extends Prisma.Tenant$helpCenterArticlesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterArticlePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  helpCenterVotes<T extends Prisma.Tenant$helpCenterVotesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterVotesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterVotePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -5060,6 +6671,145 @@ export type Tenant$inboundEmailsArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.InboundEmailScalarFieldEnum | Prisma.InboundEmailScalarFieldEnum[]
+}
+
+/**
+ * Tenant.widget
+ */
+export type Tenant$widgetArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the WidgetSettings
+   */
+  select?: Prisma.WidgetSettingsSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the WidgetSettings
+   */
+  omit?: Prisma.WidgetSettingsOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WidgetSettingsInclude<ExtArgs> | null
+  where?: Prisma.WidgetSettingsWhereInput
+}
+
+/**
+ * Tenant.visitors
+ */
+export type Tenant$visitorsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Visitor
+   */
+  select?: Prisma.VisitorSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Visitor
+   */
+  omit?: Prisma.VisitorOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.VisitorInclude<ExtArgs> | null
+  where?: Prisma.VisitorWhereInput
+  orderBy?: Prisma.VisitorOrderByWithRelationInput | Prisma.VisitorOrderByWithRelationInput[]
+  cursor?: Prisma.VisitorWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.VisitorScalarFieldEnum | Prisma.VisitorScalarFieldEnum[]
+}
+
+/**
+ * Tenant.helpCenterCategories
+ */
+export type Tenant$helpCenterCategoriesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterCategory
+   */
+  select?: Prisma.HelpCenterCategorySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterCategory
+   */
+  omit?: Prisma.HelpCenterCategoryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterCategoryInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterCategoryWhereInput
+  orderBy?: Prisma.HelpCenterCategoryOrderByWithRelationInput | Prisma.HelpCenterCategoryOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterCategoryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterCategoryScalarFieldEnum | Prisma.HelpCenterCategoryScalarFieldEnum[]
+}
+
+/**
+ * Tenant.helpCenterSections
+ */
+export type Tenant$helpCenterSectionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterSection
+   */
+  select?: Prisma.HelpCenterSectionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterSection
+   */
+  omit?: Prisma.HelpCenterSectionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterSectionInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterSectionWhereInput
+  orderBy?: Prisma.HelpCenterSectionOrderByWithRelationInput | Prisma.HelpCenterSectionOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterSectionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterSectionScalarFieldEnum | Prisma.HelpCenterSectionScalarFieldEnum[]
+}
+
+/**
+ * Tenant.helpCenterArticles
+ */
+export type Tenant$helpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterArticle
+   */
+  select?: Prisma.HelpCenterArticleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterArticle
+   */
+  omit?: Prisma.HelpCenterArticleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterArticleInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterArticleWhereInput
+  orderBy?: Prisma.HelpCenterArticleOrderByWithRelationInput | Prisma.HelpCenterArticleOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterArticleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterArticleScalarFieldEnum | Prisma.HelpCenterArticleScalarFieldEnum[]
+}
+
+/**
+ * Tenant.helpCenterVotes
+ */
+export type Tenant$helpCenterVotesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterVote
+   */
+  select?: Prisma.HelpCenterVoteSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterVote
+   */
+  omit?: Prisma.HelpCenterVoteOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterVoteInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterVoteWhereInput
+  orderBy?: Prisma.HelpCenterVoteOrderByWithRelationInput | Prisma.HelpCenterVoteOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterVoteWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterVoteScalarFieldEnum | Prisma.HelpCenterVoteScalarFieldEnum[]
 }
 
 /**

@@ -34,6 +34,7 @@ export type UserMinAggregateOutputType = {
   active: boolean | null
   deactivatedAt: Date | null
   lastLoginAt: Date | null
+  locale: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -48,6 +49,7 @@ export type UserMaxAggregateOutputType = {
   active: boolean | null
   deactivatedAt: Date | null
   lastLoginAt: Date | null
+  locale: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -63,6 +65,7 @@ export type UserCountAggregateOutputType = {
   active: number
   deactivatedAt: number
   lastLoginAt: number
+  locale: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -79,6 +82,7 @@ export type UserMinAggregateInputType = {
   active?: true
   deactivatedAt?: true
   lastLoginAt?: true
+  locale?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -93,6 +97,7 @@ export type UserMaxAggregateInputType = {
   active?: true
   deactivatedAt?: true
   lastLoginAt?: true
+  locale?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -108,6 +113,7 @@ export type UserCountAggregateInputType = {
   active?: true
   deactivatedAt?: true
   lastLoginAt?: true
+  locale?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -196,6 +202,7 @@ export type UserGroupByOutputType = {
   active: boolean
   deactivatedAt: Date | null
   lastLoginAt: Date | null
+  locale: string | null
   createdAt: Date
   updatedAt: Date
   _count: UserCountAggregateOutputType | null
@@ -232,6 +239,7 @@ export type UserWhereInput = {
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  locale?: Prisma.StringNullableFilter<"User"> | string | null
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"User"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
@@ -250,6 +258,8 @@ export type UserWhereInput = {
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  visitor?: Prisma.XOR<Prisma.VisitorNullableScalarRelationFilter, Prisma.VisitorWhereInput> | null
+  helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -263,6 +273,7 @@ export type UserOrderByWithRelationInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  locale?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
@@ -281,6 +292,8 @@ export type UserOrderByWithRelationInput = {
   invitationsSent?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
+  visitor?: Prisma.VisitorOrderByWithRelationInput
+  helpCenterArticles?: Prisma.HelpCenterArticleOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -299,6 +312,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  locale?: Prisma.StringNullableFilter<"User"> | string | null
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"User"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
@@ -317,6 +331,8 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  visitor?: Prisma.XOR<Prisma.VisitorNullableScalarRelationFilter, Prisma.VisitorWhereInput> | null
+  helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
 }, "tenantId_id" | "tenantId_email">
 
 export type UserOrderByWithAggregationInput = {
@@ -330,6 +346,7 @@ export type UserOrderByWithAggregationInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  locale?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.UserCountOrderByAggregateInput
@@ -351,6 +368,7 @@ export type UserScalarWhereWithAggregatesInput = {
   active?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
   lastLoginAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
+  locale?: Prisma.StringNullableWithAggregatesFilter<"User"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"User"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"User"> | Date | string
 }
@@ -365,6 +383,7 @@ export type UserCreateInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -383,6 +402,8 @@ export type UserCreateInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -396,6 +417,7 @@ export type UserUncheckedCreateInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -413,6 +435,8 @@ export type UserUncheckedCreateInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUpdateInput = {
@@ -425,6 +449,7 @@ export type UserUpdateInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -443,6 +468,8 @@ export type UserUpdateInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -456,6 +483,7 @@ export type UserUncheckedUpdateInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -473,6 +501,8 @@ export type UserUncheckedUpdateInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -486,6 +516,7 @@ export type UserCreateManyInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -500,6 +531,7 @@ export type UserUpdateManyMutationInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -515,6 +547,7 @@ export type UserUncheckedUpdateManyInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -558,6 +591,7 @@ export type UserCountOrderByAggregateInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
+  locale?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -572,6 +606,7 @@ export type UserMaxOrderByAggregateInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
+  locale?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -586,6 +621,7 @@ export type UserMinOrderByAggregateInput = {
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
+  locale?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -657,6 +693,10 @@ export type UserUpdateskillsInput = {
 
 export type BoolFieldUpdateOperationsInput = {
   set?: boolean
+}
+
+export type NullableStringFieldUpdateOperationsInput = {
+  set?: string | null
 }
 
 export type UserCreateNestedOneWithoutSessionsInput = {
@@ -871,6 +911,34 @@ export type UserUpdateOneRequiredWithoutInboundEmailsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutInboundEmailsInput, Prisma.UserUpdateWithoutInboundEmailsInput>, Prisma.UserUncheckedUpdateWithoutInboundEmailsInput>
 }
 
+export type UserCreateNestedOneWithoutVisitorInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutVisitorInput, Prisma.UserUncheckedCreateWithoutVisitorInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutVisitorInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutVisitorNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutVisitorInput, Prisma.UserUncheckedCreateWithoutVisitorInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutVisitorInput
+  upsert?: Prisma.UserUpsertWithoutVisitorInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutVisitorInput, Prisma.UserUpdateWithoutVisitorInput>, Prisma.UserUncheckedUpdateWithoutVisitorInput>
+}
+
+export type UserCreateNestedOneWithoutHelpCenterArticlesInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedCreateWithoutHelpCenterArticlesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutHelpCenterArticlesInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutHelpCenterArticlesNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedCreateWithoutHelpCenterArticlesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutHelpCenterArticlesInput
+  upsert?: Prisma.UserUpsertWithoutHelpCenterArticlesInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutHelpCenterArticlesInput, Prisma.UserUpdateWithoutHelpCenterArticlesInput>, Prisma.UserUncheckedUpdateWithoutHelpCenterArticlesInput>
+}
+
 export type UserCreateWithoutTenantInput = {
   id?: string
   email: string
@@ -881,6 +949,7 @@ export type UserCreateWithoutTenantInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
@@ -898,6 +967,8 @@ export type UserCreateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutTenantInput = {
@@ -910,6 +981,7 @@ export type UserUncheckedCreateWithoutTenantInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -927,6 +999,8 @@ export type UserUncheckedCreateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutTenantInput = {
@@ -969,6 +1043,7 @@ export type UserScalarWhereInput = {
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  locale?: Prisma.StringNullableFilter<"User"> | string | null
   createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"User"> | Date | string
 }
@@ -983,6 +1058,7 @@ export type UserCreateWithoutSessionsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1000,6 +1076,8 @@ export type UserCreateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -1013,6 +1091,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
@@ -1029,6 +1108,8 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -1057,6 +1138,7 @@ export type UserUpdateWithoutSessionsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1074,6 +1156,8 @@ export type UserUpdateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -1087,6 +1171,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
@@ -1103,6 +1188,8 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutRequestedTicketsInput = {
@@ -1115,6 +1202,7 @@ export type UserCreateWithoutRequestedTicketsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1132,6 +1220,8 @@ export type UserCreateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutRequestedTicketsInput = {
@@ -1145,6 +1235,7 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1161,6 +1252,8 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutRequestedTicketsInput = {
@@ -1178,6 +1271,7 @@ export type UserCreateWithoutAssignedTicketsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1195,6 +1289,8 @@ export type UserCreateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutAssignedTicketsInput = {
@@ -1208,6 +1304,7 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1224,6 +1321,8 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutAssignedTicketsInput = {
@@ -1252,6 +1351,7 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1269,6 +1369,8 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
@@ -1282,6 +1384,7 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1298,6 +1401,8 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUpsertWithoutAssignedTicketsInput = {
@@ -1321,6 +1426,7 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1338,6 +1444,8 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
@@ -1351,6 +1459,7 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1367,6 +1476,8 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutCommentsInput = {
@@ -1379,6 +1490,7 @@ export type UserCreateWithoutCommentsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1396,6 +1508,8 @@ export type UserCreateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutCommentsInput = {
@@ -1409,6 +1523,7 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1425,6 +1540,8 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutCommentsInput = {
@@ -1453,6 +1570,7 @@ export type UserUpdateWithoutCommentsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1470,6 +1588,8 @@ export type UserUpdateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentsInput = {
@@ -1483,6 +1603,7 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1499,6 +1620,8 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutReadMarkersInput = {
@@ -1511,6 +1634,7 @@ export type UserCreateWithoutReadMarkersInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1528,6 +1652,8 @@ export type UserCreateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutReadMarkersInput = {
@@ -1541,6 +1667,7 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1557,6 +1684,8 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutReadMarkersInput = {
@@ -1585,6 +1714,7 @@ export type UserUpdateWithoutReadMarkersInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1602,6 +1732,8 @@ export type UserUpdateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutReadMarkersInput = {
@@ -1615,6 +1747,7 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1631,6 +1764,8 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutAttachmentsInput = {
@@ -1643,6 +1778,7 @@ export type UserCreateWithoutAttachmentsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1660,6 +1796,8 @@ export type UserCreateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutAttachmentsInput = {
@@ -1673,6 +1811,7 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1689,6 +1828,8 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutAttachmentsInput = {
@@ -1717,6 +1858,7 @@ export type UserUpdateWithoutAttachmentsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1734,6 +1876,8 @@ export type UserUpdateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAttachmentsInput = {
@@ -1747,6 +1891,7 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1763,6 +1908,8 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -1775,6 +1922,7 @@ export type UserCreateWithoutUploadsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1792,6 +1940,8 @@ export type UserCreateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -1805,6 +1955,7 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1821,6 +1972,8 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -1849,6 +2002,7 @@ export type UserUpdateWithoutUploadsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1866,6 +2020,8 @@ export type UserUpdateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -1879,6 +2035,7 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -1895,6 +2052,8 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutApiKeysInput = {
@@ -1907,6 +2066,7 @@ export type UserCreateWithoutApiKeysInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -1924,6 +2084,8 @@ export type UserCreateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutApiKeysInput = {
@@ -1937,6 +2099,7 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -1953,6 +2116,8 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutApiKeysInput = {
@@ -1981,6 +2146,7 @@ export type UserUpdateWithoutApiKeysInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -1998,6 +2164,8 @@ export type UserUpdateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutApiKeysInput = {
@@ -2011,6 +2179,7 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2027,6 +2196,8 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutNotificationsInput = {
@@ -2039,6 +2210,7 @@ export type UserCreateWithoutNotificationsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2056,6 +2228,8 @@ export type UserCreateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutNotificationsInput = {
@@ -2069,6 +2243,7 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2085,6 +2260,8 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutNotificationsInput = {
@@ -2113,6 +2290,7 @@ export type UserUpdateWithoutNotificationsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2130,6 +2308,8 @@ export type UserUpdateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationsInput = {
@@ -2143,6 +2323,7 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2159,6 +2340,8 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutNotificationInboxInput = {
@@ -2171,6 +2354,7 @@ export type UserCreateWithoutNotificationInboxInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2188,6 +2372,8 @@ export type UserCreateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutNotificationInboxInput = {
@@ -2201,6 +2387,7 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2217,6 +2404,8 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutNotificationInboxInput = {
@@ -2245,6 +2434,7 @@ export type UserUpdateWithoutNotificationInboxInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2262,6 +2452,8 @@ export type UserUpdateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationInboxInput = {
@@ -2275,6 +2467,7 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2291,6 +2484,8 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutTicketSubscriptionsInput = {
@@ -2303,6 +2498,7 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2320,6 +2516,8 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2333,6 +2531,7 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2349,6 +2548,8 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -2377,6 +2578,7 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2394,6 +2596,8 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -2407,6 +2611,7 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2423,6 +2628,8 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutNotificationPreferencesInput = {
@@ -2435,6 +2642,7 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2452,6 +2660,8 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -2465,6 +2675,7 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2481,6 +2692,8 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -2509,6 +2722,7 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2526,6 +2740,8 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -2539,6 +2755,7 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2555,6 +2772,8 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutInvitationsSentInput = {
@@ -2567,6 +2786,7 @@ export type UserCreateWithoutInvitationsSentInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2584,6 +2804,8 @@ export type UserCreateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutInvitationsSentInput = {
@@ -2597,6 +2819,7 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2613,6 +2836,8 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutInvitationsSentInput = {
@@ -2641,6 +2866,7 @@ export type UserUpdateWithoutInvitationsSentInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2658,6 +2884,8 @@ export type UserUpdateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInvitationsSentInput = {
@@ -2671,6 +2899,7 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2687,6 +2916,8 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutPasswordResetsInput = {
@@ -2699,6 +2930,7 @@ export type UserCreateWithoutPasswordResetsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2716,6 +2948,8 @@ export type UserCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutPasswordResetsInput = {
@@ -2729,6 +2963,7 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2745,6 +2980,8 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutPasswordResetsInput = {
@@ -2773,6 +3010,7 @@ export type UserUpdateWithoutPasswordResetsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2790,6 +3028,8 @@ export type UserUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPasswordResetsInput = {
@@ -2803,6 +3043,7 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2819,6 +3060,8 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserCreateWithoutInboundEmailsInput = {
@@ -2831,6 +3074,7 @@ export type UserCreateWithoutInboundEmailsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
@@ -2848,6 +3092,8 @@ export type UserCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
 export type UserUncheckedCreateWithoutInboundEmailsInput = {
@@ -2861,6 +3107,7 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
@@ -2877,6 +3124,8 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
 }
 
 export type UserCreateOrConnectWithoutInboundEmailsInput = {
@@ -2905,6 +3154,7 @@ export type UserUpdateWithoutInboundEmailsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
@@ -2922,6 +3172,8 @@ export type UserUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInboundEmailsInput = {
@@ -2935,6 +3187,7 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -2951,9 +3204,11 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
-export type UserCreateManyTenantInput = {
+export type UserCreateWithoutVisitorInput = {
   id?: string
   email: string
   name: string
@@ -2963,11 +3218,77 @@ export type UserCreateManyTenantInput = {
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
+  locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
 }
 
-export type UserUpdateWithoutTenantInput = {
+export type UserUncheckedCreateWithoutVisitorInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+}
+
+export type UserCreateOrConnectWithoutVisitorInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutVisitorInput, Prisma.UserUncheckedCreateWithoutVisitorInput>
+}
+
+export type UserUpsertWithoutVisitorInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutVisitorInput, Prisma.UserUncheckedUpdateWithoutVisitorInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutVisitorInput, Prisma.UserUncheckedCreateWithoutVisitorInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutVisitorInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutVisitorInput, Prisma.UserUncheckedUpdateWithoutVisitorInput>
+}
+
+export type UserUpdateWithoutVisitorInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
@@ -2977,8 +3298,10 @@ export type UserUpdateWithoutTenantInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
   assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
@@ -2994,9 +3317,11 @@ export type UserUpdateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
 }
 
-export type UserUncheckedUpdateWithoutTenantInput = {
+export type UserUncheckedUpdateWithoutVisitorInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
@@ -3006,6 +3331,7 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
@@ -3023,6 +3349,230 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+}
+
+export type UserCreateWithoutHelpCenterArticlesInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutHelpCenterArticlesInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutHelpCenterArticlesInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedCreateWithoutHelpCenterArticlesInput>
+}
+
+export type UserUpsertWithoutHelpCenterArticlesInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedUpdateWithoutHelpCenterArticlesInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedCreateWithoutHelpCenterArticlesInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutHelpCenterArticlesInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutHelpCenterArticlesInput, Prisma.UserUncheckedUpdateWithoutHelpCenterArticlesInput>
+}
+
+export type UserUpdateWithoutHelpCenterArticlesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutHelpCenterArticlesInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+}
+
+export type UserCreateManyTenantInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type UserUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
 }
 
 export type UserUncheckedUpdateManyWithoutTenantInput = {
@@ -3035,6 +3585,7 @@ export type UserUncheckedUpdateManyWithoutTenantInput = {
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -3059,6 +3610,7 @@ export type UserCountOutputType = {
   invitationsSent: number
   passwordResets: number
   inboundEmails: number
+  helpCenterArticles: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3076,6 +3628,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   invitationsSent?: boolean | UserCountOutputTypeCountInvitationsSentArgs
   passwordResets?: boolean | UserCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | UserCountOutputTypeCountInboundEmailsArgs
+  helpCenterArticles?: boolean | UserCountOutputTypeCountHelpCenterArticlesArgs
 }
 
 /**
@@ -3186,6 +3739,13 @@ export type UserCountOutputTypeCountInboundEmailsArgs<ExtArgs extends runtime.Ty
   where?: Prisma.InboundEmailWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountHelpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.HelpCenterArticleWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -3198,6 +3758,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   active?: boolean
   deactivatedAt?: boolean
   lastLoginAt?: boolean
+  locale?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -3216,6 +3777,8 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
+  visitor?: boolean | Prisma.User$visitorArgs<ExtArgs>
+  helpCenterArticles?: boolean | Prisma.User$helpCenterArticlesArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -3230,6 +3793,7 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   active?: boolean
   deactivatedAt?: boolean
   lastLoginAt?: boolean
+  locale?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -3246,6 +3810,7 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   active?: boolean
   deactivatedAt?: boolean
   lastLoginAt?: boolean
+  locale?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
@@ -3262,11 +3827,12 @@ export type UserSelectScalar = {
   active?: boolean
   deactivatedAt?: boolean
   lastLoginAt?: boolean
+  locale?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "locale" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
@@ -3284,6 +3850,8 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
+  visitor?: boolean | Prisma.User$visitorArgs<ExtArgs>
+  helpCenterArticles?: boolean | Prisma.User$helpCenterArticlesArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3312,6 +3880,8 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     invitationsSent: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
+    visitor: Prisma.$VisitorPayload<ExtArgs> | null
+    helpCenterArticles: Prisma.$HelpCenterArticlePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3324,6 +3894,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     active: boolean
     deactivatedAt: Date | null
     lastLoginAt: Date | null
+    locale: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["user"]>
@@ -3736,6 +4307,8 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   invitationsSent<T extends Prisma.User$invitationsSentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$invitationsSentArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.User$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.User$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  visitor<T extends Prisma.User$visitorArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$visitorArgs<ExtArgs>>): Prisma.Prisma__VisitorClient<runtime.Types.Result.GetResult<Prisma.$VisitorPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  helpCenterArticles<T extends Prisma.User$helpCenterArticlesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$helpCenterArticlesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterArticlePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3775,6 +4348,7 @@ export interface UserFieldRefs {
   readonly active: Prisma.FieldRef<"User", 'Boolean'>
   readonly deactivatedAt: Prisma.FieldRef<"User", 'DateTime'>
   readonly lastLoginAt: Prisma.FieldRef<"User", 'DateTime'>
+  readonly locale: Prisma.FieldRef<"User", 'String'>
   readonly createdAt: Prisma.FieldRef<"User", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"User", 'DateTime'>
 }
@@ -4530,6 +5104,49 @@ export type User$inboundEmailsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.InboundEmailScalarFieldEnum | Prisma.InboundEmailScalarFieldEnum[]
+}
+
+/**
+ * User.visitor
+ */
+export type User$visitorArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Visitor
+   */
+  select?: Prisma.VisitorSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Visitor
+   */
+  omit?: Prisma.VisitorOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.VisitorInclude<ExtArgs> | null
+  where?: Prisma.VisitorWhereInput
+}
+
+/**
+ * User.helpCenterArticles
+ */
+export type User$helpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the HelpCenterArticle
+   */
+  select?: Prisma.HelpCenterArticleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the HelpCenterArticle
+   */
+  omit?: Prisma.HelpCenterArticleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.HelpCenterArticleInclude<ExtArgs> | null
+  where?: Prisma.HelpCenterArticleWhereInput
+  orderBy?: Prisma.HelpCenterArticleOrderByWithRelationInput | Prisma.HelpCenterArticleOrderByWithRelationInput[]
+  cursor?: Prisma.HelpCenterArticleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.HelpCenterArticleScalarFieldEnum | Prisma.HelpCenterArticleScalarFieldEnum[]
 }
 
 /**
