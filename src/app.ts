@@ -45,6 +45,9 @@ import { inboundEmailHandlers } from "./modules/inbound-email/handlers.ts";
 import { registerMessageBodyParser } from "./http/message-body.ts";
 import { notificationEmailHandlers } from "./modules/notification-emails/handlers.ts";
 import { notificationHandlers } from "./modules/notifications/handlers.ts";
+import { groupHandlers } from "./modules/groups/handlers.ts";
+import { routingRuleHandlers } from "./modules/routing/handlers.ts";
+import { macroHandlers } from "./modules/macros/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -108,6 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...inboundEmailHandlers(services.inboundEmail),
     ...notificationEmailHandlers(services.unsubscribes),
     ...notificationHandlers(services.notifications),
+    ...groupHandlers(services.groups),
+    ...routingRuleHandlers(services.routingRules),
+    ...macroHandlers(services.macros),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };

@@ -36,6 +36,9 @@ import { createUnsubscribeTokens } from "./mail/unsubscribe-token.ts";
 import { createUnsubscribeService } from "./modules/notification-emails/unsubscribe.ts";
 import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
+import { createGroupService } from "./modules/groups/service.ts";
+import { createRoutingRuleService } from "./modules/routing/rule-service.ts";
+import { createMacroService } from "./modules/macros/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -89,6 +92,7 @@ export function createServices(deps: ServiceDeps) {
     ticketTtlSeconds: config.stream.ticketTtlSeconds,
   });
   const comments = createCommentService(database.prisma);
+  const tickets = createTicketService(database.prisma, database.pool);
   const attachments = createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger });
   // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
   const mailer = createMailer(config.mail, logger);
@@ -115,7 +119,10 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService(database.prisma, sessions),
     // The operator's work spans tenants: it is one of the few users of database.system.
     platform: createPlatformService(database.system.prisma, tenants, sessions),
-    tickets: createTicketService(database.prisma, database.pool),
+    tickets,
+    groups: createGroupService(database.prisma),
+    routingRules: createRoutingRuleService(database.prisma),
+    macros: createMacroService({ db: database.prisma, tickets, comments }),
     comments,
     events: createEventService(database.prisma),
     attachments,

@@ -48,6 +48,8 @@ export type TicketMinAggregateOutputType = {
   channel: $Enums.TicketChannel | null
   requesterId: string | null
   assigneeId: string | null
+  groupId: string | null
+  routedAt: Date | null
   dueAt: Date | null
   version: number | null
   createdAt: Date | null
@@ -70,6 +72,8 @@ export type TicketMaxAggregateOutputType = {
   channel: $Enums.TicketChannel | null
   requesterId: string | null
   assigneeId: string | null
+  groupId: string | null
+  routedAt: Date | null
   dueAt: Date | null
   version: number | null
   createdAt: Date | null
@@ -92,6 +96,9 @@ export type TicketCountAggregateOutputType = {
   channel: number
   requesterId: number
   assigneeId: number
+  groupId: number
+  requiredSkills: number
+  routedAt: number
   tags: number
   dueAt: number
   metadata: number
@@ -128,6 +135,8 @@ export type TicketMinAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  routedAt?: true
   dueAt?: true
   version?: true
   createdAt?: true
@@ -150,6 +159,8 @@ export type TicketMaxAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  routedAt?: true
   dueAt?: true
   version?: true
   createdAt?: true
@@ -172,6 +183,9 @@ export type TicketCountAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  requiredSkills?: true
+  routedAt?: true
   tags?: true
   dueAt?: true
   metadata?: true
@@ -283,6 +297,9 @@ export type TicketGroupByOutputType = {
   channel: $Enums.TicketChannel
   requesterId: string
   assigneeId: string | null
+  groupId: string | null
+  requiredSkills: string[]
+  routedAt: Date | null
   tags: string[]
   dueAt: Date | null
   metadata: runtime.JsonValue
@@ -330,6 +347,9 @@ export type TicketWhereInput = {
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -343,6 +363,7 @@ export type TicketWhereInput = {
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  group?: Prisma.XOR<Prisma.GroupNullableScalarRelationFilter, Prisma.GroupWhereInput> | null
   comments?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
@@ -363,6 +384,9 @@ export type TicketOrderByWithRelationInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrderInput | Prisma.SortOrder
+  groupId?: Prisma.SortOrderInput | Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrderInput | Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -376,6 +400,7 @@ export type TicketOrderByWithRelationInput = {
   tenant?: Prisma.TenantOrderByWithRelationInput
   requester?: Prisma.UserOrderByWithRelationInput
   assignee?: Prisma.UserOrderByWithRelationInput
+  group?: Prisma.GroupOrderByWithRelationInput
   comments?: Prisma.CommentOrderByRelationAggregateInput
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
   uploads?: Prisma.AttachmentUploadOrderByRelationAggregateInput
@@ -401,6 +426,9 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -414,6 +442,7 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  group?: Prisma.XOR<Prisma.GroupNullableScalarRelationFilter, Prisma.GroupWhereInput> | null
   comments?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
@@ -434,6 +463,9 @@ export type TicketOrderByWithAggregationInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrderInput | Prisma.SortOrder
+  groupId?: Prisma.SortOrderInput | Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrderInput | Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -466,6 +498,9 @@ export type TicketScalarWhereWithAggregatesInput = {
   channel?: Prisma.EnumTicketChannelWithAggregatesFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidWithAggregatesFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableWithAggregatesFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableWithAggregatesFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonWithAggregatesFilter<"Ticket">
@@ -487,6 +522,8 @@ export type TicketCreateInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -500,6 +537,7 @@ export type TicketCreateInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -520,6 +558,9 @@ export type TicketUncheckedCreateInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -547,6 +588,8 @@ export type TicketUpdateInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -560,6 +603,7 @@ export type TicketUpdateInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -580,6 +624,9 @@ export type TicketUncheckedUpdateInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -610,6 +657,9 @@ export type TicketCreateManyInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -631,6 +681,8 @@ export type TicketUpdateManyMutationInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -655,6 +707,9 @@ export type TicketUncheckedUpdateManyInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -699,6 +754,9 @@ export type TicketCountOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -728,6 +786,8 @@ export type TicketMaxOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -750,6 +810,8 @@ export type TicketMinOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -901,6 +963,10 @@ export type TicketUncheckedUpdateManyWithoutAssigneeNestedInput = {
   deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
 }
 
+export type TicketCreaterequiredSkillsInput = {
+  set: string[]
+}
+
 export type TicketCreatetagsInput = {
   set: string[]
 }
@@ -919,6 +985,11 @@ export type NullableEnumTicketTypeFieldUpdateOperationsInput = {
 
 export type EnumTicketChannelFieldUpdateOperationsInput = {
   set?: $Enums.TicketChannel
+}
+
+export type TicketUpdaterequiredSkillsInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type TicketUpdatetagsInput = {
@@ -1012,6 +1083,48 @@ export type TicketUpdateOneRequiredWithoutSubscriptionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSubscriptionsInput, Prisma.TicketUpdateWithoutSubscriptionsInput>, Prisma.TicketUncheckedUpdateWithoutSubscriptionsInput>
 }
 
+export type TicketCreateNestedManyWithoutGroupInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+}
+
+export type TicketUncheckedCreateNestedManyWithoutGroupInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+}
+
+export type TicketUpdateManyWithoutGroupNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  upsert?: Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput | Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  set?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  disconnect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  delete?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  update?: Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput | Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput[]
+  updateMany?: Prisma.TicketUpdateManyWithWhereWithoutGroupInput | Prisma.TicketUpdateManyWithWhereWithoutGroupInput[]
+  deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
+}
+
+export type TicketUncheckedUpdateManyWithoutGroupNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  upsert?: Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput | Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  set?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  disconnect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  delete?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  update?: Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput | Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput[]
+  updateMany?: Prisma.TicketUpdateManyWithWhereWithoutGroupInput | Prisma.TicketUpdateManyWithWhereWithoutGroupInput[]
+  deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
+}
+
 export type TicketCreateWithoutTenantInput = {
   id?: string
   number: number
@@ -1021,6 +1134,8 @@ export type TicketCreateWithoutTenantInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1033,6 +1148,7 @@ export type TicketCreateWithoutTenantInput = {
   deletedAt?: Date | string | null
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1052,6 +1168,9 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1111,6 +1230,9 @@ export type TicketScalarWhereInput = {
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -1132,6 +1254,8 @@ export type TicketCreateWithoutRequesterInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1144,6 +1268,7 @@ export type TicketCreateWithoutRequesterInput = {
   deletedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1162,6 +1287,9 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1199,6 +1327,8 @@ export type TicketCreateWithoutAssigneeInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1211,6 +1341,7 @@ export type TicketCreateWithoutAssigneeInput = {
   deletedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1229,6 +1360,9 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   requesterId: string
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1298,6 +1432,8 @@ export type TicketCreateWithoutCommentsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1311,6 +1447,7 @@ export type TicketCreateWithoutCommentsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
@@ -1330,6 +1467,9 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1372,6 +1512,8 @@ export type TicketUpdateWithoutCommentsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1385,6 +1527,7 @@ export type TicketUpdateWithoutCommentsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
@@ -1404,6 +1547,9 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1430,6 +1576,8 @@ export type TicketCreateWithoutReadMarkersInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1443,6 +1591,7 @@ export type TicketCreateWithoutReadMarkersInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1462,6 +1611,9 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1504,6 +1656,8 @@ export type TicketUpdateWithoutReadMarkersInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1517,6 +1671,7 @@ export type TicketUpdateWithoutReadMarkersInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -1536,6 +1691,9 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1562,6 +1720,8 @@ export type TicketCreateWithoutAttachmentsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1575,6 +1735,7 @@ export type TicketCreateWithoutAttachmentsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
@@ -1594,6 +1755,9 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1636,6 +1800,8 @@ export type TicketUpdateWithoutAttachmentsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1649,6 +1815,7 @@ export type TicketUpdateWithoutAttachmentsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
@@ -1668,6 +1835,9 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1694,6 +1864,8 @@ export type TicketCreateWithoutUploadsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1707,6 +1879,7 @@ export type TicketCreateWithoutUploadsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
@@ -1726,6 +1899,9 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1768,6 +1944,8 @@ export type TicketUpdateWithoutUploadsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1781,6 +1959,7 @@ export type TicketUpdateWithoutUploadsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
@@ -1800,6 +1979,9 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1826,6 +2008,8 @@ export type TicketCreateWithoutNotificationsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1839,6 +2023,7 @@ export type TicketCreateWithoutNotificationsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1858,6 +2043,9 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1900,6 +2088,8 @@ export type TicketUpdateWithoutNotificationsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1913,6 +2103,7 @@ export type TicketUpdateWithoutNotificationsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -1932,6 +2123,9 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1958,6 +2152,8 @@ export type TicketCreateWithoutSubscriptionsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1971,6 +2167,7 @@ export type TicketCreateWithoutSubscriptionsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1990,6 +2187,9 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2032,6 +2232,8 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2045,6 +2247,7 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2064,6 +2267,9 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2081,6 +2287,95 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
 }
 
+export type TicketCreateWithoutGroupInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutGroupInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput>
+}
+
+export type TicketCreateManyGroupInputEnvelope = {
+  data: Prisma.TicketCreateManyGroupInput | Prisma.TicketCreateManyGroupInput[]
+  skipDuplicates?: boolean
+}
+
+export type TicketUpsertWithWhereUniqueWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutGroupInput, Prisma.TicketUncheckedUpdateWithoutGroupInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput>
+}
+
+export type TicketUpdateWithWhereUniqueWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutGroupInput, Prisma.TicketUncheckedUpdateWithoutGroupInput>
+}
+
+export type TicketUpdateManyWithWhereWithoutGroupInput = {
+  where: Prisma.TicketScalarWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateManyMutationInput, Prisma.TicketUncheckedUpdateManyWithoutGroupInput>
+}
+
 export type TicketCreateManyTenantInput = {
   id?: string
   number: number
@@ -2092,6 +2387,9 @@ export type TicketCreateManyTenantInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2113,6 +2411,8 @@ export type TicketUpdateWithoutTenantInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2125,6 +2425,7 @@ export type TicketUpdateWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2144,6 +2445,9 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2173,6 +2477,9 @@ export type TicketUncheckedUpdateManyWithoutTenantInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2195,6 +2502,9 @@ export type TicketCreateManyRequesterInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2217,6 +2527,9 @@ export type TicketCreateManyAssigneeInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   requesterId: string
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2238,6 +2551,8 @@ export type TicketUpdateWithoutRequesterInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2250,6 +2565,7 @@ export type TicketUpdateWithoutRequesterInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2268,6 +2584,9 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2296,6 +2615,9 @@ export type TicketUncheckedUpdateManyWithoutRequesterInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2317,6 +2639,8 @@ export type TicketUpdateWithoutAssigneeInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2329,6 +2653,7 @@ export type TicketUpdateWithoutAssigneeInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2347,6 +2672,9 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2375,6 +2703,122 @@ export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+}
+
+export type TicketCreateManyGroupInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+}
+
+export type TicketUpdateWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateManyWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2475,6 +2919,9 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -2488,6 +2935,7 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
   comments?: boolean | Prisma.Ticket$commentsArgs<ExtArgs>
   attachments?: boolean | Prisma.Ticket$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Ticket$uploadsArgs<ExtArgs>
@@ -2509,6 +2957,9 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -2522,6 +2973,7 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
 export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -2536,6 +2988,9 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -2549,6 +3004,7 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
 export type TicketSelectScalar = {
@@ -2563,6 +3019,9 @@ export type TicketSelectScalar = {
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -2575,11 +3034,12 @@ export type TicketSelectScalar = {
   deletedAt?: boolean
 }
 
-export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt", ExtArgs["result"]["ticket"]>
+export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "groupId" | "requiredSkills" | "routedAt" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt", ExtArgs["result"]["ticket"]>
 export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
   comments?: boolean | Prisma.Ticket$commentsArgs<ExtArgs>
   attachments?: boolean | Prisma.Ticket$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Ticket$uploadsArgs<ExtArgs>
@@ -2592,11 +3052,13 @@ export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }
 export type TicketIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }
 
 export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2605,6 +3067,7 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     tenant: Prisma.$TenantPayload<ExtArgs>
     requester: Prisma.$UserPayload<ExtArgs>
     assignee: Prisma.$UserPayload<ExtArgs> | null
+    group: Prisma.$GroupPayload<ExtArgs> | null
     comments: Prisma.$CommentPayload<ExtArgs>[]
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
     uploads: Prisma.$AttachmentUploadPayload<ExtArgs>[]
@@ -2624,6 +3087,9 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     channel: $Enums.TicketChannel
     requesterId: string
     assigneeId: string | null
+    groupId: string | null
+    requiredSkills: string[]
+    routedAt: Date | null
     tags: string[]
     dueAt: Date | null
     metadata: runtime.JsonValue
@@ -3031,6 +3497,7 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   requester<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   assignee<T extends Prisma.Ticket$assigneeArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$assigneeArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  group<T extends Prisma.Ticket$groupArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$groupArgs<ExtArgs>>): Prisma.Prisma__GroupClient<runtime.Types.Result.GetResult<Prisma.$GroupPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   comments<T extends Prisma.Ticket$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Ticket$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploads<T extends Prisma.Ticket$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentUploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -3077,6 +3544,9 @@ export interface TicketFieldRefs {
   readonly channel: Prisma.FieldRef<"Ticket", 'TicketChannel'>
   readonly requesterId: Prisma.FieldRef<"Ticket", 'String'>
   readonly assigneeId: Prisma.FieldRef<"Ticket", 'String'>
+  readonly groupId: Prisma.FieldRef<"Ticket", 'String'>
+  readonly requiredSkills: Prisma.FieldRef<"Ticket", 'String[]'>
+  readonly routedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly tags: Prisma.FieldRef<"Ticket", 'String[]'>
   readonly dueAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly metadata: Prisma.FieldRef<"Ticket", 'Json'>
@@ -3504,6 +3974,25 @@ export type Ticket$assigneeArgs<ExtArgs extends runtime.Types.Extensions.Interna
    */
   include?: Prisma.UserInclude<ExtArgs> | null
   where?: Prisma.UserWhereInput
+}
+
+/**
+ * Ticket.group
+ */
+export type Ticket$groupArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Group
+   */
+  select?: Prisma.GroupSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Group
+   */
+  omit?: Prisma.GroupOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupInclude<ExtArgs> | null
+  where?: Prisma.GroupWhereInput
 }
 
 /**
