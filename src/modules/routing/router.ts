@@ -6,7 +6,7 @@
 //   1. New tickets (ROUTE_ON_EVENT) are routed once: the first matching rule sets group, priority,
 //      tags and required skills; a ticket of a group is then assigned or queued.
 //   2. Every group where capacity may have freed, or work arrived, has its queue drained: a ticket
-//      solved, closed, deleted, unassigned or moved; an agent's capacity or availability changed;
+//      solved, closed, deleted, unassigned or moved; an agent's capacity, availability or skills changed;
 //      a group's members changed.
 import type { Db } from "../../db/client.ts";
 import type { FeedEvent } from "../../events/feed.ts";
@@ -71,7 +71,7 @@ export async function routeEvents(db: Db, events: readonly FeedEvent[]): Promise
         touch(event);
         break;
       case "user.updated":
-        if (field(event.after, "capacity") !== undefined || field(event.after, "availability") !== undefined) freeAgent(event.tenantId, event.entityId);
+        if (["capacity", "availability", "skills"].some((name) => field(event.after, name) !== undefined)) freeAgent(event.tenantId, event.entityId);
         break;
       case "user.reactivated":
         freeAgent(event.tenantId, event.entityId);
