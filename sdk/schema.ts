@@ -4552,11 +4552,8 @@ export interface components {
         };
         MacroComment: {
             body: string;
-            /**
-             * @description An internal note, seen by staff only.
-             * @default false
-             */
-            internal: boolean;
+            /** @description An internal note, seen by staff only (default false). */
+            internal?: boolean;
         };
         Macro: {
             /** Format: uuid */
