@@ -32,24 +32,16 @@ interface MemberLoad {
   lastAssignedAt: Date | null;
 }
 
-/** The group's agents with their current load: one statement, two index range scans. */
+/**
+ * The group's agents with their current load ($1 tenant, $2 group): one index range scan of the
+ * members, each joined to their user row, whose openAssigned a trigger on "Ticket" keeps.
+ */
+export const LOADS_SQL = `SELECT u.id, u.capacity, u.availability = 'online' AS online, u.skills, u."openAssigned" AS open, u."lastAssignedAt"
+    FROM "GroupMember" m JOIN "User" u ON u."tenantId" = m."tenantId" AND u.id = m."userId"
+   WHERE m."tenantId" = $1::uuid AND m."groupId" = $2::uuid AND u.active AND u.role <> 'user'`;
+
 async function memberLoads(db: Db, tenantId: string, groupId: string): Promise<MemberLoad[]> {
-  return db.$queryRawUnsafe<MemberLoad[]>(
-    `WITH members AS (
-       SELECT u.id, u.capacity, u.availability = 'online' AS online, u.skills, u."lastAssignedAt"
-         FROM "GroupMember" m JOIN "User" u ON u."tenantId" = m."tenantId" AND u.id = m."userId"
-        WHERE m."tenantId" = $1::uuid AND m."groupId" = $2::uuid AND u.active AND u.role <> 'user'
-     ), load AS (
-       SELECT t."assigneeId" AS id, count(*)::int AS open FROM "Ticket" t
-        WHERE t."tenantId" = $1::uuid AND t."assigneeId" IN (SELECT id FROM members)
-          AND t.status IN ${UNSOLVED} AND t."deletedAt" IS NULL
-        GROUP BY t."assigneeId"
-     )
-     SELECT m.id, m.capacity, m.online, m.skills, coalesce(l.open, 0)::int AS open, m."lastAssignedAt"
-       FROM members m LEFT JOIN load l ON l.id = m.id`,
-    tenantId,
-    groupId,
-  );
+  return db.$queryRawUnsafe<MemberLoad[]>(LOADS_SQL, tenantId, groupId);
 }
 
 /** Most spare room first; among equals, the longest since their last assignment (never first); then by id, for a stable order. */

@@ -2655,6 +2655,7 @@ export const UserScalarFieldEnum = {
   capacity: 'capacity',
   availability: 'availability',
   lastAssignedAt: 'lastAssignedAt',
+  openAssigned: 'openAssigned',
   passwordHash: 'passwordHash',
   active: 'active',
   deactivatedAt: 'deactivatedAt',

@@ -123,6 +123,7 @@ export const UserScalarFieldEnum = {
   capacity: 'capacity',
   availability: 'availability',
   lastAssignedAt: 'lastAssignedAt',
+  openAssigned: 'openAssigned',
   passwordHash: 'passwordHash',
   active: 'active',
   deactivatedAt: 'deactivatedAt',

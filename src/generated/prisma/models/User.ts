@@ -28,10 +28,12 @@ export type AggregateUser = {
 
 export type UserAvgAggregateOutputType = {
   capacity: number | null
+  openAssigned: number | null
 }
 
 export type UserSumAggregateOutputType = {
   capacity: number | null
+  openAssigned: number | null
 }
 
 export type UserMinAggregateOutputType = {
@@ -43,6 +45,7 @@ export type UserMinAggregateOutputType = {
   capacity: number | null
   availability: $Enums.AgentAvailability | null
   lastAssignedAt: Date | null
+  openAssigned: number | null
   passwordHash: string | null
   active: boolean | null
   deactivatedAt: Date | null
@@ -60,6 +63,7 @@ export type UserMaxAggregateOutputType = {
   capacity: number | null
   availability: $Enums.AgentAvailability | null
   lastAssignedAt: Date | null
+  openAssigned: number | null
   passwordHash: string | null
   active: boolean | null
   deactivatedAt: Date | null
@@ -78,6 +82,7 @@ export type UserCountAggregateOutputType = {
   capacity: number
   availability: number
   lastAssignedAt: number
+  openAssigned: number
   passwordHash: number
   active: number
   deactivatedAt: number
@@ -90,10 +95,12 @@ export type UserCountAggregateOutputType = {
 
 export type UserAvgAggregateInputType = {
   capacity?: true
+  openAssigned?: true
 }
 
 export type UserSumAggregateInputType = {
   capacity?: true
+  openAssigned?: true
 }
 
 export type UserMinAggregateInputType = {
@@ -105,6 +112,7 @@ export type UserMinAggregateInputType = {
   capacity?: true
   availability?: true
   lastAssignedAt?: true
+  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -122,6 +130,7 @@ export type UserMaxAggregateInputType = {
   capacity?: true
   availability?: true
   lastAssignedAt?: true
+  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -140,6 +149,7 @@ export type UserCountAggregateInputType = {
   capacity?: true
   availability?: true
   lastAssignedAt?: true
+  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -245,6 +255,7 @@ export type UserGroupByOutputType = {
   capacity: number
   availability: $Enums.AgentAvailability
   lastAssignedAt: Date | null
+  openAssigned: number
   passwordHash: string
   active: boolean
   deactivatedAt: Date | null
@@ -286,6 +297,7 @@ export type UserWhereInput = {
   capacity?: Prisma.IntFilter<"User"> | number
   availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -322,6 +334,7 @@ export type UserOrderByWithRelationInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -363,6 +376,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   capacity?: Prisma.IntFilter<"User"> | number
   availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -399,6 +413,7 @@ export type UserOrderByWithAggregationInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -425,6 +440,7 @@ export type UserScalarWhereWithAggregatesInput = {
   capacity?: Prisma.IntWithAggregatesFilter<"User"> | number
   availability?: Prisma.EnumAgentAvailabilityWithAggregatesFilter<"User"> | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
+  openAssigned?: Prisma.IntWithAggregatesFilter<"User"> | number
   passwordHash?: Prisma.StringWithAggregatesFilter<"User"> | string
   active?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
@@ -442,6 +458,7 @@ export type UserCreateInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -478,6 +495,7 @@ export type UserUncheckedCreateInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -512,6 +530,7 @@ export type UserUpdateInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -548,6 +567,7 @@ export type UserUncheckedUpdateInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -583,6 +603,7 @@ export type UserCreateManyInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -600,6 +621,7 @@ export type UserUpdateManyMutationInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -618,6 +640,7 @@ export type UserUncheckedUpdateManyInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -664,6 +687,7 @@ export type UserCountOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -674,6 +698,7 @@ export type UserCountOrderByAggregateInput = {
 
 export type UserAvgOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
 }
 
 export type UserMaxOrderByAggregateInput = {
@@ -685,6 +710,7 @@ export type UserMaxOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -702,6 +728,7 @@ export type UserMinOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -712,6 +739,7 @@ export type UserMinOrderByAggregateInput = {
 
 export type UserSumOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
 }
 
 export type UserScalarRelationFilter = {
@@ -1036,6 +1064,7 @@ export type UserCreateWithoutTenantInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1070,6 +1099,7 @@ export type UserUncheckedCreateWithoutTenantInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1134,6 +1164,7 @@ export type UserScalarWhereInput = {
   capacity?: Prisma.IntFilter<"User"> | number
   availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -1151,6 +1182,7 @@ export type UserCreateWithoutSessionsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1186,6 +1218,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1235,6 +1268,7 @@ export type UserUpdateWithoutSessionsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1270,6 +1304,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1303,6 +1338,7 @@ export type UserCreateWithoutRequestedTicketsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1338,6 +1374,7 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1376,6 +1413,7 @@ export type UserCreateWithoutAssignedTicketsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1411,6 +1449,7 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1460,6 +1499,7 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1495,6 +1535,7 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1539,6 +1580,7 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1574,6 +1616,7 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1607,6 +1650,7 @@ export type UserCreateWithoutCommentsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1642,6 +1686,7 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1691,6 +1736,7 @@ export type UserUpdateWithoutCommentsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1726,6 +1772,7 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1759,6 +1806,7 @@ export type UserCreateWithoutReadMarkersInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1794,6 +1842,7 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1843,6 +1892,7 @@ export type UserUpdateWithoutReadMarkersInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1878,6 +1928,7 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1911,6 +1962,7 @@ export type UserCreateWithoutAttachmentsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1946,6 +1998,7 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1995,6 +2048,7 @@ export type UserUpdateWithoutAttachmentsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2030,6 +2084,7 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2063,6 +2118,7 @@ export type UserCreateWithoutUploadsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2098,6 +2154,7 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2147,6 +2204,7 @@ export type UserUpdateWithoutUploadsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2182,6 +2240,7 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2215,6 +2274,7 @@ export type UserCreateWithoutApiKeysInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2250,6 +2310,7 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2299,6 +2360,7 @@ export type UserUpdateWithoutApiKeysInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2334,6 +2396,7 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2367,6 +2430,7 @@ export type UserCreateWithoutNotificationsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2402,6 +2466,7 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2451,6 +2516,7 @@ export type UserUpdateWithoutNotificationsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2486,6 +2552,7 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2519,6 +2586,7 @@ export type UserCreateWithoutNotificationInboxInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2554,6 +2622,7 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2603,6 +2672,7 @@ export type UserUpdateWithoutNotificationInboxInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2638,6 +2708,7 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2671,6 +2742,7 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2706,6 +2778,7 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2755,6 +2828,7 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2790,6 +2864,7 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2823,6 +2898,7 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2858,6 +2934,7 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2907,6 +2984,7 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2942,6 +3020,7 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2975,6 +3054,7 @@ export type UserCreateWithoutInvitationsSentInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3010,6 +3090,7 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3059,6 +3140,7 @@ export type UserUpdateWithoutInvitationsSentInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3094,6 +3176,7 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3127,6 +3210,7 @@ export type UserCreateWithoutPasswordResetsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3162,6 +3246,7 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3211,6 +3296,7 @@ export type UserUpdateWithoutPasswordResetsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3246,6 +3332,7 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3279,6 +3366,7 @@ export type UserCreateWithoutInboundEmailsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3314,6 +3402,7 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3363,6 +3452,7 @@ export type UserUpdateWithoutInboundEmailsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3398,6 +3488,7 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3431,6 +3522,7 @@ export type UserCreateWithoutGroupMembershipsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3466,6 +3558,7 @@ export type UserUncheckedCreateWithoutGroupMembershipsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3515,6 +3608,7 @@ export type UserUpdateWithoutGroupMembershipsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3550,6 +3644,7 @@ export type UserUncheckedUpdateWithoutGroupMembershipsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3583,6 +3678,7 @@ export type UserCreateWithoutMacrosInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3618,6 +3714,7 @@ export type UserUncheckedCreateWithoutMacrosInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3667,6 +3764,7 @@ export type UserUpdateWithoutMacrosInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3702,6 +3800,7 @@ export type UserUncheckedUpdateWithoutMacrosInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3735,6 +3834,7 @@ export type UserCreateManyTenantInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3752,6 +3852,7 @@ export type UserUpdateWithoutTenantInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3786,6 +3887,7 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3820,6 +3922,7 @@ export type UserUncheckedUpdateManyWithoutTenantInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4004,6 +4107,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   capacity?: boolean
   availability?: boolean
   lastAssignedAt?: boolean
+  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -4041,6 +4145,7 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   capacity?: boolean
   availability?: boolean
   lastAssignedAt?: boolean
+  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -4060,6 +4165,7 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   capacity?: boolean
   availability?: boolean
   lastAssignedAt?: boolean
+  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -4079,6 +4185,7 @@ export type UserSelectScalar = {
   capacity?: boolean
   availability?: boolean
   lastAssignedAt?: boolean
+  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -4087,7 +4194,7 @@ export type UserSelectScalar = {
   updatedAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "capacity" | "availability" | "lastAssignedAt" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "capacity" | "availability" | "lastAssignedAt" | "openAssigned" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
@@ -4148,6 +4255,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     capacity: number
     availability: $Enums.AgentAvailability
     lastAssignedAt: Date | null
+    openAssigned: number
     passwordHash: string
     active: boolean
     deactivatedAt: Date | null
@@ -4604,6 +4712,7 @@ export interface UserFieldRefs {
   readonly capacity: Prisma.FieldRef<"User", 'Int'>
   readonly availability: Prisma.FieldRef<"User", 'AgentAvailability'>
   readonly lastAssignedAt: Prisma.FieldRef<"User", 'DateTime'>
+  readonly openAssigned: Prisma.FieldRef<"User", 'Int'>
   readonly passwordHash: Prisma.FieldRef<"User", 'String'>
   readonly active: Prisma.FieldRef<"User", 'Boolean'>
   readonly deactivatedAt: Prisma.FieldRef<"User", 'DateTime'>
