@@ -545,6 +545,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What triage made of a ticket
+         * @description Roles: admin, agent. A new ticket is triaged in the background shortly after it is created
+         *     (the `ticket.triaged` event tells when): language, sentiment, intent, a suggested priority,
+         *     the agents' skills that fit and notes for the agent, each with a confidence, and the
+         *     provider and model that produced them. Never shown to the requester. `404` until then.
+         */
+        get: operations["getTicketTriage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{ticketId}/comments": {
         parameters: {
             query?: never;
@@ -2387,6 +2412,54 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "ticket.triaged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new ticket was triaged (staff only: never sent to the requester).
+         * @description Delivered to endpoints subscribed to `ticket.triaged` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketTriagedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "ticket.deleted": {
         parameters: {
             query?: never;
@@ -3362,6 +3435,52 @@ export interface components {
             /** @description Required when changing your own password. */
             currentPassword?: string;
         };
+        /** @enum {string} */
+        TriageSentiment: "positive" | "neutral" | "negative";
+        /** @description What triage concluded about a ticket (the `ticket.triaged` event carries these). */
+        TriageFields: {
+            /**
+             * @description ISO 639-1 code ("en", "de"), or "und" when undetermined.
+             * @example de
+             */
+            language: string;
+            sentiment: components["schemas"]["TriageSentiment"];
+            /** @description From -1 (most negative) to 1. */
+            sentimentScore: number;
+            /**
+             * @description The intent.
+             * @enum {string}
+             */
+            category: "billing" | "account_access" | "bug" | "outage" | "how_to" | "feature_request" | "shipping" | "cancellation" | "feedback" | "other";
+            suggestedPriority: components["schemas"]["TicketPriority"];
+            /** @description Skills of the tenant's agents (`User.skills`) that fit the ticket, best first. */
+            skills: string[];
+            /** @description Each field's confidence, 0..1 (`skills` per skill). */
+            confidence: {
+                language: number;
+                sentiment: number;
+                category: number;
+                priority: number;
+                skills: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * @description "local" (the built-in NLP libraries) or "openai-compatible".
+             * @example local
+             */
+            provider: string;
+            model: string;
+        };
+        TicketTriage: components["schemas"]["TriageFields"] & {
+            /** Format: uuid */
+            ticketId: string;
+            /** @description Hints for the agent who answers. */
+            notes: string[];
+            keywords: string[];
+            /** Format: date-time */
+            createdAt: string;
+        };
         /**
          * @description `pending`: waiting on the requester; `on_hold`: waiting on a third party; `closed` is final.
          * @enum {string}
@@ -3970,6 +4089,20 @@ export interface components {
                     /** Format: uuid */
                     assigneeId: string | null;
                 };
+            };
+        };
+        /** @description `ticket.triaged`: A new ticket was triaged (staff only: never sent to the requester). */
+        TicketTriagedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.triaged";
+            data?: {
+                /** @constant */
+                type?: "ticket.triaged";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: components["schemas"]["TriageFields"];
             };
         };
         /** @description `ticket.deleted`: A ticket was deleted. */
@@ -6668,6 +6801,34 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTicketTriage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket's triage. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketTriage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["TicketNotFound"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -45,6 +45,7 @@ import { inboundEmailHandlers } from "./modules/inbound-email/handlers.ts";
 import { registerMessageBodyParser } from "./http/message-body.ts";
 import { notificationEmailHandlers } from "./modules/notification-emails/handlers.ts";
 import { notificationHandlers } from "./modules/notifications/handlers.ts";
+import { triageHandlers } from "./modules/triage/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...userHandlers(services.users),
     ...platformHandlers(services.platform),
     ...ticketHandlers(services.tickets, services.events),
+    ...triageHandlers(services.triage),
     ...commentHandlers(services.comments),
     ...presenceHandlers(services.presence),
     ...eventHandlers(services.events),

@@ -36,6 +36,8 @@ import { createUnsubscribeTokens } from "./mail/unsubscribe-token.ts";
 import { createUnsubscribeService } from "./modules/notification-emails/unsubscribe.ts";
 import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
+import { createAiProvider } from "./ai/create-provider.ts";
+import { createTriageService } from "./modules/triage/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -100,11 +102,15 @@ export function createServices(deps: ServiceDeps) {
     const push = decodePush(payload);
     if (push) stream.hub.sendToUser(push.tenantId, push.userId, { type: "notification", notification: push.notification, unreadCount: push.unreadCount });
   }, logger);
+  // The model behind triage, summaries and QA reviews: local NLP unless AI_BASE_URL is set.
+  const ai = createAiProvider(config.ai);
   return {
     config,
     database,
     logger,
     storage,
+    ai,
+    triage: createTriageService(database.prisma),
     mailer,
     replyAddresses,
     accounts: createAccountService({ db: database.prisma, system: database.system.prisma, tokens, sessions, invitationTtlSeconds: config.mail.invitationTtlSeconds }),

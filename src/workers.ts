@@ -14,6 +14,7 @@ import { accountEmailTasks } from "./modules/accounts/emails.ts";
 import { digestScheduler } from "./modules/notification-emails/schedule.ts";
 import { notificationEmailTasks } from "./modules/notification-emails/digest.ts";
 import { notifyForEvents } from "./modules/notifications/derive.ts";
+import { queueTriageForEvents, TRIAGE_CONSUMER, triageTasks } from "./modules/triage/job.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
@@ -66,6 +67,8 @@ export async function startWorkers(services: Services): Promise<Workers> {
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
     { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => notifyForEvents(tx, events, scheduleDigests) },
+    // New tickets become triage jobs (the model is called in the job, outside this transaction).
+    { name: TRIAGE_CONSUMER, pollMs: config.eventFeedPollMs, handle: queueTriageForEvents },
   ]);
   // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
   const transport = createWebhookTransport(config.webhooks);
@@ -111,6 +114,7 @@ export async function startWorkers(services: Services): Promise<Workers> {
         appUrl: config.mail.appUrl,
         logger,
       }),
+      ...triageTasks({ db: services.database.prisma, provider: services.ai, logger }),
     },
   });
   return {

@@ -45,6 +45,7 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   deleteTicket: ["admin"],
   restoreTicket: ["admin"],
   listTicketActivity: ["admin", "agent", "user"],
+  getTicketTriage: ["admin", "agent"],
   listComments: ["admin", "agent", "user"],
   createComment: ["admin", "agent", "user"],
   listReadMarkers: ["admin", "agent", "user"],

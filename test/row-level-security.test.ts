@@ -54,6 +54,8 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   await tenant.client.PUT("/v1/tickets/{ticketId}/subscription", { params: { path: { ticketId: ticket.id } }, body: { state: "following" } });
   await tenant.client.PUT("/v1/notifications/preferences", { body: { preferences: [{ kind: "follower", channel: "email", enabled: true }] } });
   await tenant.client.PUT("/v1/notifications/defaults", { body: { preferences: [{ kind: "comment", channel: "email", enabled: true }] } });
+  // Automation: the new ticket's triage (written by the triage job).
+  await eventually(async () => expect((await tenant.client.GET("/v1/tickets/{ticketId}/triage", { params: { path: { ticketId: ticket.id } } })).response.status).toBe(200));
 }
 
 async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {

@@ -26,6 +26,7 @@ export const EVENT_TYPE_DESCRIPTIONS = {
   "ticket.assigned": "A ticket was assigned or unassigned.",
   "ticket.deleted": "A ticket was deleted.",
   "ticket.restored": "A deleted ticket was restored.",
+  "ticket.triaged": "A new ticket was triaged (staff only: never sent to the requester).",
   "comment.created": "A comment was added to a ticket.",
   "comment.updated": "A comment was edited.",
   "comment.deleted": "A comment was deleted.",

@@ -166,3 +166,8 @@ export type PasswordReset = Prisma.PasswordResetModel
  * 
  */
 export type InboundEmail = Prisma.InboundEmailModel
+/**
+ * Model TicketTriage
+ * 
+ */
+export type TicketTriage = Prisma.TicketTriageModel

@@ -521,6 +521,50 @@ export type EnumTicketSubscriptionStateWithAggregatesFilter<$PrismaModel = never
   _max?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
 }
 
+export type EnumTriageSentimentFilter<$PrismaModel = never> = {
+  equals?: $Enums.TriageSentiment | Prisma.EnumTriageSentimentFieldRefInput<$PrismaModel>
+  in?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel> | $Enums.TriageSentiment
+}
+
+export type FloatFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  in?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  notIn?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  lt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedFloatFilter<$PrismaModel> | number
+}
+
+export type EnumTriageSentimentWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.TriageSentiment | Prisma.EnumTriageSentimentFieldRefInput<$PrismaModel>
+  in?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTriageSentimentWithAggregatesFilter<$PrismaModel> | $Enums.TriageSentiment
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel>
+}
+
+export type FloatWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  in?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  notIn?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  lt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedFloatWithAggregatesFilter<$PrismaModel> | number
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatFilter<$PrismaModel>
+  _sum?: Prisma.NestedFloatFilter<$PrismaModel>
+  _min?: Prisma.NestedFloatFilter<$PrismaModel>
+  _max?: Prisma.NestedFloatFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -981,6 +1025,39 @@ export type NestedEnumTicketSubscriptionStateWithAggregatesFilter<$PrismaModel =
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
   _max?: Prisma.NestedEnumTicketSubscriptionStateFilter<$PrismaModel>
+}
+
+export type NestedEnumTriageSentimentFilter<$PrismaModel = never> = {
+  equals?: $Enums.TriageSentiment | Prisma.EnumTriageSentimentFieldRefInput<$PrismaModel>
+  in?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel> | $Enums.TriageSentiment
+}
+
+export type NestedEnumTriageSentimentWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.TriageSentiment | Prisma.EnumTriageSentimentFieldRefInput<$PrismaModel>
+  in?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTriageSentimentWithAggregatesFilter<$PrismaModel> | $Enums.TriageSentiment
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel>
+}
+
+export type NestedFloatWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  in?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  notIn?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  lt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedFloatWithAggregatesFilter<$PrismaModel> | number
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatFilter<$PrismaModel>
+  _sum?: Prisma.NestedFloatFilter<$PrismaModel>
+  _min?: Prisma.NestedFloatFilter<$PrismaModel>
+  _max?: Prisma.NestedFloatFilter<$PrismaModel>
 }
 
 

@@ -84,3 +84,12 @@ export const TicketSubscriptionState = {
 } as const
 
 export type TicketSubscriptionState = (typeof TicketSubscriptionState)[keyof typeof TicketSubscriptionState]
+
+
+export const TriageSentiment = {
+  positive: 'positive',
+  neutral: 'neutral',
+  negative: 'negative'
+} as const
+
+export type TriageSentiment = (typeof TriageSentiment)[keyof typeof TriageSentiment]

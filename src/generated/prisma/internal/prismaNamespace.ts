@@ -421,7 +421,8 @@ export const ModelName = {
   NotificationDefault: 'NotificationDefault',
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
-  InboundEmail: 'InboundEmail'
+  InboundEmail: 'InboundEmail',
+  TicketTriage: 'TicketTriage'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -437,7 +438,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "ticketTriage"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2291,6 +2292,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    TicketTriage: {
+      payload: Prisma.$TicketTriagePayload<ExtArgs>
+      fields: Prisma.TicketTriageFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketTriageFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketTriageFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        findFirst: {
+          args: Prisma.TicketTriageFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketTriageFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        findMany: {
+          args: Prisma.TicketTriageFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        create: {
+          args: Prisma.TicketTriageCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        createMany: {
+          args: Prisma.TicketTriageCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketTriageCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        delete: {
+          args: Prisma.TicketTriageDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        update: {
+          args: Prisma.TicketTriageUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketTriageDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketTriageUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketTriageUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketTriageUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        aggregate: {
+          args: Prisma.TicketTriageAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicketTriage>
+        }
+        groupBy: {
+          args: Prisma.TicketTriageGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketTriageGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketTriageCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketTriageCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2721,6 +2796,26 @@ export const InboundEmailScalarFieldEnum = {
 export type InboundEmailScalarFieldEnum = (typeof InboundEmailScalarFieldEnum)[keyof typeof InboundEmailScalarFieldEnum]
 
 
+export const TicketTriageScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  language: 'language',
+  sentiment: 'sentiment',
+  sentimentScore: 'sentimentScore',
+  category: 'category',
+  suggestedPriority: 'suggestedPriority',
+  skills: 'skills',
+  notes: 'notes',
+  keywords: 'keywords',
+  confidence: 'confidence',
+  provider: 'provider',
+  model: 'model',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketTriageScalarFieldEnum = (typeof TicketTriageScalarFieldEnum)[keyof typeof TicketTriageScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -2965,6 +3060,20 @@ export type ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel> = FieldRe
 
 
 /**
+ * Reference to a field of type 'TriageSentiment'
+ */
+export type EnumTriageSentimentFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TriageSentiment'>
+    
+
+
+/**
+ * Reference to a field of type 'TriageSentiment[]'
+ */
+export type ListEnumTriageSentimentFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TriageSentiment[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -3153,6 +3262,7 @@ export type GlobalOmitConfig = {
   invitation?: Prisma.InvitationOmit
   passwordReset?: Prisma.PasswordResetOmit
   inboundEmail?: Prisma.InboundEmailOmit
+  ticketTriage?: Prisma.TicketTriageOmit
 }
 
 /* Types for Logging */

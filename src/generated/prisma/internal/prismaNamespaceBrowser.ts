@@ -75,7 +75,8 @@ export const ModelName = {
   NotificationDefault: 'NotificationDefault',
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
-  InboundEmail: 'InboundEmail'
+  InboundEmail: 'InboundEmail',
+  TicketTriage: 'TicketTriage'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -483,6 +484,26 @@ export const InboundEmailScalarFieldEnum = {
 } as const
 
 export type InboundEmailScalarFieldEnum = (typeof InboundEmailScalarFieldEnum)[keyof typeof InboundEmailScalarFieldEnum]
+
+
+export const TicketTriageScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  language: 'language',
+  sentiment: 'sentiment',
+  sentimentScore: 'sentimentScore',
+  category: 'category',
+  suggestedPriority: 'suggestedPriority',
+  skills: 'skills',
+  notes: 'notes',
+  keywords: 'keywords',
+  confidence: 'confidence',
+  provider: 'provider',
+  model: 'model',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketTriageScalarFieldEnum = (typeof TicketTriageScalarFieldEnum)[keyof typeof TicketTriageScalarFieldEnum]
 
 
 export const SortOrder = {

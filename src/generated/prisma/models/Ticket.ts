@@ -349,6 +349,7 @@ export type TicketWhereInput = {
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
 }
 
 export type TicketOrderByWithRelationInput = {
@@ -382,6 +383,7 @@ export type TicketOrderByWithRelationInput = {
   readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
   notifications?: Prisma.NotificationOrderByRelationAggregateInput
   subscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
+  triage?: Prisma.TicketTriageOrderByWithRelationInput
 }
 
 export type TicketWhereUniqueInput = Prisma.AtLeast<{
@@ -420,6 +422,7 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
 }, "tenantId_id" | "tenantId_number">
 
 export type TicketOrderByWithAggregationInput = {
@@ -506,6 +509,7 @@ export type TicketCreateInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateInput = {
@@ -536,6 +540,7 @@ export type TicketUncheckedCreateInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUpdateInput = {
@@ -566,6 +571,7 @@ export type TicketUpdateInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateInput = {
@@ -596,6 +602,7 @@ export type TicketUncheckedUpdateInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketCreateManyInput = {
@@ -1012,6 +1019,20 @@ export type TicketUpdateOneRequiredWithoutSubscriptionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSubscriptionsInput, Prisma.TicketUpdateWithoutSubscriptionsInput>, Prisma.TicketUncheckedUpdateWithoutSubscriptionsInput>
 }
 
+export type TicketCreateNestedOneWithoutTriageInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutTriageInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutTriageNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutTriageInput
+  upsert?: Prisma.TicketUpsertWithoutTriageInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutTriageInput, Prisma.TicketUpdateWithoutTriageInput>, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+}
+
 export type TicketCreateWithoutTenantInput = {
   id?: string
   number: number
@@ -1039,6 +1060,7 @@ export type TicketCreateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTenantInput = {
@@ -1068,6 +1090,7 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTenantInput = {
@@ -1150,6 +1173,7 @@ export type TicketCreateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutRequesterInput = {
@@ -1178,6 +1202,7 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutRequesterInput = {
@@ -1217,6 +1242,7 @@ export type TicketCreateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAssigneeInput = {
@@ -1245,6 +1271,7 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAssigneeInput = {
@@ -1316,6 +1343,7 @@ export type TicketCreateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutCommentsInput = {
@@ -1345,6 +1373,7 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutCommentsInput = {
@@ -1390,6 +1419,7 @@ export type TicketUpdateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutCommentsInput = {
@@ -1419,6 +1449,7 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutReadMarkersInput = {
@@ -1448,6 +1479,7 @@ export type TicketCreateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutReadMarkersInput = {
@@ -1477,6 +1509,7 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutReadMarkersInput = {
@@ -1522,6 +1555,7 @@ export type TicketUpdateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutReadMarkersInput = {
@@ -1551,6 +1585,7 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutAttachmentsInput = {
@@ -1580,6 +1615,7 @@ export type TicketCreateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAttachmentsInput = {
@@ -1609,6 +1645,7 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAttachmentsInput = {
@@ -1654,6 +1691,7 @@ export type TicketUpdateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAttachmentsInput = {
@@ -1683,6 +1721,7 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutUploadsInput = {
@@ -1712,6 +1751,7 @@ export type TicketCreateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutUploadsInput = {
@@ -1741,6 +1781,7 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutUploadsInput = {
@@ -1786,6 +1827,7 @@ export type TicketUpdateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutUploadsInput = {
@@ -1815,6 +1857,7 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutNotificationsInput = {
@@ -1844,6 +1887,7 @@ export type TicketCreateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutNotificationsInput = {
@@ -1873,6 +1917,7 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutNotificationsInput = {
@@ -1918,6 +1963,7 @@ export type TicketUpdateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutNotificationsInput = {
@@ -1947,6 +1993,7 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutSubscriptionsInput = {
@@ -1976,6 +2023,7 @@ export type TicketCreateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutSubscriptionsInput = {
@@ -2005,6 +2053,7 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutSubscriptionsInput = {
@@ -2050,6 +2099,7 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
@@ -2079,6 +2129,143 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutTriageInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutTriageInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutTriageInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+}
+
+export type TicketUpsertWithoutTriageInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutTriageInput, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutTriageInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutTriageInput, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+}
+
+export type TicketUpdateWithoutTriageInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutTriageInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyTenantInput = {
@@ -2131,6 +2318,7 @@ export type TicketUpdateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTenantInput = {
@@ -2160,6 +2348,7 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutTenantInput = {
@@ -2256,6 +2445,7 @@ export type TicketUpdateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutRequesterInput = {
@@ -2284,6 +2474,7 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutRequesterInput = {
@@ -2335,6 +2526,7 @@ export type TicketUpdateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAssigneeInput = {
@@ -2363,6 +2555,7 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
@@ -2494,6 +2687,7 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
+  triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
@@ -2586,6 +2780,7 @@ export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
+  triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2611,6 +2806,7 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
     notifications: Prisma.$NotificationPayload<ExtArgs>[]
     subscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
+    triage: Prisma.$TicketTriagePayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3037,6 +3233,7 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   readMarkers<T extends Prisma.Ticket$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notifications<T extends Prisma.Ticket$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   subscriptions<T extends Prisma.Ticket$subscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$subscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  triage<T extends Prisma.Ticket$triageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$triageArgs<ExtArgs>>): Prisma.Prisma__TicketTriageClient<runtime.Types.Result.GetResult<Prisma.$TicketTriagePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3648,6 +3845,25 @@ export type Ticket$subscriptionsArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.TicketSubscriptionScalarFieldEnum | Prisma.TicketSubscriptionScalarFieldEnum[]
+}
+
+/**
+ * Ticket.triage
+ */
+export type Ticket$triageArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketTriage
+   */
+  select?: Prisma.TicketTriageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketTriage
+   */
+  omit?: Prisma.TicketTriageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketTriageInclude<ExtArgs> | null
+  where?: Prisma.TicketTriageWhereInput
 }
 
 /**
