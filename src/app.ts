@@ -46,6 +46,8 @@ import { registerMessageBodyParser } from "./http/message-body.ts";
 import { notificationEmailHandlers } from "./modules/notification-emails/handlers.ts";
 import { notificationHandlers } from "./modules/notifications/handlers.ts";
 import { triageHandlers } from "./modules/triage/handlers.ts";
+import { summaryHandlers } from "./modules/summaries/handlers.ts";
+import { qaReviewHandlers } from "./modules/qa-reviews/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -99,6 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...platformHandlers(services.platform),
     ...ticketHandlers(services.tickets, services.events),
     ...triageHandlers(services.triage),
+    ...summaryHandlers(services.summaries),
+    ...qaReviewHandlers(services.qaReviews),
     ...commentHandlers(services.comments),
     ...presenceHandlers(services.presence),
     ...eventHandlers(services.events),

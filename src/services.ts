@@ -38,6 +38,8 @@ import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
 import { createAiProvider } from "./ai/create-provider.ts";
 import { createTriageService } from "./modules/triage/service.ts";
+import { createSummaryService } from "./modules/summaries/service.ts";
+import { createQaReviewService } from "./modules/qa-reviews/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -111,6 +113,8 @@ export function createServices(deps: ServiceDeps) {
     storage,
     ai,
     triage: createTriageService(database.prisma),
+    summaries: createSummaryService({ db: database.prisma, provider: ai }),
+    qaReviews: createQaReviewService({ db: database.prisma, provider: ai }),
     mailer,
     replyAddresses,
     accounts: createAccountService({ db: database.prisma, system: database.system.prisma, tokens, sessions, invitationTtlSeconds: config.mail.invitationTtlSeconds }),

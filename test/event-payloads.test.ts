@@ -36,11 +36,15 @@ async function activity(client: DocketClient, ticketId: string): Promise<Schemas
 /** The admin's trail for one ticket, once every event of it is past the feed's horizon. */
 async function trail(ticketId: string, count: number): Promise<Schemas["Event"][]> {
   let events: Schemas["Event"][] = [];
+  // Background work (triage) adds its event on its own time: a generous poll.
   await expect
-    .poll(async () => {
-      events = (await acme.client.GET("/v1/events", { params: { query: { ticketId, limit: 100 } } })).data!.data;
-      return events.length;
-    })
+    .poll(
+      async () => {
+        events = (await acme.client.GET("/v1/events", { params: { query: { ticketId, limit: 100 } } })).data!.data;
+        return events.length;
+      },
+      { timeout: 20_000 },
+    )
     .toBe(count);
   return events;
 }

@@ -171,3 +171,13 @@ export type InboundEmail = Prisma.InboundEmailModel
  * 
  */
 export type TicketTriage = Prisma.TicketTriageModel
+/**
+ * Model TicketSummary
+ * 
+ */
+export type TicketSummary = Prisma.TicketSummaryModel
+/**
+ * Model QaReview
+ * 
+ */
+export type QaReview = Prisma.QaReviewModel

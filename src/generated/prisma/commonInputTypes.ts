@@ -565,6 +565,67 @@ export type FloatWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedFloatFilter<$PrismaModel>
 }
 
+export type EnumSummaryAudienceFilter<$PrismaModel = never> = {
+  equals?: $Enums.SummaryAudience | Prisma.EnumSummaryAudienceFieldRefInput<$PrismaModel>
+  in?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel> | $Enums.SummaryAudience
+}
+
+export type BigIntNullableFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel> | null
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntNullableFilter<$PrismaModel> | bigint | number | null
+}
+
+export type EnumSummaryAudienceWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.SummaryAudience | Prisma.EnumSummaryAudienceFieldRefInput<$PrismaModel>
+  in?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSummaryAudienceWithAggregatesFilter<$PrismaModel> | $Enums.SummaryAudience
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel>
+}
+
+export type BigIntNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel> | null
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntNullableWithAggregatesFilter<$PrismaModel> | bigint | number | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatNullableFilter<$PrismaModel>
+  _sum?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+}
+
+export type EnumQaReviewStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.QaReviewStatus | Prisma.EnumQaReviewStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel> | $Enums.QaReviewStatus
+}
+
+export type EnumQaReviewStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.QaReviewStatus | Prisma.EnumQaReviewStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumQaReviewStatusWithAggregatesFilter<$PrismaModel> | $Enums.QaReviewStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -1058,6 +1119,67 @@ export type NestedFloatWithAggregatesFilter<$PrismaModel = never> = {
   _sum?: Prisma.NestedFloatFilter<$PrismaModel>
   _min?: Prisma.NestedFloatFilter<$PrismaModel>
   _max?: Prisma.NestedFloatFilter<$PrismaModel>
+}
+
+export type NestedEnumSummaryAudienceFilter<$PrismaModel = never> = {
+  equals?: $Enums.SummaryAudience | Prisma.EnumSummaryAudienceFieldRefInput<$PrismaModel>
+  in?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel> | $Enums.SummaryAudience
+}
+
+export type NestedBigIntNullableFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel> | null
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntNullableFilter<$PrismaModel> | bigint | number | null
+}
+
+export type NestedEnumSummaryAudienceWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.SummaryAudience | Prisma.EnumSummaryAudienceFieldRefInput<$PrismaModel>
+  in?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSummaryAudienceWithAggregatesFilter<$PrismaModel> | $Enums.SummaryAudience
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel>
+}
+
+export type NestedBigIntNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel> | null
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntNullableWithAggregatesFilter<$PrismaModel> | bigint | number | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatNullableFilter<$PrismaModel>
+  _sum?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+}
+
+export type NestedEnumQaReviewStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.QaReviewStatus | Prisma.EnumQaReviewStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel> | $Enums.QaReviewStatus
+}
+
+export type NestedEnumQaReviewStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.QaReviewStatus | Prisma.EnumQaReviewStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumQaReviewStatusWithAggregatesFilter<$PrismaModel> | $Enums.QaReviewStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel>
 }
 
 

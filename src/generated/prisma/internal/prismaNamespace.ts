@@ -422,7 +422,9 @@ export const ModelName = {
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
   InboundEmail: 'InboundEmail',
-  TicketTriage: 'TicketTriage'
+  TicketTriage: 'TicketTriage',
+  TicketSummary: 'TicketSummary',
+  QaReview: 'QaReview'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -438,7 +440,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "ticketTriage"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "ticketTriage" | "ticketSummary" | "qaReview"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2366,6 +2368,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    TicketSummary: {
+      payload: Prisma.$TicketSummaryPayload<ExtArgs>
+      fields: Prisma.TicketSummaryFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketSummaryFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketSummaryFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        findFirst: {
+          args: Prisma.TicketSummaryFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketSummaryFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        findMany: {
+          args: Prisma.TicketSummaryFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        create: {
+          args: Prisma.TicketSummaryCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        createMany: {
+          args: Prisma.TicketSummaryCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketSummaryCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        delete: {
+          args: Prisma.TicketSummaryDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        update: {
+          args: Prisma.TicketSummaryUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketSummaryDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketSummaryUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketSummaryUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketSummaryUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        aggregate: {
+          args: Prisma.TicketSummaryAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicketSummary>
+        }
+        groupBy: {
+          args: Prisma.TicketSummaryGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketSummaryGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketSummaryCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketSummaryCountAggregateOutputType> | number
+        }
+      }
+    }
+    QaReview: {
+      payload: Prisma.$QaReviewPayload<ExtArgs>
+      fields: Prisma.QaReviewFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.QaReviewFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.QaReviewFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        findFirst: {
+          args: Prisma.QaReviewFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.QaReviewFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        findMany: {
+          args: Prisma.QaReviewFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        create: {
+          args: Prisma.QaReviewCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        createMany: {
+          args: Prisma.QaReviewCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.QaReviewCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        delete: {
+          args: Prisma.QaReviewDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        update: {
+          args: Prisma.QaReviewUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        deleteMany: {
+          args: Prisma.QaReviewDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.QaReviewUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.QaReviewUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        upsert: {
+          args: Prisma.QaReviewUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        aggregate: {
+          args: Prisma.QaReviewAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateQaReview>
+        }
+        groupBy: {
+          args: Prisma.QaReviewGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.QaReviewGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.QaReviewCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.QaReviewCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2816,6 +2966,49 @@ export const TicketTriageScalarFieldEnum = {
 export type TicketTriageScalarFieldEnum = (typeof TicketTriageScalarFieldEnum)[keyof typeof TicketTriageScalarFieldEnum]
 
 
+export const TicketSummaryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  audience: 'audience',
+  summary: 'summary',
+  problem: 'problem',
+  actions: 'actions',
+  status: 'status',
+  nextStep: 'nextStep',
+  entities: 'entities',
+  coveredEventId: 'coveredEventId',
+  coveredEventSeq: 'coveredEventSeq',
+  provider: 'provider',
+  model: 'model',
+  generatedById: 'generatedById',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketSummaryScalarFieldEnum = (typeof TicketSummaryScalarFieldEnum)[keyof typeof TicketSummaryScalarFieldEnum]
+
+
+export const QaReviewScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  agentId: 'agentId',
+  requestedById: 'requestedById',
+  status: 'status',
+  score: 'score',
+  categories: 'categories',
+  provider: 'provider',
+  model: 'model',
+  reviewerId: 'reviewerId',
+  reviewComment: 'reviewComment',
+  reviewedAt: 'reviewedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type QaReviewScalarFieldEnum = (typeof QaReviewScalarFieldEnum)[keyof typeof QaReviewScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -3086,6 +3279,34 @@ export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, '
 export type ListFloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float[]'>
     
 
+
+/**
+ * Reference to a field of type 'SummaryAudience'
+ */
+export type EnumSummaryAudienceFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SummaryAudience'>
+    
+
+
+/**
+ * Reference to a field of type 'SummaryAudience[]'
+ */
+export type ListEnumSummaryAudienceFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SummaryAudience[]'>
+    
+
+
+/**
+ * Reference to a field of type 'QaReviewStatus'
+ */
+export type EnumQaReviewStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QaReviewStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'QaReviewStatus[]'
+ */
+export type ListEnumQaReviewStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QaReviewStatus[]'>
+    
+
 /**
  * Batch Payload for updateMany & deleteMany & createMany
  */
@@ -3263,6 +3484,8 @@ export type GlobalOmitConfig = {
   passwordReset?: Prisma.PasswordResetOmit
   inboundEmail?: Prisma.InboundEmailOmit
   ticketTriage?: Prisma.TicketTriageOmit
+  ticketSummary?: Prisma.TicketSummaryOmit
+  qaReview?: Prisma.QaReviewOmit
 }
 
 /* Types for Logging */

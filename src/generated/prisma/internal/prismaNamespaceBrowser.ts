@@ -76,7 +76,9 @@ export const ModelName = {
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
   InboundEmail: 'InboundEmail',
-  TicketTriage: 'TicketTriage'
+  TicketTriage: 'TicketTriage',
+  TicketSummary: 'TicketSummary',
+  QaReview: 'QaReview'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -504,6 +506,49 @@ export const TicketTriageScalarFieldEnum = {
 } as const
 
 export type TicketTriageScalarFieldEnum = (typeof TicketTriageScalarFieldEnum)[keyof typeof TicketTriageScalarFieldEnum]
+
+
+export const TicketSummaryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  audience: 'audience',
+  summary: 'summary',
+  problem: 'problem',
+  actions: 'actions',
+  status: 'status',
+  nextStep: 'nextStep',
+  entities: 'entities',
+  coveredEventId: 'coveredEventId',
+  coveredEventSeq: 'coveredEventSeq',
+  provider: 'provider',
+  model: 'model',
+  generatedById: 'generatedById',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketSummaryScalarFieldEnum = (typeof TicketSummaryScalarFieldEnum)[keyof typeof TicketSummaryScalarFieldEnum]
+
+
+export const QaReviewScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  agentId: 'agentId',
+  requestedById: 'requestedById',
+  status: 'status',
+  score: 'score',
+  categories: 'categories',
+  provider: 'provider',
+  model: 'model',
+  reviewerId: 'reviewerId',
+  reviewComment: 'reviewComment',
+  reviewedAt: 'reviewedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type QaReviewScalarFieldEnum = (typeof QaReviewScalarFieldEnum)[keyof typeof QaReviewScalarFieldEnum]
 
 
 export const SortOrder = {

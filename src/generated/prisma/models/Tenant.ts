@@ -261,6 +261,8 @@ export type TenantWhereInput = {
   notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
   notificationDefaults?: Prisma.NotificationDefaultListRelationFilter
   ticketTriages?: Prisma.TicketTriageListRelationFilter
+  ticketSummaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -293,6 +295,8 @@ export type TenantOrderByWithRelationInput = {
   notificationPreferences?: Prisma.NotificationPreferenceOrderByRelationAggregateInput
   notificationDefaults?: Prisma.NotificationDefaultOrderByRelationAggregateInput
   ticketTriages?: Prisma.TicketTriageOrderByRelationAggregateInput
+  ticketSummaries?: Prisma.TicketSummaryOrderByRelationAggregateInput
+  qaReviews?: Prisma.QaReviewOrderByRelationAggregateInput
   invitations?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
@@ -328,6 +332,8 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
   notificationDefaults?: Prisma.NotificationDefaultListRelationFilter
   ticketTriages?: Prisma.TicketTriageListRelationFilter
+  ticketSummaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -392,6 +398,8 @@ export type TenantCreateInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -424,6 +432,8 @@ export type TenantUncheckedCreateInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -456,6 +466,8 @@ export type TenantUpdateInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -488,6 +500,8 @@ export type TenantUncheckedUpdateInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -880,6 +894,34 @@ export type TenantUpdateOneRequiredWithoutTicketTriagesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutTicketTriagesInput, Prisma.TenantUpdateWithoutTicketTriagesInput>, Prisma.TenantUncheckedUpdateWithoutTicketTriagesInput>
 }
 
+export type TenantCreateNestedOneWithoutTicketSummariesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketSummariesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutTicketSummariesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketSummariesInput
+  upsert?: Prisma.TenantUpsertWithoutTicketSummariesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutTicketSummariesInput, Prisma.TenantUpdateWithoutTicketSummariesInput>, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+}
+
+export type TenantCreateNestedOneWithoutQaReviewsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutQaReviewsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutQaReviewsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutQaReviewsInput
+  upsert?: Prisma.TenantUpsertWithoutQaReviewsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutQaReviewsInput, Prisma.TenantUpdateWithoutQaReviewsInput>, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -906,6 +948,8 @@ export type TenantCreateWithoutUsersInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -937,6 +981,8 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -984,6 +1030,8 @@ export type TenantUpdateWithoutUsersInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1015,6 +1063,8 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1046,6 +1096,8 @@ export type TenantCreateWithoutSessionsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1077,6 +1129,8 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1124,6 +1178,8 @@ export type TenantUpdateWithoutSessionsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1155,6 +1211,8 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1186,6 +1244,8 @@ export type TenantCreateWithoutEventsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1217,6 +1277,8 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1264,6 +1326,8 @@ export type TenantUpdateWithoutEventsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1295,6 +1359,8 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1326,6 +1392,8 @@ export type TenantCreateWithoutTicketsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1357,6 +1425,8 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1404,6 +1474,8 @@ export type TenantUpdateWithoutTicketsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1435,6 +1507,8 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1466,6 +1540,8 @@ export type TenantCreateWithoutCommentsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1497,6 +1573,8 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1544,6 +1622,8 @@ export type TenantUpdateWithoutCommentsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1575,6 +1655,8 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1606,6 +1688,8 @@ export type TenantCreateWithoutReadMarkersInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1637,6 +1721,8 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1684,6 +1770,8 @@ export type TenantUpdateWithoutReadMarkersInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1715,6 +1803,8 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1746,6 +1836,8 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1777,6 +1869,8 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1824,6 +1918,8 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1855,6 +1951,8 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1886,6 +1984,8 @@ export type TenantCreateWithoutAttachmentsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1917,6 +2017,8 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1964,6 +2066,8 @@ export type TenantUpdateWithoutAttachmentsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1995,6 +2099,8 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2026,6 +2132,8 @@ export type TenantCreateWithoutUploadsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2057,6 +2165,8 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2104,6 +2214,8 @@ export type TenantUpdateWithoutUploadsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2135,6 +2247,8 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2166,6 +2280,8 @@ export type TenantCreateWithoutWebhooksInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2197,6 +2313,8 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2244,6 +2362,8 @@ export type TenantUpdateWithoutWebhooksInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2275,6 +2395,8 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2306,6 +2428,8 @@ export type TenantCreateWithoutApiKeysInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2337,6 +2461,8 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2384,6 +2510,8 @@ export type TenantUpdateWithoutApiKeysInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2415,6 +2543,8 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2446,6 +2576,8 @@ export type TenantCreateWithoutNotificationsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2477,6 +2609,8 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2524,6 +2658,8 @@ export type TenantUpdateWithoutNotificationsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2555,6 +2691,8 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2586,6 +2724,8 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2617,6 +2757,8 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2664,6 +2806,8 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2695,6 +2839,8 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2726,6 +2872,8 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2757,6 +2905,8 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2804,6 +2954,8 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2835,6 +2987,8 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2866,6 +3020,8 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2897,6 +3053,8 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2944,6 +3102,8 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2975,6 +3135,8 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3006,6 +3168,8 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -3037,6 +3201,8 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3084,6 +3250,8 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3115,6 +3283,8 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3147,6 +3317,8 @@ export type TenantCreateWithoutInvitationsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
 }
@@ -3178,6 +3350,8 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
 }
@@ -3225,6 +3399,8 @@ export type TenantUpdateWithoutInvitationsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
 }
@@ -3256,6 +3432,8 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
 }
@@ -3287,6 +3465,8 @@ export type TenantCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
 }
@@ -3318,6 +3498,8 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
 }
@@ -3365,6 +3547,8 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
 }
@@ -3396,6 +3580,8 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
 }
@@ -3427,6 +3613,8 @@ export type TenantCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
 }
@@ -3458,6 +3646,8 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
 }
@@ -3505,6 +3695,8 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
 }
@@ -3536,6 +3728,8 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
 }
@@ -3566,6 +3760,8 @@ export type TenantCreateWithoutTicketTriagesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -3597,6 +3793,8 @@ export type TenantUncheckedCreateWithoutTicketTriagesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3644,6 +3842,8 @@ export type TenantUpdateWithoutTicketTriagesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3675,6 +3875,304 @@ export type TenantUncheckedUpdateWithoutTicketTriagesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutTicketSummariesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutTicketSummariesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutTicketSummariesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+}
+
+export type TenantUpsertWithoutTicketSummariesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutTicketSummariesInput, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutTicketSummariesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutTicketSummariesInput, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+}
+
+export type TenantUpdateWithoutTicketSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutTicketSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutQaReviewsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutQaReviewsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutQaReviewsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+}
+
+export type TenantUpsertWithoutQaReviewsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutQaReviewsInput, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutQaReviewsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutQaReviewsInput, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+}
+
+export type TenantUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3703,6 +4201,8 @@ export type TenantCountOutputType = {
   notificationPreferences: number
   notificationDefaults: number
   ticketTriages: number
+  ticketSummaries: number
+  qaReviews: number
   invitations: number
   passwordResets: number
   inboundEmails: number
@@ -3726,6 +4226,8 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   notificationPreferences?: boolean | TenantCountOutputTypeCountNotificationPreferencesArgs
   notificationDefaults?: boolean | TenantCountOutputTypeCountNotificationDefaultsArgs
   ticketTriages?: boolean | TenantCountOutputTypeCountTicketTriagesArgs
+  ticketSummaries?: boolean | TenantCountOutputTypeCountTicketSummariesArgs
+  qaReviews?: boolean | TenantCountOutputTypeCountQaReviewsArgs
   invitations?: boolean | TenantCountOutputTypeCountInvitationsArgs
   passwordResets?: boolean | TenantCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | TenantCountOutputTypeCountInboundEmailsArgs
@@ -3863,6 +4365,20 @@ export type TenantCountOutputTypeCountTicketTriagesArgs<ExtArgs extends runtime.
 /**
  * TenantCountOutputType without action
  */
+export type TenantCountOutputTypeCountTicketSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSummaryWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountQaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.QaReviewWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
 export type TenantCountOutputTypeCountInvitationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.InvitationWhereInput
 }
@@ -3909,6 +4425,8 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   notificationPreferences?: boolean | Prisma.Tenant$notificationPreferencesArgs<ExtArgs>
   notificationDefaults?: boolean | Prisma.Tenant$notificationDefaultsArgs<ExtArgs>
   ticketTriages?: boolean | Prisma.Tenant$ticketTriagesArgs<ExtArgs>
+  ticketSummaries?: boolean | Prisma.Tenant$ticketSummariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Tenant$qaReviewsArgs<ExtArgs>
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
@@ -3970,6 +4488,8 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   notificationPreferences?: boolean | Prisma.Tenant$notificationPreferencesArgs<ExtArgs>
   notificationDefaults?: boolean | Prisma.Tenant$notificationDefaultsArgs<ExtArgs>
   ticketTriages?: boolean | Prisma.Tenant$ticketTriagesArgs<ExtArgs>
+  ticketSummaries?: boolean | Prisma.Tenant$ticketSummariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Tenant$qaReviewsArgs<ExtArgs>
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
@@ -3998,6 +4518,8 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     notificationPreferences: Prisma.$NotificationPreferencePayload<ExtArgs>[]
     notificationDefaults: Prisma.$NotificationDefaultPayload<ExtArgs>[]
     ticketTriages: Prisma.$TicketTriagePayload<ExtArgs>[]
+    ticketSummaries: Prisma.$TicketSummaryPayload<ExtArgs>[]
+    qaReviews: Prisma.$QaReviewPayload<ExtArgs>[]
     invitations: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
@@ -4423,6 +4945,8 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   notificationPreferences<T extends Prisma.Tenant$notificationPreferencesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationPreferencesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPreferencePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notificationDefaults<T extends Prisma.Tenant$notificationDefaultsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationDefaultsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationDefaultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   ticketTriages<T extends Prisma.Tenant$ticketTriagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketTriagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketTriagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  ticketSummaries<T extends Prisma.Tenant$ticketSummariesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketSummariesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSummaryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  qaReviews<T extends Prisma.Tenant$qaReviewsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$qaReviewsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$QaReviewPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   invitations<T extends Prisma.Tenant$invitationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$invitationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.Tenant$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.Tenant$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -5262,6 +5786,54 @@ export type Tenant$ticketTriagesArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.TicketTriageScalarFieldEnum | Prisma.TicketTriageScalarFieldEnum[]
+}
+
+/**
+ * Tenant.ticketSummaries
+ */
+export type Tenant$ticketSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSummary
+   */
+  select?: Prisma.TicketSummarySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSummary
+   */
+  omit?: Prisma.TicketSummaryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSummaryInclude<ExtArgs> | null
+  where?: Prisma.TicketSummaryWhereInput
+  orderBy?: Prisma.TicketSummaryOrderByWithRelationInput | Prisma.TicketSummaryOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSummaryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSummaryScalarFieldEnum | Prisma.TicketSummaryScalarFieldEnum[]
+}
+
+/**
+ * Tenant.qaReviews
+ */
+export type Tenant$qaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the QaReview
+   */
+  select?: Prisma.QaReviewSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the QaReview
+   */
+  omit?: Prisma.QaReviewOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.QaReviewInclude<ExtArgs> | null
+  where?: Prisma.QaReviewWhereInput
+  orderBy?: Prisma.QaReviewOrderByWithRelationInput | Prisma.QaReviewOrderByWithRelationInput[]
+  cursor?: Prisma.QaReviewWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.QaReviewScalarFieldEnum | Prisma.QaReviewScalarFieldEnum[]
 }
 
 /**

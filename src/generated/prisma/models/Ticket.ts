@@ -350,6 +350,8 @@ export type TicketWhereInput = {
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
   triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
+  summaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
 }
 
 export type TicketOrderByWithRelationInput = {
@@ -384,6 +386,8 @@ export type TicketOrderByWithRelationInput = {
   notifications?: Prisma.NotificationOrderByRelationAggregateInput
   subscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
   triage?: Prisma.TicketTriageOrderByWithRelationInput
+  summaries?: Prisma.TicketSummaryOrderByRelationAggregateInput
+  qaReviews?: Prisma.QaReviewOrderByRelationAggregateInput
 }
 
 export type TicketWhereUniqueInput = Prisma.AtLeast<{
@@ -423,6 +427,8 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
   triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
+  summaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
 }, "tenantId_id" | "tenantId_number">
 
 export type TicketOrderByWithAggregationInput = {
@@ -510,6 +516,8 @@ export type TicketCreateInput = {
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateInput = {
@@ -541,6 +549,8 @@ export type TicketUncheckedCreateInput = {
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUpdateInput = {
@@ -572,6 +582,8 @@ export type TicketUpdateInput = {
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateInput = {
@@ -603,6 +615,8 @@ export type TicketUncheckedUpdateInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyInput = {
@@ -1033,6 +1047,34 @@ export type TicketUpdateOneRequiredWithoutTriageNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutTriageInput, Prisma.TicketUpdateWithoutTriageInput>, Prisma.TicketUncheckedUpdateWithoutTriageInput>
 }
 
+export type TicketCreateNestedOneWithoutSummariesInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSummariesInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutSummariesNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSummariesInput
+  upsert?: Prisma.TicketUpsertWithoutSummariesInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSummariesInput, Prisma.TicketUpdateWithoutSummariesInput>, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+}
+
+export type TicketCreateNestedOneWithoutQaReviewsInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutQaReviewsInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutQaReviewsNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutQaReviewsInput
+  upsert?: Prisma.TicketUpsertWithoutQaReviewsInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutQaReviewsInput, Prisma.TicketUpdateWithoutQaReviewsInput>, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+}
+
 export type TicketCreateWithoutTenantInput = {
   id?: string
   number: number
@@ -1061,6 +1103,8 @@ export type TicketCreateWithoutTenantInput = {
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTenantInput = {
@@ -1091,6 +1135,8 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTenantInput = {
@@ -1174,6 +1220,8 @@ export type TicketCreateWithoutRequesterInput = {
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutRequesterInput = {
@@ -1203,6 +1251,8 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutRequesterInput = {
@@ -1243,6 +1293,8 @@ export type TicketCreateWithoutAssigneeInput = {
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAssigneeInput = {
@@ -1272,6 +1324,8 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAssigneeInput = {
@@ -1344,6 +1398,8 @@ export type TicketCreateWithoutCommentsInput = {
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutCommentsInput = {
@@ -1374,6 +1430,8 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutCommentsInput = {
@@ -1420,6 +1478,8 @@ export type TicketUpdateWithoutCommentsInput = {
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutCommentsInput = {
@@ -1450,6 +1510,8 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutReadMarkersInput = {
@@ -1480,6 +1542,8 @@ export type TicketCreateWithoutReadMarkersInput = {
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutReadMarkersInput = {
@@ -1510,6 +1574,8 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutReadMarkersInput = {
@@ -1556,6 +1622,8 @@ export type TicketUpdateWithoutReadMarkersInput = {
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutReadMarkersInput = {
@@ -1586,6 +1654,8 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutAttachmentsInput = {
@@ -1616,6 +1686,8 @@ export type TicketCreateWithoutAttachmentsInput = {
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAttachmentsInput = {
@@ -1646,6 +1718,8 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAttachmentsInput = {
@@ -1692,6 +1766,8 @@ export type TicketUpdateWithoutAttachmentsInput = {
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAttachmentsInput = {
@@ -1722,6 +1798,8 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutUploadsInput = {
@@ -1752,6 +1830,8 @@ export type TicketCreateWithoutUploadsInput = {
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutUploadsInput = {
@@ -1782,6 +1862,8 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutUploadsInput = {
@@ -1828,6 +1910,8 @@ export type TicketUpdateWithoutUploadsInput = {
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutUploadsInput = {
@@ -1858,6 +1942,8 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutNotificationsInput = {
@@ -1888,6 +1974,8 @@ export type TicketCreateWithoutNotificationsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutNotificationsInput = {
@@ -1918,6 +2006,8 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutNotificationsInput = {
@@ -1964,6 +2054,8 @@ export type TicketUpdateWithoutNotificationsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutNotificationsInput = {
@@ -1994,6 +2086,8 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutSubscriptionsInput = {
@@ -2024,6 +2118,8 @@ export type TicketCreateWithoutSubscriptionsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutSubscriptionsInput = {
@@ -2054,6 +2150,8 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutSubscriptionsInput = {
@@ -2100,6 +2198,8 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
@@ -2130,6 +2230,8 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutTriageInput = {
@@ -2160,6 +2262,8 @@ export type TicketCreateWithoutTriageInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTriageInput = {
@@ -2190,6 +2294,8 @@ export type TicketUncheckedCreateWithoutTriageInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTriageInput = {
@@ -2236,6 +2342,8 @@ export type TicketUpdateWithoutTriageInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTriageInput = {
@@ -2266,6 +2374,296 @@ export type TicketUncheckedUpdateWithoutTriageInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutSummariesInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutSummariesInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutSummariesInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+}
+
+export type TicketUpsertWithoutSummariesInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutSummariesInput, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutSummariesInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutSummariesInput, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+}
+
+export type TicketUpdateWithoutSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutSummariesInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutQaReviewsInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutQaReviewsInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutQaReviewsInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+}
+
+export type TicketUpsertWithoutQaReviewsInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutQaReviewsInput, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutQaReviewsInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutQaReviewsInput, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+}
+
+export type TicketUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutQaReviewsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyTenantInput = {
@@ -2319,6 +2717,8 @@ export type TicketUpdateWithoutTenantInput = {
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTenantInput = {
@@ -2349,6 +2749,8 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutTenantInput = {
@@ -2446,6 +2848,8 @@ export type TicketUpdateWithoutRequesterInput = {
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutRequesterInput = {
@@ -2475,6 +2879,8 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutRequesterInput = {
@@ -2527,6 +2933,8 @@ export type TicketUpdateWithoutAssigneeInput = {
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAssigneeInput = {
@@ -2556,6 +2964,8 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
@@ -2592,6 +3002,8 @@ export type TicketCountOutputType = {
   readMarkers: number
   notifications: number
   subscriptions: number
+  summaries: number
+  qaReviews: number
 }
 
 export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2601,6 +3013,8 @@ export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   readMarkers?: boolean | TicketCountOutputTypeCountReadMarkersArgs
   notifications?: boolean | TicketCountOutputTypeCountNotificationsArgs
   subscriptions?: boolean | TicketCountOutputTypeCountSubscriptionsArgs
+  summaries?: boolean | TicketCountOutputTypeCountSummariesArgs
+  qaReviews?: boolean | TicketCountOutputTypeCountQaReviewsArgs
 }
 
 /**
@@ -2655,6 +3069,20 @@ export type TicketCountOutputTypeCountSubscriptionsArgs<ExtArgs extends runtime.
   where?: Prisma.TicketSubscriptionWhereInput
 }
 
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSummaryWhereInput
+}
+
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountQaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.QaReviewWhereInput
+}
+
 
 export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -2688,6 +3116,8 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
   triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
+  summaries?: boolean | Prisma.Ticket$summariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Ticket$qaReviewsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
@@ -2781,6 +3211,8 @@ export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
   triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
+  summaries?: boolean | Prisma.Ticket$summariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Ticket$qaReviewsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2807,6 +3239,8 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     notifications: Prisma.$NotificationPayload<ExtArgs>[]
     subscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
     triage: Prisma.$TicketTriagePayload<ExtArgs> | null
+    summaries: Prisma.$TicketSummaryPayload<ExtArgs>[]
+    qaReviews: Prisma.$QaReviewPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3234,6 +3668,8 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   notifications<T extends Prisma.Ticket$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   subscriptions<T extends Prisma.Ticket$subscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$subscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   triage<T extends Prisma.Ticket$triageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$triageArgs<ExtArgs>>): Prisma.Prisma__TicketTriageClient<runtime.Types.Result.GetResult<Prisma.$TicketTriagePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  summaries<T extends Prisma.Ticket$summariesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$summariesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSummaryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  qaReviews<T extends Prisma.Ticket$qaReviewsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$qaReviewsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$QaReviewPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3864,6 +4300,54 @@ export type Ticket$triageArgs<ExtArgs extends runtime.Types.Extensions.InternalA
    */
   include?: Prisma.TicketTriageInclude<ExtArgs> | null
   where?: Prisma.TicketTriageWhereInput
+}
+
+/**
+ * Ticket.summaries
+ */
+export type Ticket$summariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSummary
+   */
+  select?: Prisma.TicketSummarySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSummary
+   */
+  omit?: Prisma.TicketSummaryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSummaryInclude<ExtArgs> | null
+  where?: Prisma.TicketSummaryWhereInput
+  orderBy?: Prisma.TicketSummaryOrderByWithRelationInput | Prisma.TicketSummaryOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSummaryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSummaryScalarFieldEnum | Prisma.TicketSummaryScalarFieldEnum[]
+}
+
+/**
+ * Ticket.qaReviews
+ */
+export type Ticket$qaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the QaReview
+   */
+  select?: Prisma.QaReviewSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the QaReview
+   */
+  omit?: Prisma.QaReviewOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.QaReviewInclude<ExtArgs> | null
+  where?: Prisma.QaReviewWhereInput
+  orderBy?: Prisma.QaReviewOrderByWithRelationInput | Prisma.QaReviewOrderByWithRelationInput[]
+  cursor?: Prisma.QaReviewWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.QaReviewScalarFieldEnum | Prisma.QaReviewScalarFieldEnum[]
 }
 
 /**
