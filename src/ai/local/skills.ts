@@ -11,7 +11,10 @@ const LANGUAGE_NAMES: Record<string, string[]> = {
   it: ["italian", "italiano", "it"], pt: ["portuguese", "português", "pt"], nl: ["dutch", "nederlands", "nl"], sv: ["swedish", "sv"], pl: ["polish", "pl"], ja: ["japanese", "ja"],
 };
 
-/** Synonyms by intent, so a skill called "payments" fits a billing ticket even when the word is absent. */
+/**
+ * Synonyms by intent, so a skill called "payments" fits a billing ticket even when the word is
+ * absent; the more specific first (earlier ones win ties: a crash is "technical" before "product").
+ */
 const INTENT_SKILLS: Partial<Record<TriageCategory, string[]>> = {
   billing: ["billing", "payments", "payment", "invoicing", "finance", "refunds", "accounts receivable"],
   account_access: ["accounts", "account", "login", "authentication", "identity", "security", "sso"],
@@ -19,6 +22,7 @@ const INTENT_SKILLS: Partial<Record<TriageCategory, string[]>> = {
   outage: ["technical", "tech", "infrastructure", "networking", "ops", "operations", "incident", "sre"],
   how_to: ["onboarding", "product", "training", "general"],
   feature_request: ["product", "feedback"],
+  feedback: ["feedback", "product", "general"],
   shipping: ["shipping", "logistics", "delivery", "orders", "fulfilment", "fulfillment"],
   cancellation: ["retention", "billing", "accounts"],
 };
@@ -50,7 +54,9 @@ export function matchSkills(vocabulary: string[], text: string, language: string
     const name = parts.join(" ");
     let confidence = 0;
     if ((LANGUAGE_NAMES[language] ?? []).includes(name)) confidence = Math.max(confidence, 0.8);
-    if (name === category.replace("_", " ") || (INTENT_SKILLS[category] ?? []).includes(name)) confidence = Math.max(confidence, 0.75);
+    const synonym = (INTENT_SKILLS[category] ?? []).indexOf(name);
+    if (name === category.replace("_", " ")) confidence = Math.max(confidence, 0.8);
+    else if (synonym >= 0) confidence = Math.max(confidence, 0.78 - synonym * 0.02);
     if ((INTENT_STEMS[category as keyof typeof INTENT_STEMS] ?? []).some((stem) => parts.some((part) => wordFits(part, stem))) && intentEvidence.length > 0) {
       confidence = Math.max(confidence, 0.7);
     }
