@@ -545,6 +545,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What triage made of a ticket
+         * @description Roles: admin, agent. A new ticket is triaged in the background shortly after it is created
+         *     (the `ticket.triaged` event tells when): language, sentiment, intent, a suggested priority,
+         *     the agents' skills that fit and notes for the agent, each with a confidence, and the
+         *     provider and model that produced them. Never shown to the requester. `404` until then.
+         */
+        get: operations["getTicketTriage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The stored summary of a ticket's discussion
+         * @description Roles: admin, agent, user (their own ticket). Staff get the summary built from the whole
+         *     discussion, internal notes included; a requester gets the one built from what they may see,
+         *     never from internal notes. `coveredEventId` is the newest event of the ticket it covers;
+         *     `stale` is true once a newer event (that the audience may see) exists. `404` until one is
+         *     generated.
+         */
+        get: operations["getTicketSummary"];
+        put?: never;
+        /**
+         * Summarise a ticket's discussion
+         * @description Roles: admin, agent, user (their own ticket). Generates and stores a summary for the
+         *     caller's audience (staff: internal notes included; requester: not) in at most 100 words —
+         *     the problem, what was done, the status and the next step — with the entities it names
+         *     (people, organisations, products, dates, amounts, order numbers). Replaces the previous one.
+         */
+        post: operations["generateTicketSummary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/qa-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * QA reviews
+         * @description Roles: admin, agent. Newest first; filter by agent, ticket, status and score.
+         */
+        get: operations["listQaReviews"];
+        put?: never;
+        /**
+         * Request a QA review
+         * @description Roles: admin, agent. Reviews one agent reply (`commentId`) or, without it, the public
+         *     replies of the ticket's agent (its assignee, else whoever of the staff replied most), and
+         *     scores them on Zendesk AutoQA's categories — greeting, empathy, spelling and grammar,
+         *     closing, solution offered, tone, readability, comprehension — each 0..100 with quotes from
+         *     the replies as evidence. The review waits (`pending`) for a reviewer to approve or reject it.
+         */
+        post: operations["createQaReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/qa-reviews/{reviewId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A QA review
+         * @description Roles: admin, agent.
+         */
+        get: operations["getQaReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Approve or reject a QA review
+         * @description Roles: admin (the reviewer). Sets `approved` or `rejected` with an optional comment; a later decision replaces an earlier one.
+         */
+        patch: operations["decideQaReview"];
+        trace?: never;
+    };
     "/v1/tickets/{ticketId}/comments": {
         parameters: {
             query?: never;
@@ -2583,6 +2695,102 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "ticket.triaged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new ticket was triaged (staff only: never sent to the requester).
+         * @description Delivered to endpoints subscribed to `ticket.triaged` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketTriagedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.summarized": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A summary of a ticket's discussion was generated (staff only).
+         * @description Delivered to endpoints subscribed to `ticket.summarized` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketSummarizedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "ticket.deleted": {
         parameters: {
             query?: never;
@@ -2997,6 +3205,102 @@ export interface webhooks {
             requestBody: {
                 content: {
                     "application/json": components["schemas"]["ApiKeyRevokedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "qa_review.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A QA review of an agent's replies was requested and scored (staff only).
+         * @description Delivered to endpoints subscribed to `qa_review.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["QaReviewCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "qa_review.decided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A reviewer approved or rejected a QA review (staff only).
+         * @description Delivered to endpoints subscribed to `qa_review.decided` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["QaReviewDecidedEvent"];
                 };
             };
             responses: {
@@ -4092,6 +4396,145 @@ export interface components {
             /** @description Required when changing your own password. */
             currentPassword?: string;
         };
+        /** @enum {string} */
+        TriageSentiment: "positive" | "neutral" | "negative";
+        /** @description What triage concluded about a ticket (the `ticket.triaged` event carries these). */
+        TriageFields: {
+            /**
+             * @description ISO 639-1 code ("en", "de"), or "und" when undetermined.
+             * @example de
+             */
+            language: string;
+            sentiment: components["schemas"]["TriageSentiment"];
+            /** @description From -1 (most negative) to 1. */
+            sentimentScore: number;
+            /**
+             * @description The intent.
+             * @enum {string}
+             */
+            category: "billing" | "account_access" | "bug" | "outage" | "how_to" | "feature_request" | "shipping" | "cancellation" | "feedback" | "other";
+            suggestedPriority: components["schemas"]["TicketPriority"];
+            /** @description Skills of the tenant's agents (`User.skills`) that fit the ticket, best first. */
+            skills: string[];
+            /** @description Each field's confidence, 0..1 (`skills` per skill). */
+            confidence: {
+                language: number;
+                sentiment: number;
+                category: number;
+                priority: number;
+                skills: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * @description "local" (the built-in NLP libraries) or "openai-compatible".
+             * @example local
+             */
+            provider: string;
+            model: string;
+        };
+        TicketTriage: components["schemas"]["TriageFields"] & {
+            /** Format: uuid */
+            ticketId: string;
+            /** @description Hints for the agent who answers. */
+            notes: string[];
+            keywords: string[];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        TicketSummary: {
+            /** Format: uuid */
+            ticketId: string;
+            /**
+             * @description `staff`: built from the whole discussion, internal notes included; `requester`: from what the requester may see.
+             * @enum {string}
+             */
+            audience: "staff" | "requester";
+            /** @description At most 100 words. */
+            summary: string;
+            problem: string;
+            /** @description What was done so far. */
+            actions: string;
+            status: string;
+            nextStep: string;
+            entities: {
+                people: string[];
+                organisations: string[];
+                products: string[];
+                dates: string[];
+                amounts: string[];
+                orderNumbers: string[];
+            };
+            /**
+             * Format: uuid
+             * @description The newest event of the ticket the summary covers.
+             */
+            coveredEventId: string | null;
+            /** @description A newer event of the ticket exists (one the audience may see). */
+            stale: boolean;
+            provider: string;
+            model: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @enum {string} */
+        QaReviewStatus: "pending" | "approved" | "rejected";
+        QaCategoryScore: {
+            /** @enum {string} */
+            category: "greeting" | "empathy" | "spelling_grammar" | "closing" | "solution_offered" | "tone" | "readability" | "comprehension";
+            score: number;
+            /** @description Quotes from the reviewed replies. */
+            evidence: string[];
+            rationale: string;
+        };
+        QaReview: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ticketId: string;
+            /**
+             * Format: uuid
+             * @description The one reply reviewed; null for the agent's replies on the ticket.
+             */
+            commentId: string | null;
+            /** Format: uuid */
+            agentId: string;
+            /** Format: uuid */
+            requestedById: string | null;
+            status: components["schemas"]["QaReviewStatus"];
+            /** @description The mean of the categories' scores. */
+            score: number;
+            categories: components["schemas"]["QaCategoryScore"][];
+            provider: string;
+            model: string;
+            /** Format: uuid */
+            reviewerId: string | null;
+            reviewComment: string | null;
+            /** Format: date-time */
+            reviewedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        QaReviewList: {
+            data: components["schemas"]["QaReview"][];
+            nextCursor: string | null;
+        };
+        QaReviewCreate: {
+            /** Format: uuid */
+            ticketId: string;
+            /**
+             * Format: uuid
+             * @description One agent reply of the ticket; omit to review the agent's replies on the whole ticket.
+             */
+            commentId?: string;
+        };
+        QaReviewDecision: {
+            /** @enum {string} */
+            status: "approved" | "rejected";
+            comment?: string;
+        };
         /**
          * @description `pending`: waiting on the requester; `on_hold`: waiting on a third party; `closed` is final.
          * @enum {string}
@@ -4886,6 +5329,89 @@ export interface components {
                 after?: {
                     /** Format: uuid */
                     assigneeId: string | null;
+                };
+            };
+        };
+        /** @description `ticket.triaged`: A new ticket was triaged (staff only: never sent to the requester). */
+        TicketTriagedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.triaged";
+            data?: {
+                /** @constant */
+                type?: "ticket.triaged";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: components["schemas"]["TriageFields"];
+            };
+        };
+        /** @description `ticket.summarized`: A summary of a ticket's discussion was generated (staff only). */
+        TicketSummarizedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.summarized";
+            data?: {
+                /** @constant */
+                type?: "ticket.summarized";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: {
+                    /** @enum {string} */
+                    audience: "staff" | "requester";
+                    /** Format: uuid */
+                    coveredEventId: string | null;
+                    provider: string;
+                    model: string;
+                };
+            };
+        };
+        /** @description `qa_review.created`: A QA review of an agent's replies was requested and scored (staff only). */
+        QaReviewCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "qa_review.created";
+            data?: {
+                /** @constant */
+                type?: "qa_review.created";
+                entity?: {
+                    /** @constant */
+                    type?: "qa_review";
+                };
+                after?: {
+                    /** Format: uuid */
+                    reviewId: string;
+                    /** Format: uuid */
+                    ticketId: string;
+                    /** Format: uuid */
+                    commentId: string | null;
+                    /** Format: uuid */
+                    agentId: string;
+                    status: components["schemas"]["QaReviewStatus"];
+                    score: number;
+                    provider: string;
+                    model: string;
+                };
+            };
+        };
+        /** @description `qa_review.decided`: A reviewer approved or rejected a QA review (staff only). */
+        QaReviewDecidedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "qa_review.decided";
+            data?: {
+                /** @constant */
+                type?: "qa_review.decided";
+                entity?: {
+                    /** @constant */
+                    type?: "qa_review";
+                };
+                before?: {
+                    status: components["schemas"]["QaReviewStatus"];
+                };
+                after?: {
+                    status: components["schemas"]["QaReviewStatus"];
+                    /** Format: uuid */
+                    reviewerId: string;
                 };
             };
         };
@@ -6204,6 +6730,52 @@ export interface components {
                  *       "detail": "You have used up your tenant's quota (\"tenant\": 6000 requests per 60 s); retry in 42 s."
                  *     }
                  */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The configured model (an OpenAI-compatible endpoint) failed or kept failing; retry later. */
+        AiUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/ai-unavailable",
+                 *       "title": "Model unavailable",
+                 *       "status": 502,
+                 *       "code": "ai_unavailable",
+                 *       "detail": "The model could not answer: gave up after 4 attempts."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The ticket has no agent reply to review (or the comment is not one). */
+        NothingToReview: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/nothing-to-review",
+                 *       "title": "Nothing to review",
+                 *       "status": 422,
+                 *       "code": "nothing_to_review",
+                 *       "detail": "No public reply by an agent on this ticket."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such QA review in the caller's tenant. */
+        QaReviewNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -7815,6 +8387,224 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTicketTriage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket's triage. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketTriage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTicketSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary for the caller's audience. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    generateTicketSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new summary. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            502: components["responses"]["AiUnavailable"];
+        };
+    };
+    listQaReviews: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description The agent whose replies were reviewed. */
+                agentId?: string;
+                ticketId?: string;
+                status?: components["schemas"]["QaReviewStatus"];
+                /** @description At least this overall score. */
+                minScore?: number;
+                /** @description At most this overall score. */
+                maxScore?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reviews. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaReviewList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createQaReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QaReviewCreate"];
+            };
+        };
+        responses: {
+            /** @description The scored review. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaReview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            422: components["responses"]["NothingToReview"];
+            429: components["responses"]["TooManyRequests"];
+            502: components["responses"]["AiUnavailable"];
+        };
+    };
+    getQaReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The review. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaReview"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["QaReviewNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    decideQaReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QaReviewDecision"];
+            };
+        };
+        responses: {
+            /** @description The decided review. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaReview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["QaReviewNotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -48,6 +48,9 @@ import { notificationHandlers } from "./modules/notifications/handlers.ts";
 import { groupHandlers } from "./modules/groups/handlers.ts";
 import { routingRuleHandlers } from "./modules/routing/handlers.ts";
 import { macroHandlers } from "./modules/macros/handlers.ts";
+import { triageHandlers } from "./modules/triage/handlers.ts";
+import { summaryHandlers } from "./modules/summaries/handlers.ts";
+import { qaReviewHandlers } from "./modules/qa-reviews/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -100,6 +103,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...userHandlers(services.users),
     ...platformHandlers(services.platform),
     ...ticketHandlers(services.tickets, services.events),
+    ...triageHandlers(services.triage),
+    ...summaryHandlers(services.summaries),
+    ...qaReviewHandlers(services.qaReviews),
     ...commentHandlers(services.comments),
     ...presenceHandlers(services.presence),
     ...eventHandlers(services.events),

@@ -39,6 +39,10 @@ import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.
 import { createGroupService } from "./modules/groups/service.ts";
 import { createRoutingRuleService } from "./modules/routing/rule-service.ts";
 import { createMacroService } from "./modules/macros/service.ts";
+import { createAiProvider } from "./ai/create-provider.ts";
+import { createTriageService } from "./modules/triage/service.ts";
+import { createSummaryService } from "./modules/summaries/service.ts";
+import { createQaReviewService } from "./modules/qa-reviews/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -104,11 +108,17 @@ export function createServices(deps: ServiceDeps) {
     const push = decodePush(payload);
     if (push) stream.hub.sendToUser(push.tenantId, push.userId, { type: "notification", notification: push.notification, unreadCount: push.unreadCount });
   }, logger);
+  // The model behind triage, summaries and QA reviews: local NLP unless AI_BASE_URL is set.
+  const ai = createAiProvider(config.ai);
   return {
     config,
     database,
     logger,
     storage,
+    ai,
+    triage: createTriageService(database.prisma),
+    summaries: createSummaryService({ db: database.prisma, provider: ai }),
+    qaReviews: createQaReviewService({ db: database.prisma, provider: ai }),
     mailer,
     replyAddresses,
     accounts: createAccountService({ db: database.prisma, system: database.system.prisma, tokens, sessions, invitationTtlSeconds: config.mail.invitationTtlSeconds }),

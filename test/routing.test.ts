@@ -102,8 +102,12 @@ describe("routing rules", () => {
       expect(events).toHaveLength(1);
       return events.map((event) => event.after);
     });
-    expect(decision).toMatchObject({ ruleId: billing.id, groupId: team.id, requiredSkills: ["billing"], triaged: false });
-    const [assigned] = await adminEvents(owner, invoice.id, "ticket.assigned");
+    expect(decision).toMatchObject({ ruleId: billing.id, groupId: team.id, requiredSkills: ["billing"], triaged: true });
+    const assigned = await eventually(async () => {
+      const [event] = await adminEvents(owner, invoice.id, "ticket.assigned");
+      expect(event).toBeDefined();
+      return event;
+    });
     expect(assigned!.actor).toEqual({ type: "system", id: null });
     expect(assigned!.after).toMatchObject({
       assigneeId: billingExpert.user.id,
@@ -166,8 +170,12 @@ describe("auto-assignment", () => {
     await owner.client.PATCH("/v1/tickets/{ticketId}", { ...ticketPath(second.id), body: { groupId: team.id } });
     const secondAssignee = await assigneeOf(owner.client, second.id);
     expect(secondAssignee).not.toBe(firstAssignee);
-    const [assigned] = await adminEvents(owner, second.id, "ticket.assigned");
-    expect((assigned!.after as { decision: { reason: string } }).decision.reason).toBe("round_robin_tie");
+    const assigned = await eventually(async () => {
+      const [event] = await adminEvents(owner, second.id, "ticket.assigned");
+      expect(event).toBeDefined();
+      return event!;
+    });
+    expect((assigned.after as { decision: { reason: string } }).decision.reason).toBe("round_robin_tie");
   });
 
   it("skips agents who are away or offline, and spreads a burst evenly", async () => {

@@ -186,3 +186,18 @@ export type RoutingRule = Prisma.RoutingRuleModel
  * 
  */
 export type Macro = Prisma.MacroModel
+/**
+ * Model TicketTriage
+ * 
+ */
+export type TicketTriage = Prisma.TicketTriageModel
+/**
+ * Model TicketSummary
+ * 
+ */
+export type TicketSummary = Prisma.TicketSummaryModel
+/**
+ * Model QaReview
+ * 
+ */
+export type QaReview = Prisma.QaReviewModel

@@ -93,3 +93,29 @@ export const TicketSubscriptionState = {
 } as const
 
 export type TicketSubscriptionState = (typeof TicketSubscriptionState)[keyof typeof TicketSubscriptionState]
+
+
+export const TriageSentiment = {
+  positive: 'positive',
+  neutral: 'neutral',
+  negative: 'negative'
+} as const
+
+export type TriageSentiment = (typeof TriageSentiment)[keyof typeof TriageSentiment]
+
+
+export const SummaryAudience = {
+  staff: 'staff',
+  requester: 'requester'
+} as const
+
+export type SummaryAudience = (typeof SummaryAudience)[keyof typeof SummaryAudience]
+
+
+export const QaReviewStatus = {
+  pending: 'pending',
+  approved: 'approved',
+  rejected: 'rejected'
+} as const
+
+export type QaReviewStatus = (typeof QaReviewStatus)[keyof typeof QaReviewStatus]

@@ -3,17 +3,22 @@
 // a decision, and two instances never assign one ticket twice.
 //
 // For each batch:
-//   1. New tickets (ROUTE_ON_EVENT) are routed once: the first matching rule sets group, priority,
-//      tags and required skills; a ticket of a group is then assigned or queued.
+//   1. New tickets are routed once, after their triage (ROUTE_ON_EVENT), or by the UNTRIAGED_JOB
+//      when triage does not come in time (see triage.ts): the first matching rule sets group,
+//      priority, tags and required skills; a ticket of a group is then assigned or queued.
 //   2. Every group where capacity may have freed, or work arrived, has its queue drained: a ticket
 //      solved, closed, deleted, unassigned or moved; an agent's capacity, availability or skills changed;
 //      a group's members changed.
-import type { Db } from "../../db/client.ts";
-import type { FeedEvent } from "../../events/feed.ts";
+import type { Database, Db } from "../../db/client.ts";
+import { enqueueJob } from "../../db/job-queue.ts";
+import type { FeedEvent, FeedHandler } from "../../events/feed.ts";
 import { appendEvent } from "../../events/event-log.ts";
 import { assignOrQueue, drainQueue, SYSTEM } from "./assignment.ts";
 import { firstMatch, type RoutingActions, type RoutingConditions } from "./rules.ts";
-import { readTriage, ROUTE_ON_EVENT } from "./triage.ts";
+import { readTriage, ROUTE_ON_EVENT, UNTRIAGED_JOB } from "./triage.ts";
+
+/** The routing consumer of the feed (its cursor row is also the lock of every routing decision). */
+export const ROUTING_CONSUMER = "routing";
 
 const DONE = new Set(["solved", "closed"]);
 
@@ -40,8 +45,44 @@ interface RuleRow {
 const key = (tenantId: string, id: string) => `${tenantId}/${id}`;
 const field = (value: unknown, name: string): unknown => (value && typeof value === "object" ? (value as Record<string, unknown>)[name] : undefined);
 
+export interface RoutingOptions {
+  triageWaitSeconds: number;
+}
+
 /** The feed handler. */
-export async function routeEvents(db: Db, events: readonly FeedEvent[]): Promise<void> {
+export function routingHandler(options: RoutingOptions): FeedHandler {
+  return (db, events) => routeEvents(db, events, options);
+}
+
+interface UntriagedJob {
+  tenantId: string;
+  ticketId: string;
+}
+
+/**
+ * The job that routes a ticket whose triage has not come in time. It takes the routing
+ * consumer's cursor row first, so it never decides while a batch does (one decision-maker).
+ */
+export function untriagedRoutingTasks(system: Database): Record<string, (payload: unknown) => Promise<void>> {
+  return {
+    async [UNTRIAGED_JOB](payload) {
+      const { tenantId, ticketId } = payload as UntriagedJob;
+      await system.$transaction(
+        async (tx) => {
+          await tx.$executeRawUnsafe(`SELECT 1 FROM "EventConsumer" WHERE name = $1 FOR UPDATE`, ROUTING_CONSUMER);
+          await routeTicket(tx, tenantId, ticketId, await activeRules(tx, tenantId));
+        },
+        { timeout: 30_000, maxWait: 10_000 },
+      );
+    },
+  };
+}
+
+async function activeRules(db: Db, tenantId: string): Promise<RuleRow[]> {
+  return db.$queryRawUnsafe<RuleRow[]>(`SELECT id, conditions, actions FROM "RoutingRule" WHERE "tenantId" = $1::uuid AND active ORDER BY position, "createdAt"`, tenantId);
+}
+
+async function routeEvents(db: Db, events: readonly FeedEvent[], options: RoutingOptions): Promise<void> {
   const toRoute: FeedEvent[] = [];
   /** Tickets whose group, and whose current assignee's groups, may have work or room now. */
   const touchedTickets = new Map<string, { tenantId: string; ticketId: string }>();
@@ -55,6 +96,14 @@ export async function routeEvents(db: Db, events: readonly FeedEvent[]): Promise
     switch (event.type) {
       case ROUTE_ON_EVENT:
         toRoute.push(event);
+        break;
+      case "ticket.created":
+        // Should triage not come in time, the ticket is routed without it.
+        await enqueueJob(db, UNTRIAGED_JOB, { tenantId: event.tenantId, ticketId: event.entityId } satisfies UntriagedJob, {
+          runAt: new Date(Date.now() + options.triageWaitSeconds * 1000),
+          jobKey: `routing:${event.tenantId}:${event.entityId}`,
+          maxAttempts: 5,
+        });
         break;
       case "ticket.status_changed":
       case "ticket.deleted":
@@ -87,10 +136,7 @@ export async function routeEvents(db: Db, events: readonly FeedEvent[]): Promise
   for (const event of toRoute) {
     let rules = rulesByTenant.get(event.tenantId);
     if (!rules) {
-      rules = await db.$queryRawUnsafe<RuleRow[]>(
-        `SELECT id, conditions, actions FROM "RoutingRule" WHERE "tenantId" = $1::uuid AND active ORDER BY position, "createdAt"`,
-        event.tenantId,
-      );
+      rules = await activeRules(db, event.tenantId);
       rulesByTenant.set(event.tenantId, rules);
     }
     await routeTicket(db, event.tenantId, event.entityId, rules);
@@ -129,7 +175,7 @@ async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: re
   const groupId = ticket.groupId ?? actions.groupId ?? null;
   const priority = actions.priority ?? ticket.priority;
   const tags = [...new Set([...ticket.tags, ...(actions.addTags ?? []).map((tag) => tag.toLowerCase())])];
-  const requiredSkills = [...new Set([...(ticket.requiredSkills ?? []), ...(actions.requiredSkills ?? []), ...(triage?.skills ?? [])])];
+  const requiredSkills = [...new Set([...(ticket.requiredSkills ?? []), ...(actions.requiredSkills ?? []), ...(triage?.requiredSkills ?? [])])];
 
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};

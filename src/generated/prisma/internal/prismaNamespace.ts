@@ -425,7 +425,10 @@ export const ModelName = {
   Group: 'Group',
   GroupMember: 'GroupMember',
   RoutingRule: 'RoutingRule',
-  Macro: 'Macro'
+  Macro: 'Macro',
+  TicketTriage: 'TicketTriage',
+  TicketSummary: 'TicketSummary',
+  QaReview: 'QaReview'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -441,7 +444,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "group" | "groupMember" | "routingRule" | "macro"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "group" | "groupMember" | "routingRule" | "macro" | "ticketTriage" | "ticketSummary" | "qaReview"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2591,6 +2594,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    TicketTriage: {
+      payload: Prisma.$TicketTriagePayload<ExtArgs>
+      fields: Prisma.TicketTriageFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketTriageFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketTriageFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        findFirst: {
+          args: Prisma.TicketTriageFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketTriageFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        findMany: {
+          args: Prisma.TicketTriageFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        create: {
+          args: Prisma.TicketTriageCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        createMany: {
+          args: Prisma.TicketTriageCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketTriageCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        delete: {
+          args: Prisma.TicketTriageDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        update: {
+          args: Prisma.TicketTriageUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketTriageDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketTriageUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketTriageUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketTriageUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        aggregate: {
+          args: Prisma.TicketTriageAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicketTriage>
+        }
+        groupBy: {
+          args: Prisma.TicketTriageGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketTriageGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketTriageCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketTriageCountAggregateOutputType> | number
+        }
+      }
+    }
+    TicketSummary: {
+      payload: Prisma.$TicketSummaryPayload<ExtArgs>
+      fields: Prisma.TicketSummaryFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketSummaryFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketSummaryFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        findFirst: {
+          args: Prisma.TicketSummaryFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketSummaryFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        findMany: {
+          args: Prisma.TicketSummaryFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        create: {
+          args: Prisma.TicketSummaryCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        createMany: {
+          args: Prisma.TicketSummaryCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketSummaryCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        delete: {
+          args: Prisma.TicketSummaryDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        update: {
+          args: Prisma.TicketSummaryUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketSummaryDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketSummaryUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketSummaryUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketSummaryUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        aggregate: {
+          args: Prisma.TicketSummaryAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicketSummary>
+        }
+        groupBy: {
+          args: Prisma.TicketSummaryGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketSummaryGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketSummaryCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketSummaryCountAggregateOutputType> | number
+        }
+      }
+    }
+    QaReview: {
+      payload: Prisma.$QaReviewPayload<ExtArgs>
+      fields: Prisma.QaReviewFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.QaReviewFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.QaReviewFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        findFirst: {
+          args: Prisma.QaReviewFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.QaReviewFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        findMany: {
+          args: Prisma.QaReviewFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        create: {
+          args: Prisma.QaReviewCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        createMany: {
+          args: Prisma.QaReviewCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.QaReviewCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        delete: {
+          args: Prisma.QaReviewDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        update: {
+          args: Prisma.QaReviewUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        deleteMany: {
+          args: Prisma.QaReviewDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.QaReviewUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.QaReviewUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        upsert: {
+          args: Prisma.QaReviewUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        aggregate: {
+          args: Prisma.QaReviewAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateQaReview>
+        }
+        groupBy: {
+          args: Prisma.QaReviewGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.QaReviewGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.QaReviewCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.QaReviewCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -3081,6 +3306,69 @@ export const MacroScalarFieldEnum = {
 export type MacroScalarFieldEnum = (typeof MacroScalarFieldEnum)[keyof typeof MacroScalarFieldEnum]
 
 
+export const TicketTriageScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  language: 'language',
+  sentiment: 'sentiment',
+  sentimentScore: 'sentimentScore',
+  category: 'category',
+  suggestedPriority: 'suggestedPriority',
+  skills: 'skills',
+  notes: 'notes',
+  keywords: 'keywords',
+  confidence: 'confidence',
+  provider: 'provider',
+  model: 'model',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketTriageScalarFieldEnum = (typeof TicketTriageScalarFieldEnum)[keyof typeof TicketTriageScalarFieldEnum]
+
+
+export const TicketSummaryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  audience: 'audience',
+  summary: 'summary',
+  problem: 'problem',
+  actions: 'actions',
+  status: 'status',
+  nextStep: 'nextStep',
+  entities: 'entities',
+  coveredEventId: 'coveredEventId',
+  coveredEventSeq: 'coveredEventSeq',
+  provider: 'provider',
+  model: 'model',
+  generatedById: 'generatedById',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketSummaryScalarFieldEnum = (typeof TicketSummaryScalarFieldEnum)[keyof typeof TicketSummaryScalarFieldEnum]
+
+
+export const QaReviewScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  agentId: 'agentId',
+  requestedById: 'requestedById',
+  status: 'status',
+  score: 'score',
+  categories: 'categories',
+  provider: 'provider',
+  model: 'model',
+  reviewerId: 'reviewerId',
+  reviewComment: 'reviewComment',
+  reviewedAt: 'reviewedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type QaReviewScalarFieldEnum = (typeof QaReviewScalarFieldEnum)[keyof typeof QaReviewScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -3339,6 +3627,20 @@ export type ListEnumTicketSubscriptionStateFieldRefInput<$PrismaModel> = FieldRe
 
 
 /**
+ * Reference to a field of type 'TriageSentiment'
+ */
+export type EnumTriageSentimentFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TriageSentiment'>
+    
+
+
+/**
+ * Reference to a field of type 'TriageSentiment[]'
+ */
+export type ListEnumTriageSentimentFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TriageSentiment[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -3349,6 +3651,34 @@ export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, '
  * Reference to a field of type 'Float[]'
  */
 export type ListFloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float[]'>
+    
+
+
+/**
+ * Reference to a field of type 'SummaryAudience'
+ */
+export type EnumSummaryAudienceFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SummaryAudience'>
+    
+
+
+/**
+ * Reference to a field of type 'SummaryAudience[]'
+ */
+export type ListEnumSummaryAudienceFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SummaryAudience[]'>
+    
+
+
+/**
+ * Reference to a field of type 'QaReviewStatus'
+ */
+export type EnumQaReviewStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QaReviewStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'QaReviewStatus[]'
+ */
+export type ListEnumQaReviewStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QaReviewStatus[]'>
     
 
 /**
@@ -3531,6 +3861,9 @@ export type GlobalOmitConfig = {
   groupMember?: Prisma.GroupMemberOmit
   routingRule?: Prisma.RoutingRuleOmit
   macro?: Prisma.MacroOmit
+  ticketTriage?: Prisma.TicketTriageOmit
+  ticketSummary?: Prisma.TicketSummaryOmit
+  qaReview?: Prisma.QaReviewOmit
 }
 
 /* Types for Logging */

@@ -79,7 +79,10 @@ export const ModelName = {
   Group: 'Group',
   GroupMember: 'GroupMember',
   RoutingRule: 'RoutingRule',
-  Macro: 'Macro'
+  Macro: 'Macro',
+  TicketTriage: 'TicketTriage',
+  TicketSummary: 'TicketSummary',
+  QaReview: 'QaReview'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -547,6 +550,69 @@ export const MacroScalarFieldEnum = {
 } as const
 
 export type MacroScalarFieldEnum = (typeof MacroScalarFieldEnum)[keyof typeof MacroScalarFieldEnum]
+
+
+export const TicketTriageScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  language: 'language',
+  sentiment: 'sentiment',
+  sentimentScore: 'sentimentScore',
+  category: 'category',
+  suggestedPriority: 'suggestedPriority',
+  skills: 'skills',
+  notes: 'notes',
+  keywords: 'keywords',
+  confidence: 'confidence',
+  provider: 'provider',
+  model: 'model',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketTriageScalarFieldEnum = (typeof TicketTriageScalarFieldEnum)[keyof typeof TicketTriageScalarFieldEnum]
+
+
+export const TicketSummaryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  audience: 'audience',
+  summary: 'summary',
+  problem: 'problem',
+  actions: 'actions',
+  status: 'status',
+  nextStep: 'nextStep',
+  entities: 'entities',
+  coveredEventId: 'coveredEventId',
+  coveredEventSeq: 'coveredEventSeq',
+  provider: 'provider',
+  model: 'model',
+  generatedById: 'generatedById',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketSummaryScalarFieldEnum = (typeof TicketSummaryScalarFieldEnum)[keyof typeof TicketSummaryScalarFieldEnum]
+
+
+export const QaReviewScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  agentId: 'agentId',
+  requestedById: 'requestedById',
+  status: 'status',
+  score: 'score',
+  categories: 'categories',
+  provider: 'provider',
+  model: 'model',
+  reviewerId: 'reviewerId',
+  reviewComment: 'reviewComment',
+  reviewedAt: 'reviewedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type QaReviewScalarFieldEnum = (typeof QaReviewScalarFieldEnum)[keyof typeof QaReviewScalarFieldEnum]
 
 
 export const SortOrder = {

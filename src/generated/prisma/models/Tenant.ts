@@ -260,6 +260,9 @@ export type TenantWhereInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionListRelationFilter
   notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
   notificationDefaults?: Prisma.NotificationDefaultListRelationFilter
+  ticketTriages?: Prisma.TicketTriageListRelationFilter
+  ticketSummaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -295,6 +298,9 @@ export type TenantOrderByWithRelationInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
   notificationPreferences?: Prisma.NotificationPreferenceOrderByRelationAggregateInput
   notificationDefaults?: Prisma.NotificationDefaultOrderByRelationAggregateInput
+  ticketTriages?: Prisma.TicketTriageOrderByRelationAggregateInput
+  ticketSummaries?: Prisma.TicketSummaryOrderByRelationAggregateInput
+  qaReviews?: Prisma.QaReviewOrderByRelationAggregateInput
   invitations?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
@@ -333,6 +339,9 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   ticketSubscriptions?: Prisma.TicketSubscriptionListRelationFilter
   notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
   notificationDefaults?: Prisma.NotificationDefaultListRelationFilter
+  ticketTriages?: Prisma.TicketTriageListRelationFilter
+  ticketSummaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -400,6 +409,9 @@ export type TenantCreateInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -435,6 +447,9 @@ export type TenantUncheckedCreateInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -470,6 +485,9 @@ export type TenantUpdateInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -505,6 +523,9 @@ export type TenantUncheckedUpdateInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -943,6 +964,48 @@ export type TenantUpdateOneRequiredWithoutMacrosNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutMacrosInput, Prisma.TenantUpdateWithoutMacrosInput>, Prisma.TenantUncheckedUpdateWithoutMacrosInput>
 }
 
+export type TenantCreateNestedOneWithoutTicketTriagesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketTriagesInput, Prisma.TenantUncheckedCreateWithoutTicketTriagesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketTriagesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutTicketTriagesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketTriagesInput, Prisma.TenantUncheckedCreateWithoutTicketTriagesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketTriagesInput
+  upsert?: Prisma.TenantUpsertWithoutTicketTriagesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutTicketTriagesInput, Prisma.TenantUpdateWithoutTicketTriagesInput>, Prisma.TenantUncheckedUpdateWithoutTicketTriagesInput>
+}
+
+export type TenantCreateNestedOneWithoutTicketSummariesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketSummariesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutTicketSummariesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketSummariesInput
+  upsert?: Prisma.TenantUpsertWithoutTicketSummariesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutTicketSummariesInput, Prisma.TenantUpdateWithoutTicketSummariesInput>, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+}
+
+export type TenantCreateNestedOneWithoutQaReviewsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutQaReviewsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutQaReviewsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutQaReviewsInput
+  upsert?: Prisma.TenantUpsertWithoutQaReviewsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutQaReviewsInput, Prisma.TenantUpdateWithoutQaReviewsInput>, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -968,6 +1031,9 @@ export type TenantCreateWithoutUsersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1002,6 +1068,9 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1052,6 +1121,9 @@ export type TenantUpdateWithoutUsersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1086,6 +1158,9 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1120,6 +1195,9 @@ export type TenantCreateWithoutSessionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1154,6 +1232,9 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1204,6 +1285,9 @@ export type TenantUpdateWithoutSessionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1238,6 +1322,9 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1272,6 +1359,9 @@ export type TenantCreateWithoutEventsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1306,6 +1396,9 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1356,6 +1449,9 @@ export type TenantUpdateWithoutEventsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1390,6 +1486,9 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1424,6 +1523,9 @@ export type TenantCreateWithoutTicketsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1458,6 +1560,9 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1508,6 +1613,9 @@ export type TenantUpdateWithoutTicketsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1542,6 +1650,9 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1576,6 +1687,9 @@ export type TenantCreateWithoutCommentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1610,6 +1724,9 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1660,6 +1777,9 @@ export type TenantUpdateWithoutCommentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1694,6 +1814,9 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1728,6 +1851,9 @@ export type TenantCreateWithoutReadMarkersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1762,6 +1888,9 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1812,6 +1941,9 @@ export type TenantUpdateWithoutReadMarkersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1846,6 +1978,9 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1880,6 +2015,9 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1914,6 +2052,9 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1964,6 +2105,9 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1998,6 +2142,9 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2032,6 +2179,9 @@ export type TenantCreateWithoutAttachmentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2066,6 +2216,9 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2116,6 +2269,9 @@ export type TenantUpdateWithoutAttachmentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2150,6 +2306,9 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2184,6 +2343,9 @@ export type TenantCreateWithoutUploadsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2218,6 +2380,9 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2268,6 +2433,9 @@ export type TenantUpdateWithoutUploadsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2302,6 +2470,9 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2336,6 +2507,9 @@ export type TenantCreateWithoutWebhooksInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2370,6 +2544,9 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2420,6 +2597,9 @@ export type TenantUpdateWithoutWebhooksInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2454,6 +2634,9 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2488,6 +2671,9 @@ export type TenantCreateWithoutApiKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2522,6 +2708,9 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2572,6 +2761,9 @@ export type TenantUpdateWithoutApiKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2606,6 +2798,9 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2640,6 +2835,9 @@ export type TenantCreateWithoutNotificationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2674,6 +2872,9 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2724,6 +2925,9 @@ export type TenantUpdateWithoutNotificationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2758,6 +2962,9 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2792,6 +2999,9 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2826,6 +3036,9 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2876,6 +3089,9 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2910,6 +3126,9 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2944,6 +3163,9 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2978,6 +3200,9 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3028,6 +3253,9 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3062,6 +3290,9 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3096,6 +3327,9 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -3130,6 +3364,9 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3180,6 +3417,9 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3214,6 +3454,9 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3248,6 +3491,9 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -3282,6 +3528,9 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3332,6 +3581,9 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3366,6 +3618,9 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3401,6 +3656,9 @@ export type TenantCreateWithoutInvitationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
@@ -3435,6 +3693,9 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
@@ -3485,6 +3746,9 @@ export type TenantUpdateWithoutInvitationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
@@ -3519,6 +3783,9 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
@@ -3553,6 +3820,9 @@ export type TenantCreateWithoutPasswordResetsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
@@ -3587,6 +3857,9 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
@@ -3637,6 +3910,9 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
@@ -3671,6 +3947,9 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
@@ -3705,6 +3984,9 @@ export type TenantCreateWithoutInboundEmailsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
@@ -3739,6 +4021,9 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
@@ -3789,6 +4074,9 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
@@ -3823,6 +4111,9 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
@@ -3857,6 +4148,9 @@ export type TenantCreateWithoutGroupsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -3891,6 +4185,9 @@ export type TenantUncheckedCreateWithoutGroupsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3941,6 +4238,9 @@ export type TenantUpdateWithoutGroupsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3975,6 +4275,9 @@ export type TenantUncheckedUpdateWithoutGroupsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4009,6 +4312,9 @@ export type TenantCreateWithoutGroupMembersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4043,6 +4349,9 @@ export type TenantUncheckedCreateWithoutGroupMembersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4093,6 +4402,9 @@ export type TenantUpdateWithoutGroupMembersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4127,6 +4439,9 @@ export type TenantUncheckedUpdateWithoutGroupMembersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4161,6 +4476,9 @@ export type TenantCreateWithoutRoutingRulesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4195,6 +4513,9 @@ export type TenantUncheckedCreateWithoutRoutingRulesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4245,6 +4566,9 @@ export type TenantUpdateWithoutRoutingRulesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4279,6 +4603,9 @@ export type TenantUncheckedUpdateWithoutRoutingRulesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4313,6 +4640,9 @@ export type TenantCreateWithoutMacrosInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4347,6 +4677,9 @@ export type TenantUncheckedCreateWithoutMacrosInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4397,6 +4730,9 @@ export type TenantUpdateWithoutMacrosInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4431,12 +4767,507 @@ export type TenantUncheckedUpdateWithoutMacrosInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutTicketTriagesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutTicketTriagesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutTicketTriagesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketTriagesInput, Prisma.TenantUncheckedCreateWithoutTicketTriagesInput>
+}
+
+export type TenantUpsertWithoutTicketTriagesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutTicketTriagesInput, Prisma.TenantUncheckedUpdateWithoutTicketTriagesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketTriagesInput, Prisma.TenantUncheckedCreateWithoutTicketTriagesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutTicketTriagesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutTicketTriagesInput, Prisma.TenantUncheckedUpdateWithoutTicketTriagesInput>
+}
+
+export type TenantUpdateWithoutTicketTriagesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutTicketTriagesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutTicketSummariesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutTicketSummariesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutTicketSummariesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+}
+
+export type TenantUpsertWithoutTicketSummariesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutTicketSummariesInput, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutTicketSummariesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutTicketSummariesInput, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+}
+
+export type TenantUpdateWithoutTicketSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutTicketSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutQaReviewsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutQaReviewsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutQaReviewsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+}
+
+export type TenantUpsertWithoutQaReviewsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutQaReviewsInput, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutQaReviewsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutQaReviewsInput, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+}
+
+export type TenantUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -4461,6 +5292,9 @@ export type TenantCountOutputType = {
   ticketSubscriptions: number
   notificationPreferences: number
   notificationDefaults: number
+  ticketTriages: number
+  ticketSummaries: number
+  qaReviews: number
   invitations: number
   passwordResets: number
   inboundEmails: number
@@ -4487,6 +5321,9 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   ticketSubscriptions?: boolean | TenantCountOutputTypeCountTicketSubscriptionsArgs
   notificationPreferences?: boolean | TenantCountOutputTypeCountNotificationPreferencesArgs
   notificationDefaults?: boolean | TenantCountOutputTypeCountNotificationDefaultsArgs
+  ticketTriages?: boolean | TenantCountOutputTypeCountTicketTriagesArgs
+  ticketSummaries?: boolean | TenantCountOutputTypeCountTicketSummariesArgs
+  qaReviews?: boolean | TenantCountOutputTypeCountQaReviewsArgs
   invitations?: boolean | TenantCountOutputTypeCountInvitationsArgs
   passwordResets?: boolean | TenantCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | TenantCountOutputTypeCountInboundEmailsArgs
@@ -4621,6 +5458,27 @@ export type TenantCountOutputTypeCountNotificationDefaultsArgs<ExtArgs extends r
 /**
  * TenantCountOutputType without action
  */
+export type TenantCountOutputTypeCountTicketTriagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketTriageWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountTicketSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSummaryWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountQaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.QaReviewWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
 export type TenantCountOutputTypeCountInvitationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.InvitationWhereInput
 }
@@ -4694,6 +5552,9 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   ticketSubscriptions?: boolean | Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>
   notificationPreferences?: boolean | Prisma.Tenant$notificationPreferencesArgs<ExtArgs>
   notificationDefaults?: boolean | Prisma.Tenant$notificationDefaultsArgs<ExtArgs>
+  ticketTriages?: boolean | Prisma.Tenant$ticketTriagesArgs<ExtArgs>
+  ticketSummaries?: boolean | Prisma.Tenant$ticketSummariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Tenant$qaReviewsArgs<ExtArgs>
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
@@ -4758,6 +5619,9 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   ticketSubscriptions?: boolean | Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>
   notificationPreferences?: boolean | Prisma.Tenant$notificationPreferencesArgs<ExtArgs>
   notificationDefaults?: boolean | Prisma.Tenant$notificationDefaultsArgs<ExtArgs>
+  ticketTriages?: boolean | Prisma.Tenant$ticketTriagesArgs<ExtArgs>
+  ticketSummaries?: boolean | Prisma.Tenant$ticketSummariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Tenant$qaReviewsArgs<ExtArgs>
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
@@ -4789,6 +5653,9 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     ticketSubscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
     notificationPreferences: Prisma.$NotificationPreferencePayload<ExtArgs>[]
     notificationDefaults: Prisma.$NotificationDefaultPayload<ExtArgs>[]
+    ticketTriages: Prisma.$TicketTriagePayload<ExtArgs>[]
+    ticketSummaries: Prisma.$TicketSummaryPayload<ExtArgs>[]
+    qaReviews: Prisma.$QaReviewPayload<ExtArgs>[]
     invitations: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
@@ -5217,6 +6084,9 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   ticketSubscriptions<T extends Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notificationPreferences<T extends Prisma.Tenant$notificationPreferencesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationPreferencesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPreferencePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notificationDefaults<T extends Prisma.Tenant$notificationDefaultsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationDefaultsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationDefaultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  ticketTriages<T extends Prisma.Tenant$ticketTriagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketTriagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketTriagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  ticketSummaries<T extends Prisma.Tenant$ticketSummariesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketSummariesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSummaryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  qaReviews<T extends Prisma.Tenant$qaReviewsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$qaReviewsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$QaReviewPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   invitations<T extends Prisma.Tenant$invitationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$invitationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.Tenant$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.Tenant$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -6036,6 +6906,78 @@ export type Tenant$notificationDefaultsArgs<ExtArgs extends runtime.Types.Extens
   take?: number
   skip?: number
   distinct?: Prisma.NotificationDefaultScalarFieldEnum | Prisma.NotificationDefaultScalarFieldEnum[]
+}
+
+/**
+ * Tenant.ticketTriages
+ */
+export type Tenant$ticketTriagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketTriage
+   */
+  select?: Prisma.TicketTriageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketTriage
+   */
+  omit?: Prisma.TicketTriageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketTriageInclude<ExtArgs> | null
+  where?: Prisma.TicketTriageWhereInput
+  orderBy?: Prisma.TicketTriageOrderByWithRelationInput | Prisma.TicketTriageOrderByWithRelationInput[]
+  cursor?: Prisma.TicketTriageWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketTriageScalarFieldEnum | Prisma.TicketTriageScalarFieldEnum[]
+}
+
+/**
+ * Tenant.ticketSummaries
+ */
+export type Tenant$ticketSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSummary
+   */
+  select?: Prisma.TicketSummarySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSummary
+   */
+  omit?: Prisma.TicketSummaryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSummaryInclude<ExtArgs> | null
+  where?: Prisma.TicketSummaryWhereInput
+  orderBy?: Prisma.TicketSummaryOrderByWithRelationInput | Prisma.TicketSummaryOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSummaryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSummaryScalarFieldEnum | Prisma.TicketSummaryScalarFieldEnum[]
+}
+
+/**
+ * Tenant.qaReviews
+ */
+export type Tenant$qaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the QaReview
+   */
+  select?: Prisma.QaReviewSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the QaReview
+   */
+  omit?: Prisma.QaReviewOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.QaReviewInclude<ExtArgs> | null
+  where?: Prisma.QaReviewWhereInput
+  orderBy?: Prisma.QaReviewOrderByWithRelationInput | Prisma.QaReviewOrderByWithRelationInput[]
+  cursor?: Prisma.QaReviewWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.QaReviewScalarFieldEnum | Prisma.QaReviewScalarFieldEnum[]
 }
 
 /**

@@ -370,6 +370,9 @@ export type TicketWhereInput = {
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
+  summaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
 }
 
 export type TicketOrderByWithRelationInput = {
@@ -407,6 +410,9 @@ export type TicketOrderByWithRelationInput = {
   readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
   notifications?: Prisma.NotificationOrderByRelationAggregateInput
   subscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
+  triage?: Prisma.TicketTriageOrderByWithRelationInput
+  summaries?: Prisma.TicketSummaryOrderByRelationAggregateInput
+  qaReviews?: Prisma.QaReviewOrderByRelationAggregateInput
 }
 
 export type TicketWhereUniqueInput = Prisma.AtLeast<{
@@ -449,6 +455,9 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
+  summaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
 }, "tenantId_id" | "tenantId_number">
 
 export type TicketOrderByWithAggregationInput = {
@@ -544,6 +553,9 @@ export type TicketCreateInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateInput = {
@@ -577,6 +589,9 @@ export type TicketUncheckedCreateInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUpdateInput = {
@@ -610,6 +625,9 @@ export type TicketUpdateInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateInput = {
@@ -643,6 +661,9 @@ export type TicketUncheckedUpdateInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyInput = {
@@ -1125,6 +1146,48 @@ export type TicketUncheckedUpdateManyWithoutGroupNestedInput = {
   deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
 }
 
+export type TicketCreateNestedOneWithoutTriageInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutTriageInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutTriageNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutTriageInput
+  upsert?: Prisma.TicketUpsertWithoutTriageInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutTriageInput, Prisma.TicketUpdateWithoutTriageInput>, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+}
+
+export type TicketCreateNestedOneWithoutSummariesInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSummariesInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutSummariesNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSummariesInput
+  upsert?: Prisma.TicketUpsertWithoutSummariesInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSummariesInput, Prisma.TicketUpdateWithoutSummariesInput>, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+}
+
+export type TicketCreateNestedOneWithoutQaReviewsInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutQaReviewsInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutQaReviewsNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutQaReviewsInput
+  upsert?: Prisma.TicketUpsertWithoutQaReviewsInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutQaReviewsInput, Prisma.TicketUpdateWithoutQaReviewsInput>, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+}
+
 export type TicketCreateWithoutTenantInput = {
   id?: string
   number: number
@@ -1155,6 +1218,9 @@ export type TicketCreateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTenantInput = {
@@ -1187,6 +1253,9 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTenantInput = {
@@ -1275,6 +1344,9 @@ export type TicketCreateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutRequesterInput = {
@@ -1306,6 +1378,9 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutRequesterInput = {
@@ -1348,6 +1423,9 @@ export type TicketCreateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAssigneeInput = {
@@ -1379,6 +1457,9 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAssigneeInput = {
@@ -1453,6 +1534,9 @@ export type TicketCreateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutCommentsInput = {
@@ -1485,6 +1569,9 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutCommentsInput = {
@@ -1533,6 +1620,9 @@ export type TicketUpdateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutCommentsInput = {
@@ -1565,6 +1655,9 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutReadMarkersInput = {
@@ -1597,6 +1690,9 @@ export type TicketCreateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutReadMarkersInput = {
@@ -1629,6 +1725,9 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutReadMarkersInput = {
@@ -1677,6 +1776,9 @@ export type TicketUpdateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutReadMarkersInput = {
@@ -1709,6 +1811,9 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutAttachmentsInput = {
@@ -1741,6 +1846,9 @@ export type TicketCreateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAttachmentsInput = {
@@ -1773,6 +1881,9 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAttachmentsInput = {
@@ -1821,6 +1932,9 @@ export type TicketUpdateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAttachmentsInput = {
@@ -1853,6 +1967,9 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutUploadsInput = {
@@ -1885,6 +2002,9 @@ export type TicketCreateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutUploadsInput = {
@@ -1917,6 +2037,9 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutUploadsInput = {
@@ -1965,6 +2088,9 @@ export type TicketUpdateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutUploadsInput = {
@@ -1997,6 +2123,9 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutNotificationsInput = {
@@ -2029,6 +2158,9 @@ export type TicketCreateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutNotificationsInput = {
@@ -2061,6 +2193,9 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutNotificationsInput = {
@@ -2109,6 +2244,9 @@ export type TicketUpdateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutNotificationsInput = {
@@ -2141,6 +2279,9 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutSubscriptionsInput = {
@@ -2173,6 +2314,9 @@ export type TicketCreateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutSubscriptionsInput = {
@@ -2205,6 +2349,9 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutSubscriptionsInput = {
@@ -2253,6 +2400,9 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
@@ -2285,6 +2435,9 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutGroupInput = {
@@ -2317,6 +2470,9 @@ export type TicketCreateWithoutGroupInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutGroupInput = {
@@ -2348,6 +2504,9 @@ export type TicketUncheckedCreateWithoutGroupInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutGroupInput = {
@@ -2374,6 +2533,474 @@ export type TicketUpdateWithWhereUniqueWithoutGroupInput = {
 export type TicketUpdateManyWithWhereWithoutGroupInput = {
   where: Prisma.TicketScalarWhereInput
   data: Prisma.XOR<Prisma.TicketUpdateManyMutationInput, Prisma.TicketUncheckedUpdateManyWithoutGroupInput>
+}
+
+export type TicketCreateWithoutTriageInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutTriageInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutTriageInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+}
+
+export type TicketUpsertWithoutTriageInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutTriageInput, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutTriageInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutTriageInput, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+}
+
+export type TicketUpdateWithoutTriageInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutTriageInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutSummariesInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutSummariesInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutSummariesInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+}
+
+export type TicketUpsertWithoutSummariesInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutSummariesInput, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutSummariesInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutSummariesInput, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+}
+
+export type TicketUpdateWithoutSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutSummariesInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutQaReviewsInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutQaReviewsInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutQaReviewsInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+}
+
+export type TicketUpsertWithoutQaReviewsInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutQaReviewsInput, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutQaReviewsInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutQaReviewsInput, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+}
+
+export type TicketUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutQaReviewsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyTenantInput = {
@@ -2432,6 +3059,9 @@ export type TicketUpdateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTenantInput = {
@@ -2464,6 +3094,9 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutTenantInput = {
@@ -2572,6 +3205,9 @@ export type TicketUpdateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutRequesterInput = {
@@ -2603,6 +3239,9 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutRequesterInput = {
@@ -2660,6 +3299,9 @@ export type TicketUpdateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAssigneeInput = {
@@ -2691,6 +3333,9 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
@@ -2773,6 +3418,9 @@ export type TicketUpdateWithoutGroupInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutGroupInput = {
@@ -2804,6 +3452,9 @@ export type TicketUncheckedUpdateWithoutGroupInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutGroupInput = {
@@ -2843,6 +3494,8 @@ export type TicketCountOutputType = {
   readMarkers: number
   notifications: number
   subscriptions: number
+  summaries: number
+  qaReviews: number
 }
 
 export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2852,6 +3505,8 @@ export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   readMarkers?: boolean | TicketCountOutputTypeCountReadMarkersArgs
   notifications?: boolean | TicketCountOutputTypeCountNotificationsArgs
   subscriptions?: boolean | TicketCountOutputTypeCountSubscriptionsArgs
+  summaries?: boolean | TicketCountOutputTypeCountSummariesArgs
+  qaReviews?: boolean | TicketCountOutputTypeCountQaReviewsArgs
 }
 
 /**
@@ -2906,6 +3561,20 @@ export type TicketCountOutputTypeCountSubscriptionsArgs<ExtArgs extends runtime.
   where?: Prisma.TicketSubscriptionWhereInput
 }
 
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSummaryWhereInput
+}
+
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountQaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.QaReviewWhereInput
+}
+
 
 export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -2942,6 +3611,9 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
+  triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
+  summaries?: boolean | Prisma.Ticket$summariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Ticket$qaReviewsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
@@ -3046,6 +3718,9 @@ export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
+  triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
+  summaries?: boolean | Prisma.Ticket$summariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Ticket$qaReviewsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3074,6 +3749,9 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
     notifications: Prisma.$NotificationPayload<ExtArgs>[]
     subscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
+    triage: Prisma.$TicketTriagePayload<ExtArgs> | null
+    summaries: Prisma.$TicketSummaryPayload<ExtArgs>[]
+    qaReviews: Prisma.$QaReviewPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3504,6 +4182,9 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   readMarkers<T extends Prisma.Ticket$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notifications<T extends Prisma.Ticket$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   subscriptions<T extends Prisma.Ticket$subscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$subscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  triage<T extends Prisma.Ticket$triageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$triageArgs<ExtArgs>>): Prisma.Prisma__TicketTriageClient<runtime.Types.Result.GetResult<Prisma.$TicketTriagePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  summaries<T extends Prisma.Ticket$summariesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$summariesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSummaryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  qaReviews<T extends Prisma.Ticket$qaReviewsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$qaReviewsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$QaReviewPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -4137,6 +4818,73 @@ export type Ticket$subscriptionsArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.TicketSubscriptionScalarFieldEnum | Prisma.TicketSubscriptionScalarFieldEnum[]
+}
+
+/**
+ * Ticket.triage
+ */
+export type Ticket$triageArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketTriage
+   */
+  select?: Prisma.TicketTriageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketTriage
+   */
+  omit?: Prisma.TicketTriageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketTriageInclude<ExtArgs> | null
+  where?: Prisma.TicketTriageWhereInput
+}
+
+/**
+ * Ticket.summaries
+ */
+export type Ticket$summariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSummary
+   */
+  select?: Prisma.TicketSummarySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSummary
+   */
+  omit?: Prisma.TicketSummaryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSummaryInclude<ExtArgs> | null
+  where?: Prisma.TicketSummaryWhereInput
+  orderBy?: Prisma.TicketSummaryOrderByWithRelationInput | Prisma.TicketSummaryOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSummaryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSummaryScalarFieldEnum | Prisma.TicketSummaryScalarFieldEnum[]
+}
+
+/**
+ * Ticket.qaReviews
+ */
+export type Ticket$qaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the QaReview
+   */
+  select?: Prisma.QaReviewSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the QaReview
+   */
+  omit?: Prisma.QaReviewOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.QaReviewInclude<ExtArgs> | null
+  where?: Prisma.QaReviewWhereInput
+  orderBy?: Prisma.QaReviewOrderByWithRelationInput | Prisma.QaReviewOrderByWithRelationInput[]
+  cursor?: Prisma.QaReviewWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.QaReviewScalarFieldEnum | Prisma.QaReviewScalarFieldEnum[]
 }
 
 /**
