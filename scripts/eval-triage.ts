@@ -1,9 +1,11 @@
 // `npm run eval:triage`: the local provider's agreement with the labelled set in eval/triage.jsonl
 // (tickets in six languages with the language, sentiment, intent and the skill that should win),
-// per field and per language. `--verbose` lists every disagreement. No database, no network.
+// per field and per language. `--verbose` lists every disagreement. No database, no network —
+// unless AI_BASE_URL and AI_MODEL are set, when it measures that OpenAI-compatible model instead.
 import fs from "node:fs";
 import path from "node:path";
 import { createLocalProvider } from "../src/ai/local-provider.ts";
+import { createOpenAiProvider } from "../src/ai/openai-provider.ts";
 
 interface Labelled {
   id: number;
@@ -26,7 +28,9 @@ const cases = fs
   .filter((line) => line.trim())
   .map((line) => JSON.parse(line) as Labelled);
 const verbose = process.argv.includes("--verbose");
-const provider = createLocalProvider();
+const provider = process.env.AI_BASE_URL
+  ? createOpenAiProvider({ baseUrl: process.env.AI_BASE_URL.replace(/\/+$/, ""), apiKey: process.env.AI_API_KEY || undefined, model: process.env.AI_MODEL ?? "", timeoutMs: 60_000, maxRetries: 3, retryBaseMs: 500 })
+  : createLocalProvider();
 
 const agree = Object.fromEntries(FIELDS.map((field) => [field, 0])) as Record<(typeof FIELDS)[number], number>;
 const byLanguage = new Map<string, { n: number } & Record<(typeof FIELDS)[number], number>>();
