@@ -2131,6 +2131,314 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{ticketId}/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What triage made of a ticket
+         * @description Roles: admin, agent. A new ticket is triaged in the background shortly after it is created
+         *     (the `ticket.triaged` event tells when): language, sentiment, intent, a suggested priority,
+         *     the agents' skills that fit and notes for the agent, each with a confidence, and the
+         *     provider and model that produced them. Never shown to the requester. `404` until then.
+         */
+        get: operations["getTicketTriage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The stored summary of a ticket's discussion
+         * @description Roles: admin, agent, user (their own ticket). Staff get the summary built from the whole
+         *     discussion, internal notes included; a requester gets the one built from what they may see,
+         *     never from internal notes. `coveredEventId` is the newest event of the ticket it covers;
+         *     `stale` is true once a newer event (that the audience may see) exists. `404` until one is
+         *     generated.
+         */
+        get: operations["getTicketSummary"];
+        put?: never;
+        /**
+         * Summarise a ticket's discussion
+         * @description Roles: admin, agent, user (their own ticket). Generates and stores a summary for the
+         *     caller's audience (staff: internal notes included; requester: not) in at most 100 words —
+         *     the problem, what was done, the status and the next step — with the entities it names
+         *     (people, organisations, products, dates, amounts, order numbers). Replaces the previous one.
+         */
+        post: operations["generateTicketSummary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/qa-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * QA reviews
+         * @description Roles: admin, agent. Newest first; filter by agent, ticket, status and score.
+         */
+        get: operations["listQaReviews"];
+        put?: never;
+        /**
+         * Request a QA review
+         * @description Roles: admin, agent. Reviews one agent reply (`commentId`) or, without it, the public
+         *     replies of the ticket's agent (its assignee, else whoever of the staff replied most), and
+         *     scores them on Zendesk AutoQA's categories — greeting, empathy, spelling and grammar,
+         *     closing, solution offered, tone, readability, comprehension — each 0..100 with quotes from
+         *     the replies as evidence. The review waits (`pending`) for a reviewer to approve or reject it.
+         */
+        post: operations["createQaReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/qa-reviews/{reviewId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A QA review
+         * @description Roles: admin, agent.
+         */
+        get: operations["getQaReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Approve or reject a QA review
+         * @description Roles: admin (the reviewer). Sets `approved` or `rejected` with an optional comment; a later decision replaces an earlier one.
+         */
+        patch: operations["decideQaReview"];
+        trace?: never;
+    };
+    "/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's groups
+         * @description Roles: admin, agent. Groups are teams of agents; tickets routed to a group are auto-assigned
+         *     among its available members. Oldest first.
+         */
+        get: operations["listGroups"];
+        put?: never;
+        /**
+         * Create a group
+         * @description Roles: admin. `memberIds` are active agents or admins of the tenant.
+         */
+        post: operations["createGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a group
+         * @description Roles: admin, agent.
+         */
+        get: operations["getGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a group
+         * @description Roles: admin. Refused (409 `group_has_tickets`) while tickets belong to it: move them first.
+         */
+        delete: operations["deleteGroup"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a group or its members
+         * @description Roles: admin. `memberIds` replaces the membership. A new member, like any capacity freeing,
+         *     drains the group's queue: its waiting tickets are assigned to whoever has room.
+         */
+        patch: operations["updateGroup"];
+        trace?: never;
+    };
+    "/v1/routing-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the routing rules, in the order they are tried
+         * @description Roles: admin. Every rule (at most 100), by `position`.
+         */
+        get: operations["listRoutingRules"];
+        put?: never;
+        /**
+         * Add a routing rule
+         * @description Roles: admin. When a new ticket arrives (after triage, when triage is on), the active rules are
+         *     tried in `position` order and the **first** whose conditions all hold applies its actions (set the
+         *     group, priority, tags and the skills an assignee needs); later rules are not tried. Unlike
+         *     Zendesk triggers, which all run and can undo each other, one rule decides, so reading that rule
+         *     explains a ticket's routing. Without `position` the rule goes last; with one, the rules at and
+         *     after it move down.
+         */
+        post: operations["createRoutingRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/routing-rules/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: components["parameters"]["RoutingRuleId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a routing rule
+         * @description Roles: admin.
+         */
+        get: operations["getRoutingRule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a routing rule
+         * @description Roles: admin.
+         */
+        delete: operations["deleteRoutingRule"];
+        options?: never;
+        head?: never;
+        /**
+         * Change or move a routing rule
+         * @description Roles: admin. A new `position` moves the rule; the others close up around it.
+         */
+        patch: operations["updateRoutingRule"];
+        trace?: never;
+    };
+    "/v1/macros": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List macros
+         * @description Roles: admin, agent. By title.
+         */
+        get: operations["listMacros"];
+        put?: never;
+        /**
+         * Create a macro
+         * @description Roles: admin. A macro is a saved set of ticket changes (`changes`, the fields of a ticket
+         *     PATCH plus `addTags`/`removeTags`) and an optional `comment` (public or internal) that an agent
+         *     applies to a ticket in one call.
+         */
+        post: operations["createMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/macros/{macroId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a macro
+         * @description Roles: admin, agent.
+         */
+        get: operations["getMacro"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a macro
+         * @description Roles: admin.
+         */
+        delete: operations["deleteMacro"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a macro
+         * @description Roles: admin.
+         */
+        patch: operations["updateMacro"];
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/macros/{macroId}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a macro to a ticket
+         * @description Roles: admin, agent. The macro's changes and its comment, in one transaction, with the same
+         *     checks and events as a PATCH and a comment made by hand. With `If-Match`, a stale ETag is a 412
+         *     and nothing changes; with an `Idempotency-Key`, a retry returns the first answer.
+         */
+        post: operations["applyMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "tenant.created": {
@@ -4437,6 +4745,726 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "ticket.triaged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new ticket was triaged (staff only: never sent to the requester).
+         * @description Delivered to endpoints subscribed to `ticket.triaged` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketTriagedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.summarized": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A summary of a ticket's discussion was generated (staff only).
+         * @description Delivered to endpoints subscribed to `ticket.summarized` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketSummarizedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "qa_review.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A QA review of an agent's replies was requested and scored (staff only).
+         * @description Delivered to endpoints subscribed to `qa_review.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["QaReviewCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "qa_review.decided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A reviewer approved or rejected a QA review (staff only).
+         * @description Delivered to endpoints subscribed to `qa_review.decided` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["QaReviewDecidedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.routed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Routing rules ran on a new ticket: the rule that matched (if any) and what it set. Staff only.
+         * @description Delivered to endpoints subscribed to `ticket.routed` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketRoutedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.queued": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * No agent of the ticket's group could take it: it waits in the group's queue (the decision says why). Staff only.
+         * @description Delivered to endpoints subscribed to `ticket.queued` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketQueuedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin created a group.
+         * @description Delivered to endpoints subscribed to `group.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GroupCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A group's name, description or members changed.
+         * @description Delivered to endpoints subscribed to `group.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GroupUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin deleted a group.
+         * @description Delivered to endpoints subscribed to `group.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GroupDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "routing_rule.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin added a routing rule.
+         * @description Delivered to endpoints subscribed to `routing_rule.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "routing_rule.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A routing rule changed or moved.
+         * @description Delivered to endpoints subscribed to `routing_rule.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "routing_rule.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin deleted a routing rule.
+         * @description Delivered to endpoints subscribed to `routing_rule.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "macro.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin created a macro.
+         * @description Delivered to endpoints subscribed to `macro.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MacroCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "macro.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A macro changed.
+         * @description Delivered to endpoints subscribed to `macro.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MacroUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "macro.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin deleted a macro.
+         * @description Delivered to endpoints subscribed to `macro.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MacroDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -4672,6 +5700,8 @@ export interface components {
             lastLoginAt: string | null;
             /** Format: date-time */
             deactivatedAt: string | null;
+            capacity: components["schemas"]["AgentCapacity"];
+            availability: components["schemas"]["AgentAvailability"];
         };
         UserList: {
             data: components["schemas"]["User"][];
@@ -4684,6 +5714,8 @@ export interface components {
             password: components["schemas"]["Password"];
             skills?: components["schemas"]["Skill"][];
             locale?: components["schemas"]["Locale"];
+            capacity?: components["schemas"]["AgentCapacity"];
+            availability?: components["schemas"]["AgentAvailability"];
         };
         UserUpdate: {
             name?: components["schemas"]["PersonName"];
@@ -4695,6 +5727,8 @@ export interface components {
             password?: components["schemas"]["Password"];
             /** @description Required when changing your own password. */
             currentPassword?: string;
+            capacity?: components["schemas"]["AgentCapacity"];
+            availability?: components["schemas"]["AgentAvailability"];
         };
         /**
          * @description `pending`: waiting on the requester; `on_hold`: waiting on a third party; `closed` is final.
@@ -4729,6 +5763,11 @@ export interface components {
             requesterId: string;
             /** Format: uuid */
             assigneeId: string | null;
+            /**
+             * Format: uuid
+             * @description The group (team) working the ticket; set by routing rules or by staff.
+             */
+            groupId: string | null;
             tags: string[];
             /** Format: date-time */
             dueAt: string | null;
@@ -4774,6 +5813,11 @@ export interface components {
              * @description Agents and admins only; an active agent or admin.
              */
             assigneeId?: string;
+            /**
+             * Format: uuid
+             * @description Agents and admins only: the group to work it (routing rules then leave the group alone).
+             */
+            groupId?: string;
             tags?: components["schemas"]["Tags"];
             /** Format: date-time */
             dueAt?: string;
@@ -4792,6 +5836,11 @@ export interface components {
              * @description An active agent or admin, or null to unassign.
              */
             assigneeId?: string | null;
+            /**
+             * Format: uuid
+             * @description Agents and admins only: a group of the tenant, or null. An unassigned ticket of a group waits in its queue for auto-assignment.
+             */
+            groupId?: string | null;
             tags?: components["schemas"]["Tags"];
             /** Format: date-time */
             dueAt?: string | null;
@@ -4837,6 +5886,8 @@ export interface components {
                 priority?: components["schemas"]["TicketPriority"];
                 /** Format: uuid */
                 assigneeId?: string | null;
+                /** Format: uuid */
+                groupId?: string | null;
                 addTags?: components["schemas"]["Tags"];
                 removeTags?: components["schemas"]["Tags"];
             };
@@ -5829,7 +6880,7 @@ export interface components {
          * @description What an API key may do; each operation's `x-scopes` says which one it needs.
          * @enum {string}
          */
-        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write" | "help_center:read" | "help_center:write";
+        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write" | "help_center:read" | "help_center:write" | "groups:read" | "groups:write" | "macros:read" | "macros:write";
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -6568,6 +7619,552 @@ export interface components {
             notification: components["schemas"]["Notification"];
             unreadCount: number;
         };
+        /** @enum {string} */
+        TriageSentiment: "positive" | "neutral" | "negative";
+        /** @description What triage concluded about a ticket (the `ticket.triaged` event carries these). */
+        TriageFields: {
+            /**
+             * @description ISO 639-1 code ("en", "de"), or "und" when undetermined.
+             * @example de
+             */
+            language: string;
+            sentiment: components["schemas"]["TriageSentiment"];
+            /** @description From -1 (most negative) to 1. */
+            sentimentScore: number;
+            /**
+             * @description The intent.
+             * @enum {string}
+             */
+            category: "billing" | "account_access" | "bug" | "outage" | "how_to" | "feature_request" | "shipping" | "cancellation" | "feedback" | "other";
+            suggestedPriority: components["schemas"]["TicketPriority"];
+            /** @description Skills of the tenant's agents (`User.skills`) that fit the ticket, best first. */
+            skills: string[];
+            /** @description Each field's confidence, 0..1 (`skills` per skill). */
+            confidence: {
+                language: number;
+                sentiment: number;
+                category: number;
+                priority: number;
+                skills: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * @description "local" (the built-in NLP libraries) or "openai-compatible".
+             * @example local
+             */
+            provider: string;
+            model: string;
+        };
+        TicketTriage: components["schemas"]["TriageFields"] & {
+            /** Format: uuid */
+            ticketId: string;
+            /** @description Hints for the agent who answers. */
+            notes: string[];
+            keywords: string[];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        TicketSummary: {
+            /** Format: uuid */
+            ticketId: string;
+            /**
+             * @description `staff`: built from the whole discussion, internal notes included; `requester`: from what the requester may see.
+             * @enum {string}
+             */
+            audience: "staff" | "requester";
+            /** @description At most 100 words. */
+            summary: string;
+            problem: string;
+            /** @description What was done so far. */
+            actions: string;
+            status: string;
+            nextStep: string;
+            entities: {
+                people: string[];
+                organisations: string[];
+                products: string[];
+                dates: string[];
+                amounts: string[];
+                orderNumbers: string[];
+            };
+            /**
+             * Format: uuid
+             * @description The newest event of the ticket the summary covers.
+             */
+            coveredEventId: string | null;
+            /** @description A newer event of the ticket exists (one the audience may see). */
+            stale: boolean;
+            provider: string;
+            model: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @enum {string} */
+        QaReviewStatus: "pending" | "approved" | "rejected";
+        QaCategoryScore: {
+            /** @enum {string} */
+            category: "greeting" | "empathy" | "spelling_grammar" | "closing" | "solution_offered" | "tone" | "readability" | "comprehension";
+            score: number;
+            /** @description Quotes from the reviewed replies. */
+            evidence: string[];
+            rationale: string;
+        };
+        QaReview: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ticketId: string;
+            /**
+             * Format: uuid
+             * @description The one reply reviewed; null for the agent's replies on the ticket.
+             */
+            commentId: string | null;
+            /** Format: uuid */
+            agentId: string;
+            /** Format: uuid */
+            requestedById: string | null;
+            status: components["schemas"]["QaReviewStatus"];
+            /** @description The mean of the categories' scores. */
+            score: number;
+            categories: components["schemas"]["QaCategoryScore"][];
+            provider: string;
+            model: string;
+            /** Format: uuid */
+            reviewerId: string | null;
+            reviewComment: string | null;
+            /** Format: date-time */
+            reviewedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        QaReviewList: {
+            data: components["schemas"]["QaReview"][];
+            nextCursor: string | null;
+        };
+        QaReviewCreate: {
+            /** Format: uuid */
+            ticketId: string;
+            /**
+             * Format: uuid
+             * @description One agent reply of the ticket; omit to review the agent's replies on the whole ticket.
+             */
+            commentId?: string;
+        };
+        QaReviewDecision: {
+            /** @enum {string} */
+            status: "approved" | "rejected";
+            comment?: string;
+        };
+        /** @description The most unsolved tickets auto-assignment gives this agent (default 10); 0 takes none. Manual assignment may exceed it. */
+        AgentCapacity: number;
+        /**
+         * @description Auto-assignment offers tickets only to `online` agents. Agents set their own; admins anyone's.
+         * @enum {string}
+         */
+        AgentAvailability: "online" | "away" | "offline";
+        Group: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            memberIds: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        GroupList: {
+            data: components["schemas"]["Group"][];
+            nextCursor: string | null;
+        };
+        /** @description Active agents or admins of the tenant. */
+        GroupMemberIds: string[];
+        GroupCreate: {
+            name: string;
+            description?: string;
+            memberIds?: components["schemas"]["GroupMemberIds"];
+        };
+        GroupUpdate: {
+            name?: string;
+            description?: string;
+            memberIds?: components["schemas"]["GroupMemberIds"];
+        };
+        /**
+         * @description Every condition given must hold (an empty object matches every ticket); within one list,
+         *     any value matches. `tagsAll`: the ticket has all these tags. The triage conditions
+         *     (`languages`, `categories`, `sentiments`, `skillsAny`) read the ticket's triage and never
+         *     match a ticket without one (triage off, failed or timed out).
+         */
+        RoutingConditions: {
+            channels?: components["schemas"]["TicketChannel"][];
+            priorities?: components["schemas"]["TicketPriority"][];
+            types?: components["schemas"]["TicketType"][];
+            tagsAny?: components["schemas"]["Tags"];
+            tagsAll?: components["schemas"]["Tags"];
+            /** @description ISO 639-1 codes, e.g. `en`, `de`. */
+            languages?: string[];
+            categories?: string[];
+            sentiments?: ("negative" | "neutral" | "positive")[];
+            /** @description Any of these among the skills triage found. */
+            skillsAny?: components["schemas"]["Skill"][];
+        };
+        /** @description What a matching rule does. `requiredSkills`: an assignee must have all of them (with the skills triage found). */
+        RoutingActions: {
+            /** Format: uuid */
+            groupId?: string;
+            priority?: components["schemas"]["TicketPriority"];
+            addTags?: components["schemas"]["Tags"];
+            requiredSkills?: components["schemas"]["Skill"][];
+        };
+        RoutingRule: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description 1 is tried first. */
+            position: number;
+            active: boolean;
+            conditions: components["schemas"]["RoutingConditions"];
+            actions: components["schemas"]["RoutingActions"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RoutingRuleList: {
+            data: components["schemas"]["RoutingRule"][];
+            nextCursor: null;
+        };
+        RoutingRuleCreate: {
+            name: string;
+            position?: number;
+            active?: boolean;
+            conditions: components["schemas"]["RoutingConditions"];
+            actions: components["schemas"]["RoutingActions"];
+        };
+        RoutingRuleUpdate: {
+            name?: string;
+            position?: number;
+            active?: boolean;
+            conditions?: components["schemas"]["RoutingConditions"];
+            actions?: components["schemas"]["RoutingActions"];
+        };
+        /** @description Ticket changes, as in a PATCH, plus tag edits. */
+        MacroChanges: {
+            status?: components["schemas"]["TicketStatus"];
+            priority?: components["schemas"]["TicketPriority"];
+            type?: components["schemas"]["TicketType"] | null;
+            /** Format: uuid */
+            assigneeId?: string | null;
+            /** Format: uuid */
+            groupId?: string | null;
+            addTags?: components["schemas"]["Tags"];
+            removeTags?: components["schemas"]["Tags"];
+        };
+        MacroComment: {
+            body: string;
+            /** @description An internal note, seen by staff only (default false). */
+            internal?: boolean;
+        };
+        Macro: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            description: string;
+            /** @description Inactive macros are listed but cannot be applied. */
+            active: boolean;
+            changes: components["schemas"]["MacroChanges"];
+            comment: components["schemas"]["MacroComment"] | null;
+            /** Format: uuid */
+            createdById: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MacroList: {
+            data: components["schemas"]["Macro"][];
+            nextCursor: string | null;
+        };
+        MacroCreate: {
+            title: string;
+            description?: string;
+            active?: boolean;
+            changes: components["schemas"]["MacroChanges"];
+            comment?: components["schemas"]["MacroComment"];
+        };
+        MacroUpdate: {
+            title?: string;
+            description?: string;
+            active?: boolean;
+            changes?: components["schemas"]["MacroChanges"];
+            comment?: components["schemas"]["MacroComment"] | null;
+        };
+        MacroApplication: {
+            ticket: components["schemas"]["Ticket"];
+            comment: components["schemas"]["Comment"] | null;
+        };
+        RoutingCandidate: {
+            /** Format: uuid */
+            userId: string;
+            openTickets: number;
+            capacity: number;
+        };
+        /** @description Why auto-assignment chose as it did (staff only; events carrying it are internal). */
+        RoutingDecision: {
+            /** Format: uuid */
+            groupId: string;
+            requiredSkills: string[];
+            /** @enum {string} */
+            reason: "most_spare_capacity" | "round_robin_tie" | "no_member" | "no_available_member" | "no_skilled_member" | "all_at_capacity";
+            /** @description The eligible agents with room, best first (at most 10). */
+            candidates: components["schemas"]["RoutingCandidate"][];
+            considered: {
+                members: number;
+                available: number;
+                skilled: number;
+                withRoom: number;
+            };
+        };
+        /** @description `ticket.triaged`: A new ticket was triaged (staff only: never sent to the requester). */
+        TicketTriagedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.triaged";
+            data?: {
+                /** @constant */
+                type?: "ticket.triaged";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: components["schemas"]["TriageFields"];
+            };
+        };
+        /** @description `ticket.summarized`: A summary of a ticket's discussion was generated (staff only). */
+        TicketSummarizedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.summarized";
+            data?: {
+                /** @constant */
+                type?: "ticket.summarized";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: {
+                    /** @enum {string} */
+                    audience: "staff" | "requester";
+                    /** Format: uuid */
+                    coveredEventId: string | null;
+                    provider: string;
+                    model: string;
+                };
+            };
+        };
+        /** @description `qa_review.created`: A QA review of an agent's replies was requested and scored (staff only). */
+        QaReviewCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "qa_review.created";
+            data?: {
+                /** @constant */
+                type?: "qa_review.created";
+                entity?: {
+                    /** @constant */
+                    type?: "qa_review";
+                };
+                after?: {
+                    /** Format: uuid */
+                    reviewId: string;
+                    /** Format: uuid */
+                    ticketId: string;
+                    /** Format: uuid */
+                    commentId: string | null;
+                    /** Format: uuid */
+                    agentId: string;
+                    status: components["schemas"]["QaReviewStatus"];
+                    score: number;
+                    provider: string;
+                    model: string;
+                };
+            };
+        };
+        /** @description `qa_review.decided`: A reviewer approved or rejected a QA review (staff only). */
+        QaReviewDecidedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "qa_review.decided";
+            data?: {
+                /** @constant */
+                type?: "qa_review.decided";
+                entity?: {
+                    /** @constant */
+                    type?: "qa_review";
+                };
+                before?: {
+                    status: components["schemas"]["QaReviewStatus"];
+                };
+                after?: {
+                    status: components["schemas"]["QaReviewStatus"];
+                    /** Format: uuid */
+                    reviewerId: string;
+                };
+            };
+        };
+        /** @description `ticket.routed`: Routing rules ran on a new ticket: the rule that matched (if any) and what it set. Staff only. */
+        TicketRoutedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.routed";
+            data?: {
+                /** @constant */
+                type?: "ticket.routed";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: {
+                    /** Format: uuid */
+                    ruleId?: string | null;
+                    /** Format: uuid */
+                    groupId?: string | null;
+                    requiredSkills?: string[];
+                    triaged?: boolean;
+                };
+            };
+        };
+        /** @description `ticket.queued`: No agent of the ticket's group could take it: it waits in the group's queue (the decision says why). Staff only. */
+        TicketQueuedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.queued";
+            data?: {
+                /** @constant */
+                type?: "ticket.queued";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: {
+                    decision?: components["schemas"]["RoutingDecision"];
+                };
+            };
+        };
+        /** @description `group.created`: An admin created a group. */
+        GroupCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "group.created";
+            data?: {
+                /** @constant */
+                type?: "group.created";
+                entity?: {
+                    /** @constant */
+                    type?: "group";
+                };
+            };
+        };
+        /** @description `group.updated`: A group's name, description or members changed. */
+        GroupUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "group.updated";
+            data?: {
+                /** @constant */
+                type?: "group.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "group";
+                };
+            };
+        };
+        /** @description `group.deleted`: An admin deleted a group. */
+        GroupDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "group.deleted";
+            data?: {
+                /** @constant */
+                type?: "group.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "group";
+                };
+            };
+        };
+        /** @description `routing_rule.created`: An admin added a routing rule. */
+        RoutingRuleCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "routing_rule.created";
+            data?: {
+                /** @constant */
+                type?: "routing_rule.created";
+                entity?: {
+                    /** @constant */
+                    type?: "routing_rule";
+                };
+            };
+        };
+        /** @description `routing_rule.updated`: A routing rule changed or moved. */
+        RoutingRuleUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "routing_rule.updated";
+            data?: {
+                /** @constant */
+                type?: "routing_rule.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "routing_rule";
+                };
+            };
+        };
+        /** @description `routing_rule.deleted`: An admin deleted a routing rule. */
+        RoutingRuleDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "routing_rule.deleted";
+            data?: {
+                /** @constant */
+                type?: "routing_rule.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "routing_rule";
+                };
+            };
+        };
+        /** @description `macro.created`: An admin created a macro. */
+        MacroCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "macro.created";
+            data?: {
+                /** @constant */
+                type?: "macro.created";
+                entity?: {
+                    /** @constant */
+                    type?: "macro";
+                };
+            };
+        };
+        /** @description `macro.updated`: A macro changed. */
+        MacroUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "macro.updated";
+            data?: {
+                /** @constant */
+                type?: "macro.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "macro";
+                };
+            };
+        };
+        /** @description `macro.deleted`: An admin deleted a macro. */
+        MacroDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "macro.deleted";
+            data?: {
+                /** @constant */
+                type?: "macro.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "macro";
+                };
+            };
+        };
     };
     responses: {
         /** @description The request is malformed or fails validation; `errors` points at each offending field. */
@@ -6997,6 +8594,124 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No such group in the caller's tenant. */
+        GroupNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No group 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such routing rule in the caller's tenant. */
+        RoutingRuleNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No routing rule 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such macro in the caller's tenant. */
+        MacroNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No macro 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such macro, or no such ticket the caller may see. */
+        MacroOrTicketNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No macro 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The configured model (an OpenAI-compatible endpoint) failed or kept failing; retry later. */
+        AiUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/ai-unavailable",
+                 *       "title": "Model unavailable",
+                 *       "status": 502,
+                 *       "code": "ai_unavailable",
+                 *       "detail": "The model could not answer: gave up after 4 attempts."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The ticket has no agent reply to review (or the comment is not one). */
+        NothingToReview: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/nothing-to-review",
+                 *       "title": "Nothing to review",
+                 *       "status": 422,
+                 *       "code": "nothing_to_review",
+                 *       "detail": "No public reply by an agent on this ticket."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such QA review in the caller's tenant. */
+        QaReviewNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description Page size, 1 to 100. */
@@ -7036,6 +8751,9 @@ export interface components {
         SearchQuery: string;
         /** @description How many, 1 to 20. */
         SuggestionLimit: number;
+        GroupId: string;
+        RoutingRuleId: string;
+        MacroId: string;
     };
     requestBodies: never;
     headers: {
@@ -12320,6 +14038,1105 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["HelpCenterNotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTicketTriage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket's triage. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketTriage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTicketSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary for the caller's audience. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    generateTicketSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new summary. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            502: components["responses"]["AiUnavailable"];
+        };
+    };
+    listQaReviews: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description The agent whose replies were reviewed. */
+                agentId?: string;
+                ticketId?: string;
+                status?: components["schemas"]["QaReviewStatus"];
+                /** @description At least this overall score. */
+                minScore?: number;
+                /** @description At most this overall score. */
+                maxScore?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reviews. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaReviewList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createQaReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QaReviewCreate"];
+            };
+        };
+        responses: {
+            /** @description The scored review. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaReview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            422: components["responses"]["NothingToReview"];
+            429: components["responses"]["TooManyRequests"];
+            502: components["responses"]["AiUnavailable"];
+        };
+    };
+    getQaReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The review. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaReview"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["QaReviewNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    decideQaReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QaReviewDecision"];
+            };
+        };
+        responses: {
+            /** @description The decided review. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QaReview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["QaReviewNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listGroups: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of groups. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff see groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listGroups requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupCreate"];
+            };
+        };
+        responses: {
+            /** @description The new group. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createGroup requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/group-name-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "group_name_taken",
+                     *       "detail": "A group named Billing already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff see groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getGroup requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["GroupNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteGroup requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["GroupNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/group-has-tickets",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "group_has_tickets",
+                     *       "detail": "3 tickets belong to this group; move them to another group first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated group. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateGroup requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["GroupNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/group-name-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "group_name_taken",
+                     *       "detail": "A group named Billing already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listRoutingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listRoutingRules requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingRuleCreate"];
+            };
+        };
+        responses: {
+            /** @description The new rule. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createRoutingRule requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/too-many-rules",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "too_many_rules",
+                     *       "detail": "A tenant has at most 100 routing rules."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: components["parameters"]["RoutingRuleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getRoutingRule requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["RoutingRuleNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: components["parameters"]["RoutingRuleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteRoutingRule requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["RoutingRuleNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: components["parameters"]["RoutingRuleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingRuleUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated rule. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateRoutingRule requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["RoutingRuleNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMacros: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of macros. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MacroList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff use macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listMacros requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MacroCreate"];
+            };
+        };
+        responses: {
+            /** @description The new macro. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createMacro requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/macro-title-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "macro_title_taken",
+                     *       "detail": "A macro titled Close as duplicate already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The macro. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff use macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getMacro requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["MacroNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteMacro requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["MacroNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MacroUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated macro. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateMacro requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["MacroNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/macro-title-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "macro_title_taken",
+                     *       "detail": "A macro titled Close as duplicate already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    applyMacro: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from your last read; the change applies only if the ticket has not changed since (else 412). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description A unique key (e.g. a UUID) per intended operation. A retry with the same key and body returns the first response (with `Idempotent-Replayed` true); the same key with another body is a 422. Keys are kept for 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket as changed, and the comment made (null when the macro has none). */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MacroApplication"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff apply macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "applyMacro requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["MacroOrTicketNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-status-transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "invalid_status_transition",
+                     *       "detail": "A closed ticket cannot become open; closed is final."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["IdempotencyMismatch"];
             429: components["responses"]["TooManyRequests"];
         };
     };

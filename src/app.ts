@@ -49,6 +49,12 @@ import { widgetHandlers } from "./modules/widget/handlers.ts";
 import { loadWidgetAssets, type WidgetAssets } from "./modules/widget/assets.ts";
 import { registerWidgetMessageLimit } from "./http/widget-messages.ts";
 import { helpCenterHandlers } from "./modules/help-center/handlers.ts";
+import { groupHandlers } from "./modules/groups/handlers.ts";
+import { routingRuleHandlers } from "./modules/routing/handlers.ts";
+import { macroHandlers } from "./modules/macros/handlers.ts";
+import { triageHandlers } from "./modules/triage/handlers.ts";
+import { summaryHandlers } from "./modules/summaries/handlers.ts";
+import { qaReviewHandlers } from "./modules/qa-reviews/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -103,6 +109,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...userHandlers(services.users),
     ...platformHandlers(services.platform),
     ...ticketHandlers(services.tickets, services.events),
+    ...triageHandlers(services.triage),
+    ...summaryHandlers(services.summaries),
+    ...qaReviewHandlers(services.qaReviews),
     ...commentHandlers(services.comments),
     ...presenceHandlers(services.presence),
     ...eventHandlers(services.events),
@@ -116,6 +125,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...notificationHandlers(services.notifications),
     ...widgetHandlers(services.widget, deps.widgetAssets ?? loadWidgetAssets()),
     ...helpCenterHandlers(services.helpCenter, services.publicTenants),
+    ...groupHandlers(services.groups),
+    ...routingRuleHandlers(services.routingRules),
+    ...macroHandlers(services.macros),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };

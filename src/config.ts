@@ -86,6 +86,29 @@ export interface Config {
   widget: WidgetLimits;
   /** Outbound email (SMTP or the development outbox), its links, and inbound replies. */
   mail: MailSettings;
+  /** The model behind triage, summaries and QA reviews (src/ai). */
+  ai: AiSettings;
+  /** Routing and auto-assignment (src/modules/routing). */
+  routing: RoutingSettings;
+}
+
+export interface RoutingSettings {
+  /** A new ticket is routed once triaged; one whose triage has not come this long after creation (failed, or a slow model) is routed without it. */
+  triageWaitSeconds: number;
+}
+
+/** Without AI_BASE_URL the local provider answers (offline, no model); with it, an OpenAI-compatible endpoint. */
+export interface AiSettings {
+  /** e.g. https://api.openai.com/v1, http://localhost:11434/v1 (Ollama); absent: the local provider. */
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  model: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Attempts after the first, on 429, 5xx, timeouts and network errors, with exponential backoff. */
+  maxRetries: number;
+  /** The first backoff (doubled each retry, with jitter; a Retry-After header wins when shorter than 60 s). */
+  retryBaseMs: number;
 }
 
 export interface WidgetLimits {
@@ -452,6 +475,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       visitorPerMinute: integer(env, "WIDGET_VISITOR_PER_MINUTE", 120, 1, 100_000),
     },
     mail: mail(env, dataDir, publicUrl, integer(env, "PORT", 3000, 0, 65535)),
+    ai: ai(env),
+    routing: { triageWaitSeconds: integer(env, "ROUTING_TRIAGE_WAIT_SECONDS", 30, 1, 3_600) },
+  };
+}
+
+function ai(env: Env): AiSettings {
+  const baseUrl = httpUrl(env, "AI_BASE_URL");
+  const model = env.AI_MODEL || undefined;
+  if (baseUrl !== undefined && model === undefined) throw new ConfigError("AI_MODEL", "is required when AI_BASE_URL is set (e.g. gpt-4o-mini, or llama3.1 on Ollama)");
+  if (baseUrl === undefined && env.AI_API_KEY) throw new ConfigError("AI_BASE_URL", "is required when AI_API_KEY is set (e.g. https://api.openai.com/v1)");
+  return {
+    baseUrl: baseUrl?.replace(/\/+$/, ""),
+    apiKey: env.AI_API_KEY || undefined,
+    model: model ?? "local",
+    timeoutMs: integer(env, "AI_TIMEOUT_MS", 30_000, 100, 600_000),
+    maxRetries: integer(env, "AI_MAX_RETRIES", 3, 0, 10),
+    retryBaseMs: integer(env, "AI_RETRY_BASE_MS", 500, 1, 60_000),
   };
 }
 

@@ -40,6 +40,13 @@ import { createWidgetService } from "./modules/widget/service.ts";
 import { createHelpCenterService } from "./modules/help-center/service.ts";
 import { createPublicTenants } from "./modules/help-center/public-tenants.ts";
 import { createViewCounter } from "./modules/help-center/view-counter.ts";
+import { createGroupService } from "./modules/groups/service.ts";
+import { createRoutingRuleService } from "./modules/routing/rule-service.ts";
+import { createMacroService } from "./modules/macros/service.ts";
+import { createAiProvider } from "./ai/create-provider.ts";
+import { createTriageService } from "./modules/triage/service.ts";
+import { createSummaryService } from "./modules/summaries/service.ts";
+import { createQaReviewService } from "./modules/qa-reviews/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -93,6 +100,7 @@ export function createServices(deps: ServiceDeps) {
     ticketTtlSeconds: config.stream.ticketTtlSeconds,
   });
   const comments = createCommentService(database.prisma);
+  const tickets = createTicketService(database.prisma, database.pool);
   const attachments = createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger });
   // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
   const mailer = createMailer(config.mail, logger);
@@ -114,15 +122,20 @@ export function createServices(deps: ServiceDeps) {
     staffOnline: presence.staffOnline,
     limits: config.widget,
   });
-  const tickets = createTicketService(database.prisma, database.pool);
   // Article views: counted in memory (or Redis), added to the articles in batches (see view-counter.ts).
   const articleViews = createViewCounter({ system: database.system.pool, redis, flushMs: config.helpCenter.viewFlushMs, logger });
+  // The model behind triage, summaries and QA reviews: local NLP unless AI_BASE_URL is set.
+  const ai = createAiProvider(config.ai);
   return {
     config,
     database,
     logger,
     storage,
     widget,
+    ai,
+    triage: createTriageService(database.prisma),
+    summaries: createSummaryService({ db: database.prisma, provider: ai }),
+    qaReviews: createQaReviewService({ db: database.prisma, provider: ai }),
     mailer,
     replyAddresses,
     accounts: createAccountService({ db: database.prisma, system: database.system.prisma, tokens, sessions, invitationTtlSeconds: config.mail.invitationTtlSeconds }),
@@ -138,6 +151,9 @@ export function createServices(deps: ServiceDeps) {
     // The public help center finds its tenant by slug, before any tenant is in scope.
     publicTenants: createPublicTenants(database.system.prisma),
     articleViews,
+    groups: createGroupService(database.prisma),
+    routingRules: createRoutingRuleService(database.prisma),
+    macros: createMacroService({ db: database.prisma, tickets, comments }),
     comments,
     events: createEventService(database.prisma),
     attachments,

@@ -14,10 +14,18 @@ import { accountEmailTasks } from "./modules/accounts/emails.ts";
 import { digestScheduler } from "./modules/notification-emails/schedule.ts";
 import { notificationEmailTasks } from "./modules/notification-emails/digest.ts";
 import { notifyForEvents } from "./modules/notifications/derive.ts";
+import { ROUTING_CONSUMER, routingHandler, untriagedRoutingTasks } from "./modules/routing/router.ts";
+import { queueTriageForEvents, TRIAGE_CONSUMER, triageTasks } from "./modules/triage/job.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
 export const NOTIFICATIONS_CONSUMER = "notifications";
+export { ROUTING_CONSUMER };
+/**
+ * Smaller batches than the others: a routing batch writes (assignments, events) for a few
+ * milliseconds per ticket, and while it runs its transaction holds back every reader's horizon.
+ */
+const ROUTING_BATCH = 50;
 /** Lag is logged this often (info), and as a warning when a consumer trails by more than a minute. */
 const LAG_LOG_MS = 60_000;
 const LAG_WARN_SECONDS = 60;
@@ -66,6 +74,10 @@ export async function startWorkers(services: Services): Promise<Workers> {
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
     { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => notifyForEvents(tx, events, scheduleDigests) },
+    // Routing and auto-assignment: one cursor, so one decision-maker across every instance.
+    { name: ROUTING_CONSUMER, pollMs: config.eventFeedPollMs, handle: routingHandler(config.routing), batchSize: ROUTING_BATCH },
+    // New tickets become triage jobs (the model is called in the job, outside this transaction).
+    { name: TRIAGE_CONSUMER, pollMs: config.eventFeedPollMs, handle: queueTriageForEvents },
   ]);
   // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
   const transport = createWebhookTransport(config.webhooks);
@@ -111,6 +123,9 @@ export async function startWorkers(services: Services): Promise<Workers> {
         appUrl: config.mail.appUrl,
         logger,
       }),
+      ...triageTasks({ db: services.database.prisma, provider: services.ai, logger }),
+      // A new ticket whose triage does not come in time is routed without it.
+      ...untriagedRoutingTasks(database.prisma),
     },
   });
   return {

@@ -5,7 +5,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
-import { signUp, type SignedUpTenant } from "./support/fixtures.ts";
+import { PASSWORD, signUp, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket } from "./support/tickets.ts";
 import { uploadPresigned, requestUpload, PNG } from "./support/attachments.ts";
 import { eventually, startReceiver, type Receiver } from "./support/webhook-receiver.ts";
@@ -67,6 +67,19 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
     body: { value: "helpful", visitorId: "visitor-rls" },
   });
   expect(voted.response.status).toBe(200);
+  // Routing: a group with its admin as member, a rule, a macro.
+  const group = await tenant.client.POST("/v1/groups", { body: { name: "Support", memberIds: [tenant.admin.id] } });
+  expect(group.error, JSON.stringify(group.error)).toBeUndefined();
+  expect((await tenant.client.POST("/v1/routing-rules", { body: { name: "All", conditions: {}, actions: { groupId: group.data!.id } } })).response.status).toBe(201);
+  expect((await tenant.client.POST("/v1/macros", { body: { title: "Thanks", changes: {}, comment: { body: "Thanks!" } } })).response.status).toBe(201);
+  // Automation: the new ticket's triage (written by the triage job).
+  await eventually(async () => expect((await tenant.client.GET("/v1/tickets/{ticketId}/triage", { params: { path: { ticketId: ticket.id } } })).response.status).toBe(200));
+  // A summary, and a QA review of the admin's reply to a customer's ticket.
+  expect((await tenant.client.POST("/v1/tickets/{ticketId}/summary", { params: { path: { ticketId: ticket.id } } })).response.status).toBe(200);
+  const customer = await tenant.client.POST("/v1/users", { body: { email: `customer@${tenant.tenant.slug}.test`, name: "Cus Tomer", role: "user", password: PASSWORD } });
+  const asked = await openTicket(tenant.client, { title: "Reviewed", requesterId: customer.data!.id });
+  await tenant.client.POST("/v1/tickets/{ticketId}/comments", { params: { path: { ticketId: asked.id } }, body: { body: "Hello, fixed it for you." } });
+  expect((await tenant.client.POST("/v1/qa-reviews", { body: { ticketId: asked.id } })).response.status).toBe(201);
 }
 
 async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {

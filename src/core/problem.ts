@@ -87,6 +87,8 @@ export const problems = {
   webhookUrlRefused: (reason: string) =>
     new Problem(422, "webhook_url_refused", "Webhook URL not allowed", `url is not allowed: ${reason}.`, { errors: [{ pointer: "/url", detail: reason }] }),
   upgradeRequired: (detail: string) => new Problem(426, "upgrade_required", "Upgrade required", detail, { headers: { upgrade: "websocket", connection: "Upgrade" } }),
+  aiUnavailable: (detail: string) => new Problem(502, "ai_unavailable", "Model unavailable", `The model could not answer: ${detail}`, { headers: { "retry-after": "5" } }),
+  nothingToReview: (detail: string) => new Problem(422, "nothing_to_review", "Nothing to review", detail),
   notReady: (detail: string) => new Problem(503, "not_ready", "Service unavailable", detail),
   busy: () => new Problem(503, "busy", "Service busy", "Every database connection is busy; retry in a moment.", { headers: { "retry-after": "1" } }),
   untrustedHost: (host: string) =>

@@ -93,6 +93,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
       concurrency: 4,
       inbound: { secret: INBOUND_EMAIL_SECRET, domain: "reply.docket.test", maxBytes: 40 * 1_048_576 },
     },
+    // The local provider: offline. Tests of the OpenAI-compatible client override baseUrl.
+    ai: { baseUrl: undefined, apiKey: undefined, model: "local", timeoutMs: 5_000, maxRetries: 2, retryBaseMs: 20 },
+    routing: { triageWaitSeconds: 30 },
     ...overrides,
   };
 }

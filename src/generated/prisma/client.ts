@@ -196,3 +196,38 @@ export type HelpCenterArticle = Prisma.HelpCenterArticleModel
  * 
  */
 export type HelpCenterVote = Prisma.HelpCenterVoteModel
+/**
+ * Model Group
+ * 
+ */
+export type Group = Prisma.GroupModel
+/**
+ * Model GroupMember
+ * 
+ */
+export type GroupMember = Prisma.GroupMemberModel
+/**
+ * Model RoutingRule
+ * 
+ */
+export type RoutingRule = Prisma.RoutingRuleModel
+/**
+ * Model Macro
+ * 
+ */
+export type Macro = Prisma.MacroModel
+/**
+ * Model TicketTriage
+ * 
+ */
+export type TicketTriage = Prisma.TicketTriageModel
+/**
+ * Model TicketSummary
+ * 
+ */
+export type TicketSummary = Prisma.TicketSummaryModel
+/**
+ * Model QaReview
+ * 
+ */
+export type QaReview = Prisma.QaReviewModel

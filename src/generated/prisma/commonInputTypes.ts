@@ -231,6 +231,13 @@ export type EnumRoleFilter<$PrismaModel = never> = {
   not?: Prisma.NestedEnumRoleFilter<$PrismaModel> | $Enums.Role
 }
 
+export type EnumAgentAvailabilityFilter<$PrismaModel = never> = {
+  equals?: $Enums.AgentAvailability | Prisma.EnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  in?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel> | $Enums.AgentAvailability
+}
+
 export type BoolFilter<$PrismaModel = never> = {
   equals?: boolean | Prisma.BooleanFieldRefInput<$PrismaModel>
   not?: Prisma.NestedBoolFilter<$PrismaModel> | boolean
@@ -259,6 +266,16 @@ export type EnumRoleWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumRoleFilter<$PrismaModel>
   _max?: Prisma.NestedEnumRoleFilter<$PrismaModel>
+}
+
+export type EnumAgentAvailabilityWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.AgentAvailability | Prisma.EnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  in?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAgentAvailabilityWithAggregatesFilter<$PrismaModel> | $Enums.AgentAvailability
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel>
 }
 
 export type BoolWithAggregatesFilter<$PrismaModel = never> = {
@@ -538,6 +555,111 @@ export type EnumHelpCenterVoteValueWithAggregatesFilter<$PrismaModel = never> = 
   _max?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel>
 }
 
+export type EnumTriageSentimentFilter<$PrismaModel = never> = {
+  equals?: $Enums.TriageSentiment | Prisma.EnumTriageSentimentFieldRefInput<$PrismaModel>
+  in?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel> | $Enums.TriageSentiment
+}
+
+export type FloatFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  in?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  notIn?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  lt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedFloatFilter<$PrismaModel> | number
+}
+
+export type EnumTriageSentimentWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.TriageSentiment | Prisma.EnumTriageSentimentFieldRefInput<$PrismaModel>
+  in?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTriageSentimentWithAggregatesFilter<$PrismaModel> | $Enums.TriageSentiment
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel>
+}
+
+export type FloatWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  in?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  notIn?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  lt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedFloatWithAggregatesFilter<$PrismaModel> | number
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatFilter<$PrismaModel>
+  _sum?: Prisma.NestedFloatFilter<$PrismaModel>
+  _min?: Prisma.NestedFloatFilter<$PrismaModel>
+  _max?: Prisma.NestedFloatFilter<$PrismaModel>
+}
+
+export type EnumSummaryAudienceFilter<$PrismaModel = never> = {
+  equals?: $Enums.SummaryAudience | Prisma.EnumSummaryAudienceFieldRefInput<$PrismaModel>
+  in?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel> | $Enums.SummaryAudience
+}
+
+export type BigIntNullableFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel> | null
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntNullableFilter<$PrismaModel> | bigint | number | null
+}
+
+export type EnumSummaryAudienceWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.SummaryAudience | Prisma.EnumSummaryAudienceFieldRefInput<$PrismaModel>
+  in?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSummaryAudienceWithAggregatesFilter<$PrismaModel> | $Enums.SummaryAudience
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel>
+}
+
+export type BigIntNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel> | null
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntNullableWithAggregatesFilter<$PrismaModel> | bigint | number | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatNullableFilter<$PrismaModel>
+  _sum?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+}
+
+export type EnumQaReviewStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.QaReviewStatus | Prisma.EnumQaReviewStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel> | $Enums.QaReviewStatus
+}
+
+export type EnumQaReviewStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.QaReviewStatus | Prisma.EnumQaReviewStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumQaReviewStatusWithAggregatesFilter<$PrismaModel> | $Enums.QaReviewStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -741,6 +863,13 @@ export type NestedEnumRoleFilter<$PrismaModel = never> = {
   not?: Prisma.NestedEnumRoleFilter<$PrismaModel> | $Enums.Role
 }
 
+export type NestedEnumAgentAvailabilityFilter<$PrismaModel = never> = {
+  equals?: $Enums.AgentAvailability | Prisma.EnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  in?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel> | $Enums.AgentAvailability
+}
+
 export type NestedBoolFilter<$PrismaModel = never> = {
   equals?: boolean | Prisma.BooleanFieldRefInput<$PrismaModel>
   not?: Prisma.NestedBoolFilter<$PrismaModel> | boolean
@@ -768,6 +897,16 @@ export type NestedEnumRoleWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumRoleFilter<$PrismaModel>
   _max?: Prisma.NestedEnumRoleFilter<$PrismaModel>
+}
+
+export type NestedEnumAgentAvailabilityWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.AgentAvailability | Prisma.EnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  in?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAgentAvailabilityWithAggregatesFilter<$PrismaModel> | $Enums.AgentAvailability
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel>
 }
 
 export type NestedBoolWithAggregatesFilter<$PrismaModel = never> = {
@@ -1015,6 +1154,100 @@ export type NestedEnumHelpCenterVoteValueWithAggregatesFilter<$PrismaModel = nev
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel>
   _max?: Prisma.NestedEnumHelpCenterVoteValueFilter<$PrismaModel>
+}
+
+export type NestedEnumTriageSentimentFilter<$PrismaModel = never> = {
+  equals?: $Enums.TriageSentiment | Prisma.EnumTriageSentimentFieldRefInput<$PrismaModel>
+  in?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel> | $Enums.TriageSentiment
+}
+
+export type NestedEnumTriageSentimentWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.TriageSentiment | Prisma.EnumTriageSentimentFieldRefInput<$PrismaModel>
+  in?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  notIn?: $Enums.TriageSentiment[] | Prisma.ListEnumTriageSentimentFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumTriageSentimentWithAggregatesFilter<$PrismaModel> | $Enums.TriageSentiment
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumTriageSentimentFilter<$PrismaModel>
+}
+
+export type NestedFloatWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  in?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  notIn?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel>
+  lt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedFloatWithAggregatesFilter<$PrismaModel> | number
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatFilter<$PrismaModel>
+  _sum?: Prisma.NestedFloatFilter<$PrismaModel>
+  _min?: Prisma.NestedFloatFilter<$PrismaModel>
+  _max?: Prisma.NestedFloatFilter<$PrismaModel>
+}
+
+export type NestedEnumSummaryAudienceFilter<$PrismaModel = never> = {
+  equals?: $Enums.SummaryAudience | Prisma.EnumSummaryAudienceFieldRefInput<$PrismaModel>
+  in?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel> | $Enums.SummaryAudience
+}
+
+export type NestedBigIntNullableFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel> | null
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntNullableFilter<$PrismaModel> | bigint | number | null
+}
+
+export type NestedEnumSummaryAudienceWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.SummaryAudience | Prisma.EnumSummaryAudienceFieldRefInput<$PrismaModel>
+  in?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SummaryAudience[] | Prisma.ListEnumSummaryAudienceFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSummaryAudienceWithAggregatesFilter<$PrismaModel> | $Enums.SummaryAudience
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumSummaryAudienceFilter<$PrismaModel>
+}
+
+export type NestedBigIntNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel> | null
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel> | null
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntNullableWithAggregatesFilter<$PrismaModel> | bigint | number | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatNullableFilter<$PrismaModel>
+  _sum?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedBigIntNullableFilter<$PrismaModel>
+}
+
+export type NestedEnumQaReviewStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.QaReviewStatus | Prisma.EnumQaReviewStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel> | $Enums.QaReviewStatus
+}
+
+export type NestedEnumQaReviewStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.QaReviewStatus | Prisma.EnumQaReviewStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.QaReviewStatus[] | Prisma.ListEnumQaReviewStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumQaReviewStatusWithAggregatesFilter<$PrismaModel> | $Enums.QaReviewStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumQaReviewStatusFilter<$PrismaModel>
 }
 
 

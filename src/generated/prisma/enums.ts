@@ -26,6 +26,15 @@ export const TenantStatus = {
 export type TenantStatus = (typeof TenantStatus)[keyof typeof TenantStatus]
 
 
+export const AgentAvailability = {
+  online: 'online',
+  away: 'away',
+  offline: 'offline'
+} as const
+
+export type AgentAvailability = (typeof AgentAvailability)[keyof typeof AgentAvailability]
+
+
 export const ActorType = {
   user: 'user',
   api_key: 'api_key',
@@ -92,3 +101,29 @@ export const HelpCenterVoteValue = {
 } as const
 
 export type HelpCenterVoteValue = (typeof HelpCenterVoteValue)[keyof typeof HelpCenterVoteValue]
+
+
+export const TriageSentiment = {
+  positive: 'positive',
+  neutral: 'neutral',
+  negative: 'negative'
+} as const
+
+export type TriageSentiment = (typeof TriageSentiment)[keyof typeof TriageSentiment]
+
+
+export const SummaryAudience = {
+  staff: 'staff',
+  requester: 'requester'
+} as const
+
+export type SummaryAudience = (typeof SummaryAudience)[keyof typeof SummaryAudience]
+
+
+export const QaReviewStatus = {
+  pending: 'pending',
+  approved: 'approved',
+  rejected: 'rejected'
+} as const
+
+export type QaReviewStatus = (typeof QaReviewStatus)[keyof typeof QaReviewStatus]

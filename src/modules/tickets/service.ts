@@ -38,6 +38,7 @@ export interface TicketChange {
   type?: Schemas["TicketType"] | null;
   requesterId?: string;
   assigneeId?: string | null;
+  groupId?: string | null;
   tags?: string[];
   addTags?: string[];
   removeTags?: string[];
@@ -59,6 +60,11 @@ function checkMetadata(metadata: Record<string, unknown> | undefined): void {
 async function checkAssignee(db: Db, tenantId: string, userId: string, pointer: string): Promise<void> {
   const user = await db.user.findUnique({ where: { tenantId_id: { tenantId, id: userId } }, select: { role: true, active: true } });
   if (!user || !user.active || user.role === "user") throw problems.invalidField(pointer, "is not an active agent or admin of this tenant");
+}
+
+async function checkGroup(db: Db, tenantId: string, groupId: string, pointer: string): Promise<void> {
+  const group = await db.group.findUnique({ where: { tenantId_id: { tenantId, id: groupId } }, select: { id: true } });
+  if (!group) throw problems.invalidField(pointer, "is not a group of this tenant");
 }
 
 async function checkRequester(db: Db, tenantId: string, userId: string, pointer: string): Promise<void> {
@@ -95,6 +101,10 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
   if (change.assigneeId !== undefined && change.assigneeId !== current.assigneeId) {
     if (change.assigneeId !== null) await checkAssignee(tx, tenantId, change.assigneeId, `${pointerBase}/assigneeId`);
     data.assigneeId = change.assigneeId;
+  }
+  if (change.groupId !== undefined && change.groupId !== current.groupId) {
+    if (change.groupId !== null) await checkGroup(tx, tenantId, change.groupId, `${pointerBase}/groupId`);
+    data.groupId = change.groupId;
   }
   if (change.requesterId !== undefined && change.requesterId !== current.requesterId) {
     await checkRequester(tx, tenantId, change.requesterId, `${pointerBase}/requesterId`);
@@ -134,7 +144,7 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
 }
 
 /** The hottest read of the product, as one prepared statement on the raw pool (see get), with the reader's unread count. */
-export const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel, t."requesterId", t."assigneeId", t.tags,
+export const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel, t."requesterId", t."assigneeId", t."groupId", t.tags,
   t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt", t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt", unread."unreadCount"
   FROM "Ticket" t ${UNREAD_JOIN_TEXT} WHERE t."tenantId" = $1 AND t.id = $2`;
 
@@ -155,6 +165,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       const requesterId = input.requesterId ?? principal.userId;
       if (requesterId !== principal.userId) await checkRequester(tx, tenantId, requesterId, "/requesterId");
       if (input.assigneeId) await checkAssignee(tx, tenantId, input.assigneeId, "/assigneeId");
+      if (input.groupId) await checkGroup(tx, tenantId, input.groupId, "/groupId");
       const now = new Date();
       const row: TicketRecord = {
         tenantId,
@@ -168,6 +179,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
         channel: input.channel ?? "api",
         requesterId,
         assigneeId: input.assigneeId ?? null,
+        groupId: input.groupId ?? null,
         tags: normaliseTags(input.tags ?? []),
         dueAt: input.dueAt ? new Date(input.dueAt) : null,
         metadata: (input.metadata ?? {}) as Prisma.JsonObject,
@@ -178,6 +190,8 @@ export function createTicketService(db: Database, pool: pg.Pool) {
         solvedAt: null,
         closedAt: null,
         deletedAt: null,
+        requiredSkills: [], // routing's, set when the ticket is routed
+        routedAt: null,
       };
       const event = eventRow(context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: row.id }, ticketId: row.id, after: toTicket(row) });
       const number = await insertNumbered(tx, row, event);
@@ -200,14 +214,24 @@ export function createTicketService(db: Database, pool: pg.Pool) {
 
     async update(principal: TenantPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {
       checkUpdate(principal, change);
-      return db.$transaction(async (tx) => {
-        const current = await lockVisibleTicket(tx, principal, ticketId);
-        if (current.deletedAt) throw problems.conflict("ticket_deleted", "This ticket is deleted; restore it before changing it.");
-        if (ifMatch !== undefined && !etagNamesVersion(ifMatch, current.version)) {
-          throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
-        }
-        return toTicket(await applyChange(tx, principal, current, change, contextOf(principal, requestId)));
-      });
+      return db.$transaction(async (tx) => this.updateIn(tx, principal, ticketId, change, ifMatch, contextOf(principal, requestId)));
+    },
+
+    /** A change inside the caller's transaction (a macro's, for one): lock, If-Match, workflow, events. */
+    async updateIn(tx: Db, principal: TenantPrincipal, ticketId: string, change: TicketChange, ifMatch: string | undefined, context: RequestContext, pointerBase = ""): Promise<Ticket> {
+      const current = await lockVisibleTicket(tx, principal, ticketId);
+      if (current.deletedAt) throw problems.conflict("ticket_deleted", "This ticket is deleted; restore it before changing it.");
+      if (ifMatch !== undefined && !etagNamesVersion(ifMatch, current.version)) {
+        throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
+      }
+      return toTicket(await applyChange(tx, principal, current, change, context, pointerBase));
+    },
+
+    /** The ticket as the caller's transaction sees it now. */
+    async readIn(tx: Db, principal: TenantPrincipal, ticketId: string): Promise<Ticket> {
+      const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
+      if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+      return toTicket(ticket);
     },
 
     async remove(principal: TenantPrincipal, ticketId: string, requestId?: string): Promise<void> {
@@ -325,9 +349,9 @@ async function insertNumbered(tx: Db, row: TicketRecord, event: ReturnType<typeo
     WITH counter AS (
       UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${row.tenantId}::uuid RETURNING "lastTicketNumber" AS number
     ), ticket AS (
-      INSERT INTO "Ticket" ("tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", tags, "dueAt", metadata, version, "createdAt", "updatedAt")
+      INSERT INTO "Ticket" ("tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", "groupId", tags, "dueAt", metadata, version, "createdAt", "updatedAt")
       SELECT ${row.tenantId}::uuid, ${row.id}::uuid, counter.number, ${row.title}, ${row.description}, ${row.status}::"TicketStatus", ${row.priority}::"TicketPriority",
-             ${row.type}::"TicketType", ${row.channel}::"TicketChannel", ${row.requesterId}::uuid, ${row.assigneeId}::uuid, ${row.tags}::text[], ${row.dueAt}::timestamptz,
+             ${row.type}::"TicketType", ${row.channel}::"TicketChannel", ${row.requesterId}::uuid, ${row.assigneeId}::uuid, ${row.groupId}::uuid, ${row.tags}::text[], ${row.dueAt}::timestamptz,
              ${JSON.stringify(row.metadata)}::jsonb, ${row.version}, ${row.createdAt}::timestamptz, ${row.updatedAt}::timestamptz
         FROM counter
       RETURNING number

@@ -12,6 +12,8 @@ export function toUser(row: UserRow): User {
     role: row.role,
     skills: row.skills,
     locale: row.locale,
+    capacity: row.capacity,
+    availability: row.availability,
     active: row.active,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -50,7 +50,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
         let user: UserRow;
         try {
           user = await tx.user.create({
-            data: { tenantId: principal.tenantId, email: input.email.toLowerCase(), name: input.name, role: input.role ?? "user", skills: input.skills ?? [], locale: input.locale === undefined ? null : requireLocale(input.locale, { pointer: "/locale" }), passwordHash },
+            data: { tenantId: principal.tenantId, email: input.email.toLowerCase(), name: input.name, role: input.role ?? "user", skills: input.skills ?? [], locale: input.locale === undefined ? null : requireLocale(input.locale, { pointer: "/locale" }), capacity: input.capacity, availability: input.availability, passwordHash },
           });
         } catch (error) {
           if (isUniqueViolation(error, "email")) throw problems.conflict("email_taken", `A user with email ${input.email} already exists.`);
@@ -85,6 +85,8 @@ export function createUserService(db: Database, sessions: SessionCache) {
               role: change.role,
               skills: change.skills,
               locale: change.locale === undefined || change.locale === null ? change.locale : requireLocale(change.locale, { pointer: "/locale" }),
+              capacity: change.capacity,
+              availability: change.availability,
               passwordHash,
               ...(change.active === undefined || change.active === target.active ? {} : { active: change.active, deactivatedAt: change.active ? null : new Date() }),
             },

@@ -427,7 +427,14 @@ export const ModelName = {
   HelpCenterCategory: 'HelpCenterCategory',
   HelpCenterSection: 'HelpCenterSection',
   HelpCenterArticle: 'HelpCenterArticle',
-  HelpCenterVote: 'HelpCenterVote'
+  HelpCenterVote: 'HelpCenterVote',
+  Group: 'Group',
+  GroupMember: 'GroupMember',
+  RoutingRule: 'RoutingRule',
+  Macro: 'Macro',
+  TicketTriage: 'TicketTriage',
+  TicketSummary: 'TicketSummary',
+  QaReview: 'QaReview'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -443,7 +450,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "widgetSettings" | "visitor" | "helpCenterCategory" | "helpCenterSection" | "helpCenterArticle" | "helpCenterVote"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "widgetSettings" | "visitor" | "helpCenterCategory" | "helpCenterSection" | "helpCenterArticle" | "helpCenterVote" | "group" | "groupMember" | "routingRule" | "macro" | "ticketTriage" | "ticketSummary" | "qaReview"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -2741,6 +2748,524 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Group: {
+      payload: Prisma.$GroupPayload<ExtArgs>
+      fields: Prisma.GroupFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.GroupFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.GroupFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>
+        }
+        findFirst: {
+          args: Prisma.GroupFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.GroupFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>
+        }
+        findMany: {
+          args: Prisma.GroupFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>[]
+        }
+        create: {
+          args: Prisma.GroupCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>
+        }
+        createMany: {
+          args: Prisma.GroupCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.GroupCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>[]
+        }
+        delete: {
+          args: Prisma.GroupDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>
+        }
+        update: {
+          args: Prisma.GroupUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>
+        }
+        deleteMany: {
+          args: Prisma.GroupDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.GroupUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.GroupUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>[]
+        }
+        upsert: {
+          args: Prisma.GroupUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupPayload>
+        }
+        aggregate: {
+          args: Prisma.GroupAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateGroup>
+        }
+        groupBy: {
+          args: Prisma.GroupGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GroupGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.GroupCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GroupCountAggregateOutputType> | number
+        }
+      }
+    }
+    GroupMember: {
+      payload: Prisma.$GroupMemberPayload<ExtArgs>
+      fields: Prisma.GroupMemberFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.GroupMemberFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.GroupMemberFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>
+        }
+        findFirst: {
+          args: Prisma.GroupMemberFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.GroupMemberFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>
+        }
+        findMany: {
+          args: Prisma.GroupMemberFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>[]
+        }
+        create: {
+          args: Prisma.GroupMemberCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>
+        }
+        createMany: {
+          args: Prisma.GroupMemberCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.GroupMemberCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>[]
+        }
+        delete: {
+          args: Prisma.GroupMemberDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>
+        }
+        update: {
+          args: Prisma.GroupMemberUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>
+        }
+        deleteMany: {
+          args: Prisma.GroupMemberDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.GroupMemberUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.GroupMemberUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>[]
+        }
+        upsert: {
+          args: Prisma.GroupMemberUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GroupMemberPayload>
+        }
+        aggregate: {
+          args: Prisma.GroupMemberAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateGroupMember>
+        }
+        groupBy: {
+          args: Prisma.GroupMemberGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GroupMemberGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.GroupMemberCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GroupMemberCountAggregateOutputType> | number
+        }
+      }
+    }
+    RoutingRule: {
+      payload: Prisma.$RoutingRulePayload<ExtArgs>
+      fields: Prisma.RoutingRuleFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.RoutingRuleFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.RoutingRuleFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>
+        }
+        findFirst: {
+          args: Prisma.RoutingRuleFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.RoutingRuleFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>
+        }
+        findMany: {
+          args: Prisma.RoutingRuleFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>[]
+        }
+        create: {
+          args: Prisma.RoutingRuleCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>
+        }
+        createMany: {
+          args: Prisma.RoutingRuleCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.RoutingRuleCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>[]
+        }
+        delete: {
+          args: Prisma.RoutingRuleDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>
+        }
+        update: {
+          args: Prisma.RoutingRuleUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>
+        }
+        deleteMany: {
+          args: Prisma.RoutingRuleDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.RoutingRuleUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.RoutingRuleUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>[]
+        }
+        upsert: {
+          args: Prisma.RoutingRuleUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$RoutingRulePayload>
+        }
+        aggregate: {
+          args: Prisma.RoutingRuleAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateRoutingRule>
+        }
+        groupBy: {
+          args: Prisma.RoutingRuleGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.RoutingRuleGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.RoutingRuleCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.RoutingRuleCountAggregateOutputType> | number
+        }
+      }
+    }
+    Macro: {
+      payload: Prisma.$MacroPayload<ExtArgs>
+      fields: Prisma.MacroFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.MacroFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.MacroFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>
+        }
+        findFirst: {
+          args: Prisma.MacroFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.MacroFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>
+        }
+        findMany: {
+          args: Prisma.MacroFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>[]
+        }
+        create: {
+          args: Prisma.MacroCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>
+        }
+        createMany: {
+          args: Prisma.MacroCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.MacroCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>[]
+        }
+        delete: {
+          args: Prisma.MacroDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>
+        }
+        update: {
+          args: Prisma.MacroUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>
+        }
+        deleteMany: {
+          args: Prisma.MacroDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.MacroUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.MacroUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>[]
+        }
+        upsert: {
+          args: Prisma.MacroUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$MacroPayload>
+        }
+        aggregate: {
+          args: Prisma.MacroAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateMacro>
+        }
+        groupBy: {
+          args: Prisma.MacroGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.MacroGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.MacroCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.MacroCountAggregateOutputType> | number
+        }
+      }
+    }
+    TicketTriage: {
+      payload: Prisma.$TicketTriagePayload<ExtArgs>
+      fields: Prisma.TicketTriageFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketTriageFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketTriageFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        findFirst: {
+          args: Prisma.TicketTriageFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketTriageFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        findMany: {
+          args: Prisma.TicketTriageFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        create: {
+          args: Prisma.TicketTriageCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        createMany: {
+          args: Prisma.TicketTriageCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketTriageCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        delete: {
+          args: Prisma.TicketTriageDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        update: {
+          args: Prisma.TicketTriageUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketTriageDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketTriageUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketTriageUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketTriageUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketTriagePayload>
+        }
+        aggregate: {
+          args: Prisma.TicketTriageAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicketTriage>
+        }
+        groupBy: {
+          args: Prisma.TicketTriageGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketTriageGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketTriageCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketTriageCountAggregateOutputType> | number
+        }
+      }
+    }
+    TicketSummary: {
+      payload: Prisma.$TicketSummaryPayload<ExtArgs>
+      fields: Prisma.TicketSummaryFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.TicketSummaryFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.TicketSummaryFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        findFirst: {
+          args: Prisma.TicketSummaryFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.TicketSummaryFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        findMany: {
+          args: Prisma.TicketSummaryFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        create: {
+          args: Prisma.TicketSummaryCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        createMany: {
+          args: Prisma.TicketSummaryCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.TicketSummaryCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        delete: {
+          args: Prisma.TicketSummaryDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        update: {
+          args: Prisma.TicketSummaryUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        deleteMany: {
+          args: Prisma.TicketSummaryDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.TicketSummaryUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.TicketSummaryUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>[]
+        }
+        upsert: {
+          args: Prisma.TicketSummaryUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$TicketSummaryPayload>
+        }
+        aggregate: {
+          args: Prisma.TicketSummaryAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateTicketSummary>
+        }
+        groupBy: {
+          args: Prisma.TicketSummaryGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketSummaryGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.TicketSummaryCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.TicketSummaryCountAggregateOutputType> | number
+        }
+      }
+    }
+    QaReview: {
+      payload: Prisma.$QaReviewPayload<ExtArgs>
+      fields: Prisma.QaReviewFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.QaReviewFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.QaReviewFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        findFirst: {
+          args: Prisma.QaReviewFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.QaReviewFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        findMany: {
+          args: Prisma.QaReviewFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        create: {
+          args: Prisma.QaReviewCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        createMany: {
+          args: Prisma.QaReviewCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.QaReviewCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        delete: {
+          args: Prisma.QaReviewDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        update: {
+          args: Prisma.QaReviewUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        deleteMany: {
+          args: Prisma.QaReviewDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.QaReviewUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.QaReviewUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>[]
+        }
+        upsert: {
+          args: Prisma.QaReviewUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$QaReviewPayload>
+        }
+        aggregate: {
+          args: Prisma.QaReviewAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateQaReview>
+        }
+        groupBy: {
+          args: Prisma.QaReviewGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.QaReviewGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.QaReviewCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.QaReviewCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2802,6 +3327,10 @@ export const UserScalarFieldEnum = {
   name: 'name',
   role: 'role',
   skills: 'skills',
+  capacity: 'capacity',
+  availability: 'availability',
+  lastAssignedAt: 'lastAssignedAt',
+  openAssigned: 'openAssigned',
   passwordHash: 'passwordHash',
   active: 'active',
   deactivatedAt: 'deactivatedAt',
@@ -2887,6 +3416,9 @@ export const TicketScalarFieldEnum = {
   channel: 'channel',
   requesterId: 'requesterId',
   assigneeId: 'assigneeId',
+  groupId: 'groupId',
+  requiredSkills: 'requiredSkills',
+  routedAt: 'routedAt',
   tags: 'tags',
   dueAt: 'dueAt',
   metadata: 'metadata',
@@ -3269,6 +3801,122 @@ export const HelpCenterVoteScalarFieldEnum = {
 export type HelpCenterVoteScalarFieldEnum = (typeof HelpCenterVoteScalarFieldEnum)[keyof typeof HelpCenterVoteScalarFieldEnum]
 
 
+export const GroupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type GroupScalarFieldEnum = (typeof GroupScalarFieldEnum)[keyof typeof GroupScalarFieldEnum]
+
+
+export const GroupMemberScalarFieldEnum = {
+  tenantId: 'tenantId',
+  groupId: 'groupId',
+  userId: 'userId',
+  createdAt: 'createdAt'
+} as const
+
+export type GroupMemberScalarFieldEnum = (typeof GroupMemberScalarFieldEnum)[keyof typeof GroupMemberScalarFieldEnum]
+
+
+export const RoutingRuleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  position: 'position',
+  active: 'active',
+  conditions: 'conditions',
+  actions: 'actions',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type RoutingRuleScalarFieldEnum = (typeof RoutingRuleScalarFieldEnum)[keyof typeof RoutingRuleScalarFieldEnum]
+
+
+export const MacroScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  title: 'title',
+  description: 'description',
+  active: 'active',
+  changes: 'changes',
+  comment: 'comment',
+  createdById: 'createdById',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type MacroScalarFieldEnum = (typeof MacroScalarFieldEnum)[keyof typeof MacroScalarFieldEnum]
+
+
+export const TicketTriageScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  language: 'language',
+  sentiment: 'sentiment',
+  sentimentScore: 'sentimentScore',
+  category: 'category',
+  suggestedPriority: 'suggestedPriority',
+  skills: 'skills',
+  notes: 'notes',
+  keywords: 'keywords',
+  confidence: 'confidence',
+  provider: 'provider',
+  model: 'model',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketTriageScalarFieldEnum = (typeof TicketTriageScalarFieldEnum)[keyof typeof TicketTriageScalarFieldEnum]
+
+
+export const TicketSummaryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  audience: 'audience',
+  summary: 'summary',
+  problem: 'problem',
+  actions: 'actions',
+  status: 'status',
+  nextStep: 'nextStep',
+  entities: 'entities',
+  coveredEventId: 'coveredEventId',
+  coveredEventSeq: 'coveredEventSeq',
+  provider: 'provider',
+  model: 'model',
+  generatedById: 'generatedById',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketSummaryScalarFieldEnum = (typeof TicketSummaryScalarFieldEnum)[keyof typeof TicketSummaryScalarFieldEnum]
+
+
+export const QaReviewScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  agentId: 'agentId',
+  requestedById: 'requestedById',
+  status: 'status',
+  score: 'score',
+  categories: 'categories',
+  provider: 'provider',
+  model: 'model',
+  reviewerId: 'reviewerId',
+  reviewComment: 'reviewComment',
+  reviewedAt: 'reviewedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type QaReviewScalarFieldEnum = (typeof QaReviewScalarFieldEnum)[keyof typeof QaReviewScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -3408,6 +4056,20 @@ export type ListEnumRoleFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaM
 
 
 /**
+ * Reference to a field of type 'AgentAvailability'
+ */
+export type EnumAgentAvailabilityFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'AgentAvailability'>
+    
+
+
+/**
+ * Reference to a field of type 'AgentAvailability[]'
+ */
+export type ListEnumAgentAvailabilityFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'AgentAvailability[]'>
+    
+
+
+/**
  * Reference to a field of type 'Boolean'
  */
 export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
@@ -3527,6 +4189,20 @@ export type ListEnumHelpCenterVoteValueFieldRefInput<$PrismaModel> = FieldRefInp
 
 
 /**
+ * Reference to a field of type 'TriageSentiment'
+ */
+export type EnumTriageSentimentFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TriageSentiment'>
+    
+
+
+/**
+ * Reference to a field of type 'TriageSentiment[]'
+ */
+export type ListEnumTriageSentimentFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'TriageSentiment[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -3537,6 +4213,34 @@ export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, '
  * Reference to a field of type 'Float[]'
  */
 export type ListFloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float[]'>
+    
+
+
+/**
+ * Reference to a field of type 'SummaryAudience'
+ */
+export type EnumSummaryAudienceFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SummaryAudience'>
+    
+
+
+/**
+ * Reference to a field of type 'SummaryAudience[]'
+ */
+export type ListEnumSummaryAudienceFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SummaryAudience[]'>
+    
+
+
+/**
+ * Reference to a field of type 'QaReviewStatus'
+ */
+export type EnumQaReviewStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QaReviewStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'QaReviewStatus[]'
+ */
+export type ListEnumQaReviewStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QaReviewStatus[]'>
     
 
 /**
@@ -3721,6 +4425,13 @@ export type GlobalOmitConfig = {
   helpCenterSection?: Prisma.HelpCenterSectionOmit
   helpCenterArticle?: Prisma.HelpCenterArticleOmit
   helpCenterVote?: Prisma.HelpCenterVoteOmit
+  group?: Prisma.GroupOmit
+  groupMember?: Prisma.GroupMemberOmit
+  routingRule?: Prisma.RoutingRuleOmit
+  macro?: Prisma.MacroOmit
+  ticketTriage?: Prisma.TicketTriageOmit
+  ticketSummary?: Prisma.TicketSummaryOmit
+  qaReview?: Prisma.QaReviewOmit
 }
 
 /* Types for Logging */

@@ -81,7 +81,14 @@ export const ModelName = {
   HelpCenterCategory: 'HelpCenterCategory',
   HelpCenterSection: 'HelpCenterSection',
   HelpCenterArticle: 'HelpCenterArticle',
-  HelpCenterVote: 'HelpCenterVote'
+  HelpCenterVote: 'HelpCenterVote',
+  Group: 'Group',
+  GroupMember: 'GroupMember',
+  RoutingRule: 'RoutingRule',
+  Macro: 'Macro',
+  TicketTriage: 'TicketTriage',
+  TicketSummary: 'TicketSummary',
+  QaReview: 'QaReview'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -122,6 +129,10 @@ export const UserScalarFieldEnum = {
   name: 'name',
   role: 'role',
   skills: 'skills',
+  capacity: 'capacity',
+  availability: 'availability',
+  lastAssignedAt: 'lastAssignedAt',
+  openAssigned: 'openAssigned',
   passwordHash: 'passwordHash',
   active: 'active',
   deactivatedAt: 'deactivatedAt',
@@ -207,6 +218,9 @@ export const TicketScalarFieldEnum = {
   channel: 'channel',
   requesterId: 'requesterId',
   assigneeId: 'assigneeId',
+  groupId: 'groupId',
+  requiredSkills: 'requiredSkills',
+  routedAt: 'routedAt',
   tags: 'tags',
   dueAt: 'dueAt',
   metadata: 'metadata',
@@ -587,6 +601,122 @@ export const HelpCenterVoteScalarFieldEnum = {
 } as const
 
 export type HelpCenterVoteScalarFieldEnum = (typeof HelpCenterVoteScalarFieldEnum)[keyof typeof HelpCenterVoteScalarFieldEnum]
+
+
+export const GroupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type GroupScalarFieldEnum = (typeof GroupScalarFieldEnum)[keyof typeof GroupScalarFieldEnum]
+
+
+export const GroupMemberScalarFieldEnum = {
+  tenantId: 'tenantId',
+  groupId: 'groupId',
+  userId: 'userId',
+  createdAt: 'createdAt'
+} as const
+
+export type GroupMemberScalarFieldEnum = (typeof GroupMemberScalarFieldEnum)[keyof typeof GroupMemberScalarFieldEnum]
+
+
+export const RoutingRuleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  position: 'position',
+  active: 'active',
+  conditions: 'conditions',
+  actions: 'actions',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type RoutingRuleScalarFieldEnum = (typeof RoutingRuleScalarFieldEnum)[keyof typeof RoutingRuleScalarFieldEnum]
+
+
+export const MacroScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  title: 'title',
+  description: 'description',
+  active: 'active',
+  changes: 'changes',
+  comment: 'comment',
+  createdById: 'createdById',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type MacroScalarFieldEnum = (typeof MacroScalarFieldEnum)[keyof typeof MacroScalarFieldEnum]
+
+
+export const TicketTriageScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  language: 'language',
+  sentiment: 'sentiment',
+  sentimentScore: 'sentimentScore',
+  category: 'category',
+  suggestedPriority: 'suggestedPriority',
+  skills: 'skills',
+  notes: 'notes',
+  keywords: 'keywords',
+  confidence: 'confidence',
+  provider: 'provider',
+  model: 'model',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketTriageScalarFieldEnum = (typeof TicketTriageScalarFieldEnum)[keyof typeof TicketTriageScalarFieldEnum]
+
+
+export const TicketSummaryScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  audience: 'audience',
+  summary: 'summary',
+  problem: 'problem',
+  actions: 'actions',
+  status: 'status',
+  nextStep: 'nextStep',
+  entities: 'entities',
+  coveredEventId: 'coveredEventId',
+  coveredEventSeq: 'coveredEventSeq',
+  provider: 'provider',
+  model: 'model',
+  generatedById: 'generatedById',
+  createdAt: 'createdAt'
+} as const
+
+export type TicketSummaryScalarFieldEnum = (typeof TicketSummaryScalarFieldEnum)[keyof typeof TicketSummaryScalarFieldEnum]
+
+
+export const QaReviewScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  commentId: 'commentId',
+  agentId: 'agentId',
+  requestedById: 'requestedById',
+  status: 'status',
+  score: 'score',
+  categories: 'categories',
+  provider: 'provider',
+  model: 'model',
+  reviewerId: 'reviewerId',
+  reviewComment: 'reviewComment',
+  reviewedAt: 'reviewedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type QaReviewScalarFieldEnum = (typeof QaReviewScalarFieldEnum)[keyof typeof QaReviewScalarFieldEnum]
 
 
 export const SortOrder = {

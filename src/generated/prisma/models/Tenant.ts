@@ -260,6 +260,9 @@ export type TenantWhereInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionListRelationFilter
   notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
   notificationDefaults?: Prisma.NotificationDefaultListRelationFilter
+  ticketTriages?: Prisma.TicketTriageListRelationFilter
+  ticketSummaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -269,6 +272,10 @@ export type TenantWhereInput = {
   helpCenterSections?: Prisma.HelpCenterSectionListRelationFilter
   helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
   helpCenterVotes?: Prisma.HelpCenterVoteListRelationFilter
+  groups?: Prisma.GroupListRelationFilter
+  groupMembers?: Prisma.GroupMemberListRelationFilter
+  routingRules?: Prisma.RoutingRuleListRelationFilter
+  macros?: Prisma.MacroListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -297,6 +304,9 @@ export type TenantOrderByWithRelationInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
   notificationPreferences?: Prisma.NotificationPreferenceOrderByRelationAggregateInput
   notificationDefaults?: Prisma.NotificationDefaultOrderByRelationAggregateInput
+  ticketTriages?: Prisma.TicketTriageOrderByRelationAggregateInput
+  ticketSummaries?: Prisma.TicketSummaryOrderByRelationAggregateInput
+  qaReviews?: Prisma.QaReviewOrderByRelationAggregateInput
   invitations?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
@@ -306,6 +316,10 @@ export type TenantOrderByWithRelationInput = {
   helpCenterSections?: Prisma.HelpCenterSectionOrderByRelationAggregateInput
   helpCenterArticles?: Prisma.HelpCenterArticleOrderByRelationAggregateInput
   helpCenterVotes?: Prisma.HelpCenterVoteOrderByRelationAggregateInput
+  groups?: Prisma.GroupOrderByRelationAggregateInput
+  groupMembers?: Prisma.GroupMemberOrderByRelationAggregateInput
+  routingRules?: Prisma.RoutingRuleOrderByRelationAggregateInput
+  macros?: Prisma.MacroOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -337,6 +351,9 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   ticketSubscriptions?: Prisma.TicketSubscriptionListRelationFilter
   notificationPreferences?: Prisma.NotificationPreferenceListRelationFilter
   notificationDefaults?: Prisma.NotificationDefaultListRelationFilter
+  ticketTriages?: Prisma.TicketTriageListRelationFilter
+  ticketSummaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
@@ -346,6 +363,10 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   helpCenterSections?: Prisma.HelpCenterSectionListRelationFilter
   helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
   helpCenterVotes?: Prisma.HelpCenterVoteListRelationFilter
+  groups?: Prisma.GroupListRelationFilter
+  groupMembers?: Prisma.GroupMemberListRelationFilter
+  routingRules?: Prisma.RoutingRuleListRelationFilter
+  macros?: Prisma.MacroListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -406,6 +427,9 @@ export type TenantCreateInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -415,6 +439,10 @@ export type TenantCreateInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -443,6 +471,9 @@ export type TenantUncheckedCreateInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -452,6 +483,10 @@ export type TenantUncheckedCreateInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -480,6 +515,9 @@ export type TenantUpdateInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -489,6 +527,10 @@ export type TenantUpdateInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -517,6 +559,9 @@ export type TenantUncheckedUpdateInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -526,6 +571,10 @@ export type TenantUncheckedUpdateInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -985,6 +1034,104 @@ export type TenantUpdateOneRequiredWithoutHelpCenterVotesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutHelpCenterVotesInput, Prisma.TenantUpdateWithoutHelpCenterVotesInput>, Prisma.TenantUncheckedUpdateWithoutHelpCenterVotesInput>
 }
 
+export type TenantCreateNestedOneWithoutGroupsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutGroupsInput, Prisma.TenantUncheckedCreateWithoutGroupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutGroupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutGroupsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutGroupsInput, Prisma.TenantUncheckedCreateWithoutGroupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutGroupsInput
+  upsert?: Prisma.TenantUpsertWithoutGroupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutGroupsInput, Prisma.TenantUpdateWithoutGroupsInput>, Prisma.TenantUncheckedUpdateWithoutGroupsInput>
+}
+
+export type TenantCreateNestedOneWithoutGroupMembersInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutGroupMembersInput, Prisma.TenantUncheckedCreateWithoutGroupMembersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutGroupMembersInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutGroupMembersNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutGroupMembersInput, Prisma.TenantUncheckedCreateWithoutGroupMembersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutGroupMembersInput
+  upsert?: Prisma.TenantUpsertWithoutGroupMembersInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutGroupMembersInput, Prisma.TenantUpdateWithoutGroupMembersInput>, Prisma.TenantUncheckedUpdateWithoutGroupMembersInput>
+}
+
+export type TenantCreateNestedOneWithoutRoutingRulesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutRoutingRulesInput, Prisma.TenantUncheckedCreateWithoutRoutingRulesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutRoutingRulesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutRoutingRulesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutRoutingRulesInput, Prisma.TenantUncheckedCreateWithoutRoutingRulesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutRoutingRulesInput
+  upsert?: Prisma.TenantUpsertWithoutRoutingRulesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutRoutingRulesInput, Prisma.TenantUpdateWithoutRoutingRulesInput>, Prisma.TenantUncheckedUpdateWithoutRoutingRulesInput>
+}
+
+export type TenantCreateNestedOneWithoutMacrosInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutMacrosInput, Prisma.TenantUncheckedCreateWithoutMacrosInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutMacrosInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutMacrosNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutMacrosInput, Prisma.TenantUncheckedCreateWithoutMacrosInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutMacrosInput
+  upsert?: Prisma.TenantUpsertWithoutMacrosInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutMacrosInput, Prisma.TenantUpdateWithoutMacrosInput>, Prisma.TenantUncheckedUpdateWithoutMacrosInput>
+}
+
+export type TenantCreateNestedOneWithoutTicketTriagesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketTriagesInput, Prisma.TenantUncheckedCreateWithoutTicketTriagesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketTriagesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutTicketTriagesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketTriagesInput, Prisma.TenantUncheckedCreateWithoutTicketTriagesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketTriagesInput
+  upsert?: Prisma.TenantUpsertWithoutTicketTriagesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutTicketTriagesInput, Prisma.TenantUpdateWithoutTicketTriagesInput>, Prisma.TenantUncheckedUpdateWithoutTicketTriagesInput>
+}
+
+export type TenantCreateNestedOneWithoutTicketSummariesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketSummariesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutTicketSummariesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutTicketSummariesInput
+  upsert?: Prisma.TenantUpsertWithoutTicketSummariesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutTicketSummariesInput, Prisma.TenantUpdateWithoutTicketSummariesInput>, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+}
+
+export type TenantCreateNestedOneWithoutQaReviewsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutQaReviewsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutQaReviewsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutQaReviewsInput
+  upsert?: Prisma.TenantUpsertWithoutQaReviewsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutQaReviewsInput, Prisma.TenantUpdateWithoutQaReviewsInput>, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -1010,6 +1157,9 @@ export type TenantCreateWithoutUsersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1019,6 +1169,10 @@ export type TenantCreateWithoutUsersInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUsersInput = {
@@ -1046,6 +1200,9 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1055,6 +1212,10 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUsersInput = {
@@ -1098,6 +1259,9 @@ export type TenantUpdateWithoutUsersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1107,6 +1271,10 @@ export type TenantUpdateWithoutUsersInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUsersInput = {
@@ -1134,6 +1302,9 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1143,6 +1314,10 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -1170,6 +1345,9 @@ export type TenantCreateWithoutSessionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1179,6 +1357,10 @@ export type TenantCreateWithoutSessionsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -1206,6 +1388,9 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1215,6 +1400,10 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -1258,6 +1447,9 @@ export type TenantUpdateWithoutSessionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1267,6 +1459,10 @@ export type TenantUpdateWithoutSessionsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -1294,6 +1490,9 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1303,6 +1502,10 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventsInput = {
@@ -1330,6 +1533,9 @@ export type TenantCreateWithoutEventsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1339,6 +1545,10 @@ export type TenantCreateWithoutEventsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventsInput = {
@@ -1366,6 +1576,9 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1375,6 +1588,10 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventsInput = {
@@ -1418,6 +1635,9 @@ export type TenantUpdateWithoutEventsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1427,6 +1647,10 @@ export type TenantUpdateWithoutEventsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventsInput = {
@@ -1454,6 +1678,9 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1463,6 +1690,10 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketsInput = {
@@ -1490,6 +1721,9 @@ export type TenantCreateWithoutTicketsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1499,6 +1733,10 @@ export type TenantCreateWithoutTicketsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketsInput = {
@@ -1526,6 +1764,9 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1535,6 +1776,10 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketsInput = {
@@ -1578,6 +1823,9 @@ export type TenantUpdateWithoutTicketsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1587,6 +1835,10 @@ export type TenantUpdateWithoutTicketsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketsInput = {
@@ -1614,6 +1866,9 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1623,6 +1878,10 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutCommentsInput = {
@@ -1650,6 +1909,9 @@ export type TenantCreateWithoutCommentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1659,6 +1921,10 @@ export type TenantCreateWithoutCommentsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutCommentsInput = {
@@ -1686,6 +1952,9 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1695,6 +1964,10 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutCommentsInput = {
@@ -1738,6 +2011,9 @@ export type TenantUpdateWithoutCommentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1747,6 +2023,10 @@ export type TenantUpdateWithoutCommentsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutCommentsInput = {
@@ -1774,6 +2054,9 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1783,6 +2066,10 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutReadMarkersInput = {
@@ -1810,6 +2097,9 @@ export type TenantCreateWithoutReadMarkersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1819,6 +2109,10 @@ export type TenantCreateWithoutReadMarkersInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutReadMarkersInput = {
@@ -1846,6 +2140,9 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -1855,6 +2152,10 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutReadMarkersInput = {
@@ -1898,6 +2199,9 @@ export type TenantUpdateWithoutReadMarkersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -1907,6 +2211,10 @@ export type TenantUpdateWithoutReadMarkersInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutReadMarkersInput = {
@@ -1934,6 +2242,9 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -1943,6 +2254,10 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIdempotencyKeysInput = {
@@ -1970,6 +2285,9 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -1979,6 +2297,10 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
@@ -2006,6 +2328,9 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2015,6 +2340,10 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyKeysInput = {
@@ -2058,6 +2387,9 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2067,6 +2399,10 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
@@ -2094,6 +2430,9 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2103,6 +2442,10 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAttachmentsInput = {
@@ -2130,6 +2473,9 @@ export type TenantCreateWithoutAttachmentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2139,6 +2485,10 @@ export type TenantCreateWithoutAttachmentsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAttachmentsInput = {
@@ -2166,6 +2516,9 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2175,6 +2528,10 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAttachmentsInput = {
@@ -2218,6 +2575,9 @@ export type TenantUpdateWithoutAttachmentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2227,6 +2587,10 @@ export type TenantUpdateWithoutAttachmentsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAttachmentsInput = {
@@ -2254,6 +2618,9 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2263,6 +2630,10 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutUploadsInput = {
@@ -2290,6 +2661,9 @@ export type TenantCreateWithoutUploadsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2299,6 +2673,10 @@ export type TenantCreateWithoutUploadsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUploadsInput = {
@@ -2326,6 +2704,9 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2335,6 +2716,10 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUploadsInput = {
@@ -2378,6 +2763,9 @@ export type TenantUpdateWithoutUploadsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2387,6 +2775,10 @@ export type TenantUpdateWithoutUploadsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUploadsInput = {
@@ -2414,6 +2806,9 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2423,6 +2818,10 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWebhooksInput = {
@@ -2450,6 +2849,9 @@ export type TenantCreateWithoutWebhooksInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2459,6 +2861,10 @@ export type TenantCreateWithoutWebhooksInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWebhooksInput = {
@@ -2486,6 +2892,9 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2495,6 +2904,10 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWebhooksInput = {
@@ -2538,6 +2951,9 @@ export type TenantUpdateWithoutWebhooksInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2547,6 +2963,10 @@ export type TenantUpdateWithoutWebhooksInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWebhooksInput = {
@@ -2574,6 +2994,9 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2583,6 +3006,10 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutApiKeysInput = {
@@ -2610,6 +3037,9 @@ export type TenantCreateWithoutApiKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2619,6 +3049,10 @@ export type TenantCreateWithoutApiKeysInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -2646,6 +3080,9 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2655,6 +3092,10 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -2698,6 +3139,9 @@ export type TenantUpdateWithoutApiKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2707,6 +3151,10 @@ export type TenantUpdateWithoutApiKeysInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -2734,6 +3182,9 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2743,6 +3194,10 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationsInput = {
@@ -2770,6 +3225,9 @@ export type TenantCreateWithoutNotificationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2779,6 +3237,10 @@ export type TenantCreateWithoutNotificationsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationsInput = {
@@ -2806,6 +3268,9 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2815,6 +3280,10 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationsInput = {
@@ -2858,6 +3327,9 @@ export type TenantUpdateWithoutNotificationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -2867,6 +3339,10 @@ export type TenantUpdateWithoutNotificationsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationsInput = {
@@ -2894,6 +3370,9 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -2903,6 +3382,10 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationInboxesInput = {
@@ -2930,6 +3413,9 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -2939,6 +3425,10 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
@@ -2966,6 +3456,9 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -2975,6 +3468,10 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationInboxesInput = {
@@ -3018,6 +3515,9 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3027,6 +3527,10 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
@@ -3054,6 +3558,9 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3063,6 +3570,10 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketSubscriptionsInput = {
@@ -3090,6 +3601,9 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -3099,6 +3613,10 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -3126,6 +3644,9 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3135,6 +3656,10 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -3178,6 +3703,9 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3187,6 +3715,10 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -3214,6 +3746,9 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3223,6 +3758,10 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationPreferencesInput = {
@@ -3250,6 +3789,9 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -3259,6 +3801,10 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -3286,6 +3832,9 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3295,6 +3844,10 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -3338,6 +3891,9 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3347,6 +3903,10 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -3374,6 +3934,9 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3383,6 +3946,10 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationDefaultsInput = {
@@ -3410,6 +3977,9 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -3419,6 +3989,10 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
@@ -3446,6 +4020,9 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -3455,6 +4032,10 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationDefaultsInput = {
@@ -3498,6 +4079,9 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -3507,6 +4091,10 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
@@ -3534,6 +4122,9 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -3543,6 +4134,10 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInvitationsInput = {
@@ -3571,6 +4166,9 @@ export type TenantCreateWithoutInvitationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
@@ -3579,6 +4177,10 @@ export type TenantCreateWithoutInvitationsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInvitationsInput = {
@@ -3607,6 +4209,9 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
@@ -3615,6 +4220,10 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInvitationsInput = {
@@ -3659,6 +4268,9 @@ export type TenantUpdateWithoutInvitationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
@@ -3667,6 +4279,10 @@ export type TenantUpdateWithoutInvitationsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInvitationsInput = {
@@ -3695,6 +4311,9 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
@@ -3703,6 +4322,10 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPasswordResetsInput = {
@@ -3731,6 +4354,9 @@ export type TenantCreateWithoutPasswordResetsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
@@ -3739,6 +4365,10 @@ export type TenantCreateWithoutPasswordResetsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPasswordResetsInput = {
@@ -3767,6 +4397,9 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
@@ -3775,6 +4408,10 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPasswordResetsInput = {
@@ -3819,6 +4456,9 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
@@ -3827,6 +4467,10 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
@@ -3855,6 +4499,9 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
@@ -3863,6 +4510,10 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInboundEmailsInput = {
@@ -3891,6 +4542,9 @@ export type TenantCreateWithoutInboundEmailsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
@@ -3899,6 +4553,10 @@ export type TenantCreateWithoutInboundEmailsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInboundEmailsInput = {
@@ -3927,6 +4585,9 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
@@ -3935,6 +4596,10 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInboundEmailsInput = {
@@ -3979,6 +4644,9 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
@@ -3987,6 +4655,10 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
@@ -4015,6 +4687,9 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
@@ -4023,6 +4698,10 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWidgetInput = {
@@ -4051,6 +4730,9 @@ export type TenantCreateWithoutWidgetInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4059,6 +4741,10 @@ export type TenantCreateWithoutWidgetInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWidgetInput = {
@@ -4087,6 +4773,9 @@ export type TenantUncheckedCreateWithoutWidgetInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4095,6 +4784,10 @@ export type TenantUncheckedCreateWithoutWidgetInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWidgetInput = {
@@ -4139,6 +4832,9 @@ export type TenantUpdateWithoutWidgetInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4147,6 +4843,10 @@ export type TenantUpdateWithoutWidgetInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWidgetInput = {
@@ -4175,6 +4875,9 @@ export type TenantUncheckedUpdateWithoutWidgetInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4183,6 +4886,10 @@ export type TenantUncheckedUpdateWithoutWidgetInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutVisitorsInput = {
@@ -4211,6 +4918,9 @@ export type TenantCreateWithoutVisitorsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4219,6 +4929,10 @@ export type TenantCreateWithoutVisitorsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutVisitorsInput = {
@@ -4247,6 +4961,9 @@ export type TenantUncheckedCreateWithoutVisitorsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4255,6 +4972,10 @@ export type TenantUncheckedCreateWithoutVisitorsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutVisitorsInput = {
@@ -4299,6 +5020,9 @@ export type TenantUpdateWithoutVisitorsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4307,6 +5031,10 @@ export type TenantUpdateWithoutVisitorsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutVisitorsInput = {
@@ -4335,6 +5063,9 @@ export type TenantUncheckedUpdateWithoutVisitorsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4343,6 +5074,10 @@ export type TenantUncheckedUpdateWithoutVisitorsInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterCategoriesInput = {
@@ -4371,6 +5106,9 @@ export type TenantCreateWithoutHelpCenterCategoriesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4379,6 +5117,10 @@ export type TenantCreateWithoutHelpCenterCategoriesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
@@ -4407,6 +5149,9 @@ export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4415,6 +5160,10 @@ export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterCategoriesInput = {
@@ -4459,6 +5208,9 @@ export type TenantUpdateWithoutHelpCenterCategoriesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4467,6 +5219,10 @@ export type TenantUpdateWithoutHelpCenterCategoriesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
@@ -4495,6 +5251,9 @@ export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4503,6 +5262,10 @@ export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterSectionsInput = {
@@ -4531,6 +5294,9 @@ export type TenantCreateWithoutHelpCenterSectionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4539,6 +5305,10 @@ export type TenantCreateWithoutHelpCenterSectionsInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
@@ -4567,6 +5337,9 @@ export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4575,6 +5348,10 @@ export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterSectionsInput = {
@@ -4619,6 +5396,9 @@ export type TenantUpdateWithoutHelpCenterSectionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4627,6 +5407,10 @@ export type TenantUpdateWithoutHelpCenterSectionsInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
@@ -4655,6 +5439,9 @@ export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4663,6 +5450,10 @@ export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterArticlesInput = {
@@ -4691,6 +5482,9 @@ export type TenantCreateWithoutHelpCenterArticlesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4699,6 +5493,10 @@ export type TenantCreateWithoutHelpCenterArticlesInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
@@ -4727,6 +5525,9 @@ export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4735,6 +5536,10 @@ export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterArticlesInput = {
@@ -4779,6 +5584,9 @@ export type TenantUpdateWithoutHelpCenterArticlesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4787,6 +5595,10 @@ export type TenantUpdateWithoutHelpCenterArticlesInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
@@ -4815,6 +5627,9 @@ export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4823,6 +5638,10 @@ export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterVotesInput = {
@@ -4851,6 +5670,9 @@ export type TenantCreateWithoutHelpCenterVotesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
@@ -4859,6 +5681,10 @@ export type TenantCreateWithoutHelpCenterVotesInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
   helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
@@ -4887,6 +5713,9 @@ export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
@@ -4895,6 +5724,10 @@ export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterVotesInput = {
@@ -4939,6 +5772,9 @@ export type TenantUpdateWithoutHelpCenterVotesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
@@ -4947,6 +5783,10 @@ export type TenantUpdateWithoutHelpCenterVotesInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
   helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
@@ -4975,6 +5815,9 @@ export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
   ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
@@ -4983,6 +5826,1326 @@ export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
   helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutGroupsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutGroupsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutGroupsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutGroupsInput, Prisma.TenantUncheckedCreateWithoutGroupsInput>
+}
+
+export type TenantUpsertWithoutGroupsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutGroupsInput, Prisma.TenantUncheckedUpdateWithoutGroupsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutGroupsInput, Prisma.TenantUncheckedCreateWithoutGroupsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutGroupsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutGroupsInput, Prisma.TenantUncheckedUpdateWithoutGroupsInput>
+}
+
+export type TenantUpdateWithoutGroupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutGroupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutGroupMembersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutGroupMembersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutGroupMembersInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutGroupMembersInput, Prisma.TenantUncheckedCreateWithoutGroupMembersInput>
+}
+
+export type TenantUpsertWithoutGroupMembersInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutGroupMembersInput, Prisma.TenantUncheckedUpdateWithoutGroupMembersInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutGroupMembersInput, Prisma.TenantUncheckedCreateWithoutGroupMembersInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutGroupMembersInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutGroupMembersInput, Prisma.TenantUncheckedUpdateWithoutGroupMembersInput>
+}
+
+export type TenantUpdateWithoutGroupMembersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutGroupMembersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutRoutingRulesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutRoutingRulesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutRoutingRulesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutRoutingRulesInput, Prisma.TenantUncheckedCreateWithoutRoutingRulesInput>
+}
+
+export type TenantUpsertWithoutRoutingRulesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutRoutingRulesInput, Prisma.TenantUncheckedUpdateWithoutRoutingRulesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutRoutingRulesInput, Prisma.TenantUncheckedCreateWithoutRoutingRulesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutRoutingRulesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutRoutingRulesInput, Prisma.TenantUncheckedUpdateWithoutRoutingRulesInput>
+}
+
+export type TenantUpdateWithoutRoutingRulesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutRoutingRulesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutMacrosInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutMacrosInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutMacrosInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutMacrosInput, Prisma.TenantUncheckedCreateWithoutMacrosInput>
+}
+
+export type TenantUpsertWithoutMacrosInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutMacrosInput, Prisma.TenantUncheckedUpdateWithoutMacrosInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutMacrosInput, Prisma.TenantUncheckedCreateWithoutMacrosInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutMacrosInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutMacrosInput, Prisma.TenantUncheckedUpdateWithoutMacrosInput>
+}
+
+export type TenantUpdateWithoutMacrosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutMacrosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutTicketTriagesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutTicketTriagesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutTicketTriagesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketTriagesInput, Prisma.TenantUncheckedCreateWithoutTicketTriagesInput>
+}
+
+export type TenantUpsertWithoutTicketTriagesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutTicketTriagesInput, Prisma.TenantUncheckedUpdateWithoutTicketTriagesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketTriagesInput, Prisma.TenantUncheckedCreateWithoutTicketTriagesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutTicketTriagesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutTicketTriagesInput, Prisma.TenantUncheckedUpdateWithoutTicketTriagesInput>
+}
+
+export type TenantUpdateWithoutTicketTriagesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutTicketTriagesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutTicketSummariesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutTicketSummariesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutTicketSummariesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+}
+
+export type TenantUpsertWithoutTicketSummariesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutTicketSummariesInput, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutTicketSummariesInput, Prisma.TenantUncheckedCreateWithoutTicketSummariesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutTicketSummariesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutTicketSummariesInput, Prisma.TenantUncheckedUpdateWithoutTicketSummariesInput>
+}
+
+export type TenantUpdateWithoutTicketSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutTicketSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutQaReviewsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutQaReviewsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutQaReviewsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+}
+
+export type TenantUpsertWithoutQaReviewsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutQaReviewsInput, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutQaReviewsInput, Prisma.TenantUncheckedCreateWithoutQaReviewsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutQaReviewsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutQaReviewsInput, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
+}
+
+export type TenantUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -5007,6 +7170,9 @@ export type TenantCountOutputType = {
   ticketSubscriptions: number
   notificationPreferences: number
   notificationDefaults: number
+  ticketTriages: number
+  ticketSummaries: number
+  qaReviews: number
   invitations: number
   passwordResets: number
   inboundEmails: number
@@ -5015,6 +7181,10 @@ export type TenantCountOutputType = {
   helpCenterSections: number
   helpCenterArticles: number
   helpCenterVotes: number
+  groups: number
+  groupMembers: number
+  routingRules: number
+  macros: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -5034,6 +7204,9 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   ticketSubscriptions?: boolean | TenantCountOutputTypeCountTicketSubscriptionsArgs
   notificationPreferences?: boolean | TenantCountOutputTypeCountNotificationPreferencesArgs
   notificationDefaults?: boolean | TenantCountOutputTypeCountNotificationDefaultsArgs
+  ticketTriages?: boolean | TenantCountOutputTypeCountTicketTriagesArgs
+  ticketSummaries?: boolean | TenantCountOutputTypeCountTicketSummariesArgs
+  qaReviews?: boolean | TenantCountOutputTypeCountQaReviewsArgs
   invitations?: boolean | TenantCountOutputTypeCountInvitationsArgs
   passwordResets?: boolean | TenantCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | TenantCountOutputTypeCountInboundEmailsArgs
@@ -5042,6 +7215,10 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   helpCenterSections?: boolean | TenantCountOutputTypeCountHelpCenterSectionsArgs
   helpCenterArticles?: boolean | TenantCountOutputTypeCountHelpCenterArticlesArgs
   helpCenterVotes?: boolean | TenantCountOutputTypeCountHelpCenterVotesArgs
+  groups?: boolean | TenantCountOutputTypeCountGroupsArgs
+  groupMembers?: boolean | TenantCountOutputTypeCountGroupMembersArgs
+  routingRules?: boolean | TenantCountOutputTypeCountRoutingRulesArgs
+  macros?: boolean | TenantCountOutputTypeCountMacrosArgs
 }
 
 /**
@@ -5169,6 +7346,27 @@ export type TenantCountOutputTypeCountNotificationDefaultsArgs<ExtArgs extends r
 /**
  * TenantCountOutputType without action
  */
+export type TenantCountOutputTypeCountTicketTriagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketTriageWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountTicketSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSummaryWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountQaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.QaReviewWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
 export type TenantCountOutputTypeCountInvitationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.InvitationWhereInput
 }
@@ -5222,6 +7420,34 @@ export type TenantCountOutputTypeCountHelpCenterVotesArgs<ExtArgs extends runtim
   where?: Prisma.HelpCenterVoteWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountGroupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GroupWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountGroupMembersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GroupMemberWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountRoutingRulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.RoutingRuleWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountMacrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.MacroWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -5249,6 +7475,9 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   ticketSubscriptions?: boolean | Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>
   notificationPreferences?: boolean | Prisma.Tenant$notificationPreferencesArgs<ExtArgs>
   notificationDefaults?: boolean | Prisma.Tenant$notificationDefaultsArgs<ExtArgs>
+  ticketTriages?: boolean | Prisma.Tenant$ticketTriagesArgs<ExtArgs>
+  ticketSummaries?: boolean | Prisma.Tenant$ticketSummariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Tenant$qaReviewsArgs<ExtArgs>
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
@@ -5258,6 +7487,10 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   helpCenterSections?: boolean | Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>
   helpCenterArticles?: boolean | Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>
   helpCenterVotes?: boolean | Prisma.Tenant$helpCenterVotesArgs<ExtArgs>
+  groups?: boolean | Prisma.Tenant$groupsArgs<ExtArgs>
+  groupMembers?: boolean | Prisma.Tenant$groupMembersArgs<ExtArgs>
+  routingRules?: boolean | Prisma.Tenant$routingRulesArgs<ExtArgs>
+  macros?: boolean | Prisma.Tenant$macrosArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -5315,6 +7548,9 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   ticketSubscriptions?: boolean | Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>
   notificationPreferences?: boolean | Prisma.Tenant$notificationPreferencesArgs<ExtArgs>
   notificationDefaults?: boolean | Prisma.Tenant$notificationDefaultsArgs<ExtArgs>
+  ticketTriages?: boolean | Prisma.Tenant$ticketTriagesArgs<ExtArgs>
+  ticketSummaries?: boolean | Prisma.Tenant$ticketSummariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Tenant$qaReviewsArgs<ExtArgs>
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
@@ -5324,6 +7560,10 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   helpCenterSections?: boolean | Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>
   helpCenterArticles?: boolean | Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>
   helpCenterVotes?: boolean | Prisma.Tenant$helpCenterVotesArgs<ExtArgs>
+  groups?: boolean | Prisma.Tenant$groupsArgs<ExtArgs>
+  groupMembers?: boolean | Prisma.Tenant$groupMembersArgs<ExtArgs>
+  routingRules?: boolean | Prisma.Tenant$routingRulesArgs<ExtArgs>
+  macros?: boolean | Prisma.Tenant$macrosArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -5348,6 +7588,9 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     ticketSubscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
     notificationPreferences: Prisma.$NotificationPreferencePayload<ExtArgs>[]
     notificationDefaults: Prisma.$NotificationDefaultPayload<ExtArgs>[]
+    ticketTriages: Prisma.$TicketTriagePayload<ExtArgs>[]
+    ticketSummaries: Prisma.$TicketSummaryPayload<ExtArgs>[]
+    qaReviews: Prisma.$QaReviewPayload<ExtArgs>[]
     invitations: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
@@ -5357,6 +7600,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     helpCenterSections: Prisma.$HelpCenterSectionPayload<ExtArgs>[]
     helpCenterArticles: Prisma.$HelpCenterArticlePayload<ExtArgs>[]
     helpCenterVotes: Prisma.$HelpCenterVotePayload<ExtArgs>[]
+    groups: Prisma.$GroupPayload<ExtArgs>[]
+    groupMembers: Prisma.$GroupMemberPayload<ExtArgs>[]
+    routingRules: Prisma.$RoutingRulePayload<ExtArgs>[]
+    macros: Prisma.$MacroPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -5778,6 +8025,9 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   ticketSubscriptions<T extends Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketSubscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notificationPreferences<T extends Prisma.Tenant$notificationPreferencesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationPreferencesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPreferencePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notificationDefaults<T extends Prisma.Tenant$notificationDefaultsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$notificationDefaultsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationDefaultPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  ticketTriages<T extends Prisma.Tenant$ticketTriagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketTriagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketTriagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  ticketSummaries<T extends Prisma.Tenant$ticketSummariesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$ticketSummariesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSummaryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  qaReviews<T extends Prisma.Tenant$qaReviewsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$qaReviewsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$QaReviewPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   invitations<T extends Prisma.Tenant$invitationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$invitationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.Tenant$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.Tenant$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -5787,6 +8037,10 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   helpCenterSections<T extends Prisma.Tenant$helpCenterSectionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterSectionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterSectionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   helpCenterArticles<T extends Prisma.Tenant$helpCenterArticlesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterArticlesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterArticlePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   helpCenterVotes<T extends Prisma.Tenant$helpCenterVotesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$helpCenterVotesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterVotePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  groups<T extends Prisma.Tenant$groupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$groupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GroupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  groupMembers<T extends Prisma.Tenant$groupMembersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$groupMembersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GroupMemberPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  routingRules<T extends Prisma.Tenant$routingRulesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$routingRulesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RoutingRulePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  macros<T extends Prisma.Tenant$macrosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$macrosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MacroPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -6602,6 +8856,78 @@ export type Tenant$notificationDefaultsArgs<ExtArgs extends runtime.Types.Extens
 }
 
 /**
+ * Tenant.ticketTriages
+ */
+export type Tenant$ticketTriagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketTriage
+   */
+  select?: Prisma.TicketTriageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketTriage
+   */
+  omit?: Prisma.TicketTriageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketTriageInclude<ExtArgs> | null
+  where?: Prisma.TicketTriageWhereInput
+  orderBy?: Prisma.TicketTriageOrderByWithRelationInput | Prisma.TicketTriageOrderByWithRelationInput[]
+  cursor?: Prisma.TicketTriageWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketTriageScalarFieldEnum | Prisma.TicketTriageScalarFieldEnum[]
+}
+
+/**
+ * Tenant.ticketSummaries
+ */
+export type Tenant$ticketSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSummary
+   */
+  select?: Prisma.TicketSummarySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSummary
+   */
+  omit?: Prisma.TicketSummaryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSummaryInclude<ExtArgs> | null
+  where?: Prisma.TicketSummaryWhereInput
+  orderBy?: Prisma.TicketSummaryOrderByWithRelationInput | Prisma.TicketSummaryOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSummaryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSummaryScalarFieldEnum | Prisma.TicketSummaryScalarFieldEnum[]
+}
+
+/**
+ * Tenant.qaReviews
+ */
+export type Tenant$qaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the QaReview
+   */
+  select?: Prisma.QaReviewSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the QaReview
+   */
+  omit?: Prisma.QaReviewOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.QaReviewInclude<ExtArgs> | null
+  where?: Prisma.QaReviewWhereInput
+  orderBy?: Prisma.QaReviewOrderByWithRelationInput | Prisma.QaReviewOrderByWithRelationInput[]
+  cursor?: Prisma.QaReviewWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.QaReviewScalarFieldEnum | Prisma.QaReviewScalarFieldEnum[]
+}
+
+/**
  * Tenant.invitations
  */
 export type Tenant$invitationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -6810,6 +9136,102 @@ export type Tenant$helpCenterVotesArgs<ExtArgs extends runtime.Types.Extensions.
   take?: number
   skip?: number
   distinct?: Prisma.HelpCenterVoteScalarFieldEnum | Prisma.HelpCenterVoteScalarFieldEnum[]
+}
+
+/**
+ * Tenant.groups
+ */
+export type Tenant$groupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Group
+   */
+  select?: Prisma.GroupSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Group
+   */
+  omit?: Prisma.GroupOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupInclude<ExtArgs> | null
+  where?: Prisma.GroupWhereInput
+  orderBy?: Prisma.GroupOrderByWithRelationInput | Prisma.GroupOrderByWithRelationInput[]
+  cursor?: Prisma.GroupWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GroupScalarFieldEnum | Prisma.GroupScalarFieldEnum[]
+}
+
+/**
+ * Tenant.groupMembers
+ */
+export type Tenant$groupMembersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the GroupMember
+   */
+  select?: Prisma.GroupMemberSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the GroupMember
+   */
+  omit?: Prisma.GroupMemberOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupMemberInclude<ExtArgs> | null
+  where?: Prisma.GroupMemberWhereInput
+  orderBy?: Prisma.GroupMemberOrderByWithRelationInput | Prisma.GroupMemberOrderByWithRelationInput[]
+  cursor?: Prisma.GroupMemberWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GroupMemberScalarFieldEnum | Prisma.GroupMemberScalarFieldEnum[]
+}
+
+/**
+ * Tenant.routingRules
+ */
+export type Tenant$routingRulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the RoutingRule
+   */
+  select?: Prisma.RoutingRuleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the RoutingRule
+   */
+  omit?: Prisma.RoutingRuleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RoutingRuleInclude<ExtArgs> | null
+  where?: Prisma.RoutingRuleWhereInput
+  orderBy?: Prisma.RoutingRuleOrderByWithRelationInput | Prisma.RoutingRuleOrderByWithRelationInput[]
+  cursor?: Prisma.RoutingRuleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.RoutingRuleScalarFieldEnum | Prisma.RoutingRuleScalarFieldEnum[]
+}
+
+/**
+ * Tenant.macros
+ */
+export type Tenant$macrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Macro
+   */
+  select?: Prisma.MacroSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Macro
+   */
+  omit?: Prisma.MacroOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.MacroInclude<ExtArgs> | null
+  where?: Prisma.MacroWhereInput
+  orderBy?: Prisma.MacroOrderByWithRelationInput | Prisma.MacroOrderByWithRelationInput[]
+  cursor?: Prisma.MacroWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.MacroScalarFieldEnum | Prisma.MacroScalarFieldEnum[]
 }
 
 /**

@@ -48,6 +48,8 @@ export type TicketMinAggregateOutputType = {
   channel: $Enums.TicketChannel | null
   requesterId: string | null
   assigneeId: string | null
+  groupId: string | null
+  routedAt: Date | null
   dueAt: Date | null
   version: number | null
   createdAt: Date | null
@@ -70,6 +72,8 @@ export type TicketMaxAggregateOutputType = {
   channel: $Enums.TicketChannel | null
   requesterId: string | null
   assigneeId: string | null
+  groupId: string | null
+  routedAt: Date | null
   dueAt: Date | null
   version: number | null
   createdAt: Date | null
@@ -92,6 +96,9 @@ export type TicketCountAggregateOutputType = {
   channel: number
   requesterId: number
   assigneeId: number
+  groupId: number
+  requiredSkills: number
+  routedAt: number
   tags: number
   dueAt: number
   metadata: number
@@ -128,6 +135,8 @@ export type TicketMinAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  routedAt?: true
   dueAt?: true
   version?: true
   createdAt?: true
@@ -150,6 +159,8 @@ export type TicketMaxAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  routedAt?: true
   dueAt?: true
   version?: true
   createdAt?: true
@@ -172,6 +183,9 @@ export type TicketCountAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  requiredSkills?: true
+  routedAt?: true
   tags?: true
   dueAt?: true
   metadata?: true
@@ -283,6 +297,9 @@ export type TicketGroupByOutputType = {
   channel: $Enums.TicketChannel
   requesterId: string
   assigneeId: string | null
+  groupId: string | null
+  requiredSkills: string[]
+  routedAt: Date | null
   tags: string[]
   dueAt: Date | null
   metadata: runtime.JsonValue
@@ -330,6 +347,9 @@ export type TicketWhereInput = {
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -343,12 +363,16 @@ export type TicketWhereInput = {
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  group?: Prisma.XOR<Prisma.GroupNullableScalarRelationFilter, Prisma.GroupWhereInput> | null
   comments?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
+  summaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
 }
 
 export type TicketOrderByWithRelationInput = {
@@ -363,6 +387,9 @@ export type TicketOrderByWithRelationInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrderInput | Prisma.SortOrder
+  groupId?: Prisma.SortOrderInput | Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrderInput | Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -376,12 +403,16 @@ export type TicketOrderByWithRelationInput = {
   tenant?: Prisma.TenantOrderByWithRelationInput
   requester?: Prisma.UserOrderByWithRelationInput
   assignee?: Prisma.UserOrderByWithRelationInput
+  group?: Prisma.GroupOrderByWithRelationInput
   comments?: Prisma.CommentOrderByRelationAggregateInput
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
   uploads?: Prisma.AttachmentUploadOrderByRelationAggregateInput
   readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
   notifications?: Prisma.NotificationOrderByRelationAggregateInput
   subscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
+  triage?: Prisma.TicketTriageOrderByWithRelationInput
+  summaries?: Prisma.TicketSummaryOrderByRelationAggregateInput
+  qaReviews?: Prisma.QaReviewOrderByRelationAggregateInput
 }
 
 export type TicketWhereUniqueInput = Prisma.AtLeast<{
@@ -401,6 +432,9 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -414,12 +448,16 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  group?: Prisma.XOR<Prisma.GroupNullableScalarRelationFilter, Prisma.GroupWhereInput> | null
   comments?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
+  summaries?: Prisma.TicketSummaryListRelationFilter
+  qaReviews?: Prisma.QaReviewListRelationFilter
 }, "tenantId_id" | "tenantId_number">
 
 export type TicketOrderByWithAggregationInput = {
@@ -434,6 +472,9 @@ export type TicketOrderByWithAggregationInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrderInput | Prisma.SortOrder
+  groupId?: Prisma.SortOrderInput | Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrderInput | Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -466,6 +507,9 @@ export type TicketScalarWhereWithAggregatesInput = {
   channel?: Prisma.EnumTicketChannelWithAggregatesFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidWithAggregatesFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableWithAggregatesFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableWithAggregatesFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonWithAggregatesFilter<"Ticket">
@@ -487,6 +531,8 @@ export type TicketCreateInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -500,12 +546,16 @@ export type TicketCreateInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateInput = {
@@ -520,6 +570,9 @@ export type TicketUncheckedCreateInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -536,6 +589,9 @@ export type TicketUncheckedCreateInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUpdateInput = {
@@ -547,6 +603,8 @@ export type TicketUpdateInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -560,12 +618,16 @@ export type TicketUpdateInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateInput = {
@@ -580,6 +642,9 @@ export type TicketUncheckedUpdateInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -596,6 +661,9 @@ export type TicketUncheckedUpdateInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyInput = {
@@ -610,6 +678,9 @@ export type TicketCreateManyInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -631,6 +702,8 @@ export type TicketUpdateManyMutationInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -655,6 +728,9 @@ export type TicketUncheckedUpdateManyInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -699,6 +775,9 @@ export type TicketCountOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -728,6 +807,8 @@ export type TicketMaxOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -750,6 +831,8 @@ export type TicketMinOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -901,6 +984,10 @@ export type TicketUncheckedUpdateManyWithoutAssigneeNestedInput = {
   deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
 }
 
+export type TicketCreaterequiredSkillsInput = {
+  set: string[]
+}
+
 export type TicketCreatetagsInput = {
   set: string[]
 }
@@ -919,6 +1006,11 @@ export type NullableEnumTicketTypeFieldUpdateOperationsInput = {
 
 export type EnumTicketChannelFieldUpdateOperationsInput = {
   set?: $Enums.TicketChannel
+}
+
+export type TicketUpdaterequiredSkillsInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type TicketUpdatetagsInput = {
@@ -1012,6 +1104,90 @@ export type TicketUpdateOneRequiredWithoutSubscriptionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSubscriptionsInput, Prisma.TicketUpdateWithoutSubscriptionsInput>, Prisma.TicketUncheckedUpdateWithoutSubscriptionsInput>
 }
 
+export type TicketCreateNestedManyWithoutGroupInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+}
+
+export type TicketUncheckedCreateNestedManyWithoutGroupInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+}
+
+export type TicketUpdateManyWithoutGroupNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  upsert?: Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput | Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  set?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  disconnect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  delete?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  update?: Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput | Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput[]
+  updateMany?: Prisma.TicketUpdateManyWithWhereWithoutGroupInput | Prisma.TicketUpdateManyWithWhereWithoutGroupInput[]
+  deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
+}
+
+export type TicketUncheckedUpdateManyWithoutGroupNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  upsert?: Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput | Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  set?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  disconnect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  delete?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  update?: Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput | Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput[]
+  updateMany?: Prisma.TicketUpdateManyWithWhereWithoutGroupInput | Prisma.TicketUpdateManyWithWhereWithoutGroupInput[]
+  deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
+}
+
+export type TicketCreateNestedOneWithoutTriageInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutTriageInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutTriageNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutTriageInput
+  upsert?: Prisma.TicketUpsertWithoutTriageInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutTriageInput, Prisma.TicketUpdateWithoutTriageInput>, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+}
+
+export type TicketCreateNestedOneWithoutSummariesInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSummariesInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutSummariesNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSummariesInput
+  upsert?: Prisma.TicketUpsertWithoutSummariesInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSummariesInput, Prisma.TicketUpdateWithoutSummariesInput>, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+}
+
+export type TicketCreateNestedOneWithoutQaReviewsInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutQaReviewsInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutQaReviewsNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutQaReviewsInput
+  upsert?: Prisma.TicketUpsertWithoutQaReviewsInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutQaReviewsInput, Prisma.TicketUpdateWithoutQaReviewsInput>, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+}
+
 export type TicketCreateWithoutTenantInput = {
   id?: string
   number: number
@@ -1021,6 +1197,8 @@ export type TicketCreateWithoutTenantInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1033,12 +1211,16 @@ export type TicketCreateWithoutTenantInput = {
   deletedAt?: Date | string | null
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTenantInput = {
@@ -1052,6 +1234,9 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1068,6 +1253,9 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTenantInput = {
@@ -1111,6 +1299,9 @@ export type TicketScalarWhereInput = {
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -1132,6 +1323,8 @@ export type TicketCreateWithoutRequesterInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1144,12 +1337,16 @@ export type TicketCreateWithoutRequesterInput = {
   deletedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutRequesterInput = {
@@ -1162,6 +1359,9 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1178,6 +1378,9 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutRequesterInput = {
@@ -1199,6 +1402,8 @@ export type TicketCreateWithoutAssigneeInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1211,12 +1416,16 @@ export type TicketCreateWithoutAssigneeInput = {
   deletedAt?: Date | string | null
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAssigneeInput = {
@@ -1229,6 +1438,9 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   requesterId: string
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1245,6 +1457,9 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAssigneeInput = {
@@ -1298,6 +1513,8 @@ export type TicketCreateWithoutCommentsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1311,11 +1528,15 @@ export type TicketCreateWithoutCommentsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutCommentsInput = {
@@ -1330,6 +1551,9 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1345,6 +1569,9 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutCommentsInput = {
@@ -1372,6 +1599,8 @@ export type TicketUpdateWithoutCommentsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1385,11 +1614,15 @@ export type TicketUpdateWithoutCommentsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutCommentsInput = {
@@ -1404,6 +1637,9 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1419,6 +1655,9 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutReadMarkersInput = {
@@ -1430,6 +1669,8 @@ export type TicketCreateWithoutReadMarkersInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1443,11 +1684,15 @@ export type TicketCreateWithoutReadMarkersInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutReadMarkersInput = {
@@ -1462,6 +1707,9 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1477,6 +1725,9 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutReadMarkersInput = {
@@ -1504,6 +1755,8 @@ export type TicketUpdateWithoutReadMarkersInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1517,11 +1770,15 @@ export type TicketUpdateWithoutReadMarkersInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutReadMarkersInput = {
@@ -1536,6 +1793,9 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1551,6 +1811,9 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutAttachmentsInput = {
@@ -1562,6 +1825,8 @@ export type TicketCreateWithoutAttachmentsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1575,11 +1840,15 @@ export type TicketCreateWithoutAttachmentsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAttachmentsInput = {
@@ -1594,6 +1863,9 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1609,6 +1881,9 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAttachmentsInput = {
@@ -1636,6 +1911,8 @@ export type TicketUpdateWithoutAttachmentsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1649,11 +1926,15 @@ export type TicketUpdateWithoutAttachmentsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAttachmentsInput = {
@@ -1668,6 +1949,9 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1683,6 +1967,9 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutUploadsInput = {
@@ -1694,6 +1981,8 @@ export type TicketCreateWithoutUploadsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1707,11 +1996,15 @@ export type TicketCreateWithoutUploadsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutUploadsInput = {
@@ -1726,6 +2019,9 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1741,6 +2037,9 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutUploadsInput = {
@@ -1768,6 +2067,8 @@ export type TicketUpdateWithoutUploadsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1781,11 +2082,15 @@ export type TicketUpdateWithoutUploadsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutUploadsInput = {
@@ -1800,6 +2105,9 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1815,6 +2123,9 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutNotificationsInput = {
@@ -1826,6 +2137,8 @@ export type TicketCreateWithoutNotificationsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1839,11 +2152,15 @@ export type TicketCreateWithoutNotificationsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutNotificationsInput = {
@@ -1858,6 +2175,9 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1873,6 +2193,9 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutNotificationsInput = {
@@ -1900,6 +2223,8 @@ export type TicketUpdateWithoutNotificationsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1913,11 +2238,15 @@ export type TicketUpdateWithoutNotificationsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutNotificationsInput = {
@@ -1932,6 +2261,9 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1947,6 +2279,9 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutSubscriptionsInput = {
@@ -1958,6 +2293,8 @@ export type TicketCreateWithoutSubscriptionsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1971,11 +2308,15 @@ export type TicketCreateWithoutSubscriptionsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutSubscriptionsInput = {
@@ -1990,6 +2331,9 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2005,6 +2349,9 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutSubscriptionsInput = {
@@ -2032,6 +2379,8 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2045,11 +2394,15 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
@@ -2064,6 +2417,9 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2079,6 +2435,572 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutGroupInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutGroupInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput>
+}
+
+export type TicketCreateManyGroupInputEnvelope = {
+  data: Prisma.TicketCreateManyGroupInput | Prisma.TicketCreateManyGroupInput[]
+  skipDuplicates?: boolean
+}
+
+export type TicketUpsertWithWhereUniqueWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutGroupInput, Prisma.TicketUncheckedUpdateWithoutGroupInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput>
+}
+
+export type TicketUpdateWithWhereUniqueWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutGroupInput, Prisma.TicketUncheckedUpdateWithoutGroupInput>
+}
+
+export type TicketUpdateManyWithWhereWithoutGroupInput = {
+  where: Prisma.TicketScalarWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateManyMutationInput, Prisma.TicketUncheckedUpdateManyWithoutGroupInput>
+}
+
+export type TicketCreateWithoutTriageInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutTriageInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutTriageInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+}
+
+export type TicketUpsertWithoutTriageInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutTriageInput, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutTriageInput, Prisma.TicketUncheckedCreateWithoutTriageInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutTriageInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutTriageInput, Prisma.TicketUncheckedUpdateWithoutTriageInput>
+}
+
+export type TicketUpdateWithoutTriageInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutTriageInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutSummariesInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutSummariesInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutSummariesInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+}
+
+export type TicketUpsertWithoutSummariesInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutSummariesInput, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSummariesInput, Prisma.TicketUncheckedCreateWithoutSummariesInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutSummariesInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutSummariesInput, Prisma.TicketUncheckedUpdateWithoutSummariesInput>
+}
+
+export type TicketUpdateWithoutSummariesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutSummariesInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutQaReviewsInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutQaReviewsInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutQaReviewsInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+}
+
+export type TicketUpsertWithoutQaReviewsInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutQaReviewsInput, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutQaReviewsInput, Prisma.TicketUncheckedCreateWithoutQaReviewsInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutQaReviewsInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutQaReviewsInput, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
+}
+
+export type TicketUpdateWithoutQaReviewsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutQaReviewsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyTenantInput = {
@@ -2092,6 +3014,9 @@ export type TicketCreateManyTenantInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2113,6 +3038,8 @@ export type TicketUpdateWithoutTenantInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2125,12 +3052,16 @@ export type TicketUpdateWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTenantInput = {
@@ -2144,6 +3075,9 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2160,6 +3094,9 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutTenantInput = {
@@ -2173,6 +3110,9 @@ export type TicketUncheckedUpdateManyWithoutTenantInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2195,6 +3135,9 @@ export type TicketCreateManyRequesterInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2217,6 +3160,9 @@ export type TicketCreateManyAssigneeInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   requesterId: string
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2238,6 +3184,8 @@ export type TicketUpdateWithoutRequesterInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2250,12 +3198,16 @@ export type TicketUpdateWithoutRequesterInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutRequesterInput = {
@@ -2268,6 +3220,9 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2284,6 +3239,9 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutRequesterInput = {
@@ -2296,6 +3254,9 @@ export type TicketUncheckedUpdateManyWithoutRequesterInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2317,6 +3278,8 @@ export type TicketUpdateWithoutAssigneeInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2329,12 +3292,16 @@ export type TicketUpdateWithoutAssigneeInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAssigneeInput = {
@@ -2347,6 +3314,9 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2363,6 +3333,9 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
@@ -2375,6 +3348,128 @@ export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+}
+
+export type TicketCreateManyGroupInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+}
+
+export type TicketUpdateWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateManyWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2399,6 +3494,8 @@ export type TicketCountOutputType = {
   readMarkers: number
   notifications: number
   subscriptions: number
+  summaries: number
+  qaReviews: number
 }
 
 export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2408,6 +3505,8 @@ export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   readMarkers?: boolean | TicketCountOutputTypeCountReadMarkersArgs
   notifications?: boolean | TicketCountOutputTypeCountNotificationsArgs
   subscriptions?: boolean | TicketCountOutputTypeCountSubscriptionsArgs
+  summaries?: boolean | TicketCountOutputTypeCountSummariesArgs
+  qaReviews?: boolean | TicketCountOutputTypeCountQaReviewsArgs
 }
 
 /**
@@ -2462,6 +3561,20 @@ export type TicketCountOutputTypeCountSubscriptionsArgs<ExtArgs extends runtime.
   where?: Prisma.TicketSubscriptionWhereInput
 }
 
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountSummariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.TicketSummaryWhereInput
+}
+
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountQaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.QaReviewWhereInput
+}
+
 
 export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -2475,6 +3588,9 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -2488,12 +3604,16 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
   comments?: boolean | Prisma.Ticket$commentsArgs<ExtArgs>
   attachments?: boolean | Prisma.Ticket$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Ticket$uploadsArgs<ExtArgs>
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
+  triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
+  summaries?: boolean | Prisma.Ticket$summariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Ticket$qaReviewsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
@@ -2509,6 +3629,9 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -2522,6 +3645,7 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
 export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -2536,6 +3660,9 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -2549,6 +3676,7 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
 export type TicketSelectScalar = {
@@ -2563,6 +3691,9 @@ export type TicketSelectScalar = {
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -2575,28 +3706,34 @@ export type TicketSelectScalar = {
   deletedAt?: boolean
 }
 
-export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt", ExtArgs["result"]["ticket"]>
+export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "groupId" | "requiredSkills" | "routedAt" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt", ExtArgs["result"]["ticket"]>
 export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
   comments?: boolean | Prisma.Ticket$commentsArgs<ExtArgs>
   attachments?: boolean | Prisma.Ticket$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Ticket$uploadsArgs<ExtArgs>
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
+  triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
+  summaries?: boolean | Prisma.Ticket$summariesArgs<ExtArgs>
+  qaReviews?: boolean | Prisma.Ticket$qaReviewsArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }
 export type TicketIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }
 
 export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2605,12 +3742,16 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     tenant: Prisma.$TenantPayload<ExtArgs>
     requester: Prisma.$UserPayload<ExtArgs>
     assignee: Prisma.$UserPayload<ExtArgs> | null
+    group: Prisma.$GroupPayload<ExtArgs> | null
     comments: Prisma.$CommentPayload<ExtArgs>[]
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
     uploads: Prisma.$AttachmentUploadPayload<ExtArgs>[]
     readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
     notifications: Prisma.$NotificationPayload<ExtArgs>[]
     subscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
+    triage: Prisma.$TicketTriagePayload<ExtArgs> | null
+    summaries: Prisma.$TicketSummaryPayload<ExtArgs>[]
+    qaReviews: Prisma.$QaReviewPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -2624,6 +3765,9 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     channel: $Enums.TicketChannel
     requesterId: string
     assigneeId: string | null
+    groupId: string | null
+    requiredSkills: string[]
+    routedAt: Date | null
     tags: string[]
     dueAt: Date | null
     metadata: runtime.JsonValue
@@ -3031,12 +4175,16 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   requester<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   assignee<T extends Prisma.Ticket$assigneeArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$assigneeArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  group<T extends Prisma.Ticket$groupArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$groupArgs<ExtArgs>>): Prisma.Prisma__GroupClient<runtime.Types.Result.GetResult<Prisma.$GroupPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   comments<T extends Prisma.Ticket$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Ticket$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploads<T extends Prisma.Ticket$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentUploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   readMarkers<T extends Prisma.Ticket$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notifications<T extends Prisma.Ticket$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   subscriptions<T extends Prisma.Ticket$subscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$subscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  triage<T extends Prisma.Ticket$triageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$triageArgs<ExtArgs>>): Prisma.Prisma__TicketTriageClient<runtime.Types.Result.GetResult<Prisma.$TicketTriagePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  summaries<T extends Prisma.Ticket$summariesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$summariesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSummaryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  qaReviews<T extends Prisma.Ticket$qaReviewsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$qaReviewsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$QaReviewPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3077,6 +4225,9 @@ export interface TicketFieldRefs {
   readonly channel: Prisma.FieldRef<"Ticket", 'TicketChannel'>
   readonly requesterId: Prisma.FieldRef<"Ticket", 'String'>
   readonly assigneeId: Prisma.FieldRef<"Ticket", 'String'>
+  readonly groupId: Prisma.FieldRef<"Ticket", 'String'>
+  readonly requiredSkills: Prisma.FieldRef<"Ticket", 'String[]'>
+  readonly routedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly tags: Prisma.FieldRef<"Ticket", 'String[]'>
   readonly dueAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly metadata: Prisma.FieldRef<"Ticket", 'Json'>
@@ -3507,6 +4658,25 @@ export type Ticket$assigneeArgs<ExtArgs extends runtime.Types.Extensions.Interna
 }
 
 /**
+ * Ticket.group
+ */
+export type Ticket$groupArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Group
+   */
+  select?: Prisma.GroupSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Group
+   */
+  omit?: Prisma.GroupOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupInclude<ExtArgs> | null
+  where?: Prisma.GroupWhereInput
+}
+
+/**
  * Ticket.comments
  */
 export type Ticket$commentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3648,6 +4818,73 @@ export type Ticket$subscriptionsArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.TicketSubscriptionScalarFieldEnum | Prisma.TicketSubscriptionScalarFieldEnum[]
+}
+
+/**
+ * Ticket.triage
+ */
+export type Ticket$triageArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketTriage
+   */
+  select?: Prisma.TicketTriageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketTriage
+   */
+  omit?: Prisma.TicketTriageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketTriageInclude<ExtArgs> | null
+  where?: Prisma.TicketTriageWhereInput
+}
+
+/**
+ * Ticket.summaries
+ */
+export type Ticket$summariesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the TicketSummary
+   */
+  select?: Prisma.TicketSummarySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the TicketSummary
+   */
+  omit?: Prisma.TicketSummaryOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.TicketSummaryInclude<ExtArgs> | null
+  where?: Prisma.TicketSummaryWhereInput
+  orderBy?: Prisma.TicketSummaryOrderByWithRelationInput | Prisma.TicketSummaryOrderByWithRelationInput[]
+  cursor?: Prisma.TicketSummaryWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.TicketSummaryScalarFieldEnum | Prisma.TicketSummaryScalarFieldEnum[]
+}
+
+/**
+ * Ticket.qaReviews
+ */
+export type Ticket$qaReviewsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the QaReview
+   */
+  select?: Prisma.QaReviewSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the QaReview
+   */
+  omit?: Prisma.QaReviewOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.QaReviewInclude<ExtArgs> | null
+  where?: Prisma.QaReviewWhereInput
+  orderBy?: Prisma.QaReviewOrderByWithRelationInput | Prisma.QaReviewOrderByWithRelationInput[]
+  cursor?: Prisma.QaReviewWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.QaReviewScalarFieldEnum | Prisma.QaReviewScalarFieldEnum[]
 }
 
 /**

@@ -20,8 +20,20 @@ export type UserModel = runtime.Types.Result.DefaultSelection<Prisma.$UserPayloa
 
 export type AggregateUser = {
   _count: UserCountAggregateOutputType | null
+  _avg: UserAvgAggregateOutputType | null
+  _sum: UserSumAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
+}
+
+export type UserAvgAggregateOutputType = {
+  capacity: number | null
+  openAssigned: number | null
+}
+
+export type UserSumAggregateOutputType = {
+  capacity: number | null
+  openAssigned: number | null
 }
 
 export type UserMinAggregateOutputType = {
@@ -30,6 +42,10 @@ export type UserMinAggregateOutputType = {
   email: string | null
   name: string | null
   role: $Enums.Role | null
+  capacity: number | null
+  availability: $Enums.AgentAvailability | null
+  lastAssignedAt: Date | null
+  openAssigned: number | null
   passwordHash: string | null
   active: boolean | null
   deactivatedAt: Date | null
@@ -45,6 +61,10 @@ export type UserMaxAggregateOutputType = {
   email: string | null
   name: string | null
   role: $Enums.Role | null
+  capacity: number | null
+  availability: $Enums.AgentAvailability | null
+  lastAssignedAt: Date | null
+  openAssigned: number | null
   passwordHash: string | null
   active: boolean | null
   deactivatedAt: Date | null
@@ -61,6 +81,10 @@ export type UserCountAggregateOutputType = {
   name: number
   role: number
   skills: number
+  capacity: number
+  availability: number
+  lastAssignedAt: number
+  openAssigned: number
   passwordHash: number
   active: number
   deactivatedAt: number
@@ -72,12 +96,26 @@ export type UserCountAggregateOutputType = {
 }
 
 
+export type UserAvgAggregateInputType = {
+  capacity?: true
+  openAssigned?: true
+}
+
+export type UserSumAggregateInputType = {
+  capacity?: true
+  openAssigned?: true
+}
+
 export type UserMinAggregateInputType = {
   tenantId?: true
   id?: true
   email?: true
   name?: true
   role?: true
+  capacity?: true
+  availability?: true
+  lastAssignedAt?: true
+  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -93,6 +131,10 @@ export type UserMaxAggregateInputType = {
   email?: true
   name?: true
   role?: true
+  capacity?: true
+  availability?: true
+  lastAssignedAt?: true
+  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -109,6 +151,10 @@ export type UserCountAggregateInputType = {
   name?: true
   role?: true
   skills?: true
+  capacity?: true
+  availability?: true
+  lastAssignedAt?: true
+  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -157,6 +203,18 @@ export type UserAggregateArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: UserAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: UserSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: UserMinAggregateInputType
@@ -187,6 +245,8 @@ export type UserGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
   take?: number
   skip?: number
   _count?: UserCountAggregateInputType | true
+  _avg?: UserAvgAggregateInputType
+  _sum?: UserSumAggregateInputType
   _min?: UserMinAggregateInputType
   _max?: UserMaxAggregateInputType
 }
@@ -198,6 +258,10 @@ export type UserGroupByOutputType = {
   name: string
   role: $Enums.Role
   skills: string[]
+  capacity: number
+  availability: $Enums.AgentAvailability
+  lastAssignedAt: Date | null
+  openAssigned: number
   passwordHash: string
   active: boolean
   deactivatedAt: Date | null
@@ -206,6 +270,8 @@ export type UserGroupByOutputType = {
   createdAt: Date
   updatedAt: Date
   _count: UserCountAggregateOutputType | null
+  _avg: UserAvgAggregateOutputType | null
+  _sum: UserSumAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
 }
@@ -235,6 +301,10 @@ export type UserWhereInput = {
   name?: Prisma.StringFilter<"User"> | string
   role?: Prisma.EnumRoleFilter<"User"> | $Enums.Role
   skills?: Prisma.StringNullableListFilter<"User">
+  capacity?: Prisma.IntFilter<"User"> | number
+  availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -260,6 +330,8 @@ export type UserWhereInput = {
   inboundEmails?: Prisma.InboundEmailListRelationFilter
   visitor?: Prisma.XOR<Prisma.VisitorNullableScalarRelationFilter, Prisma.VisitorWhereInput> | null
   helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
+  groupMemberships?: Prisma.GroupMemberListRelationFilter
+  macros?: Prisma.MacroListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -269,6 +341,10 @@ export type UserOrderByWithRelationInput = {
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
   skills?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -294,6 +370,8 @@ export type UserOrderByWithRelationInput = {
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
   visitor?: Prisma.VisitorOrderByWithRelationInput
   helpCenterArticles?: Prisma.HelpCenterArticleOrderByRelationAggregateInput
+  groupMemberships?: Prisma.GroupMemberOrderByRelationAggregateInput
+  macros?: Prisma.MacroOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -308,6 +386,10 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   name?: Prisma.StringFilter<"User"> | string
   role?: Prisma.EnumRoleFilter<"User"> | $Enums.Role
   skills?: Prisma.StringNullableListFilter<"User">
+  capacity?: Prisma.IntFilter<"User"> | number
+  availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -333,6 +415,8 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   inboundEmails?: Prisma.InboundEmailListRelationFilter
   visitor?: Prisma.XOR<Prisma.VisitorNullableScalarRelationFilter, Prisma.VisitorWhereInput> | null
   helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
+  groupMemberships?: Prisma.GroupMemberListRelationFilter
+  macros?: Prisma.MacroListRelationFilter
 }, "tenantId_id" | "tenantId_email">
 
 export type UserOrderByWithAggregationInput = {
@@ -342,6 +426,10 @@ export type UserOrderByWithAggregationInput = {
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
   skills?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -350,8 +438,10 @@ export type UserOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.UserCountOrderByAggregateInput
+  _avg?: Prisma.UserAvgOrderByAggregateInput
   _max?: Prisma.UserMaxOrderByAggregateInput
   _min?: Prisma.UserMinOrderByAggregateInput
+  _sum?: Prisma.UserSumOrderByAggregateInput
 }
 
 export type UserScalarWhereWithAggregatesInput = {
@@ -364,6 +454,10 @@ export type UserScalarWhereWithAggregatesInput = {
   name?: Prisma.StringWithAggregatesFilter<"User"> | string
   role?: Prisma.EnumRoleWithAggregatesFilter<"User"> | $Enums.Role
   skills?: Prisma.StringNullableListFilter<"User">
+  capacity?: Prisma.IntWithAggregatesFilter<"User"> | number
+  availability?: Prisma.EnumAgentAvailabilityWithAggregatesFilter<"User"> | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
+  openAssigned?: Prisma.IntWithAggregatesFilter<"User"> | number
   passwordHash?: Prisma.StringWithAggregatesFilter<"User"> | string
   active?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
@@ -379,6 +473,10 @@ export type UserCreateInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -404,6 +502,8 @@ export type UserCreateInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -413,6 +513,10 @@ export type UserUncheckedCreateInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -437,6 +541,8 @@ export type UserUncheckedCreateInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUpdateInput = {
@@ -445,6 +551,10 @@ export type UserUpdateInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -470,6 +580,8 @@ export type UserUpdateInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -479,6 +591,10 @@ export type UserUncheckedUpdateInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -503,6 +619,8 @@ export type UserUncheckedUpdateInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -512,6 +630,10 @@ export type UserCreateManyInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -527,6 +649,10 @@ export type UserUpdateManyMutationInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -543,6 +669,10 @@ export type UserUncheckedUpdateManyInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -587,6 +717,10 @@ export type UserCountOrderByAggregateInput = {
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
   skills?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -596,12 +730,21 @@ export type UserCountOrderByAggregateInput = {
   updatedAt?: Prisma.SortOrder
 }
 
+export type UserAvgOrderByAggregateInput = {
+  capacity?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
+}
+
 export type UserMaxOrderByAggregateInput = {
   tenantId?: Prisma.SortOrder
   id?: Prisma.SortOrder
   email?: Prisma.SortOrder
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -617,6 +760,10 @@ export type UserMinOrderByAggregateInput = {
   email?: Prisma.SortOrder
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -624,6 +771,11 @@ export type UserMinOrderByAggregateInput = {
   locale?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type UserSumOrderByAggregateInput = {
+  capacity?: Prisma.SortOrder
+  openAssigned?: Prisma.SortOrder
 }
 
 export type UserScalarRelationFilter = {
@@ -689,6 +841,10 @@ export type EnumRoleFieldUpdateOperationsInput = {
 export type UserUpdateskillsInput = {
   set?: string[]
   push?: string | string[]
+}
+
+export type EnumAgentAvailabilityFieldUpdateOperationsInput = {
+  set?: $Enums.AgentAvailability
 }
 
 export type BoolFieldUpdateOperationsInput = {
@@ -939,12 +1095,44 @@ export type UserUpdateOneRequiredWithoutHelpCenterArticlesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutHelpCenterArticlesInput, Prisma.UserUpdateWithoutHelpCenterArticlesInput>, Prisma.UserUncheckedUpdateWithoutHelpCenterArticlesInput>
 }
 
+export type UserCreateNestedOneWithoutGroupMembershipsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutGroupMembershipsInput, Prisma.UserUncheckedCreateWithoutGroupMembershipsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutGroupMembershipsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutGroupMembershipsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutGroupMembershipsInput, Prisma.UserUncheckedCreateWithoutGroupMembershipsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutGroupMembershipsInput
+  upsert?: Prisma.UserUpsertWithoutGroupMembershipsInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutGroupMembershipsInput, Prisma.UserUpdateWithoutGroupMembershipsInput>, Prisma.UserUncheckedUpdateWithoutGroupMembershipsInput>
+}
+
+export type UserCreateNestedOneWithoutMacrosInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutMacrosInput, Prisma.UserUncheckedCreateWithoutMacrosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutMacrosInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutMacrosNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutMacrosInput, Prisma.UserUncheckedCreateWithoutMacrosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutMacrosInput
+  upsert?: Prisma.UserUpsertWithoutMacrosInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutMacrosInput, Prisma.UserUpdateWithoutMacrosInput>, Prisma.UserUncheckedUpdateWithoutMacrosInput>
+}
+
 export type UserCreateWithoutTenantInput = {
   id?: string
   email: string
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -969,6 +1157,8 @@ export type UserCreateWithoutTenantInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutTenantInput = {
@@ -977,6 +1167,10 @@ export type UserUncheckedCreateWithoutTenantInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1001,6 +1195,8 @@ export type UserUncheckedCreateWithoutTenantInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutTenantInput = {
@@ -1039,6 +1235,10 @@ export type UserScalarWhereInput = {
   name?: Prisma.StringFilter<"User"> | string
   role?: Prisma.EnumRoleFilter<"User"> | $Enums.Role
   skills?: Prisma.StringNullableListFilter<"User">
+  capacity?: Prisma.IntFilter<"User"> | number
+  availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -1054,6 +1254,10 @@ export type UserCreateWithoutSessionsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1078,6 +1282,8 @@ export type UserCreateWithoutSessionsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -1087,6 +1293,10 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1110,6 +1320,8 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -1134,6 +1346,10 @@ export type UserUpdateWithoutSessionsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1158,6 +1374,8 @@ export type UserUpdateWithoutSessionsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -1167,6 +1385,10 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1190,6 +1412,8 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutRequestedTicketsInput = {
@@ -1198,6 +1422,10 @@ export type UserCreateWithoutRequestedTicketsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1222,6 +1450,8 @@ export type UserCreateWithoutRequestedTicketsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutRequestedTicketsInput = {
@@ -1231,6 +1461,10 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1254,6 +1488,8 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutRequestedTicketsInput = {
@@ -1267,6 +1503,10 @@ export type UserCreateWithoutAssignedTicketsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1291,6 +1531,8 @@ export type UserCreateWithoutAssignedTicketsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutAssignedTicketsInput = {
@@ -1300,6 +1542,10 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1323,6 +1569,8 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutAssignedTicketsInput = {
@@ -1347,6 +1595,10 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1371,6 +1623,8 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
@@ -1380,6 +1634,10 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1403,6 +1661,8 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUpsertWithoutAssignedTicketsInput = {
@@ -1422,6 +1682,10 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1446,6 +1710,8 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
@@ -1455,6 +1721,10 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1478,6 +1748,8 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutCommentsInput = {
@@ -1486,6 +1758,10 @@ export type UserCreateWithoutCommentsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1510,6 +1786,8 @@ export type UserCreateWithoutCommentsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutCommentsInput = {
@@ -1519,6 +1797,10 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1542,6 +1824,8 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutCommentsInput = {
@@ -1566,6 +1850,10 @@ export type UserUpdateWithoutCommentsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1590,6 +1878,8 @@ export type UserUpdateWithoutCommentsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentsInput = {
@@ -1599,6 +1889,10 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1622,6 +1916,8 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutReadMarkersInput = {
@@ -1630,6 +1926,10 @@ export type UserCreateWithoutReadMarkersInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1654,6 +1954,8 @@ export type UserCreateWithoutReadMarkersInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutReadMarkersInput = {
@@ -1663,6 +1965,10 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1686,6 +1992,8 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutReadMarkersInput = {
@@ -1710,6 +2018,10 @@ export type UserUpdateWithoutReadMarkersInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1734,6 +2046,8 @@ export type UserUpdateWithoutReadMarkersInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutReadMarkersInput = {
@@ -1743,6 +2057,10 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1766,6 +2084,8 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutAttachmentsInput = {
@@ -1774,6 +2094,10 @@ export type UserCreateWithoutAttachmentsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1798,6 +2122,8 @@ export type UserCreateWithoutAttachmentsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutAttachmentsInput = {
@@ -1807,6 +2133,10 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1830,6 +2160,8 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutAttachmentsInput = {
@@ -1854,6 +2186,10 @@ export type UserUpdateWithoutAttachmentsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1878,6 +2214,8 @@ export type UserUpdateWithoutAttachmentsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAttachmentsInput = {
@@ -1887,6 +2225,10 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1910,6 +2252,8 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -1918,6 +2262,10 @@ export type UserCreateWithoutUploadsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1942,6 +2290,8 @@ export type UserCreateWithoutUploadsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -1951,6 +2301,10 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1974,6 +2328,8 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -1998,6 +2354,10 @@ export type UserUpdateWithoutUploadsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2022,6 +2382,8 @@ export type UserUpdateWithoutUploadsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -2031,6 +2393,10 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2054,6 +2420,8 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutApiKeysInput = {
@@ -2062,6 +2430,10 @@ export type UserCreateWithoutApiKeysInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2086,6 +2458,8 @@ export type UserCreateWithoutApiKeysInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutApiKeysInput = {
@@ -2095,6 +2469,10 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2118,6 +2496,8 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutApiKeysInput = {
@@ -2142,6 +2522,10 @@ export type UserUpdateWithoutApiKeysInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2166,6 +2550,8 @@ export type UserUpdateWithoutApiKeysInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutApiKeysInput = {
@@ -2175,6 +2561,10 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2198,6 +2588,8 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutNotificationsInput = {
@@ -2206,6 +2598,10 @@ export type UserCreateWithoutNotificationsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2230,6 +2626,8 @@ export type UserCreateWithoutNotificationsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutNotificationsInput = {
@@ -2239,6 +2637,10 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2262,6 +2664,8 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutNotificationsInput = {
@@ -2286,6 +2690,10 @@ export type UserUpdateWithoutNotificationsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2310,6 +2718,8 @@ export type UserUpdateWithoutNotificationsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationsInput = {
@@ -2319,6 +2729,10 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2342,6 +2756,8 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutNotificationInboxInput = {
@@ -2350,6 +2766,10 @@ export type UserCreateWithoutNotificationInboxInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2374,6 +2794,8 @@ export type UserCreateWithoutNotificationInboxInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutNotificationInboxInput = {
@@ -2383,6 +2805,10 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2406,6 +2832,8 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutNotificationInboxInput = {
@@ -2430,6 +2858,10 @@ export type UserUpdateWithoutNotificationInboxInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2454,6 +2886,8 @@ export type UserUpdateWithoutNotificationInboxInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationInboxInput = {
@@ -2463,6 +2897,10 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2486,6 +2924,8 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutTicketSubscriptionsInput = {
@@ -2494,6 +2934,10 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2518,6 +2962,8 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2527,6 +2973,10 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2550,6 +3000,8 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -2574,6 +3026,10 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2598,6 +3054,8 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -2607,6 +3065,10 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2630,6 +3092,8 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutNotificationPreferencesInput = {
@@ -2638,6 +3102,10 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2662,6 +3130,8 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -2671,6 +3141,10 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2694,6 +3168,8 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -2718,6 +3194,10 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2742,6 +3222,8 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -2751,6 +3233,10 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2774,6 +3260,8 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutInvitationsSentInput = {
@@ -2782,6 +3270,10 @@ export type UserCreateWithoutInvitationsSentInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2806,6 +3298,8 @@ export type UserCreateWithoutInvitationsSentInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutInvitationsSentInput = {
@@ -2815,6 +3309,10 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2838,6 +3336,8 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutInvitationsSentInput = {
@@ -2862,6 +3362,10 @@ export type UserUpdateWithoutInvitationsSentInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2886,6 +3390,8 @@ export type UserUpdateWithoutInvitationsSentInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInvitationsSentInput = {
@@ -2895,6 +3401,10 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2918,6 +3428,8 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutPasswordResetsInput = {
@@ -2926,6 +3438,10 @@ export type UserCreateWithoutPasswordResetsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2950,6 +3466,8 @@ export type UserCreateWithoutPasswordResetsInput = {
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutPasswordResetsInput = {
@@ -2959,6 +3477,10 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2982,6 +3504,8 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutPasswordResetsInput = {
@@ -3006,6 +3530,10 @@ export type UserUpdateWithoutPasswordResetsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3030,6 +3558,8 @@ export type UserUpdateWithoutPasswordResetsInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPasswordResetsInput = {
@@ -3039,6 +3569,10 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3062,6 +3596,8 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutInboundEmailsInput = {
@@ -3070,6 +3606,10 @@ export type UserCreateWithoutInboundEmailsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3094,6 +3634,8 @@ export type UserCreateWithoutInboundEmailsInput = {
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutInboundEmailsInput = {
@@ -3103,6 +3645,10 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3126,6 +3672,8 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutInboundEmailsInput = {
@@ -3150,6 +3698,10 @@ export type UserUpdateWithoutInboundEmailsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3174,6 +3726,8 @@ export type UserUpdateWithoutInboundEmailsInput = {
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInboundEmailsInput = {
@@ -3183,6 +3737,10 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3206,6 +3764,8 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutVisitorInput = {
@@ -3214,6 +3774,10 @@ export type UserCreateWithoutVisitorInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3238,6 +3802,8 @@ export type UserCreateWithoutVisitorInput = {
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutVisitorInput = {
@@ -3247,6 +3813,10 @@ export type UserUncheckedCreateWithoutVisitorInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3270,6 +3840,8 @@ export type UserUncheckedCreateWithoutVisitorInput = {
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutVisitorInput = {
@@ -3294,6 +3866,10 @@ export type UserUpdateWithoutVisitorInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3318,6 +3894,8 @@ export type UserUpdateWithoutVisitorInput = {
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutVisitorInput = {
@@ -3327,6 +3905,10 @@ export type UserUncheckedUpdateWithoutVisitorInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3350,6 +3932,8 @@ export type UserUncheckedUpdateWithoutVisitorInput = {
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutHelpCenterArticlesInput = {
@@ -3358,6 +3942,10 @@ export type UserCreateWithoutHelpCenterArticlesInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3382,6 +3970,8 @@ export type UserCreateWithoutHelpCenterArticlesInput = {
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutHelpCenterArticlesInput = {
@@ -3391,6 +3981,10 @@ export type UserUncheckedCreateWithoutHelpCenterArticlesInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3414,6 +4008,8 @@ export type UserUncheckedCreateWithoutHelpCenterArticlesInput = {
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutHelpCenterArticlesInput = {
@@ -3438,6 +4034,10 @@ export type UserUpdateWithoutHelpCenterArticlesInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3462,6 +4062,8 @@ export type UserUpdateWithoutHelpCenterArticlesInput = {
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutHelpCenterArticlesInput = {
@@ -3471,6 +4073,10 @@ export type UserUncheckedUpdateWithoutHelpCenterArticlesInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3494,14 +4100,20 @@ export type UserUncheckedUpdateWithoutHelpCenterArticlesInput = {
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
-export type UserCreateManyTenantInput = {
+export type UserCreateWithoutGroupMembershipsInput = {
   id?: string
   email: string
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3509,14 +4121,91 @@ export type UserCreateManyTenantInput = {
   locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
-export type UserUpdateWithoutTenantInput = {
+export type UserUncheckedCreateWithoutGroupMembershipsInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+}
+
+export type UserCreateOrConnectWithoutGroupMembershipsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutGroupMembershipsInput, Prisma.UserUncheckedCreateWithoutGroupMembershipsInput>
+}
+
+export type UserUpsertWithoutGroupMembershipsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutGroupMembershipsInput, Prisma.UserUncheckedUpdateWithoutGroupMembershipsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutGroupMembershipsInput, Prisma.UserUncheckedCreateWithoutGroupMembershipsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutGroupMembershipsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutGroupMembershipsInput, Prisma.UserUncheckedUpdateWithoutGroupMembershipsInput>
+}
+
+export type UserUpdateWithoutGroupMembershipsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3524,6 +4213,7 @@ export type UserUpdateWithoutTenantInput = {
   locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
   assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
@@ -3541,14 +4231,20 @@ export type UserUpdateWithoutTenantInput = {
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
-export type UserUncheckedUpdateWithoutTenantInput = {
+export type UserUncheckedUpdateWithoutGroupMembershipsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3573,6 +4269,270 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+}
+
+export type UserCreateWithoutMacrosInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutMacrosInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutMacrosInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutMacrosInput, Prisma.UserUncheckedCreateWithoutMacrosInput>
+}
+
+export type UserUpsertWithoutMacrosInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutMacrosInput, Prisma.UserUncheckedUpdateWithoutMacrosInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutMacrosInput, Prisma.UserUncheckedCreateWithoutMacrosInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutMacrosInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutMacrosInput, Prisma.UserUncheckedUpdateWithoutMacrosInput>
+}
+
+export type UserUpdateWithoutMacrosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutMacrosInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateManyTenantInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  openAssigned?: number
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type UserUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateManyWithoutTenantInput = {
@@ -3581,6 +4541,10 @@ export type UserUncheckedUpdateManyWithoutTenantInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3611,6 +4575,8 @@ export type UserCountOutputType = {
   passwordResets: number
   inboundEmails: number
   helpCenterArticles: number
+  groupMemberships: number
+  macros: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3629,6 +4595,8 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   passwordResets?: boolean | UserCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | UserCountOutputTypeCountInboundEmailsArgs
   helpCenterArticles?: boolean | UserCountOutputTypeCountHelpCenterArticlesArgs
+  groupMemberships?: boolean | UserCountOutputTypeCountGroupMembershipsArgs
+  macros?: boolean | UserCountOutputTypeCountMacrosArgs
 }
 
 /**
@@ -3746,6 +4714,20 @@ export type UserCountOutputTypeCountHelpCenterArticlesArgs<ExtArgs extends runti
   where?: Prisma.HelpCenterArticleWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountGroupMembershipsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GroupMemberWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountMacrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.MacroWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -3754,6 +4736,10 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   name?: boolean
   role?: boolean
   skills?: boolean
+  capacity?: boolean
+  availability?: boolean
+  lastAssignedAt?: boolean
+  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -3779,6 +4765,8 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
   visitor?: boolean | Prisma.User$visitorArgs<ExtArgs>
   helpCenterArticles?: boolean | Prisma.User$helpCenterArticlesArgs<ExtArgs>
+  groupMemberships?: boolean | Prisma.User$groupMembershipsArgs<ExtArgs>
+  macros?: boolean | Prisma.User$macrosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -3789,6 +4777,10 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   name?: boolean
   role?: boolean
   skills?: boolean
+  capacity?: boolean
+  availability?: boolean
+  lastAssignedAt?: boolean
+  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -3806,6 +4798,10 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   name?: boolean
   role?: boolean
   skills?: boolean
+  capacity?: boolean
+  availability?: boolean
+  lastAssignedAt?: boolean
+  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -3823,6 +4819,10 @@ export type UserSelectScalar = {
   name?: boolean
   role?: boolean
   skills?: boolean
+  capacity?: boolean
+  availability?: boolean
+  lastAssignedAt?: boolean
+  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -3832,7 +4832,7 @@ export type UserSelectScalar = {
   updatedAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "locale" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "capacity" | "availability" | "lastAssignedAt" | "openAssigned" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "locale" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
@@ -3852,6 +4852,8 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
   visitor?: boolean | Prisma.User$visitorArgs<ExtArgs>
   helpCenterArticles?: boolean | Prisma.User$helpCenterArticlesArgs<ExtArgs>
+  groupMemberships?: boolean | Prisma.User$groupMembershipsArgs<ExtArgs>
+  macros?: boolean | Prisma.User$macrosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3882,6 +4884,8 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
     visitor: Prisma.$VisitorPayload<ExtArgs> | null
     helpCenterArticles: Prisma.$HelpCenterArticlePayload<ExtArgs>[]
+    groupMemberships: Prisma.$GroupMemberPayload<ExtArgs>[]
+    macros: Prisma.$MacroPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3890,6 +4894,10 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     name: string
     role: $Enums.Role
     skills: string[]
+    capacity: number
+    availability: $Enums.AgentAvailability
+    lastAssignedAt: Date | null
+    openAssigned: number
     passwordHash: string
     active: boolean
     deactivatedAt: Date | null
@@ -4309,6 +5317,8 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   inboundEmails<T extends Prisma.User$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   visitor<T extends Prisma.User$visitorArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$visitorArgs<ExtArgs>>): Prisma.Prisma__VisitorClient<runtime.Types.Result.GetResult<Prisma.$VisitorPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   helpCenterArticles<T extends Prisma.User$helpCenterArticlesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$helpCenterArticlesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterArticlePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  groupMemberships<T extends Prisma.User$groupMembershipsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$groupMembershipsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GroupMemberPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  macros<T extends Prisma.User$macrosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$macrosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MacroPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -4344,6 +5354,10 @@ export interface UserFieldRefs {
   readonly name: Prisma.FieldRef<"User", 'String'>
   readonly role: Prisma.FieldRef<"User", 'Role'>
   readonly skills: Prisma.FieldRef<"User", 'String[]'>
+  readonly capacity: Prisma.FieldRef<"User", 'Int'>
+  readonly availability: Prisma.FieldRef<"User", 'AgentAvailability'>
+  readonly lastAssignedAt: Prisma.FieldRef<"User", 'DateTime'>
+  readonly openAssigned: Prisma.FieldRef<"User", 'Int'>
   readonly passwordHash: Prisma.FieldRef<"User", 'String'>
   readonly active: Prisma.FieldRef<"User", 'Boolean'>
   readonly deactivatedAt: Prisma.FieldRef<"User", 'DateTime'>
@@ -5147,6 +6161,54 @@ export type User$helpCenterArticlesArgs<ExtArgs extends runtime.Types.Extensions
   take?: number
   skip?: number
   distinct?: Prisma.HelpCenterArticleScalarFieldEnum | Prisma.HelpCenterArticleScalarFieldEnum[]
+}
+
+/**
+ * User.groupMemberships
+ */
+export type User$groupMembershipsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the GroupMember
+   */
+  select?: Prisma.GroupMemberSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the GroupMember
+   */
+  omit?: Prisma.GroupMemberOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupMemberInclude<ExtArgs> | null
+  where?: Prisma.GroupMemberWhereInput
+  orderBy?: Prisma.GroupMemberOrderByWithRelationInput | Prisma.GroupMemberOrderByWithRelationInput[]
+  cursor?: Prisma.GroupMemberWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GroupMemberScalarFieldEnum | Prisma.GroupMemberScalarFieldEnum[]
+}
+
+/**
+ * User.macros
+ */
+export type User$macrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Macro
+   */
+  select?: Prisma.MacroSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Macro
+   */
+  omit?: Prisma.MacroOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.MacroInclude<ExtArgs> | null
+  where?: Prisma.MacroWhereInput
+  orderBy?: Prisma.MacroOrderByWithRelationInput | Prisma.MacroOrderByWithRelationInput[]
+  cursor?: Prisma.MacroWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.MacroScalarFieldEnum | Prisma.MacroScalarFieldEnum[]
 }
 
 /**
