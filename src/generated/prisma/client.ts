@@ -166,3 +166,23 @@ export type PasswordReset = Prisma.PasswordResetModel
  * 
  */
 export type InboundEmail = Prisma.InboundEmailModel
+/**
+ * Model SlaSchedule
+ * 
+ */
+export type SlaSchedule = Prisma.SlaScheduleModel
+/**
+ * Model SlaPolicy
+ * 
+ */
+export type SlaPolicy = Prisma.SlaPolicyModel
+/**
+ * Model SlaTimer
+ * 
+ */
+export type SlaTimer = Prisma.SlaTimerModel
+/**
+ * Model SlaMetricCycle
+ * 
+ */
+export type SlaMetricCycle = Prisma.SlaMetricCycleModel

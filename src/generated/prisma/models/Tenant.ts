@@ -263,6 +263,10 @@ export type TenantWhereInput = {
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  slaSchedules?: Prisma.SlaScheduleListRelationFilter
+  slaPolicies?: Prisma.SlaPolicyListRelationFilter
+  slaTimers?: Prisma.SlaTimerListRelationFilter
+  slaCycles?: Prisma.SlaMetricCycleListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -294,6 +298,10 @@ export type TenantOrderByWithRelationInput = {
   invitations?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
+  slaSchedules?: Prisma.SlaScheduleOrderByRelationAggregateInput
+  slaPolicies?: Prisma.SlaPolicyOrderByRelationAggregateInput
+  slaTimers?: Prisma.SlaTimerOrderByRelationAggregateInput
+  slaCycles?: Prisma.SlaMetricCycleOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -328,6 +336,10 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  slaSchedules?: Prisma.SlaScheduleListRelationFilter
+  slaPolicies?: Prisma.SlaPolicyListRelationFilter
+  slaTimers?: Prisma.SlaTimerListRelationFilter
+  slaCycles?: Prisma.SlaMetricCycleListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -391,6 +403,10 @@ export type TenantCreateInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -422,6 +438,10 @@ export type TenantUncheckedCreateInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -453,6 +473,10 @@ export type TenantUpdateInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -484,6 +508,10 @@ export type TenantUncheckedUpdateInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -859,6 +887,62 @@ export type TenantUpdateOneRequiredWithoutInboundEmailsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutInboundEmailsInput, Prisma.TenantUpdateWithoutInboundEmailsInput>, Prisma.TenantUncheckedUpdateWithoutInboundEmailsInput>
 }
 
+export type TenantCreateNestedOneWithoutSlaSchedulesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaSchedulesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutSlaSchedulesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaSchedulesInput
+  upsert?: Prisma.TenantUpsertWithoutSlaSchedulesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaSchedulesInput, Prisma.TenantUpdateWithoutSlaSchedulesInput>, Prisma.TenantUncheckedUpdateWithoutSlaSchedulesInput>
+}
+
+export type TenantCreateNestedOneWithoutSlaPoliciesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaPoliciesInput, Prisma.TenantUncheckedCreateWithoutSlaPoliciesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaPoliciesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutSlaPoliciesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaPoliciesInput, Prisma.TenantUncheckedCreateWithoutSlaPoliciesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaPoliciesInput
+  upsert?: Prisma.TenantUpsertWithoutSlaPoliciesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaPoliciesInput, Prisma.TenantUpdateWithoutSlaPoliciesInput>, Prisma.TenantUncheckedUpdateWithoutSlaPoliciesInput>
+}
+
+export type TenantCreateNestedOneWithoutSlaTimersInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaTimersInput, Prisma.TenantUncheckedCreateWithoutSlaTimersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaTimersInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutSlaTimersNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaTimersInput, Prisma.TenantUncheckedCreateWithoutSlaTimersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaTimersInput
+  upsert?: Prisma.TenantUpsertWithoutSlaTimersInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaTimersInput, Prisma.TenantUpdateWithoutSlaTimersInput>, Prisma.TenantUncheckedUpdateWithoutSlaTimersInput>
+}
+
+export type TenantCreateNestedOneWithoutSlaCyclesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaCyclesInput, Prisma.TenantUncheckedCreateWithoutSlaCyclesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaCyclesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutSlaCyclesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaCyclesInput, Prisma.TenantUncheckedCreateWithoutSlaCyclesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaCyclesInput
+  upsert?: Prisma.TenantUpsertWithoutSlaCyclesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaCyclesInput, Prisma.TenantUpdateWithoutSlaCyclesInput>, Prisma.TenantUncheckedUpdateWithoutSlaCyclesInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -887,6 +971,10 @@ export type TenantCreateWithoutUsersInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUsersInput = {
@@ -917,6 +1005,10 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUsersInput = {
@@ -963,6 +1055,10 @@ export type TenantUpdateWithoutUsersInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUsersInput = {
@@ -993,6 +1089,10 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -1023,6 +1123,10 @@ export type TenantCreateWithoutSessionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -1053,6 +1157,10 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -1099,6 +1207,10 @@ export type TenantUpdateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -1129,6 +1241,10 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventsInput = {
@@ -1159,6 +1275,10 @@ export type TenantCreateWithoutEventsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventsInput = {
@@ -1189,6 +1309,10 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventsInput = {
@@ -1235,6 +1359,10 @@ export type TenantUpdateWithoutEventsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventsInput = {
@@ -1265,6 +1393,10 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketsInput = {
@@ -1295,6 +1427,10 @@ export type TenantCreateWithoutTicketsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketsInput = {
@@ -1325,6 +1461,10 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketsInput = {
@@ -1371,6 +1511,10 @@ export type TenantUpdateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketsInput = {
@@ -1401,6 +1545,10 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutCommentsInput = {
@@ -1431,6 +1579,10 @@ export type TenantCreateWithoutCommentsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutCommentsInput = {
@@ -1461,6 +1613,10 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutCommentsInput = {
@@ -1507,6 +1663,10 @@ export type TenantUpdateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutCommentsInput = {
@@ -1537,6 +1697,10 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutReadMarkersInput = {
@@ -1567,6 +1731,10 @@ export type TenantCreateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutReadMarkersInput = {
@@ -1597,6 +1765,10 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutReadMarkersInput = {
@@ -1643,6 +1815,10 @@ export type TenantUpdateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutReadMarkersInput = {
@@ -1673,6 +1849,10 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIdempotencyKeysInput = {
@@ -1703,6 +1883,10 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
@@ -1733,6 +1917,10 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyKeysInput = {
@@ -1779,6 +1967,10 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
@@ -1809,6 +2001,10 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAttachmentsInput = {
@@ -1839,6 +2035,10 @@ export type TenantCreateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAttachmentsInput = {
@@ -1869,6 +2069,10 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAttachmentsInput = {
@@ -1915,6 +2119,10 @@ export type TenantUpdateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAttachmentsInput = {
@@ -1945,6 +2153,10 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutUploadsInput = {
@@ -1975,6 +2187,10 @@ export type TenantCreateWithoutUploadsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUploadsInput = {
@@ -2005,6 +2221,10 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUploadsInput = {
@@ -2051,6 +2271,10 @@ export type TenantUpdateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUploadsInput = {
@@ -2081,6 +2305,10 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWebhooksInput = {
@@ -2111,6 +2339,10 @@ export type TenantCreateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWebhooksInput = {
@@ -2141,6 +2373,10 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWebhooksInput = {
@@ -2187,6 +2423,10 @@ export type TenantUpdateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWebhooksInput = {
@@ -2217,6 +2457,10 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutApiKeysInput = {
@@ -2247,6 +2491,10 @@ export type TenantCreateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -2277,6 +2525,10 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -2323,6 +2575,10 @@ export type TenantUpdateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -2353,6 +2609,10 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationsInput = {
@@ -2383,6 +2643,10 @@ export type TenantCreateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationsInput = {
@@ -2413,6 +2677,10 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationsInput = {
@@ -2459,6 +2727,10 @@ export type TenantUpdateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationsInput = {
@@ -2489,6 +2761,10 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationInboxesInput = {
@@ -2519,6 +2795,10 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
@@ -2549,6 +2829,10 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationInboxesInput = {
@@ -2595,6 +2879,10 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
@@ -2625,6 +2913,10 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketSubscriptionsInput = {
@@ -2655,6 +2947,10 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2685,6 +2981,10 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -2731,6 +3031,10 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -2761,6 +3065,10 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationPreferencesInput = {
@@ -2791,6 +3099,10 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -2821,6 +3133,10 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -2867,6 +3183,10 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -2897,6 +3217,10 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationDefaultsInput = {
@@ -2927,6 +3251,10 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
@@ -2957,6 +3285,10 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationDefaultsInput = {
@@ -3003,6 +3335,10 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
@@ -3033,6 +3369,10 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInvitationsInput = {
@@ -3063,6 +3403,10 @@ export type TenantCreateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInvitationsInput = {
@@ -3093,6 +3437,10 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInvitationsInput = {
@@ -3139,6 +3487,10 @@ export type TenantUpdateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInvitationsInput = {
@@ -3169,6 +3521,10 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPasswordResetsInput = {
@@ -3199,6 +3555,10 @@ export type TenantCreateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPasswordResetsInput = {
@@ -3229,6 +3589,10 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPasswordResetsInput = {
@@ -3275,6 +3639,10 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
@@ -3305,6 +3673,10 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInboundEmailsInput = {
@@ -3335,6 +3707,10 @@ export type TenantCreateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInboundEmailsInput = {
@@ -3365,6 +3741,10 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInboundEmailsInput = {
@@ -3411,6 +3791,10 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
@@ -3441,6 +3825,618 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutSlaSchedulesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutSlaSchedulesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutSlaSchedulesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
+}
+
+export type TenantUpsertWithoutSlaSchedulesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutSlaSchedulesInput, Prisma.TenantUncheckedUpdateWithoutSlaSchedulesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutSlaSchedulesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutSlaSchedulesInput, Prisma.TenantUncheckedUpdateWithoutSlaSchedulesInput>
+}
+
+export type TenantUpdateWithoutSlaSchedulesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutSlaSchedulesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutSlaPoliciesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutSlaPoliciesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutSlaPoliciesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaPoliciesInput, Prisma.TenantUncheckedCreateWithoutSlaPoliciesInput>
+}
+
+export type TenantUpsertWithoutSlaPoliciesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutSlaPoliciesInput, Prisma.TenantUncheckedUpdateWithoutSlaPoliciesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaPoliciesInput, Prisma.TenantUncheckedCreateWithoutSlaPoliciesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutSlaPoliciesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutSlaPoliciesInput, Prisma.TenantUncheckedUpdateWithoutSlaPoliciesInput>
+}
+
+export type TenantUpdateWithoutSlaPoliciesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutSlaPoliciesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutSlaTimersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutSlaTimersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutSlaTimersInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaTimersInput, Prisma.TenantUncheckedCreateWithoutSlaTimersInput>
+}
+
+export type TenantUpsertWithoutSlaTimersInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutSlaTimersInput, Prisma.TenantUncheckedUpdateWithoutSlaTimersInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaTimersInput, Prisma.TenantUncheckedCreateWithoutSlaTimersInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutSlaTimersInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutSlaTimersInput, Prisma.TenantUncheckedUpdateWithoutSlaTimersInput>
+}
+
+export type TenantUpdateWithoutSlaTimersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutSlaTimersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutSlaCyclesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutSlaCyclesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutSlaCyclesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaCyclesInput, Prisma.TenantUncheckedCreateWithoutSlaCyclesInput>
+}
+
+export type TenantUpsertWithoutSlaCyclesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutSlaCyclesInput, Prisma.TenantUncheckedUpdateWithoutSlaCyclesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaCyclesInput, Prisma.TenantUncheckedCreateWithoutSlaCyclesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutSlaCyclesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutSlaCyclesInput, Prisma.TenantUncheckedUpdateWithoutSlaCyclesInput>
+}
+
+export type TenantUpdateWithoutSlaCyclesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutSlaCyclesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -3468,6 +4464,10 @@ export type TenantCountOutputType = {
   invitations: number
   passwordResets: number
   inboundEmails: number
+  slaSchedules: number
+  slaPolicies: number
+  slaTimers: number
+  slaCycles: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3490,6 +4490,10 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   invitations?: boolean | TenantCountOutputTypeCountInvitationsArgs
   passwordResets?: boolean | TenantCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | TenantCountOutputTypeCountInboundEmailsArgs
+  slaSchedules?: boolean | TenantCountOutputTypeCountSlaSchedulesArgs
+  slaPolicies?: boolean | TenantCountOutputTypeCountSlaPoliciesArgs
+  slaTimers?: boolean | TenantCountOutputTypeCountSlaTimersArgs
+  slaCycles?: boolean | TenantCountOutputTypeCountSlaCyclesArgs
 }
 
 /**
@@ -3635,6 +4639,34 @@ export type TenantCountOutputTypeCountInboundEmailsArgs<ExtArgs extends runtime.
   where?: Prisma.InboundEmailWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountSlaSchedulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaScheduleWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountSlaPoliciesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaPolicyWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountSlaTimersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaTimerWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountSlaCyclesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaMetricCycleWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -3665,6 +4697,10 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
+  slaSchedules?: boolean | Prisma.Tenant$slaSchedulesArgs<ExtArgs>
+  slaPolicies?: boolean | Prisma.Tenant$slaPoliciesArgs<ExtArgs>
+  slaTimers?: boolean | Prisma.Tenant$slaTimersArgs<ExtArgs>
+  slaCycles?: boolean | Prisma.Tenant$slaCyclesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -3725,6 +4761,10 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
+  slaSchedules?: boolean | Prisma.Tenant$slaSchedulesArgs<ExtArgs>
+  slaPolicies?: boolean | Prisma.Tenant$slaPoliciesArgs<ExtArgs>
+  slaTimers?: boolean | Prisma.Tenant$slaTimersArgs<ExtArgs>
+  slaCycles?: boolean | Prisma.Tenant$slaCyclesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -3752,6 +4792,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     invitations: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
+    slaSchedules: Prisma.$SlaSchedulePayload<ExtArgs>[]
+    slaPolicies: Prisma.$SlaPolicyPayload<ExtArgs>[]
+    slaTimers: Prisma.$SlaTimerPayload<ExtArgs>[]
+    slaCycles: Prisma.$SlaMetricCyclePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -4176,6 +5220,10 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   invitations<T extends Prisma.Tenant$invitationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$invitationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.Tenant$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.Tenant$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaSchedules<T extends Prisma.Tenant$slaSchedulesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaSchedulesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaSchedulePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaPolicies<T extends Prisma.Tenant$slaPoliciesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaPoliciesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaPolicyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaTimers<T extends Prisma.Tenant$slaTimersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaTimersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaTimerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaCycles<T extends Prisma.Tenant$slaCyclesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaCyclesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaMetricCyclePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -5060,6 +6108,102 @@ export type Tenant$inboundEmailsArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.InboundEmailScalarFieldEnum | Prisma.InboundEmailScalarFieldEnum[]
+}
+
+/**
+ * Tenant.slaSchedules
+ */
+export type Tenant$slaSchedulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaSchedule
+   */
+  select?: Prisma.SlaScheduleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaSchedule
+   */
+  omit?: Prisma.SlaScheduleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaScheduleInclude<ExtArgs> | null
+  where?: Prisma.SlaScheduleWhereInput
+  orderBy?: Prisma.SlaScheduleOrderByWithRelationInput | Prisma.SlaScheduleOrderByWithRelationInput[]
+  cursor?: Prisma.SlaScheduleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaScheduleScalarFieldEnum | Prisma.SlaScheduleScalarFieldEnum[]
+}
+
+/**
+ * Tenant.slaPolicies
+ */
+export type Tenant$slaPoliciesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaPolicy
+   */
+  select?: Prisma.SlaPolicySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaPolicy
+   */
+  omit?: Prisma.SlaPolicyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaPolicyInclude<ExtArgs> | null
+  where?: Prisma.SlaPolicyWhereInput
+  orderBy?: Prisma.SlaPolicyOrderByWithRelationInput | Prisma.SlaPolicyOrderByWithRelationInput[]
+  cursor?: Prisma.SlaPolicyWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaPolicyScalarFieldEnum | Prisma.SlaPolicyScalarFieldEnum[]
+}
+
+/**
+ * Tenant.slaTimers
+ */
+export type Tenant$slaTimersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaTimer
+   */
+  select?: Prisma.SlaTimerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaTimer
+   */
+  omit?: Prisma.SlaTimerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaTimerInclude<ExtArgs> | null
+  where?: Prisma.SlaTimerWhereInput
+  orderBy?: Prisma.SlaTimerOrderByWithRelationInput | Prisma.SlaTimerOrderByWithRelationInput[]
+  cursor?: Prisma.SlaTimerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaTimerScalarFieldEnum | Prisma.SlaTimerScalarFieldEnum[]
+}
+
+/**
+ * Tenant.slaCycles
+ */
+export type Tenant$slaCyclesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaMetricCycle
+   */
+  select?: Prisma.SlaMetricCycleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaMetricCycle
+   */
+  omit?: Prisma.SlaMetricCycleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaMetricCycleInclude<ExtArgs> | null
+  where?: Prisma.SlaMetricCycleWhereInput
+  orderBy?: Prisma.SlaMetricCycleOrderByWithRelationInput | Prisma.SlaMetricCycleOrderByWithRelationInput[]
+  cursor?: Prisma.SlaMetricCycleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaMetricCycleScalarFieldEnum | Prisma.SlaMetricCycleScalarFieldEnum[]
 }
 
 /**

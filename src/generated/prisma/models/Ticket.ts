@@ -29,11 +29,13 @@ export type AggregateTicket = {
 export type TicketAvgAggregateOutputType = {
   number: number | null
   version: number | null
+  slaRevision: number | null
 }
 
 export type TicketSumAggregateOutputType = {
   number: number | null
   version: number | null
+  slaRevision: number | null
 }
 
 export type TicketMinAggregateOutputType = {
@@ -56,6 +58,9 @@ export type TicketMinAggregateOutputType = {
   solvedAt: Date | null
   closedAt: Date | null
   deletedAt: Date | null
+  slaPolicyId: string | null
+  nextBreachAt: Date | null
+  slaRevision: number | null
 }
 
 export type TicketMaxAggregateOutputType = {
@@ -78,6 +83,9 @@ export type TicketMaxAggregateOutputType = {
   solvedAt: Date | null
   closedAt: Date | null
   deletedAt: Date | null
+  slaPolicyId: string | null
+  nextBreachAt: Date | null
+  slaRevision: number | null
 }
 
 export type TicketCountAggregateOutputType = {
@@ -102,6 +110,10 @@ export type TicketCountAggregateOutputType = {
   solvedAt: number
   closedAt: number
   deletedAt: number
+  slaPolicyId: number
+  sla: number
+  nextBreachAt: number
+  slaRevision: number
   _all: number
 }
 
@@ -109,11 +121,13 @@ export type TicketCountAggregateOutputType = {
 export type TicketAvgAggregateInputType = {
   number?: true
   version?: true
+  slaRevision?: true
 }
 
 export type TicketSumAggregateInputType = {
   number?: true
   version?: true
+  slaRevision?: true
 }
 
 export type TicketMinAggregateInputType = {
@@ -136,6 +150,9 @@ export type TicketMinAggregateInputType = {
   solvedAt?: true
   closedAt?: true
   deletedAt?: true
+  slaPolicyId?: true
+  nextBreachAt?: true
+  slaRevision?: true
 }
 
 export type TicketMaxAggregateInputType = {
@@ -158,6 +175,9 @@ export type TicketMaxAggregateInputType = {
   solvedAt?: true
   closedAt?: true
   deletedAt?: true
+  slaPolicyId?: true
+  nextBreachAt?: true
+  slaRevision?: true
 }
 
 export type TicketCountAggregateInputType = {
@@ -182,6 +202,10 @@ export type TicketCountAggregateInputType = {
   solvedAt?: true
   closedAt?: true
   deletedAt?: true
+  slaPolicyId?: true
+  sla?: true
+  nextBreachAt?: true
+  slaRevision?: true
   _all?: true
 }
 
@@ -293,6 +317,10 @@ export type TicketGroupByOutputType = {
   solvedAt: Date | null
   closedAt: Date | null
   deletedAt: Date | null
+  slaPolicyId: string | null
+  sla: runtime.JsonValue | null
+  nextBreachAt: Date | null
+  slaRevision: number
   _count: TicketCountAggregateOutputType | null
   _avg: TicketAvgAggregateOutputType | null
   _sum: TicketSumAggregateOutputType | null
@@ -340,6 +368,10 @@ export type TicketWhereInput = {
   solvedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   closedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   deletedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaPolicyId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  sla?: Prisma.JsonNullableFilter<"Ticket">
+  nextBreachAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaRevision?: Prisma.IntFilter<"Ticket"> | number
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
@@ -349,6 +381,8 @@ export type TicketWhereInput = {
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  slaTimers?: Prisma.SlaTimerListRelationFilter
+  slaCycles?: Prisma.SlaMetricCycleListRelationFilter
 }
 
 export type TicketOrderByWithRelationInput = {
@@ -373,6 +407,10 @@ export type TicketOrderByWithRelationInput = {
   solvedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   closedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  sla?: Prisma.SortOrderInput | Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   requester?: Prisma.UserOrderByWithRelationInput
   assignee?: Prisma.UserOrderByWithRelationInput
@@ -382,6 +420,8 @@ export type TicketOrderByWithRelationInput = {
   readMarkers?: Prisma.ReadMarkerOrderByRelationAggregateInput
   notifications?: Prisma.NotificationOrderByRelationAggregateInput
   subscriptions?: Prisma.TicketSubscriptionOrderByRelationAggregateInput
+  slaTimers?: Prisma.SlaTimerOrderByRelationAggregateInput
+  slaCycles?: Prisma.SlaMetricCycleOrderByRelationAggregateInput
 }
 
 export type TicketWhereUniqueInput = Prisma.AtLeast<{
@@ -411,6 +451,10 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   solvedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   closedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   deletedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaPolicyId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  sla?: Prisma.JsonNullableFilter<"Ticket">
+  nextBreachAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaRevision?: Prisma.IntFilter<"Ticket"> | number
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
@@ -420,6 +464,8 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   readMarkers?: Prisma.ReadMarkerListRelationFilter
   notifications?: Prisma.NotificationListRelationFilter
   subscriptions?: Prisma.TicketSubscriptionListRelationFilter
+  slaTimers?: Prisma.SlaTimerListRelationFilter
+  slaCycles?: Prisma.SlaMetricCycleListRelationFilter
 }, "tenantId_id" | "tenantId_number">
 
 export type TicketOrderByWithAggregationInput = {
@@ -444,6 +490,10 @@ export type TicketOrderByWithAggregationInput = {
   solvedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   closedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  sla?: Prisma.SortOrderInput | Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
   _count?: Prisma.TicketCountOrderByAggregateInput
   _avg?: Prisma.TicketAvgOrderByAggregateInput
   _max?: Prisma.TicketMaxOrderByAggregateInput
@@ -476,6 +526,10 @@ export type TicketScalarWhereWithAggregatesInput = {
   solvedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   closedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   deletedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
+  slaPolicyId?: Prisma.UuidNullableWithAggregatesFilter<"Ticket"> | string | null
+  sla?: Prisma.JsonNullableWithAggregatesFilter<"Ticket">
+  nextBreachAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
+  slaRevision?: Prisma.IntWithAggregatesFilter<"Ticket"> | number
 }
 
 export type TicketCreateInput = {
@@ -497,6 +551,10 @@ export type TicketCreateInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -506,6 +564,8 @@ export type TicketCreateInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateInput = {
@@ -530,12 +590,18 @@ export type TicketUncheckedCreateInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUpdateInput = {
@@ -557,6 +623,10 @@ export type TicketUpdateInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -566,6 +636,8 @@ export type TicketUpdateInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateInput = {
@@ -590,12 +662,18 @@ export type TicketUncheckedUpdateInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyInput = {
@@ -620,6 +698,10 @@ export type TicketCreateManyInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketUpdateManyMutationInput = {
@@ -641,6 +723,10 @@ export type TicketUpdateManyMutationInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketUncheckedUpdateManyInput = {
@@ -665,6 +751,10 @@ export type TicketUncheckedUpdateManyInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketListRelationFilter = {
@@ -709,11 +799,16 @@ export type TicketCountOrderByAggregateInput = {
   solvedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrder
+  sla?: Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketAvgOrderByAggregateInput = {
   number?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketMaxOrderByAggregateInput = {
@@ -736,6 +831,9 @@ export type TicketMaxOrderByAggregateInput = {
   solvedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketMinOrderByAggregateInput = {
@@ -758,11 +856,15 @@ export type TicketMinOrderByAggregateInput = {
   solvedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketSumOrderByAggregateInput = {
   number?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketScalarRelationFilter = {
@@ -1012,6 +1114,34 @@ export type TicketUpdateOneRequiredWithoutSubscriptionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSubscriptionsInput, Prisma.TicketUpdateWithoutSubscriptionsInput>, Prisma.TicketUncheckedUpdateWithoutSubscriptionsInput>
 }
 
+export type TicketCreateNestedOneWithoutSlaTimersInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaTimersInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutSlaTimersNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaTimersInput
+  upsert?: Prisma.TicketUpsertWithoutSlaTimersInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSlaTimersInput, Prisma.TicketUpdateWithoutSlaTimersInput>, Prisma.TicketUncheckedUpdateWithoutSlaTimersInput>
+}
+
+export type TicketCreateNestedOneWithoutSlaCyclesInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaCyclesInput, Prisma.TicketUncheckedCreateWithoutSlaCyclesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaCyclesInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutSlaCyclesNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaCyclesInput, Prisma.TicketUncheckedCreateWithoutSlaCyclesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaCyclesInput
+  upsert?: Prisma.TicketUpsertWithoutSlaCyclesInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSlaCyclesInput, Prisma.TicketUpdateWithoutSlaCyclesInput>, Prisma.TicketUncheckedUpdateWithoutSlaCyclesInput>
+}
+
 export type TicketCreateWithoutTenantInput = {
   id?: string
   number: number
@@ -1031,6 +1161,10 @@ export type TicketCreateWithoutTenantInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
@@ -1039,6 +1173,8 @@ export type TicketCreateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTenantInput = {
@@ -1062,12 +1198,18 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTenantInput = {
@@ -1121,6 +1263,10 @@ export type TicketScalarWhereInput = {
   solvedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   closedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   deletedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaPolicyId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  sla?: Prisma.JsonNullableFilter<"Ticket">
+  nextBreachAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaRevision?: Prisma.IntFilter<"Ticket"> | number
 }
 
 export type TicketCreateWithoutRequesterInput = {
@@ -1142,6 +1288,10 @@ export type TicketCreateWithoutRequesterInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
@@ -1150,6 +1300,8 @@ export type TicketCreateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutRequesterInput = {
@@ -1172,12 +1324,18 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutRequesterInput = {
@@ -1209,6 +1367,10 @@ export type TicketCreateWithoutAssigneeInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
@@ -1217,6 +1379,8 @@ export type TicketCreateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAssigneeInput = {
@@ -1239,12 +1403,18 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAssigneeInput = {
@@ -1308,6 +1478,10 @@ export type TicketCreateWithoutCommentsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1316,6 +1490,8 @@ export type TicketCreateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutCommentsInput = {
@@ -1340,11 +1516,17 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutCommentsInput = {
@@ -1382,6 +1564,10 @@ export type TicketUpdateWithoutCommentsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -1390,6 +1576,8 @@ export type TicketUpdateWithoutCommentsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutCommentsInput = {
@@ -1414,11 +1602,17 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutReadMarkersInput = {
@@ -1440,6 +1634,10 @@ export type TicketCreateWithoutReadMarkersInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1448,6 +1646,8 @@ export type TicketCreateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutReadMarkersInput = {
@@ -1472,11 +1672,17 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutReadMarkersInput = {
@@ -1514,6 +1720,10 @@ export type TicketUpdateWithoutReadMarkersInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -1522,6 +1732,8 @@ export type TicketUpdateWithoutReadMarkersInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutReadMarkersInput = {
@@ -1546,11 +1758,17 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutAttachmentsInput = {
@@ -1572,6 +1790,10 @@ export type TicketCreateWithoutAttachmentsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1580,6 +1802,8 @@ export type TicketCreateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAttachmentsInput = {
@@ -1604,11 +1828,17 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAttachmentsInput = {
@@ -1646,6 +1876,10 @@ export type TicketUpdateWithoutAttachmentsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -1654,6 +1888,8 @@ export type TicketUpdateWithoutAttachmentsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAttachmentsInput = {
@@ -1678,11 +1914,17 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutUploadsInput = {
@@ -1704,6 +1946,10 @@ export type TicketCreateWithoutUploadsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1712,6 +1958,8 @@ export type TicketCreateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutUploadsInput = {
@@ -1736,11 +1984,17 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutUploadsInput = {
@@ -1778,6 +2032,10 @@ export type TicketUpdateWithoutUploadsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -1786,6 +2044,8 @@ export type TicketUpdateWithoutUploadsInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutUploadsInput = {
@@ -1810,11 +2070,17 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutNotificationsInput = {
@@ -1836,6 +2102,10 @@ export type TicketCreateWithoutNotificationsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1844,6 +2114,8 @@ export type TicketCreateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutNotificationsInput = {
@@ -1868,11 +2140,17 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutNotificationsInput = {
@@ -1910,6 +2188,10 @@ export type TicketUpdateWithoutNotificationsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -1918,6 +2200,8 @@ export type TicketUpdateWithoutNotificationsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutNotificationsInput = {
@@ -1942,11 +2226,17 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutSubscriptionsInput = {
@@ -1968,6 +2258,10 @@ export type TicketCreateWithoutSubscriptionsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1976,6 +2270,8 @@ export type TicketCreateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutSubscriptionsInput = {
@@ -2000,11 +2296,17 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutSubscriptionsInput = {
@@ -2042,6 +2344,10 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -2050,6 +2356,8 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
@@ -2074,11 +2382,329 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutSlaTimersInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutSlaTimersInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutSlaTimersInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
+}
+
+export type TicketUpsertWithoutSlaTimersInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutSlaTimersInput, Prisma.TicketUncheckedUpdateWithoutSlaTimersInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutSlaTimersInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutSlaTimersInput, Prisma.TicketUncheckedUpdateWithoutSlaTimersInput>
+}
+
+export type TicketUpdateWithoutSlaTimersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutSlaTimersInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutSlaCyclesInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutSlaCyclesInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutSlaCyclesInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSlaCyclesInput, Prisma.TicketUncheckedCreateWithoutSlaCyclesInput>
+}
+
+export type TicketUpsertWithoutSlaCyclesInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutSlaCyclesInput, Prisma.TicketUncheckedUpdateWithoutSlaCyclesInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSlaCyclesInput, Prisma.TicketUncheckedCreateWithoutSlaCyclesInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutSlaCyclesInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutSlaCyclesInput, Prisma.TicketUncheckedUpdateWithoutSlaCyclesInput>
+}
+
+export type TicketUpdateWithoutSlaCyclesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutSlaCyclesInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyTenantInput = {
@@ -2102,6 +2728,10 @@ export type TicketCreateManyTenantInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketUpdateWithoutTenantInput = {
@@ -2123,6 +2753,10 @@ export type TicketUpdateWithoutTenantInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
@@ -2131,6 +2765,8 @@ export type TicketUpdateWithoutTenantInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTenantInput = {
@@ -2154,12 +2790,18 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutTenantInput = {
@@ -2183,6 +2825,10 @@ export type TicketUncheckedUpdateManyWithoutTenantInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketCreateManyRequesterInput = {
@@ -2205,6 +2851,10 @@ export type TicketCreateManyRequesterInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketCreateManyAssigneeInput = {
@@ -2227,6 +2877,10 @@ export type TicketCreateManyAssigneeInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketUpdateWithoutRequesterInput = {
@@ -2248,6 +2902,10 @@ export type TicketUpdateWithoutRequesterInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
@@ -2256,6 +2914,8 @@ export type TicketUpdateWithoutRequesterInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutRequesterInput = {
@@ -2278,12 +2938,18 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutRequesterInput = {
@@ -2306,6 +2972,10 @@ export type TicketUncheckedUpdateManyWithoutRequesterInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketUpdateWithoutAssigneeInput = {
@@ -2327,6 +2997,10 @@ export type TicketUpdateWithoutAssigneeInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
@@ -2335,6 +3009,8 @@ export type TicketUpdateWithoutAssigneeInput = {
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAssigneeInput = {
@@ -2357,12 +3033,18 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
   notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
@@ -2385,6 +3067,10 @@ export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 
@@ -2399,6 +3085,8 @@ export type TicketCountOutputType = {
   readMarkers: number
   notifications: number
   subscriptions: number
+  slaTimers: number
+  slaCycles: number
 }
 
 export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2408,6 +3096,8 @@ export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   readMarkers?: boolean | TicketCountOutputTypeCountReadMarkersArgs
   notifications?: boolean | TicketCountOutputTypeCountNotificationsArgs
   subscriptions?: boolean | TicketCountOutputTypeCountSubscriptionsArgs
+  slaTimers?: boolean | TicketCountOutputTypeCountSlaTimersArgs
+  slaCycles?: boolean | TicketCountOutputTypeCountSlaCyclesArgs
 }
 
 /**
@@ -2462,6 +3152,20 @@ export type TicketCountOutputTypeCountSubscriptionsArgs<ExtArgs extends runtime.
   where?: Prisma.TicketSubscriptionWhereInput
 }
 
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountSlaTimersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaTimerWhereInput
+}
+
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountSlaCyclesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaMetricCycleWhereInput
+}
+
 
 export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -2485,6 +3189,10 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   solvedAt?: boolean
   closedAt?: boolean
   deletedAt?: boolean
+  slaPolicyId?: boolean
+  sla?: boolean
+  nextBreachAt?: boolean
+  slaRevision?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
@@ -2494,6 +3202,8 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
+  slaTimers?: boolean | Prisma.Ticket$slaTimersArgs<ExtArgs>
+  slaCycles?: boolean | Prisma.Ticket$slaCyclesArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
@@ -2519,6 +3229,10 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   solvedAt?: boolean
   closedAt?: boolean
   deletedAt?: boolean
+  slaPolicyId?: boolean
+  sla?: boolean
+  nextBreachAt?: boolean
+  slaRevision?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
@@ -2546,6 +3260,10 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   solvedAt?: boolean
   closedAt?: boolean
   deletedAt?: boolean
+  slaPolicyId?: boolean
+  sla?: boolean
+  nextBreachAt?: boolean
+  slaRevision?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
@@ -2573,9 +3291,13 @@ export type TicketSelectScalar = {
   solvedAt?: boolean
   closedAt?: boolean
   deletedAt?: boolean
+  slaPolicyId?: boolean
+  sla?: boolean
+  nextBreachAt?: boolean
+  slaRevision?: boolean
 }
 
-export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt", ExtArgs["result"]["ticket"]>
+export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt" | "slaPolicyId" | "sla" | "nextBreachAt" | "slaRevision", ExtArgs["result"]["ticket"]>
 export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -2586,6 +3308,8 @@ export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   readMarkers?: boolean | Prisma.Ticket$readMarkersArgs<ExtArgs>
   notifications?: boolean | Prisma.Ticket$notificationsArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Ticket$subscriptionsArgs<ExtArgs>
+  slaTimers?: boolean | Prisma.Ticket$slaTimersArgs<ExtArgs>
+  slaCycles?: boolean | Prisma.Ticket$slaCyclesArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2611,6 +3335,8 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     readMarkers: Prisma.$ReadMarkerPayload<ExtArgs>[]
     notifications: Prisma.$NotificationPayload<ExtArgs>[]
     subscriptions: Prisma.$TicketSubscriptionPayload<ExtArgs>[]
+    slaTimers: Prisma.$SlaTimerPayload<ExtArgs>[]
+    slaCycles: Prisma.$SlaMetricCyclePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -2634,6 +3360,10 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     solvedAt: Date | null
     closedAt: Date | null
     deletedAt: Date | null
+    slaPolicyId: string | null
+    sla: runtime.JsonValue | null
+    nextBreachAt: Date | null
+    slaRevision: number
   }, ExtArgs["result"]["ticket"]>
   composites: {}
 }
@@ -3037,6 +3767,8 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   readMarkers<T extends Prisma.Ticket$readMarkersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$readMarkersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ReadMarkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   notifications<T extends Prisma.Ticket$notificationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$notificationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$NotificationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   subscriptions<T extends Prisma.Ticket$subscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$subscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaTimers<T extends Prisma.Ticket$slaTimersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$slaTimersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaTimerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaCycles<T extends Prisma.Ticket$slaCyclesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$slaCyclesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaMetricCyclePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3087,6 +3819,10 @@ export interface TicketFieldRefs {
   readonly solvedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly closedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly deletedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
+  readonly slaPolicyId: Prisma.FieldRef<"Ticket", 'String'>
+  readonly sla: Prisma.FieldRef<"Ticket", 'Json'>
+  readonly nextBreachAt: Prisma.FieldRef<"Ticket", 'DateTime'>
+  readonly slaRevision: Prisma.FieldRef<"Ticket", 'Int'>
 }
     
 
@@ -3648,6 +4384,54 @@ export type Ticket$subscriptionsArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.TicketSubscriptionScalarFieldEnum | Prisma.TicketSubscriptionScalarFieldEnum[]
+}
+
+/**
+ * Ticket.slaTimers
+ */
+export type Ticket$slaTimersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaTimer
+   */
+  select?: Prisma.SlaTimerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaTimer
+   */
+  omit?: Prisma.SlaTimerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaTimerInclude<ExtArgs> | null
+  where?: Prisma.SlaTimerWhereInput
+  orderBy?: Prisma.SlaTimerOrderByWithRelationInput | Prisma.SlaTimerOrderByWithRelationInput[]
+  cursor?: Prisma.SlaTimerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaTimerScalarFieldEnum | Prisma.SlaTimerScalarFieldEnum[]
+}
+
+/**
+ * Ticket.slaCycles
+ */
+export type Ticket$slaCyclesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaMetricCycle
+   */
+  select?: Prisma.SlaMetricCycleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaMetricCycle
+   */
+  omit?: Prisma.SlaMetricCycleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaMetricCycleInclude<ExtArgs> | null
+  where?: Prisma.SlaMetricCycleWhereInput
+  orderBy?: Prisma.SlaMetricCycleOrderByWithRelationInput | Prisma.SlaMetricCycleOrderByWithRelationInput[]
+  cursor?: Prisma.SlaMetricCycleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaMetricCycleScalarFieldEnum | Prisma.SlaMetricCycleScalarFieldEnum[]
 }
 
 /**
