@@ -36,6 +36,8 @@ import { createUnsubscribeTokens } from "./mail/unsubscribe-token.ts";
 import { createUnsubscribeService } from "./modules/notification-emails/unsubscribe.ts";
 import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
+import { createSlaService } from "./modules/sla/service.ts";
+import { createTicketSla } from "./modules/sla/ticket-sla.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -45,6 +47,8 @@ export interface ServiceDeps {
   storage?: ObjectStorage;
   /** Typing, presence and read markers on the live stream; default: none. */
   signals?: StreamSignals;
+  /** What time it is for SLA clocks and timers (ms since the epoch); default: the system clock. Tests move it. */
+  now?: () => number;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -88,7 +92,10 @@ export function createServices(deps: ServiceDeps) {
     signals,
     ticketTtlSeconds: config.stream.ticketTtlSeconds,
   });
-  const comments = createCommentService(database.prisma);
+  // SLA clocks ride along every ticket change (ticket-sla.ts); configuration and reports in sla.
+  const now = deps.now ?? Date.now;
+  const ticketSla = createTicketSla({ now });
+  const comments = createCommentService(database.prisma, ticketSla);
   const attachments = createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger });
   // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
   const mailer = createMailer(config.mail, logger);
@@ -115,7 +122,10 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService(database.prisma, sessions),
     // The operator's work spans tenants: it is one of the few users of database.system.
     platform: createPlatformService(database.system.prisma, tenants, sessions),
-    tickets: createTicketService(database.prisma, database.pool),
+    tickets: createTicketService(database.prisma, database.pool, ticketSla),
+    sla: createSlaService(database.prisma),
+    ticketSla,
+    now,
     comments,
     events: createEventService(database.prisma),
     attachments,

@@ -14,6 +14,7 @@ import { accountEmailTasks } from "./modules/accounts/emails.ts";
 import { digestScheduler } from "./modules/notification-emails/schedule.ts";
 import { notificationEmailTasks } from "./modules/notification-emails/digest.ts";
 import { notifyForEvents } from "./modules/notifications/derive.ts";
+import { startSlaTimers } from "./modules/sla/timers.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
@@ -67,6 +68,8 @@ export async function startWorkers(services: Services): Promise<Workers> {
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
     { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => notifyForEvents(tx, events, scheduleDigests) },
   ]);
+  // SLA warnings and breaches, fired when due (each ticket's change plans its own timers).
+  const slaTimers = startSlaTimers({ db: database.prisma, pool: database.pool, databaseUrl: database.url, logger, now: services.now });
   // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
   const transport = createWebhookTransport(config.webhooks);
   const deliveries = startDeliveryWorker({
@@ -117,7 +120,7 @@ export async function startWorkers(services: Services): Promise<Workers> {
     async stop() {
       for (const timer of timers) clearInterval(timer);
       // In parallel: a shutdown has a deadline (close-with-grace), and these wait on nothing of each other.
-      await Promise.all([jobs.stop(), feed.stop(), deliveries.stop()]);
+      await Promise.all([jobs.stop(), feed.stop(), deliveries.stop(), slaTimers.stop()]);
       transport.close();
       await database.close();
     },

@@ -3064,7 +3064,8 @@ export const SlaTimerScalarFieldEnum = {
   kind: 'kind',
   cycle: 'cycle',
   revision: 'revision',
-  dueAt: 'dueAt'
+  dueAt: 'dueAt',
+  breachAt: 'breachAt'
 } as const
 
 export type SlaTimerScalarFieldEnum = (typeof SlaTimerScalarFieldEnum)[keyof typeof SlaTimerScalarFieldEnum]

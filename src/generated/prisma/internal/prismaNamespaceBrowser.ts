@@ -532,7 +532,8 @@ export const SlaTimerScalarFieldEnum = {
   kind: 'kind',
   cycle: 'cycle',
   revision: 'revision',
-  dueAt: 'dueAt'
+  dueAt: 'dueAt',
+  breachAt: 'breachAt'
 } as const
 
 export type SlaTimerScalarFieldEnum = (typeof SlaTimerScalarFieldEnum)[keyof typeof SlaTimerScalarFieldEnum]

@@ -45,6 +45,7 @@ export type SlaTimerMinAggregateOutputType = {
   cycle: number | null
   revision: number | null
   dueAt: Date | null
+  breachAt: Date | null
 }
 
 export type SlaTimerMaxAggregateOutputType = {
@@ -56,6 +57,7 @@ export type SlaTimerMaxAggregateOutputType = {
   cycle: number | null
   revision: number | null
   dueAt: Date | null
+  breachAt: Date | null
 }
 
 export type SlaTimerCountAggregateOutputType = {
@@ -67,6 +69,7 @@ export type SlaTimerCountAggregateOutputType = {
   cycle: number
   revision: number
   dueAt: number
+  breachAt: number
   _all: number
 }
 
@@ -90,6 +93,7 @@ export type SlaTimerMinAggregateInputType = {
   cycle?: true
   revision?: true
   dueAt?: true
+  breachAt?: true
 }
 
 export type SlaTimerMaxAggregateInputType = {
@@ -101,6 +105,7 @@ export type SlaTimerMaxAggregateInputType = {
   cycle?: true
   revision?: true
   dueAt?: true
+  breachAt?: true
 }
 
 export type SlaTimerCountAggregateInputType = {
@@ -112,6 +117,7 @@ export type SlaTimerCountAggregateInputType = {
   cycle?: true
   revision?: true
   dueAt?: true
+  breachAt?: true
   _all?: true
 }
 
@@ -210,6 +216,7 @@ export type SlaTimerGroupByOutputType = {
   cycle: number
   revision: number
   dueAt: Date
+  breachAt: Date
   _count: SlaTimerCountAggregateOutputType | null
   _avg: SlaTimerAvgAggregateOutputType | null
   _sum: SlaTimerSumAggregateOutputType | null
@@ -244,6 +251,7 @@ export type SlaTimerWhereInput = {
   cycle?: Prisma.IntFilter<"SlaTimer"> | number
   revision?: Prisma.IntFilter<"SlaTimer"> | number
   dueAt?: Prisma.DateTimeFilter<"SlaTimer"> | Date | string
+  breachAt?: Prisma.DateTimeFilter<"SlaTimer"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   ticket?: Prisma.XOR<Prisma.TicketScalarRelationFilter, Prisma.TicketWhereInput>
 }
@@ -257,6 +265,7 @@ export type SlaTimerOrderByWithRelationInput = {
   cycle?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
+  breachAt?: Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   ticket?: Prisma.TicketOrderByWithRelationInput
 }
@@ -274,6 +283,7 @@ export type SlaTimerWhereUniqueInput = Prisma.AtLeast<{
   cycle?: Prisma.IntFilter<"SlaTimer"> | number
   revision?: Prisma.IntFilter<"SlaTimer"> | number
   dueAt?: Prisma.DateTimeFilter<"SlaTimer"> | Date | string
+  breachAt?: Prisma.DateTimeFilter<"SlaTimer"> | Date | string
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   ticket?: Prisma.XOR<Prisma.TicketScalarRelationFilter, Prisma.TicketWhereInput>
 }, "tenantId_id">
@@ -287,6 +297,7 @@ export type SlaTimerOrderByWithAggregationInput = {
   cycle?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
+  breachAt?: Prisma.SortOrder
   _count?: Prisma.SlaTimerCountOrderByAggregateInput
   _avg?: Prisma.SlaTimerAvgOrderByAggregateInput
   _max?: Prisma.SlaTimerMaxOrderByAggregateInput
@@ -306,6 +317,7 @@ export type SlaTimerScalarWhereWithAggregatesInput = {
   cycle?: Prisma.IntWithAggregatesFilter<"SlaTimer"> | number
   revision?: Prisma.IntWithAggregatesFilter<"SlaTimer"> | number
   dueAt?: Prisma.DateTimeWithAggregatesFilter<"SlaTimer"> | Date | string
+  breachAt?: Prisma.DateTimeWithAggregatesFilter<"SlaTimer"> | Date | string
 }
 
 export type SlaTimerCreateInput = {
@@ -315,6 +327,7 @@ export type SlaTimerCreateInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutSlaTimersInput
   ticket: Prisma.TicketCreateNestedOneWithoutSlaTimersInput
 }
@@ -328,6 +341,7 @@ export type SlaTimerUncheckedCreateInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
 }
 
 export type SlaTimerUpdateInput = {
@@ -337,6 +351,7 @@ export type SlaTimerUpdateInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutSlaTimersNestedInput
   ticket?: Prisma.TicketUpdateOneRequiredWithoutSlaTimersNestedInput
 }
@@ -350,6 +365,7 @@ export type SlaTimerUncheckedUpdateInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type SlaTimerCreateManyInput = {
@@ -361,6 +377,7 @@ export type SlaTimerCreateManyInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
 }
 
 export type SlaTimerUpdateManyMutationInput = {
@@ -370,6 +387,7 @@ export type SlaTimerUpdateManyMutationInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type SlaTimerUncheckedUpdateManyInput = {
@@ -381,6 +399,7 @@ export type SlaTimerUncheckedUpdateManyInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type SlaTimerListRelationFilter = {
@@ -407,6 +426,7 @@ export type SlaTimerCountOrderByAggregateInput = {
   cycle?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
+  breachAt?: Prisma.SortOrder
 }
 
 export type SlaTimerAvgOrderByAggregateInput = {
@@ -423,6 +443,7 @@ export type SlaTimerMaxOrderByAggregateInput = {
   cycle?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
+  breachAt?: Prisma.SortOrder
 }
 
 export type SlaTimerMinOrderByAggregateInput = {
@@ -434,6 +455,7 @@ export type SlaTimerMinOrderByAggregateInput = {
   cycle?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
+  breachAt?: Prisma.SortOrder
 }
 
 export type SlaTimerSumOrderByAggregateInput = {
@@ -532,6 +554,7 @@ export type SlaTimerCreateWithoutTenantInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
   ticket: Prisma.TicketCreateNestedOneWithoutSlaTimersInput
 }
 
@@ -543,6 +566,7 @@ export type SlaTimerUncheckedCreateWithoutTenantInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
 }
 
 export type SlaTimerCreateOrConnectWithoutTenantInput = {
@@ -583,6 +607,7 @@ export type SlaTimerScalarWhereInput = {
   cycle?: Prisma.IntFilter<"SlaTimer"> | number
   revision?: Prisma.IntFilter<"SlaTimer"> | number
   dueAt?: Prisma.DateTimeFilter<"SlaTimer"> | Date | string
+  breachAt?: Prisma.DateTimeFilter<"SlaTimer"> | Date | string
 }
 
 export type SlaTimerCreateWithoutTicketInput = {
@@ -592,6 +617,7 @@ export type SlaTimerCreateWithoutTicketInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
   tenant: Prisma.TenantCreateNestedOneWithoutSlaTimersInput
 }
 
@@ -602,6 +628,7 @@ export type SlaTimerUncheckedCreateWithoutTicketInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
 }
 
 export type SlaTimerCreateOrConnectWithoutTicketInput = {
@@ -638,6 +665,7 @@ export type SlaTimerCreateManyTenantInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
 }
 
 export type SlaTimerUpdateWithoutTenantInput = {
@@ -647,6 +675,7 @@ export type SlaTimerUpdateWithoutTenantInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   ticket?: Prisma.TicketUpdateOneRequiredWithoutSlaTimersNestedInput
 }
 
@@ -658,6 +687,7 @@ export type SlaTimerUncheckedUpdateWithoutTenantInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type SlaTimerUncheckedUpdateManyWithoutTenantInput = {
@@ -668,6 +698,7 @@ export type SlaTimerUncheckedUpdateManyWithoutTenantInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type SlaTimerCreateManyTicketInput = {
@@ -677,6 +708,7 @@ export type SlaTimerCreateManyTicketInput = {
   cycle: number
   revision: number
   dueAt: Date | string
+  breachAt: Date | string
 }
 
 export type SlaTimerUpdateWithoutTicketInput = {
@@ -686,6 +718,7 @@ export type SlaTimerUpdateWithoutTicketInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   tenant?: Prisma.TenantUpdateOneRequiredWithoutSlaTimersNestedInput
 }
 
@@ -696,6 +729,7 @@ export type SlaTimerUncheckedUpdateWithoutTicketInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 export type SlaTimerUncheckedUpdateManyWithoutTicketInput = {
@@ -705,6 +739,7 @@ export type SlaTimerUncheckedUpdateManyWithoutTicketInput = {
   cycle?: Prisma.IntFieldUpdateOperationsInput | number
   revision?: Prisma.IntFieldUpdateOperationsInput | number
   dueAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  breachAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
 
@@ -718,6 +753,7 @@ export type SlaTimerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   cycle?: boolean
   revision?: boolean
   dueAt?: boolean
+  breachAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   ticket?: boolean | Prisma.TicketDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["slaTimer"]>
@@ -731,6 +767,7 @@ export type SlaTimerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   cycle?: boolean
   revision?: boolean
   dueAt?: boolean
+  breachAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   ticket?: boolean | Prisma.TicketDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["slaTimer"]>
@@ -744,6 +781,7 @@ export type SlaTimerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   cycle?: boolean
   revision?: boolean
   dueAt?: boolean
+  breachAt?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   ticket?: boolean | Prisma.TicketDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["slaTimer"]>
@@ -757,9 +795,10 @@ export type SlaTimerSelectScalar = {
   cycle?: boolean
   revision?: boolean
   dueAt?: boolean
+  breachAt?: boolean
 }
 
-export type SlaTimerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "ticketId" | "metric" | "kind" | "cycle" | "revision" | "dueAt", ExtArgs["result"]["slaTimer"]>
+export type SlaTimerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "ticketId" | "metric" | "kind" | "cycle" | "revision" | "dueAt" | "breachAt", ExtArgs["result"]["slaTimer"]>
 export type SlaTimerInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   ticket?: boolean | Prisma.TicketDefaultArgs<ExtArgs>
@@ -788,6 +827,7 @@ export type $SlaTimerPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     cycle: number
     revision: number
     dueAt: Date
+    breachAt: Date
   }, ExtArgs["result"]["slaTimer"]>
   composites: {}
 }
@@ -1221,6 +1261,7 @@ export interface SlaTimerFieldRefs {
   readonly cycle: Prisma.FieldRef<"SlaTimer", 'Int'>
   readonly revision: Prisma.FieldRef<"SlaTimer", 'Int'>
   readonly dueAt: Prisma.FieldRef<"SlaTimer", 'DateTime'>
+  readonly breachAt: Prisma.FieldRef<"SlaTimer", 'DateTime'>
 }
     
 

@@ -45,6 +45,7 @@ CREATE TABLE "SlaTimer" (
     "cycle" INTEGER NOT NULL,
     "revision" INTEGER NOT NULL,
     "dueAt" TIMESTAMPTZ(3) NOT NULL,
+    "breachAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "SlaTimer_pkey" PRIMARY KEY ("tenantId","id")
 );
@@ -104,8 +105,6 @@ ALTER TABLE "SlaMetricCycle" ADD CONSTRAINT "SlaMetricCycle_tenantId_fkey" FOREI
 
 -- AddForeignKey
 ALTER TABLE "SlaMetricCycle" ADD CONSTRAINT "SlaMetricCycle_tenantId_ticketId_fkey" FOREIGN KEY ("tenantId", "ticketId") REFERENCES "Ticket"("tenantId", "id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- Row-level security for the new tenant-owned tables.
 SELECT docket_isolate_tenant_table('"SlaSchedule"');
 SELECT docket_isolate_tenant_table('"SlaPolicy"');
 SELECT docket_isolate_tenant_table('"SlaTimer"');
