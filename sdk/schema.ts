@@ -4038,11 +4038,8 @@ export interface components {
         SlaMetric: "firstReply" | "nextReply" | "periodicUpdate" | "resolution";
         SlaTarget: {
             minutes: number;
-            /**
-             * @description Count only the policy schedule's business hours.
-             * @default false
-             */
-            businessHours: boolean;
+            /** @description Count only the policy schedule's business hours (default false: calendar time). */
+            businessHours?: boolean;
         };
         SlaMetricTargets: {
             firstReply?: components["schemas"]["SlaTarget"];
@@ -4073,11 +4070,8 @@ export interface components {
             targets: components["schemas"]["SlaTargets"];
             /** Format: uuid */
             scheduleId?: string | null;
-            /**
-             * @description sla.warning this long before a breach, on the target's clock; 0: no warning.
-             * @default 15
-             */
-            warningMinutes: number;
+            /** @description sla.warning this long before a breach, on the target's clock (default 15); 0: no warning. */
+            warningMinutes?: number;
         };
         SlaPolicyUpdate: {
             name?: string;

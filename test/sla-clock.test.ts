@@ -3,7 +3,7 @@
 // the same timelines through the real server.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { businessClock } from "../src/modules/sla/business-time.ts";
+import { businessClock, type ScheduleDefinition } from "../src/modules/sla/business-time.ts";
 import { computeStates, type SlaRecord } from "../src/modules/sla/ticket-sla.ts";
 import { latestStates, type Fact } from "../src/modules/sla/calculator.ts";
 import { businessMinute, referenceSla } from "./support/sla-reference.ts";
@@ -18,7 +18,7 @@ describe("business time", () => {
         const inside = businessMinute(schedule, new Map());
         let expected = 0;
         for (let minute = createdAt; minute < createdAt + length * MINUTE; minute += MINUTE) if (inside(minute)) expected++;
-        expect(businessClock(schedule).between(createdAt, createdAt + length * MINUTE)).toBe(expected * MINUTE);
+        expect(businessClock(schedule as ScheduleDefinition).between(createdAt, createdAt + length * MINUTE)).toBe(expected * MINUTE);
       }),
       { numRuns: 150 },
     );
@@ -27,7 +27,7 @@ describe("business time", () => {
   it("adds business time to reach the instant the count is complete", () => {
     fc.assert(
       fc.property(timelines, fc.integer({ min: 1, max: 900 }), ({ schedule, createdAt }, minutes) => {
-        const clock = businessClock(schedule);
+        const clock = businessClock(schedule as ScheduleDefinition);
         const end = clock.add(createdAt, minutes * MINUTE)!;
         expect(clock.between(createdAt, end)).toBe(minutes * MINUTE);
         // Not a minute earlier.
@@ -61,7 +61,7 @@ describe("SLA clocks", () => {
           status: "open",
           facts: events as Fact[],
         };
-        const states = latestStates(computeStates(record, timeline.schedule, timeline.now)).map((state) => ({
+        const states = latestStates(computeStates(record, timeline.schedule as ScheduleDefinition, timeline.now)).map((state) => ({
           metric: state.metric,
           cycle: state.cycle,
           status: state.status,

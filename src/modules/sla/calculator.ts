@@ -183,7 +183,7 @@ export function statesOf(cycles: readonly Cycle[], targets: Targets, clockFor: (
       cycle: cycle.cycle,
       status,
       targetMinutes: target.minutes,
-      businessHours: target.businessHours,
+      businessHours: target.businessHours === true,
       startedAt: cycle.startedAt,
       breachAt,
       warnAt,

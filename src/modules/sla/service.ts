@@ -95,6 +95,12 @@ export function createSlaService(db: Database) {
     const row = await tx.slaSchedule.findUnique({ where: { tenantId_id: { tenantId, id: scheduleId } }, select: { id: true } });
     if (!row) throw problems.invalidField("/scheduleId", "is not a schedule of this tenant");
   }
+  /** A policy placed at a position goes before the one that held it: those from there on move down one. */
+  async function makeRoomAt(tx: Db, tenantId: string, position: number, except?: string): Promise<void> {
+    const taken = await tx.slaPolicy.findFirst({ where: { tenantId, position, id: except ? { not: except } : undefined }, select: { id: true } });
+    if (!taken) return;
+    await tx.slaPolicy.updateMany({ where: { tenantId, position: { gte: position }, id: except ? { not: except } : undefined }, data: { position: { increment: 1 } } });
+  }
   const event = (principal: TenantPrincipal, type: "schedule" | "sla_policy", id: string) => ({ tenantId: principal.tenantId, entity: { type, id } });
 
   return {
@@ -169,6 +175,7 @@ export function createSlaService(db: Database) {
         if (count >= MAX_POLICIES) throw problems.conflict("too_many_policies", `A tenant has at most ${MAX_POLICIES} SLA policies.`);
         // Last by default: one past the highest position.
         const last = await tx.slaPolicy.aggregate({ where: { tenantId: principal.tenantId }, _max: { position: true } });
+        if (input.position !== undefined) await makeRoomAt(tx, principal.tenantId, input.position);
         const row = await tx.slaPolicy.create({
           data: {
             tenantId: principal.tenantId,
@@ -193,6 +200,7 @@ export function createSlaService(db: Database) {
         const scheduleId = input.scheduleId !== undefined ? input.scheduleId : current.scheduleId;
         checkTargets(input.targets ?? (current.targets as Schemas["SlaTargets"]), scheduleId);
         await checkScheduleExists(tx, principal.tenantId, input.scheduleId);
+        if (input.position !== undefined && input.position !== current.position) await makeRoomAt(tx, principal.tenantId, input.position, policyId);
         const row = await tx.slaPolicy.update({
           where: { tenantId_id: { tenantId: principal.tenantId, id: policyId } },
           data: {
