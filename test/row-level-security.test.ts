@@ -54,6 +54,15 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   await tenant.client.PUT("/v1/tickets/{ticketId}/subscription", { params: { path: { ticketId: ticket.id } }, body: { state: "following" } });
   await tenant.client.PUT("/v1/notifications/preferences", { body: { preferences: [{ kind: "follower", channel: "email", enabled: true }] } });
   await tenant.client.PUT("/v1/notifications/defaults", { body: { preferences: [{ kind: "comment", channel: "email", enabled: true }] } });
+  // SLA: a schedule, a policy, a ticket it applies to (timers pending for its breaches), and
+  // measurements fulfilled by solving another.
+  const schedule = await tenant.client.POST("/v1/schedules", { body: { name: "Office", timeZone: "Europe/Paris", weeklyHours: [{ day: "monday", start: "09:00", end: "17:00" }] } });
+  expect(schedule.error, JSON.stringify(schedule.error)).toBeUndefined();
+  const policy = await tenant.client.POST("/v1/sla-policies", { body: { name: "All", scheduleId: schedule.data!.id, targets: { normal: { firstReply: { minutes: 600 }, resolution: { minutes: 6000 } } } } });
+  expect(policy.error, JSON.stringify(policy.error)).toBeUndefined();
+  await openTicket(tenant.client);
+  const measured = await openTicket(tenant.client);
+  await tenant.client.PATCH("/v1/tickets/{ticketId}", { params: { path: { ticketId: measured.id } }, body: { status: "solved" } });
 }
 
 async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {

@@ -164,7 +164,7 @@ describe("a ticket's clocks", () => {
         }));
         expect(shown).toEqual(referenceSla(events, timeline.targets, timeline.schedule, timeline.now));
       }),
-      { numRuns: 25, endOnFailure: true },
+      { numRuns: 15, endOnFailure: true },
     );
   }, 300_000);
 });
