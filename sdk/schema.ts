@@ -1473,6 +1473,202 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's groups
+         * @description Roles: admin, agent. Groups are teams of agents; tickets routed to a group are auto-assigned
+         *     among its available members. Oldest first.
+         */
+        get: operations["listGroups"];
+        put?: never;
+        /**
+         * Create a group
+         * @description Roles: admin. `memberIds` are active agents or admins of the tenant.
+         */
+        post: operations["createGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a group
+         * @description Roles: admin, agent.
+         */
+        get: operations["getGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a group
+         * @description Roles: admin. Refused (409 `group_has_tickets`) while tickets belong to it: move them first.
+         */
+        delete: operations["deleteGroup"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a group or its members
+         * @description Roles: admin. `memberIds` replaces the membership. A new member, like any capacity freeing,
+         *     drains the group's queue: its waiting tickets are assigned to whoever has room.
+         */
+        patch: operations["updateGroup"];
+        trace?: never;
+    };
+    "/v1/routing-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the routing rules, in the order they are tried
+         * @description Roles: admin. Every rule (at most 100), by `position`.
+         */
+        get: operations["listRoutingRules"];
+        put?: never;
+        /**
+         * Add a routing rule
+         * @description Roles: admin. When a new ticket arrives (after triage, when triage is on), the active rules are
+         *     tried in `position` order and the **first** whose conditions all hold applies its actions (set the
+         *     group, priority, tags and the skills an assignee needs); later rules are not tried. Unlike
+         *     Zendesk triggers, which all run and can undo each other, one rule decides, so reading that rule
+         *     explains a ticket's routing. Without `position` the rule goes last; with one, the rules at and
+         *     after it move down.
+         */
+        post: operations["createRoutingRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/routing-rules/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: components["parameters"]["RoutingRuleId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a routing rule
+         * @description Roles: admin.
+         */
+        get: operations["getRoutingRule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a routing rule
+         * @description Roles: admin.
+         */
+        delete: operations["deleteRoutingRule"];
+        options?: never;
+        head?: never;
+        /**
+         * Change or move a routing rule
+         * @description Roles: admin. A new `position` moves the rule; the others close up around it.
+         */
+        patch: operations["updateRoutingRule"];
+        trace?: never;
+    };
+    "/v1/macros": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List macros
+         * @description Roles: admin, agent. By title.
+         */
+        get: operations["listMacros"];
+        put?: never;
+        /**
+         * Create a macro
+         * @description Roles: admin. A macro is a saved set of ticket changes (`changes`, the fields of a ticket
+         *     PATCH plus `addTags`/`removeTags`) and an optional `comment` (public or internal) that an agent
+         *     applies to a ticket in one call.
+         */
+        post: operations["createMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/macros/{macroId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a macro
+         * @description Roles: admin, agent.
+         */
+        get: operations["getMacro"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a macro
+         * @description Roles: admin.
+         */
+        delete: operations["deleteMacro"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a macro
+         * @description Roles: admin.
+         */
+        patch: operations["updateMacro"];
+        trace?: never;
+    };
+    "/v1/tickets/{ticketId}/macros/{macroId}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a macro to a ticket
+         * @description Roles: admin, agent. The macro's changes and its comment, in one transaction, with the same
+         *     checks and events as a PATCH and a comment made by hand. With `If-Match`, a stale ETag is a 412
+         *     and nothing changes; with an `Idempotency-Key`, a retry returns the first answer.
+         */
+        post: operations["applyMacro"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/schedules": {
         parameters: {
             query?: never;
@@ -3630,6 +3826,534 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "ticket.routed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Routing rules ran on a new ticket: the rule that matched (if any) and what it set. Staff only.
+         * @description Delivered to endpoints subscribed to `ticket.routed` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketRoutedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.queued": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * No agent of the ticket's group could take it: it waits in the group's queue (the decision says why). Staff only.
+         * @description Delivered to endpoints subscribed to `ticket.queued` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TicketQueuedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin created a group.
+         * @description Delivered to endpoints subscribed to `group.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GroupCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A group's name, description or members changed.
+         * @description Delivered to endpoints subscribed to `group.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GroupUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "group.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin deleted a group.
+         * @description Delivered to endpoints subscribed to `group.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GroupDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "routing_rule.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin added a routing rule.
+         * @description Delivered to endpoints subscribed to `routing_rule.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "routing_rule.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A routing rule changed or moved.
+         * @description Delivered to endpoints subscribed to `routing_rule.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "routing_rule.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin deleted a routing rule.
+         * @description Delivered to endpoints subscribed to `routing_rule.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "macro.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin created a macro.
+         * @description Delivered to endpoints subscribed to `macro.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MacroCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "macro.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A macro changed.
+         * @description Delivered to endpoints subscribed to `macro.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MacroUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "macro.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin deleted a macro.
+         * @description Delivered to endpoints subscribed to `macro.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MacroDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -3854,6 +4578,8 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Free-form tags for routing work (e.g. `billing`). */
             skills: string[];
+            capacity: components["schemas"]["AgentCapacity"];
+            availability: components["schemas"]["AgentAvailability"];
             active: boolean;
             /** Format: date-time */
             createdAt: string;
@@ -3874,12 +4600,16 @@ export interface components {
             role?: components["schemas"]["Role"];
             password: components["schemas"]["Password"];
             skills?: components["schemas"]["Skill"][];
+            capacity?: components["schemas"]["AgentCapacity"];
+            availability?: components["schemas"]["AgentAvailability"];
         };
         UserUpdate: {
             name?: components["schemas"]["PersonName"];
             email?: components["schemas"]["Email"];
             role?: components["schemas"]["Role"];
             skills?: components["schemas"]["Skill"][];
+            capacity?: components["schemas"]["AgentCapacity"];
+            availability?: components["schemas"]["AgentAvailability"];
             active?: boolean;
             password?: components["schemas"]["Password"];
             /** @description Required when changing your own password. */
@@ -3918,6 +4648,11 @@ export interface components {
             requesterId: string;
             /** Format: uuid */
             assigneeId: string | null;
+            /**
+             * Format: uuid
+             * @description The group (team) working the ticket; set by routing rules or by staff.
+             */
+            groupId: string | null;
             tags: string[];
             /** Format: date-time */
             dueAt: string | null;
@@ -3963,6 +4698,11 @@ export interface components {
              * @description Agents and admins only; an active agent or admin.
              */
             assigneeId?: string;
+            /**
+             * Format: uuid
+             * @description Agents and admins only: the group to work it (routing rules then leave the group alone).
+             */
+            groupId?: string;
             tags?: components["schemas"]["Tags"];
             /** Format: date-time */
             dueAt?: string;
@@ -3981,6 +4721,11 @@ export interface components {
              * @description An active agent or admin, or null to unassign.
              */
             assigneeId?: string | null;
+            /**
+             * Format: uuid
+             * @description Agents and admins only: a group of the tenant, or null. An unassigned ticket of a group waits in its queue for auto-assignment.
+             */
+            groupId?: string | null;
             tags?: components["schemas"]["Tags"];
             /** Format: date-time */
             dueAt?: string | null;
@@ -4190,6 +4935,8 @@ export interface components {
                 priority?: components["schemas"]["TicketPriority"];
                 /** Format: uuid */
                 assigneeId?: string | null;
+                /** Format: uuid */
+                groupId?: string | null;
                 addTags?: components["schemas"]["Tags"];
                 removeTags?: components["schemas"]["Tags"];
             };
@@ -4384,6 +5131,176 @@ export interface components {
             nextCursor: string | null;
             /** @description More events are ready now; fetch again with nextCursor. */
             hasMore: boolean;
+        };
+        /** @description The most unsolved tickets auto-assignment gives this agent (default 10); 0 takes none. Manual assignment may exceed it. */
+        AgentCapacity: number;
+        /**
+         * @description Auto-assignment offers tickets only to `online` agents. Agents set their own; admins anyone's.
+         * @enum {string}
+         */
+        AgentAvailability: "online" | "away" | "offline";
+        Group: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            memberIds: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        GroupList: {
+            data: components["schemas"]["Group"][];
+            nextCursor: string | null;
+        };
+        /** @description Active agents or admins of the tenant. */
+        GroupMemberIds: string[];
+        GroupCreate: {
+            name: string;
+            description?: string;
+            memberIds?: components["schemas"]["GroupMemberIds"];
+        };
+        GroupUpdate: {
+            name?: string;
+            description?: string;
+            memberIds?: components["schemas"]["GroupMemberIds"];
+        };
+        /**
+         * @description Every condition given must hold (an empty object matches every ticket); within one list,
+         *     any value matches. `tagsAll`: the ticket has all these tags. The triage conditions
+         *     (`languages`, `categories`, `sentiments`, `skillsAny`) read the ticket's triage and never
+         *     match a ticket without one (triage off, failed or timed out).
+         */
+        RoutingConditions: {
+            channels?: components["schemas"]["TicketChannel"][];
+            priorities?: components["schemas"]["TicketPriority"][];
+            types?: components["schemas"]["TicketType"][];
+            tagsAny?: components["schemas"]["Tags"];
+            tagsAll?: components["schemas"]["Tags"];
+            /** @description ISO 639-1 codes, e.g. `en`, `de`. */
+            languages?: string[];
+            categories?: string[];
+            sentiments?: ("negative" | "neutral" | "positive")[];
+            /** @description Any of these among the skills triage found. */
+            skillsAny?: components["schemas"]["Skill"][];
+        };
+        /** @description What a matching rule does. `requiredSkills`: an assignee must have all of them (with the skills triage found). */
+        RoutingActions: {
+            /** Format: uuid */
+            groupId?: string;
+            priority?: components["schemas"]["TicketPriority"];
+            addTags?: components["schemas"]["Tags"];
+            requiredSkills?: components["schemas"]["Skill"][];
+        };
+        RoutingRule: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description 1 is tried first. */
+            position: number;
+            active: boolean;
+            conditions: components["schemas"]["RoutingConditions"];
+            actions: components["schemas"]["RoutingActions"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        RoutingRuleList: {
+            data: components["schemas"]["RoutingRule"][];
+            nextCursor: null;
+        };
+        RoutingRuleCreate: {
+            name: string;
+            position?: number;
+            active?: boolean;
+            conditions: components["schemas"]["RoutingConditions"];
+            actions: components["schemas"]["RoutingActions"];
+        };
+        RoutingRuleUpdate: {
+            name?: string;
+            position?: number;
+            active?: boolean;
+            conditions?: components["schemas"]["RoutingConditions"];
+            actions?: components["schemas"]["RoutingActions"];
+        };
+        /** @description Ticket changes, as in a PATCH, plus tag edits. */
+        MacroChanges: {
+            status?: components["schemas"]["TicketStatus"];
+            priority?: components["schemas"]["TicketPriority"];
+            type?: components["schemas"]["TicketType"] | null;
+            /** Format: uuid */
+            assigneeId?: string | null;
+            /** Format: uuid */
+            groupId?: string | null;
+            addTags?: components["schemas"]["Tags"];
+            removeTags?: components["schemas"]["Tags"];
+        };
+        MacroComment: {
+            body: string;
+            /** @description An internal note, seen by staff only (default false). */
+            internal?: boolean;
+        };
+        Macro: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            description: string;
+            /** @description Inactive macros are listed but cannot be applied. */
+            active: boolean;
+            changes: components["schemas"]["MacroChanges"];
+            comment: components["schemas"]["MacroComment"] | null;
+            /** Format: uuid */
+            createdById: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MacroList: {
+            data: components["schemas"]["Macro"][];
+            nextCursor: string | null;
+        };
+        MacroCreate: {
+            title: string;
+            description?: string;
+            active?: boolean;
+            changes: components["schemas"]["MacroChanges"];
+            comment?: components["schemas"]["MacroComment"];
+        };
+        MacroUpdate: {
+            title?: string;
+            description?: string;
+            active?: boolean;
+            changes?: components["schemas"]["MacroChanges"];
+            comment?: components["schemas"]["MacroComment"] | null;
+        };
+        MacroApplication: {
+            ticket: components["schemas"]["Ticket"];
+            comment: components["schemas"]["Comment"] | null;
+        };
+        RoutingCandidate: {
+            /** Format: uuid */
+            userId: string;
+            openTickets: number;
+            capacity: number;
+        };
+        /** @description Why auto-assignment chose as it did (staff only; events carrying it are internal). */
+        RoutingDecision: {
+            /** Format: uuid */
+            groupId: string;
+            requiredSkills: string[];
+            /** @enum {string} */
+            reason: "most_spare_capacity" | "round_robin_tie" | "no_member" | "no_available_member" | "no_skilled_member" | "all_at_capacity";
+            /** @description The eligible agents with room, best first (at most 10). */
+            candidates: components["schemas"]["RoutingCandidate"][];
+            considered: {
+                members: number;
+                available: number;
+                skilled: number;
+                withRoom: number;
+            };
         };
         /**
          * @description What every webhook delivery carries (Standard Webhooks): the event's `type`, when it
@@ -4659,6 +5576,160 @@ export interface components {
                 };
             };
         };
+        /** @description `ticket.routed`: Routing rules ran on a new ticket: the rule that matched (if any) and what it set. Staff only. */
+        TicketRoutedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.routed";
+            data?: {
+                /** @constant */
+                type?: "ticket.routed";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: {
+                    /** Format: uuid */
+                    ruleId?: string | null;
+                    /** Format: uuid */
+                    groupId?: string | null;
+                    requiredSkills?: string[];
+                    triaged?: boolean;
+                };
+            };
+        };
+        /** @description `ticket.queued`: No agent of the ticket's group could take it: it waits in the group's queue (the decision says why). Staff only. */
+        TicketQueuedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "ticket.queued";
+            data?: {
+                /** @constant */
+                type?: "ticket.queued";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: {
+                    decision?: components["schemas"]["RoutingDecision"];
+                };
+            };
+        };
+        /** @description `group.created`: An admin created a group. */
+        GroupCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "group.created";
+            data?: {
+                /** @constant */
+                type?: "group.created";
+                entity?: {
+                    /** @constant */
+                    type?: "group";
+                };
+            };
+        };
+        /** @description `group.updated`: A group's name, description or members changed. */
+        GroupUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "group.updated";
+            data?: {
+                /** @constant */
+                type?: "group.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "group";
+                };
+            };
+        };
+        /** @description `group.deleted`: An admin deleted a group. */
+        GroupDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "group.deleted";
+            data?: {
+                /** @constant */
+                type?: "group.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "group";
+                };
+            };
+        };
+        /** @description `routing_rule.created`: An admin added a routing rule. */
+        RoutingRuleCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "routing_rule.created";
+            data?: {
+                /** @constant */
+                type?: "routing_rule.created";
+                entity?: {
+                    /** @constant */
+                    type?: "routing_rule";
+                };
+            };
+        };
+        /** @description `routing_rule.updated`: A routing rule changed or moved. */
+        RoutingRuleUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "routing_rule.updated";
+            data?: {
+                /** @constant */
+                type?: "routing_rule.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "routing_rule";
+                };
+            };
+        };
+        /** @description `routing_rule.deleted`: An admin deleted a routing rule. */
+        RoutingRuleDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "routing_rule.deleted";
+            data?: {
+                /** @constant */
+                type?: "routing_rule.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "routing_rule";
+                };
+            };
+        };
+        /** @description `macro.created`: An admin created a macro. */
+        MacroCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "macro.created";
+            data?: {
+                /** @constant */
+                type?: "macro.created";
+                entity?: {
+                    /** @constant */
+                    type?: "macro";
+                };
+            };
+        };
+        /** @description `macro.updated`: A macro changed. */
+        MacroUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "macro.updated";
+            data?: {
+                /** @constant */
+                type?: "macro.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "macro";
+                };
+            };
+        };
+        /** @description `macro.deleted`: An admin deleted a macro. */
+        MacroDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "macro.deleted";
+            data?: {
+                /** @constant */
+                type?: "macro.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "macro";
+                };
+            };
+        };
         /** @description `ticket.deleted`: A ticket was deleted. */
         TicketDeletedEvent: components["schemas"]["WebhookPayload"] & {
             /** @constant */
@@ -4876,7 +5947,7 @@ export interface components {
          * @description What an API key may do; each operation's `x-scopes` says which one it needs.
          * @enum {string}
          */
-        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write" | "sla:read" | "sla:write" | "reports:read";
+        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write" | "groups:read" | "groups:write" | "macros:read" | "macros:write" | "sla:read" | "sla:write" | "reports:read";
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -5520,6 +6591,78 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No such group in the caller's tenant. */
+        GroupNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No group 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such routing rule in the caller's tenant. */
+        RoutingRuleNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No routing rule 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such macro in the caller's tenant. */
+        MacroNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No macro 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such macro, or no such ticket the caller may see. */
+        MacroOrTicketNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No macro 0192f1a0-0000-7000-8000-0000000000c1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request is malformed or fails validation; `errors` points at each offending field. */
         BadRequest: {
             headers: {
@@ -5944,6 +7087,9 @@ export interface components {
         AttachmentId: string;
         WebhookId: string;
         ApiKeyId: string;
+        GroupId: string;
+        RoutingRuleId: string;
+        MacroId: string;
         DeliveryId: string;
         /** @description The signature part of a presigned URL; use the URL as the API gave it. */
         SignedToken: string;
@@ -9733,6 +10879,887 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["TicketNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listGroups: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of groups. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff see groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listGroups requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupCreate"];
+            };
+        };
+        responses: {
+            /** @description The new group. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createGroup requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/group-name-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "group_name_taken",
+                     *       "detail": "A group named Billing already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff see groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getGroup requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["GroupNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteGroup requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["GroupNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/group-has-tickets",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "group_has_tickets",
+                     *       "detail": "3 tickets belong to this group; move them to another group first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated group. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage groups. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateGroup requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["GroupNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/group-name-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "group_name_taken",
+                     *       "detail": "A group named Billing already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listRoutingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listRoutingRules requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingRuleCreate"];
+            };
+        };
+        responses: {
+            /** @description The new rule. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createRoutingRule requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/too-many-rules",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "too_many_rules",
+                     *       "detail": "A tenant has at most 100 routing rules."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: components["parameters"]["RoutingRuleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getRoutingRule requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["RoutingRuleNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: components["parameters"]["RoutingRuleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteRoutingRule requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["RoutingRuleNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: components["parameters"]["RoutingRuleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingRuleUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated rule. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage routing. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateRoutingRule requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["RoutingRuleNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMacros: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of macros. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MacroList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff use macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "listMacros requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MacroCreate"];
+            };
+        };
+        responses: {
+            /** @description The new macro. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "createMacro requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/macro-title-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "macro_title_taken",
+                     *       "detail": "A macro titled Close as duplicate already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The macro. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff use macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getMacro requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["MacroNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "deleteMacro requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["MacroNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateMacro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MacroUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated macro. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Macro"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only admins manage macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "updateMacro requires one of the roles: admin; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["MacroNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/macro-title-taken",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "macro_title_taken",
+                     *       "detail": "A macro titled Close as duplicate already exists."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    applyMacro: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from your last read; the change applies only if the ticket has not changed since (else 412). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /** @description A unique key (e.g. a UUID) per intended operation. A retry with the same key and body returns the first response (with `Idempotent-Replayed` true); the same key with another body is a 422. Keys are kept for 24 hours. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                ticketId: components["parameters"]["TicketId"];
+                macroId: components["parameters"]["MacroId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket as changed, and the comment made (null when the macro has none). */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MacroApplication"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Only staff apply macros. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "applyMacro requires one of the roles: admin, agent; you are user."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["MacroOrTicketNotFound"];
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/invalid-status-transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "invalid_status_transition",
+                     *       "detail": "A closed ticket cannot become open; closed is final."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["IdempotencyMismatch"];
             429: components["responses"]["TooManyRequests"];
         };
     };

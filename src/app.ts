@@ -46,6 +46,9 @@ import { registerMessageBodyParser } from "./http/message-body.ts";
 import { notificationEmailHandlers } from "./modules/notification-emails/handlers.ts";
 import { notificationHandlers } from "./modules/notifications/handlers.ts";
 import { slaHandlers } from "./modules/sla/handlers.ts";
+import { groupHandlers } from "./modules/groups/handlers.ts";
+import { routingRuleHandlers } from "./modules/routing/handlers.ts";
+import { macroHandlers } from "./modules/macros/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -110,6 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...notificationEmailHandlers(services.unsubscribes),
     ...notificationHandlers(services.notifications),
     ...slaHandlers(services.sla),
+    ...groupHandlers(services.groups),
+    ...routingRuleHandlers(services.routingRules),
+    ...macroHandlers(services.macros),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };

@@ -38,6 +38,9 @@ import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
 import { createSlaService } from "./modules/sla/service.ts";
 import { createTicketSla } from "./modules/sla/ticket-sla.ts";
+import { createGroupService } from "./modules/groups/service.ts";
+import { createRoutingRuleService } from "./modules/routing/rule-service.ts";
+import { createMacroService } from "./modules/macros/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -96,6 +99,7 @@ export function createServices(deps: ServiceDeps) {
   const now = deps.now ?? Date.now;
   const ticketSla = createTicketSla({ now });
   const comments = createCommentService(database.prisma, ticketSla);
+  const tickets = createTicketService(database.prisma, database.pool, ticketSla);
   const attachments = createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger });
   // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
   const mailer = createMailer(config.mail, logger);
@@ -122,10 +126,13 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService(database.prisma, sessions),
     // The operator's work spans tenants: it is one of the few users of database.system.
     platform: createPlatformService(database.system.prisma, tenants, sessions),
-    tickets: createTicketService(database.prisma, database.pool, ticketSla),
+    tickets,
     sla: createSlaService(database.prisma),
     ticketSla,
     now,
+    groups: createGroupService(database.prisma),
+    routingRules: createRoutingRuleService(database.prisma),
+    macros: createMacroService({ db: database.prisma, tickets, comments }),
     comments,
     events: createEventService(database.prisma),
     attachments,

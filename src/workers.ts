@@ -15,10 +15,17 @@ import { digestScheduler } from "./modules/notification-emails/schedule.ts";
 import { notificationEmailTasks } from "./modules/notification-emails/digest.ts";
 import { notifyForEvents } from "./modules/notifications/derive.ts";
 import { startSlaTimers } from "./modules/sla/timers.ts";
+import { routeEvents } from "./modules/routing/router.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
 export const NOTIFICATIONS_CONSUMER = "notifications";
+export const ROUTING_CONSUMER = "routing";
+/**
+ * Smaller batches than the others: a routing batch writes (assignments, events) for a few
+ * milliseconds per ticket, and while it runs its transaction holds back every reader's horizon.
+ */
+const ROUTING_BATCH = 50;
 /** Lag is logged this often (info), and as a warning when a consumer trails by more than a minute. */
 const LAG_LOG_MS = 60_000;
 const LAG_WARN_SECONDS = 60;
@@ -67,6 +74,8 @@ export async function startWorkers(services: Services): Promise<Workers> {
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
     { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => notifyForEvents(tx, events, scheduleDigests) },
+    // Routing and auto-assignment: one cursor, so one decision-maker across every instance.
+    { name: ROUTING_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => routeEvents(tx, events, (db, tenantId, ticketId) => services.ticketSla.sync(db, tenantId, ticketId)), batchSize: ROUTING_BATCH },
   ]);
   // SLA warnings and breaches, fired when due (each ticket's change plans its own timers).
   const slaTimers = startSlaTimers({ db: database.prisma, pool: database.pool, databaseUrl: database.url, logger, now: services.now });

@@ -63,6 +63,11 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   await openTicket(tenant.client);
   const measured = await openTicket(tenant.client);
   await tenant.client.PATCH("/v1/tickets/{ticketId}", { params: { path: { ticketId: measured.id } }, body: { status: "solved" } });
+  // Routing: a group with its admin as member, a rule, a macro.
+  const group = await tenant.client.POST("/v1/groups", { body: { name: "Support", memberIds: [tenant.admin.id] } });
+  expect(group.error, JSON.stringify(group.error)).toBeUndefined();
+  expect((await tenant.client.POST("/v1/routing-rules", { body: { name: "All", conditions: {}, actions: { groupId: group.data!.id } } })).response.status).toBe(201);
+  expect((await tenant.client.POST("/v1/macros", { body: { title: "Thanks", changes: {}, comment: { body: "Thanks!" } } })).response.status).toBe(201);
 }
 
 async function count(client: pg.Client, table: string, where = "true", values: unknown[] = []): Promise<number> {

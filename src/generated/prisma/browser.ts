@@ -143,6 +143,26 @@ export type PasswordReset = Prisma.PasswordResetModel
  */
 export type InboundEmail = Prisma.InboundEmailModel
 /**
+ * Model Group
+ * 
+ */
+export type Group = Prisma.GroupModel
+/**
+ * Model GroupMember
+ * 
+ */
+export type GroupMember = Prisma.GroupMemberModel
+/**
+ * Model RoutingRule
+ * 
+ */
+export type RoutingRule = Prisma.RoutingRuleModel
+/**
+ * Model Macro
+ * 
+ */
+export type Macro = Prisma.MacroModel
+/**
  * Model SlaSchedule
  * 
  */

@@ -231,6 +231,13 @@ export type EnumRoleFilter<$PrismaModel = never> = {
   not?: Prisma.NestedEnumRoleFilter<$PrismaModel> | $Enums.Role
 }
 
+export type EnumAgentAvailabilityFilter<$PrismaModel = never> = {
+  equals?: $Enums.AgentAvailability | Prisma.EnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  in?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel> | $Enums.AgentAvailability
+}
+
 export type BoolFilter<$PrismaModel = never> = {
   equals?: boolean | Prisma.BooleanFieldRefInput<$PrismaModel>
   not?: Prisma.NestedBoolFilter<$PrismaModel> | boolean
@@ -244,6 +251,16 @@ export type EnumRoleWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumRoleFilter<$PrismaModel>
   _max?: Prisma.NestedEnumRoleFilter<$PrismaModel>
+}
+
+export type EnumAgentAvailabilityWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.AgentAvailability | Prisma.EnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  in?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAgentAvailabilityWithAggregatesFilter<$PrismaModel> | $Enums.AgentAvailability
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel>
 }
 
 export type BoolWithAggregatesFilter<$PrismaModel = never> = {
@@ -724,6 +741,13 @@ export type NestedEnumRoleFilter<$PrismaModel = never> = {
   not?: Prisma.NestedEnumRoleFilter<$PrismaModel> | $Enums.Role
 }
 
+export type NestedEnumAgentAvailabilityFilter<$PrismaModel = never> = {
+  equals?: $Enums.AgentAvailability | Prisma.EnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  in?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel> | $Enums.AgentAvailability
+}
+
 export type NestedBoolFilter<$PrismaModel = never> = {
   equals?: boolean | Prisma.BooleanFieldRefInput<$PrismaModel>
   not?: Prisma.NestedBoolFilter<$PrismaModel> | boolean
@@ -737,6 +761,16 @@ export type NestedEnumRoleWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumRoleFilter<$PrismaModel>
   _max?: Prisma.NestedEnumRoleFilter<$PrismaModel>
+}
+
+export type NestedEnumAgentAvailabilityWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.AgentAvailability | Prisma.EnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  in?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  notIn?: $Enums.AgentAvailability[] | Prisma.ListEnumAgentAvailabilityFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumAgentAvailabilityWithAggregatesFilter<$PrismaModel> | $Enums.AgentAvailability
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumAgentAvailabilityFilter<$PrismaModel>
 }
 
 export type NestedBoolWithAggregatesFilter<$PrismaModel = never> = {

@@ -26,6 +26,15 @@ export const TenantStatus = {
 export type TenantStatus = (typeof TenantStatus)[keyof typeof TenantStatus]
 
 
+export const AgentAvailability = {
+  online: 'online',
+  away: 'away',
+  offline: 'offline'
+} as const
+
+export type AgentAvailability = (typeof AgentAvailability)[keyof typeof AgentAvailability]
+
+
 export const ActorType = {
   user: 'user',
   api_key: 'api_key',

@@ -7,7 +7,7 @@ import type { EventService } from "../events/service.ts";
 import type { TicketService } from "./service.ts";
 import type { Ticket } from "./representation.ts";
 
-function header(request: FastifyRequest, name: string): string | undefined {
+export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === "string" ? value : undefined;
 }

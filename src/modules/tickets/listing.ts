@@ -19,7 +19,7 @@ type Row = TicketRecord & { unreadCount: number };
 type SortKey = "createdAt" | "updatedAt" | "priority" | "number" | "relevance" | "nextBreachAt";
 
 const COLUMNS = Prisma.sql`t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel,
-  t."requesterId", t."assigneeId", t.tags, t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt",
+  t."requesterId", t."assigneeId", t."groupId", t.tags, t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt",
   t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt", t.sla, t."nextBreachAt"`;
 
 interface Sort {

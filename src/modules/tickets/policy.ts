@@ -17,7 +17,7 @@ export function canSee(principal: TenantPrincipal, ticket: Pick<TicketRecord, "r
   return principal.role !== "user" || ticket.requesterId === principal.userId;
 }
 
-const AGENT_ONLY_ON_CREATE = ["requesterId", "assigneeId", "status"] as const;
+const AGENT_ONLY_ON_CREATE = ["requesterId", "assigneeId", "groupId", "status"] as const;
 
 export function checkCreate(principal: TenantPrincipal, input: Schemas["TicketCreate"]): void {
   if (principal.role !== "user") return;

@@ -20,6 +20,7 @@ export function toTicket(row: TicketRecord): Ticket {
     channel: row.channel,
     requesterId: row.requesterId,
     assigneeId: row.assigneeId,
+    groupId: row.groupId,
     tags: row.tags,
     dueAt: row.dueAt?.toISOString() ?? null,
     metadata: row.metadata as Record<string, unknown>,

@@ -38,6 +38,7 @@ export interface TicketChange {
   type?: Schemas["TicketType"] | null;
   requesterId?: string;
   assigneeId?: string | null;
+  groupId?: string | null;
   tags?: string[];
   addTags?: string[];
   removeTags?: string[];
@@ -59,6 +60,11 @@ function checkMetadata(metadata: Record<string, unknown> | undefined): void {
 async function checkAssignee(db: Db, tenantId: string, userId: string, pointer: string): Promise<void> {
   const user = await db.user.findUnique({ where: { tenantId_id: { tenantId, id: userId } }, select: { role: true, active: true } });
   if (!user || !user.active || user.role === "user") throw problems.invalidField(pointer, "is not an active agent or admin of this tenant");
+}
+
+async function checkGroup(db: Db, tenantId: string, groupId: string, pointer: string): Promise<void> {
+  const group = await db.group.findUnique({ where: { tenantId_id: { tenantId, id: groupId } }, select: { id: true } });
+  if (!group) throw problems.invalidField(pointer, "is not a group of this tenant");
 }
 
 async function checkRequester(db: Db, tenantId: string, userId: string, pointer: string): Promise<void> {
@@ -95,6 +101,10 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
   if (change.assigneeId !== undefined && change.assigneeId !== current.assigneeId) {
     if (change.assigneeId !== null) await checkAssignee(tx, tenantId, change.assigneeId, `${pointerBase}/assigneeId`);
     data.assigneeId = change.assigneeId;
+  }
+  if (change.groupId !== undefined && change.groupId !== current.groupId) {
+    if (change.groupId !== null) await checkGroup(tx, tenantId, change.groupId, `${pointerBase}/groupId`);
+    data.groupId = change.groupId;
   }
   if (change.requesterId !== undefined && change.requesterId !== current.requesterId) {
     await checkRequester(tx, tenantId, change.requesterId, `${pointerBase}/requesterId`);
@@ -134,7 +144,7 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
 }
 
 /** The hottest read of the product, as one prepared statement on the raw pool (see get), with the reader's unread count. */
-export const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel, t."requesterId", t."assigneeId", t.tags,
+export const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel, t."requesterId", t."assigneeId", t."groupId", t.tags,
   t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt", t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt", t.sla, t."nextBreachAt", unread."unreadCount"
   FROM "Ticket" t ${UNREAD_JOIN_TEXT} WHERE t."tenantId" = $1 AND t.id = $2`;
 
@@ -162,6 +172,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
       const requesterId = input.requesterId ?? principal.userId;
       if (requesterId !== principal.userId) await checkRequester(tx, tenantId, requesterId, "/requesterId");
       if (input.assigneeId) await checkAssignee(tx, tenantId, input.assigneeId, "/assigneeId");
+      if (input.groupId) await checkGroup(tx, tenantId, input.groupId, "/groupId");
       // The tenant row's lock serialises numbering within the tenant until this transaction ends.
       const [counter] = await tx.$queryRaw<{ number: number }[]>`
         UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${tenantId}::uuid RETURNING "lastTicketNumber" AS number`;
@@ -177,6 +188,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
           channel: input.channel ?? "api",
           requesterId,
           assigneeId: input.assigneeId ?? null,
+          groupId: input.groupId ?? null,
           tags: normaliseTags(input.tags ?? []),
           dueAt: input.dueAt ? new Date(input.dueAt) : null,
           metadata: (input.metadata ?? {}) as Prisma.InputJsonValue,
@@ -208,16 +220,26 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
 
     async update(principal: TenantPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {
       checkUpdate(principal, change);
-      return db.$transaction(async (tx) => {
-        const current = await lockVisibleTicket(tx, principal, ticketId);
-        if (current.deletedAt) throw problems.conflict("ticket_deleted", "This ticket is deleted; restore it before changing it.");
-        if (ifMatch !== undefined && !etagNamesVersion(ifMatch, current.version)) {
-          throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
-        }
-        const updated = await applyChange(tx, principal, current, change, contextOf(principal, requestId));
-        if (updated !== current) await sla.sync(tx, principal.tenantId, ticketId);
-        return toTicket(updated);
-      });
+      return db.$transaction(async (tx) => this.updateIn(tx, principal, ticketId, change, ifMatch, contextOf(principal, requestId)));
+    },
+
+    /** A change inside the caller's transaction (a macro's, for one): lock, If-Match, workflow, events. */
+    async updateIn(tx: Db, principal: TenantPrincipal, ticketId: string, change: TicketChange, ifMatch: string | undefined, context: RequestContext, pointerBase = ""): Promise<Ticket> {
+      const current = await lockVisibleTicket(tx, principal, ticketId);
+      if (current.deletedAt) throw problems.conflict("ticket_deleted", "This ticket is deleted; restore it before changing it.");
+      if (ifMatch !== undefined && !etagNamesVersion(ifMatch, current.version)) {
+        throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
+      }
+      const updated = await applyChange(tx, principal, current, change, context, pointerBase);
+      if (updated !== current) await sla.sync(tx, principal.tenantId, ticketId);
+      return toTicket(updated);
+    },
+
+    /** The ticket as the caller's transaction sees it now. */
+    async readIn(tx: Db, principal: TenantPrincipal, ticketId: string): Promise<Ticket> {
+      const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
+      if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
+      return toTicket(ticket);
     },
 
     async remove(principal: TenantPrincipal, ticketId: string, requestId?: string): Promise<void> {

@@ -16,7 +16,8 @@ export function canSee(principal: TenantPrincipal, userId: string): boolean {
   return principal.role !== "user" || isUser(principal, userId);
 }
 
-const SELF_SERVICE_FIELDS = new Set(["name", "password", "currentPassword"]);
+// Availability too: agents go online, away or offline themselves (admins may set anyone's).
+const SELF_SERVICE_FIELDS = new Set(["name", "password", "currentPassword", "availability"]);
 
 /** Throws the problem that explains why this change is not allowed. */
 export function checkUpdate(principal: TenantPrincipal, target: { id: string; role: Role }, change: Schemas["UserUpdate"]): void {

@@ -11,6 +11,8 @@ export function toUser(row: UserRow): User {
     name: row.name,
     role: row.role,
     skills: row.skills,
+    capacity: row.capacity,
+    availability: row.availability,
     active: row.active,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

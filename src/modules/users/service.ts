@@ -49,7 +49,7 @@ export function createUserService(db: Database, sessions: SessionCache) {
         let user: UserRow;
         try {
           user = await tx.user.create({
-            data: { tenantId: principal.tenantId, email: input.email.toLowerCase(), name: input.name, role: input.role ?? "user", skills: input.skills ?? [], passwordHash },
+            data: { tenantId: principal.tenantId, email: input.email.toLowerCase(), name: input.name, role: input.role ?? "user", skills: input.skills ?? [], capacity: input.capacity, availability: input.availability, passwordHash },
           });
         } catch (error) {
           if (isUniqueViolation(error, "email")) throw problems.conflict("email_taken", `A user with email ${input.email} already exists.`);
@@ -83,6 +83,8 @@ export function createUserService(db: Database, sessions: SessionCache) {
               email: change.email?.toLowerCase(),
               role: change.role,
               skills: change.skills,
+              capacity: change.capacity,
+              availability: change.availability,
               passwordHash,
               ...(change.active === undefined || change.active === target.active ? {} : { active: change.active, deactivatedAt: change.active ? null : new Date() }),
             },

@@ -76,6 +76,10 @@ export const ModelName = {
   Invitation: 'Invitation',
   PasswordReset: 'PasswordReset',
   InboundEmail: 'InboundEmail',
+  Group: 'Group',
+  GroupMember: 'GroupMember',
+  RoutingRule: 'RoutingRule',
+  Macro: 'Macro',
   SlaSchedule: 'SlaSchedule',
   SlaPolicy: 'SlaPolicy',
   SlaTimer: 'SlaTimer',
@@ -120,6 +124,9 @@ export const UserScalarFieldEnum = {
   name: 'name',
   role: 'role',
   skills: 'skills',
+  capacity: 'capacity',
+  availability: 'availability',
+  lastAssignedAt: 'lastAssignedAt',
   passwordHash: 'passwordHash',
   active: 'active',
   deactivatedAt: 'deactivatedAt',
@@ -204,6 +211,9 @@ export const TicketScalarFieldEnum = {
   channel: 'channel',
   requesterId: 'requesterId',
   assigneeId: 'assigneeId',
+  groupId: 'groupId',
+  requiredSkills: 'requiredSkills',
+  routedAt: 'routedAt',
   tags: 'tags',
   dueAt: 'dueAt',
   metadata: 'metadata',
@@ -491,6 +501,59 @@ export const InboundEmailScalarFieldEnum = {
 } as const
 
 export type InboundEmailScalarFieldEnum = (typeof InboundEmailScalarFieldEnum)[keyof typeof InboundEmailScalarFieldEnum]
+
+
+export const GroupScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type GroupScalarFieldEnum = (typeof GroupScalarFieldEnum)[keyof typeof GroupScalarFieldEnum]
+
+
+export const GroupMemberScalarFieldEnum = {
+  tenantId: 'tenantId',
+  groupId: 'groupId',
+  userId: 'userId',
+  createdAt: 'createdAt'
+} as const
+
+export type GroupMemberScalarFieldEnum = (typeof GroupMemberScalarFieldEnum)[keyof typeof GroupMemberScalarFieldEnum]
+
+
+export const RoutingRuleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  position: 'position',
+  active: 'active',
+  conditions: 'conditions',
+  actions: 'actions',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type RoutingRuleScalarFieldEnum = (typeof RoutingRuleScalarFieldEnum)[keyof typeof RoutingRuleScalarFieldEnum]
+
+
+export const MacroScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  title: 'title',
+  description: 'description',
+  active: 'active',
+  changes: 'changes',
+  comment: 'comment',
+  createdById: 'createdById',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type MacroScalarFieldEnum = (typeof MacroScalarFieldEnum)[keyof typeof MacroScalarFieldEnum]
 
 
 export const SlaScheduleScalarFieldEnum = {

@@ -263,6 +263,10 @@ export type TenantWhereInput = {
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  groups?: Prisma.GroupListRelationFilter
+  groupMembers?: Prisma.GroupMemberListRelationFilter
+  routingRules?: Prisma.RoutingRuleListRelationFilter
+  macros?: Prisma.MacroListRelationFilter
   slaSchedules?: Prisma.SlaScheduleListRelationFilter
   slaPolicies?: Prisma.SlaPolicyListRelationFilter
   slaTimers?: Prisma.SlaTimerListRelationFilter
@@ -298,6 +302,10 @@ export type TenantOrderByWithRelationInput = {
   invitations?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
+  groups?: Prisma.GroupOrderByRelationAggregateInput
+  groupMembers?: Prisma.GroupMemberOrderByRelationAggregateInput
+  routingRules?: Prisma.RoutingRuleOrderByRelationAggregateInput
+  macros?: Prisma.MacroOrderByRelationAggregateInput
   slaSchedules?: Prisma.SlaScheduleOrderByRelationAggregateInput
   slaPolicies?: Prisma.SlaPolicyOrderByRelationAggregateInput
   slaTimers?: Prisma.SlaTimerOrderByRelationAggregateInput
@@ -336,6 +344,10 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   invitations?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  groups?: Prisma.GroupListRelationFilter
+  groupMembers?: Prisma.GroupMemberListRelationFilter
+  routingRules?: Prisma.RoutingRuleListRelationFilter
+  macros?: Prisma.MacroListRelationFilter
   slaSchedules?: Prisma.SlaScheduleListRelationFilter
   slaPolicies?: Prisma.SlaPolicyListRelationFilter
   slaTimers?: Prisma.SlaTimerListRelationFilter
@@ -403,6 +415,10 @@ export type TenantCreateInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -438,6 +454,10 @@ export type TenantUncheckedCreateInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -473,6 +493,10 @@ export type TenantUpdateInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -508,6 +532,10 @@ export type TenantUncheckedUpdateInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -887,6 +915,62 @@ export type TenantUpdateOneRequiredWithoutInboundEmailsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutInboundEmailsInput, Prisma.TenantUpdateWithoutInboundEmailsInput>, Prisma.TenantUncheckedUpdateWithoutInboundEmailsInput>
 }
 
+export type TenantCreateNestedOneWithoutGroupsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutGroupsInput, Prisma.TenantUncheckedCreateWithoutGroupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutGroupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutGroupsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutGroupsInput, Prisma.TenantUncheckedCreateWithoutGroupsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutGroupsInput
+  upsert?: Prisma.TenantUpsertWithoutGroupsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutGroupsInput, Prisma.TenantUpdateWithoutGroupsInput>, Prisma.TenantUncheckedUpdateWithoutGroupsInput>
+}
+
+export type TenantCreateNestedOneWithoutGroupMembersInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutGroupMembersInput, Prisma.TenantUncheckedCreateWithoutGroupMembersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutGroupMembersInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutGroupMembersNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutGroupMembersInput, Prisma.TenantUncheckedCreateWithoutGroupMembersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutGroupMembersInput
+  upsert?: Prisma.TenantUpsertWithoutGroupMembersInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutGroupMembersInput, Prisma.TenantUpdateWithoutGroupMembersInput>, Prisma.TenantUncheckedUpdateWithoutGroupMembersInput>
+}
+
+export type TenantCreateNestedOneWithoutRoutingRulesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutRoutingRulesInput, Prisma.TenantUncheckedCreateWithoutRoutingRulesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutRoutingRulesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutRoutingRulesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutRoutingRulesInput, Prisma.TenantUncheckedCreateWithoutRoutingRulesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutRoutingRulesInput
+  upsert?: Prisma.TenantUpsertWithoutRoutingRulesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutRoutingRulesInput, Prisma.TenantUpdateWithoutRoutingRulesInput>, Prisma.TenantUncheckedUpdateWithoutRoutingRulesInput>
+}
+
+export type TenantCreateNestedOneWithoutMacrosInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutMacrosInput, Prisma.TenantUncheckedCreateWithoutMacrosInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutMacrosInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutMacrosNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutMacrosInput, Prisma.TenantUncheckedCreateWithoutMacrosInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutMacrosInput
+  upsert?: Prisma.TenantUpsertWithoutMacrosInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutMacrosInput, Prisma.TenantUpdateWithoutMacrosInput>, Prisma.TenantUncheckedUpdateWithoutMacrosInput>
+}
+
 export type TenantCreateNestedOneWithoutSlaSchedulesInput = {
   create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
   connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaSchedulesInput
@@ -971,6 +1055,10 @@ export type TenantCreateWithoutUsersInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -1005,6 +1093,10 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -1055,6 +1147,10 @@ export type TenantUpdateWithoutUsersInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -1089,6 +1185,10 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -1123,6 +1223,10 @@ export type TenantCreateWithoutSessionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -1157,6 +1261,10 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -1207,6 +1315,10 @@ export type TenantUpdateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -1241,6 +1353,10 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -1275,6 +1391,10 @@ export type TenantCreateWithoutEventsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -1309,6 +1429,10 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -1359,6 +1483,10 @@ export type TenantUpdateWithoutEventsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -1393,6 +1521,10 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -1427,6 +1559,10 @@ export type TenantCreateWithoutTicketsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -1461,6 +1597,10 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -1511,6 +1651,10 @@ export type TenantUpdateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -1545,6 +1689,10 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -1579,6 +1727,10 @@ export type TenantCreateWithoutCommentsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -1613,6 +1765,10 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -1663,6 +1819,10 @@ export type TenantUpdateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -1697,6 +1857,10 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -1731,6 +1895,10 @@ export type TenantCreateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -1765,6 +1933,10 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -1815,6 +1987,10 @@ export type TenantUpdateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -1849,6 +2025,10 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -1883,6 +2063,10 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -1917,6 +2101,10 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -1967,6 +2155,10 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -2001,6 +2193,10 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -2035,6 +2231,10 @@ export type TenantCreateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -2069,6 +2269,10 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -2119,6 +2323,10 @@ export type TenantUpdateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -2153,6 +2361,10 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -2187,6 +2399,10 @@ export type TenantCreateWithoutUploadsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -2221,6 +2437,10 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -2271,6 +2491,10 @@ export type TenantUpdateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -2305,6 +2529,10 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -2339,6 +2567,10 @@ export type TenantCreateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -2373,6 +2605,10 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -2423,6 +2659,10 @@ export type TenantUpdateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -2457,6 +2697,10 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -2491,6 +2735,10 @@ export type TenantCreateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -2525,6 +2773,10 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -2575,6 +2827,10 @@ export type TenantUpdateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -2609,6 +2865,10 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -2643,6 +2903,10 @@ export type TenantCreateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -2677,6 +2941,10 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -2727,6 +2995,10 @@ export type TenantUpdateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -2761,6 +3033,10 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -2795,6 +3071,10 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -2829,6 +3109,10 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -2879,6 +3163,10 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -2913,6 +3201,10 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -2947,6 +3239,10 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -2981,6 +3277,10 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -3031,6 +3331,10 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -3065,6 +3369,10 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -3099,6 +3407,10 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -3133,6 +3445,10 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -3183,6 +3499,10 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -3217,6 +3537,10 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -3251,6 +3575,10 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -3285,6 +3613,10 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -3335,6 +3667,10 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -3369,6 +3705,10 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -3403,6 +3743,10 @@ export type TenantCreateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -3437,6 +3781,10 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -3487,6 +3835,10 @@ export type TenantUpdateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -3521,6 +3873,10 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -3555,6 +3911,10 @@ export type TenantCreateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -3589,6 +3949,10 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -3639,6 +4003,10 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -3673,6 +4041,10 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -3707,6 +4079,10 @@ export type TenantCreateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -3741,6 +4117,10 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -3791,6 +4171,10 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -3825,6 +4209,682 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutGroupsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutGroupsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutGroupsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutGroupsInput, Prisma.TenantUncheckedCreateWithoutGroupsInput>
+}
+
+export type TenantUpsertWithoutGroupsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutGroupsInput, Prisma.TenantUncheckedUpdateWithoutGroupsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutGroupsInput, Prisma.TenantUncheckedCreateWithoutGroupsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutGroupsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutGroupsInput, Prisma.TenantUncheckedUpdateWithoutGroupsInput>
+}
+
+export type TenantUpdateWithoutGroupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutGroupsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutGroupMembersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutGroupMembersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutGroupMembersInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutGroupMembersInput, Prisma.TenantUncheckedCreateWithoutGroupMembersInput>
+}
+
+export type TenantUpsertWithoutGroupMembersInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutGroupMembersInput, Prisma.TenantUncheckedUpdateWithoutGroupMembersInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutGroupMembersInput, Prisma.TenantUncheckedCreateWithoutGroupMembersInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutGroupMembersInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutGroupMembersInput, Prisma.TenantUncheckedUpdateWithoutGroupMembersInput>
+}
+
+export type TenantUpdateWithoutGroupMembersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutGroupMembersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutRoutingRulesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutRoutingRulesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutRoutingRulesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutRoutingRulesInput, Prisma.TenantUncheckedCreateWithoutRoutingRulesInput>
+}
+
+export type TenantUpsertWithoutRoutingRulesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutRoutingRulesInput, Prisma.TenantUncheckedUpdateWithoutRoutingRulesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutRoutingRulesInput, Prisma.TenantUncheckedCreateWithoutRoutingRulesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutRoutingRulesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutRoutingRulesInput, Prisma.TenantUncheckedUpdateWithoutRoutingRulesInput>
+}
+
+export type TenantUpdateWithoutRoutingRulesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutRoutingRulesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutMacrosInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutMacrosInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutMacrosInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutMacrosInput, Prisma.TenantUncheckedCreateWithoutMacrosInput>
+}
+
+export type TenantUpsertWithoutMacrosInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutMacrosInput, Prisma.TenantUncheckedUpdateWithoutMacrosInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutMacrosInput, Prisma.TenantUncheckedCreateWithoutMacrosInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutMacrosInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutMacrosInput, Prisma.TenantUncheckedUpdateWithoutMacrosInput>
+}
+
+export type TenantUpdateWithoutMacrosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutMacrosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -3860,6 +4920,10 @@ export type TenantCreateWithoutSlaSchedulesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
@@ -3894,6 +4958,10 @@ export type TenantUncheckedCreateWithoutSlaSchedulesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
@@ -3944,6 +5012,10 @@ export type TenantUpdateWithoutSlaSchedulesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
@@ -3978,6 +5050,10 @@ export type TenantUncheckedUpdateWithoutSlaSchedulesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
@@ -4012,6 +5088,10 @@ export type TenantCreateWithoutSlaPoliciesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
@@ -4046,6 +5126,10 @@ export type TenantUncheckedCreateWithoutSlaPoliciesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
@@ -4096,6 +5180,10 @@ export type TenantUpdateWithoutSlaPoliciesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
@@ -4130,6 +5218,10 @@ export type TenantUncheckedUpdateWithoutSlaPoliciesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
@@ -4164,6 +5256,10 @@ export type TenantCreateWithoutSlaTimersInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
@@ -4198,6 +5294,10 @@ export type TenantUncheckedCreateWithoutSlaTimersInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
@@ -4248,6 +5348,10 @@ export type TenantUpdateWithoutSlaTimersInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
@@ -4282,6 +5386,10 @@ export type TenantUncheckedUpdateWithoutSlaTimersInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
@@ -4316,6 +5424,10 @@ export type TenantCreateWithoutSlaCyclesInput = {
   invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
@@ -4350,6 +5462,10 @@ export type TenantUncheckedCreateWithoutSlaCyclesInput = {
   invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
@@ -4400,6 +5516,10 @@ export type TenantUpdateWithoutSlaCyclesInput = {
   invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
@@ -4434,6 +5554,10 @@ export type TenantUncheckedUpdateWithoutSlaCyclesInput = {
   invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
@@ -4464,6 +5588,10 @@ export type TenantCountOutputType = {
   invitations: number
   passwordResets: number
   inboundEmails: number
+  groups: number
+  groupMembers: number
+  routingRules: number
+  macros: number
   slaSchedules: number
   slaPolicies: number
   slaTimers: number
@@ -4490,6 +5618,10 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   invitations?: boolean | TenantCountOutputTypeCountInvitationsArgs
   passwordResets?: boolean | TenantCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | TenantCountOutputTypeCountInboundEmailsArgs
+  groups?: boolean | TenantCountOutputTypeCountGroupsArgs
+  groupMembers?: boolean | TenantCountOutputTypeCountGroupMembersArgs
+  routingRules?: boolean | TenantCountOutputTypeCountRoutingRulesArgs
+  macros?: boolean | TenantCountOutputTypeCountMacrosArgs
   slaSchedules?: boolean | TenantCountOutputTypeCountSlaSchedulesArgs
   slaPolicies?: boolean | TenantCountOutputTypeCountSlaPoliciesArgs
   slaTimers?: boolean | TenantCountOutputTypeCountSlaTimersArgs
@@ -4642,6 +5774,34 @@ export type TenantCountOutputTypeCountInboundEmailsArgs<ExtArgs extends runtime.
 /**
  * TenantCountOutputType without action
  */
+export type TenantCountOutputTypeCountGroupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GroupWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountGroupMembersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GroupMemberWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountRoutingRulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.RoutingRuleWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountMacrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.MacroWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
 export type TenantCountOutputTypeCountSlaSchedulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.SlaScheduleWhereInput
 }
@@ -4697,6 +5857,10 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
+  groups?: boolean | Prisma.Tenant$groupsArgs<ExtArgs>
+  groupMembers?: boolean | Prisma.Tenant$groupMembersArgs<ExtArgs>
+  routingRules?: boolean | Prisma.Tenant$routingRulesArgs<ExtArgs>
+  macros?: boolean | Prisma.Tenant$macrosArgs<ExtArgs>
   slaSchedules?: boolean | Prisma.Tenant$slaSchedulesArgs<ExtArgs>
   slaPolicies?: boolean | Prisma.Tenant$slaPoliciesArgs<ExtArgs>
   slaTimers?: boolean | Prisma.Tenant$slaTimersArgs<ExtArgs>
@@ -4761,6 +5925,10 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   invitations?: boolean | Prisma.Tenant$invitationsArgs<ExtArgs>
   passwordResets?: boolean | Prisma.Tenant$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.Tenant$inboundEmailsArgs<ExtArgs>
+  groups?: boolean | Prisma.Tenant$groupsArgs<ExtArgs>
+  groupMembers?: boolean | Prisma.Tenant$groupMembersArgs<ExtArgs>
+  routingRules?: boolean | Prisma.Tenant$routingRulesArgs<ExtArgs>
+  macros?: boolean | Prisma.Tenant$macrosArgs<ExtArgs>
   slaSchedules?: boolean | Prisma.Tenant$slaSchedulesArgs<ExtArgs>
   slaPolicies?: boolean | Prisma.Tenant$slaPoliciesArgs<ExtArgs>
   slaTimers?: boolean | Prisma.Tenant$slaTimersArgs<ExtArgs>
@@ -4792,6 +5960,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     invitations: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
+    groups: Prisma.$GroupPayload<ExtArgs>[]
+    groupMembers: Prisma.$GroupMemberPayload<ExtArgs>[]
+    routingRules: Prisma.$RoutingRulePayload<ExtArgs>[]
+    macros: Prisma.$MacroPayload<ExtArgs>[]
     slaSchedules: Prisma.$SlaSchedulePayload<ExtArgs>[]
     slaPolicies: Prisma.$SlaPolicyPayload<ExtArgs>[]
     slaTimers: Prisma.$SlaTimerPayload<ExtArgs>[]
@@ -5220,6 +6392,10 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   invitations<T extends Prisma.Tenant$invitationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$invitationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.Tenant$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.Tenant$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  groups<T extends Prisma.Tenant$groupsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$groupsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GroupPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  groupMembers<T extends Prisma.Tenant$groupMembersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$groupMembersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GroupMemberPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  routingRules<T extends Prisma.Tenant$routingRulesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$routingRulesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RoutingRulePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  macros<T extends Prisma.Tenant$macrosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$macrosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MacroPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   slaSchedules<T extends Prisma.Tenant$slaSchedulesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaSchedulesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaSchedulePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   slaPolicies<T extends Prisma.Tenant$slaPoliciesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaPoliciesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaPolicyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   slaTimers<T extends Prisma.Tenant$slaTimersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaTimersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaTimerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -6108,6 +7284,102 @@ export type Tenant$inboundEmailsArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.InboundEmailScalarFieldEnum | Prisma.InboundEmailScalarFieldEnum[]
+}
+
+/**
+ * Tenant.groups
+ */
+export type Tenant$groupsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Group
+   */
+  select?: Prisma.GroupSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Group
+   */
+  omit?: Prisma.GroupOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupInclude<ExtArgs> | null
+  where?: Prisma.GroupWhereInput
+  orderBy?: Prisma.GroupOrderByWithRelationInput | Prisma.GroupOrderByWithRelationInput[]
+  cursor?: Prisma.GroupWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GroupScalarFieldEnum | Prisma.GroupScalarFieldEnum[]
+}
+
+/**
+ * Tenant.groupMembers
+ */
+export type Tenant$groupMembersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the GroupMember
+   */
+  select?: Prisma.GroupMemberSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the GroupMember
+   */
+  omit?: Prisma.GroupMemberOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupMemberInclude<ExtArgs> | null
+  where?: Prisma.GroupMemberWhereInput
+  orderBy?: Prisma.GroupMemberOrderByWithRelationInput | Prisma.GroupMemberOrderByWithRelationInput[]
+  cursor?: Prisma.GroupMemberWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GroupMemberScalarFieldEnum | Prisma.GroupMemberScalarFieldEnum[]
+}
+
+/**
+ * Tenant.routingRules
+ */
+export type Tenant$routingRulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the RoutingRule
+   */
+  select?: Prisma.RoutingRuleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the RoutingRule
+   */
+  omit?: Prisma.RoutingRuleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RoutingRuleInclude<ExtArgs> | null
+  where?: Prisma.RoutingRuleWhereInput
+  orderBy?: Prisma.RoutingRuleOrderByWithRelationInput | Prisma.RoutingRuleOrderByWithRelationInput[]
+  cursor?: Prisma.RoutingRuleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.RoutingRuleScalarFieldEnum | Prisma.RoutingRuleScalarFieldEnum[]
+}
+
+/**
+ * Tenant.macros
+ */
+export type Tenant$macrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Macro
+   */
+  select?: Prisma.MacroSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Macro
+   */
+  omit?: Prisma.MacroOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.MacroInclude<ExtArgs> | null
+  where?: Prisma.MacroWhereInput
+  orderBy?: Prisma.MacroOrderByWithRelationInput | Prisma.MacroOrderByWithRelationInput[]
+  cursor?: Prisma.MacroWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.MacroScalarFieldEnum | Prisma.MacroScalarFieldEnum[]
 }
 
 /**

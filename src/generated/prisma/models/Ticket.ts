@@ -50,6 +50,8 @@ export type TicketMinAggregateOutputType = {
   channel: $Enums.TicketChannel | null
   requesterId: string | null
   assigneeId: string | null
+  groupId: string | null
+  routedAt: Date | null
   dueAt: Date | null
   version: number | null
   createdAt: Date | null
@@ -75,6 +77,8 @@ export type TicketMaxAggregateOutputType = {
   channel: $Enums.TicketChannel | null
   requesterId: string | null
   assigneeId: string | null
+  groupId: string | null
+  routedAt: Date | null
   dueAt: Date | null
   version: number | null
   createdAt: Date | null
@@ -100,6 +104,9 @@ export type TicketCountAggregateOutputType = {
   channel: number
   requesterId: number
   assigneeId: number
+  groupId: number
+  requiredSkills: number
+  routedAt: number
   tags: number
   dueAt: number
   metadata: number
@@ -142,6 +149,8 @@ export type TicketMinAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  routedAt?: true
   dueAt?: true
   version?: true
   createdAt?: true
@@ -167,6 +176,8 @@ export type TicketMaxAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  routedAt?: true
   dueAt?: true
   version?: true
   createdAt?: true
@@ -192,6 +203,9 @@ export type TicketCountAggregateInputType = {
   channel?: true
   requesterId?: true
   assigneeId?: true
+  groupId?: true
+  requiredSkills?: true
+  routedAt?: true
   tags?: true
   dueAt?: true
   metadata?: true
@@ -307,6 +321,9 @@ export type TicketGroupByOutputType = {
   channel: $Enums.TicketChannel
   requesterId: string
   assigneeId: string | null
+  groupId: string | null
+  requiredSkills: string[]
+  routedAt: Date | null
   tags: string[]
   dueAt: Date | null
   metadata: runtime.JsonValue
@@ -358,6 +375,9 @@ export type TicketWhereInput = {
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -375,6 +395,7 @@ export type TicketWhereInput = {
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  group?: Prisma.XOR<Prisma.GroupNullableScalarRelationFilter, Prisma.GroupWhereInput> | null
   comments?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
@@ -397,6 +418,9 @@ export type TicketOrderByWithRelationInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrderInput | Prisma.SortOrder
+  groupId?: Prisma.SortOrderInput | Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrderInput | Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -414,6 +438,7 @@ export type TicketOrderByWithRelationInput = {
   tenant?: Prisma.TenantOrderByWithRelationInput
   requester?: Prisma.UserOrderByWithRelationInput
   assignee?: Prisma.UserOrderByWithRelationInput
+  group?: Prisma.GroupOrderByWithRelationInput
   comments?: Prisma.CommentOrderByRelationAggregateInput
   attachments?: Prisma.AttachmentOrderByRelationAggregateInput
   uploads?: Prisma.AttachmentUploadOrderByRelationAggregateInput
@@ -441,6 +466,9 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -458,6 +486,7 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
+  group?: Prisma.XOR<Prisma.GroupNullableScalarRelationFilter, Prisma.GroupWhereInput> | null
   comments?: Prisma.CommentListRelationFilter
   attachments?: Prisma.AttachmentListRelationFilter
   uploads?: Prisma.AttachmentUploadListRelationFilter
@@ -480,6 +509,9 @@ export type TicketOrderByWithAggregationInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrderInput | Prisma.SortOrder
+  groupId?: Prisma.SortOrderInput | Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrderInput | Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -516,6 +548,9 @@ export type TicketScalarWhereWithAggregatesInput = {
   channel?: Prisma.EnumTicketChannelWithAggregatesFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidWithAggregatesFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableWithAggregatesFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableWithAggregatesFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonWithAggregatesFilter<"Ticket">
@@ -541,6 +576,8 @@ export type TicketCreateInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -558,6 +595,7 @@ export type TicketCreateInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -580,6 +618,9 @@ export type TicketUncheckedCreateInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -613,6 +654,8 @@ export type TicketUpdateInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -630,6 +673,7 @@ export type TicketUpdateInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -652,6 +696,9 @@ export type TicketUncheckedUpdateInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -688,6 +735,9 @@ export type TicketCreateManyInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -713,6 +763,8 @@ export type TicketUpdateManyMutationInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -741,6 +793,9 @@ export type TicketUncheckedUpdateManyInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -789,6 +844,9 @@ export type TicketCountOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  requiredSkills?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   tags?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   metadata?: Prisma.SortOrder
@@ -823,6 +881,8 @@ export type TicketMaxOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -848,6 +908,8 @@ export type TicketMinOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   requesterId?: Prisma.SortOrder
   assigneeId?: Prisma.SortOrder
+  groupId?: Prisma.SortOrder
+  routedAt?: Prisma.SortOrder
   dueAt?: Prisma.SortOrder
   version?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -1003,6 +1065,10 @@ export type TicketUncheckedUpdateManyWithoutAssigneeNestedInput = {
   deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
 }
 
+export type TicketCreaterequiredSkillsInput = {
+  set: string[]
+}
+
 export type TicketCreatetagsInput = {
   set: string[]
 }
@@ -1021,6 +1087,11 @@ export type NullableEnumTicketTypeFieldUpdateOperationsInput = {
 
 export type EnumTicketChannelFieldUpdateOperationsInput = {
   set?: $Enums.TicketChannel
+}
+
+export type TicketUpdaterequiredSkillsInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type TicketUpdatetagsInput = {
@@ -1114,6 +1185,48 @@ export type TicketUpdateOneRequiredWithoutSubscriptionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSubscriptionsInput, Prisma.TicketUpdateWithoutSubscriptionsInput>, Prisma.TicketUncheckedUpdateWithoutSubscriptionsInput>
 }
 
+export type TicketCreateNestedManyWithoutGroupInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+}
+
+export type TicketUncheckedCreateNestedManyWithoutGroupInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+}
+
+export type TicketUpdateManyWithoutGroupNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  upsert?: Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput | Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  set?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  disconnect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  delete?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  update?: Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput | Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput[]
+  updateMany?: Prisma.TicketUpdateManyWithWhereWithoutGroupInput | Prisma.TicketUpdateManyWithWhereWithoutGroupInput[]
+  deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
+}
+
+export type TicketUncheckedUpdateManyWithoutGroupNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput> | Prisma.TicketCreateWithoutGroupInput[] | Prisma.TicketUncheckedCreateWithoutGroupInput[]
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutGroupInput | Prisma.TicketCreateOrConnectWithoutGroupInput[]
+  upsert?: Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput | Prisma.TicketUpsertWithWhereUniqueWithoutGroupInput[]
+  createMany?: Prisma.TicketCreateManyGroupInputEnvelope
+  set?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  disconnect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  delete?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  connect?: Prisma.TicketWhereUniqueInput | Prisma.TicketWhereUniqueInput[]
+  update?: Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput | Prisma.TicketUpdateWithWhereUniqueWithoutGroupInput[]
+  updateMany?: Prisma.TicketUpdateManyWithWhereWithoutGroupInput | Prisma.TicketUpdateManyWithWhereWithoutGroupInput[]
+  deleteMany?: Prisma.TicketScalarWhereInput | Prisma.TicketScalarWhereInput[]
+}
+
 export type TicketCreateNestedOneWithoutSlaTimersInput = {
   create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
   connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaTimersInput
@@ -1151,6 +1264,8 @@ export type TicketCreateWithoutTenantInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1167,6 +1282,7 @@ export type TicketCreateWithoutTenantInput = {
   slaRevision?: number
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1188,6 +1304,9 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1253,6 +1372,9 @@ export type TicketScalarWhereInput = {
   channel?: Prisma.EnumTicketChannelFilter<"Ticket"> | $Enums.TicketChannel
   requesterId?: Prisma.UuidFilter<"Ticket"> | string
   assigneeId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  groupId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  requiredSkills?: Prisma.StringNullableListFilter<"Ticket">
+  routedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   tags?: Prisma.StringNullableListFilter<"Ticket">
   dueAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   metadata?: Prisma.JsonFilter<"Ticket">
@@ -1278,6 +1400,8 @@ export type TicketCreateWithoutRequesterInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1294,6 +1418,7 @@ export type TicketCreateWithoutRequesterInput = {
   slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1314,6 +1439,9 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1357,6 +1485,8 @@ export type TicketCreateWithoutAssigneeInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1373,6 +1503,7 @@ export type TicketCreateWithoutAssigneeInput = {
   slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1393,6 +1524,9 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   requesterId: string
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1468,6 +1602,8 @@ export type TicketCreateWithoutCommentsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1485,6 +1621,7 @@ export type TicketCreateWithoutCommentsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
@@ -1506,6 +1643,9 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1554,6 +1694,8 @@ export type TicketUpdateWithoutCommentsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1571,6 +1713,7 @@ export type TicketUpdateWithoutCommentsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
@@ -1592,6 +1735,9 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1624,6 +1770,8 @@ export type TicketCreateWithoutReadMarkersInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1641,6 +1789,7 @@ export type TicketCreateWithoutReadMarkersInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -1662,6 +1811,9 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1710,6 +1862,8 @@ export type TicketUpdateWithoutReadMarkersInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1727,6 +1881,7 @@ export type TicketUpdateWithoutReadMarkersInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -1748,6 +1903,9 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1780,6 +1938,8 @@ export type TicketCreateWithoutAttachmentsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1797,6 +1957,7 @@ export type TicketCreateWithoutAttachmentsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
@@ -1818,6 +1979,9 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1866,6 +2030,8 @@ export type TicketUpdateWithoutAttachmentsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1883,6 +2049,7 @@ export type TicketUpdateWithoutAttachmentsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
@@ -1904,6 +2071,9 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1936,6 +2106,8 @@ export type TicketCreateWithoutUploadsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -1953,6 +2125,7 @@ export type TicketCreateWithoutUploadsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
@@ -1974,6 +2147,9 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2022,6 +2198,8 @@ export type TicketUpdateWithoutUploadsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2039,6 +2217,7 @@ export type TicketUpdateWithoutUploadsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
@@ -2060,6 +2239,9 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2092,6 +2274,8 @@ export type TicketCreateWithoutNotificationsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2109,6 +2293,7 @@ export type TicketCreateWithoutNotificationsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -2130,6 +2315,9 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2178,6 +2366,8 @@ export type TicketUpdateWithoutNotificationsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2195,6 +2385,7 @@ export type TicketUpdateWithoutNotificationsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2216,6 +2407,9 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2248,6 +2442,8 @@ export type TicketCreateWithoutSubscriptionsInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2265,6 +2461,7 @@ export type TicketCreateWithoutSubscriptionsInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -2286,6 +2483,9 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2334,6 +2534,8 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2351,6 +2553,7 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2372,6 +2575,9 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2395,7 +2601,7 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
-export type TicketCreateWithoutSlaTimersInput = {
+export type TicketCreateWithoutGroupInput = {
   id?: string
   number: number
   title: string
@@ -2404,6 +2610,8 @@ export type TicketCreateWithoutSlaTimersInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2427,6 +2635,108 @@ export type TicketCreateWithoutSlaTimersInput = {
   readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
   notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutGroupInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput>
+}
+
+export type TicketCreateManyGroupInputEnvelope = {
+  data: Prisma.TicketCreateManyGroupInput | Prisma.TicketCreateManyGroupInput[]
+  skipDuplicates?: boolean
+}
+
+export type TicketUpsertWithWhereUniqueWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutGroupInput, Prisma.TicketUncheckedUpdateWithoutGroupInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutGroupInput, Prisma.TicketUncheckedCreateWithoutGroupInput>
+}
+
+export type TicketUpdateWithWhereUniqueWithoutGroupInput = {
+  where: Prisma.TicketWhereUniqueInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutGroupInput, Prisma.TicketUncheckedUpdateWithoutGroupInput>
+}
+
+export type TicketUpdateManyWithWhereWithoutGroupInput = {
+  where: Prisma.TicketScalarWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateManyMutationInput, Prisma.TicketUncheckedUpdateManyWithoutGroupInput>
+}
+
+export type TicketCreateWithoutSlaTimersInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
@@ -2442,6 +2752,9 @@ export type TicketUncheckedCreateWithoutSlaTimersInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2490,6 +2803,8 @@ export type TicketUpdateWithoutSlaTimersInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2507,6 +2822,7 @@ export type TicketUpdateWithoutSlaTimersInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2528,6 +2844,9 @@ export type TicketUncheckedUpdateWithoutSlaTimersInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2560,6 +2879,8 @@ export type TicketCreateWithoutSlaCyclesInput = {
   priority?: $Enums.TicketPriority
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2577,6 +2898,7 @@ export type TicketCreateWithoutSlaCyclesInput = {
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
   comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
@@ -2598,6 +2920,9 @@ export type TicketUncheckedCreateWithoutSlaCyclesInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2646,6 +2971,8 @@ export type TicketUpdateWithoutSlaCyclesInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2663,6 +2990,7 @@ export type TicketUpdateWithoutSlaCyclesInput = {
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2684,6 +3012,9 @@ export type TicketUncheckedUpdateWithoutSlaCyclesInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2718,6 +3049,9 @@ export type TicketCreateManyTenantInput = {
   channel?: $Enums.TicketChannel
   requesterId: string
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2743,6 +3077,8 @@ export type TicketUpdateWithoutTenantInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2759,6 +3095,7 @@ export type TicketUpdateWithoutTenantInput = {
   slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2780,6 +3117,9 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2815,6 +3155,9 @@ export type TicketUncheckedUpdateManyWithoutTenantInput = {
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2841,6 +3184,9 @@ export type TicketCreateManyRequesterInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2867,6 +3213,9 @@ export type TicketCreateManyAssigneeInput = {
   type?: $Enums.TicketType | null
   channel?: $Enums.TicketChannel
   requesterId: string
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
   tags?: Prisma.TicketCreatetagsInput | string[]
   dueAt?: Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2892,6 +3241,8 @@ export type TicketUpdateWithoutRequesterInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2908,6 +3259,7 @@ export type TicketUpdateWithoutRequesterInput = {
   slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -2928,6 +3280,9 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2962,6 +3317,9 @@ export type TicketUncheckedUpdateManyWithoutRequesterInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -2987,6 +3345,8 @@ export type TicketUpdateWithoutAssigneeInput = {
   priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -3003,6 +3363,7 @@ export type TicketUpdateWithoutAssigneeInput = {
   slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
   comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
@@ -3023,6 +3384,9 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -3057,6 +3421,142 @@ export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
   type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
   channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
   requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+}
+
+export type TicketCreateManyGroupInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+}
+
+export type TicketUpdateWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateManyWithoutGroupInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   tags?: Prisma.TicketUpdatetagsInput | string[]
   dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
@@ -3179,6 +3679,9 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -3196,6 +3699,7 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
   comments?: boolean | Prisma.Ticket$commentsArgs<ExtArgs>
   attachments?: boolean | Prisma.Ticket$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Ticket$uploadsArgs<ExtArgs>
@@ -3219,6 +3723,9 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -3236,6 +3743,7 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
 export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -3250,6 +3758,9 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -3267,6 +3778,7 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
 export type TicketSelectScalar = {
@@ -3281,6 +3793,9 @@ export type TicketSelectScalar = {
   channel?: boolean
   requesterId?: boolean
   assigneeId?: boolean
+  groupId?: boolean
+  requiredSkills?: boolean
+  routedAt?: boolean
   tags?: boolean
   dueAt?: boolean
   metadata?: boolean
@@ -3297,11 +3812,12 @@ export type TicketSelectScalar = {
   slaRevision?: boolean
 }
 
-export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt" | "slaPolicyId" | "sla" | "nextBreachAt" | "slaRevision", ExtArgs["result"]["ticket"]>
+export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "groupId" | "requiredSkills" | "routedAt" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt" | "slaPolicyId" | "sla" | "nextBreachAt" | "slaRevision", ExtArgs["result"]["ticket"]>
 export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
   comments?: boolean | Prisma.Ticket$commentsArgs<ExtArgs>
   attachments?: boolean | Prisma.Ticket$attachmentsArgs<ExtArgs>
   uploads?: boolean | Prisma.Ticket$uploadsArgs<ExtArgs>
@@ -3316,11 +3832,13 @@ export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }
 export type TicketIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
+  group?: boolean | Prisma.Ticket$groupArgs<ExtArgs>
 }
 
 export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3329,6 +3847,7 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     tenant: Prisma.$TenantPayload<ExtArgs>
     requester: Prisma.$UserPayload<ExtArgs>
     assignee: Prisma.$UserPayload<ExtArgs> | null
+    group: Prisma.$GroupPayload<ExtArgs> | null
     comments: Prisma.$CommentPayload<ExtArgs>[]
     attachments: Prisma.$AttachmentPayload<ExtArgs>[]
     uploads: Prisma.$AttachmentUploadPayload<ExtArgs>[]
@@ -3350,6 +3869,9 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     channel: $Enums.TicketChannel
     requesterId: string
     assigneeId: string | null
+    groupId: string | null
+    requiredSkills: string[]
+    routedAt: Date | null
     tags: string[]
     dueAt: Date | null
     metadata: runtime.JsonValue
@@ -3761,6 +4283,7 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   requester<T extends Prisma.UserDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.UserDefaultArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   assignee<T extends Prisma.Ticket$assigneeArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$assigneeArgs<ExtArgs>>): Prisma.Prisma__UserClient<runtime.Types.Result.GetResult<Prisma.$UserPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  group<T extends Prisma.Ticket$groupArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$groupArgs<ExtArgs>>): Prisma.Prisma__GroupClient<runtime.Types.Result.GetResult<Prisma.$GroupPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   comments<T extends Prisma.Ticket$commentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$commentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CommentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Ticket$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploads<T extends Prisma.Ticket$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AttachmentUploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
@@ -3809,6 +4332,9 @@ export interface TicketFieldRefs {
   readonly channel: Prisma.FieldRef<"Ticket", 'TicketChannel'>
   readonly requesterId: Prisma.FieldRef<"Ticket", 'String'>
   readonly assigneeId: Prisma.FieldRef<"Ticket", 'String'>
+  readonly groupId: Prisma.FieldRef<"Ticket", 'String'>
+  readonly requiredSkills: Prisma.FieldRef<"Ticket", 'String[]'>
+  readonly routedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly tags: Prisma.FieldRef<"Ticket", 'String[]'>
   readonly dueAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly metadata: Prisma.FieldRef<"Ticket", 'Json'>
@@ -4240,6 +4766,25 @@ export type Ticket$assigneeArgs<ExtArgs extends runtime.Types.Extensions.Interna
    */
   include?: Prisma.UserInclude<ExtArgs> | null
   where?: Prisma.UserWhereInput
+}
+
+/**
+ * Ticket.group
+ */
+export type Ticket$groupArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Group
+   */
+  select?: Prisma.GroupSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Group
+   */
+  omit?: Prisma.GroupOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupInclude<ExtArgs> | null
+  where?: Prisma.GroupWhereInput
 }
 
 /**

@@ -20,8 +20,18 @@ export type UserModel = runtime.Types.Result.DefaultSelection<Prisma.$UserPayloa
 
 export type AggregateUser = {
   _count: UserCountAggregateOutputType | null
+  _avg: UserAvgAggregateOutputType | null
+  _sum: UserSumAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
+}
+
+export type UserAvgAggregateOutputType = {
+  capacity: number | null
+}
+
+export type UserSumAggregateOutputType = {
+  capacity: number | null
 }
 
 export type UserMinAggregateOutputType = {
@@ -30,6 +40,9 @@ export type UserMinAggregateOutputType = {
   email: string | null
   name: string | null
   role: $Enums.Role | null
+  capacity: number | null
+  availability: $Enums.AgentAvailability | null
+  lastAssignedAt: Date | null
   passwordHash: string | null
   active: boolean | null
   deactivatedAt: Date | null
@@ -44,6 +57,9 @@ export type UserMaxAggregateOutputType = {
   email: string | null
   name: string | null
   role: $Enums.Role | null
+  capacity: number | null
+  availability: $Enums.AgentAvailability | null
+  lastAssignedAt: Date | null
   passwordHash: string | null
   active: boolean | null
   deactivatedAt: Date | null
@@ -59,6 +75,9 @@ export type UserCountAggregateOutputType = {
   name: number
   role: number
   skills: number
+  capacity: number
+  availability: number
+  lastAssignedAt: number
   passwordHash: number
   active: number
   deactivatedAt: number
@@ -69,12 +88,23 @@ export type UserCountAggregateOutputType = {
 }
 
 
+export type UserAvgAggregateInputType = {
+  capacity?: true
+}
+
+export type UserSumAggregateInputType = {
+  capacity?: true
+}
+
 export type UserMinAggregateInputType = {
   tenantId?: true
   id?: true
   email?: true
   name?: true
   role?: true
+  capacity?: true
+  availability?: true
+  lastAssignedAt?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -89,6 +119,9 @@ export type UserMaxAggregateInputType = {
   email?: true
   name?: true
   role?: true
+  capacity?: true
+  availability?: true
+  lastAssignedAt?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -104,6 +137,9 @@ export type UserCountAggregateInputType = {
   name?: true
   role?: true
   skills?: true
+  capacity?: true
+  availability?: true
+  lastAssignedAt?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -151,6 +187,18 @@ export type UserAggregateArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: UserAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: UserSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: UserMinAggregateInputType
@@ -181,6 +229,8 @@ export type UserGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
   take?: number
   skip?: number
   _count?: UserCountAggregateInputType | true
+  _avg?: UserAvgAggregateInputType
+  _sum?: UserSumAggregateInputType
   _min?: UserMinAggregateInputType
   _max?: UserMaxAggregateInputType
 }
@@ -192,6 +242,9 @@ export type UserGroupByOutputType = {
   name: string
   role: $Enums.Role
   skills: string[]
+  capacity: number
+  availability: $Enums.AgentAvailability
+  lastAssignedAt: Date | null
   passwordHash: string
   active: boolean
   deactivatedAt: Date | null
@@ -199,6 +252,8 @@ export type UserGroupByOutputType = {
   createdAt: Date
   updatedAt: Date
   _count: UserCountAggregateOutputType | null
+  _avg: UserAvgAggregateOutputType | null
+  _sum: UserSumAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
 }
@@ -228,6 +283,9 @@ export type UserWhereInput = {
   name?: Prisma.StringFilter<"User"> | string
   role?: Prisma.EnumRoleFilter<"User"> | $Enums.Role
   skills?: Prisma.StringNullableListFilter<"User">
+  capacity?: Prisma.IntFilter<"User"> | number
+  availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -250,6 +308,8 @@ export type UserWhereInput = {
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  groupMemberships?: Prisma.GroupMemberListRelationFilter
+  macros?: Prisma.MacroListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -259,6 +319,9 @@ export type UserOrderByWithRelationInput = {
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
   skills?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -281,6 +344,8 @@ export type UserOrderByWithRelationInput = {
   invitationsSent?: Prisma.InvitationOrderByRelationAggregateInput
   passwordResets?: Prisma.PasswordResetOrderByRelationAggregateInput
   inboundEmails?: Prisma.InboundEmailOrderByRelationAggregateInput
+  groupMemberships?: Prisma.GroupMemberOrderByRelationAggregateInput
+  macros?: Prisma.MacroOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -295,6 +360,9 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   name?: Prisma.StringFilter<"User"> | string
   role?: Prisma.EnumRoleFilter<"User"> | $Enums.Role
   skills?: Prisma.StringNullableListFilter<"User">
+  capacity?: Prisma.IntFilter<"User"> | number
+  availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -317,6 +385,8 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   invitationsSent?: Prisma.InvitationListRelationFilter
   passwordResets?: Prisma.PasswordResetListRelationFilter
   inboundEmails?: Prisma.InboundEmailListRelationFilter
+  groupMemberships?: Prisma.GroupMemberListRelationFilter
+  macros?: Prisma.MacroListRelationFilter
 }, "tenantId_id" | "tenantId_email">
 
 export type UserOrderByWithAggregationInput = {
@@ -326,6 +396,9 @@ export type UserOrderByWithAggregationInput = {
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
   skills?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -333,8 +406,10 @@ export type UserOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.UserCountOrderByAggregateInput
+  _avg?: Prisma.UserAvgOrderByAggregateInput
   _max?: Prisma.UserMaxOrderByAggregateInput
   _min?: Prisma.UserMinOrderByAggregateInput
+  _sum?: Prisma.UserSumOrderByAggregateInput
 }
 
 export type UserScalarWhereWithAggregatesInput = {
@@ -347,6 +422,9 @@ export type UserScalarWhereWithAggregatesInput = {
   name?: Prisma.StringWithAggregatesFilter<"User"> | string
   role?: Prisma.EnumRoleWithAggregatesFilter<"User"> | $Enums.Role
   skills?: Prisma.StringNullableListFilter<"User">
+  capacity?: Prisma.IntWithAggregatesFilter<"User"> | number
+  availability?: Prisma.EnumAgentAvailabilityWithAggregatesFilter<"User"> | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
   passwordHash?: Prisma.StringWithAggregatesFilter<"User"> | string
   active?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
@@ -361,6 +439,9 @@ export type UserCreateInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -383,6 +464,8 @@ export type UserCreateInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -392,6 +475,9 @@ export type UserUncheckedCreateInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -413,6 +499,8 @@ export type UserUncheckedCreateInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUpdateInput = {
@@ -421,6 +509,9 @@ export type UserUpdateInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -443,6 +534,8 @@ export type UserUpdateInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -452,6 +545,9 @@ export type UserUncheckedUpdateInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -473,6 +569,8 @@ export type UserUncheckedUpdateInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -482,6 +580,9 @@ export type UserCreateManyInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -496,6 +597,9 @@ export type UserUpdateManyMutationInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -511,6 +615,9 @@ export type UserUncheckedUpdateManyInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -554,6 +661,9 @@ export type UserCountOrderByAggregateInput = {
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
   skills?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -562,12 +672,19 @@ export type UserCountOrderByAggregateInput = {
   updatedAt?: Prisma.SortOrder
 }
 
+export type UserAvgOrderByAggregateInput = {
+  capacity?: Prisma.SortOrder
+}
+
 export type UserMaxOrderByAggregateInput = {
   tenantId?: Prisma.SortOrder
   id?: Prisma.SortOrder
   email?: Prisma.SortOrder
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -582,12 +699,19 @@ export type UserMinOrderByAggregateInput = {
   email?: Prisma.SortOrder
   name?: Prisma.SortOrder
   role?: Prisma.SortOrder
+  capacity?: Prisma.SortOrder
+  availability?: Prisma.SortOrder
+  lastAssignedAt?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type UserSumOrderByAggregateInput = {
+  capacity?: Prisma.SortOrder
 }
 
 export type UserScalarRelationFilter = {
@@ -653,6 +777,10 @@ export type EnumRoleFieldUpdateOperationsInput = {
 export type UserUpdateskillsInput = {
   set?: string[]
   push?: string | string[]
+}
+
+export type EnumAgentAvailabilityFieldUpdateOperationsInput = {
+  set?: $Enums.AgentAvailability
 }
 
 export type BoolFieldUpdateOperationsInput = {
@@ -871,12 +999,43 @@ export type UserUpdateOneRequiredWithoutInboundEmailsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutInboundEmailsInput, Prisma.UserUpdateWithoutInboundEmailsInput>, Prisma.UserUncheckedUpdateWithoutInboundEmailsInput>
 }
 
+export type UserCreateNestedOneWithoutGroupMembershipsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutGroupMembershipsInput, Prisma.UserUncheckedCreateWithoutGroupMembershipsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutGroupMembershipsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutGroupMembershipsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutGroupMembershipsInput, Prisma.UserUncheckedCreateWithoutGroupMembershipsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutGroupMembershipsInput
+  upsert?: Prisma.UserUpsertWithoutGroupMembershipsInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutGroupMembershipsInput, Prisma.UserUpdateWithoutGroupMembershipsInput>, Prisma.UserUncheckedUpdateWithoutGroupMembershipsInput>
+}
+
+export type UserCreateNestedOneWithoutMacrosInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutMacrosInput, Prisma.UserUncheckedCreateWithoutMacrosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutMacrosInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutMacrosNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutMacrosInput, Prisma.UserUncheckedCreateWithoutMacrosInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutMacrosInput
+  upsert?: Prisma.UserUpsertWithoutMacrosInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutMacrosInput, Prisma.UserUpdateWithoutMacrosInput>, Prisma.UserUncheckedUpdateWithoutMacrosInput>
+}
+
 export type UserCreateWithoutTenantInput = {
   id?: string
   email: string
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -898,6 +1057,8 @@ export type UserCreateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutTenantInput = {
@@ -906,6 +1067,9 @@ export type UserUncheckedCreateWithoutTenantInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -927,6 +1091,8 @@ export type UserUncheckedCreateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutTenantInput = {
@@ -965,6 +1131,9 @@ export type UserScalarWhereInput = {
   name?: Prisma.StringFilter<"User"> | string
   role?: Prisma.EnumRoleFilter<"User"> | $Enums.Role
   skills?: Prisma.StringNullableListFilter<"User">
+  capacity?: Prisma.IntFilter<"User"> | number
+  availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -979,6 +1148,9 @@ export type UserCreateWithoutSessionsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1000,6 +1172,8 @@ export type UserCreateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -1009,6 +1183,9 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1029,6 +1206,8 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -1053,6 +1232,9 @@ export type UserUpdateWithoutSessionsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1074,6 +1256,8 @@ export type UserUpdateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -1083,6 +1267,9 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1103,6 +1290,8 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutRequestedTicketsInput = {
@@ -1111,6 +1300,9 @@ export type UserCreateWithoutRequestedTicketsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1132,6 +1324,8 @@ export type UserCreateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutRequestedTicketsInput = {
@@ -1141,6 +1335,9 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1161,6 +1358,8 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutRequestedTicketsInput = {
@@ -1174,6 +1373,9 @@ export type UserCreateWithoutAssignedTicketsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1195,6 +1397,8 @@ export type UserCreateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutAssignedTicketsInput = {
@@ -1204,6 +1408,9 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1224,6 +1431,8 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutAssignedTicketsInput = {
@@ -1248,6 +1457,9 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1269,6 +1481,8 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
@@ -1278,6 +1492,9 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1298,6 +1515,8 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUpsertWithoutAssignedTicketsInput = {
@@ -1317,6 +1536,9 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1338,6 +1560,8 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
@@ -1347,6 +1571,9 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1367,6 +1594,8 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutCommentsInput = {
@@ -1375,6 +1604,9 @@ export type UserCreateWithoutCommentsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1396,6 +1628,8 @@ export type UserCreateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutCommentsInput = {
@@ -1405,6 +1639,9 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1425,6 +1662,8 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutCommentsInput = {
@@ -1449,6 +1688,9 @@ export type UserUpdateWithoutCommentsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1470,6 +1712,8 @@ export type UserUpdateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentsInput = {
@@ -1479,6 +1723,9 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1499,6 +1746,8 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutReadMarkersInput = {
@@ -1507,6 +1756,9 @@ export type UserCreateWithoutReadMarkersInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1528,6 +1780,8 @@ export type UserCreateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutReadMarkersInput = {
@@ -1537,6 +1791,9 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1557,6 +1814,8 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutReadMarkersInput = {
@@ -1581,6 +1840,9 @@ export type UserUpdateWithoutReadMarkersInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1602,6 +1864,8 @@ export type UserUpdateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutReadMarkersInput = {
@@ -1611,6 +1875,9 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1631,6 +1898,8 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutAttachmentsInput = {
@@ -1639,6 +1908,9 @@ export type UserCreateWithoutAttachmentsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1660,6 +1932,8 @@ export type UserCreateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutAttachmentsInput = {
@@ -1669,6 +1943,9 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1689,6 +1966,8 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutAttachmentsInput = {
@@ -1713,6 +1992,9 @@ export type UserUpdateWithoutAttachmentsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1734,6 +2016,8 @@ export type UserUpdateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAttachmentsInput = {
@@ -1743,6 +2027,9 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1763,6 +2050,8 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -1771,6 +2060,9 @@ export type UserCreateWithoutUploadsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1792,6 +2084,8 @@ export type UserCreateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -1801,6 +2095,9 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1821,6 +2118,8 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -1845,6 +2144,9 @@ export type UserUpdateWithoutUploadsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1866,6 +2168,8 @@ export type UserUpdateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -1875,6 +2179,9 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1895,6 +2202,8 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutApiKeysInput = {
@@ -1903,6 +2212,9 @@ export type UserCreateWithoutApiKeysInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1924,6 +2236,8 @@ export type UserCreateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutApiKeysInput = {
@@ -1933,6 +2247,9 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1953,6 +2270,8 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutApiKeysInput = {
@@ -1977,6 +2296,9 @@ export type UserUpdateWithoutApiKeysInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1998,6 +2320,8 @@ export type UserUpdateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutApiKeysInput = {
@@ -2007,6 +2331,9 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2027,6 +2354,8 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutNotificationsInput = {
@@ -2035,6 +2364,9 @@ export type UserCreateWithoutNotificationsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2056,6 +2388,8 @@ export type UserCreateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutNotificationsInput = {
@@ -2065,6 +2399,9 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2085,6 +2422,8 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutNotificationsInput = {
@@ -2109,6 +2448,9 @@ export type UserUpdateWithoutNotificationsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2130,6 +2472,8 @@ export type UserUpdateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationsInput = {
@@ -2139,6 +2483,9 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2159,6 +2506,8 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutNotificationInboxInput = {
@@ -2167,6 +2516,9 @@ export type UserCreateWithoutNotificationInboxInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2188,6 +2540,8 @@ export type UserCreateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutNotificationInboxInput = {
@@ -2197,6 +2551,9 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2217,6 +2574,8 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutNotificationInboxInput = {
@@ -2241,6 +2600,9 @@ export type UserUpdateWithoutNotificationInboxInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2262,6 +2624,8 @@ export type UserUpdateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationInboxInput = {
@@ -2271,6 +2635,9 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2291,6 +2658,8 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutTicketSubscriptionsInput = {
@@ -2299,6 +2668,9 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2320,6 +2692,8 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2329,6 +2703,9 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2349,6 +2726,8 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -2373,6 +2752,9 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2394,6 +2776,8 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -2403,6 +2787,9 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2423,6 +2810,8 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutNotificationPreferencesInput = {
@@ -2431,6 +2820,9 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2452,6 +2844,8 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -2461,6 +2855,9 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2481,6 +2878,8 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -2505,6 +2904,9 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2526,6 +2928,8 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -2535,6 +2939,9 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2555,6 +2962,8 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutInvitationsSentInput = {
@@ -2563,6 +2972,9 @@ export type UserCreateWithoutInvitationsSentInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2584,6 +2996,8 @@ export type UserCreateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutInvitationsSentInput = {
@@ -2593,6 +3007,9 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2613,6 +3030,8 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutInvitationsSentInput = {
@@ -2637,6 +3056,9 @@ export type UserUpdateWithoutInvitationsSentInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2658,6 +3080,8 @@ export type UserUpdateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInvitationsSentInput = {
@@ -2667,6 +3091,9 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2687,6 +3114,8 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutPasswordResetsInput = {
@@ -2695,6 +3124,9 @@ export type UserCreateWithoutPasswordResetsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2716,6 +3148,8 @@ export type UserCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutPasswordResetsInput = {
@@ -2725,6 +3159,9 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2745,6 +3182,8 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutPasswordResetsInput = {
@@ -2769,6 +3208,9 @@ export type UserUpdateWithoutPasswordResetsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2790,6 +3232,8 @@ export type UserUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPasswordResetsInput = {
@@ -2799,6 +3243,9 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2819,6 +3266,8 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserCreateWithoutInboundEmailsInput = {
@@ -2827,6 +3276,9 @@ export type UserCreateWithoutInboundEmailsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2848,6 +3300,8 @@ export type UserCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserUncheckedCreateWithoutInboundEmailsInput = {
@@ -2857,6 +3311,9 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2877,6 +3334,8 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
   invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
   passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type UserCreateOrConnectWithoutInboundEmailsInput = {
@@ -2901,6 +3360,9 @@ export type UserUpdateWithoutInboundEmailsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2922,6 +3384,8 @@ export type UserUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInboundEmailsInput = {
@@ -2931,6 +3395,9 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2951,34 +3418,110 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
-export type UserCreateManyTenantInput = {
+export type UserCreateWithoutGroupMembershipsInput = {
   id?: string
   email: string
   name: string
   role?: $Enums.Role
   skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
   lastLoginAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
-export type UserUpdateWithoutTenantInput = {
+export type UserUncheckedCreateWithoutGroupMembershipsInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+}
+
+export type UserCreateOrConnectWithoutGroupMembershipsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutGroupMembershipsInput, Prisma.UserUncheckedCreateWithoutGroupMembershipsInput>
+}
+
+export type UserUpsertWithoutGroupMembershipsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutGroupMembershipsInput, Prisma.UserUncheckedUpdateWithoutGroupMembershipsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutGroupMembershipsInput, Prisma.UserUncheckedCreateWithoutGroupMembershipsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutGroupMembershipsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutGroupMembershipsInput, Prisma.UserUncheckedUpdateWithoutGroupMembershipsInput>
+}
+
+export type UserUpdateWithoutGroupMembershipsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
   assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
@@ -2994,14 +3537,19 @@ export type UserUpdateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
-export type UserUncheckedUpdateWithoutTenantInput = {
+export type UserUncheckedUpdateWithoutGroupMembershipsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3023,6 +3571,244 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
   passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
   inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+}
+
+export type UserCreateWithoutMacrosInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutMacrosInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutMacrosInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutMacrosInput, Prisma.UserUncheckedCreateWithoutMacrosInput>
+}
+
+export type UserUpsertWithoutMacrosInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutMacrosInput, Prisma.UserUncheckedUpdateWithoutMacrosInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutMacrosInput, Prisma.UserUncheckedCreateWithoutMacrosInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutMacrosInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutMacrosInput, Prisma.UserUncheckedUpdateWithoutMacrosInput>
+}
+
+export type UserUpdateWithoutMacrosInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutMacrosInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateManyTenantInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type UserUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type UserUncheckedUpdateManyWithoutTenantInput = {
@@ -3031,6 +3817,9 @@ export type UserUncheckedUpdateManyWithoutTenantInput = {
   name?: Prisma.StringFieldUpdateOperationsInput | string
   role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3059,6 +3848,8 @@ export type UserCountOutputType = {
   invitationsSent: number
   passwordResets: number
   inboundEmails: number
+  groupMemberships: number
+  macros: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3076,6 +3867,8 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   invitationsSent?: boolean | UserCountOutputTypeCountInvitationsSentArgs
   passwordResets?: boolean | UserCountOutputTypeCountPasswordResetsArgs
   inboundEmails?: boolean | UserCountOutputTypeCountInboundEmailsArgs
+  groupMemberships?: boolean | UserCountOutputTypeCountGroupMembershipsArgs
+  macros?: boolean | UserCountOutputTypeCountMacrosArgs
 }
 
 /**
@@ -3186,6 +3979,20 @@ export type UserCountOutputTypeCountInboundEmailsArgs<ExtArgs extends runtime.Ty
   where?: Prisma.InboundEmailWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountGroupMembershipsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GroupMemberWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountMacrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.MacroWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -3194,6 +4001,9 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   name?: boolean
   role?: boolean
   skills?: boolean
+  capacity?: boolean
+  availability?: boolean
+  lastAssignedAt?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -3216,6 +4026,8 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
+  groupMemberships?: boolean | Prisma.User$groupMembershipsArgs<ExtArgs>
+  macros?: boolean | Prisma.User$macrosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -3226,6 +4038,9 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   name?: boolean
   role?: boolean
   skills?: boolean
+  capacity?: boolean
+  availability?: boolean
+  lastAssignedAt?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -3242,6 +4057,9 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   name?: boolean
   role?: boolean
   skills?: boolean
+  capacity?: boolean
+  availability?: boolean
+  lastAssignedAt?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -3258,6 +4076,9 @@ export type UserSelectScalar = {
   name?: boolean
   role?: boolean
   skills?: boolean
+  capacity?: boolean
+  availability?: boolean
+  lastAssignedAt?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -3266,7 +4087,7 @@ export type UserSelectScalar = {
   updatedAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "capacity" | "availability" | "lastAssignedAt" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
@@ -3284,6 +4105,8 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   invitationsSent?: boolean | Prisma.User$invitationsSentArgs<ExtArgs>
   passwordResets?: boolean | Prisma.User$passwordResetsArgs<ExtArgs>
   inboundEmails?: boolean | Prisma.User$inboundEmailsArgs<ExtArgs>
+  groupMemberships?: boolean | Prisma.User$groupMembershipsArgs<ExtArgs>
+  macros?: boolean | Prisma.User$macrosArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3312,6 +4135,8 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     invitationsSent: Prisma.$InvitationPayload<ExtArgs>[]
     passwordResets: Prisma.$PasswordResetPayload<ExtArgs>[]
     inboundEmails: Prisma.$InboundEmailPayload<ExtArgs>[]
+    groupMemberships: Prisma.$GroupMemberPayload<ExtArgs>[]
+    macros: Prisma.$MacroPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3320,6 +4145,9 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     name: string
     role: $Enums.Role
     skills: string[]
+    capacity: number
+    availability: $Enums.AgentAvailability
+    lastAssignedAt: Date | null
     passwordHash: string
     active: boolean
     deactivatedAt: Date | null
@@ -3736,6 +4564,8 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   invitationsSent<T extends Prisma.User$invitationsSentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$invitationsSentArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InvitationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   passwordResets<T extends Prisma.User$passwordResetsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$passwordResetsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PasswordResetPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   inboundEmails<T extends Prisma.User$inboundEmailsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$inboundEmailsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$InboundEmailPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  groupMemberships<T extends Prisma.User$groupMembershipsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$groupMembershipsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GroupMemberPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  macros<T extends Prisma.User$macrosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$macrosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MacroPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3771,6 +4601,9 @@ export interface UserFieldRefs {
   readonly name: Prisma.FieldRef<"User", 'String'>
   readonly role: Prisma.FieldRef<"User", 'Role'>
   readonly skills: Prisma.FieldRef<"User", 'String[]'>
+  readonly capacity: Prisma.FieldRef<"User", 'Int'>
+  readonly availability: Prisma.FieldRef<"User", 'AgentAvailability'>
+  readonly lastAssignedAt: Prisma.FieldRef<"User", 'DateTime'>
   readonly passwordHash: Prisma.FieldRef<"User", 'String'>
   readonly active: Prisma.FieldRef<"User", 'Boolean'>
   readonly deactivatedAt: Prisma.FieldRef<"User", 'DateTime'>
@@ -4530,6 +5363,54 @@ export type User$inboundEmailsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.InboundEmailScalarFieldEnum | Prisma.InboundEmailScalarFieldEnum[]
+}
+
+/**
+ * User.groupMemberships
+ */
+export type User$groupMembershipsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the GroupMember
+   */
+  select?: Prisma.GroupMemberSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the GroupMember
+   */
+  omit?: Prisma.GroupMemberOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GroupMemberInclude<ExtArgs> | null
+  where?: Prisma.GroupMemberWhereInput
+  orderBy?: Prisma.GroupMemberOrderByWithRelationInput | Prisma.GroupMemberOrderByWithRelationInput[]
+  cursor?: Prisma.GroupMemberWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GroupMemberScalarFieldEnum | Prisma.GroupMemberScalarFieldEnum[]
+}
+
+/**
+ * User.macros
+ */
+export type User$macrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Macro
+   */
+  select?: Prisma.MacroSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Macro
+   */
+  omit?: Prisma.MacroOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.MacroInclude<ExtArgs> | null
+  where?: Prisma.MacroWhereInput
+  orderBy?: Prisma.MacroOrderByWithRelationInput | Prisma.MacroOrderByWithRelationInput[]
+  cursor?: Prisma.MacroWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.MacroScalarFieldEnum | Prisma.MacroScalarFieldEnum[]
 }
 
 /**

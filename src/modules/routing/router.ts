@@ -1,0 +1,164 @@
+// The `routing` consumer of the event feed (src/workers.ts). Its batch, its writes and its cursor
+// commit together, and one instance at a time holds the cursor: a crash neither loses nor repeats
+// a decision, and two instances never assign one ticket twice.
+//
+// For each batch:
+//   1. New tickets (ROUTE_ON_EVENT) are routed once: the first matching rule sets group, priority,
+//      tags and required skills; a ticket of a group is then assigned or queued.
+//   2. Every group where capacity may have freed, or work arrived, has its queue drained: a ticket
+//      solved, closed, deleted, unassigned or moved; an agent's capacity, availability or skills changed;
+//      a group's members changed.
+import type { Db } from "../../db/client.ts";
+import type { FeedEvent } from "../../events/feed.ts";
+import { appendEvent } from "../../events/event-log.ts";
+import { assignOrQueue, drainQueue, SYSTEM } from "./assignment.ts";
+import { firstMatch, type RoutingActions, type RoutingConditions } from "./rules.ts";
+import { readTriage, ROUTE_ON_EVENT } from "./triage.ts";
+
+const DONE = new Set(["solved", "closed"]);
+
+interface TicketRow {
+  id: string;
+  status: string;
+  priority: string;
+  type: string | null;
+  channel: string;
+  tags: string[];
+  assigneeId: string | null;
+  groupId: string | null;
+  requiredSkills: string[] | null;
+  routedAt: Date | null;
+  deletedAt: Date | null;
+}
+
+interface RuleRow {
+  id: string;
+  conditions: RoutingConditions;
+  actions: RoutingActions;
+}
+
+const key = (tenantId: string, id: string) => `${tenantId}/${id}`;
+const field = (value: unknown, name: string): unknown => (value && typeof value === "object" ? (value as Record<string, unknown>)[name] : undefined);
+
+/** What else must follow a routed ticket's new fields in the same transaction (its SLA policy, which they may choose). */
+export type TicketChanged = (db: Db, tenantId: string, ticketId: string) => Promise<void>;
+
+/** The feed handler. */
+export async function routeEvents(db: Db, events: readonly FeedEvent[], ticketChanged?: TicketChanged): Promise<void> {
+  const toRoute: FeedEvent[] = [];
+  /** Tickets whose group, and whose current assignee's groups, may have work or room now. */
+  const touchedTickets = new Map<string, { tenantId: string; ticketId: string }>();
+  /** Agents who may have room now (their groups drain). */
+  const agents = new Map<string, { tenantId: string; userId: string }>();
+  const groups = new Map<string, { tenantId: string; groupId: string }>();
+  const touch = (event: FeedEvent) => event.ticketId && touchedTickets.set(key(event.tenantId, event.ticketId), { tenantId: event.tenantId, ticketId: event.ticketId });
+  const freeAgent = (tenantId: string, userId: unknown) => typeof userId === "string" && agents.set(key(tenantId, userId), { tenantId, userId });
+
+  for (const event of events) {
+    switch (event.type) {
+      case ROUTE_ON_EVENT:
+        toRoute.push(event);
+        break;
+      case "ticket.status_changed":
+      case "ticket.deleted":
+      case "ticket.restored":
+        touch(event);
+        break;
+      case "ticket.updated":
+        if (field(event.after, "groupId") !== undefined) touch(event);
+        break;
+      case "ticket.assigned":
+        // Our own decisions free nobody.
+        if (field(event.after, "decision") !== undefined) break;
+        freeAgent(event.tenantId, field(event.before, "assigneeId"));
+        touch(event);
+        break;
+      case "user.updated":
+        if (["capacity", "availability", "skills"].some((name) => field(event.after, name) !== undefined)) freeAgent(event.tenantId, event.entityId);
+        break;
+      case "user.reactivated":
+        freeAgent(event.tenantId, event.entityId);
+        break;
+      case "group.updated":
+      case "group.created":
+        groups.set(key(event.tenantId, event.entityId), { tenantId: event.tenantId, groupId: event.entityId });
+        break;
+    }
+  }
+
+  const rulesByTenant = new Map<string, RuleRow[]>();
+  for (const event of toRoute) {
+    let rules = rulesByTenant.get(event.tenantId);
+    if (!rules) {
+      rules = await db.$queryRawUnsafe<RuleRow[]>(
+        `SELECT id, conditions, actions FROM "RoutingRule" WHERE "tenantId" = $1::uuid AND active ORDER BY position, "createdAt"`,
+        event.tenantId,
+      );
+      rulesByTenant.set(event.tenantId, rules);
+    }
+    await routeTicket(db, event.tenantId, event.entityId, rules, ticketChanged);
+  }
+
+  for (const { tenantId, ticketId } of touchedTickets.values()) {
+    const [ticket] = await db.$queryRawUnsafe<{ groupId: string | null; assigneeId: string | null }[]>(
+      `SELECT "groupId", "assigneeId" FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid`,
+      tenantId,
+      ticketId,
+    );
+    if (!ticket) continue;
+    if (ticket.groupId) groups.set(key(tenantId, ticket.groupId), { tenantId, groupId: ticket.groupId });
+    freeAgent(tenantId, ticket.assigneeId);
+  }
+  for (const { tenantId, userId } of agents.values()) {
+    const memberships = await db.$queryRawUnsafe<{ groupId: string }[]>(`SELECT "groupId" FROM "GroupMember" WHERE "tenantId" = $1::uuid AND "userId" = $2::uuid`, tenantId, userId);
+    for (const { groupId } of memberships) groups.set(key(tenantId, groupId), { tenantId, groupId });
+  }
+  for (const { tenantId, groupId } of groups.values()) await drainQueue(db, tenantId, groupId);
+}
+
+/** Routes a new ticket once: the first matching rule's actions, then assignment within its group. */
+async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: readonly RuleRow[], ticketChanged?: TicketChanged): Promise<void> {
+  const [ticket] = await db.$queryRawUnsafe<TicketRow[]>(
+    `SELECT id, status, priority, type, channel, tags, "assigneeId", "groupId", "requiredSkills", "routedAt", "deletedAt"
+       FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid FOR UPDATE`,
+    tenantId,
+    ticketId,
+  );
+  if (!ticket || ticket.routedAt || ticket.deletedAt || DONE.has(ticket.status)) return;
+  const triage = await readTriage(db, tenantId, ticketId);
+  const rule = firstMatch(rules, ticket, triage);
+  const actions = rule?.actions ?? {};
+  // A group staff chose when opening the ticket stands; a rule fills in only what is unset.
+  const groupId = ticket.groupId ?? actions.groupId ?? null;
+  const priority = actions.priority ?? ticket.priority;
+  const tags = [...new Set([...ticket.tags, ...(actions.addTags ?? []).map((tag) => tag.toLowerCase())])];
+  const requiredSkills = [...new Set([...(ticket.requiredSkills ?? []), ...(actions.requiredSkills ?? []), ...(triage?.skills ?? [])])];
+
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  if (groupId !== ticket.groupId) [before.groupId, after.groupId] = [ticket.groupId, groupId];
+  if (priority !== ticket.priority) [before.priority, after.priority] = [ticket.priority, priority];
+  if (tags.length !== ticket.tags.length) [before.tags, after.tags] = [ticket.tags, tags];
+  const changed = Object.keys(after).length > 0;
+  await db.$executeRawUnsafe(
+    `UPDATE "Ticket" SET "groupId" = $3::uuid, priority = $4::"TicketPriority", tags = $5::text[], "requiredSkills" = $6::text[], "routedAt" = now()
+       ${changed ? `, version = version + 1, "updatedAt" = now()` : ""}
+      WHERE "tenantId" = $1::uuid AND id = $2::uuid`,
+    tenantId,
+    ticketId,
+    groupId,
+    priority,
+    tags,
+    requiredSkills,
+  );
+  const entity = { type: "ticket", id: ticketId };
+  if (changed) {
+    await appendEvent(db, SYSTEM, { tenantId, type: "ticket.updated", entity, ticketId, before, after });
+    await ticketChanged?.(db, tenantId, ticketId);
+  }
+  // Only where there is something to explain: a tenant without rules or groups sees no routing events.
+  if (rule || groupId) {
+    await appendEvent(db, SYSTEM, { tenantId, type: "ticket.routed", entity, ticketId, internal: true, after: { ruleId: rule?.id ?? null, groupId, requiredSkills, triaged: triage !== null } });
+  }
+  if (groupId && !ticket.assigneeId) await assignOrQueue(db, tenantId, ticketId, groupId, requiredSkills);
+}
