@@ -1742,11 +1742,12 @@ export interface paths {
         put?: never;
         /**
          * Create an SLA policy
-         * @description Roles: admin. `conditions` choose tickets (each given condition must hold: priority, type and
-         *     channel any of the values, tags at least one of them); `targets` set, per priority, minutes for
+         * @description Roles: admin. `conditions` choose tickets (each given condition must hold: priority, type, channel and
+         *     group any of the values, tags at least one of them); `targets` set, per priority, minutes for
          *     first reply, next reply, periodic update and resolution, each in calendar or business hours
          *     (`businessHours: true` needs `scheduleId`). Without `position` the policy goes last. Tickets
-         *     take the policy when they are created or their priority, type, channel or tags change.
+         *     take the policy when they are created or their priority, type, channel, group or tags change
+         *     (routing rules included).
          */
         post: operations["createSlaPolicy"];
         delete?: never;
@@ -4799,8 +4800,10 @@ export interface components {
             high?: components["schemas"]["SlaMetricTargets"];
             urgent?: components["schemas"]["SlaMetricTargets"];
         };
-        /** @description Every condition given must hold; an empty object matches every ticket. Conditions on groups follow when tickets have groups. */
+        /** @description Every condition given must hold; an empty object matches every ticket. */
         SlaConditions: {
+            /** @description The ticket's group is one of these. */
+            groupId?: string[];
             priority?: components["schemas"]["TicketPriority"][];
             type?: components["schemas"]["TicketType"][];
             channel?: components["schemas"]["TicketChannel"][];

@@ -57,7 +57,7 @@ describe("SLA clocks", () => {
           scheduleId: "s",
           targets: timeline.targets,
           warningMinutes,
-          matched: { priority: "normal", type: null, channel: "api", tags: [] },
+          matched: { priority: "normal", type: null, channel: "api", groupId: null, tags: [] },
           status: "open",
           facts: events as Fact[],
         };

@@ -2,6 +2,7 @@
 // minute-by-minute reference on random timelines, with the server's SLA clock moved to each step),
 // warnings and breaches fired by the timer worker, the nextBreachAt list, what requesters see,
 // and the attainment report.
+import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -97,6 +98,43 @@ describe("configuration", () => {
     expect((await admin.DELETE("/v1/sla-policies/{policyId}", { params: { path: { policyId: first.id } } })).response.status).toBe(204);
     expect((await admin.DELETE("/v1/schedules/{scheduleId}", { params: { path: { scheduleId: schedule.data!.id } } })).response.status).toBe(204);
     expect((await admin.GET("/v1/sla-policies/{policyId}", { params: { path: { policyId: first.id } } })).response.status).toBe(404);
+  });
+});
+
+describe("which policy applies", () => {
+  let desk: Helpdesk;
+  beforeAll(async () => {
+    clock.at = undefined;
+    clock.offset = 0;
+    desk = await helpdesk(server);
+  });
+
+  it("is the first that matches, chosen again when the ticket's group, tags or priority change, routing rules included", async () => {
+    const admin = desk.owner.client;
+    const group = (await admin.POST("/v1/groups", { body: { name: "VIP desk" } })).data!;
+    const vip = await createPolicy(admin, { name: "VIP", conditions: { groupId: [group.id] }, targets: { normal: { firstReply: { minutes: 30 } }, high: { firstReply: { minutes: 10 } } } });
+    const tagged = await createPolicy(admin, { name: "Billing", conditions: { tags: ["Billing"] }, targets: { normal: { firstReply: { minutes: 120 } } } });
+    const rest = await createPolicy(admin, { name: "Everyone else", targets: { normal: { firstReply: { minutes: 600 } } } });
+    const wrongGroup = await admin.POST("/v1/sla-policies", { body: { name: "x", conditions: { groupId: [crypto.randomUUID()] }, targets: {} } });
+    expect(wrongGroup.response.status).toBe(400);
+
+    const ticket = await newTicket(desk.agent.client, { title: "Invoice wrong" });
+    const chosen = async () => {
+      const shown = await slaOf(desk.agent.client, ticket.id);
+      return { policyId: shown.sla?.policyId, minutes: shown.sla?.metrics.map((metric) => metric.targetMinutes) };
+    };
+    expect(await chosen()).toEqual({ policyId: rest.id, minutes: [600] });
+    await desk.agent.client.PATCH("/v1/tickets/{ticketId}", { ...ticketPath(ticket.id), body: { tags: ["billing"] } });
+    expect(await chosen()).toEqual({ policyId: tagged.id, minutes: [120] });
+    await desk.agent.client.PATCH("/v1/tickets/{ticketId}", { ...ticketPath(ticket.id), body: { groupId: group.id } });
+    expect(await chosen()).toEqual({ policyId: vip.id, minutes: [30] });
+    await desk.agent.client.PATCH("/v1/tickets/{ticketId}", { ...ticketPath(ticket.id), body: { priority: "high" } });
+    expect(await chosen()).toEqual({ policyId: vip.id, minutes: [10] });
+
+    // A routing rule puts new tickets in the group: the router's change chooses the policy too.
+    expect((await admin.POST("/v1/routing-rules", { body: { name: "All to VIP", conditions: {}, actions: { groupId: group.id } } })).response.status).toBe(201);
+    const routed = await newTicket(desk.customer.client, { title: "Routed" });
+    await eventually(async () => expect((await slaOf(desk.agent.client, routed.id)).sla?.policyId).toBe(vip.id));
   });
 });
 

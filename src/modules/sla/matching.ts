@@ -5,6 +5,7 @@ export interface TicketFields {
   priority: string;
   type: string | null;
   channel: string;
+  groupId: string | null;
   tags: string[];
 }
 
@@ -20,6 +21,7 @@ export function matches(conditions: Schemas["SlaConditions"], ticket: TicketFiel
   if (conditions.priority && !conditions.priority.includes(ticket.priority as never)) return false;
   if (conditions.type && (ticket.type === null || !conditions.type.includes(ticket.type as never))) return false;
   if (conditions.channel && !conditions.channel.includes(ticket.channel as never)) return false;
+  if (conditions.groupId && (ticket.groupId === null || !conditions.groupId.includes(ticket.groupId))) return false;
   if (conditions.tags && !conditions.tags.some((tag) => ticket.tags.includes(tag.toLowerCase()))) return false;
   return true;
 }

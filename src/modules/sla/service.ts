@@ -74,6 +74,14 @@ function checkTargets(targets: Schemas["SlaTargets"], scheduleId: string | null)
   if (errors.length > 0) throw problems.validation("The targets are not valid.", errors);
 }
 
+/** Groups named in conditions must be the tenant's. */
+async function checkGroups(tx: Db, tenantId: string, conditions: Schemas["SlaConditions"] | undefined): Promise<void> {
+  const ids = [...new Set(conditions?.groupId ?? [])];
+  if (ids.length === 0) return;
+  const found = await tx.group.count({ where: { tenantId, id: { in: ids } } });
+  if (found !== ids.length) throw problems.invalidField("/conditions/groupId", "names a group that is not one of this tenant's");
+}
+
 function normaliseConditions(conditions: Schemas["SlaConditions"] | undefined): Schemas["SlaConditions"] {
   if (!conditions) return {};
   return conditions.tags ? { ...conditions, tags: [...new Set(conditions.tags.map((tag) => tag.trim().toLowerCase()))] } : conditions;
@@ -171,6 +179,7 @@ export function createSlaService(db: Database) {
       checkTargets(input.targets, scheduleId);
       return db.$transaction(async (tx) => {
         await checkScheduleExists(tx, principal.tenantId, scheduleId);
+        await checkGroups(tx, principal.tenantId, input.conditions);
         const count = await tx.slaPolicy.count({ where: { tenantId: principal.tenantId } });
         if (count >= MAX_POLICIES) throw problems.conflict("too_many_policies", `A tenant has at most ${MAX_POLICIES} SLA policies.`);
         // Last by default: one past the highest position.
@@ -200,6 +209,7 @@ export function createSlaService(db: Database) {
         const scheduleId = input.scheduleId !== undefined ? input.scheduleId : current.scheduleId;
         checkTargets(input.targets ?? (current.targets as Schemas["SlaTargets"]), scheduleId);
         await checkScheduleExists(tx, principal.tenantId, input.scheduleId);
+        await checkGroups(tx, principal.tenantId, input.conditions);
         if (input.position !== undefined && input.position !== current.position) await makeRoomAt(tx, principal.tenantId, input.position, policyId);
         const row = await tx.slaPolicy.update({
           where: { tenantId_id: { tenantId: principal.tenantId, id: policyId } },

@@ -35,7 +35,7 @@ interface TicketSlaRow extends TicketFields {
 }
 
 function sameFields(x: TicketFields, y: TicketFields): boolean {
-  return x.priority === y.priority && x.type === y.type && x.channel === y.channel && JSON.stringify([...x.tags].sort()) === JSON.stringify([...y.tags].sort());
+  return x.priority === y.priority && x.type === y.type && x.channel === y.channel && (x.groupId ?? null) === y.groupId && JSON.stringify([...x.tags].sort()) === JSON.stringify([...y.tags].sort());
 }
 
 export function clockFor(schedule: ScheduleDefinition | undefined): (target: Target) => Clock {
@@ -89,10 +89,10 @@ export function createTicketSla(options: { now: () => number }) {
      */
     async sync(tx: Db, tenantId: string, ticketId: string, reply?: ReplyBy): Promise<void> {
       const [ticket] = await tx.$queryRaw<TicketSlaRow[]>`
-        SELECT status::text, priority::text, type::text, channel::text, tags, sla, "deletedAt" FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid`;
+        SELECT status::text, priority::text, type::text, channel::text, "groupId", tags, sla, "deletedAt" FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid`;
       if (!ticket) return;
       const at = now();
-      const fields: TicketFields = { priority: ticket.priority, type: ticket.type, channel: ticket.channel, tags: ticket.tags };
+      const fields: TicketFields = { priority: ticket.priority, type: ticket.type, channel: ticket.channel, groupId: ticket.groupId, tags: ticket.tags };
       let record = ticket.sla;
       let choose = false;
       if (record === null) {
