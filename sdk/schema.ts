@@ -2439,6 +2439,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List business-hours schedules
+         * @description Roles: admin, agent. Every schedule of the tenant (at most 100), oldest first; `nextCursor` is always null.
+         */
+        get: operations["listSchedules"];
+        put?: never;
+        /**
+         * Create a business-hours schedule
+         * @description Roles: admin. A time zone (IANA name, e.g. `Europe/Paris`), weekly hours (several intervals a
+         *     day allowed, not overlapping; `24:00` ends a day) and holidays (local dates). SLA targets in
+         *     business hours count only the time inside these hours, as a wall clock in that zone shows it:
+         *     across daylight-saving changes too.
+         */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/schedules/{scheduleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scheduleId: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a schedule
+         * @description Roles: admin, agent.
+         */
+        get: operations["getSchedule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule
+         * @description Roles: admin. Refused (409) while a policy uses it.
+         */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a schedule
+         * @description Roles: admin. Fields given replace the schedule's. Tickets show clocks counted by the new
+         *     hours at once; their timers and `nextBreachAt` follow at each ticket's next change.
+         */
+        patch: operations["updateSchedule"];
+        trace?: never;
+    };
+    "/v1/sla-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List SLA policies, in the order they apply
+         * @description Roles: admin, agent. In order (`position`, then creation): the first policy whose conditions a ticket matches applies to it. At most 100; `nextCursor` is always null.
+         */
+        get: operations["listSlaPolicies"];
+        put?: never;
+        /**
+         * Create an SLA policy
+         * @description Roles: admin. `conditions` choose tickets (each given condition must hold: priority, type, channel and
+         *     group any of the values, tags at least one of them); `targets` set, per priority, minutes for
+         *     first reply, next reply, periodic update and resolution, each in calendar or business hours
+         *     (`businessHours: true` needs `scheduleId`). Without `position` the policy goes last. Tickets
+         *     take the policy when they are created or their priority, type, channel, group or tags change
+         *     (routing rules included).
+         */
+        post: operations["createSlaPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sla-policies/{policyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policyId: components["parameters"]["SlaPolicyId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read an SLA policy
+         * @description Roles: admin, agent.
+         */
+        get: operations["getSlaPolicy"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an SLA policy
+         * @description Roles: admin. Tickets keep their clocks until their next change, when the next matching policy (if any) applies.
+         */
+        delete: operations["deleteSlaPolicy"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an SLA policy
+         * @description Roles: admin. Fields given replace the policy's. As in Zendesk, tickets take the change at their next change (a comment, a status or field change).
+         */
+        patch: operations["updateSlaPolicy"];
+        trace?: never;
+    };
+    "/v1/reports/sla-attainment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SLA attainment per policy and metric
+         * @description Roles: admin. Over [from, to): per policy and metric, the measurements (cycles) fulfilled
+         *     within target in that range (`achieved`) and those breached in that range (`breached`), and
+         *     `attainment` = achieved / (achieved + breached) in percent (null when there is neither).
+         *     A cycle fulfilled late counts as breached once, when it breached.
+         */
+        get: operations["getSlaAttainment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "tenant.created": {
@@ -5465,6 +5605,390 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "sla.warning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket's SLA target is close to breach: the policy's warning lead time is left.
+         * @description Delivered to endpoints subscribed to `sla.warning` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SlaWarningEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sla.breached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket's SLA target was breached.
+         * @description Delivered to endpoints subscribed to `sla.breached` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SlaBreachedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sla_policy.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin created an SLA policy.
+         * @description Delivered to endpoints subscribed to `sla_policy.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SlaPolicyCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sla_policy.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin changed an SLA policy.
+         * @description Delivered to endpoints subscribed to `sla_policy.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SlaPolicyUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sla_policy.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin deleted an SLA policy.
+         * @description Delivered to endpoints subscribed to `sla_policy.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SlaPolicyDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "schedule.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin created a business-hours schedule.
+         * @description Delivered to endpoints subscribed to `schedule.created` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleCreatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "schedule.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin changed a business-hours schedule.
+         * @description Delivered to endpoints subscribed to `schedule.updated` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleUpdatedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "schedule.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An admin deleted a business-hours schedule.
+         * @description Delivered to endpoints subscribed to `schedule.deleted` (or `*`), signed with the endpoint's secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event's id (stable across retries). */
+                    "webhook-id": string;
+                    /** @description Seconds since the epoch when this attempt was signed. */
+                    "webhook-timestamp": string;
+                    /** @description `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`; two, space-separated, during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleDeletedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received. Any other answer (a redirect too) is retried; 410 disables the endpoint. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -5854,6 +6378,13 @@ export interface components {
         TicketForCaller: components["schemas"]["Ticket"] & {
             /** @description Comments you may see, written by others and not deleted, after the last one you marked read (every such comment when you have marked none). */
             unreadCount: number;
+            /** @description Staff only (absent for role user, as Zendesk shows requesters nothing of SLAs): the clocks of the policy that applies, null when none does. */
+            sla?: components["schemas"]["TicketSla"] | null;
+            /**
+             * Format: date-time
+             * @description Staff only: the earliest breach moment of a measurement still running or breached and not yet fulfilled; null when none.
+             */
+            nextBreachAt?: string | null;
         };
         TicketStats: {
             total: number;
@@ -6880,7 +7411,7 @@ export interface components {
          * @description What an API key may do; each operation's `x-scopes` says which one it needs.
          * @enum {string}
          */
-        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write" | "help_center:read" | "help_center:write" | "groups:read" | "groups:write" | "macros:read" | "macros:write";
+        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write" | "help_center:read" | "help_center:write" | "groups:read" | "groups:write" | "macros:read" | "macros:write" | "sla:read" | "sla:write" | "reports:read";
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -8165,6 +8696,280 @@ export interface components {
                 };
             };
         };
+        WeeklyInterval: {
+            /** @enum {string} */
+            day: "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+            /** @description Local time, HH:MM. */
+            start: string;
+            /** @description Local time after start, HH:MM; 24:00 is the end of the day. */
+            end: string;
+        };
+        ScheduleInput: {
+            name: string;
+            /** @description An IANA time zone, e.g. America/New_York. */
+            timeZone: string;
+            weeklyHours: components["schemas"]["WeeklyInterval"][];
+            /** @description Local dates with no business hours. */
+            holidays?: string[];
+        };
+        ScheduleUpdate: {
+            name?: string;
+            timeZone?: string;
+            weeklyHours?: components["schemas"]["WeeklyInterval"][];
+            holidays?: string[];
+        };
+        Schedule: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            timeZone: string;
+            weeklyHours: components["schemas"]["WeeklyInterval"][];
+            holidays: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ScheduleList: {
+            data: components["schemas"]["Schedule"][];
+            nextCursor: string | null;
+        };
+        /**
+         * @description firstReply: creation to the first public agent reply; nextReply: a requester's public comment
+         *     to the next public agent reply; periodicUpdate: between public agent replies (pauses while
+         *     pending); resolution: creation or reopening to solved (pauses while pending or on hold).
+         *     Solving ends every running measurement.
+         * @enum {string}
+         */
+        SlaMetric: "firstReply" | "nextReply" | "periodicUpdate" | "resolution";
+        SlaTarget: {
+            minutes: number;
+            /** @description Count only the policy schedule's business hours (default false: calendar time). */
+            businessHours?: boolean;
+        };
+        SlaMetricTargets: {
+            firstReply?: components["schemas"]["SlaTarget"];
+            nextReply?: components["schemas"]["SlaTarget"];
+            periodicUpdate?: components["schemas"]["SlaTarget"];
+            resolution?: components["schemas"]["SlaTarget"];
+        };
+        /** @description Targets per ticket priority; a priority left out has none. */
+        SlaTargets: {
+            low?: components["schemas"]["SlaMetricTargets"];
+            normal?: components["schemas"]["SlaMetricTargets"];
+            high?: components["schemas"]["SlaMetricTargets"];
+            urgent?: components["schemas"]["SlaMetricTargets"];
+        };
+        /** @description Every condition given must hold; an empty object matches every ticket. */
+        SlaConditions: {
+            /** @description The ticket's group is one of these. */
+            groupId?: string[];
+            priority?: components["schemas"]["TicketPriority"][];
+            type?: components["schemas"]["TicketType"][];
+            channel?: components["schemas"]["TicketChannel"][];
+            /** @description At least one of these tags. */
+            tags?: string[];
+        };
+        SlaPolicyInput: {
+            name: string;
+            description?: string;
+            position?: number;
+            conditions?: components["schemas"]["SlaConditions"];
+            targets: components["schemas"]["SlaTargets"];
+            /** Format: uuid */
+            scheduleId?: string | null;
+            /** @description sla.warning this long before a breach, on the target's clock (default 15); 0: no warning. */
+            warningMinutes?: number;
+        };
+        SlaPolicyUpdate: {
+            name?: string;
+            description?: string;
+            position?: number;
+            conditions?: components["schemas"]["SlaConditions"];
+            targets?: components["schemas"]["SlaTargets"];
+            /** Format: uuid */
+            scheduleId?: string | null;
+            warningMinutes?: number;
+        };
+        SlaPolicy: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            position: number;
+            conditions: components["schemas"]["SlaConditions"];
+            targets: components["schemas"]["SlaTargets"];
+            /** Format: uuid */
+            scheduleId: string | null;
+            warningMinutes: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SlaPolicyList: {
+            data: components["schemas"]["SlaPolicy"][];
+            nextCursor: string | null;
+        };
+        SlaMetricState: {
+            metric: components["schemas"]["SlaMetric"];
+            /** @description Which measurement of this metric on the ticket (next reply and periodic update recur). */
+            cycle: number;
+            /** @enum {string} */
+            status: "active" | "paused" | "fulfilled" | "breached";
+            targetMinutes: number;
+            businessHours: boolean;
+            /** Format: date-time */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @description When the target is (or was) breached; null while paused short of it or when fulfilled in time.
+             */
+            breachAt: string | null;
+            /** Format: date-time */
+            fulfilledAt: string | null;
+            /** @description Time counted so far (business time for business-hours targets), pauses left out. */
+            elapsedSeconds: number;
+        };
+        /** @description The ticket's SLA clocks (the latest measurement of each metric with a target). Staff only. */
+        TicketSla: {
+            /** Format: uuid */
+            policyId: string;
+            metrics: components["schemas"]["SlaMetricState"][];
+        };
+        SlaAttainmentRow: {
+            /** Format: uuid */
+            policyId: string;
+            /** @description Null once the policy is deleted. */
+            policyName: string | null;
+            metric: components["schemas"]["SlaMetric"];
+            achieved: number;
+            breached: number;
+            /** @description Percent achieved, one decimal. */
+            attainment: number | null;
+        };
+        SlaAttainmentReport: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            data: components["schemas"]["SlaAttainmentRow"][];
+        };
+        /** @description Which measurement: the metric, its cycle on the ticket, the policy, and the breach moment. Never shown to role user. */
+        SlaMomentFacts: {
+            metric: components["schemas"]["SlaMetric"];
+            cycle: number;
+            /** Format: uuid */
+            policyId: string;
+            /** Format: date-time */
+            breachAt: string;
+        };
+        /** @description `sla.warning`: A ticket's SLA target is close to breach: the policy's warning lead time is left. */
+        SlaWarningEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "sla.warning";
+            data?: {
+                /** @constant */
+                type?: "sla.warning";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: components["schemas"]["SlaMomentFacts"];
+            };
+        };
+        /** @description `sla.breached`: A ticket's SLA target was breached. */
+        SlaBreachedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "sla.breached";
+            data?: {
+                /** @constant */
+                type?: "sla.breached";
+                entity?: {
+                    /** @constant */
+                    type?: "ticket";
+                };
+                after?: components["schemas"]["SlaMomentFacts"];
+            };
+        };
+        /** @description `sla_policy.created`: An admin created an SLA policy. */
+        SlaPolicyCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "sla_policy.created";
+            data?: {
+                /** @constant */
+                type?: "sla_policy.created";
+                entity?: {
+                    /** @constant */
+                    type?: "sla_policy";
+                };
+            };
+        };
+        /** @description `sla_policy.updated`: An admin changed an SLA policy. */
+        SlaPolicyUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "sla_policy.updated";
+            data?: {
+                /** @constant */
+                type?: "sla_policy.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "sla_policy";
+                };
+            };
+        };
+        /** @description `sla_policy.deleted`: An admin deleted an SLA policy. */
+        SlaPolicyDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "sla_policy.deleted";
+            data?: {
+                /** @constant */
+                type?: "sla_policy.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "sla_policy";
+                };
+            };
+        };
+        /** @description `schedule.created`: An admin created a business-hours schedule. */
+        ScheduleCreatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "schedule.created";
+            data?: {
+                /** @constant */
+                type?: "schedule.created";
+                entity?: {
+                    /** @constant */
+                    type?: "schedule";
+                };
+            };
+        };
+        /** @description `schedule.updated`: An admin changed a business-hours schedule. */
+        ScheduleUpdatedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "schedule.updated";
+            data?: {
+                /** @constant */
+                type?: "schedule.updated";
+                entity?: {
+                    /** @constant */
+                    type?: "schedule";
+                };
+            };
+        };
+        /** @description `schedule.deleted`: An admin deleted a business-hours schedule. */
+        ScheduleDeletedEvent: components["schemas"]["WebhookPayload"] & {
+            /** @constant */
+            type?: "schedule.deleted";
+            data?: {
+                /** @constant */
+                type?: "schedule.deleted";
+                entity?: {
+                    /** @constant */
+                    type?: "schedule";
+                };
+            };
+        };
     };
     responses: {
         /** @description The request is malformed or fails validation; `errors` points at each offending field. */
@@ -8712,6 +9517,60 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Authenticated, but this caller may not do this (SLA configuration is for admins; agents read it). */
+        SlaForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/forbidden",
+                 *       "title": "Not allowed",
+                 *       "status": 403,
+                 *       "code": "forbidden",
+                 *       "detail": "createSlaPolicy requires one of the roles: admin; you are agent."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such schedule in the caller's tenant. */
+        ScheduleNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No schedule 0192f1a0-0000-7000-8000-0000000000e1."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such SLA policy in the caller's tenant. */
+        SlaPolicyNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://docket.dev/problems/not-found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "code": "not_found",
+                 *       "detail": "No SLA policy 0192f1a0-0000-7000-8000-0000000000e2."
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description Page size, 1 to 100. */
@@ -8754,6 +9613,8 @@ export interface components {
         GroupId: string;
         RoutingRuleId: string;
         MacroId: string;
+        ScheduleId: string;
+        SlaPolicyId: string;
     };
     requestBodies: never;
     headers: {
@@ -9845,8 +10706,10 @@ export interface operations {
                 updatedBefore?: string;
                 /** @description Full-text search over title, description and public comments (web-search syntax: words, "quoted phrases", -excluded). */
                 q?: string;
-                /** @description Field to sort by, `-` first for descending. Default `-createdAt`, or relevance with `q`. */
-                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "priority" | "-priority" | "number" | "-number";
+                /** @description Field to sort by, `-` first for descending. Default `-createdAt`, or relevance with `q`. `nextBreachAt` (staff only) lists tickets with a next breach first, soonest (or most overdue) first, then those without one. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "priority" | "-priority" | "number" | "-number" | "nextBreachAt" | "-nextBreachAt";
+                /** @description Staff only: tickets whose nextBreachAt is before this time (already breached ones included). */
+                breachBefore?: string;
                 /** @description Admins only; `true` lists deleted tickets instead (to restore them). */
                 deleted?: boolean;
             };
@@ -15137,6 +16000,361 @@ export interface operations {
             };
             412: components["responses"]["PreconditionFailed"];
             422: components["responses"]["IdempotencyMismatch"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedules. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleInput"];
+            };
+        };
+        responses: {
+            /** @description The new schedule. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scheduleId: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            404: components["responses"]["ScheduleNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scheduleId: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            404: components["responses"]["ScheduleNotFound"];
+            /** @description A policy still counts time in this schedule. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/schedule-in-use",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "schedule_in_use",
+                     *       "detail": "The policy Premium uses this schedule; change or delete it first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                scheduleId: components["parameters"]["ScheduleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            404: components["responses"]["ScheduleNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listSlaPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policies. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaPolicyInput"];
+            };
+        };
+        responses: {
+            /** @description The new policy. */
+            201: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            /** @description The tenant has its 100 policies already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/too-many-policies",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "too_many_policies",
+                     *       "detail": "A tenant has at most 100 SLA policies."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policyId: components["parameters"]["SlaPolicyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            404: components["responses"]["SlaPolicyNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policyId: components["parameters"]["SlaPolicyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            404: components["responses"]["SlaPolicyNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateSlaPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policyId: components["parameters"]["SlaPolicyId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaPolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPolicy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
+            404: components["responses"]["SlaPolicyNotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getSlaAttainment: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaAttainmentReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SlaForbidden"];
             429: components["responses"]["TooManyRequests"];
         };
     };

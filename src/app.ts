@@ -49,6 +49,7 @@ import { widgetHandlers } from "./modules/widget/handlers.ts";
 import { loadWidgetAssets, type WidgetAssets } from "./modules/widget/assets.ts";
 import { registerWidgetMessageLimit } from "./http/widget-messages.ts";
 import { helpCenterHandlers } from "./modules/help-center/handlers.ts";
+import { slaHandlers } from "./modules/sla/handlers.ts";
 import { groupHandlers } from "./modules/groups/handlers.ts";
 import { routingRuleHandlers } from "./modules/routing/handlers.ts";
 import { macroHandlers } from "./modules/macros/handlers.ts";
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...notificationHandlers(services.notifications),
     ...widgetHandlers(services.widget, deps.widgetAssets ?? loadWidgetAssets()),
     ...helpCenterHandlers(services.helpCenter, services.publicTenants),
+    ...slaHandlers(services.sla),
     ...groupHandlers(services.groups),
     ...routingRuleHandlers(services.routingRules),
     ...macroHandlers(services.macros),

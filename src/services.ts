@@ -40,6 +40,8 @@ import { createWidgetService } from "./modules/widget/service.ts";
 import { createHelpCenterService } from "./modules/help-center/service.ts";
 import { createPublicTenants } from "./modules/help-center/public-tenants.ts";
 import { createViewCounter } from "./modules/help-center/view-counter.ts";
+import { createSlaService } from "./modules/sla/service.ts";
+import { createTicketSla } from "./modules/sla/ticket-sla.ts";
 import { createGroupService } from "./modules/groups/service.ts";
 import { createRoutingRuleService } from "./modules/routing/rule-service.ts";
 import { createMacroService } from "./modules/macros/service.ts";
@@ -56,6 +58,8 @@ export interface ServiceDeps {
   storage?: ObjectStorage;
   /** Typing, presence and read markers on the live stream; default: none. */
   signals?: StreamSignals;
+  /** What time it is for SLA clocks and timers (ms since the epoch); default: the system clock. Tests move it. */
+  now?: () => number;
 }
 
 export function createServices(deps: ServiceDeps) {
@@ -99,8 +103,11 @@ export function createServices(deps: ServiceDeps) {
     signals,
     ticketTtlSeconds: config.stream.ticketTtlSeconds,
   });
-  const comments = createCommentService(database.prisma);
-  const tickets = createTicketService(database.prisma, database.pool);
+  // SLA clocks ride along every ticket change (ticket-sla.ts); configuration and reports in sla.
+  const now = deps.now ?? Date.now;
+  const ticketSla = createTicketSla({ now });
+  const comments = createCommentService(database.prisma, ticketSla);
+  const tickets = createTicketService(database.prisma, database.pool, ticketSla);
   const attachments = createAttachmentService({ db: database.prisma, system: database.system.prisma, storage, limits: config.attachments, logger });
   // Email: the transport (SMTP or the outbox), and the signed reply addresses that route replies back.
   const mailer = createMailer(config.mail, logger);
@@ -151,6 +158,9 @@ export function createServices(deps: ServiceDeps) {
     // The public help center finds its tenant by slug, before any tenant is in scope.
     publicTenants: createPublicTenants(database.system.prisma),
     articleViews,
+    sla: createSlaService(database.prisma),
+    ticketSla,
+    now,
     groups: createGroupService(database.prisma),
     routingRules: createRoutingRuleService(database.prisma),
     macros: createMacroService({ db: database.prisma, tickets, comments }),

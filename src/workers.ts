@@ -16,6 +16,7 @@ import { notificationEmailTasks } from "./modules/notification-emails/digest.ts"
 import { notifyForEvents } from "./modules/notifications/derive.ts";
 import { ROUTING_CONSUMER, routingHandler, untriagedRoutingTasks } from "./modules/routing/router.ts";
 import { queueTriageForEvents, TRIAGE_CONSUMER, triageTasks } from "./modules/triage/job.ts";
+import { startSlaTimers } from "./modules/sla/timers.ts";
 
 /** The event feed's consumers, by name (their cursors are rows of "EventConsumer"). */
 export const WEBHOOK_FANOUT_CONSUMER = "webhooks";
@@ -75,10 +76,12 @@ export async function startWorkers(services: Services): Promise<Workers> {
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
     { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => notifyForEvents(tx, events, scheduleDigests) },
     // Routing and auto-assignment: one cursor, so one decision-maker across every instance.
-    { name: ROUTING_CONSUMER, pollMs: config.eventFeedPollMs, handle: routingHandler(config.routing), batchSize: ROUTING_BATCH },
+    { name: ROUTING_CONSUMER, pollMs: config.eventFeedPollMs, handle: routingHandler({ ...config.routing, ticketChanged: (db, tenantId, ticketId) => services.ticketSla.sync(db, tenantId, ticketId) }), batchSize: ROUTING_BATCH },
     // New tickets become triage jobs (the model is called in the job, outside this transaction).
     { name: TRIAGE_CONSUMER, pollMs: config.eventFeedPollMs, handle: queueTriageForEvents },
   ]);
+  // SLA warnings and breaches, fired when due (each ticket's change plans its own timers).
+  const slaTimers = startSlaTimers({ db: database.prisma, pool: database.pool, databaseUrl: database.url, logger, now: services.now });
   // One guarded, kept-alive transport for this process's attempts (see address-guard.ts).
   const transport = createWebhookTransport(config.webhooks);
   const deliveries = startDeliveryWorker({
@@ -125,14 +128,14 @@ export async function startWorkers(services: Services): Promise<Workers> {
       }),
       ...triageTasks({ db: services.database.prisma, provider: services.ai, logger }),
       // A new ticket whose triage does not come in time is routed without it.
-      ...untriagedRoutingTasks(database.prisma),
+      ...untriagedRoutingTasks(database.prisma, (db, tenantId, ticketId) => services.ticketSla.sync(db, tenantId, ticketId)),
     },
   });
   return {
     async stop() {
       for (const timer of timers) clearInterval(timer);
       // In parallel: a shutdown has a deadline (close-with-grace), and these wait on nothing of each other.
-      await Promise.all([jobs.stop(), feed.stop(), deliveries.stop()]);
+      await Promise.all([jobs.stop(), feed.stop(), deliveries.stop(), slaTimers.stop()]);
       transport.close();
       await database.close();
     },

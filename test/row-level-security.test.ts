@@ -67,6 +67,15 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
     body: { value: "helpful", visitorId: "visitor-rls" },
   });
   expect(voted.response.status).toBe(200);
+  // SLA: a schedule, a policy, a ticket it applies to (timers pending for its breaches), and
+  // measurements fulfilled by solving another.
+  const schedule = await tenant.client.POST("/v1/schedules", { body: { name: "Office", timeZone: "Europe/Paris", weeklyHours: [{ day: "monday", start: "09:00", end: "17:00" }] } });
+  expect(schedule.error, JSON.stringify(schedule.error)).toBeUndefined();
+  const policy = await tenant.client.POST("/v1/sla-policies", { body: { name: "All", scheduleId: schedule.data!.id, targets: { normal: { firstReply: { minutes: 600 }, resolution: { minutes: 6000 } } } } });
+  expect(policy.error, JSON.stringify(policy.error)).toBeUndefined();
+  await openTicket(tenant.client);
+  const measured = await openTicket(tenant.client);
+  await tenant.client.PATCH("/v1/tickets/{ticketId}", { params: { path: { ticketId: measured.id } }, body: { status: "solved" } });
   // Routing: a group with its admin as member, a rule, a macro.
   const group = await tenant.client.POST("/v1/groups", { body: { name: "Support", memberIds: [tenant.admin.id] } });
   expect(group.error, JSON.stringify(group.error)).toBeUndefined();

@@ -119,6 +119,8 @@ async function createDatabaseFromTemplate(): Promise<string> {
 export interface StartOptions {
   /** Another instance of the same deployment: this database (another server's databaseUrl) instead of a new one. */
   databaseUrl?: string;
+  /** The clock of SLA clocks and timers (ms since the epoch); default: the system clock. */
+  now?: () => number;
 }
 
 export async function startServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {
@@ -133,7 +135,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
     },
   });
   const logger = createLogger({ level: config.logLevel, stream });
-  const services = createServices({ config, database, logger });
+  const services = createServices({ config, database, logger, now: options.now });
   const app = await buildApp({ config, logger, services });
   const workers = config.workers ? await startWorkers(services) : undefined;
   await app.listen({ host: "127.0.0.1", port: 0 });

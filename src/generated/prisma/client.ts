@@ -231,3 +231,23 @@ export type TicketSummary = Prisma.TicketSummaryModel
  * 
  */
 export type QaReview = Prisma.QaReviewModel
+/**
+ * Model SlaSchedule
+ * 
+ */
+export type SlaSchedule = Prisma.SlaScheduleModel
+/**
+ * Model SlaPolicy
+ * 
+ */
+export type SlaPolicy = Prisma.SlaPolicyModel
+/**
+ * Model SlaTimer
+ * 
+ */
+export type SlaTimer = Prisma.SlaTimerModel
+/**
+ * Model SlaMetricCycle
+ * 
+ */
+export type SlaMetricCycle = Prisma.SlaMetricCycleModel

@@ -15,8 +15,9 @@ import { applyChange, lockVisibleTicket } from "../tickets/service.ts";
 import { contextOf } from "../../events/event-log.ts";
 import { canSeeComment, checkCanDelete, checkCanEdit, checkCanWriteInternal } from "./policy.ts";
 import { toComment, type Comment } from "./representation.ts";
+import type { TicketSla } from "../sla/ticket-sla.ts";
 
-export function createCommentService(db: Database) {
+export function createCommentService(db: Database, sla: TicketSla) {
   async function visibleTicket(principal: TenantPrincipal, ticketId: string) {
     const ticket = await db.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
     if (!ticket || ticket.deletedAt || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
@@ -82,6 +83,8 @@ export function createCommentService(db: Database) {
       } else {
         await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { version: { increment: 1 } } });
       }
+      // A public reply moves the SLA clocks: an agent's fulfils first and next reply, the requester's starts next reply.
+      await sla.sync(tx, principal.tenantId, ticketId, byRequester ? "requester" : principal.role !== "user" ? "agent" : undefined);
       return toComment(comment);
     },
 

@@ -28,7 +28,7 @@ import { NOTIFICATIONS_CHANNEL, type NotificationPush } from "./live.ts";
 import { NOTIFICATION_COLUMNS, toNotification, type NotificationRow } from "./representation.ts";
 
 /** The event types this consumer reads; the rest pass by. */
-const HANDLED = new Set(["ticket.created", "ticket.assigned", "ticket.status_changed", "comment.created", "comment.updated", "user.updated", "api_key.created"]);
+const HANDLED = new Set(["ticket.created", "ticket.assigned", "ticket.status_changed", "comment.created", "comment.updated", "user.updated", "api_key.created", "sla.warning", "sla.breached"]);
 /** A reason beats those after it when one person has several. */
 const PRECEDENCE: readonly NotificationKind[] = ["password_changed", "api_key_created", "mentioned", "assigned", "requester", "comment", "status_changed", "follower"];
 const TITLE_MAX = 120;
@@ -122,7 +122,7 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
   let mentionedEmails: string[] = [];
 
   const aboutComment = event.type === "comment.created" || event.type === "comment.updated";
-  if (event.ticketId !== null && (event.type.startsWith("ticket.") || aboutComment)) {
+  if (event.ticketId !== null && (event.type.startsWith("ticket.") || event.type.startsWith("sla.") || aboutComment)) {
     const context = await readTicketContext(tx, tenantId, event.ticketId, aboutComment ? event.entityId : null);
     if (!context || context.ticket.deletedAt) return [];
     ({ ticket, subscriptions } = context);
@@ -179,6 +179,12 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
       mentionedEmails = mentions.emails;
       break;
     }
+    case "sla.warning":
+    case "sla.breached":
+      // The assignee owes the reply or the resolution; the requester is never told of SLAs.
+      if (!ticket) return [];
+      add(ticket.assigneeId, "assigned");
+      break;
     case "user.updated":
       if (after.passwordChanged !== true) return [];
       add(event.entityId, "password_changed");
@@ -248,6 +254,10 @@ function summarise(event: FeedEvent, reason: NotificationKind, actor: string, ti
     case "comment.updated": // only mentions
       if (reason === "mentioned") return `${actor} mentioned you on ${label}`;
       return comment?.internal ? `${actor} added an internal note on ${label}` : `${actor} commented on ${label}`;
+    case "sla.warning":
+      return `${label}: the ${String(after.metric ?? "SLA")} target is close to breach`;
+    case "sla.breached":
+      return `${label}: the ${String(after.metric ?? "SLA")} target was breached`;
     case "user.updated":
       return event.actorType === "user" && event.actorId === event.entityId ? "Your password was changed" : `${actor} changed your password`;
     case "api_key.created":

@@ -45,8 +45,12 @@ interface RuleRow {
 const key = (tenantId: string, id: string) => `${tenantId}/${id}`;
 const field = (value: unknown, name: string): unknown => (value && typeof value === "object" ? (value as Record<string, unknown>)[name] : undefined);
 
+/** What else must follow a routed ticket's new fields in the same transaction (its SLA policy, which they may choose). */
+export type TicketChanged = (db: Db, tenantId: string, ticketId: string) => Promise<void>;
+
 export interface RoutingOptions {
   triageWaitSeconds: number;
+  ticketChanged?: TicketChanged;
 }
 
 /** The feed handler. */
@@ -63,14 +67,14 @@ interface UntriagedJob {
  * The job that routes a ticket whose triage has not come in time. It takes the routing
  * consumer's cursor row first, so it never decides while a batch does (one decision-maker).
  */
-export function untriagedRoutingTasks(system: Database): Record<string, (payload: unknown) => Promise<void>> {
+export function untriagedRoutingTasks(system: Database, ticketChanged?: TicketChanged): Record<string, (payload: unknown) => Promise<void>> {
   return {
     async [UNTRIAGED_JOB](payload) {
       const { tenantId, ticketId } = payload as UntriagedJob;
       await system.$transaction(
         async (tx) => {
           await tx.$executeRawUnsafe(`SELECT 1 FROM "EventConsumer" WHERE name = $1 FOR UPDATE`, ROUTING_CONSUMER);
-          await routeTicket(tx, tenantId, ticketId, await activeRules(tx, tenantId));
+          await routeTicket(tx, tenantId, ticketId, await activeRules(tx, tenantId), ticketChanged);
         },
         { timeout: 30_000, maxWait: 10_000 },
       );
@@ -139,7 +143,7 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
       rules = await activeRules(db, event.tenantId);
       rulesByTenant.set(event.tenantId, rules);
     }
-    await routeTicket(db, event.tenantId, event.entityId, rules);
+    await routeTicket(db, event.tenantId, event.entityId, rules, options.ticketChanged);
   }
 
   for (const { tenantId, ticketId } of touchedTickets.values()) {
@@ -160,7 +164,7 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
 }
 
 /** Routes a new ticket once: the first matching rule's actions, then assignment within its group. */
-async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: readonly RuleRow[]): Promise<void> {
+async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: readonly RuleRow[], ticketChanged?: TicketChanged): Promise<void> {
   const [ticket] = await db.$queryRawUnsafe<TicketRow[]>(
     `SELECT id, status, priority, type, channel, tags, "assigneeId", "groupId", "requiredSkills", "routedAt", "deletedAt"
        FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid FOR UPDATE`,
@@ -195,7 +199,10 @@ async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: re
     requiredSkills,
   );
   const entity = { type: "ticket", id: ticketId };
-  if (changed) await appendEvent(db, SYSTEM, { tenantId, type: "ticket.updated", entity, ticketId, before, after });
+  if (changed) {
+    await appendEvent(db, SYSTEM, { tenantId, type: "ticket.updated", entity, ticketId, before, after });
+    await ticketChanged?.(db, tenantId, ticketId);
+  }
   // Only where there is something to explain: a tenant without rules or groups sees no routing events.
   if (rule || groupId) {
     await appendEvent(db, SYSTEM, { tenantId, type: "ticket.routed", entity, ticketId, internal: true, after: { ruleId: rule?.id ?? null, groupId, requiredSkills, triaged: triage !== null } });

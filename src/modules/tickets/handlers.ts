@@ -41,7 +41,10 @@ export function ticketHandlers(tickets: TicketService, events: EventService): Pi
       const ifNoneMatch = header(request, "if-none-match");
       const etag = etagOf(ticket.version, ticket.unreadCount);
       reply.header("etag", etag);
-      if (ifNoneMatch && etagMatches(ifNoneMatch, ticket.version, ticket.unreadCount)) return reply.status(304).send();
+      // A running SLA clock changes the representation with every second (elapsed, breached), not
+      // only with the version: no 304 while one runs.
+      const ticking = ticket.sla?.metrics.some((metric) => metric.status === "active") ?? false;
+      if (ifNoneMatch && !ticking && etagMatches(ifNoneMatch, ticket.version, ticket.unreadCount)) return reply.status(304).send();
       return ticket;
     },
     updateTicket: async (request, reply) =>

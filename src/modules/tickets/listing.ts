@@ -8,6 +8,7 @@ import { Prisma } from "../../generated/prisma/client.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { decodeCursor, encodeCursor } from "../../core/cursor.ts";
+import { isDateTime } from "../../core/formats.ts";
 import { problems } from "../../core/problem.ts";
 import { toTicketForCaller, type TicketRecord } from "./representation.ts";
 import { unreadJoin } from "./unread.ts";
@@ -15,11 +16,11 @@ import { unreadJoin } from "./unread.ts";
 type Query = QueryOf<"listTickets">;
 const PRIORITIES: readonly string[] = ["low", "normal", "high", "urgent"];
 type Row = TicketRecord & { unreadCount: number };
-type SortKey = "createdAt" | "updatedAt" | "priority" | "number" | "relevance";
+type SortKey = "createdAt" | "updatedAt" | "priority" | "number" | "relevance" | "nextBreachAt";
 
 const COLUMNS = Prisma.sql`t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel,
   t."requesterId", t."assigneeId", t."groupId", t.tags, t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt",
-  t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt"`;
+  t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt", t.sla, t."nextBreachAt"`;
 
 interface Sort {
   key: SortKey;
@@ -74,6 +75,8 @@ function ordering(sort: Sort, cursor: string | undefined) {
         condition: key && checkTag(key[0], tag) ? Prisma.sql`(c.rank, c.id) < (${key[1]}::real, ${key[2]}::uuid)` : undefined,
       };
     }
+    case "nextBreachAt":
+      throw new Error("sorted by listByNextBreach");
   }
 }
 
@@ -103,6 +106,10 @@ function filters(principal: TenantPrincipal, query: Query): Prisma.Sql[] {
   if (query.createdBefore) where.push(Prisma.sql`t."createdAt" < ${query.createdBefore}::timestamptz`);
   if (query.updatedAfter) where.push(Prisma.sql`t."updatedAt" >= ${query.updatedAfter}::timestamptz`);
   if (query.updatedBefore) where.push(Prisma.sql`t."updatedAt" < ${query.updatedBefore}::timestamptz`);
+  if (query.breachBefore) {
+    if (principal.role === "user") throw problems.forbidden("SLA clocks are for staff; breachBefore is not available to requesters.");
+    where.push(Prisma.sql`t."nextBreachAt" < ${query.breachBefore}::timestamptz`);
+  }
   return where;
 }
 
@@ -148,13 +155,53 @@ async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prism
      ORDER BY page.rank DESC, page.id DESC`;
 }
 
-export async function listTickets(db: Database, principal: TenantPrincipal, query: Query): Promise<Schemas["TicketList"]> {
+/**
+ * Sorted by nextBreachAt: the tickets that have one, then those that do not. Each part is one range
+ * of the (tenantId, nextBreachAt, id) index, so a page costs the same at any depth; the second is
+ * read only when the first runs out within the page.
+ */
+async function listByNextBreach(db: Database, where: Prisma.Sql[], sort: Sort, cursor: string | undefined, limit: number, unread: Prisma.Sql): Promise<Row[]> {
+  const direction = sort.descending ? Prisma.sql`DESC` : Prisma.sql`ASC`;
+  const after = sort.descending ? Prisma.sql`<` : Prisma.sql`>`;
+  const tag = `${sort.key}${sort.descending ? "-" : "+"}`;
+  const key = decodeCursor(cursor, ["string", "string", "uuid"] as const);
+  if (key) checkTag(key[0], tag);
+  if (key && key[1] !== "" && !isDateTime(key[1])) throw problems.invalidParameter("cursor", "is not a cursor this list issued; pass nextCursor from the previous page");
+  const page = (conditions: Prisma.Sql[], orderBy: Prisma.Sql, take: number) => db.$queryRaw<Row[]>`
+    WITH page AS (SELECT ${COLUMNS} FROM "Ticket" t WHERE ${Prisma.join([...where, ...conditions], " AND ")} ORDER BY ${orderBy} LIMIT ${take})
+    SELECT t.*, unread."unreadCount" FROM page t ${unread} ORDER BY ${orderBy}`;
+  const rows: Row[] = [];
+  if (!key || key[1] !== "") {
+    const range = key ? [Prisma.sql`(t."nextBreachAt", t.id) ${after} (${key[1]}::timestamptz, ${key[2]}::uuid)`] : [];
+    rows.push(...(await page([Prisma.sql`t."nextBreachAt" IS NOT NULL`, ...range], Prisma.sql`t."nextBreachAt" ${direction}, t.id ${direction}`, limit + 1)));
+  }
+  if (rows.length <= limit) {
+    const range = key && key[1] === "" ? [Prisma.sql`t.id ${after} ${key[2]}::uuid`] : [];
+    rows.push(...(await page([Prisma.sql`t."nextBreachAt" IS NULL`, ...range], Prisma.sql`t.id ${direction}`, limit + 1 - rows.length)));
+  }
+  return rows;
+}
+
+/** The page as the contract shows it (without SLA clocks, which the service adds for staff), and its rows. */
+export async function listTickets(db: Database, principal: TenantPrincipal, query: Query): Promise<{ page: Schemas["TicketList"]; rows: Row[] }> {
   const limit = query.limit ?? 25;
   const sort = sortOf(query);
   if (sort.key === "relevance" && !query.q) throw problems.invalidParameter("sort", "relevance needs q");
-  const { orderBy, keyOf, condition } = ordering(sort, query.cursor);
+  if (sort.key === "nextBreachAt" && principal.role === "user") throw problems.forbidden("SLA clocks are for staff; sort by nextBreachAt is not available to requesters.");
   const where = filters(principal, query);
   const unread = unreadJoin(principal);
+  if (sort.key === "nextBreachAt") {
+    if (query.q) where.push(Prisma.sql`EXISTS (SELECT 1 FROM websearch_to_tsquery('english', ${query.q}) query WHERE ${MATCHES_OWN} OR ${MATCHES_A_COMMENT})`);
+    const rows = await listByNextBreach(db, where, sort, query.cursor, limit, unread);
+    const data = rows.slice(0, limit);
+    const last = data.at(-1);
+    const tag = `${sort.key}${sort.descending ? "-" : "+"}`;
+    return {
+      page: { data: data.map(toTicketForCaller), nextCursor: rows.length > limit && last ? encodeCursor([tag, last.nextBreachAt?.toISOString() ?? "", last.id]) : null },
+      rows: data,
+    };
+  }
+  const { orderBy, keyOf, condition } = ordering(sort, query.cursor);
   let rows: (Row & { rank?: number })[];
   if (sort.key === "relevance") {
     rows = await searchByRelevance(db, where, condition, principal.tenantId, query.q!, limit, unread);
@@ -170,7 +217,7 @@ export async function listTickets(db: Database, principal: TenantPrincipal, quer
   const data = rows.slice(0, limit);
   const last = data.at(-1);
   return {
-    data: data.map(toTicketForCaller),
-    nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last) as (string | number)[]) : null,
+    page: { data: data.map(toTicketForCaller), nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last) as (string | number)[]) : null },
+    rows: data,
   };
 }

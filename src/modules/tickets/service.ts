@@ -16,6 +16,7 @@ import { canSee, checkCreate, checkUpdate, checkCanBulkUpdate, checkCanDelete, c
 import { toTicket, toTicketForCaller, type Ticket, type TicketForCaller, type TicketRecord } from "./representation.ts";
 import { seesInternal, UNREAD_JOIN_TEXT } from "./unread.ts";
 import { checkTransition, statusTimestamps } from "./workflow.ts";
+import type { TicketSla } from "../sla/ticket-sla.ts";
 
 const METADATA_MAX_BYTES = 8192;
 const UNSOLVED: TicketStatus[] = ["open", "pending", "on_hold"];
@@ -145,10 +146,17 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
 
 /** The hottest read of the product, as one prepared statement on the raw pool (see get), with the reader's unread count. */
 export const TICKET_BY_ID = `SELECT t."tenantId", t.id, t.number, t.title, t.description, t.status, t.priority, t.type, t.channel, t."requesterId", t."assigneeId", t."groupId", t.tags,
-  t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt", t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt", unread."unreadCount"
+  t."dueAt", t.metadata, t.version, t."createdAt", t."updatedAt", t."firstResponseAt", t."solvedAt", t."closedAt", t."deletedAt", t.sla, t."nextBreachAt", unread."unreadCount"
   FROM "Ticket" t ${UNREAD_JOIN_TEXT} WHERE t."tenantId" = $1 AND t.id = $2`;
 
-export function createTicketService(db: Database, pool: pg.Pool) {
+export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla) {
+  /** Staff see each ticket's SLA clocks (requesters see nothing of them, as in Zendesk). */
+  async function withSla(principal: TenantPrincipal, tickets: TicketForCaller[], rows: readonly TicketRecord[]): Promise<TicketForCaller[]> {
+    if (principal.role === "user") return tickets;
+    const views = await sla.views(db, principal.tenantId, rows);
+    return tickets.map((ticket) => ({ ...ticket, ...views.get(ticket.id) }));
+  }
+
   return {
     /** With an Idempotency-Key, a retry returns the first response instead of opening a second ticket. */
     async create(principal: TenantPrincipal, input: Schemas["TicketCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Ticket>> {
@@ -192,13 +200,22 @@ export function createTicketService(db: Database, pool: pg.Pool) {
         deletedAt: null,
         requiredSkills: [], // routing's, set when the ticket is routed
         routedAt: null,
+        slaPolicyId: null, // the SLA's, set by sla.sync below
+        sla: null,
+        nextBreachAt: null,
+        slaRevision: 0,
       };
       const event = eventRow(context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: row.id }, ticketId: row.id, after: toTicket(row) });
       const number = await insertNumbered(tx, row, event);
+      // The SLA's policy and timers (this runs under the numbering lock: see insertNumbered).
+      await sla.sync(tx, tenantId, row.id);
       return { ...toTicket(row), number };
     },
 
-    list: (principal: TenantPrincipal, query: QueryOf<"listTickets">) => listTickets(db, principal, query),
+    async list(principal: TenantPrincipal, query: QueryOf<"listTickets">): Promise<Schemas["TicketList"]> {
+      const { page, rows } = await listTickets(db, principal, query);
+      return { ...page, data: await withSla(principal, page.data, rows) };
+    },
 
     /** Served by node-postgres directly: Prisma's per-query overhead was a seventh of this request's CPU. */
     async get(principal: TenantPrincipal, ticketId: string): Promise<TicketForCaller> {
@@ -209,7 +226,8 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       });
       const ticket = rows[0];
       if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
-      return toTicketForCaller(ticket);
+      const [shown] = await withSla(principal, [toTicketForCaller(ticket)], [ticket]);
+      return shown!;
     },
 
     async update(principal: TenantPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {
@@ -224,7 +242,9 @@ export function createTicketService(db: Database, pool: pg.Pool) {
       if (ifMatch !== undefined && !etagNamesVersion(ifMatch, current.version)) {
         throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
       }
-      return toTicket(await applyChange(tx, principal, current, change, context, pointerBase));
+      const updated = await applyChange(tx, principal, current, change, context, pointerBase);
+      if (updated !== current) await sla.sync(tx, principal.tenantId, ticketId);
+      return toTicket(updated);
     },
 
     /** The ticket as the caller's transaction sees it now. */
@@ -249,6 +269,8 @@ export function createTicketService(db: Database, pool: pg.Pool) {
           before: { deletedAt: null },
           after: { deletedAt: toTicket(deleted).deletedAt },
         });
+        // A deleted ticket breaches nothing: its timers go and it leaves the nextBreachAt list.
+        await sla.sync(tx, principal.tenantId, ticketId);
       });
     },
 
@@ -266,6 +288,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
           before: { deletedAt: toTicket(current).deletedAt },
           after: { deletedAt: null },
         });
+        await sla.sync(tx, principal.tenantId, ticketId);
         return toTicket(restored);
       });
     },
@@ -298,6 +321,7 @@ export function createTicketService(db: Database, pool: pg.Pool) {
         for (const id of input.ticketIds) {
           const before = byId.get(id)!;
           const after = await applyChange(tx, principal, before, input.changes, context, "/changes");
+          if (after !== before) await sla.sync(tx, principal.tenantId, id);
           results.push({ ticketId: id, result: after === before ? "unchanged" : "updated", ticket: toTicket(after) });
         }
         return { results };

@@ -434,7 +434,11 @@ export const ModelName = {
   Macro: 'Macro',
   TicketTriage: 'TicketTriage',
   TicketSummary: 'TicketSummary',
-  QaReview: 'QaReview'
+  QaReview: 'QaReview',
+  SlaSchedule: 'SlaSchedule',
+  SlaPolicy: 'SlaPolicy',
+  SlaTimer: 'SlaTimer',
+  SlaMetricCycle: 'SlaMetricCycle'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -450,7 +454,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "widgetSettings" | "visitor" | "helpCenterCategory" | "helpCenterSection" | "helpCenterArticle" | "helpCenterVote" | "group" | "groupMember" | "routingRule" | "macro" | "ticketTriage" | "ticketSummary" | "qaReview"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "widgetSettings" | "visitor" | "helpCenterCategory" | "helpCenterSection" | "helpCenterArticle" | "helpCenterVote" | "group" | "groupMember" | "routingRule" | "macro" | "ticketTriage" | "ticketSummary" | "qaReview" | "slaSchedule" | "slaPolicy" | "slaTimer" | "slaMetricCycle"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -3266,6 +3270,302 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    SlaSchedule: {
+      payload: Prisma.$SlaSchedulePayload<ExtArgs>
+      fields: Prisma.SlaScheduleFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SlaScheduleFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SlaScheduleFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>
+        }
+        findFirst: {
+          args: Prisma.SlaScheduleFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SlaScheduleFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>
+        }
+        findMany: {
+          args: Prisma.SlaScheduleFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>[]
+        }
+        create: {
+          args: Prisma.SlaScheduleCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>
+        }
+        createMany: {
+          args: Prisma.SlaScheduleCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SlaScheduleCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>[]
+        }
+        delete: {
+          args: Prisma.SlaScheduleDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>
+        }
+        update: {
+          args: Prisma.SlaScheduleUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>
+        }
+        deleteMany: {
+          args: Prisma.SlaScheduleDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SlaScheduleUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SlaScheduleUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>[]
+        }
+        upsert: {
+          args: Prisma.SlaScheduleUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaSchedulePayload>
+        }
+        aggregate: {
+          args: Prisma.SlaScheduleAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSlaSchedule>
+        }
+        groupBy: {
+          args: Prisma.SlaScheduleGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SlaScheduleGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SlaScheduleCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SlaScheduleCountAggregateOutputType> | number
+        }
+      }
+    }
+    SlaPolicy: {
+      payload: Prisma.$SlaPolicyPayload<ExtArgs>
+      fields: Prisma.SlaPolicyFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SlaPolicyFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SlaPolicyFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>
+        }
+        findFirst: {
+          args: Prisma.SlaPolicyFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SlaPolicyFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>
+        }
+        findMany: {
+          args: Prisma.SlaPolicyFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>[]
+        }
+        create: {
+          args: Prisma.SlaPolicyCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>
+        }
+        createMany: {
+          args: Prisma.SlaPolicyCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SlaPolicyCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>[]
+        }
+        delete: {
+          args: Prisma.SlaPolicyDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>
+        }
+        update: {
+          args: Prisma.SlaPolicyUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>
+        }
+        deleteMany: {
+          args: Prisma.SlaPolicyDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SlaPolicyUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SlaPolicyUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>[]
+        }
+        upsert: {
+          args: Prisma.SlaPolicyUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaPolicyPayload>
+        }
+        aggregate: {
+          args: Prisma.SlaPolicyAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSlaPolicy>
+        }
+        groupBy: {
+          args: Prisma.SlaPolicyGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SlaPolicyGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SlaPolicyCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SlaPolicyCountAggregateOutputType> | number
+        }
+      }
+    }
+    SlaTimer: {
+      payload: Prisma.$SlaTimerPayload<ExtArgs>
+      fields: Prisma.SlaTimerFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SlaTimerFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SlaTimerFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>
+        }
+        findFirst: {
+          args: Prisma.SlaTimerFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SlaTimerFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>
+        }
+        findMany: {
+          args: Prisma.SlaTimerFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>[]
+        }
+        create: {
+          args: Prisma.SlaTimerCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>
+        }
+        createMany: {
+          args: Prisma.SlaTimerCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SlaTimerCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>[]
+        }
+        delete: {
+          args: Prisma.SlaTimerDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>
+        }
+        update: {
+          args: Prisma.SlaTimerUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>
+        }
+        deleteMany: {
+          args: Prisma.SlaTimerDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SlaTimerUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SlaTimerUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>[]
+        }
+        upsert: {
+          args: Prisma.SlaTimerUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaTimerPayload>
+        }
+        aggregate: {
+          args: Prisma.SlaTimerAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSlaTimer>
+        }
+        groupBy: {
+          args: Prisma.SlaTimerGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SlaTimerGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SlaTimerCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SlaTimerCountAggregateOutputType> | number
+        }
+      }
+    }
+    SlaMetricCycle: {
+      payload: Prisma.$SlaMetricCyclePayload<ExtArgs>
+      fields: Prisma.SlaMetricCycleFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SlaMetricCycleFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SlaMetricCycleFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>
+        }
+        findFirst: {
+          args: Prisma.SlaMetricCycleFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SlaMetricCycleFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>
+        }
+        findMany: {
+          args: Prisma.SlaMetricCycleFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>[]
+        }
+        create: {
+          args: Prisma.SlaMetricCycleCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>
+        }
+        createMany: {
+          args: Prisma.SlaMetricCycleCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SlaMetricCycleCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>[]
+        }
+        delete: {
+          args: Prisma.SlaMetricCycleDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>
+        }
+        update: {
+          args: Prisma.SlaMetricCycleUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>
+        }
+        deleteMany: {
+          args: Prisma.SlaMetricCycleDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SlaMetricCycleUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SlaMetricCycleUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>[]
+        }
+        upsert: {
+          args: Prisma.SlaMetricCycleUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SlaMetricCyclePayload>
+        }
+        aggregate: {
+          args: Prisma.SlaMetricCycleAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSlaMetricCycle>
+        }
+        groupBy: {
+          args: Prisma.SlaMetricCycleGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SlaMetricCycleGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SlaMetricCycleCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SlaMetricCycleCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -3428,7 +3728,11 @@ export const TicketScalarFieldEnum = {
   firstResponseAt: 'firstResponseAt',
   solvedAt: 'solvedAt',
   closedAt: 'closedAt',
-  deletedAt: 'deletedAt'
+  deletedAt: 'deletedAt',
+  slaPolicyId: 'slaPolicyId',
+  sla: 'sla',
+  nextBreachAt: 'nextBreachAt',
+  slaRevision: 'slaRevision'
 } as const
 
 export type TicketScalarFieldEnum = (typeof TicketScalarFieldEnum)[keyof typeof TicketScalarFieldEnum]
@@ -3915,6 +4219,66 @@ export const QaReviewScalarFieldEnum = {
 } as const
 
 export type QaReviewScalarFieldEnum = (typeof QaReviewScalarFieldEnum)[keyof typeof QaReviewScalarFieldEnum]
+
+
+export const SlaScheduleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  timeZone: 'timeZone',
+  weeklyHours: 'weeklyHours',
+  holidays: 'holidays',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type SlaScheduleScalarFieldEnum = (typeof SlaScheduleScalarFieldEnum)[keyof typeof SlaScheduleScalarFieldEnum]
+
+
+export const SlaPolicyScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  position: 'position',
+  conditions: 'conditions',
+  targets: 'targets',
+  scheduleId: 'scheduleId',
+  warningMinutes: 'warningMinutes',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type SlaPolicyScalarFieldEnum = (typeof SlaPolicyScalarFieldEnum)[keyof typeof SlaPolicyScalarFieldEnum]
+
+
+export const SlaTimerScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  metric: 'metric',
+  kind: 'kind',
+  cycle: 'cycle',
+  revision: 'revision',
+  dueAt: 'dueAt',
+  breachAt: 'breachAt'
+} as const
+
+export type SlaTimerScalarFieldEnum = (typeof SlaTimerScalarFieldEnum)[keyof typeof SlaTimerScalarFieldEnum]
+
+
+export const SlaMetricCycleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  metric: 'metric',
+  cycle: 'cycle',
+  policyId: 'policyId',
+  warnedAt: 'warnedAt',
+  breachedAt: 'breachedAt',
+  fulfilledAt: 'fulfilledAt'
+} as const
+
+export type SlaMetricCycleScalarFieldEnum = (typeof SlaMetricCycleScalarFieldEnum)[keyof typeof SlaMetricCycleScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -4432,6 +4796,10 @@ export type GlobalOmitConfig = {
   ticketTriage?: Prisma.TicketTriageOmit
   ticketSummary?: Prisma.TicketSummaryOmit
   qaReview?: Prisma.QaReviewOmit
+  slaSchedule?: Prisma.SlaScheduleOmit
+  slaPolicy?: Prisma.SlaPolicyOmit
+  slaTimer?: Prisma.SlaTimerOmit
+  slaMetricCycle?: Prisma.SlaMetricCycleOmit
 }
 
 /* Types for Logging */

@@ -88,7 +88,11 @@ export const ModelName = {
   Macro: 'Macro',
   TicketTriage: 'TicketTriage',
   TicketSummary: 'TicketSummary',
-  QaReview: 'QaReview'
+  QaReview: 'QaReview',
+  SlaSchedule: 'SlaSchedule',
+  SlaPolicy: 'SlaPolicy',
+  SlaTimer: 'SlaTimer',
+  SlaMetricCycle: 'SlaMetricCycle'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -230,7 +234,11 @@ export const TicketScalarFieldEnum = {
   firstResponseAt: 'firstResponseAt',
   solvedAt: 'solvedAt',
   closedAt: 'closedAt',
-  deletedAt: 'deletedAt'
+  deletedAt: 'deletedAt',
+  slaPolicyId: 'slaPolicyId',
+  sla: 'sla',
+  nextBreachAt: 'nextBreachAt',
+  slaRevision: 'slaRevision'
 } as const
 
 export type TicketScalarFieldEnum = (typeof TicketScalarFieldEnum)[keyof typeof TicketScalarFieldEnum]
@@ -717,6 +725,66 @@ export const QaReviewScalarFieldEnum = {
 } as const
 
 export type QaReviewScalarFieldEnum = (typeof QaReviewScalarFieldEnum)[keyof typeof QaReviewScalarFieldEnum]
+
+
+export const SlaScheduleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  timeZone: 'timeZone',
+  weeklyHours: 'weeklyHours',
+  holidays: 'holidays',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type SlaScheduleScalarFieldEnum = (typeof SlaScheduleScalarFieldEnum)[keyof typeof SlaScheduleScalarFieldEnum]
+
+
+export const SlaPolicyScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  position: 'position',
+  conditions: 'conditions',
+  targets: 'targets',
+  scheduleId: 'scheduleId',
+  warningMinutes: 'warningMinutes',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type SlaPolicyScalarFieldEnum = (typeof SlaPolicyScalarFieldEnum)[keyof typeof SlaPolicyScalarFieldEnum]
+
+
+export const SlaTimerScalarFieldEnum = {
+  tenantId: 'tenantId',
+  id: 'id',
+  ticketId: 'ticketId',
+  metric: 'metric',
+  kind: 'kind',
+  cycle: 'cycle',
+  revision: 'revision',
+  dueAt: 'dueAt',
+  breachAt: 'breachAt'
+} as const
+
+export type SlaTimerScalarFieldEnum = (typeof SlaTimerScalarFieldEnum)[keyof typeof SlaTimerScalarFieldEnum]
+
+
+export const SlaMetricCycleScalarFieldEnum = {
+  tenantId: 'tenantId',
+  ticketId: 'ticketId',
+  metric: 'metric',
+  cycle: 'cycle',
+  policyId: 'policyId',
+  warnedAt: 'warnedAt',
+  breachedAt: 'breachedAt',
+  fulfilledAt: 'fulfilledAt'
+} as const
+
+export type SlaMetricCycleScalarFieldEnum = (typeof SlaMetricCycleScalarFieldEnum)[keyof typeof SlaMetricCycleScalarFieldEnum]
 
 
 export const SortOrder = {

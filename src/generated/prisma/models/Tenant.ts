@@ -276,6 +276,10 @@ export type TenantWhereInput = {
   groupMembers?: Prisma.GroupMemberListRelationFilter
   routingRules?: Prisma.RoutingRuleListRelationFilter
   macros?: Prisma.MacroListRelationFilter
+  slaSchedules?: Prisma.SlaScheduleListRelationFilter
+  slaPolicies?: Prisma.SlaPolicyListRelationFilter
+  slaTimers?: Prisma.SlaTimerListRelationFilter
+  slaCycles?: Prisma.SlaMetricCycleListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -320,6 +324,10 @@ export type TenantOrderByWithRelationInput = {
   groupMembers?: Prisma.GroupMemberOrderByRelationAggregateInput
   routingRules?: Prisma.RoutingRuleOrderByRelationAggregateInput
   macros?: Prisma.MacroOrderByRelationAggregateInput
+  slaSchedules?: Prisma.SlaScheduleOrderByRelationAggregateInput
+  slaPolicies?: Prisma.SlaPolicyOrderByRelationAggregateInput
+  slaTimers?: Prisma.SlaTimerOrderByRelationAggregateInput
+  slaCycles?: Prisma.SlaMetricCycleOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -367,6 +375,10 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   groupMembers?: Prisma.GroupMemberListRelationFilter
   routingRules?: Prisma.RoutingRuleListRelationFilter
   macros?: Prisma.MacroListRelationFilter
+  slaSchedules?: Prisma.SlaScheduleListRelationFilter
+  slaPolicies?: Prisma.SlaPolicyListRelationFilter
+  slaTimers?: Prisma.SlaTimerListRelationFilter
+  slaCycles?: Prisma.SlaMetricCycleListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -443,6 +455,10 @@ export type TenantCreateInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -487,6 +503,10 @@ export type TenantUncheckedCreateInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -531,6 +551,10 @@ export type TenantUpdateInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -575,6 +599,10 @@ export type TenantUncheckedUpdateInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -1132,6 +1160,62 @@ export type TenantUpdateOneRequiredWithoutQaReviewsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutQaReviewsInput, Prisma.TenantUpdateWithoutQaReviewsInput>, Prisma.TenantUncheckedUpdateWithoutQaReviewsInput>
 }
 
+export type TenantCreateNestedOneWithoutSlaSchedulesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaSchedulesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutSlaSchedulesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaSchedulesInput
+  upsert?: Prisma.TenantUpsertWithoutSlaSchedulesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaSchedulesInput, Prisma.TenantUpdateWithoutSlaSchedulesInput>, Prisma.TenantUncheckedUpdateWithoutSlaSchedulesInput>
+}
+
+export type TenantCreateNestedOneWithoutSlaPoliciesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaPoliciesInput, Prisma.TenantUncheckedCreateWithoutSlaPoliciesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaPoliciesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutSlaPoliciesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaPoliciesInput, Prisma.TenantUncheckedCreateWithoutSlaPoliciesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaPoliciesInput
+  upsert?: Prisma.TenantUpsertWithoutSlaPoliciesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaPoliciesInput, Prisma.TenantUpdateWithoutSlaPoliciesInput>, Prisma.TenantUncheckedUpdateWithoutSlaPoliciesInput>
+}
+
+export type TenantCreateNestedOneWithoutSlaTimersInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaTimersInput, Prisma.TenantUncheckedCreateWithoutSlaTimersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaTimersInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutSlaTimersNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaTimersInput, Prisma.TenantUncheckedCreateWithoutSlaTimersInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaTimersInput
+  upsert?: Prisma.TenantUpsertWithoutSlaTimersInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaTimersInput, Prisma.TenantUpdateWithoutSlaTimersInput>, Prisma.TenantUncheckedUpdateWithoutSlaTimersInput>
+}
+
+export type TenantCreateNestedOneWithoutSlaCyclesInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaCyclesInput, Prisma.TenantUncheckedCreateWithoutSlaCyclesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaCyclesInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutSlaCyclesNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutSlaCyclesInput, Prisma.TenantUncheckedCreateWithoutSlaCyclesInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutSlaCyclesInput
+  upsert?: Prisma.TenantUpsertWithoutSlaCyclesInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaCyclesInput, Prisma.TenantUpdateWithoutSlaCyclesInput>, Prisma.TenantUncheckedUpdateWithoutSlaCyclesInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -1173,6 +1257,10 @@ export type TenantCreateWithoutUsersInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUsersInput = {
@@ -1216,6 +1304,10 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUsersInput = {
@@ -1275,6 +1367,10 @@ export type TenantUpdateWithoutUsersInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUsersInput = {
@@ -1318,6 +1414,10 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -1361,6 +1461,10 @@ export type TenantCreateWithoutSessionsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -1404,6 +1508,10 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -1463,6 +1571,10 @@ export type TenantUpdateWithoutSessionsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -1506,6 +1618,10 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventsInput = {
@@ -1549,6 +1665,10 @@ export type TenantCreateWithoutEventsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventsInput = {
@@ -1592,6 +1712,10 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventsInput = {
@@ -1651,6 +1775,10 @@ export type TenantUpdateWithoutEventsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventsInput = {
@@ -1694,6 +1822,10 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketsInput = {
@@ -1737,6 +1869,10 @@ export type TenantCreateWithoutTicketsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketsInput = {
@@ -1780,6 +1916,10 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketsInput = {
@@ -1839,6 +1979,10 @@ export type TenantUpdateWithoutTicketsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketsInput = {
@@ -1882,6 +2026,10 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutCommentsInput = {
@@ -1925,6 +2073,10 @@ export type TenantCreateWithoutCommentsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutCommentsInput = {
@@ -1968,6 +2120,10 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutCommentsInput = {
@@ -2027,6 +2183,10 @@ export type TenantUpdateWithoutCommentsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutCommentsInput = {
@@ -2070,6 +2230,10 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutReadMarkersInput = {
@@ -2113,6 +2277,10 @@ export type TenantCreateWithoutReadMarkersInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutReadMarkersInput = {
@@ -2156,6 +2324,10 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutReadMarkersInput = {
@@ -2215,6 +2387,10 @@ export type TenantUpdateWithoutReadMarkersInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutReadMarkersInput = {
@@ -2258,6 +2434,10 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIdempotencyKeysInput = {
@@ -2301,6 +2481,10 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
@@ -2344,6 +2528,10 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyKeysInput = {
@@ -2403,6 +2591,10 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
@@ -2446,6 +2638,10 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAttachmentsInput = {
@@ -2489,6 +2685,10 @@ export type TenantCreateWithoutAttachmentsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAttachmentsInput = {
@@ -2532,6 +2732,10 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAttachmentsInput = {
@@ -2591,6 +2795,10 @@ export type TenantUpdateWithoutAttachmentsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAttachmentsInput = {
@@ -2634,6 +2842,10 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutUploadsInput = {
@@ -2677,6 +2889,10 @@ export type TenantCreateWithoutUploadsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUploadsInput = {
@@ -2720,6 +2936,10 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUploadsInput = {
@@ -2779,6 +2999,10 @@ export type TenantUpdateWithoutUploadsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUploadsInput = {
@@ -2822,6 +3046,10 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWebhooksInput = {
@@ -2865,6 +3093,10 @@ export type TenantCreateWithoutWebhooksInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWebhooksInput = {
@@ -2908,6 +3140,10 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWebhooksInput = {
@@ -2967,6 +3203,10 @@ export type TenantUpdateWithoutWebhooksInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWebhooksInput = {
@@ -3010,6 +3250,10 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutApiKeysInput = {
@@ -3053,6 +3297,10 @@ export type TenantCreateWithoutApiKeysInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -3096,6 +3344,10 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -3155,6 +3407,10 @@ export type TenantUpdateWithoutApiKeysInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -3198,6 +3454,10 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationsInput = {
@@ -3241,6 +3501,10 @@ export type TenantCreateWithoutNotificationsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationsInput = {
@@ -3284,6 +3548,10 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationsInput = {
@@ -3343,6 +3611,10 @@ export type TenantUpdateWithoutNotificationsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationsInput = {
@@ -3386,6 +3658,10 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationInboxesInput = {
@@ -3429,6 +3705,10 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
@@ -3472,6 +3752,10 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationInboxesInput = {
@@ -3531,6 +3815,10 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
@@ -3574,6 +3862,10 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketSubscriptionsInput = {
@@ -3617,6 +3909,10 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -3660,6 +3956,10 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -3719,6 +4019,10 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -3762,6 +4066,10 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationPreferencesInput = {
@@ -3805,6 +4113,10 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -3848,6 +4160,10 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -3907,6 +4223,10 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -3950,6 +4270,10 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationDefaultsInput = {
@@ -3993,6 +4317,10 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
@@ -4036,6 +4364,10 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationDefaultsInput = {
@@ -4095,6 +4427,10 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
@@ -4138,6 +4474,10 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInvitationsInput = {
@@ -4181,6 +4521,10 @@ export type TenantCreateWithoutInvitationsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInvitationsInput = {
@@ -4224,6 +4568,10 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInvitationsInput = {
@@ -4283,6 +4631,10 @@ export type TenantUpdateWithoutInvitationsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInvitationsInput = {
@@ -4326,6 +4678,10 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPasswordResetsInput = {
@@ -4369,6 +4725,10 @@ export type TenantCreateWithoutPasswordResetsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPasswordResetsInput = {
@@ -4412,6 +4772,10 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPasswordResetsInput = {
@@ -4471,6 +4835,10 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
@@ -4514,6 +4882,10 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInboundEmailsInput = {
@@ -4557,6 +4929,10 @@ export type TenantCreateWithoutInboundEmailsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInboundEmailsInput = {
@@ -4600,6 +4976,10 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInboundEmailsInput = {
@@ -4659,6 +5039,10 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
@@ -4702,6 +5086,10 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWidgetInput = {
@@ -4745,6 +5133,10 @@ export type TenantCreateWithoutWidgetInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWidgetInput = {
@@ -4788,6 +5180,10 @@ export type TenantUncheckedCreateWithoutWidgetInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWidgetInput = {
@@ -4847,6 +5243,10 @@ export type TenantUpdateWithoutWidgetInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWidgetInput = {
@@ -4890,6 +5290,10 @@ export type TenantUncheckedUpdateWithoutWidgetInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutVisitorsInput = {
@@ -4933,6 +5337,10 @@ export type TenantCreateWithoutVisitorsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutVisitorsInput = {
@@ -4976,6 +5384,10 @@ export type TenantUncheckedCreateWithoutVisitorsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutVisitorsInput = {
@@ -5035,6 +5447,10 @@ export type TenantUpdateWithoutVisitorsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutVisitorsInput = {
@@ -5078,6 +5494,10 @@ export type TenantUncheckedUpdateWithoutVisitorsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterCategoriesInput = {
@@ -5121,6 +5541,10 @@ export type TenantCreateWithoutHelpCenterCategoriesInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
@@ -5164,6 +5588,10 @@ export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterCategoriesInput = {
@@ -5223,6 +5651,10 @@ export type TenantUpdateWithoutHelpCenterCategoriesInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
@@ -5266,6 +5698,10 @@ export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterSectionsInput = {
@@ -5309,6 +5745,10 @@ export type TenantCreateWithoutHelpCenterSectionsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
@@ -5352,6 +5792,10 @@ export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterSectionsInput = {
@@ -5411,6 +5855,10 @@ export type TenantUpdateWithoutHelpCenterSectionsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
@@ -5454,6 +5902,10 @@ export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterArticlesInput = {
@@ -5497,6 +5949,10 @@ export type TenantCreateWithoutHelpCenterArticlesInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
@@ -5540,6 +5996,10 @@ export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterArticlesInput = {
@@ -5599,6 +6059,10 @@ export type TenantUpdateWithoutHelpCenterArticlesInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
@@ -5642,6 +6106,10 @@ export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterVotesInput = {
@@ -5685,6 +6153,10 @@ export type TenantCreateWithoutHelpCenterVotesInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
@@ -5728,6 +6200,10 @@ export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterVotesInput = {
@@ -5787,6 +6263,10 @@ export type TenantUpdateWithoutHelpCenterVotesInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
@@ -5830,6 +6310,10 @@ export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutGroupsInput = {
@@ -5873,6 +6357,10 @@ export type TenantCreateWithoutGroupsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutGroupsInput = {
@@ -5916,6 +6404,10 @@ export type TenantUncheckedCreateWithoutGroupsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutGroupsInput = {
@@ -5975,6 +6467,10 @@ export type TenantUpdateWithoutGroupsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutGroupsInput = {
@@ -6018,6 +6514,10 @@ export type TenantUncheckedUpdateWithoutGroupsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutGroupMembersInput = {
@@ -6061,6 +6561,10 @@ export type TenantCreateWithoutGroupMembersInput = {
   groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutGroupMembersInput = {
@@ -6104,6 +6608,10 @@ export type TenantUncheckedCreateWithoutGroupMembersInput = {
   groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutGroupMembersInput = {
@@ -6163,6 +6671,10 @@ export type TenantUpdateWithoutGroupMembersInput = {
   groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutGroupMembersInput = {
@@ -6206,6 +6718,10 @@ export type TenantUncheckedUpdateWithoutGroupMembersInput = {
   groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutRoutingRulesInput = {
@@ -6249,6 +6765,10 @@ export type TenantCreateWithoutRoutingRulesInput = {
   groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutRoutingRulesInput = {
@@ -6292,6 +6812,10 @@ export type TenantUncheckedCreateWithoutRoutingRulesInput = {
   groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutRoutingRulesInput = {
@@ -6351,6 +6875,10 @@ export type TenantUpdateWithoutRoutingRulesInput = {
   groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutRoutingRulesInput = {
@@ -6394,6 +6922,10 @@ export type TenantUncheckedUpdateWithoutRoutingRulesInput = {
   groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMacrosInput = {
@@ -6437,6 +6969,10 @@ export type TenantCreateWithoutMacrosInput = {
   groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMacrosInput = {
@@ -6480,6 +7016,10 @@ export type TenantUncheckedCreateWithoutMacrosInput = {
   groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMacrosInput = {
@@ -6539,6 +7079,10 @@ export type TenantUpdateWithoutMacrosInput = {
   groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMacrosInput = {
@@ -6582,6 +7126,10 @@ export type TenantUncheckedUpdateWithoutMacrosInput = {
   groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketTriagesInput = {
@@ -6625,6 +7173,10 @@ export type TenantCreateWithoutTicketTriagesInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketTriagesInput = {
@@ -6668,6 +7220,10 @@ export type TenantUncheckedCreateWithoutTicketTriagesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketTriagesInput = {
@@ -6727,6 +7283,10 @@ export type TenantUpdateWithoutTicketTriagesInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketTriagesInput = {
@@ -6770,6 +7330,10 @@ export type TenantUncheckedUpdateWithoutTicketTriagesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketSummariesInput = {
@@ -6813,6 +7377,10 @@ export type TenantCreateWithoutTicketSummariesInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketSummariesInput = {
@@ -6856,6 +7424,10 @@ export type TenantUncheckedCreateWithoutTicketSummariesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketSummariesInput = {
@@ -6915,6 +7487,10 @@ export type TenantUpdateWithoutTicketSummariesInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketSummariesInput = {
@@ -6958,6 +7534,10 @@ export type TenantUncheckedUpdateWithoutTicketSummariesInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutQaReviewsInput = {
@@ -7001,6 +7581,10 @@ export type TenantCreateWithoutQaReviewsInput = {
   groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutQaReviewsInput = {
@@ -7044,6 +7628,10 @@ export type TenantUncheckedCreateWithoutQaReviewsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
   routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutQaReviewsInput = {
@@ -7103,6 +7691,10 @@ export type TenantUpdateWithoutQaReviewsInput = {
   groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutQaReviewsInput = {
@@ -7146,6 +7738,826 @@ export type TenantUncheckedUpdateWithoutQaReviewsInput = {
   groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
   routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutSlaSchedulesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutSlaSchedulesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutSlaSchedulesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
+}
+
+export type TenantUpsertWithoutSlaSchedulesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutSlaSchedulesInput, Prisma.TenantUncheckedUpdateWithoutSlaSchedulesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaSchedulesInput, Prisma.TenantUncheckedCreateWithoutSlaSchedulesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutSlaSchedulesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutSlaSchedulesInput, Prisma.TenantUncheckedUpdateWithoutSlaSchedulesInput>
+}
+
+export type TenantUpdateWithoutSlaSchedulesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutSlaSchedulesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutSlaPoliciesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutSlaPoliciesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutSlaPoliciesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaPoliciesInput, Prisma.TenantUncheckedCreateWithoutSlaPoliciesInput>
+}
+
+export type TenantUpsertWithoutSlaPoliciesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutSlaPoliciesInput, Prisma.TenantUncheckedUpdateWithoutSlaPoliciesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaPoliciesInput, Prisma.TenantUncheckedCreateWithoutSlaPoliciesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutSlaPoliciesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutSlaPoliciesInput, Prisma.TenantUncheckedUpdateWithoutSlaPoliciesInput>
+}
+
+export type TenantUpdateWithoutSlaPoliciesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutSlaPoliciesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutSlaTimersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutSlaTimersInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutSlaTimersInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaTimersInput, Prisma.TenantUncheckedCreateWithoutSlaTimersInput>
+}
+
+export type TenantUpsertWithoutSlaTimersInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutSlaTimersInput, Prisma.TenantUncheckedUpdateWithoutSlaTimersInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaTimersInput, Prisma.TenantUncheckedCreateWithoutSlaTimersInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutSlaTimersInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutSlaTimersInput, Prisma.TenantUncheckedUpdateWithoutSlaTimersInput>
+}
+
+export type TenantUpdateWithoutSlaTimersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutSlaTimersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutSlaCyclesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutSlaCyclesInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutSlaCyclesInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaCyclesInput, Prisma.TenantUncheckedCreateWithoutSlaCyclesInput>
+}
+
+export type TenantUpsertWithoutSlaCyclesInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutSlaCyclesInput, Prisma.TenantUncheckedUpdateWithoutSlaCyclesInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutSlaCyclesInput, Prisma.TenantUncheckedCreateWithoutSlaCyclesInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutSlaCyclesInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutSlaCyclesInput, Prisma.TenantUncheckedUpdateWithoutSlaCyclesInput>
+}
+
+export type TenantUpdateWithoutSlaCyclesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutSlaCyclesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -7185,6 +8597,10 @@ export type TenantCountOutputType = {
   groupMembers: number
   routingRules: number
   macros: number
+  slaSchedules: number
+  slaPolicies: number
+  slaTimers: number
+  slaCycles: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -7219,6 +8635,10 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   groupMembers?: boolean | TenantCountOutputTypeCountGroupMembersArgs
   routingRules?: boolean | TenantCountOutputTypeCountRoutingRulesArgs
   macros?: boolean | TenantCountOutputTypeCountMacrosArgs
+  slaSchedules?: boolean | TenantCountOutputTypeCountSlaSchedulesArgs
+  slaPolicies?: boolean | TenantCountOutputTypeCountSlaPoliciesArgs
+  slaTimers?: boolean | TenantCountOutputTypeCountSlaTimersArgs
+  slaCycles?: boolean | TenantCountOutputTypeCountSlaCyclesArgs
 }
 
 /**
@@ -7448,6 +8868,34 @@ export type TenantCountOutputTypeCountMacrosArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.MacroWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountSlaSchedulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaScheduleWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountSlaPoliciesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaPolicyWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountSlaTimersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaTimerWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountSlaCyclesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaMetricCycleWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -7491,6 +8939,10 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   groupMembers?: boolean | Prisma.Tenant$groupMembersArgs<ExtArgs>
   routingRules?: boolean | Prisma.Tenant$routingRulesArgs<ExtArgs>
   macros?: boolean | Prisma.Tenant$macrosArgs<ExtArgs>
+  slaSchedules?: boolean | Prisma.Tenant$slaSchedulesArgs<ExtArgs>
+  slaPolicies?: boolean | Prisma.Tenant$slaPoliciesArgs<ExtArgs>
+  slaTimers?: boolean | Prisma.Tenant$slaTimersArgs<ExtArgs>
+  slaCycles?: boolean | Prisma.Tenant$slaCyclesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -7564,6 +9016,10 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   groupMembers?: boolean | Prisma.Tenant$groupMembersArgs<ExtArgs>
   routingRules?: boolean | Prisma.Tenant$routingRulesArgs<ExtArgs>
   macros?: boolean | Prisma.Tenant$macrosArgs<ExtArgs>
+  slaSchedules?: boolean | Prisma.Tenant$slaSchedulesArgs<ExtArgs>
+  slaPolicies?: boolean | Prisma.Tenant$slaPoliciesArgs<ExtArgs>
+  slaTimers?: boolean | Prisma.Tenant$slaTimersArgs<ExtArgs>
+  slaCycles?: boolean | Prisma.Tenant$slaCyclesArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -7604,6 +9060,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     groupMembers: Prisma.$GroupMemberPayload<ExtArgs>[]
     routingRules: Prisma.$RoutingRulePayload<ExtArgs>[]
     macros: Prisma.$MacroPayload<ExtArgs>[]
+    slaSchedules: Prisma.$SlaSchedulePayload<ExtArgs>[]
+    slaPolicies: Prisma.$SlaPolicyPayload<ExtArgs>[]
+    slaTimers: Prisma.$SlaTimerPayload<ExtArgs>[]
+    slaCycles: Prisma.$SlaMetricCyclePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -8041,6 +9501,10 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   groupMembers<T extends Prisma.Tenant$groupMembersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$groupMembersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GroupMemberPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   routingRules<T extends Prisma.Tenant$routingRulesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$routingRulesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RoutingRulePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   macros<T extends Prisma.Tenant$macrosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$macrosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MacroPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaSchedules<T extends Prisma.Tenant$slaSchedulesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaSchedulesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaSchedulePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaPolicies<T extends Prisma.Tenant$slaPoliciesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaPoliciesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaPolicyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaTimers<T extends Prisma.Tenant$slaTimersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaTimersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaTimerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaCycles<T extends Prisma.Tenant$slaCyclesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaCyclesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaMetricCyclePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -9232,6 +10696,102 @@ export type Tenant$macrosArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   distinct?: Prisma.MacroScalarFieldEnum | Prisma.MacroScalarFieldEnum[]
+}
+
+/**
+ * Tenant.slaSchedules
+ */
+export type Tenant$slaSchedulesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaSchedule
+   */
+  select?: Prisma.SlaScheduleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaSchedule
+   */
+  omit?: Prisma.SlaScheduleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaScheduleInclude<ExtArgs> | null
+  where?: Prisma.SlaScheduleWhereInput
+  orderBy?: Prisma.SlaScheduleOrderByWithRelationInput | Prisma.SlaScheduleOrderByWithRelationInput[]
+  cursor?: Prisma.SlaScheduleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaScheduleScalarFieldEnum | Prisma.SlaScheduleScalarFieldEnum[]
+}
+
+/**
+ * Tenant.slaPolicies
+ */
+export type Tenant$slaPoliciesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaPolicy
+   */
+  select?: Prisma.SlaPolicySelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaPolicy
+   */
+  omit?: Prisma.SlaPolicyOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaPolicyInclude<ExtArgs> | null
+  where?: Prisma.SlaPolicyWhereInput
+  orderBy?: Prisma.SlaPolicyOrderByWithRelationInput | Prisma.SlaPolicyOrderByWithRelationInput[]
+  cursor?: Prisma.SlaPolicyWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaPolicyScalarFieldEnum | Prisma.SlaPolicyScalarFieldEnum[]
+}
+
+/**
+ * Tenant.slaTimers
+ */
+export type Tenant$slaTimersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaTimer
+   */
+  select?: Prisma.SlaTimerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaTimer
+   */
+  omit?: Prisma.SlaTimerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaTimerInclude<ExtArgs> | null
+  where?: Prisma.SlaTimerWhereInput
+  orderBy?: Prisma.SlaTimerOrderByWithRelationInput | Prisma.SlaTimerOrderByWithRelationInput[]
+  cursor?: Prisma.SlaTimerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaTimerScalarFieldEnum | Prisma.SlaTimerScalarFieldEnum[]
+}
+
+/**
+ * Tenant.slaCycles
+ */
+export type Tenant$slaCyclesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaMetricCycle
+   */
+  select?: Prisma.SlaMetricCycleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaMetricCycle
+   */
+  omit?: Prisma.SlaMetricCycleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaMetricCycleInclude<ExtArgs> | null
+  where?: Prisma.SlaMetricCycleWhereInput
+  orderBy?: Prisma.SlaMetricCycleOrderByWithRelationInput | Prisma.SlaMetricCycleOrderByWithRelationInput[]
+  cursor?: Prisma.SlaMetricCycleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaMetricCycleScalarFieldEnum | Prisma.SlaMetricCycleScalarFieldEnum[]
 }
 
 /**

@@ -29,11 +29,13 @@ export type AggregateTicket = {
 export type TicketAvgAggregateOutputType = {
   number: number | null
   version: number | null
+  slaRevision: number | null
 }
 
 export type TicketSumAggregateOutputType = {
   number: number | null
   version: number | null
+  slaRevision: number | null
 }
 
 export type TicketMinAggregateOutputType = {
@@ -58,6 +60,9 @@ export type TicketMinAggregateOutputType = {
   solvedAt: Date | null
   closedAt: Date | null
   deletedAt: Date | null
+  slaPolicyId: string | null
+  nextBreachAt: Date | null
+  slaRevision: number | null
 }
 
 export type TicketMaxAggregateOutputType = {
@@ -82,6 +87,9 @@ export type TicketMaxAggregateOutputType = {
   solvedAt: Date | null
   closedAt: Date | null
   deletedAt: Date | null
+  slaPolicyId: string | null
+  nextBreachAt: Date | null
+  slaRevision: number | null
 }
 
 export type TicketCountAggregateOutputType = {
@@ -109,6 +117,10 @@ export type TicketCountAggregateOutputType = {
   solvedAt: number
   closedAt: number
   deletedAt: number
+  slaPolicyId: number
+  sla: number
+  nextBreachAt: number
+  slaRevision: number
   _all: number
 }
 
@@ -116,11 +128,13 @@ export type TicketCountAggregateOutputType = {
 export type TicketAvgAggregateInputType = {
   number?: true
   version?: true
+  slaRevision?: true
 }
 
 export type TicketSumAggregateInputType = {
   number?: true
   version?: true
+  slaRevision?: true
 }
 
 export type TicketMinAggregateInputType = {
@@ -145,6 +159,9 @@ export type TicketMinAggregateInputType = {
   solvedAt?: true
   closedAt?: true
   deletedAt?: true
+  slaPolicyId?: true
+  nextBreachAt?: true
+  slaRevision?: true
 }
 
 export type TicketMaxAggregateInputType = {
@@ -169,6 +186,9 @@ export type TicketMaxAggregateInputType = {
   solvedAt?: true
   closedAt?: true
   deletedAt?: true
+  slaPolicyId?: true
+  nextBreachAt?: true
+  slaRevision?: true
 }
 
 export type TicketCountAggregateInputType = {
@@ -196,6 +216,10 @@ export type TicketCountAggregateInputType = {
   solvedAt?: true
   closedAt?: true
   deletedAt?: true
+  slaPolicyId?: true
+  sla?: true
+  nextBreachAt?: true
+  slaRevision?: true
   _all?: true
 }
 
@@ -310,6 +334,10 @@ export type TicketGroupByOutputType = {
   solvedAt: Date | null
   closedAt: Date | null
   deletedAt: Date | null
+  slaPolicyId: string | null
+  sla: runtime.JsonValue | null
+  nextBreachAt: Date | null
+  slaRevision: number
   _count: TicketCountAggregateOutputType | null
   _avg: TicketAvgAggregateOutputType | null
   _sum: TicketSumAggregateOutputType | null
@@ -360,6 +388,10 @@ export type TicketWhereInput = {
   solvedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   closedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   deletedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaPolicyId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  sla?: Prisma.JsonNullableFilter<"Ticket">
+  nextBreachAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaRevision?: Prisma.IntFilter<"Ticket"> | number
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
@@ -373,6 +405,8 @@ export type TicketWhereInput = {
   triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
   summaries?: Prisma.TicketSummaryListRelationFilter
   qaReviews?: Prisma.QaReviewListRelationFilter
+  slaTimers?: Prisma.SlaTimerListRelationFilter
+  slaCycles?: Prisma.SlaMetricCycleListRelationFilter
 }
 
 export type TicketOrderByWithRelationInput = {
@@ -400,6 +434,10 @@ export type TicketOrderByWithRelationInput = {
   solvedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   closedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  sla?: Prisma.SortOrderInput | Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   requester?: Prisma.UserOrderByWithRelationInput
   assignee?: Prisma.UserOrderByWithRelationInput
@@ -413,6 +451,8 @@ export type TicketOrderByWithRelationInput = {
   triage?: Prisma.TicketTriageOrderByWithRelationInput
   summaries?: Prisma.TicketSummaryOrderByRelationAggregateInput
   qaReviews?: Prisma.QaReviewOrderByRelationAggregateInput
+  slaTimers?: Prisma.SlaTimerOrderByRelationAggregateInput
+  slaCycles?: Prisma.SlaMetricCycleOrderByRelationAggregateInput
 }
 
 export type TicketWhereUniqueInput = Prisma.AtLeast<{
@@ -445,6 +485,10 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   solvedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   closedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   deletedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaPolicyId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  sla?: Prisma.JsonNullableFilter<"Ticket">
+  nextBreachAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaRevision?: Prisma.IntFilter<"Ticket"> | number
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   requester?: Prisma.XOR<Prisma.UserScalarRelationFilter, Prisma.UserWhereInput>
   assignee?: Prisma.XOR<Prisma.UserNullableScalarRelationFilter, Prisma.UserWhereInput> | null
@@ -458,6 +502,8 @@ export type TicketWhereUniqueInput = Prisma.AtLeast<{
   triage?: Prisma.XOR<Prisma.TicketTriageNullableScalarRelationFilter, Prisma.TicketTriageWhereInput> | null
   summaries?: Prisma.TicketSummaryListRelationFilter
   qaReviews?: Prisma.QaReviewListRelationFilter
+  slaTimers?: Prisma.SlaTimerListRelationFilter
+  slaCycles?: Prisma.SlaMetricCycleListRelationFilter
 }, "tenantId_id" | "tenantId_number">
 
 export type TicketOrderByWithAggregationInput = {
@@ -485,6 +531,10 @@ export type TicketOrderByWithAggregationInput = {
   solvedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   closedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrderInput | Prisma.SortOrder
+  sla?: Prisma.SortOrderInput | Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
   _count?: Prisma.TicketCountOrderByAggregateInput
   _avg?: Prisma.TicketAvgOrderByAggregateInput
   _max?: Prisma.TicketMaxOrderByAggregateInput
@@ -520,6 +570,10 @@ export type TicketScalarWhereWithAggregatesInput = {
   solvedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   closedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
   deletedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
+  slaPolicyId?: Prisma.UuidNullableWithAggregatesFilter<"Ticket"> | string | null
+  sla?: Prisma.JsonNullableWithAggregatesFilter<"Ticket">
+  nextBreachAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Ticket"> | Date | string | null
+  slaRevision?: Prisma.IntWithAggregatesFilter<"Ticket"> | number
 }
 
 export type TicketCreateInput = {
@@ -543,6 +597,10 @@ export type TicketCreateInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -556,6 +614,8 @@ export type TicketCreateInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateInput = {
@@ -583,6 +643,10 @@ export type TicketUncheckedCreateInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -592,6 +656,8 @@ export type TicketUncheckedCreateInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUpdateInput = {
@@ -615,6 +681,10 @@ export type TicketUpdateInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -628,6 +698,8 @@ export type TicketUpdateInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateInput = {
@@ -655,6 +727,10 @@ export type TicketUncheckedUpdateInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -664,6 +740,8 @@ export type TicketUncheckedUpdateInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyInput = {
@@ -691,6 +769,10 @@ export type TicketCreateManyInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketUpdateManyMutationInput = {
@@ -714,6 +796,10 @@ export type TicketUpdateManyMutationInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketUncheckedUpdateManyInput = {
@@ -741,6 +827,10 @@ export type TicketUncheckedUpdateManyInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketListRelationFilter = {
@@ -788,11 +878,16 @@ export type TicketCountOrderByAggregateInput = {
   solvedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrder
+  sla?: Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketAvgOrderByAggregateInput = {
   number?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketMaxOrderByAggregateInput = {
@@ -817,6 +912,9 @@ export type TicketMaxOrderByAggregateInput = {
   solvedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketMinOrderByAggregateInput = {
@@ -841,11 +939,15 @@ export type TicketMinOrderByAggregateInput = {
   solvedAt?: Prisma.SortOrder
   closedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  slaPolicyId?: Prisma.SortOrder
+  nextBreachAt?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketSumOrderByAggregateInput = {
   number?: Prisma.SortOrder
   version?: Prisma.SortOrder
+  slaRevision?: Prisma.SortOrder
 }
 
 export type TicketScalarRelationFilter = {
@@ -1188,6 +1290,34 @@ export type TicketUpdateOneRequiredWithoutQaReviewsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutQaReviewsInput, Prisma.TicketUpdateWithoutQaReviewsInput>, Prisma.TicketUncheckedUpdateWithoutQaReviewsInput>
 }
 
+export type TicketCreateNestedOneWithoutSlaTimersInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaTimersInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutSlaTimersNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaTimersInput
+  upsert?: Prisma.TicketUpsertWithoutSlaTimersInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSlaTimersInput, Prisma.TicketUpdateWithoutSlaTimersInput>, Prisma.TicketUncheckedUpdateWithoutSlaTimersInput>
+}
+
+export type TicketCreateNestedOneWithoutSlaCyclesInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaCyclesInput, Prisma.TicketUncheckedCreateWithoutSlaCyclesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaCyclesInput
+  connect?: Prisma.TicketWhereUniqueInput
+}
+
+export type TicketUpdateOneRequiredWithoutSlaCyclesNestedInput = {
+  create?: Prisma.XOR<Prisma.TicketCreateWithoutSlaCyclesInput, Prisma.TicketUncheckedCreateWithoutSlaCyclesInput>
+  connectOrCreate?: Prisma.TicketCreateOrConnectWithoutSlaCyclesInput
+  upsert?: Prisma.TicketUpsertWithoutSlaCyclesInput
+  connect?: Prisma.TicketWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TicketUpdateToOneWithWhereWithoutSlaCyclesInput, Prisma.TicketUpdateWithoutSlaCyclesInput>, Prisma.TicketUncheckedUpdateWithoutSlaCyclesInput>
+}
+
 export type TicketCreateWithoutTenantInput = {
   id?: string
   number: number
@@ -1209,6 +1339,10 @@ export type TicketCreateWithoutTenantInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
   group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
@@ -1221,6 +1355,8 @@ export type TicketCreateWithoutTenantInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTenantInput = {
@@ -1247,6 +1383,10 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -1256,6 +1396,8 @@ export type TicketUncheckedCreateWithoutTenantInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTenantInput = {
@@ -1312,6 +1454,10 @@ export type TicketScalarWhereInput = {
   solvedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   closedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
   deletedAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaPolicyId?: Prisma.UuidNullableFilter<"Ticket"> | string | null
+  sla?: Prisma.JsonNullableFilter<"Ticket">
+  nextBreachAt?: Prisma.DateTimeNullableFilter<"Ticket"> | Date | string | null
+  slaRevision?: Prisma.IntFilter<"Ticket"> | number
 }
 
 export type TicketCreateWithoutRequesterInput = {
@@ -1335,6 +1481,10 @@ export type TicketCreateWithoutRequesterInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
   group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
@@ -1347,6 +1497,8 @@ export type TicketCreateWithoutRequesterInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutRequesterInput = {
@@ -1372,6 +1524,10 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -1381,6 +1537,8 @@ export type TicketUncheckedCreateWithoutRequesterInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutRequesterInput = {
@@ -1414,6 +1572,10 @@ export type TicketCreateWithoutAssigneeInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
@@ -1426,6 +1588,8 @@ export type TicketCreateWithoutAssigneeInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAssigneeInput = {
@@ -1451,6 +1615,10 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -1460,6 +1628,8 @@ export type TicketUncheckedCreateWithoutAssigneeInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAssigneeInput = {
@@ -1525,6 +1695,10 @@ export type TicketCreateWithoutCommentsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1537,6 +1711,8 @@ export type TicketCreateWithoutCommentsInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutCommentsInput = {
@@ -1564,6 +1740,10 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
@@ -1572,6 +1752,8 @@ export type TicketUncheckedCreateWithoutCommentsInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutCommentsInput = {
@@ -1611,6 +1793,10 @@ export type TicketUpdateWithoutCommentsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -1623,6 +1809,8 @@ export type TicketUpdateWithoutCommentsInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutCommentsInput = {
@@ -1650,6 +1838,10 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
@@ -1658,6 +1850,8 @@ export type TicketUncheckedUpdateWithoutCommentsInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutReadMarkersInput = {
@@ -1681,6 +1875,10 @@ export type TicketCreateWithoutReadMarkersInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1693,6 +1891,8 @@ export type TicketCreateWithoutReadMarkersInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutReadMarkersInput = {
@@ -1720,6 +1920,10 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -1728,6 +1932,8 @@ export type TicketUncheckedCreateWithoutReadMarkersInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutReadMarkersInput = {
@@ -1767,6 +1973,10 @@ export type TicketUpdateWithoutReadMarkersInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -1779,6 +1989,8 @@ export type TicketUpdateWithoutReadMarkersInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutReadMarkersInput = {
@@ -1806,6 +2018,10 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -1814,6 +2030,8 @@ export type TicketUncheckedUpdateWithoutReadMarkersInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutAttachmentsInput = {
@@ -1837,6 +2055,10 @@ export type TicketCreateWithoutAttachmentsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -1849,6 +2071,8 @@ export type TicketCreateWithoutAttachmentsInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutAttachmentsInput = {
@@ -1876,6 +2100,10 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
@@ -1884,6 +2112,8 @@ export type TicketUncheckedCreateWithoutAttachmentsInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutAttachmentsInput = {
@@ -1923,6 +2153,10 @@ export type TicketUpdateWithoutAttachmentsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -1935,6 +2169,8 @@ export type TicketUpdateWithoutAttachmentsInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAttachmentsInput = {
@@ -1962,6 +2198,10 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
@@ -1970,6 +2210,8 @@ export type TicketUncheckedUpdateWithoutAttachmentsInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutUploadsInput = {
@@ -1993,6 +2235,10 @@ export type TicketCreateWithoutUploadsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -2005,6 +2251,8 @@ export type TicketCreateWithoutUploadsInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutUploadsInput = {
@@ -2032,6 +2280,10 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
@@ -2040,6 +2292,8 @@ export type TicketUncheckedCreateWithoutUploadsInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutUploadsInput = {
@@ -2079,6 +2333,10 @@ export type TicketUpdateWithoutUploadsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -2091,6 +2349,8 @@ export type TicketUpdateWithoutUploadsInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutUploadsInput = {
@@ -2118,6 +2378,10 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
@@ -2126,6 +2390,8 @@ export type TicketUncheckedUpdateWithoutUploadsInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutNotificationsInput = {
@@ -2149,6 +2415,10 @@ export type TicketCreateWithoutNotificationsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -2161,6 +2431,8 @@ export type TicketCreateWithoutNotificationsInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutNotificationsInput = {
@@ -2188,6 +2460,10 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -2196,6 +2472,8 @@ export type TicketUncheckedCreateWithoutNotificationsInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutNotificationsInput = {
@@ -2235,6 +2513,10 @@ export type TicketUpdateWithoutNotificationsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -2247,6 +2529,8 @@ export type TicketUpdateWithoutNotificationsInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutNotificationsInput = {
@@ -2274,6 +2558,10 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -2282,6 +2570,8 @@ export type TicketUncheckedUpdateWithoutNotificationsInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutSubscriptionsInput = {
@@ -2305,6 +2595,10 @@ export type TicketCreateWithoutSubscriptionsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -2317,6 +2611,8 @@ export type TicketCreateWithoutSubscriptionsInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutSubscriptionsInput = {
@@ -2344,6 +2640,10 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -2352,6 +2652,8 @@ export type TicketUncheckedCreateWithoutSubscriptionsInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutSubscriptionsInput = {
@@ -2391,6 +2693,10 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -2403,6 +2709,8 @@ export type TicketUpdateWithoutSubscriptionsInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
@@ -2430,6 +2738,10 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -2438,6 +2750,8 @@ export type TicketUncheckedUpdateWithoutSubscriptionsInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutGroupInput = {
@@ -2461,6 +2775,10 @@ export type TicketCreateWithoutGroupInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -2473,6 +2791,8 @@ export type TicketCreateWithoutGroupInput = {
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutGroupInput = {
@@ -2498,6 +2818,10 @@ export type TicketUncheckedCreateWithoutGroupInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -2507,6 +2831,8 @@ export type TicketUncheckedCreateWithoutGroupInput = {
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutGroupInput = {
@@ -2556,6 +2882,10 @@ export type TicketCreateWithoutTriageInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -2568,6 +2898,8 @@ export type TicketCreateWithoutTriageInput = {
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutTriageInput = {
@@ -2595,6 +2927,10 @@ export type TicketUncheckedCreateWithoutTriageInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -2603,6 +2939,8 @@ export type TicketUncheckedCreateWithoutTriageInput = {
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutTriageInput = {
@@ -2642,6 +2980,10 @@ export type TicketUpdateWithoutTriageInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -2654,6 +2996,8 @@ export type TicketUpdateWithoutTriageInput = {
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTriageInput = {
@@ -2681,6 +3025,10 @@ export type TicketUncheckedUpdateWithoutTriageInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -2689,6 +3037,8 @@ export type TicketUncheckedUpdateWithoutTriageInput = {
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutSummariesInput = {
@@ -2712,6 +3062,10 @@ export type TicketCreateWithoutSummariesInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -2724,6 +3078,8 @@ export type TicketCreateWithoutSummariesInput = {
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutSummariesInput = {
@@ -2751,6 +3107,10 @@ export type TicketUncheckedCreateWithoutSummariesInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -2759,6 +3119,8 @@ export type TicketUncheckedCreateWithoutSummariesInput = {
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutSummariesInput = {
@@ -2798,6 +3160,10 @@ export type TicketUpdateWithoutSummariesInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -2810,6 +3176,8 @@ export type TicketUpdateWithoutSummariesInput = {
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutSummariesInput = {
@@ -2837,6 +3205,10 @@ export type TicketUncheckedUpdateWithoutSummariesInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -2845,6 +3217,8 @@ export type TicketUncheckedUpdateWithoutSummariesInput = {
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateWithoutQaReviewsInput = {
@@ -2868,6 +3242,10 @@ export type TicketCreateWithoutQaReviewsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
   requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
   assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
@@ -2880,6 +3258,8 @@ export type TicketCreateWithoutQaReviewsInput = {
   subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
 }
 
 export type TicketUncheckedCreateWithoutQaReviewsInput = {
@@ -2907,6 +3287,10 @@ export type TicketUncheckedCreateWithoutQaReviewsInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
   comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
   attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
   uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
@@ -2915,6 +3299,8 @@ export type TicketUncheckedCreateWithoutQaReviewsInput = {
   subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
   triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
   summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
 }
 
 export type TicketCreateOrConnectWithoutQaReviewsInput = {
@@ -2954,6 +3340,10 @@ export type TicketUpdateWithoutQaReviewsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -2966,6 +3356,8 @@ export type TicketUpdateWithoutQaReviewsInput = {
   subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutQaReviewsInput = {
@@ -2993,6 +3385,10 @@ export type TicketUncheckedUpdateWithoutQaReviewsInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -3001,6 +3397,368 @@ export type TicketUncheckedUpdateWithoutQaReviewsInput = {
   subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutSlaTimersInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutSlaTimersInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutSlaTimersInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
+}
+
+export type TicketUpsertWithoutSlaTimersInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutSlaTimersInput, Prisma.TicketUncheckedUpdateWithoutSlaTimersInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSlaTimersInput, Prisma.TicketUncheckedCreateWithoutSlaTimersInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutSlaTimersInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutSlaTimersInput, Prisma.TicketUncheckedUpdateWithoutSlaTimersInput>
+}
+
+export type TicketUpdateWithoutSlaTimersInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutSlaTimersInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketCreateWithoutSlaCyclesInput = {
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  tenant: Prisma.TenantCreateNestedOneWithoutTicketsInput
+  requester: Prisma.UserCreateNestedOneWithoutRequestedTicketsInput
+  assignee?: Prisma.UserCreateNestedOneWithoutAssignedTicketsInput
+  group?: Prisma.GroupCreateNestedOneWithoutTicketsInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTicketInput
+}
+
+export type TicketUncheckedCreateWithoutSlaCyclesInput = {
+  tenantId: string
+  id?: string
+  number: number
+  title: string
+  description?: string
+  status?: $Enums.TicketStatus
+  priority?: $Enums.TicketPriority
+  type?: $Enums.TicketType | null
+  channel?: $Enums.TicketChannel
+  requesterId: string
+  assigneeId?: string | null
+  groupId?: string | null
+  requiredSkills?: Prisma.TicketCreaterequiredSkillsInput | string[]
+  routedAt?: Date | string | null
+  tags?: Prisma.TicketCreatetagsInput | string[]
+  dueAt?: Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: number
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  firstResponseAt?: Date | string | null
+  solvedAt?: Date | string | null
+  closedAt?: Date | string | null
+  deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTicketInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTicketInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTicketInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTicketInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTicketInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTicketInput
+  triage?: Prisma.TicketTriageUncheckedCreateNestedOneWithoutTicketInput
+  summaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTicketInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTicketInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTicketInput
+}
+
+export type TicketCreateOrConnectWithoutSlaCyclesInput = {
+  where: Prisma.TicketWhereUniqueInput
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSlaCyclesInput, Prisma.TicketUncheckedCreateWithoutSlaCyclesInput>
+}
+
+export type TicketUpsertWithoutSlaCyclesInput = {
+  update: Prisma.XOR<Prisma.TicketUpdateWithoutSlaCyclesInput, Prisma.TicketUncheckedUpdateWithoutSlaCyclesInput>
+  create: Prisma.XOR<Prisma.TicketCreateWithoutSlaCyclesInput, Prisma.TicketUncheckedCreateWithoutSlaCyclesInput>
+  where?: Prisma.TicketWhereInput
+}
+
+export type TicketUpdateToOneWithWhereWithoutSlaCyclesInput = {
+  where?: Prisma.TicketWhereInput
+  data: Prisma.XOR<Prisma.TicketUpdateWithoutSlaCyclesInput, Prisma.TicketUncheckedUpdateWithoutSlaCyclesInput>
+}
+
+export type TicketUpdateWithoutSlaCyclesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
+  requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
+  assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
+  group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+}
+
+export type TicketUncheckedUpdateWithoutSlaCyclesInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  number?: Prisma.IntFieldUpdateOperationsInput | number
+  title?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTicketStatusFieldUpdateOperationsInput | $Enums.TicketStatus
+  priority?: Prisma.EnumTicketPriorityFieldUpdateOperationsInput | $Enums.TicketPriority
+  type?: Prisma.NullableEnumTicketTypeFieldUpdateOperationsInput | $Enums.TicketType | null
+  channel?: Prisma.EnumTicketChannelFieldUpdateOperationsInput | $Enums.TicketChannel
+  requesterId?: Prisma.StringFieldUpdateOperationsInput | string
+  assigneeId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requiredSkills?: Prisma.TicketUpdaterequiredSkillsInput | string[]
+  routedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  tags?: Prisma.TicketUpdatetagsInput | string[]
+  dueAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  firstResponseAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTicketNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTicketNestedInput
+  subscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTicketNestedInput
+  triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
+  summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketCreateManyTenantInput = {
@@ -3027,6 +3785,10 @@ export type TicketCreateManyTenantInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketUpdateWithoutTenantInput = {
@@ -3050,6 +3812,10 @@ export type TicketUpdateWithoutTenantInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
   group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
@@ -3062,6 +3828,8 @@ export type TicketUpdateWithoutTenantInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutTenantInput = {
@@ -3088,6 +3856,10 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -3097,6 +3869,8 @@ export type TicketUncheckedUpdateWithoutTenantInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutTenantInput = {
@@ -3123,6 +3897,10 @@ export type TicketUncheckedUpdateManyWithoutTenantInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketCreateManyRequesterInput = {
@@ -3148,6 +3926,10 @@ export type TicketCreateManyRequesterInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketCreateManyAssigneeInput = {
@@ -3173,6 +3955,10 @@ export type TicketCreateManyAssigneeInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketUpdateWithoutRequesterInput = {
@@ -3196,6 +3982,10 @@ export type TicketUpdateWithoutRequesterInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
   group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
@@ -3208,6 +3998,8 @@ export type TicketUpdateWithoutRequesterInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutRequesterInput = {
@@ -3233,6 +4025,10 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -3242,6 +4038,8 @@ export type TicketUncheckedUpdateWithoutRequesterInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutRequesterInput = {
@@ -3267,6 +4065,10 @@ export type TicketUncheckedUpdateManyWithoutRequesterInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketUpdateWithoutAssigneeInput = {
@@ -3290,6 +4092,10 @@ export type TicketUpdateWithoutAssigneeInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   group?: Prisma.GroupUpdateOneWithoutTicketsNestedInput
@@ -3302,6 +4108,8 @@ export type TicketUpdateWithoutAssigneeInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutAssigneeInput = {
@@ -3327,6 +4135,10 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -3336,6 +4148,8 @@ export type TicketUncheckedUpdateWithoutAssigneeInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
@@ -3361,6 +4175,10 @@ export type TicketUncheckedUpdateManyWithoutAssigneeInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 export type TicketCreateManyGroupInput = {
@@ -3386,6 +4204,10 @@ export type TicketCreateManyGroupInput = {
   solvedAt?: Date | string | null
   closedAt?: Date | string | null
   deletedAt?: Date | string | null
+  slaPolicyId?: string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Date | string | null
+  slaRevision?: number
 }
 
 export type TicketUpdateWithoutGroupInput = {
@@ -3409,6 +4231,10 @@ export type TicketUpdateWithoutGroupInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   tenant?: Prisma.TenantUpdateOneRequiredWithoutTicketsNestedInput
   requester?: Prisma.UserUpdateOneRequiredWithoutRequestedTicketsNestedInput
   assignee?: Prisma.UserUpdateOneWithoutAssignedTicketsNestedInput
@@ -3421,6 +4247,8 @@ export type TicketUpdateWithoutGroupInput = {
   triage?: Prisma.TicketTriageUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateWithoutGroupInput = {
@@ -3446,6 +4274,10 @@ export type TicketUncheckedUpdateWithoutGroupInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
   comments?: Prisma.CommentUncheckedUpdateManyWithoutTicketNestedInput
   attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTicketNestedInput
   uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTicketNestedInput
@@ -3455,6 +4287,8 @@ export type TicketUncheckedUpdateWithoutGroupInput = {
   triage?: Prisma.TicketTriageUncheckedUpdateOneWithoutTicketNestedInput
   summaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTicketNestedInput
   qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTicketNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTicketNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTicketNestedInput
 }
 
 export type TicketUncheckedUpdateManyWithoutGroupInput = {
@@ -3480,6 +4314,10 @@ export type TicketUncheckedUpdateManyWithoutGroupInput = {
   solvedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   closedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaPolicyId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sla?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  nextBreachAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  slaRevision?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 
@@ -3496,6 +4334,8 @@ export type TicketCountOutputType = {
   subscriptions: number
   summaries: number
   qaReviews: number
+  slaTimers: number
+  slaCycles: number
 }
 
 export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3507,6 +4347,8 @@ export type TicketCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   subscriptions?: boolean | TicketCountOutputTypeCountSubscriptionsArgs
   summaries?: boolean | TicketCountOutputTypeCountSummariesArgs
   qaReviews?: boolean | TicketCountOutputTypeCountQaReviewsArgs
+  slaTimers?: boolean | TicketCountOutputTypeCountSlaTimersArgs
+  slaCycles?: boolean | TicketCountOutputTypeCountSlaCyclesArgs
 }
 
 /**
@@ -3575,6 +4417,20 @@ export type TicketCountOutputTypeCountQaReviewsArgs<ExtArgs extends runtime.Type
   where?: Prisma.QaReviewWhereInput
 }
 
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountSlaTimersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaTimerWhereInput
+}
+
+/**
+ * TicketCountOutputType without action
+ */
+export type TicketCountOutputTypeCountSlaCyclesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SlaMetricCycleWhereInput
+}
+
 
 export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -3601,6 +4457,10 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   solvedAt?: boolean
   closedAt?: boolean
   deletedAt?: boolean
+  slaPolicyId?: boolean
+  sla?: boolean
+  nextBreachAt?: boolean
+  slaRevision?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
@@ -3614,6 +4474,8 @@ export type TicketSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
   summaries?: boolean | Prisma.Ticket$summariesArgs<ExtArgs>
   qaReviews?: boolean | Prisma.Ticket$qaReviewsArgs<ExtArgs>
+  slaTimers?: boolean | Prisma.Ticket$slaTimersArgs<ExtArgs>
+  slaCycles?: boolean | Prisma.Ticket$slaCyclesArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["ticket"]>
 
@@ -3642,6 +4504,10 @@ export type TicketSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   solvedAt?: boolean
   closedAt?: boolean
   deletedAt?: boolean
+  slaPolicyId?: boolean
+  sla?: boolean
+  nextBreachAt?: boolean
+  slaRevision?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
@@ -3673,6 +4539,10 @@ export type TicketSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   solvedAt?: boolean
   closedAt?: boolean
   deletedAt?: boolean
+  slaPolicyId?: boolean
+  sla?: boolean
+  nextBreachAt?: boolean
+  slaRevision?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   assignee?: boolean | Prisma.Ticket$assigneeArgs<ExtArgs>
@@ -3704,9 +4574,13 @@ export type TicketSelectScalar = {
   solvedAt?: boolean
   closedAt?: boolean
   deletedAt?: boolean
+  slaPolicyId?: boolean
+  sla?: boolean
+  nextBreachAt?: boolean
+  slaRevision?: boolean
 }
 
-export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "groupId" | "requiredSkills" | "routedAt" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt", ExtArgs["result"]["ticket"]>
+export type TicketOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "number" | "title" | "description" | "status" | "priority" | "type" | "channel" | "requesterId" | "assigneeId" | "groupId" | "requiredSkills" | "routedAt" | "tags" | "dueAt" | "metadata" | "version" | "createdAt" | "updatedAt" | "firstResponseAt" | "solvedAt" | "closedAt" | "deletedAt" | "slaPolicyId" | "sla" | "nextBreachAt" | "slaRevision", ExtArgs["result"]["ticket"]>
 export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   requester?: boolean | Prisma.UserDefaultArgs<ExtArgs>
@@ -3721,6 +4595,8 @@ export type TicketInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   triage?: boolean | Prisma.Ticket$triageArgs<ExtArgs>
   summaries?: boolean | Prisma.Ticket$summariesArgs<ExtArgs>
   qaReviews?: boolean | Prisma.Ticket$qaReviewsArgs<ExtArgs>
+  slaTimers?: boolean | Prisma.Ticket$slaTimersArgs<ExtArgs>
+  slaCycles?: boolean | Prisma.Ticket$slaCyclesArgs<ExtArgs>
   _count?: boolean | Prisma.TicketCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TicketIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -3752,6 +4628,8 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     triage: Prisma.$TicketTriagePayload<ExtArgs> | null
     summaries: Prisma.$TicketSummaryPayload<ExtArgs>[]
     qaReviews: Prisma.$QaReviewPayload<ExtArgs>[]
+    slaTimers: Prisma.$SlaTimerPayload<ExtArgs>[]
+    slaCycles: Prisma.$SlaMetricCyclePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -3778,6 +4656,10 @@ export type $TicketPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     solvedAt: Date | null
     closedAt: Date | null
     deletedAt: Date | null
+    slaPolicyId: string | null
+    sla: runtime.JsonValue | null
+    nextBreachAt: Date | null
+    slaRevision: number
   }, ExtArgs["result"]["ticket"]>
   composites: {}
 }
@@ -4185,6 +5067,8 @@ export interface Prisma__TicketClient<T, Null = never, ExtArgs extends runtime.T
   triage<T extends Prisma.Ticket$triageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$triageArgs<ExtArgs>>): Prisma.Prisma__TicketTriageClient<runtime.Types.Result.GetResult<Prisma.$TicketTriagePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   summaries<T extends Prisma.Ticket$summariesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$summariesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$TicketSummaryPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   qaReviews<T extends Prisma.Ticket$qaReviewsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$qaReviewsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$QaReviewPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaTimers<T extends Prisma.Ticket$slaTimersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$slaTimersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaTimerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  slaCycles<T extends Prisma.Ticket$slaCyclesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Ticket$slaCyclesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaMetricCyclePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -4238,6 +5122,10 @@ export interface TicketFieldRefs {
   readonly solvedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly closedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
   readonly deletedAt: Prisma.FieldRef<"Ticket", 'DateTime'>
+  readonly slaPolicyId: Prisma.FieldRef<"Ticket", 'String'>
+  readonly sla: Prisma.FieldRef<"Ticket", 'Json'>
+  readonly nextBreachAt: Prisma.FieldRef<"Ticket", 'DateTime'>
+  readonly slaRevision: Prisma.FieldRef<"Ticket", 'Int'>
 }
     
 
@@ -4885,6 +5773,54 @@ export type Ticket$qaReviewsArgs<ExtArgs extends runtime.Types.Extensions.Intern
   take?: number
   skip?: number
   distinct?: Prisma.QaReviewScalarFieldEnum | Prisma.QaReviewScalarFieldEnum[]
+}
+
+/**
+ * Ticket.slaTimers
+ */
+export type Ticket$slaTimersArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaTimer
+   */
+  select?: Prisma.SlaTimerSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaTimer
+   */
+  omit?: Prisma.SlaTimerOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaTimerInclude<ExtArgs> | null
+  where?: Prisma.SlaTimerWhereInput
+  orderBy?: Prisma.SlaTimerOrderByWithRelationInput | Prisma.SlaTimerOrderByWithRelationInput[]
+  cursor?: Prisma.SlaTimerWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaTimerScalarFieldEnum | Prisma.SlaTimerScalarFieldEnum[]
+}
+
+/**
+ * Ticket.slaCycles
+ */
+export type Ticket$slaCyclesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SlaMetricCycle
+   */
+  select?: Prisma.SlaMetricCycleSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SlaMetricCycle
+   */
+  omit?: Prisma.SlaMetricCycleOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SlaMetricCycleInclude<ExtArgs> | null
+  where?: Prisma.SlaMetricCycleWhereInput
+  orderBy?: Prisma.SlaMetricCycleOrderByWithRelationInput | Prisma.SlaMetricCycleOrderByWithRelationInput[]
+  cursor?: Prisma.SlaMetricCycleWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SlaMetricCycleScalarFieldEnum | Prisma.SlaMetricCycleScalarFieldEnum[]
 }
 
 /**
