@@ -45,6 +45,8 @@ import { inboundEmailHandlers } from "./modules/inbound-email/handlers.ts";
 import { registerMessageBodyParser } from "./http/message-body.ts";
 import { notificationEmailHandlers } from "./modules/notification-emails/handlers.ts";
 import { notificationHandlers } from "./modules/notifications/handlers.ts";
+import { exportHandlers } from "./modules/exports/handlers.ts";
+import { reportHandlers } from "./modules/reports/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -108,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...inboundEmailHandlers(services.inboundEmail),
     ...notificationEmailHandlers(services.unsubscribes),
     ...notificationHandlers(services.notifications),
+    ...exportHandlers(services.exports),
+    ...reportHandlers(services.reports),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };

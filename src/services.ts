@@ -36,6 +36,9 @@ import { createUnsubscribeTokens } from "./mail/unsubscribe-token.ts";
 import { createUnsubscribeService } from "./modules/notification-emails/unsubscribe.ts";
 import { createNotificationService } from "./modules/notifications/service.ts";
 import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.ts";
+import { createExportService } from "./modules/exports/service.ts";
+import { createExportSlots } from "./core/export-slots.ts";
+import { createReportService } from "./modules/reports/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -118,6 +121,13 @@ export function createServices(deps: ServiceDeps) {
     tickets: createTicketService(database.prisma, database.pool),
     comments,
     events: createEventService(database.prisma),
+    // An export holds a connection while its client reads: at most half the pool goes to exports.
+    exports: createExportService({
+      db: database.prisma,
+      pool: database.pool,
+      slots: createExportSlots({ perTenant: 2, total: Math.max(2, Math.floor(config.database.poolSize / 2)) }),
+    }),
+    reports: createReportService(database.prisma),
     attachments,
     localObjects: createLocalObjectService(storage),
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),

@@ -60,6 +60,11 @@ const PINNED: Record<string, "public" | "operator" | "metrics" | readonly Role[]
   uploadLocalObject: "public",
   downloadLocalObject: "public",
   listEvents: ["admin"],
+  exportTickets: ["admin", "agent", "user"],
+  exportEvents: ["admin"],
+  getTicketsPerDayReport: ["admin"],
+  getResponseTimesReport: ["admin"],
+  getBacklogReport: ["admin"],
   listWebhooks: ["admin"],
   createWebhook: ["admin"],
   listWebhookEventTypes: ["admin"],
@@ -228,6 +233,10 @@ describe("the services check roles themselves (a worker calls them without HTTP)
     ["tickets.bulkUpdate", ["user"], (p: UserPrincipal) => server.services.tickets.bulkUpdate(p, { ticketIds: [id], changes: { priority: "low" } })],
     ["tickets.stats", ["user"], (p: UserPrincipal) => server.services.tickets.stats(p)],
     ["events.trail", ["agent", "user"], (p: UserPrincipal) => server.services.events.trail(p, {})],
+    ["exports.events", ["agent", "user"], (p: UserPrincipal) => server.services.exports.events(p, {})],
+    ["reports.ticketsPerDay", ["agent", "user"], (p: UserPrincipal) => server.services.reports.ticketsPerDay(p, { from: "2026-01-01", to: "2026-01-31" })],
+    ["reports.responseTimes", ["agent", "user"], (p: UserPrincipal) => server.services.reports.responseTimes(p, { from: "2026-01-01", to: "2026-01-31" })],
+    ["reports.backlog", ["agent", "user"], (p: UserPrincipal) => server.services.reports.backlog(p)],
     ["tenants.updateOwn", ["agent", "user"], (p: UserPrincipal) => server.services.tenants.updateOwn(p, { name: "Taken over" })],
   ] as const)("%s refuses %j", async (_name, refused, call) => {
     for (const role of refused) await expect(call(as(role))).rejects.toMatchObject({ status: 403, code: "forbidden" });
