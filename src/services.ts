@@ -125,7 +125,7 @@ export function createServices(deps: ServiceDeps) {
     exports: createExportService({
       db: database.prisma,
       pool: database.pool,
-      slots: createExportSlots({ perTenant: 2, total: Math.max(2, Math.floor(config.database.poolSize / 2)) }),
+      slots: createExportSlots({ perTenant: 2, total: Math.max(2, Math.ceil(config.database.poolSize / 2)) }),
     }),
     reports: createReportService(database.prisma),
     attachments,
