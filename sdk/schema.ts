@@ -5300,7 +5300,7 @@ export interface components {
         ExportFormat: "csv" | "jsonl";
         /** @description The first day of the range (a calendar day in `timeZone`). */
         ReportFrom: string;
-        /** @description The last day of the range, included; at most 366 days after `from`. */
+        /** @description The last day of the range, included; a range spans at most 366 days. */
         ReportTo: string;
         /** @description The IANA time zone whose calendar days the range and the figures follow (default UTC). */
         ReportTimeZone: string;
@@ -7672,7 +7672,7 @@ export interface operations {
             query: {
                 /** @description The first day of the range (a calendar day in `timeZone`). */
                 from: components["parameters"]["ReportFrom"];
-                /** @description The last day of the range, included; at most 366 days after `from`. */
+                /** @description The last day of the range, included; a range spans at most 366 days. */
                 to: components["parameters"]["ReportTo"];
                 /** @description The IANA time zone whose calendar days the range and the figures follow (default UTC). */
                 timeZone?: components["parameters"]["ReportTimeZone"];
@@ -7722,7 +7722,7 @@ export interface operations {
             query: {
                 /** @description The first day of the range (a calendar day in `timeZone`). */
                 from: components["parameters"]["ReportFrom"];
-                /** @description The last day of the range, included; at most 366 days after `from`. */
+                /** @description The last day of the range, included; a range spans at most 366 days. */
                 to: components["parameters"]["ReportTo"];
                 /** @description The IANA time zone whose calendar days the range and the figures follow (default UTC). */
                 timeZone?: components["parameters"]["ReportTimeZone"];

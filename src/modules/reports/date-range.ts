@@ -37,6 +37,6 @@ export function checkDateRange(query: { from: string; to: string; timeZone?: str
   // The contract's `date` format has checked the calendar; year 0000 is the one PostgreSQL refuses.
   if (query.from.startsWith("0000")) throw problems.invalidParameter("from", "must be a day of year 1 or later");
   if (to < from) throw problems.invalidParameter("to", "must be on or after from");
-  if ((to - from) / DAY_MS >= MAX_RANGE_DAYS) throw problems.invalidParameter("to", `must be less than ${MAX_RANGE_DAYS} days after from`);
+  if ((to - from) / DAY_MS >= MAX_RANGE_DAYS) throw problems.invalidParameter("to", `must be at most ${MAX_RANGE_DAYS - 1} days after from (a range of at most ${MAX_RANGE_DAYS} days)`);
   return { from: query.from, to: query.to, timeZone };
 }

@@ -93,11 +93,12 @@ export function createReportService(db: Database) {
          WHERE t."tenantId" = ${tenantId}::uuid AND t."deletedAt" IS NULL
            AND t.${Prisma.raw(`"${end}"`)} >= ${start} AND t.${Prisma.raw(`"${end}"`)} < ${stop}`;
       // Per assignee and overall in one pass (GROUPING SETS); grouping() tells the overall row
-      // from the unassigned tickets' row, whose assigneeId is null too.
+      // from the unassigned tickets' row, whose assigneeId is null too. Rounded to the millisecond,
+      // the timestamps' own precision, so interpolation's float noise never shows.
       const figures = (metric: FigureRow["metric"], source: string) => Prisma.sql`
         SELECT ${metric}::text AS metric, grouping("assigneeId") = 1 AS overall, "assigneeId", count(*)::int AS count,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90
+               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds)::numeric, 3)::float8 AS median,
+               round(percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds)::numeric, 3)::float8 AS p90
           FROM ${Prisma.raw(source)} GROUP BY GROUPING SETS (("assigneeId"), ())`;
       const rows = await db.$queryRaw<FigureRow[]>`
         WITH first_reply AS (${durations("firstResponseAt")}), resolution AS (${durations("solvedAt")})
