@@ -6,7 +6,8 @@
 // every 20 ms) over its value before the export: the peak growth. Target: RSS growth ≤ 64 MB.
 // A warm-up export of 10,000 tickets runs first, so the baseline has the code compiled and the
 // pool open. Last, one slow reader (a 5 ms pause every 20 chunks) over the first 200,000 rows:
-// the server must wait for it, not read ahead, so its RSS stays flat too.
+// the server must wait for it, not read ahead, so its RSS stays flat too. Then the reports over the
+// same tenant (last 30 days), 5 times each: median and max.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -124,6 +125,24 @@ async function main() {
     progress("slow reader");
     const slow = await measure(base, accessToken, pid, "format=jsonl", { maxRows: 200_000, pause: true });
 
+    // The dashboard's reports over the same tenant: each read 5 times, median and max.
+    progress("reports");
+    const reportTimes: string[] = [];
+    const lastMonth = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+    const today = new Date().toISOString().slice(0, 10);
+    for (const report of [`tickets-per-day?from=${lastMonth}&to=${today}&timeZone=Europe/Paris`, `response-times?from=${lastMonth}&to=${today}`, "backlog"]) {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        const response = await fetch(`${base}/v1/reports/${report}`, { headers: { authorization: `Bearer ${accessToken}` } });
+        if (response.status !== 200) throw new Error(`${report}: ${response.status} ${await response.text()}`);
+        await response.arrayBuffer();
+        times.push(performance.now() - started);
+      }
+      times.sort((a, b) => a - b);
+      reportTimes.push(`| GET /v1/reports/${report.split("?")[0]} (last 30 days) | ${times[2]!.toFixed(0)} | ${times[4]!.toFixed(0)} |`);
+    }
+
     const lines = [
       `Streaming export of ${TICKETS.toLocaleString("en")} tickets (one tenant; GET /v1/tickets/export, default order -createdAt), ${os.cpus().length} cores, ${os.loadavg()[0]!.toFixed(1)} load:`,
       "",
@@ -135,6 +154,7 @@ async function main() {
       ),
       `| jsonl, slow reader | ${slow.rows.toLocaleString("en")} | ${mb(slow.bytes).toFixed(0)} | ${slow.seconds.toFixed(1)} | ${Math.round(slow.rows / slow.seconds).toLocaleString("en")} | ${(mb(slow.bytes) / slow.seconds).toFixed(1)} | ${slow.baselineMb.toFixed(0)} | ${slow.growthMb.toFixed(1)} | ${slow.growthMb <= TARGET_RSS_GROWTH_MB ? "met" : "MISSED"} |`,
     ];
+    lines.push("", "| report | median ms | max ms |", "| --- | ---: | ---: |", ...reportTimes);
     console.log(lines.join("\n"));
     if (runs.some((run) => run.rows !== runs[0]!.rows)) throw new Error(`the exports disagree: ${runs.map((run) => run.rows).join(" vs ")} rows`);
   } finally {

@@ -464,7 +464,8 @@ export interface paths {
          *     `-createdAt`; with `q`, every match in that order (not only the 1,000 best ranked).
          *     The rows are one consistent snapshot, read from a database cursor at the pace the client
          *     reads. A failure midway aborts the response, so a cut-short file never looks complete.
-         *     At most 2 exports of a tenant run at once (429 with Retry-After beyond).
+         *     At most 2 exports of a tenant run at once: beyond, 429 with `code: export_limit` and
+         *     Retry-After.
          */
         get: operations["exportTickets"];
         put?: never;
@@ -855,7 +856,8 @@ export interface paths {
          *     streamed download of any size (events of transactions still running are left out, as in
          *     the trail). `format=jsonl` writes one `Event` per line, with `data` as the trail shows it;
          *     `format=csv` (default) has one row per event, `before` and `after` as JSON, formulas
-         *     neutralised as in the ticket export. At most 2 exports of a tenant run at once.
+         *     neutralised as in the ticket export. At most 2 exports of a tenant run at once (429
+         *     `export_limit` beyond).
          */
         get: operations["exportEvents"];
         put?: never;
@@ -5257,30 +5259,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /**
-         * @description A rate limit is used up (as for every operation), or your tenant already has as many
-         *     exports running as it may (`code: export_limit`). Retry after `Retry-After` seconds.
-         */
-        ExportLimited: {
-            headers: {
-                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                RateLimit: components["headers"]["RateLimit"];
-                "Retry-After": components["headers"]["Retry-After"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "https://docket.dev/problems/export-limit",
-                 *       "title": "Too many exports",
-                 *       "status": 429,
-                 *       "code": "export_limit",
-                 *       "detail": "Your tenant already has 2 exports running; retry in 10 s."
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description Not ready. */
         ServiceUnavailable: {
             headers: {
@@ -6643,7 +6621,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            429: components["responses"]["ExportLimited"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -7663,7 +7641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            429: components["responses"]["ExportLimited"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

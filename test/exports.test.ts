@@ -276,7 +276,7 @@ describe("a large export from a server process", () => {
     const live = Number((await server.asOwner(`SELECT count(*) FROM "Ticket" WHERE "tenantId" = '${big.tenant.id}' AND "deletedAt" IS NULL`)).rows[0].count);
     expect(lines).toBe(live);
     const growthMb = (peak - baseline) / 1_048_576;
-    // The whole export as JSON is ~35 MB of text and several times that as objects; streaming holds a batch.
+    // The whole export as JSON is ~22 MB of text and several times that as objects; streaming holds a batch.
     expect(growthMb, `RSS grew ${growthMb.toFixed(1)} MB`).toBeLessThan(48);
   });
 });
