@@ -4269,7 +4269,7 @@ export interface components {
          * @description What an API key may do; each operation's `x-scopes` says which one it needs.
          * @enum {string}
          */
-        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write";
+        ApiKeyScope: "tenant:read" | "tenant:write" | "users:read" | "users:write" | "tickets:read" | "tickets:write" | "comments:read" | "comments:write" | "attachments:read" | "attachments:write" | "events:read" | "webhooks:read" | "webhooks:write" | "reports:read";
         ApiKey: {
             /** Format: uuid */
             id: string;
