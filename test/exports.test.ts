@@ -228,7 +228,7 @@ describe("a large export from a server process", () => {
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   }
 
-  it(`keeps the server's memory flat while a slow client reads ${BIG.toLocaleString("en")} tickets`, { timeout: 180_000 }, async () => {
+  it(`keeps the server's memory flat while a slow client reads ${BIG.toLocaleString("en")} tickets, for longer than the statement timeout`, { timeout: 180_000 }, async () => {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -241,6 +241,8 @@ describe("a large export from a server process", () => {
       LOG_LEVEL: "warn",
       RATE_LIMIT_PER_MINUTE: "100000",
       DATA_DIR: server.config.dataDir,
+      // Shorter than the slow read below: each batch is a statement of its own, the export is not.
+      DATABASE_STATEMENT_TIMEOUT_MS: "1000",
     };
     child = spawn(process.execPath, [path.resolve(import.meta.dirname, "../src/server.ts")], { env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -269,9 +271,11 @@ describe("a large export from a server process", () => {
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(child!.pid!))), 20);
     let chunks = 0;
-    // A slow reader: a pause every few chunks, so the server must wait for it rather than read ahead.
+    // A slow reader: a pause every few chunks, so the server must wait for it rather than read
+    // ahead, and one pause longer than the statement timeout.
     const lines = await read("format=jsonl", async () => {
-      if (++chunks % 20 === 0) await sleep(5);
+      if (++chunks === 1) await sleep(1500);
+      else if (chunks % 20 === 0) await sleep(5);
     }).finally(() => clearInterval(sampler));
     const live = Number((await server.asOwner(`SELECT count(*) FROM "Ticket" WHERE "tenantId" = '${big.tenant.id}' AND "deletedAt" IS NULL`)).rows[0].count);
     expect(lines).toBe(live);
