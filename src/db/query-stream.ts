@@ -24,7 +24,7 @@ const BATCH_ROWS = 500;
 class CursorRows<Row> extends Readable {
   private readonly client: pg.PoolClient;
   private readonly batchRows: number;
-  /** The FETCH in flight, if any: destroy waits for it before rolling back. */
+  /** The FETCH (or the closing COMMIT) in flight, if any: destroy waits for it before releasing. */
   private fetching: Promise<unknown> | undefined;
   private open = true;
 
@@ -45,7 +45,10 @@ class CursorRows<Row> extends Readable {
         for (const row of rows) this.push(row);
         if (rows.length < this.batchRows) {
           this.open = false;
-          await this.client.query("COMMIT");
+          const commit = this.client.query("COMMIT");
+          this.fetching = commit;
+          await commit;
+          this.fetching = undefined;
           this.push(null);
         }
       },
