@@ -1,8 +1,9 @@
-// How an export is written: CSV for spreadsheets, JSON lines for programs. Both stream: records go
-// in one at a time and leave as text in chunks of about 64 KB (one socket write per chunk, not per
-// row), and the pipeline's backpressure reaches back to the database cursor feeding it.
+// How an export is written: CSV for spreadsheets, JSON lines for programs. Both stream a batch of
+// records at a time (an array from the database cursor) and write each batch as one chunk of
+// text, so there is one socket write per batch, not per row; the pipeline's backpressure reaches
+// back to the cursor feeding it.
 import { pipeline, Transform, type Readable, type TransformCallback } from "node:stream";
-import { stringify } from "csv-stringify";
+import { stringify } from "csv-stringify/sync";
 
 export type ExportFormat = "csv" | "jsonl";
 
@@ -24,73 +25,57 @@ export interface ExportDownload {
 }
 
 const MEDIA_TYPES: Record<ExportFormat, string> = { csv: "text/csv; charset=utf-8", jsonl: "application/x-ndjson" };
-const CHUNK_CHARS = 64 * 1024;
-
-/** Gathers small strings into chunks of about CHUNK_CHARS. */
-class Coalesce extends Transform {
-  private pending: string[] = [];
-  private size = 0;
-  private readonly encode: (chunk: unknown) => string;
-
-  constructor(encode: (chunk: unknown) => string, objectInput: boolean) {
-    super({ writableObjectMode: objectInput, decodeStrings: false });
-    this.encode = encode;
-  }
-
-  override _transform(chunk: unknown, _encoding: BufferEncoding, done: TransformCallback): void {
-    const text = this.encode(chunk);
-    this.pending.push(text);
-    this.size += text.length;
-    if (this.size >= CHUNK_CHARS) this.release();
-    done();
-  }
-
-  override _flush(done: TransformCallback): void {
-    this.release();
-    done();
-  }
-
-  private release(): void {
-    if (this.pending.length === 0) return;
-    this.push(this.pending.join(""));
-    this.pending = [];
-    this.size = 0;
-  }
-}
 
 /**
- * CSV as RFC 4180 (csv-stringify quotes what needs quoting), with the header row even when there
- * are no records, and a cell that starts with = + - @ (or a tab or carriage return) prefixed with
- * ' so a spreadsheet shows it as text instead of running it as a formula (OWASP's CSV injection).
+ * CSV as RFC 4180 (csv-stringify quotes what needs quoting), and a cell that starts with = + - @
+ * (or a tab or carriage return) prefixed with ' so a spreadsheet shows it as text instead of
+ * running it as a formula (OWASP's CSV injection).
  */
-function csvEncoder<T>(shape: ExportShape<T>): Transform[] {
-  const csv = stringify({
-    header: true,
-    columns: shape.columns.map((column) => column.header),
-    escape_formulas: true,
-    cast: { boolean: (value) => String(value) },
-  });
-  const toRow = new Transform({
-    objectMode: true,
-    transform(record: T, _encoding, done) {
-      done(null, shape.columns.map((column) => column.value(record)));
+const CSV_OPTIONS = { escape_formulas: true, cast: { boolean: (value: boolean) => String(value) } };
+
+/** Encodes each batch of records as one string; `opening` (CSV's header row) goes first, also when there are no records. */
+function encoder<T>(encode: (batch: T[]) => string, opening = ""): Transform {
+  let opened = false;
+  const open = (stream: Transform) => {
+    if (opened) return;
+    opened = true;
+    if (opening) stream.push(opening);
+  };
+  return new Transform({
+    writableObjectMode: true,
+    writableHighWaterMark: 1,
+    transform(batch: T[], _encoding, done: TransformCallback) {
+      open(this);
+      done(null, encode(batch));
+    },
+    flush(done: TransformCallback) {
+      open(this);
+      done();
     },
   });
-  return [toRow, csv, new Coalesce((chunk) => String(chunk), false)];
 }
 
-function jsonLinesEncoder<T>(shape: ExportShape<T>): Transform[] {
-  return [new Coalesce((record) => `${JSON.stringify(shape.json(record as T))}\n`, true)];
+function csvEncoder<T>(shape: ExportShape<T>): Transform {
+  const header = stringify([shape.columns.map((column) => column.header)], CSV_OPTIONS);
+  return encoder<T>((batch) => stringify(batch.map((record) => shape.columns.map((column) => column.value(record))), CSV_OPTIONS), header);
+}
+
+function jsonLinesEncoder<T>(shape: ExportShape<T>): Transform {
+  return encoder<T>((batch) => {
+    let text = "";
+    for (const record of batch) text += `${JSON.stringify(shape.json(record))}\n`;
+    return text;
+  });
 }
 
 /**
- * The response body of an export: the records of `source` (after `preparation`, if any) encoded in
- * `format`. Destroying the body (the client went away) destroys every stage back to `source`,
+ * The response body of an export: the batches of `source` (after `preparation`, if any) encoded
+ * in `format`. Destroying the body (the client went away) destroys every stage back to `source`,
  * which closes the cursor behind it; a failure midway destroys the body with the error, so the
  * response is cut short rather than looking complete.
  */
 export function exportBody<T>(format: ExportFormat, shape: ExportShape<T>, source: Readable, ...preparation: Transform[]): Readable {
-  const stages = [...preparation, ...(format === "csv" ? csvEncoder(shape) : jsonLinesEncoder(shape))];
+  const stages = [...preparation, format === "csv" ? csvEncoder(shape) : jsonLinesEncoder(shape)];
   const body = stages.at(-1)!;
   pipeline([source, ...stages], () => {}); // pipeline destroys every stage on a failure or an early close
   return body;

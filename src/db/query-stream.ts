@@ -1,6 +1,8 @@
-// One query's rows as a stream, read from a server-side cursor a batch at a time: memory holds a
-// batch, not the result, whatever its size, and the reader's pace sets the database's (the next
-// batch is fetched only when the stream's buffer has room). The connection is the stream's own for
+// One query's rows as a stream of batches (arrays of rows), read from a server-side cursor: memory
+// holds a batch or two, not the result, whatever its size, and the reader's pace sets the
+// database's (the next batch is fetched only once the previous one has been taken). Batches rather
+// than rows keep the per-row cost of streams out of the way, and fewer objects waiting in buffers
+// long enough to outlive a young-generation collection keeps the garbage collector's heap small. The connection is the stream's own for
 // its life and goes back to the pool on every way the stream can end: read to the end, failed, or
 // destroyed by a reader that went away.
 //
@@ -29,7 +31,7 @@ class CursorRows<Row> extends Readable {
   private open = true;
 
   constructor(client: pg.PoolClient, batchRows: number) {
-    super({ objectMode: true, highWaterMark: batchRows });
+    super({ objectMode: true, highWaterMark: 1 });
     this.client = client;
     this.batchRows = batchRows;
   }
@@ -42,7 +44,7 @@ class CursorRows<Row> extends Readable {
       async ({ rows }) => {
         this.fetching = undefined;
         if (this.destroyed) return;
-        for (const row of rows) this.push(row);
+        if (rows.length > 0) this.push(rows);
         if (rows.length < this.batchRows) {
           this.open = false;
           const commit = this.client.query("COMMIT");
@@ -79,10 +81,10 @@ class CursorRows<Row> extends Readable {
 
 /**
  * Declares the cursor on a connection of `pool` (checked out in the caller's tenant scope, so
- * row-level security holds) and returns its rows. Awaiting this holds a connection: a busy pool
+ * row-level security holds) and returns its rows, in batches of up to `batchRows`. Awaiting this holds a connection: a busy pool
  * or a failing statement answers now, before any response has started.
  */
-export async function streamRows<Row>(pool: pg.Pool, statement: StatementText, batchRows = BATCH_ROWS): Promise<Readable & AsyncIterable<Row>> {
+export async function streamRows<Row>(pool: pg.Pool, statement: StatementText, batchRows = BATCH_ROWS): Promise<Readable & AsyncIterable<Row[]>> {
   const client = await pool.connect();
   try {
     // The transaction's BEGIN carries the tenant's setting (src/db/client.ts); the cursor lives until COMMIT.
@@ -92,5 +94,5 @@ export async function streamRows<Row>(pool: pg.Pool, statement: StatementText, b
     client.release(error as Error);
     throw error;
   }
-  return new CursorRows<Row>(client, batchRows) as Readable & AsyncIterable<Row>;
+  return new CursorRows<Row>(client, batchRows) as Readable & AsyncIterable<Row[]>;
 }

@@ -17,9 +17,6 @@ import { selectTrail, type EventRow } from "../events/service.ts";
 import { presentEvents } from "../events/presenter.ts";
 import { EVENT_SHAPE, TICKET_SHAPE } from "./shapes.ts";
 
-/** Events presented per batch: one query per entity type per batch, not per event. */
-const PRESENT_BATCH = 500;
-
 export interface ExportServiceDeps {
   db: Database;
   pool: pg.Pool;
@@ -27,27 +24,17 @@ export interface ExportServiceDeps {
 }
 
 /**
- * Shows the trail's rows as the trail does (src/events/payload.ts), a batch at a time. The batch's
- * queries run in the principal's tenant scope: a stream's callbacks run outside the request's.
+ * Shows each batch of the trail's rows as the trail does (src/events/payload.ts): one query per
+ * entity type per batch. The queries run in the principal's tenant scope: a stream's callbacks
+ * run outside the request's.
  */
-function presentInBatches(db: Database, principal: TenantPrincipal): Transform {
+function presentBatches(db: Database, principal: TenantPrincipal): Transform {
   const viewer = viewerOf(principal);
-  let batch: EventRow[] = [];
-  const present = async (stream: Transform) => {
-    const rows = batch;
-    batch = [];
-    if (rows.length === 0) return;
-    for (const event of await tenantScope.run(principal.tenantId, () => presentEvents(db, viewer, rows))) stream.push(event);
-  };
   return new Transform({
     objectMode: true,
-    transform(row: EventRow, _encoding, done: TransformCallback) {
-      batch.push(row);
-      if (batch.length < PRESENT_BATCH) return done();
-      present(this).then(() => done(), done);
-    },
-    flush(done: TransformCallback) {
-      present(this).then(() => done(), done);
+    highWaterMark: 1,
+    transform(rows: EventRow[], _encoding, done: TransformCallback) {
+      tenantScope.run(principal.tenantId, () => presentEvents(db, viewer, rows)).then((events) => done(null, events), done);
     },
   });
 }
@@ -71,7 +58,7 @@ export function createExportService({ db, pool, slots }: ExportServiceDeps) {
       download(principal, "tickets", query.format ?? "csv", selectListedTickets(principal, query), TICKET_SHAPE),
 
     events: async (principal: TenantPrincipal, query: QueryOf<"exportEvents">) =>
-      download(principal, "events", query.format ?? "csv", selectTrail(principal, query), EVENT_SHAPE, [presentInBatches(db, principal)]),
+      download(principal, "events", query.format ?? "csv", selectTrail(principal, query), EVENT_SHAPE, [presentBatches(db, principal)]),
   };
 }
 
