@@ -2579,6 +2579,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export tickets as CSV or JSON lines (streamed)
+         * @description Roles: admin, agent, user (a `user` exports only tickets they requested). Every ticket
+         *     `GET /v1/tickets` lists for the same filters, in one streamed download of any size: no
+         *     pages, no cursor. `format=csv` (default) opens in a spreadsheet: RFC 4180 quoting, a
+         *     header row, `tags` joined with commas, `metadata` as JSON, and a cell starting with `=`,
+         *     `+`, `-` or `@` prefixed with `'` so a spreadsheet never runs it as a formula.
+         *     `format=jsonl` writes one `Ticket` per line (`application/x-ndjson`). Order: `sort`, default
+         *     `-createdAt`; with `q`, every match in that order (not only the 1,000 best ranked).
+         *     The rows are one consistent snapshot, read from a database cursor at the pace the client
+         *     reads. A failure midway aborts the response, so a cut-short file never looks complete.
+         *     At most 2 exports of a tenant run at once: beyond, 429 with `code: export_limit` and
+         *     Retry-After.
+         */
+        get: operations["exportTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the audit trail as CSV or JSON lines (streamed)
+         * @description Roles: admin. Every event `GET /v1/events` shows for the same filters, oldest first, in one
+         *     streamed download of any size (events of transactions still running are left out, as in
+         *     the trail). `format=jsonl` writes one `Event` per line, with `data` as the trail shows it;
+         *     `format=csv` (default) has one row per event, `before` and `after` as JSON, formulas
+         *     neutralised as in the ticket export. At most 2 exports of a tenant run at once (429
+         *     `export_limit` beyond).
+         */
+        get: operations["exportEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/tickets-per-day": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tickets created and solved per day
+         * @description Roles: admin. For each calendar day from `from` to `to` (both included) in `timeZone`:
+         *     the tickets created that day, and the tickets solved that day (whose `solvedAt`, the last
+         *     time they were solved, falls on it). Deleted tickets are left out. Days without tickets
+         *     are listed with zeros.
+         */
+        get: operations["getTicketsPerDayReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/response-times": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * First-reply and resolution times (median, p90) per agent
+         * @description Roles: admin. Calendar time, in seconds. First-reply time (`firstResponseAt` −
+         *     `createdAt`) of the tickets first replied to between `from` and `to` (days in `timeZone`,
+         *     both included), and resolution time (`solvedAt` − `createdAt`) of the tickets solved in
+         *     that range: each figure counts when it happens, so a past day's figures do not change.
+         *     Per agent means per current assignee (`assigneeId` null: unassigned tickets), as Zendesk's
+         *     reports group by assignee; `overall` is every ticket. Median and p90 are interpolated
+         *     (PostgreSQL's percentile_cont); null when no ticket counts. Deleted tickets are left out.
+         */
+        get: operations["getResponseTimesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/backlog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The unsolved backlog by age
+         * @description Roles: admin. The tickets unsolved now (open, pending, on hold; deleted left out) by age
+         *     since creation, in buckets of under 1 day, 1–3 days, 3–7 days, 7–30 days and 30 days or
+         *     more, each by status and by priority.
+         */
+        get: operations["getBacklogReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "tenant.created": {
@@ -8970,6 +9096,75 @@ export interface components {
                 };
             };
         };
+        TicketsPerDayReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            timeZone: string;
+            days: {
+                /** Format: date */
+                date: string;
+                created: number;
+                solved: number;
+            }[];
+            totals: {
+                created: number;
+                solved: number;
+            };
+        };
+        /** @description Durations in seconds over `count` tickets; null when `count` is 0. */
+        DurationFigures: {
+            count: number;
+            medianSeconds: number | null;
+            p90Seconds: number | null;
+        };
+        ResponseTimes: {
+            firstReply: components["schemas"]["DurationFigures"];
+            resolution: components["schemas"]["DurationFigures"];
+        };
+        ResponseTimesReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            timeZone: string;
+            overall: components["schemas"]["ResponseTimes"];
+            byAgent: {
+                /**
+                 * Format: uuid
+                 * @description The current assignee; null: unassigned tickets.
+                 */
+                assigneeId: string | null;
+                firstReply: components["schemas"]["DurationFigures"];
+                resolution: components["schemas"]["DurationFigures"];
+            }[];
+        };
+        BacklogReport: {
+            /** Format: date-time */
+            asOf: string;
+            total: number;
+            buckets: {
+                /** @enum {string} */
+                bucket: "under_1d" | "1d_3d" | "3d_7d" | "7d_30d" | "over_30d";
+                /** @description Age at least this many days… */
+                minAgeDays: number;
+                /** @description …and under this many (null: no upper bound). */
+                maxAgeDays: number | null;
+                count: number;
+                byStatus: {
+                    open: number;
+                    pending: number;
+                    on_hold: number;
+                };
+                byPriority: {
+                    low: number;
+                    normal: number;
+                    high: number;
+                    urgent: number;
+                };
+            }[];
+        };
     };
     responses: {
         /** @description The request is malformed or fails validation; `errors` points at each offending field. */
@@ -9615,6 +9810,14 @@ export interface components {
         MacroId: string;
         ScheduleId: string;
         SlaPolicyId: string;
+        /** @description `csv` (default) or `jsonl` (JSON lines): a parameter rather than an Accept header, so a plain link or `curl -O` downloads either. */
+        ExportFormat: "csv" | "jsonl";
+        /** @description The first day of the range (a calendar day in `timeZone`). */
+        ReportFrom: string;
+        /** @description The last day of the range, included; a range spans at most 366 days. */
+        ReportTo: string;
+        /** @description The IANA time zone whose calendar days the range and the figures follow (default UTC). */
+        ReportTimeZone: string;
     };
     requestBodies: never;
     headers: {
@@ -9639,6 +9842,8 @@ export interface components {
         RateLimit: string;
         /** @description Seconds to wait before retrying. */
         "Retry-After": number;
+        /** @description `attachment; filename="<tickets|events>-<date>.<csv|jsonl>"`: browsers save the export as a file. */
+        ExportDisposition: string;
     };
     pathItems: never;
 }
@@ -16355,6 +16560,272 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["SlaForbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportTickets: {
+        parameters: {
+            query?: {
+                /** @description `csv` (default) or `jsonl` (JSON lines): a parameter rather than an Accept header, so a plain link or `curl -O` downloads either. */
+                format?: components["parameters"]["ExportFormat"];
+                status?: components["schemas"]["TicketStatus"][];
+                priority?: components["schemas"]["TicketPriority"][];
+                /** @description An agent's id, `me` or `none` (unassigned). */
+                assigneeId?: string;
+                /** @description A user's id, or `me`. */
+                requesterId?: string;
+                tag?: string;
+                type?: components["schemas"]["TicketType"];
+                createdAfter?: string;
+                createdBefore?: string;
+                updatedAfter?: string;
+                updatedBefore?: string;
+                /** @description Full-text search over title, description and public comments, as in the list. */
+                q?: string;
+                /** @description Field to sort by, `-` first for descending. Default `-createdAt`. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "priority" | "-priority" | "number" | "-number";
+                /** @description Admins only; `true` exports deleted tickets instead. */
+                deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tickets, streamed (chunked). */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Content-Disposition": components["headers"]["ExportDisposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example id,number,title,description,status,priority,type,channel,requesterId,assigneeId,tags,dueAt,createdAt,updatedAt,firstResponseAt,solvedAt,closedAt,deletedAt,metadata */
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "Only admins list deleted tickets."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportEvents: {
+        parameters: {
+            query?: {
+                /** @description `csv` (default) or `jsonl` (JSON lines): a parameter rather than an Accept header, so a plain link or `curl -O` downloads either. */
+                format?: components["parameters"]["ExportFormat"];
+                type?: string[];
+                /** @description Events by this user or API key. */
+                actorId?: string;
+                ticketId?: string;
+                since?: string;
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events, streamed (chunked). */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Content-Disposition": components["headers"]["ExportDisposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example id,createdAt,type,actorType,actorId,entityType,entityId,ticketId,before,after */
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "exportEvents requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTicketsPerDayReport: {
+        parameters: {
+            query: {
+                /** @description The first day of the range (a calendar day in `timeZone`). */
+                from: components["parameters"]["ReportFrom"];
+                /** @description The last day of the range, included; a range spans at most 366 days. */
+                to: components["parameters"]["ReportTo"];
+                /** @description The IANA time zone whose calendar days the range and the figures follow (default UTC). */
+                timeZone?: components["parameters"]["ReportTimeZone"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per day, oldest first. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketsPerDayReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getTicketsPerDayReport requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getResponseTimesReport: {
+        parameters: {
+            query: {
+                /** @description The first day of the range (a calendar day in `timeZone`). */
+                from: components["parameters"]["ReportFrom"];
+                /** @description The last day of the range, included; a range spans at most 366 days. */
+                to: components["parameters"]["ReportTo"];
+                /** @description The IANA time zone whose calendar days the range and the figures follow (default UTC). */
+                timeZone?: components["parameters"]["ReportTimeZone"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures, overall and per agent (most tickets first). */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseTimesReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getResponseTimesReport requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getBacklogReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The buckets, youngest first. */
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogReport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Authenticated, but this caller may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://docket.dev/problems/forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "detail": "getBacklogReport requires one of the roles: admin; you are agent."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -56,6 +56,8 @@ import { macroHandlers } from "./modules/macros/handlers.ts";
 import { triageHandlers } from "./modules/triage/handlers.ts";
 import { summaryHandlers } from "./modules/summaries/handlers.ts";
 import { qaReviewHandlers } from "./modules/qa-reviews/handlers.ts";
+import { exportHandlers } from "./modules/exports/handlers.ts";
+import { reportHandlers } from "./modules/reports/handlers.ts";
 
 export interface AppDeps {
   config: Config;
@@ -130,6 +132,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...groupHandlers(services.groups),
     ...routingRuleHandlers(services.routingRules),
     ...macroHandlers(services.macros),
+    ...exportHandlers(services.exports),
+    ...reportHandlers(services.reports),
   } satisfies Handlers;
   /** Operations that are WebSockets: their upgraded sockets go here (their handler answers plain requests). */
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };

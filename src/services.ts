@@ -49,6 +49,9 @@ import { createAiProvider } from "./ai/create-provider.ts";
 import { createTriageService } from "./modules/triage/service.ts";
 import { createSummaryService } from "./modules/summaries/service.ts";
 import { createQaReviewService } from "./modules/qa-reviews/service.ts";
+import { createExportService } from "./modules/exports/service.ts";
+import { createExportSlots } from "./core/export-slots.ts";
+import { createReportService } from "./modules/reports/service.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -166,6 +169,13 @@ export function createServices(deps: ServiceDeps) {
     macros: createMacroService({ db: database.prisma, tickets, comments }),
     comments,
     events: createEventService(database.prisma),
+    // An export holds a connection while its client reads: at most half the pool goes to exports.
+    exports: createExportService({
+      db: database.prisma,
+      pool: database.pool,
+      slots: createExportSlots({ perTenant: 2, total: Math.max(2, Math.ceil(config.database.poolSize / 2)) }),
+    }),
+    reports: createReportService(database.prisma),
     attachments,
     localObjects: createLocalObjectService(storage),
     webhooks: createWebhookService({ db: database.prisma, secrets: webhookSecrets, addressPolicy: config.webhooks }),

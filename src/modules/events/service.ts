@@ -12,9 +12,32 @@ import { checkCanReadTrail } from "./policy.ts";
 import { presentEvents } from "./presenter.ts";
 
 /** An Event row and its place in the log, as the readers below select it (the feed's shape). */
-type EventRow = FeedEvent;
+export type EventRow = FeedEvent;
 
 const COLUMNS = Prisma.sql`e.id, e."tenantId", e.type, e."actorType", e."actorId", e."entityType", e."entityId", e."ticketId", e.internal, e.before, e.after, e."createdAt", e.seq, e."txId"::text AS "txId"`;
+
+/**
+ * The trail's filters as SQL conditions on `e`, behind the horizon (see trail below): what the
+ * trail pages through and what its export streams.
+ */
+function trailConditions(principal: TenantPrincipal, query: Omit<QueryOf<"listEvents">, "limit" | "cursor">): Prisma.Sql[] {
+  const where: Prisma.Sql[] = [
+    Prisma.sql`e."tenantId" = ${principal.tenantId}::uuid`,
+    Prisma.sql`e."txId" < pg_snapshot_xmin(pg_current_snapshot())`,
+  ];
+  if (query.type?.length) where.push(Prisma.sql`e.type = ANY(${query.type}::text[])`);
+  if (query.actorId) where.push(Prisma.sql`e."actorId" = ${query.actorId}::uuid`);
+  if (query.ticketId) where.push(Prisma.sql`e."ticketId" = ${query.ticketId}::uuid`);
+  if (query.since) where.push(Prisma.sql`e."createdAt" >= ${query.since}::timestamptz`);
+  if (query.until) where.push(Prisma.sql`e."createdAt" < ${query.until}::timestamptz`);
+  return where;
+}
+
+/** The whole trail for these filters, in the trail's order, as one statement: what its export streams. */
+export function selectTrail(principal: TenantPrincipal, query: Omit<QueryOf<"listEvents">, "limit" | "cursor">): Prisma.Sql {
+  checkCanReadTrail(principal);
+  return Prisma.sql`SELECT ${COLUMNS} FROM "Event" e WHERE ${Prisma.join(trailConditions(principal, query), " AND ")} ORDER BY e."txId", e.seq`;
+}
 
 export function createEventService(db: Database) {
   return {
@@ -45,15 +68,7 @@ export function createEventService(db: Database) {
       checkCanReadTrail(principal);
       const limit = query.limit ?? 25;
       const after = decodeCursor(query.cursor, ["integer", "integer"] as const);
-      const where: Prisma.Sql[] = [
-        Prisma.sql`e."tenantId" = ${principal.tenantId}::uuid`,
-        Prisma.sql`e."txId" < pg_snapshot_xmin(pg_current_snapshot())`,
-      ];
-      if (query.type?.length) where.push(Prisma.sql`e.type = ANY(${query.type}::text[])`);
-      if (query.actorId) where.push(Prisma.sql`e."actorId" = ${query.actorId}::uuid`);
-      if (query.ticketId) where.push(Prisma.sql`e."ticketId" = ${query.ticketId}::uuid`);
-      if (query.since) where.push(Prisma.sql`e."createdAt" >= ${query.since}::timestamptz`);
-      if (query.until) where.push(Prisma.sql`e."createdAt" < ${query.until}::timestamptz`);
+      const where = trailConditions(principal, query);
       if (after) where.push(Prisma.sql`(e."txId", e.seq) > (${after[0]}::xid8, ${after[1]}::bigint)`);
       const rows = await db.$queryRaw<EventRow[]>`
         SELECT ${COLUMNS} FROM "Event" e WHERE ${Prisma.join(where, " AND ")} ORDER BY e."txId", e.seq LIMIT ${limit + 1}`;

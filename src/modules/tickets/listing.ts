@@ -182,6 +182,29 @@ async function listByNextBreach(db: Database, where: Prisma.Sql[], sort: Sort, c
   return rows;
 }
 
+/** The FROM clause, and the search condition added to `where`, for `q` (none: every ticket). */
+function searchSource(q: string | undefined, where: Prisma.Sql[]): Prisma.Sql {
+  if (!q) return Prisma.sql`FROM "Ticket" t`;
+  where.push(Prisma.sql`(${MATCHES_OWN} OR ${MATCHES_A_COMMENT})`);
+  // websearch_to_tsquery understands what people type: words, "phrases", -exclusions, or.
+  return Prisma.sql`FROM "Ticket" t, websearch_to_tsquery('english', ${q}) query`;
+}
+
+/**
+ * Every ticket the list shows for these filters and role, in the list's sort order (with `q`,
+ * every match in that order, not the 1,000 best ranked): one statement, no page, no cursor, no
+ * reader's unread counts. What GET /v1/tickets/export streams, so an export holds exactly the
+ * list's tickets. Throws the list's 403 and 400s.
+ */
+export function selectListedTickets(principal: TenantPrincipal, query: Omit<Query, "limit" | "cursor">): Prisma.Sql {
+  const sort: Sort = query.sort ? sortOf(query) : { key: "createdAt", descending: true };
+  if (sort.key === "nextBreachAt" && principal.role === "user") throw problems.forbidden("SLA clocks are for staff; sort by nextBreachAt is not available to requesters.");
+  const { orderBy } = ordering(sort, undefined);
+  const where = filters(principal, query);
+  const from = searchSource(query.q, where);
+  return Prisma.sql`SELECT ${COLUMNS} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy}`;
+}
+
 /** The page as the contract shows it (without SLA clocks, which the service adds for staff), and its rows. */
 export async function listTickets(db: Database, principal: TenantPrincipal, query: Query): Promise<{ page: Schemas["TicketList"]; rows: Row[] }> {
   const limit = query.limit ?? 25;
@@ -207,9 +230,7 @@ export async function listTickets(db: Database, principal: TenantPrincipal, quer
     rows = await searchByRelevance(db, where, condition, principal.tenantId, query.q!, limit, unread);
   } else {
     if (condition) where.push(condition);
-    if (query.q) where.push(Prisma.sql`(${MATCHES_OWN} OR ${MATCHES_A_COMMENT})`);
-    // websearch_to_tsquery understands what people type: words, "phrases", -exclusions, or.
-    const from = query.q ? Prisma.sql`FROM "Ticket" t, websearch_to_tsquery('english', ${query.q}) query` : Prisma.sql`FROM "Ticket" t`;
+    const from = searchSource(query.q, where);
     // The page first, then the reader's unread count for its rows only (see unread.ts).
     rows = await db.$queryRaw`WITH page AS (SELECT ${COLUMNS} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy} LIMIT ${limit + 1})
       SELECT t.*, unread."unreadCount" FROM page t ${unread} ORDER BY ${orderBy}`;

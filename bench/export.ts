@@ -1,0 +1,172 @@
+// Streaming export speed: `node bench/export.ts [--tickets N]` (also `npm run bench:export`).
+// Starts an embedded PostgreSQL and the API (`node src/server.ts`, NODE_ENV=production, no
+// workers), signs up one tenant and seeds it with N tickets (default 1,000,000) in bulk SQL
+// (bench/seed.ts). Then, for CSV and for JSON lines, twice each, GET /v1/tickets/export read to the
+// end by a client in this process, timed: rows/s and MB/s, and the server's RSS (VmRSS from /proc,
+// sampled every 20 ms) over its value before the export: the peak growth. Target: RSS growth ≤ 64 MB.
+// A warm-up export of 10,000 tickets runs first, so the baseline has the code compiled and the
+// pool open. Last, one slow reader (a 5 ms pause every 20 chunks) over the first 200,000 rows:
+// the server must wait for it, not read ahead, so its RSS stays flat too. Then the reports over the
+// same tenant (last 30 days), 5 times each: median and max.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import { startEmbeddedPostgres } from "../src/db/embedded.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { seedTickets } from "./seed.ts";
+
+const { values: options } = parseArgs({ options: { tickets: { type: "string", default: "1000000" } } });
+const TICKETS = Number(options.tickets);
+const TARGET_RSS_GROWTH_MB = 64;
+const PASSWORD = "correct horse battery staple";
+const root = path.resolve(import.meta.dirname, "..");
+const progress = (message: string) => process.stderr.write(`${message}\n`);
+const mb = (bytes: number) => bytes / 1_048_576;
+
+function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+interface Run {
+  format: string;
+  rows: number;
+  bytes: number;
+  seconds: number;
+  baselineMb: number;
+  growthMb: number;
+}
+
+/** Reads one export to the end (or `maxRows`) while sampling the server's RSS. */
+async function measure(base: string, token: string, pid: number, query: string, options: { maxRows?: number; pause?: boolean } = {}): Promise<Run> {
+  const baseline = rssBytes(pid);
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 20);
+  const started = performance.now();
+  let rows = 0;
+  let bytes = 0;
+  let chunks = 0;
+  try {
+    const response = await fetch(`${base}/v1/tickets/export?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status !== 200) throw new Error(`export: ${response.status} ${await response.text()}`);
+    for await (const chunk of response.body!) {
+      const data = chunk as Uint8Array;
+      bytes += data.length;
+      for (let i = 0; i < data.length; i++) if (data[i] === 10) rows++;
+      if (options.pause && ++chunks % 20 === 0) await sleep(5);
+      if (options.maxRows !== undefined && rows >= options.maxRows) break; // cancels the body: the server sees the client go
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const format = new URLSearchParams(query).get("format") ?? "csv";
+  if (format === "csv" && options.maxRows === undefined) rows -= 1; // the header row
+  return { format, rows, bytes, seconds: (performance.now() - started) / 1000, baselineMb: mb(baseline), growthMb: mb(peak - baseline) };
+}
+
+async function main() {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-export-"));
+  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56800) });
+  let server: Child | undefined;
+  try {
+    await migrate(database.url);
+    const port = await freePort(56900);
+    const base = `http://127.0.0.1:${port}`;
+    server = startChild(
+      "API server",
+      "src/server.ts",
+      {
+        NODE_ENV: "production",
+        DATABASE_URL: database.url,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        PUBLIC_URL: base,
+        DATA_DIR: path.join(workDir, "data"),
+        JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
+        WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
+        RATE_LIMIT_PER_MINUTE: "1000000",
+        AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
+        ACCESS_TOKEN_TTL_SECONDS: "86400",
+        WORKERS: "false",
+        LOG_LEVEL: "warn",
+      },
+      root,
+    );
+    await waitUntilReady(server, `${base}/readyz`);
+    const signup = await fetch(`${base}/v1/auth/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ tenantName: "Bench", tenantSlug: "bench", name: "Bench Admin", email: "bench@bench.test", password: PASSWORD }),
+    });
+    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
+    const { accessToken, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string }; user: { id: string } };
+
+    progress(`seeding ${TICKETS.toLocaleString("en")} tickets`);
+    const seeder = new pg.Client({ connectionString: database.url });
+    await seeder.connect();
+    const seeded = await seedTickets(seeder, { tenantId: tenant.id, requesterId: user.id, count: TICKETS, onProgress: (done) => progress(`  ${done.toLocaleString("en")}`) });
+    await seeder.end();
+    progress(`seeded in ${(seeded.insertMs / 1000).toFixed(0)} s (+ ${(seeded.vacuumMs / 1000).toFixed(0)} s vacuum); table ${seeded.tableSize}, indexes ${seeded.indexesSize}`);
+
+    const pid = server.process.pid!;
+    progress("warm-up");
+    await measure(base, accessToken, pid, "format=csv&sort=number", { maxRows: 10_000 });
+    await measure(base, accessToken, pid, "format=jsonl&sort=number", { maxRows: 10_000 });
+    // Each format twice: the first full export also grows the garbage collector's heap to its
+    // working size (RSS does not shrink back), so the second run shows the steady state.
+    const before = mb(rssBytes(pid));
+    const runs: Run[] = [];
+    for (const query of ["format=csv", "format=jsonl", "format=csv", "format=jsonl"]) {
+      progress(`export ${query}`);
+      runs.push(await measure(base, accessToken, pid, query));
+    }
+    const after = mb(rssBytes(pid));
+    progress("slow reader");
+    const slow = await measure(base, accessToken, pid, "format=jsonl", { maxRows: 200_000, pause: true });
+
+    // The dashboard's reports over the same tenant: each read 5 times, median and max.
+    progress("reports");
+    const reportTimes: string[] = [];
+    const lastMonth = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+    const today = new Date().toISOString().slice(0, 10);
+    for (const report of [`tickets-per-day?from=${lastMonth}&to=${today}&timeZone=Europe/Paris`, `response-times?from=${lastMonth}&to=${today}`, "backlog"]) {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        const response = await fetch(`${base}/v1/reports/${report}`, { headers: { authorization: `Bearer ${accessToken}` } });
+        if (response.status !== 200) throw new Error(`${report}: ${response.status} ${await response.text()}`);
+        await response.arrayBuffer();
+        times.push(performance.now() - started);
+      }
+      times.sort((a, b) => a - b);
+      reportTimes.push(`| GET /v1/reports/${report.split("?")[0]} (last 30 days) | ${times[2]!.toFixed(0)} | ${times[4]!.toFixed(0)} |`);
+    }
+
+    const lines = [
+      `Streaming export of ${TICKETS.toLocaleString("en")} tickets (one tenant; GET /v1/tickets/export, default order -createdAt), ${os.cpus().length} cores, ${os.loadavg()[0]!.toFixed(1)} load:`,
+      "",
+      "| format | rows | MB | seconds | rows/s | MB/s | server RSS before (MB) | peak RSS growth (MB) | target |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+      ...runs.map(
+        (run) =>
+          `| ${run.format} | ${run.rows.toLocaleString("en")} | ${mb(run.bytes).toFixed(0)} | ${run.seconds.toFixed(1)} | ${Math.round(run.rows / run.seconds).toLocaleString("en")} | ${(mb(run.bytes) / run.seconds).toFixed(1)} | ${run.baselineMb.toFixed(0)} | ${run.growthMb.toFixed(1)} | ${run.growthMb <= TARGET_RSS_GROWTH_MB ? "met" : "MISSED"} (≤ ${TARGET_RSS_GROWTH_MB}) |`,
+      ),
+      `| jsonl, slow reader | ${slow.rows.toLocaleString("en")} | ${mb(slow.bytes).toFixed(0)} | ${slow.seconds.toFixed(1)} | ${Math.round(slow.rows / slow.seconds).toLocaleString("en")} | ${(mb(slow.bytes) / slow.seconds).toFixed(1)} | ${slow.baselineMb.toFixed(0)} | ${slow.growthMb.toFixed(1)} | ${slow.growthMb <= TARGET_RSS_GROWTH_MB ? "met" : "MISSED"} |`,
+    ];
+    lines.push("", `Server RSS before the four full exports: ${before.toFixed(0)} MB; after them: ${after.toFixed(0)} MB.`);
+    lines.push("", "| report | median ms | max ms |", "| --- | ---: | ---: |", ...reportTimes);
+    console.log(lines.join("\n"));
+    if (runs.some((run) => run.rows !== runs[0]!.rows)) throw new Error(`the exports disagree: ${runs.map((run) => run.rows).join(" vs ")} rows`);
+  } finally {
+    await server?.stop();
+    await database.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+await main();
