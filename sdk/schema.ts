@@ -9139,6 +9139,16 @@ export interface components {
                 firstReply: components["schemas"]["DurationFigures"];
                 resolution: components["schemas"]["DurationFigures"];
             }[];
+            /** @description Per current group (routing's `groupId`), most tickets first. */
+            byGroup: {
+                /**
+                 * Format: uuid
+                 * @description The ticket's current group; null: tickets in no group.
+                 */
+                groupId: string | null;
+                firstReply: components["schemas"]["DurationFigures"];
+                resolution: components["schemas"]["DurationFigures"];
+            }[];
         };
         BacklogReport: {
             /** Format: date-time */

@@ -85,18 +85,20 @@ describe("tickets created and solved per day", () => {
 });
 
 describe("first-reply and resolution times", () => {
-  it("gives the median and p90 per assignee and overall, each counted when it happened", async () => {
+  it("gives the median and p90 per assignee, per group and overall, each counted when it happened", async () => {
     const tenant = await signUp(server);
     const bea = await addMember(server, tenant, "agent", "Bea Agent");
     const cal = await addMember(server, tenant, "agent", "Cal Agent");
+    const billing = (await tenant.client.POST("/v1/groups", { body: { name: "Billing", memberIds: [bea.user.id] } })).data!;
     const start = "2026-02-02T00:00:00Z";
-    // Bea: first replies after 10, 20, 30 and 60 minutes; two solved, after 1 and 2 hours.
-    await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 600), solvedAt: plus(start, 3600) }, { assigneeId: bea.user.id });
-    await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 1200), solvedAt: plus(start, 7200) }, { assigneeId: bea.user.id });
-    await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 1800) }, { assigneeId: bea.user.id });
-    await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 3600) }, { assigneeId: bea.user.id });
+    // Bea, in the Billing group: first replies after 10, 20, 30 and 60 minutes; two solved, after 1 and 2 hours.
+    const beas = { assigneeId: bea.user.id, groupId: billing.id };
+    await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 600), solvedAt: plus(start, 3600) }, beas);
+    await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 1200), solvedAt: plus(start, 7200) }, beas);
+    await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 1800) }, beas);
+    await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 3600) }, beas);
     // Before the range: Bea's first reply on January 31 does not count.
-    await ticketAt(tenant, { createdAt: "2026-01-31T23:00:00Z", firstResponseAt: "2026-01-31T23:30:00Z" }, { assigneeId: bea.user.id });
+    await ticketAt(tenant, { createdAt: "2026-01-31T23:00:00Z", firstResponseAt: "2026-01-31T23:30:00Z" }, beas);
     // Cal: one first reply after 5 minutes, nothing solved; a deleted ticket of his is left out.
     await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 300) }, { assigneeId: cal.user.id });
     await ticketAt(tenant, { createdAt: start, firstResponseAt: plus(start, 10), deleted: true }, { assigneeId: cal.user.id });
@@ -124,6 +126,12 @@ describe("first-reply and resolution times", () => {
         { assigneeId: null, firstReply: { count: 1, medianSeconds: 60, p90Seconds: 60 }, resolution: { count: 2, medianSeconds: 46800, p90Seconds: 78480 } },
         { assigneeId: cal.user.id, firstReply: { count: 1, medianSeconds: 300, p90Seconds: 300 }, resolution: { count: 0, medianSeconds: null, p90Seconds: null } },
       ],
+      byGroup: [
+        // Billing holds exactly Bea's tickets.
+        { groupId: billing.id, firstReply: { count: 4, medianSeconds: 1500, p90Seconds: 3060 }, resolution: { count: 2, medianSeconds: 5400, p90Seconds: 6840 } },
+        // No group: Cal's and the unassigned. First replies 60, 300: median 180, p90 60 + 0.9 × 240.
+        { groupId: null, firstReply: { count: 2, medianSeconds: 180, p90Seconds: 276 }, resolution: { count: 2, medianSeconds: 46800, p90Seconds: 78480 } },
+      ],
     });
   });
 
@@ -136,6 +144,7 @@ describe("first-reply and resolution times", () => {
       timeZone: "Asia/Tokyo",
       overall: { firstReply: { count: 0, medianSeconds: null, p90Seconds: null }, resolution: { count: 0, medianSeconds: null, p90Seconds: null } },
       byAgent: [],
+      byGroup: [],
     });
   });
 });

@@ -27,8 +27,9 @@ interface DayRow {
 
 interface FigureRow {
   metric: "firstReply" | "resolution";
-  overall: boolean;
+  set: "agent" | "group" | "overall";
   assigneeId: string | null;
+  groupId: string | null;
   count: number;
   median: number | null;
   p90: number | null;
@@ -89,29 +90,37 @@ export function createReportService(db: Database) {
       const { start, stop } = bounds(range);
       const tenantId = principal.tenantId;
       const durations = (end: "firstResponseAt" | "solvedAt") => Prisma.sql`
-        SELECT t."assigneeId", extract(epoch FROM t.${Prisma.raw(`"${end}"`)} - t."createdAt")::float8 AS seconds FROM "Ticket" t
+        SELECT t."assigneeId", t."groupId", extract(epoch FROM t.${Prisma.raw(`"${end}"`)} - t."createdAt")::float8 AS seconds FROM "Ticket" t
          WHERE t."tenantId" = ${tenantId}::uuid AND t."deletedAt" IS NULL
            AND t.${Prisma.raw(`"${end}"`)} >= ${start} AND t.${Prisma.raw(`"${end}"`)} < ${stop}`;
-      // Per assignee and overall in one pass (GROUPING SETS); grouping() tells the overall row
-      // from the unassigned tickets' row, whose assigneeId is null too. Rounded to the millisecond,
-      // the timestamps' own precision, so interpolation's float noise never shows.
+      // Per assignee, per group and overall in one pass (GROUPING SETS); grouping() tells which set
+      // a row belongs to, and the overall row from the unassigned (or ungrouped) tickets' row, whose
+      // id is null too. Rounded to the millisecond, the timestamps' own precision, so
+      // interpolation's float noise never shows.
       const figures = (metric: FigureRow["metric"], source: string) => Prisma.sql`
-        SELECT ${metric}::text AS metric, grouping("assigneeId") = 1 AS overall, "assigneeId", count(*)::int AS count,
+        SELECT ${metric}::text AS metric, CASE grouping("assigneeId", "groupId") WHEN 1 THEN 'agent' WHEN 2 THEN 'group' ELSE 'overall' END AS "set",
+               "assigneeId", "groupId", count(*)::int AS count,
                round(percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds)::numeric, 3)::float8 AS median,
                round(percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds)::numeric, 3)::float8 AS p90
-          FROM ${Prisma.raw(source)} GROUP BY GROUPING SETS (("assigneeId"), ())`;
+          FROM ${Prisma.raw(source)} GROUP BY GROUPING SETS (("assigneeId"), ("groupId"), ())`;
       const rows = await db.$queryRaw<FigureRow[]>`
         WITH first_reply AS (${durations("firstResponseAt")}), resolution AS (${durations("solvedAt")})
         ${figures("firstReply", "first_reply")} UNION ALL ${figures("resolution", "resolution")}`;
-      const overall = (metric: FigureRow["metric"]) => rows.find((row) => row.overall && row.metric === metric);
-      const agents = new Map<string | null, { firstReply?: FigureRow; resolution?: FigureRow }>();
-      for (const row of rows.filter((candidate) => !candidate.overall)) {
-        agents.set(row.assigneeId, { ...agents.get(row.assigneeId), [row.metric]: row });
-      }
-      const byAgent = [...agents].map(([assigneeId, metrics]) => ({ assigneeId, firstReply: figuresOf(metrics.firstReply), resolution: figuresOf(metrics.resolution) }));
-      const weight = (entry: (typeof byAgent)[number]) => entry.firstReply.count + entry.resolution.count;
-      byAgent.sort((a, b) => weight(b) - weight(a) || (a.assigneeId ?? "~").localeCompare(b.assigneeId ?? "~"));
-      return { ...range, overall: { firstReply: figuresOf(overall("firstReply")), resolution: figuresOf(overall("resolution")) }, byAgent };
+      const overall = (metric: FigureRow["metric"]) => rows.find((row) => row.set === "overall" && row.metric === metric);
+      /** One entry per assignee (or group), most tickets first, the unassigned (ungrouped) last among equals. */
+      const per = (set: "agent" | "group", idOf: (row: FigureRow) => string | null) => {
+        const entries = new Map<string | null, { firstReply?: FigureRow; resolution?: FigureRow }>();
+        for (const row of rows.filter((candidate) => candidate.set === set)) entries.set(idOf(row), { ...entries.get(idOf(row)), [row.metric]: row });
+        const list = [...entries].map(([id, metrics]) => ({ id, firstReply: figuresOf(metrics.firstReply), resolution: figuresOf(metrics.resolution) }));
+        const weight = (entry: (typeof list)[number]) => entry.firstReply.count + entry.resolution.count;
+        return list.sort((a, b) => weight(b) - weight(a) || (a.id ?? "~").localeCompare(b.id ?? "~"));
+      };
+      return {
+        ...range,
+        overall: { firstReply: figuresOf(overall("firstReply")), resolution: figuresOf(overall("resolution")) },
+        byAgent: per("agent", (row) => row.assigneeId).map(({ id, ...figures }) => ({ assigneeId: id, ...figures })),
+        byGroup: per("group", (row) => row.groupId).map(({ id, ...figures }) => ({ groupId: id, ...figures })),
+      };
     },
 
     async backlog(principal: TenantPrincipal): Promise<Schemas["BacklogReport"]> {
