@@ -39,6 +39,7 @@ import { decodePush, NOTIFICATIONS_CHANNEL } from "./modules/notifications/live.
 import { createHelpCenterService } from "./modules/help-center/service.ts";
 import { createPublicTenants } from "./modules/help-center/public-tenants.ts";
 import { createViewCounter } from "./modules/help-center/view-counter.ts";
+import { createTermStats } from "./modules/help-center/term-stats.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -122,7 +123,7 @@ export function createServices(deps: ServiceDeps) {
     // The operator's work spans tenants: it is one of the few users of database.system.
     platform: createPlatformService(database.system.prisma, tenants, sessions),
     tickets,
-    helpCenter: createHelpCenterService({ db: database.prisma, tickets, views: articleViews }),
+    helpCenter: createHelpCenterService({ db: database.prisma, tickets, views: articleViews, terms: createTermStats(database.prisma, logger) }),
     // The public help center finds its tenant by slug, before any tenant is in scope.
     publicTenants: createPublicTenants(database.system.prisma),
     articleViews,

@@ -31,9 +31,12 @@ import {
 } from "./representation.ts";
 import { filterConditions, popularArticles, PUBLISHED_COLUMNS, searchArticles, suggestArticles, type ArticleFilters } from "./search.ts";
 import type { ViewCounter } from "./view-counter.ts";
+import type { TermStats } from "./term-stats.ts";
 
 export const DEFAULT_LOCALE = "en";
 const DEFAULT_LIMIT = 25;
+/** A search's page: each match's snippet is computed from its body, so a page is small. */
+const SEARCH_LIMIT = 10;
 
 /** Who votes: a user of the tenant, or an anonymous visitor by the id its client keeps. */
 export type Voter = { kind: "user"; principal: TenantPrincipal } | { kind: "visitor"; visitorId: string };
@@ -124,9 +127,10 @@ export interface HelpCenterServiceDeps {
   db: Database;
   tickets: TicketService;
   views: ViewCounter;
+  terms: TermStats;
 }
 
-export function createHelpCenterService({ db, tickets, views }: HelpCenterServiceDeps) {
+export function createHelpCenterService({ db, tickets, views, terms }: HelpCenterServiceDeps) {
   const audienceOf = (principal: TenantPrincipal): Audience => (seesDrafts(principal) ? "staff" : "published");
 
   /** An article this audience may see, or a 404 exactly like a missing one. */
@@ -418,12 +422,12 @@ export function createHelpCenterService({ db, tickets, views }: HelpCenterServic
     // ---- reading, searching, suggesting
     search(tenantId: string, query: QueryOf<"searchHelpCenter">): Promise<Schemas["HelpCenterSearchResults"]> {
       const locale = requireLocale(query.locale ?? DEFAULT_LOCALE, { parameter: "locale" });
-      return searchArticles(db, tenantId, { ...query, locale, limit: query.limit ?? DEFAULT_LIMIT });
+      return searchArticles(db, tenantId, { ...query, locale, limit: query.limit ?? SEARCH_LIMIT });
     },
 
     async suggest(tenantId: string, input: Schemas["HelpCenterSuggestRequest"]): Promise<Schemas["HelpCenterSuggestions"]> {
       const locale = requireLocale(input.locale ?? DEFAULT_LOCALE, { pointer: "/locale" });
-      return { locale, data: await suggestArticles(db, tenantId, { text: input.text, locale, limit: input.limit ?? 5 }) };
+      return { locale, data: await suggestArticles(db, terms, tenantId, { text: input.text, locale, limit: input.limit ?? 5 }) };
     },
 
     /** By the ticket's title and description, in its requester's language. */
@@ -433,7 +437,7 @@ export function createHelpCenterService({ db, tickets, views }: HelpCenterServic
       const requester = await db.user.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticket.requesterId } }, select: { locale: true } });
       const locale = requester?.locale ?? requireLocale(query.locale ?? DEFAULT_LOCALE, { parameter: "locale" });
       const text = `${ticket.title}\n${ticket.description}`;
-      return { locale, data: await suggestArticles(db, principal.tenantId, { text, locale, limit: query.limit ?? 5 }) };
+      return { locale, data: await suggestArticles(db, terms, principal.tenantId, { text, locale, limit: query.limit ?? 5 }) };
     },
 
     async popular(tenantId: string, query: { locale?: string; limit?: number }): Promise<Schemas["HelpCenterArticleSummaries"]> {
