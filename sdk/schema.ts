@@ -5353,6 +5353,8 @@ export interface components {
             promoted?: boolean;
             outdated?: boolean;
             position?: number;
+            /** @description `article.updated` only: the fields that changed (`body` among them, though the body is never recorded). */
+            changed?: string[];
         };
         HelpCenterArticleHelpedFacts: {
             /** Format: uuid */

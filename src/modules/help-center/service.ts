@@ -325,22 +325,22 @@ export function createHelpCenterService({ db, tickets, views, terms }: HelpCente
       return db.$transaction(async (tx) => {
         const current = await lockArticle(tx, tenantId, articleId);
         if (change.sectionId !== undefined && change.sectionId !== current.sectionId) await checkSection(tx, tenantId, change.sectionId, "/sectionId");
-        const data: Prisma.HelpCenterArticleUncheckedUpdateInput = {};
-        const changed: string[] = [];
-        const title = change.title === undefined ? undefined : clean(change.title);
-        const body = change.body === undefined ? undefined : clean(change.body);
-        if (title !== undefined && title !== current.title) (data.title = title), changed.push("title");
-        if (body !== undefined && body !== current.body) (data.body = body), changed.push("body");
-        if (changed.length > 0) data.draftUpdatedAt = new Date();
-        const labels = change.labels === undefined ? undefined : normaliseLabels(change.labels);
-        if (labels !== undefined && JSON.stringify(labels) !== JSON.stringify(current.labels)) (data.labels = labels), changed.push("labels");
-        for (const field of ["sectionId", "promoted", "outdated", "position"] as const) {
-          if (change[field] !== undefined && change[field] !== current[field]) {
-            (data as Record<string, unknown>)[field] = change[field];
-            changed.push(field);
-          }
+        const wanted = {
+          title: change.title === undefined ? undefined : clean(change.title),
+          body: change.body === undefined ? undefined : clean(change.body),
+          labels: change.labels === undefined ? undefined : normaliseLabels(change.labels),
+          sectionId: change.sectionId,
+          promoted: change.promoted,
+          outdated: change.outdated,
+          position: change.position,
+        };
+        const data: Record<string, unknown> = {};
+        for (const [field, value] of Object.entries(wanted)) {
+          if (value !== undefined && JSON.stringify(value) !== JSON.stringify(current[field as keyof typeof wanted])) data[field] = value;
         }
+        const changed = Object.keys(data);
         if (changed.length === 0) return presentOne(tx, tenantId, current);
+        if ("title" in data || "body" in data) data.draftUpdatedAt = new Date();
         const row = await tx.helpCenterArticle.update({ where: { tenantId_id: { tenantId, id: articleId } }, data });
         await appendEvent(tx, contextOf(principal, requestId), {
           tenantId,
