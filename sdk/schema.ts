@@ -1912,7 +1912,7 @@ export interface paths {
          * Search published help-center articles
          * @description Roles: admin, agent, user. Full-text search of published articles in one locale (its
          *     language's stemming; `simple` for languages PostgreSQL has no dictionary for), ranked by
-         *     relevance (title over body), with a highlighted `snippet` of each.
+         *     relevance (title over body) among the 300 most popular matches, with a highlighted `snippet` of each.
          */
         get: operations["searchHelpCenter"];
         put?: never;
@@ -7354,6 +7354,8 @@ export interface components {
             promoted?: boolean;
             outdated?: boolean;
             position?: number;
+            /** @description `article.updated` only: the fields that changed (`body` among them, though the body is never recorded). */
+            changed?: string[];
         };
         HelpCenterArticleHelpedFacts: {
             /** Format: uuid */
@@ -9813,6 +9815,8 @@ export interface components {
         ArticleStatusFilter: "draft" | "published";
         /** @description Words to find (web-search syntax: words, "quoted phrases", -excluded, or). */
         SearchQuery: string;
+        /** @description Page size, 1 to 50 (each match's snippet is computed from its body). */
+        SearchLimit: number;
         /** @description How many, 1 to 20. */
         SuggestionLimit: number;
         GroupId: string;
@@ -14750,8 +14754,8 @@ export interface operations {
     searchHelpCenter: {
         parameters: {
             query: {
-                /** @description Page size, 1 to 100. */
-                limit?: components["parameters"]["Limit"];
+                /** @description Page size, 1 to 50 (each match's snippet is computed from its body). */
+                limit?: components["parameters"]["SearchLimit"];
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Words to find (web-search syntax: words, "quoted phrases", -excluded, or). */
@@ -15046,8 +15050,8 @@ export interface operations {
     searchPublicHelpCenter: {
         parameters: {
             query: {
-                /** @description Page size, 1 to 100. */
-                limit?: components["parameters"]["Limit"];
+                /** @description Page size, 1 to 50 (each match's snippet is computed from its body). */
+                limit?: components["parameters"]["SearchLimit"];
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Words to find (web-search syntax: words, "quoted phrases", -excluded, or). */

@@ -52,6 +52,7 @@ import { createQaReviewService } from "./modules/qa-reviews/service.ts";
 import { createExportService } from "./modules/exports/service.ts";
 import { createExportSlots } from "./core/export-slots.ts";
 import { createReportService } from "./modules/reports/service.ts";
+import { createTermStats } from "./modules/help-center/term-stats.ts";
 
 export interface ServiceDeps {
   config: Config;
@@ -157,7 +158,7 @@ export function createServices(deps: ServiceDeps) {
     // The operator's work spans tenants: it is one of the few users of database.system.
     platform: createPlatformService(database.system.prisma, tenants, sessions),
     tickets,
-    helpCenter: createHelpCenterService({ db: database.prisma, tickets, views: articleViews }),
+    helpCenter: createHelpCenterService({ db: database.prisma, tickets, views: articleViews, terms: createTermStats(database.prisma, logger) }),
     // The public help center finds its tenant by slug, before any tenant is in scope.
     publicTenants: createPublicTenants(database.system.prisma),
     articleViews,

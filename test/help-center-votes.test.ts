@@ -4,6 +4,8 @@ import { startServer, type TestServer } from "./support/server.ts";
 import { helpdesk, type Helpdesk } from "./support/fixtures.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 import { article, draft, publicArticle, section } from "./support/help-center.ts";
+import { startRedis } from "./support/redis.ts";
+import { VIEWS_KEY } from "../src/modules/help-center/view-counter.ts";
 
 let server: TestServer;
 let desk: Helpdesk;
@@ -88,6 +90,26 @@ describe("views", () => {
     await instance.close();
     const after = await desk.agent.client.GET("/v1/help-center/articles/{articleId}", { params: { path: { articleId: viewed.id } } });
     expect(after.data!.viewCount).toBe(2);
+  });
+
+  it("are shared by the instances through Redis, and whichever flushes adds them all", async () => {
+    const redis = await startRedis();
+    const hourly = { redisUrl: redis.url, helpCenter: { viewFlushMs: 3_600_000 }, workers: false };
+    const a = await startServer(hourly, { databaseUrl: server.databaseUrl });
+    const b = await startServer(hourly, { databaseUrl: server.databaseUrl });
+    try {
+      const viewed = await article(desk.agent.client, { sectionId, locale: "en", title: "Viewed on two instances", body: "" });
+      for (const instance of [a, a, b, b, b]) await instance.client().GET("/v1/public/{tenantSlug}/help-center/articles/{articleId}", publicArticle(slug, viewed.id));
+      await eventually(async () => expect(await redis.client.hget(VIEWS_KEY, `${desk.owner.tenant.id}:${viewed.id}`)).toBe("5"));
+      await b.services.articleViews.flush();
+      const staff = await desk.agent.client.GET("/v1/help-center/articles/{articleId}", { params: { path: { articleId: viewed.id } } });
+      expect(staff.data!.viewCount).toBe(5);
+      expect(await redis.client.hlen(VIEWS_KEY)).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.close();
+    }
   });
 });
 

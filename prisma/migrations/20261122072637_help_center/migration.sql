@@ -78,12 +78,6 @@ CREATE INDEX "HelpCenterCategory_tenantId_position_id_idx" ON "HelpCenterCategor
 CREATE INDEX "HelpCenterSection_tenantId_categoryId_position_id_idx" ON "HelpCenterSection"("tenantId", "categoryId", "position", "id");
 
 -- CreateIndex
-CREATE INDEX "HelpCenterArticle_tenantId_sectionId_position_id_idx" ON "HelpCenterArticle"("tenantId", "sectionId", "position", "id");
-
--- CreateIndex
-CREATE INDEX "HelpCenterArticle_tenantId_locale_position_id_idx" ON "HelpCenterArticle"("tenantId", "locale", "position", "id");
-
--- CreateIndex
 CREATE UNIQUE INDEX "HelpCenterArticle_tenantId_translationGroupId_locale_key" ON "HelpCenterArticle"("tenantId", "translationGroupId", "locale");
 
 -- AddForeignKey
@@ -154,6 +148,16 @@ ALTER TABLE "HelpCenterArticle" ADD COLUMN "searchVector" tsvector GENERATED ALW
             setweight(to_tsvector(docket_text_search_config("locale"), coalesce("publishedBody", '')), 'B') END
 ) STORED;
 CREATE INDEX "HelpCenterArticle_searchVector_idx" ON "HelpCenterArticle" USING GIN ("searchVector");
+
+-- Articles in reading order, promoted first, per section and per locale (src/modules/help-center/
+-- service.ts, listArticleRows): a page is one range of one of these, however deep.
+CREATE INDEX "HelpCenterArticle_section_order_idx" ON "HelpCenterArticle" ("tenantId", "sectionId", (NOT "promoted"), "position", "id");
+CREATE INDEX "HelpCenterArticle_locale_order_idx" ON "HelpCenterArticle" ("tenantId", "locale", (NOT "promoted"), "position", "id");
+
+-- The popular list of a locale (src/modules/help-center/search.ts, popularArticles) reads its top
+-- rows from this index instead of sorting every published article. (Prisma cannot model it.)
+CREATE INDEX "HelpCenterArticle_popular_idx" ON "HelpCenterArticle" ("tenantId", "locale", ("viewCount" + 10 * "helpfulCount") DESC, "publishedAt" DESC, "id" DESC)
+  WHERE "publishedAt" IS NOT NULL;
 
 SELECT docket_isolate_tenant_table('"HelpCenterCategory"');
 SELECT docket_isolate_tenant_table('"HelpCenterSection"');

@@ -31,9 +31,12 @@ import {
 } from "./representation.ts";
 import { filterConditions, popularArticles, PUBLISHED_COLUMNS, searchArticles, suggestArticles, type ArticleFilters } from "./search.ts";
 import type { ViewCounter } from "./view-counter.ts";
+import type { TermStats } from "./term-stats.ts";
 
 export const DEFAULT_LOCALE = "en";
 const DEFAULT_LIMIT = 25;
+/** A search's page: each match's snippet is computed from its body, so a page is small. */
+const SEARCH_LIMIT = 10;
 
 /** Who votes: a user of the tenant, or an anonymous visitor by the id its client keeps. */
 export type Voter = { kind: "user"; principal: TenantPrincipal } | { kind: "visitor"; visitorId: string };
@@ -124,9 +127,10 @@ export interface HelpCenterServiceDeps {
   db: Database;
   tickets: TicketService;
   views: ViewCounter;
+  terms: TermStats;
 }
 
-export function createHelpCenterService({ db, tickets, views }: HelpCenterServiceDeps) {
+export function createHelpCenterService({ db, tickets, views, terms }: HelpCenterServiceDeps) {
   const audienceOf = (principal: TenantPrincipal): Audience => (seesDrafts(principal) ? "staff" : "published");
 
   /** An article this audience may see, or a 404 exactly like a missing one. */
@@ -321,22 +325,22 @@ export function createHelpCenterService({ db, tickets, views }: HelpCenterServic
       return db.$transaction(async (tx) => {
         const current = await lockArticle(tx, tenantId, articleId);
         if (change.sectionId !== undefined && change.sectionId !== current.sectionId) await checkSection(tx, tenantId, change.sectionId, "/sectionId");
-        const data: Prisma.HelpCenterArticleUncheckedUpdateInput = {};
-        const changed: string[] = [];
-        const title = change.title === undefined ? undefined : clean(change.title);
-        const body = change.body === undefined ? undefined : clean(change.body);
-        if (title !== undefined && title !== current.title) (data.title = title), changed.push("title");
-        if (body !== undefined && body !== current.body) (data.body = body), changed.push("body");
-        if (changed.length > 0) data.draftUpdatedAt = new Date();
-        const labels = change.labels === undefined ? undefined : normaliseLabels(change.labels);
-        if (labels !== undefined && JSON.stringify(labels) !== JSON.stringify(current.labels)) (data.labels = labels), changed.push("labels");
-        for (const field of ["sectionId", "promoted", "outdated", "position"] as const) {
-          if (change[field] !== undefined && change[field] !== current[field]) {
-            (data as Record<string, unknown>)[field] = change[field];
-            changed.push(field);
-          }
+        const wanted = {
+          title: change.title === undefined ? undefined : clean(change.title),
+          body: change.body === undefined ? undefined : clean(change.body),
+          labels: change.labels === undefined ? undefined : normaliseLabels(change.labels),
+          sectionId: change.sectionId,
+          promoted: change.promoted,
+          outdated: change.outdated,
+          position: change.position,
+        };
+        const data: Record<string, unknown> = {};
+        for (const [field, value] of Object.entries(wanted)) {
+          if (value !== undefined && JSON.stringify(value) !== JSON.stringify(current[field as keyof typeof wanted])) data[field] = value;
         }
+        const changed = Object.keys(data);
         if (changed.length === 0) return presentOne(tx, tenantId, current);
+        if ("title" in data || "body" in data) data.draftUpdatedAt = new Date();
         const row = await tx.helpCenterArticle.update({ where: { tenantId_id: { tenantId, id: articleId } }, data });
         await appendEvent(tx, contextOf(principal, requestId), {
           tenantId,
@@ -418,12 +422,12 @@ export function createHelpCenterService({ db, tickets, views }: HelpCenterServic
     // ---- reading, searching, suggesting
     search(tenantId: string, query: QueryOf<"searchHelpCenter">): Promise<Schemas["HelpCenterSearchResults"]> {
       const locale = requireLocale(query.locale ?? DEFAULT_LOCALE, { parameter: "locale" });
-      return searchArticles(db, tenantId, { ...query, locale, limit: query.limit ?? DEFAULT_LIMIT });
+      return searchArticles(db, tenantId, { ...query, locale, limit: query.limit ?? SEARCH_LIMIT });
     },
 
     async suggest(tenantId: string, input: Schemas["HelpCenterSuggestRequest"]): Promise<Schemas["HelpCenterSuggestions"]> {
       const locale = requireLocale(input.locale ?? DEFAULT_LOCALE, { pointer: "/locale" });
-      return { locale, data: await suggestArticles(db, tenantId, { text: input.text, locale, limit: input.limit ?? 5 }) };
+      return { locale, data: await suggestArticles(db, terms, tenantId, { text: input.text, locale, limit: input.limit ?? 5 }) };
     },
 
     /** By the ticket's title and description, in its requester's language. */
@@ -433,7 +437,7 @@ export function createHelpCenterService({ db, tickets, views }: HelpCenterServic
       const requester = await db.user.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticket.requesterId } }, select: { locale: true } });
       const locale = requester?.locale ?? requireLocale(query.locale ?? DEFAULT_LOCALE, { parameter: "locale" });
       const text = `${ticket.title}\n${ticket.description}`;
-      return { locale, data: await suggestArticles(db, principal.tenantId, { text, locale, limit: query.limit ?? 5 }) };
+      return { locale, data: await suggestArticles(db, terms, principal.tenantId, { text, locale, limit: query.limit ?? 5 }) };
     },
 
     async popular(tenantId: string, query: { locale?: string; limit?: number }): Promise<Schemas["HelpCenterArticleSummaries"]> {
