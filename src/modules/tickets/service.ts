@@ -176,27 +176,31 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
       // The tenant row's lock serialises numbering within the tenant until this transaction ends.
       const [counter] = await tx.$queryRaw<{ number: number }[]>`
         UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${tenantId}::uuid RETURNING "lastTicketNumber" AS number`;
+      const status = input.status ?? "open";
+      const tags = normaliseTags(input.tags ?? []);
+      const clocks = await sla.start(tx, tenantId, { status, priority: input.priority ?? "normal", type: input.type ?? null, channel: input.channel ?? "api", groupId: input.groupId ?? null, tags });
       const ticket = await tx.ticket.create({
         data: {
+          ...clocks.columns,
           tenantId,
           number: counter!.number,
           title: input.title,
           description: input.description ?? "",
-          status: input.status ?? "open",
+          status,
           priority: input.priority ?? "normal",
           type: input.type ?? null,
           channel: input.channel ?? "api",
           requesterId,
           assigneeId: input.assigneeId ?? null,
           groupId: input.groupId ?? null,
-          tags: normaliseTags(input.tags ?? []),
+          tags,
           dueAt: input.dueAt ? new Date(input.dueAt) : null,
           metadata: (input.metadata ?? {}) as Prisma.InputJsonValue,
         },
       });
       const created = toTicket(ticket);
       await appendEvent(tx, context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: ticket.id }, ticketId: ticket.id, after: created });
-      await sla.sync(tx, tenantId, ticket.id);
+      await clocks.planTimers(ticket.id);
       return created;
     },
 
