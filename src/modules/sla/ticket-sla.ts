@@ -160,7 +160,12 @@ export function createTicketSla(options: { now: () => number }) {
         UPDATE "Ticket" SET sla = ${JSON.stringify(record)}::jsonb, "slaPolicyId" = ${record.policyId}::uuid,
                "nextBreachAt" = ${nextBreach === null ? null : new Date(nextBreach)}::timestamptz, "slaRevision" = "slaRevision" + 1
          WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid RETURNING "slaRevision" AS revision`) as [{ revision: number }];
-      if (hadTimers) await tx.slaTimer.deleteMany({ where: { tenantId, ticketId } });
+      // Timers the worker holds right now are left to it: they are stale (older revision) or were
+      // due before this change, and waiting for them could deadlock with its breach records.
+      if (hadTimers) {
+        await tx.$executeRaw`DELETE FROM "SlaTimer" WHERE ("tenantId", id) IN (
+          SELECT "tenantId", id FROM "SlaTimer" WHERE "tenantId" = ${tenantId}::uuid AND "ticketId" = ${ticketId}::uuid FOR UPDATE SKIP LOCKED)`;
+      }
       if (ticket.deletedAt === null) await planTimers(tx, tenantId, ticketId, record, states, revision, at);
     },
 

@@ -72,9 +72,14 @@ async function checkRequester(db: Db, tenantId: string, userId: string, pointer:
   if (!user || !user.active) throw problems.invalidField(pointer, "is not an active user of this tenant");
 }
 
-/** Reads a ticket the principal may see, locking it for the rest of the transaction. */
+/**
+ * Reads a ticket the principal may see, locking it for the rest of the transaction. NO KEY UPDATE
+ * (what an UPDATE of it takes anyway): it serialises changes to the ticket, yet lets rows that
+ * point at it be written meanwhile (their foreign-key check takes KEY SHARE), so the SLA timer
+ * worker recording a breach never deadlocks with a change to the same ticket.
+ */
 export async function lockVisibleTicket(tx: Db, principal: TenantPrincipal, ticketId: string): Promise<TicketRecord> {
-  await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ${ticketId}::uuid FOR UPDATE`;
+  await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ${ticketId}::uuid FOR NO KEY UPDATE`;
   const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
   if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
   return ticket;
@@ -291,7 +296,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
       const context = contextOf(principal, requestId);
       return db.$transaction(async (tx) => {
         // Lock in id order so two overlapping bulk changes cannot deadlock.
-        await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ANY(${input.ticketIds}::uuid[]) ORDER BY id FOR UPDATE`;
+        await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ANY(${input.ticketIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
         const rows = await tx.ticket.findMany({ where: { tenantId: principal.tenantId, id: { in: input.ticketIds }, deletedAt: null } });
         const byId = new Map(rows.map((row) => [row.id, row]));
         const missing: ProblemField[] = input.ticketIds.flatMap((id, index) => (byId.has(id) ? [] : [{ pointer: `/ticketIds/${index}`, detail: `no ticket ${id}` }]));
