@@ -9736,7 +9736,7 @@ export interface components {
                  *       "title": "Not allowed",
                  *       "status": 403,
                  *       "code": "forbidden",
-                 *       "detail": "createSlaPolicy requires one of the roles: admin; you are agent."
+                 *       "detail": "This operation requires one of the roles: admin; you are agent."
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];

@@ -167,7 +167,7 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
 async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: readonly RuleRow[], ticketChanged?: TicketChanged): Promise<void> {
   const [ticket] = await db.$queryRawUnsafe<TicketRow[]>(
     `SELECT id, status, priority, type, channel, tags, "assigneeId", "groupId", "requiredSkills", "routedAt", "deletedAt"
-       FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid FOR UPDATE`,
+       FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid FOR NO KEY UPDATE`,
     tenantId,
     ticketId,
   );

@@ -28,7 +28,8 @@ export interface SlaRecord {
 /** What a reply does to the clocks: an agent's public reply, or the requester's public comment. */
 export type ReplyBy = "agent" | "requester";
 
-interface TicketSlaRow extends TicketFields {
+/** What the SLA reads of a ticket (a caller that holds it, creation for one, passes it and saves a read). */
+export interface TicketSlaRow extends TicketFields {
   status: Status;
   sla: SlaRecord | null;
   deletedAt: Date | null;
@@ -78,6 +79,48 @@ export function toTicketSla(record: SlaRecord, states: readonly MetricState[]): 
   };
 }
 
+/** Chooses the first matching policy and copies what the ticket needs of it into its record. */
+async function choosePolicy(tx: Db, tenantId: string, record: SlaRecord, fields: TicketFields): Promise<void> {
+  const policies = await tx.$queryRaw<PolicyRow[]>`
+    SELECT id, conditions, targets, "scheduleId", "warningMinutes" FROM "SlaPolicy" WHERE "tenantId" = ${tenantId}::uuid ORDER BY position, "createdAt", id`;
+  const policy = matchingPolicy(policies, fields);
+  record.matched = fields;
+  record.policyId = policy?.id ?? null;
+  record.scheduleId = policy?.scheduleId ?? null;
+  record.targets = policy ? ((policy.targets as Record<string, Targets>)[fields.priority] ?? {}) : {};
+  record.warningMinutes = policy?.warningMinutes ?? 0;
+}
+
+async function statesNow(tx: Db, tenantId: string, record: SlaRecord, at: number): Promise<MetricState[]> {
+  if (record.policyId === null) return [];
+  const schedule = usesSchedule(record) ? (await loadSchedules(tx, tenantId, [record.scheduleId!])).get(record.scheduleId!) : undefined;
+  return computeStates(record, schedule, at);
+}
+
+/** Timers for the moments to come; what is already due (and fulfilments) recorded now. */
+async function planTimers(tx: Db, tenantId: string, ticketId: string, record: SlaRecord, states: readonly MetricState[], revision: number, at: number): Promise<void> {
+  if (record.policyId === null) return;
+  const policyId = record.policyId;
+  const due: Moment[] = [];
+  const timers: Prisma.SlaTimerCreateManyInput[] = [];
+  for (const state of states) {
+    const base = { tenantId, ticketId, metric: state.metric, cycle: state.cycle, policyId };
+    if (state.fulfilledAt !== null) due.push({ ...base, kind: "fulfilment", at: new Date(state.fulfilledAt), breachAt: new Date(state.breachAt ?? state.fulfilledAt) });
+    if (state.breachAt === null) continue;
+    const breachAt = new Date(state.breachAt);
+    for (const [kind, moment] of [["warning", state.warnAt], ["breach", state.breachAt]] as const) {
+      if (moment === null) continue;
+      if (moment <= at) due.push({ ...base, kind, at: new Date(moment), breachAt });
+      else timers.push({ tenantId, ticketId, metric: state.metric, kind, cycle: state.cycle, revision, dueAt: new Date(moment), breachAt });
+    }
+  }
+  if (due.length > 0) await recordMoments(tx, due);
+  if (timers.length > 0) {
+    await tx.slaTimer.createMany({ data: timers });
+    await tx.$executeRaw`SELECT pg_notify(${SLA_TIMERS_CHANNEL}, '')`;
+  }
+}
+
 export function createTicketSla(options: { now: () => number }) {
   const { now } = options;
   return {
@@ -87,10 +130,14 @@ export function createTicketSla(options: { now: () => number }) {
      * again when a field it is chosen by changed, then replans its timers and nextBreachAt and
      * records what is already due (a warning or breach whose moment has passed, a fulfilment).
      */
-    async sync(tx: Db, tenantId: string, ticketId: string, reply?: ReplyBy): Promise<void> {
-      const [ticket] = await tx.$queryRaw<TicketSlaRow[]>`
+    async sync(tx: Db, tenantId: string, ticketId: string, reply?: ReplyBy, known?: TicketSlaRow): Promise<void> {
+      const [ticket] = known
+        ? [known]
+        : await tx.$queryRaw<TicketSlaRow[]>`
         SELECT status::text, priority::text, type::text, channel::text, "groupId", tags, sla, "deletedAt" FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid`;
       if (!ticket) return;
+      // A ticket that had no policy has no timers to replace.
+      const hadTimers = ticket.sla !== null && ticket.sla.policyId !== null;
       const at = now();
       const fields: TicketFields = { priority: ticket.priority, type: ticket.type, channel: ticket.channel, groupId: ticket.groupId, tags: ticket.tags };
       let record = ticket.sla;
@@ -106,48 +153,40 @@ export function createTicketSla(options: { now: () => number }) {
         if (!sameFields(record.matched, fields)) choose = true;
       }
       if (reply) record.facts.push({ at, kind: reply === "agent" ? "agentReply" : "requesterReply" });
-      if (choose) {
-        const policies = await tx.$queryRaw<PolicyRow[]>`
-          SELECT id, conditions, targets, "scheduleId", "warningMinutes" FROM "SlaPolicy" WHERE "tenantId" = ${tenantId}::uuid ORDER BY position, "createdAt", id`;
-        const policy = matchingPolicy(policies, fields);
-        record.matched = fields;
-        record.policyId = policy?.id ?? null;
-        record.scheduleId = policy?.scheduleId ?? null;
-        record.targets = policy ? ((policy.targets as Record<string, Targets>)[fields.priority] ?? {}) : {};
-        record.warningMinutes = policy?.warningMinutes ?? 0;
-      }
-
-      const schedule = usesSchedule(record) ? (await loadSchedules(tx, tenantId, [record.scheduleId!])).get(record.scheduleId!) : undefined;
-      const states = record.policyId === null ? [] : computeStates(record, schedule, at);
+      if (choose) await choosePolicy(tx, tenantId, record, fields);
+      const states = await statesNow(tx, tenantId, record, at);
       const nextBreach = ticket.deletedAt === null ? nextBreachOf(states) : null;
       const [{ revision }] = (await tx.$queryRaw<{ revision: number }[]>`
         UPDATE "Ticket" SET sla = ${JSON.stringify(record)}::jsonb, "slaPolicyId" = ${record.policyId}::uuid,
                "nextBreachAt" = ${nextBreach === null ? null : new Date(nextBreach)}::timestamptz, "slaRevision" = "slaRevision" + 1
          WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid RETURNING "slaRevision" AS revision`) as [{ revision: number }];
-      await tx.slaTimer.deleteMany({ where: { tenantId, ticketId } });
-      if (record.policyId === null || ticket.deletedAt !== null) return;
-
-      const policyId = record.policyId;
-      const due: Moment[] = [];
-      const timers: Prisma.SlaTimerCreateManyInput[] = [];
-      for (const state of states) {
-        const base = { tenantId, ticketId, metric: state.metric, cycle: state.cycle, policyId };
-        if (state.fulfilledAt !== null) due.push({ ...base, kind: "fulfilment", at: new Date(state.fulfilledAt), breachAt: new Date(state.breachAt ?? state.fulfilledAt) });
-        if (state.breachAt === null) continue;
-        const breachAt = new Date(state.breachAt);
-        for (const [kind, moment] of [["warning", state.warnAt], ["breach", state.breachAt]] as const) {
-          if (moment === null) continue;
-          if (moment <= at) due.push({ ...base, kind, at: new Date(moment), breachAt });
-          else timers.push({ tenantId, ticketId, metric: state.metric, kind, cycle: state.cycle, revision, dueAt: new Date(moment), breachAt });
-        }
+      // Timers the worker holds right now are left to it: they are stale (older revision) or were
+      // due before this change, and waiting for them could deadlock with its breach records.
+      if (hadTimers) {
+        await tx.$executeRaw`DELETE FROM "SlaTimer" WHERE ("tenantId", id) IN (
+          SELECT "tenantId", id FROM "SlaTimer" WHERE "tenantId" = ${tenantId}::uuid AND "ticketId" = ${ticketId}::uuid FOR UPDATE SKIP LOCKED)`;
       }
-      if (due.length > 0) await recordMoments(tx, due);
-      if (timers.length > 0) {
-        await tx.slaTimer.createMany({ data: timers });
-        await tx.$executeRaw`SELECT pg_notify(${SLA_TIMERS_CHANNEL}, '')`;
-      }
+      if (ticket.deletedAt === null) await planTimers(tx, tenantId, ticketId, record, states, revision, at);
     },
 
+    /**
+     * A new ticket's SLA, chosen before the ticket is written so that it goes into its INSERT:
+     * creation holds the tenant's numbering lock, and this costs it one read (the policies).
+     * `planTimers` then plans the timers once the row exists.
+     */
+    async start(tx: Db, tenantId: string, ticket: TicketFields & { status: Status }) {
+      const at = now();
+      const fields: TicketFields = { priority: ticket.priority, type: ticket.type, channel: ticket.channel, groupId: ticket.groupId, tags: ticket.tags };
+      const record: SlaRecord = { policyId: null, scheduleId: null, targets: {}, warningMinutes: 0, matched: fields, status: ticket.status, facts: [{ at, kind: "created", status: ticket.status }] };
+      await choosePolicy(tx, tenantId, record, fields);
+      const states = await statesNow(tx, tenantId, record, at);
+      const nextBreach = nextBreachOf(states);
+      return {
+        columns: { sla: record as unknown as Prisma.InputJsonValue, slaPolicyId: record.policyId, nextBreachAt: nextBreach === null ? null : new Date(nextBreach) },
+        // A new row's slaRevision is 0.
+        planTimers: (ticketId: string) => planTimers(tx, tenantId, ticketId, record, states, 0, at),
+      };
+    },
     /** The `sla` and `nextBreachAt` staff see on each ticket, computed now. */
     async views(db: Db, tenantId: string, rows: readonly { id: string; sla: unknown; nextBreachAt: Date | null }[]): Promise<Map<string, { sla: Schemas["TicketSla"] | null; nextBreachAt: string | null }>> {
       const records = rows.map((row) => ({ row, record: row.sla as SlaRecord | null }));

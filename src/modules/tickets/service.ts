@@ -73,9 +73,14 @@ async function checkRequester(db: Db, tenantId: string, userId: string, pointer:
   if (!user || !user.active) throw problems.invalidField(pointer, "is not an active user of this tenant");
 }
 
-/** Reads a ticket the principal may see, locking it for the rest of the transaction. */
+/**
+ * Reads a ticket the principal may see, locking it for the rest of the transaction. NO KEY UPDATE
+ * (what an UPDATE of it takes anyway): it serialises changes to the ticket, yet lets rows that
+ * point at it be written meanwhile (their foreign-key check takes KEY SHARE), so the SLA timer
+ * worker recording a breach never deadlocks with a change to the same ticket.
+ */
 export async function lockVisibleTicket(tx: Db, principal: TenantPrincipal, ticketId: string): Promise<TicketRecord> {
-  await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ${ticketId}::uuid FOR UPDATE`;
+  await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ${ticketId}::uuid FOR NO KEY UPDATE`;
   const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
   if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
   return ticket;
@@ -174,6 +179,10 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
       if (requesterId !== principal.userId) await checkRequester(tx, tenantId, requesterId, "/requesterId");
       if (input.assigneeId) await checkAssignee(tx, tenantId, input.assigneeId, "/assigneeId");
       if (input.groupId) await checkGroup(tx, tenantId, input.groupId, "/groupId");
+      const status = input.status ?? "open";
+      const tags = normaliseTags(input.tags ?? []);
+      // The SLA's policy and clocks, chosen before the numbering lock is taken (one read).
+      const clocks = await sla.start(tx, tenantId, { status, priority: input.priority ?? "normal", type: input.type ?? null, channel: input.channel ?? "api", groupId: input.groupId ?? null, tags });
       const now = new Date();
       const row: TicketRecord = {
         tenantId,
@@ -181,14 +190,14 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
         number: 0, // the tenant's next, given in the statement that writes the row
         title: input.title,
         description: input.description ?? "",
-        status: input.status ?? "open",
+        status,
         priority: input.priority ?? "normal",
         type: input.type ?? null,
         channel: input.channel ?? "api",
         requesterId,
         assigneeId: input.assigneeId ?? null,
         groupId: input.groupId ?? null,
-        tags: normaliseTags(input.tags ?? []),
+        tags,
         dueAt: input.dueAt ? new Date(input.dueAt) : null,
         metadata: (input.metadata ?? {}) as Prisma.JsonObject,
         version: 1,
@@ -200,15 +209,15 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
         deletedAt: null,
         requiredSkills: [], // routing's, set when the ticket is routed
         routedAt: null,
-        slaPolicyId: null, // the SLA's, set by sla.sync below
-        sla: null,
-        nextBreachAt: null,
+        slaPolicyId: clocks.columns.slaPolicyId,
+        sla: clocks.columns.sla as Prisma.JsonValue,
+        nextBreachAt: clocks.columns.nextBreachAt,
         slaRevision: 0,
       };
       const event = eventRow(context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: row.id }, ticketId: row.id, after: toTicket(row) });
       const number = await insertNumbered(tx, row, event);
-      // The SLA's policy and timers (this runs under the numbering lock: see insertNumbered).
-      await sla.sync(tx, tenantId, row.id);
+      // Its SLA timers, once the row exists (under the numbering lock, a statement or two).
+      await clocks.planTimers(row.id);
       return { ...toTicket(row), number };
     },
 
@@ -299,7 +308,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
       const context = contextOf(principal, requestId);
       return db.$transaction(async (tx) => {
         // Lock in id order so two overlapping bulk changes cannot deadlock.
-        await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ANY(${input.ticketIds}::uuid[]) ORDER BY id FOR UPDATE`;
+        await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ANY(${input.ticketIds}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
         const rows = await tx.ticket.findMany({ where: { tenantId: principal.tenantId, id: { in: input.ticketIds }, deletedAt: null } });
         const byId = new Map(rows.map((row) => [row.id, row]));
         const missing: ProblemField[] = input.ticketIds.flatMap((id, index) => (byId.has(id) ? [] : [{ pointer: `/ticketIds/${index}`, detail: `no ticket ${id}` }]));
@@ -373,10 +382,11 @@ async function insertNumbered(tx: Db, row: TicketRecord, event: ReturnType<typeo
     WITH counter AS (
       UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${row.tenantId}::uuid RETURNING "lastTicketNumber" AS number
     ), ticket AS (
-      INSERT INTO "Ticket" ("tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", "groupId", tags, "dueAt", metadata, version, "createdAt", "updatedAt")
+      INSERT INTO "Ticket" ("tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", "groupId", tags, "dueAt", metadata, version, "createdAt", "updatedAt", "slaPolicyId", sla, "nextBreachAt")
       SELECT ${row.tenantId}::uuid, ${row.id}::uuid, counter.number, ${row.title}, ${row.description}, ${row.status}::"TicketStatus", ${row.priority}::"TicketPriority",
              ${row.type}::"TicketType", ${row.channel}::"TicketChannel", ${row.requesterId}::uuid, ${row.assigneeId}::uuid, ${row.groupId}::uuid, ${row.tags}::text[], ${row.dueAt}::timestamptz,
-             ${JSON.stringify(row.metadata)}::jsonb, ${row.version}, ${row.createdAt}::timestamptz, ${row.updatedAt}::timestamptz
+             ${JSON.stringify(row.metadata)}::jsonb, ${row.version}, ${row.createdAt}::timestamptz, ${row.updatedAt}::timestamptz,
+             ${row.slaPolicyId}::uuid, ${row.sla === null ? null : JSON.stringify(row.sla)}::jsonb, ${row.nextBreachAt}::timestamptz
         FROM counter
       RETURNING number
     ), event AS (
