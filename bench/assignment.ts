@@ -248,7 +248,7 @@ async function main() {
         root,
       );
       servers.push(server);
-      await waitUntilReady(server, `http://127.0.0.1:${port}/readyz`);
+      await waitUntilReady(server, `http://127.0.0.1:${port}/readyz`, 180_000);
       apis.push(new Api(`http://127.0.0.1:${port}`));
     }
     const [first, second] = apis as [Api, Api];
