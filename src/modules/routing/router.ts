@@ -71,6 +71,9 @@ export function untriagedRoutingTasks(system: Database, ticketChanged?: TicketCh
   return {
     async [UNTRIAGED_JOB](payload) {
       const { tenantId, ticketId } = payload as UntriagedJob;
+      // Almost always triage came first: look without the lock before taking it.
+      const [ticket] = await system.$queryRawUnsafe<{ routedAt: Date | null }[]>(`SELECT "routedAt" FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid`, tenantId, ticketId);
+      if (!ticket || ticket.routedAt) return;
       await system.$transaction(
         async (tx) => {
           await tx.$executeRawUnsafe(`SELECT 1 FROM "EventConsumer" WHERE name = $1 FOR UPDATE`, ROUTING_CONSUMER);
