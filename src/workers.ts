@@ -114,7 +114,8 @@ export async function startWorkers(services: Services): Promise<Workers> {
         appUrl: config.mail.appUrl,
         logger,
       }),
-      ...triageTasks({ db: services.database.prisma, provider: services.ai, logger }),
+      // On the workers' own connections: a burst of new tickets must not take the API's.
+      ...triageTasks({ db: database.prisma, provider: services.ai, logger }),
     },
   });
   return {
