@@ -89,6 +89,9 @@ export async function startWorkers(services: Services): Promise<Workers> {
       else logger.info(lag, "event feed lag");
     }
   });
+  // The local model's first call loads its word lists and models (about a second): done here, before
+  // any job, rather than in the middle of the first triage while deliveries and requests wait.
+  await services.ai.warmUp?.();
   // Durable jobs (graphile-worker): the emails, retried with backoff until the mail is handed over.
   const jobs = await startJobRunner({
     databaseUrl: database.url,

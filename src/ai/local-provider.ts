@@ -66,6 +66,9 @@ export function createLocalProvider(): AiProvider {
       await yieldToRequests();
       return { ...attribution, ...summarizeLocally(input), entities };
     },
+    async warmUp() {
+      await this.triage({ title: "Warm-up", description: "Hello, my invoice was charged twice on 3 March 2025.", tags: [], channel: "api", skills: [] });
+    },
     async review(input: ReviewInput): Promise<ReviewResult> {
       return { ...attribution, categories: reviewLocally(input) };
     },
