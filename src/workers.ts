@@ -101,6 +101,9 @@ export async function startWorkers(services: Services): Promise<Workers> {
       else logger.info(lag, "event feed lag");
     }
   });
+  // The local model's first call loads its word lists and models (about a second): done here, before
+  // any job, rather than in the middle of the first triage while deliveries and requests wait.
+  await services.ai.warmUp?.();
   // Durable jobs (graphile-worker): the emails, retried with backoff until the mail is handed over.
   const jobs = await startJobRunner({
     databaseUrl: database.url,
@@ -126,7 +129,8 @@ export async function startWorkers(services: Services): Promise<Workers> {
         appUrl: config.mail.appUrl,
         logger,
       }),
-      ...triageTasks({ db: services.database.prisma, provider: services.ai, logger }),
+      // On the workers' own connections: a burst of new tickets must not take the API's.
+      ...triageTasks({ db: database.prisma, provider: services.ai, logger }),
       // A new ticket whose triage does not come in time is routed without it.
       ...untriagedRoutingTasks(database.prisma, (db, tenantId, ticketId) => services.ticketSla.sync(db, tenantId, ticketId)),
     },

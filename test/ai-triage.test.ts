@@ -93,7 +93,7 @@ describe("triage with the local provider", () => {
     // A replay of the same job (as after a crash between the write and the job's completion).
     const { TRIAGE_JOB } = await import("../src/modules/triage/job.ts");
     const { triageTasks } = await import("../src/modules/triage/job.ts");
-    await triageTasks({ db: server.services.database.prisma, provider: server.services.ai, logger: server.services.logger })[TRIAGE_JOB]!({ tenantId: desk.owner.tenant.id, ticketId: ticket.id });
+    await triageTasks({ db: server.services.database.system.prisma, provider: server.services.ai, logger: server.services.logger })[TRIAGE_JOB]!({ tenantId: desk.owner.tenant.id, ticketId: ticket.id });
     const again = await triageOf(ticket.id);
     expect(again.createdAt).toBe(first.createdAt);
     const { data } = await desk.owner.client.GET("/v1/tickets/{ticketId}/activity", ticketPath(ticket.id));

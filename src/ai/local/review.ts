@@ -9,8 +9,15 @@ import { detectLanguage } from "./language.ts";
 import { readSentiment } from "./sentiment.ts";
 import { contentWords, its, nlp, sentencesOf, wordsOf } from "./text.ts";
 
-const spell = nspell(dictionary);
-for (const word of ["docket", "login", "email", "online", "signup", "app", "ok"]) spell.add(word);
+// Building the Hunspell dictionary takes seconds: on the first review, not when the server starts.
+let speller: ReturnType<typeof nspell> | undefined;
+function spellChecker() {
+  if (!speller) {
+    speller = nspell(dictionary);
+    for (const word of ["docket", "login", "email", "online", "signup", "app", "ok"]) speller.add(word);
+  }
+  return speller;
+}
 
 const GREETING = /^(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings|thanks? (you )?for (reaching out|contacting|getting in touch|your (message|patience))|hallo|guten (tag|morgen)|bonjour|hola|buenos días|ciao|buongiorno|hej)\b/i;
 const EMPATHY = /\b(sorry|apolog\w*|i understand|i can imagine|i know how|frustrat\w*|inconvenien\w*|appreciate your patience|thank you for your patience|that must be|entschuldig\w*|tut (mir|uns) leid|désolé|lo siento|disculp\w*)\b/i;
@@ -40,6 +47,7 @@ export function reviewLocally(input: ReviewInput): CategoryScore[] {
   // apostrophes are names, codes or contractions, not checked.
   let spelling: CategoryScore;
   if (language === "en") {
+    const spell = spellChecker();
     const checked = (all.match(/\b[a-zA-Z][a-z]+\b/g) ?? []).filter((word) => word.length > 2);
     const wrong = [...new Set(checked.filter((word) => !spell.correct(word) && !spell.correct(word.toLowerCase())))];
     const ratio = checked.length ? wrong.length / checked.length : 0;

@@ -38,7 +38,7 @@ async function tenantSkills(db: Db, tenantId: string): Promise<string[]> {
 }
 
 export interface TriageTaskDeps {
-  /** The application's tenant-scoped client (row-level security applies). */
+  /** The workers' client (docket_system); every query names the tenant, and runs in its scope too. */
   db: Database;
   provider: AiProvider;
   logger: Logger;
