@@ -71,6 +71,7 @@ describe("the event feed", () => {
       const lag = await feedLag(server.database.system.prisma);
       expect(lag).toEqual([
         { consumer: "notifications", eventsBehind: 0, secondsBehind: 0 },
+        { consumer: "triage", eventsBehind: 0, secondsBehind: 0 },
         { consumer: "webhooks", eventsBehind: 0, secondsBehind: 0 },
       ]);
     });
