@@ -15,6 +15,7 @@ import { openTicket, ticketPath } from "./support/tickets.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 import { freePort } from "./support/ports.ts";
 import { seedTickets } from "../bench/seed.ts";
+import { startScriptFlags } from "../bench/processes.ts";
 import type { DocketClient, Schemas } from "../sdk/index.ts";
 
 const BIG = 30_000;
@@ -245,7 +246,9 @@ describe("a large export from a server process", () => {
       // Shorter than the slow read below: each batch is a statement of its own, the export is not.
       DATABASE_STATEMENT_TIMEOUT_MS: "1000",
     };
-    child = spawn(process.execPath, [path.resolve(import.meta.dirname, "../src/server.ts")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    // With npm start's Node flags: V8's default young generation alone can grow RSS by tens of MB.
+    const root = path.resolve(import.meta.dirname, "..");
+    child = spawn(process.execPath, [...startScriptFlags(root), path.join(root, "src/server.ts")], { env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
