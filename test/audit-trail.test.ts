@@ -104,8 +104,9 @@ describe("the tenant's audit trail", () => {
     }
 
     // Other test files' transactions can briefly hold the horizon back too; wait for it to pass.
+    // (Background triage's ticket.triaged lands on its own time, before or after: not one of these.)
     await expect
-      .poll(async () => (await readFrom(tenant.client, start.cursor)).events.map((event) => event.type))
+      .poll(async () => (await readFrom(tenant.client, start.cursor)).events.map((event) => event.type).filter((type) => type !== "ticket.triaged"))
       .toEqual(["test.slow_transaction", "ticket.created", "ticket.created"]);
   });
 });
