@@ -9,6 +9,12 @@ const SPAN_SECONDS = 730 * 86_400;
 
 // Session-local helpers (pg_temp): they vanish with the seeding connection and touch no schema.
 const HELPERS = [
+  // A uuidv7 of the given time (PostgreSQL 18's uuidv7(interval) does the same, but 15 lacks it): the
+  // millisecond timestamp over a random v4's first 48 bits, and the version bits 0100 → 0111.
+  `CREATE FUNCTION pg_temp.bench_uuidv7(at timestamptz) RETURNS uuid LANGUAGE sql VOLATILE AS $$
+     SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+       PLACING substring(int8send(floor(extract(epoch FROM at) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+   $$`,
   `CREATE FUNCTION pg_temp.bench_words(words text[], n int) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
    DECLARE
      l int := cardinality(words);
@@ -42,7 +48,7 @@ const HELPERS = [
 const INSERT_BATCH = `
 INSERT INTO "Ticket" ("tenantId", id, number, title, description, status, priority, type, channel, "requesterId",
   "assigneeId", tags, "dueAt", version, "createdAt", "updatedAt", "firstResponseAt", "solvedAt", "closedAt", "deletedAt")
-SELECT $1::uuid, uuidv7(b.created - now()), b.g,
+SELECT $1::uuid, pg_temp.bench_uuidv7(b.created), b.g,
        pg_temp.bench_sentence($7::text[], 3 + floor(random() * 6)::int),
        pg_temp.bench_description($7::text[], $8::text[], $9::text[]),
        s.status::"TicketStatus",
