@@ -160,13 +160,25 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
       }
     },
     async close() {
-      await app.close();
-      await workers?.stop();
-      await services.close();
-      await database.close();
+      await step("the HTTP server", () => app.close());
+      await step("the workers", async () => workers?.stop());
+      await step("the services", () => services.close());
+      await step("the database pool", () => database.close(), () => `${database.pool.totalCount - database.pool.idleCount} connections checked out`);
       if (overrides.dataDir === undefined) fs.rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
+}
+
+const SLOW_CLOSE_MS = 15_000;
+
+/** One step of a shutdown; one that hangs says which it is (a hook timeout alone names only the hook). */
+async function step(what: string, run: () => Promise<unknown>, detail?: () => string): Promise<void> {
+  const watchdog = setInterval(() => console.error(`server.close() is still waiting for ${what}${detail ? ` (${detail()})` : ""}`), SLOW_CLOSE_MS);
+  try {
+    await run();
+  } finally {
+    clearInterval(watchdog);
+  }
 }
 
 export interface OtherInstance {
