@@ -26,12 +26,13 @@ export default async function setup(project: TestProject) {
   // The chat widget's browser code, which the server reads from widget/dist.
   await buildWidget();
   let embedded: EmbeddedDatabase | undefined;
+  let embeddedDir: string | undefined;
   let serverUrl: URL;
   if (process.env.DATABASE_URL) {
     serverUrl = new URL(process.env.DATABASE_URL);
   } else {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-pg-"));
-    embedded = await startEmbeddedPostgres({ dataDir, port: 55000 + (process.pid % 5000), database: "postgres" });
+    embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-pg-"));
+    embedded = await startEmbeddedPostgres({ dataDir: embeddedDir, port: 55000 + (process.pid % 5000), database: "postgres" });
     serverUrl = new URL(embedded.url);
   }
   const admin = new URL(serverUrl);
@@ -54,5 +55,7 @@ export default async function setup(project: TestProject) {
     await client.query(`DROP DATABASE IF EXISTS "${TEMPLATE}" WITH (FORCE)`);
     await client.end();
     await embedded?.stop();
+    // Its files too: a run leaves 50 MB to 1 GB behind otherwise, and a few hundred runs fill a disk.
+    if (embeddedDir) fs.rmSync(embeddedDir, { recursive: true, force: true });
   };
 }
