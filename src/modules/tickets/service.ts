@@ -80,11 +80,15 @@ async function checkRequester(db: Db, tenantId: string, userId: string, pointer:
  * worker recording a breach never deadlocks with a change to the same ticket.
  */
 export async function lockVisibleTicket(tx: Db, principal: TenantPrincipal, ticketId: string): Promise<TicketRecord> {
-  await tx.$executeRaw`SELECT 1 FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ${ticketId}::uuid FOR NO KEY UPDATE`;
-  const ticket = await tx.ticket.findUnique({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } } });
+  const [ticket] = await tx.$queryRaw<TicketRecord[]>`
+    SELECT ${TICKET_RECORD_COLUMNS} FROM "Ticket" WHERE "tenantId" = ${principal.tenantId}::uuid AND id = ${ticketId}::uuid FOR NO KEY UPDATE`;
   if (!ticket || !canSee(principal, ticket)) throw problems.notFound("ticket", ticketId);
   return ticket;
 }
+
+/** Every column of a TicketRecord (the model's, without the search vector), for raw reads of whole rows. */
+const TICKET_RECORD_COLUMNS = Prisma.raw(`"tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", "groupId", "requiredSkills", "routedAt",
+  tags, "dueAt", metadata, version, "createdAt", "updatedAt", "firstResponseAt", "solvedAt", "closedAt", "deletedAt", "slaPolicyId", sla, "nextBreachAt", "slaRevision"`);
 
 /**
  * Applies a change to a locked ticket: workflow, assignee and requester checks, then one UPDATE
