@@ -2,7 +2,8 @@
 // makes the change, so an event exists exactly when its change committed.
 import type { Db } from "../db/client.ts";
 import type { TenantPrincipal } from "../core/principal.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
+import { v7 as uuidv7 } from "uuid";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { EventType } from "./event-types.ts";
 
 /** Who did it: a user of the tenant, one of its API keys, the platform operator, or the system itself. */
@@ -57,6 +58,14 @@ export function eventRow(context: RequestContext, event: NewEvent) {
     ticketId: event.ticketId ?? null,
     internal: event.internal ?? false,
   };
+}
+
+/** The INSERT of an event, for a statement that writes its own (a writable CTE beside the change it records). */
+export function insertEventSql(event: ReturnType<typeof eventRow>): Prisma.Sql {
+  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+  return Prisma.sql`INSERT INTO "Event" ("tenantId", id, type, "actorType", "actorId", "entityType", "entityId", before, after, "requestId", "ticketId", internal)
+    VALUES (${event.tenantId}::uuid, ${uuidv7()}::uuid, ${event.type}, ${event.actorType}::"ActorType", ${event.actorId}::uuid, ${event.entityType}, ${event.entityId}::uuid,
+            ${json(event.before)}::jsonb, ${json(event.after)}::jsonb, ${event.requestId}, ${event.ticketId}::uuid, ${event.internal})`;
 }
 
 /** Returns the new event's id. */

@@ -3,7 +3,8 @@
 // ticket, and an agent's first public comment is the ticket's first response.
 import type { Database, Db } from "../../db/client.ts";
 import type { Comment as CommentRow, Prisma } from "../../generated/prisma/client.ts";
-import { appendEvent, type RequestContext } from "../../events/event-log.ts";
+import { v7 as uuidv7 } from "uuid";
+import { appendEvent, eventRow, insertEventSql, type RequestContext } from "../../events/event-log.ts";
 import { commentFacts } from "../../events/payload.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
@@ -16,6 +17,17 @@ import { contextOf } from "../../events/event-log.ts";
 import { canSeeComment, checkCanDelete, checkCanEdit, checkCanWriteInternal } from "./policy.ts";
 import { toComment, type Comment } from "./representation.ts";
 import type { TicketSla } from "../sla/ticket-sla.ts";
+
+/** Inserts the comment and its event, and bumps the ticket's version (and updatedAt, as Prisma's @updatedAt would) when asked, in one statement; the caller holds the ticket's lock. */
+async function insertComment(tx: Db, comment: CommentRow, event: ReturnType<typeof eventRow>, bumpVersion: boolean): Promise<void> {
+  await tx.$executeRaw`
+    WITH comment AS (
+      INSERT INTO "Comment" ("tenantId", id, "ticketId", "authorId", "parentId", body, internal, "createdAt", "updatedAt")
+      VALUES (${comment.tenantId}::uuid, ${comment.id}::uuid, ${comment.ticketId}::uuid, ${comment.authorId}::uuid, ${comment.parentId}::uuid, ${comment.body}, ${comment.internal},
+              ${comment.createdAt}::timestamptz, ${comment.updatedAt}::timestamptz)
+    ), event AS (${insertEventSql(event)})
+    UPDATE "Ticket" SET version = version + 1, "updatedAt" = ${comment.createdAt}::timestamptz WHERE ${bumpVersion} AND "tenantId" = ${comment.tenantId}::uuid AND id = ${comment.ticketId}::uuid`;
+}
 
 export function createCommentService(db: Database, sla: TicketSla) {
   async function visibleTicket(principal: TenantPrincipal, ticketId: string) {
@@ -58,20 +70,35 @@ export function createCommentService(db: Database, sla: TicketSla) {
         if (parent.parentId !== null) throw problems.invalidField("/parentId", "is a reply; reply to the thread's first comment instead");
         if (parent.internal && !internal) throw problems.invalidField("/internal", "must be true: the thread is internal");
       }
-      const comment = await tx.comment.create({
-        data: { tenantId: principal.tenantId, ticketId, authorId: principal.userId, parentId: input.parentId ?? null, body: input.body, internal },
-      });
-      await appendEvent(tx, context, { ...event(principal, comment), type: "comment.created", after: commentFacts(comment) });
+      const now = new Date();
+      const comment: CommentRow = {
+        tenantId: principal.tenantId,
+        id: uuidv7(),
+        ticketId,
+        authorId: principal.userId,
+        parentId: input.parentId ?? null,
+        body: input.body,
+        internal,
+        createdAt: now,
+        updatedAt: now,
+        editedAt: null,
+        deletedAt: null,
+      };
 
       // What the comment does to its ticket. A public comment is activity the requester sees, so it
       // bumps the version (the ETag). An internal one changes nothing on the ticket: its version,
       // updatedAt and ETag are visible to the requester, who must not learn that staff wrote.
-      if (internal) return toComment(comment);
       const byRequester = principal.userId === ticket.requesterId;
-      if (byRequester && ticket.status === "solved") {
-        await applyChange(tx, principal, ticket, { status: "open" }, context);
-      } else if (!byRequester && principal.role !== "user" && ticket.firstResponseAt === null) {
-        await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { firstResponseAt: comment.createdAt, version: { increment: 1 } } });
+      const reopens = !internal && byRequester && ticket.status === "solved";
+      const firstResponse = !internal && !byRequester && principal.role !== "user" && ticket.firstResponseAt === null;
+      // The comment, its event and, when that is all it does to the ticket, the version bump: one statement.
+      await insertComment(tx, comment, eventRow(context, { ...event(principal, comment), type: "comment.created", after: commentFacts(comment) }), !internal && !reopens && !firstResponse);
+      if (internal) return toComment(comment);
+      let held = ticket;
+      if (reopens) {
+        held = await applyChange(tx, principal, ticket, { status: "open" }, context);
+      } else if (firstResponse) {
+        held = await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { firstResponseAt: comment.createdAt, version: { increment: 1 } } });
         await appendEvent(tx, context, {
           tenantId: principal.tenantId,
           type: "ticket.updated",
@@ -80,11 +107,9 @@ export function createCommentService(db: Database, sla: TicketSla) {
           before: { firstResponseAt: null },
           after: { firstResponseAt: comment.createdAt.toISOString() },
         });
-      } else {
-        await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { version: { increment: 1 } } });
       }
       // A public reply moves the SLA clocks: an agent's fulfils first and next reply, the requester's starts next reply.
-      await sla.sync(tx, principal.tenantId, ticketId, byRequester ? "requester" : principal.role !== "user" ? "agent" : undefined);
+      await sla.sync(tx, principal.tenantId, ticketId, byRequester ? "requester" : principal.role !== "user" ? "agent" : undefined, held);
       return toComment(comment);
     },
 
