@@ -1,9 +1,9 @@
 // The SLA timer worker: fires warnings and breaches when they are due, without scanning tickets.
 // Each ticket's change plans its own timers (SlaTimer rows, indexed by due time, see ticket-sla.ts);
 // this loop sleeps until the earliest one is due (or a new one is announced on SLA_TIMERS_CHANNEL),
-// then takes a batch of due timers (SKIP LOCKED, so several workers share them), drops those
-// made stale by a later change (the ticket's slaRevision moved on) and records the rest in the same
-// transaction: each moment once per cycle, with its event.
+// then takes batches of due timers (SKIP LOCKED, so several workers, and a backlog's parallel
+// claims, share them), drops those made stale by a later change (the ticket's slaRevision moved
+// on) and records the rest in the same transaction: each moment once per cycle, with its event.
 import type pg from "pg";
 import type { Database } from "../../db/client.ts";
 import { listen } from "../../db/notifications.ts";
@@ -12,6 +12,8 @@ import { recordMoments, type Moment } from "./moments.ts";
 import { SLA_TIMERS_CHANNEL } from "./ticket-sla.ts";
 
 const BATCH = 1000;
+/** Batches claimed in parallel while a backlog lasts: SKIP LOCKED keeps them apart; the workers' pool has room. */
+const BACKLOG_CLAIMERS = 3;
 /** The longest sleep: a backstop should a wake-up be lost with a dropped listener connection. */
 const MAX_SLEEP_MS = 1_000;
 
@@ -83,8 +85,14 @@ export function startSlaTimers(options: { db: Database; pool: pg.Pool; databaseU
     while (!stopped) {
       try {
         announced = false;
-        const taken = await fireDueTimers(db, new Date(now()));
-        if (taken === BATCH) continue;
+        const at = new Date(now());
+        let taken = await fireDueTimers(db, at);
+        // A backlog (many timers due at once): claim the rest on several connections at once, each
+        // a batch of its own, until every claimer comes back short.
+        while (taken === BATCH && !stopped) {
+          const counts = await Promise.all(Array.from({ length: BACKLOG_CLAIMERS }, () => fireDueTimers(db, at)));
+          taken = Math.max(...counts);
+        }
         const [next] = await db.$queryRaw<{ dueAt: Date | null }[]>`SELECT min("dueAt") AS "dueAt" FROM "SlaTimer"`;
         const until = next?.dueAt ? next.dueAt.getTime() - now() : MAX_SLEEP_MS;
         if (until > 0) await sleep(Math.min(until, MAX_SLEEP_MS));
