@@ -3,6 +3,7 @@
 // through the SDK, over HTTP, like any client.
 import crypto from "node:crypto";
 import fs from "node:fs";
+import type http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -139,6 +140,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
   const app = await buildApp({ config, logger, services });
   const workers = config.workers ? await startWorkers(services) : undefined;
   await app.listen({ host: "127.0.0.1", port: 0 });
+  const inFlight = requestsInFlight(app);
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   return {
@@ -160,7 +162,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
       }
     },
     async close() {
-      await step("the HTTP server", () => app.close());
+      await step("the HTTP server", () => app.close(), inFlight);
       await step("the workers", async () => workers?.stop());
       await step("the services", () => services.close());
       await step("the database pool", () => database.close(), () => `${database.pool.totalCount - database.pool.idleCount} connections checked out`);
@@ -170,6 +172,18 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
 }
 
 const SLOW_CLOSE_MS = 15_000;
+
+/** What the server is still answering (method, path, for how long, whether its client is gone): what app.close() waits for. */
+function requestsInFlight(app: FastifyInstance): () => string {
+  const open = new Map<http.IncomingMessage, number>();
+  app.server.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
+    open.set(request, Date.now());
+    response.once("close", () => open.delete(request));
+  });
+  return () =>
+    [...open].map(([request, since]) => `${request.method} ${request.url?.split("?")[0]} for ${Math.round((Date.now() - since) / 1000)} s${request.socket.destroyed ? ", client gone" : ""}`).join("; ") ||
+    "no request in flight";
+}
 
 /** One step of a shutdown; one that hangs says which it is (a hook timeout alone names only the hook). */
 async function step(what: string, run: () => Promise<unknown>, detail?: () => string): Promise<void> {
