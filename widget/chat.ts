@@ -239,12 +239,13 @@ function addRow(key: string, mine: boolean, at: string, fill: (bubble: HTMLEleme
   return row;
 }
 
-function showComment(comment: Comment): void {
+/** `refresh: false` when showing a whole history, which refreshes the receipts once at its end. */
+function showComment(comment: Comment, refresh = true): void {
   if (comment.internal || comment.deleted) return;
   const mine = comment.authorId === session?.visitor.id;
   addRow(comment.id, mine, comment.createdAt, (bubble) => (bubble.textContent = comment.body));
   if (!mine) markRead(comment.id);
-  refreshReceipts();
+  if (refresh) refreshReceipts();
 }
 
 function showAttachment(attachment: Attachment): void {
@@ -292,7 +293,7 @@ async function loadHistory(id: string): Promise<void> {
     api<{ data: Attachment[] }>("GET", `/v1/tickets/${id}/attachments`),
     api<{ data: Array<{ userId: string; commentId: string }> }>("GET", `/v1/tickets/${id}/read-markers`),
   ]);
-  for (const comment of comments.data) showComment(comment);
+  for (const comment of comments.data) showComment(comment, false);
   for (const attachment of attachments.data) showAttachment(attachment);
   const theirs = markers.data.find((marker) => marker.userId !== session?.visitor.id);
   if (theirs) readUpTo = theirs.commentId;

@@ -141,6 +141,12 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   const visitorLimit = pluginLimiter(app, "visitor", "the limit of a chat widget visitor", config.widget.visitorPerMinute, (request) =>
     request.principal?.kind === "user" && request.principal.widget ? request.principal.userId : undefined,
   );
+  /** What each policy counts, built once rather than on every request. */
+  const limitersOf: Record<RateLimitPolicy, readonly Limiter[]> = {
+    default: tenantLimit ? [principalLimit, visitorLimit, tenantLimit] : [principalLimit, visitorLimit],
+    "sign-in": [signIn],
+    "public-write": [publicWrites],
+  };
 
   let warnedAt = 0;
   /** Fail open: the request goes on uncounted. One warning per minute at most during an outage. */
@@ -158,8 +164,7 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
     const policy = request.routeOptions.config.rateLimitPolicy ?? "default";
     if (policy === false) return;
-    const limiters = policy === "sign-in" ? [signIn] : policy === "public-write" ? [publicWrites] : [principalLimit, visitorLimit, ...(tenantLimit ? [tenantLimit] : [])];
-    const quotas = (await Promise.all(limiters.map((limiter) => limiter.take(request).catch((error: unknown) => failOpen(request, error))))).filter(
+    const quotas = (await Promise.all(limitersOf[policy].map((limiter) => limiter.take(request).catch((error: unknown) => failOpen(request, error))))).filter(
       (quota): quota is Quota => quota !== undefined,
     );
     const refusal = quotaExceeded(quotas);

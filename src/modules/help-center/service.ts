@@ -73,10 +73,10 @@ async function checkSection(db: Db, tenantId: string, sectionId: string, pointer
   if (!found) throw problems.invalidField(pointer, "is not a section of this help center");
 }
 
-/** An article row locked for the rest of the transaction, or a 404. */
+/** An article row locked for the rest of the transaction, or a 404: read and locked in one round trip. */
 async function lockArticle(tx: Db, tenantId: string, articleId: string): Promise<ArticleRecord> {
-  await tx.$executeRaw`SELECT 1 FROM "HelpCenterArticle" WHERE "tenantId" = ${tenantId}::uuid AND id = ${articleId}::uuid FOR UPDATE`;
-  const row = await tx.helpCenterArticle.findUnique({ where: { tenantId_id: { tenantId, id: articleId } } });
+  const [row] = await tx.$queryRaw<ArticleRecord[]>`
+    SELECT ${PUBLISHED_COLUMNS} FROM "HelpCenterArticle" a WHERE a."tenantId" = ${tenantId}::uuid AND a.id = ${articleId}::uuid FOR UPDATE`;
   if (!row) throw problems.notFound("article", articleId);
   return row;
 }

@@ -2,6 +2,7 @@
 // turns the days into instants (`day::timestamp AT TIME ZONE zone`), so a day is what a wall clock
 // there shows, 23 or 25 hours on the days clocks change.
 import { problems } from "../../core/problem.ts";
+import { isKnownTimeZone } from "../../core/time-zone.ts";
 
 export const MAX_RANGE_DAYS = 366;
 
@@ -18,15 +19,7 @@ const DAY_MS = 86_400_000;
  * reads with the POSIX sign, the other way round.
  */
 function checkTimeZone(timeZone: string): void {
-  let known = /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(timeZone);
-  if (known) {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone });
-    } catch {
-      known = false;
-    }
-  }
-  if (!known) throw problems.invalidParameter("timeZone", "is not an IANA time zone name (such as UTC or Europe/Paris)");
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(timeZone) || !isKnownTimeZone(timeZone)) throw problems.invalidParameter("timeZone", "is not an IANA time zone name (such as UTC or Europe/Paris)");
 }
 
 export function checkDateRange(query: { from: string; to: string; timeZone?: string }): DateRange {

@@ -19,13 +19,3 @@ export function withinBusinessHours(hours: BusinessHours | null | undefined, at 
   const now = wallClock(at, hours.timeZone);
   return hours.weekly.some((slot) => slot.day === now.day && slot.open <= now.time && now.time < slot.close);
 }
-
-/** Throws a RangeError for a time zone Intl does not know. */
-export function checkTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -9,11 +9,12 @@ import { appendEvent, contextOf, type RequestContext } from "../../events/event-
 import type { Schemas } from "../../core/contract-types.ts";
 import { requireRole, type TenantPrincipal, type UserPrincipal } from "../../core/principal.ts";
 import { problems } from "../../core/problem.ts";
+import { isKnownTimeZone } from "../../core/time-zone.ts";
 import type { WidgetLimits } from "../../config.ts";
 import type { Prisma, Visitor as VisitorRow, User as UserRow } from "../../generated/prisma/client.ts";
 import type { SessionChange } from "../auth/session-changes.ts";
 import { toUser } from "../users/representation.ts";
-import { checkTimeZone, withinBusinessHours } from "./business-hours.ts";
+import { withinBusinessHours } from "./business-hours.ts";
 import { generateWidgetSecret, hashResumeToken, newResumeToken, verifyIdentityToken, verifyUserHash, type VerifiedIdentity } from "./identity.ts";
 import { toWidgetSettings, type IdentityMode, type WidgetAppearance, type WidgetSettings } from "./representation.ts";
 
@@ -56,7 +57,7 @@ function toVisitor(visitor: VisitorRow, user: UserRow): Visitor {
 
 function checkAppearance(appearance: WidgetAppearance | undefined): void {
   const timeZone = appearance?.businessHours?.timeZone;
-  if (timeZone !== undefined && !checkTimeZone(timeZone)) throw problems.invalidField("/appearance/businessHours/timeZone", `is not a known IANA time zone (e.g. Europe/Lisbon), got "${timeZone}"`);
+  if (timeZone !== undefined && !isKnownTimeZone(timeZone)) throw problems.invalidField("/appearance/businessHours/timeZone", `is not a known IANA time zone (e.g. Europe/Lisbon), got "${timeZone}"`);
   for (const [index, slot] of (appearance?.businessHours?.weekly ?? []).entries()) {
     if (slot.close <= slot.open) throw problems.invalidField(`/appearance/businessHours/weekly/${index}/close`, "must be after open");
   }
