@@ -28,10 +28,14 @@ export interface SlaRecord {
 /** What a reply does to the clocks: an agent's public reply, or the requester's public comment. */
 export type ReplyBy = "agent" | "requester";
 
-/** What the SLA reads of a ticket (a caller that holds it, creation for one, passes it and saves a read). */
+/**
+ * What the SLA reads of a ticket (a caller that holds it as it now is, a change that has just
+ * written it for one, passes it and saves a read; its `sla` object is then brought up to date in place).
+ */
 export interface TicketSlaRow extends TicketFields {
   status: Status;
-  sla: SlaRecord | null;
+  /** The stored SlaRecord, or null: typed as the column is read (a ticket row's JSON). */
+  sla: unknown;
   deletedAt: Date | null;
 }
 
@@ -136,11 +140,11 @@ export function createTicketSla(options: { now: () => number }) {
         : await tx.$queryRaw<TicketSlaRow[]>`
         SELECT status::text, priority::text, type::text, channel::text, "groupId", tags, sla, "deletedAt" FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid`;
       if (!ticket) return;
+      let record = ticket.sla as SlaRecord | null;
       // A ticket that had no policy has no timers to replace.
-      const hadTimers = ticket.sla !== null && ticket.sla.policyId !== null;
+      const hadTimers = record !== null && record.policyId !== null;
       const at = now();
       const fields: TicketFields = { priority: ticket.priority, type: ticket.type, channel: ticket.channel, groupId: ticket.groupId, tags: ticket.tags };
-      let record = ticket.sla;
       let choose = false;
       if (record === null) {
         record = { policyId: null, scheduleId: null, targets: {}, warningMinutes: 0, matched: fields, status: ticket.status, facts: [{ at, kind: "created", status: ticket.status }] };

@@ -252,7 +252,8 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
         throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
       }
       const updated = await applyChange(tx, principal, current, change, context, pointerBase);
-      if (updated !== current) await sla.sync(tx, principal.tenantId, ticketId);
+      // The row just written is what the SLA would read again.
+      if (updated !== current) await sla.sync(tx, principal.tenantId, ticketId, undefined, updated);
       return toTicket(updated);
     },
 
@@ -279,7 +280,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
           after: { deletedAt: toTicket(deleted).deletedAt },
         });
         // A deleted ticket breaches nothing: its timers go and it leaves the nextBreachAt list.
-        await sla.sync(tx, principal.tenantId, ticketId);
+        await sla.sync(tx, principal.tenantId, ticketId, undefined, deleted);
       });
     },
 
@@ -297,7 +298,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
           before: { deletedAt: toTicket(current).deletedAt },
           after: { deletedAt: null },
         });
-        await sla.sync(tx, principal.tenantId, ticketId);
+        await sla.sync(tx, principal.tenantId, ticketId, undefined, restored);
         return toTicket(restored);
       });
     },
@@ -330,7 +331,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
         for (const id of input.ticketIds) {
           const before = byId.get(id)!;
           const after = await applyChange(tx, principal, before, input.changes, context, "/changes");
-          if (after !== before) await sla.sync(tx, principal.tenantId, id);
+          if (after !== before) await sla.sync(tx, principal.tenantId, id, undefined, after);
           results.push({ ticketId: id, result: after === before ? "unchanged" : "updated", ticket: toTicket(after) });
         }
         return { results };
