@@ -149,19 +149,35 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
     await routeTicket(db, event.tenantId, event.entityId, rules, options.ticketChanged);
   }
 
-  for (const { tenantId, ticketId } of touchedTickets.values()) {
-    const [ticket] = await db.$queryRawUnsafe<{ groupId: string | null; assigneeId: string | null }[]>(
-      `SELECT "groupId", "assigneeId" FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid`,
-      tenantId,
-      ticketId,
-    );
+  // One read for all the touched tickets, then one for all the freed agents' memberships, not one
+  // per ticket or agent (this batch's transaction holds back every reader's horizon); the groups
+  // are still taken in the batch's order.
+  const touched = [...touchedTickets.values()];
+  const ticketRows =
+    touched.length === 0
+      ? []
+      : await db.$queryRaw<{ tenantId: string; id: string; groupId: string | null; assigneeId: string | null }[]>`
+          SELECT t."tenantId", t.id, t."groupId", t."assigneeId"
+            FROM unnest(${touched.map((ticket) => ticket.tenantId)}::uuid[], ${touched.map((ticket) => ticket.ticketId)}::uuid[]) AS k("tenantId", id)
+            JOIN "Ticket" t ON t."tenantId" = k."tenantId" AND t.id = k.id`;
+  const tickets = new Map(ticketRows.map((row) => [key(row.tenantId, row.id), row]));
+  for (const { tenantId, ticketId } of touched) {
+    const ticket = tickets.get(key(tenantId, ticketId));
     if (!ticket) continue;
     if (ticket.groupId) groups.set(key(tenantId, ticket.groupId), { tenantId, groupId: ticket.groupId });
     freeAgent(tenantId, ticket.assigneeId);
   }
-  for (const { tenantId, userId } of agents.values()) {
-    const memberships = await db.$queryRawUnsafe<{ groupId: string }[]>(`SELECT "groupId" FROM "GroupMember" WHERE "tenantId" = $1::uuid AND "userId" = $2::uuid`, tenantId, userId);
-    for (const { groupId } of memberships) groups.set(key(tenantId, groupId), { tenantId, groupId });
+  const freed = [...agents.values()];
+  const memberRows =
+    freed.length === 0
+      ? []
+      : await db.$queryRaw<{ tenantId: string; userId: string; groupId: string }[]>`
+          SELECT m."tenantId", m."userId", m."groupId"
+            FROM unnest(${freed.map((agent) => agent.tenantId)}::uuid[], ${freed.map((agent) => agent.userId)}::uuid[]) AS k("tenantId", "userId")
+            JOIN "GroupMember" m ON m."tenantId" = k."tenantId" AND m."userId" = k."userId"`;
+  const memberships = Map.groupBy(memberRows, (row) => key(row.tenantId, row.userId));
+  for (const { tenantId, userId } of freed) {
+    for (const { groupId } of memberships.get(key(tenantId, userId)) ?? []) groups.set(key(tenantId, groupId), { tenantId, groupId });
   }
   for (const { tenantId, groupId } of groups.values()) await drainQueue(db, tenantId, groupId);
 }
