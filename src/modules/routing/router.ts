@@ -16,6 +16,7 @@ import { appendEvent } from "../../events/event-log.ts";
 import { assignOrQueue, drainQueue, SYSTEM } from "./assignment.ts";
 import { firstMatch, type RoutingActions, type RoutingConditions } from "./rules.ts";
 import { readTriage, ROUTE_ON_EVENT, UNTRIAGED_JOB } from "./triage.ts";
+import type { TicketSlaRow } from "../sla/ticket-sla.ts";
 
 /** The routing consumer of the feed (its cursor row is also the lock of every routing decision). */
 export const ROUTING_CONSUMER = "routing";
@@ -24,7 +25,7 @@ const DONE = new Set(["solved", "closed"]);
 
 interface TicketRow {
   id: string;
-  status: string;
+  status: TicketSlaRow["status"];
   priority: string;
   type: string | null;
   channel: string;
@@ -34,6 +35,7 @@ interface TicketRow {
   requiredSkills: string[] | null;
   routedAt: Date | null;
   deletedAt: Date | null;
+  sla: unknown;
 }
 
 interface RuleRow {
@@ -45,8 +47,11 @@ interface RuleRow {
 const key = (tenantId: string, id: string) => `${tenantId}/${id}`;
 const field = (value: unknown, name: string): unknown => (value && typeof value === "object" ? (value as Record<string, unknown>)[name] : undefined);
 
-/** What else must follow a routed ticket's new fields in the same transaction (its SLA policy, which they may choose). */
-export type TicketChanged = (db: Db, tenantId: string, ticketId: string) => Promise<void>;
+/**
+ * What else must follow a routed ticket's new fields in the same transaction (its SLA policy, which
+ * they may choose); given the ticket as routing has just written it, so that it is not read again.
+ */
+export type TicketChanged = (db: Db, tenantId: string, ticketId: string, ticket: TicketSlaRow) => Promise<void>;
 
 export interface RoutingOptions {
   triageWaitSeconds: number;
@@ -185,7 +190,7 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
 /** Routes a new ticket once: the first matching rule's actions, then assignment within its group. */
 async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: readonly RuleRow[], ticketChanged?: TicketChanged): Promise<void> {
   const [ticket] = await db.$queryRawUnsafe<TicketRow[]>(
-    `SELECT id, status, priority, type, channel, tags, "assigneeId", "groupId", "requiredSkills", "routedAt", "deletedAt"
+    `SELECT id, status, priority, type, channel, tags, "assigneeId", "groupId", "requiredSkills", "routedAt", "deletedAt", sla
        FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid FOR NO KEY UPDATE`,
     tenantId,
     ticketId,
@@ -220,7 +225,8 @@ async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: re
   const entity = { type: "ticket", id: ticketId };
   if (changed) {
     await appendEvent(db, SYSTEM, { tenantId, type: "ticket.updated", entity, ticketId, before, after });
-    await ticketChanged?.(db, tenantId, ticketId);
+    const written = { status: ticket.status, priority, type: ticket.type, channel: ticket.channel, groupId, tags, sla: ticket.sla, deletedAt: ticket.deletedAt };
+    await ticketChanged?.(db, tenantId, ticketId, written);
   }
   // Only where there is something to explain: a tenant without rules or groups sees no routing events.
   if (rule || groupId) {
