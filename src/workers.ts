@@ -14,7 +14,7 @@ import { accountEmailTasks } from "./modules/accounts/emails.ts";
 import { digestScheduler } from "./modules/notification-emails/schedule.ts";
 import { notificationEmailTasks } from "./modules/notification-emails/digest.ts";
 import { notifyForEvents } from "./modules/notifications/derive.ts";
-import { ROUTING_CONSUMER, routingHandler, untriagedRoutingTasks } from "./modules/routing/router.ts";
+import { ROUTING_CONSUMER, routingHandler, untriagedRoutingTasks, type TicketChanged } from "./modules/routing/router.ts";
 import { queueTriageForEvents, TRIAGE_CONSUMER, triageTasks } from "./modules/triage/job.ts";
 import { startSlaTimers } from "./modules/sla/timers.ts";
 
@@ -72,11 +72,13 @@ export async function startWorkers(services: Services): Promise<Workers> {
   // moves in one transaction.
   // Notifications due by email join a per-ticket digest, scheduled in the consumer's transaction.
   const scheduleDigests = digestScheduler(config.mail.digestWindowSeconds);
+  // A ticket routing changed brings its SLA up to date from the row routing has just written.
+  const ticketChanged: TicketChanged = (db, tenantId, ticketId, ticket) => services.ticketSla.sync(db, tenantId, ticketId, undefined, ticket);
   const feed = runConsumers({ db: database.prisma, databaseUrl: database.url, pool: database.pool, logger }, [
     { name: WEBHOOK_FANOUT_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => createDeliveriesForEvents(tx, events.map((event) => event.seq)).then(() => {}) },
     { name: NOTIFICATIONS_CONSUMER, pollMs: config.eventFeedPollMs, handle: (tx, events) => notifyForEvents(tx, events, scheduleDigests) },
     // Routing and auto-assignment: one cursor, so one decision-maker across every instance.
-    { name: ROUTING_CONSUMER, pollMs: config.eventFeedPollMs, handle: routingHandler({ ...config.routing, ticketChanged: (db, tenantId, ticketId) => services.ticketSla.sync(db, tenantId, ticketId) }), batchSize: ROUTING_BATCH },
+    { name: ROUTING_CONSUMER, pollMs: config.eventFeedPollMs, handle: routingHandler({ ...config.routing, ticketChanged }), batchSize: ROUTING_BATCH },
     // New tickets become triage jobs (the model is called in the job, outside this transaction).
     { name: TRIAGE_CONSUMER, pollMs: config.eventFeedPollMs, handle: queueTriageForEvents },
   ]);
@@ -132,7 +134,7 @@ export async function startWorkers(services: Services): Promise<Workers> {
       // On the workers' own connections: a burst of new tickets must not take the API's.
       ...triageTasks({ db: database.prisma, provider: services.ai, logger }),
       // A new ticket whose triage does not come in time is routed without it.
-      ...untriagedRoutingTasks(database.prisma, (db, tenantId, ticketId) => services.ticketSla.sync(db, tenantId, ticketId)),
+      ...untriagedRoutingTasks(database.prisma, ticketChanged),
     },
   });
   return {

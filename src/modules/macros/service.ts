@@ -128,9 +128,10 @@ export function createMacroService(deps: { db: Database; tickets: TicketService;
         if (!macro) throw problems.notFound("macro", macroId);
         if (!macro.active) throw problems.conflict("macro_inactive", "This macro is inactive; an admin can activate it again.");
         const { changes, comment } = toMacro(macro);
-        await tickets.updateIn(tx, principal, ticketId, changes, options.ifMatch, context, "/changes");
+        const changed = await tickets.updateIn(tx, principal, ticketId, changes, options.ifMatch, context, "/changes");
         const made = comment ? await comments.createIn(tx, principal, ticketId, { body: comment.body, internal: comment.internal ?? false }, context) : null;
-        return { status: 200, body: { ticket: await tickets.readIn(tx, principal, ticketId), comment: made } };
+        // A comment may have changed the ticket again (version, first response, reopening): only then read it as it now is.
+        return { status: 200, body: { ticket: made ? await tickets.readIn(tx, principal, ticketId) : changed, comment: made } };
       });
     },
   };

@@ -16,6 +16,7 @@ import { appendEvent } from "../../events/event-log.ts";
 import { assignOrQueue, drainQueue, SYSTEM } from "./assignment.ts";
 import { firstMatch, type RoutingActions, type RoutingConditions } from "./rules.ts";
 import { readTriage, ROUTE_ON_EVENT, UNTRIAGED_JOB } from "./triage.ts";
+import type { TicketSlaRow } from "../sla/ticket-sla.ts";
 
 /** The routing consumer of the feed (its cursor row is also the lock of every routing decision). */
 export const ROUTING_CONSUMER = "routing";
@@ -24,7 +25,7 @@ const DONE = new Set(["solved", "closed"]);
 
 interface TicketRow {
   id: string;
-  status: string;
+  status: TicketSlaRow["status"];
   priority: string;
   type: string | null;
   channel: string;
@@ -34,6 +35,7 @@ interface TicketRow {
   requiredSkills: string[] | null;
   routedAt: Date | null;
   deletedAt: Date | null;
+  sla: unknown;
 }
 
 interface RuleRow {
@@ -45,8 +47,11 @@ interface RuleRow {
 const key = (tenantId: string, id: string) => `${tenantId}/${id}`;
 const field = (value: unknown, name: string): unknown => (value && typeof value === "object" ? (value as Record<string, unknown>)[name] : undefined);
 
-/** What else must follow a routed ticket's new fields in the same transaction (its SLA policy, which they may choose). */
-export type TicketChanged = (db: Db, tenantId: string, ticketId: string) => Promise<void>;
+/**
+ * What else must follow a routed ticket's new fields in the same transaction (its SLA policy, which
+ * they may choose); given the ticket as routing has just written it, so that it is not read again.
+ */
+export type TicketChanged = (db: Db, tenantId: string, ticketId: string, ticket: TicketSlaRow) => Promise<void>;
 
 export interface RoutingOptions {
   triageWaitSeconds: number;
@@ -149,19 +154,35 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
     await routeTicket(db, event.tenantId, event.entityId, rules, options.ticketChanged);
   }
 
-  for (const { tenantId, ticketId } of touchedTickets.values()) {
-    const [ticket] = await db.$queryRawUnsafe<{ groupId: string | null; assigneeId: string | null }[]>(
-      `SELECT "groupId", "assigneeId" FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid`,
-      tenantId,
-      ticketId,
-    );
+  // One read for all the touched tickets, then one for all the freed agents' memberships, not one
+  // per ticket or agent (this batch's transaction holds back every reader's horizon); the groups
+  // are still taken in the batch's order.
+  const touched = [...touchedTickets.values()];
+  const ticketRows =
+    touched.length === 0
+      ? []
+      : await db.$queryRaw<{ tenantId: string; id: string; groupId: string | null; assigneeId: string | null }[]>`
+          SELECT t."tenantId", t.id, t."groupId", t."assigneeId"
+            FROM unnest(${touched.map((ticket) => ticket.tenantId)}::uuid[], ${touched.map((ticket) => ticket.ticketId)}::uuid[]) AS k("tenantId", id)
+            JOIN "Ticket" t ON t."tenantId" = k."tenantId" AND t.id = k.id`;
+  const tickets = new Map(ticketRows.map((row) => [key(row.tenantId, row.id), row]));
+  for (const { tenantId, ticketId } of touched) {
+    const ticket = tickets.get(key(tenantId, ticketId));
     if (!ticket) continue;
     if (ticket.groupId) groups.set(key(tenantId, ticket.groupId), { tenantId, groupId: ticket.groupId });
     freeAgent(tenantId, ticket.assigneeId);
   }
-  for (const { tenantId, userId } of agents.values()) {
-    const memberships = await db.$queryRawUnsafe<{ groupId: string }[]>(`SELECT "groupId" FROM "GroupMember" WHERE "tenantId" = $1::uuid AND "userId" = $2::uuid`, tenantId, userId);
-    for (const { groupId } of memberships) groups.set(key(tenantId, groupId), { tenantId, groupId });
+  const freed = [...agents.values()];
+  const memberRows =
+    freed.length === 0
+      ? []
+      : await db.$queryRaw<{ tenantId: string; userId: string; groupId: string }[]>`
+          SELECT m."tenantId", m."userId", m."groupId"
+            FROM unnest(${freed.map((agent) => agent.tenantId)}::uuid[], ${freed.map((agent) => agent.userId)}::uuid[]) AS k("tenantId", "userId")
+            JOIN "GroupMember" m ON m."tenantId" = k."tenantId" AND m."userId" = k."userId"`;
+  const memberships = Map.groupBy(memberRows, (row) => key(row.tenantId, row.userId));
+  for (const { tenantId, userId } of freed) {
+    for (const { groupId } of memberships.get(key(tenantId, userId)) ?? []) groups.set(key(tenantId, groupId), { tenantId, groupId });
   }
   for (const { tenantId, groupId } of groups.values()) await drainQueue(db, tenantId, groupId);
 }
@@ -169,7 +190,7 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
 /** Routes a new ticket once: the first matching rule's actions, then assignment within its group. */
 async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: readonly RuleRow[], ticketChanged?: TicketChanged): Promise<void> {
   const [ticket] = await db.$queryRawUnsafe<TicketRow[]>(
-    `SELECT id, status, priority, type, channel, tags, "assigneeId", "groupId", "requiredSkills", "routedAt", "deletedAt"
+    `SELECT id, status, priority, type, channel, tags, "assigneeId", "groupId", "requiredSkills", "routedAt", "deletedAt", sla
        FROM "Ticket" WHERE "tenantId" = $1::uuid AND id = $2::uuid FOR NO KEY UPDATE`,
     tenantId,
     ticketId,
@@ -204,7 +225,8 @@ async function routeTicket(db: Db, tenantId: string, ticketId: string, rules: re
   const entity = { type: "ticket", id: ticketId };
   if (changed) {
     await appendEvent(db, SYSTEM, { tenantId, type: "ticket.updated", entity, ticketId, before, after });
-    await ticketChanged?.(db, tenantId, ticketId);
+    const written = { status: ticket.status, priority, type: ticket.type, channel: ticket.channel, groupId, tags, sla: ticket.sla, deletedAt: ticket.deletedAt };
+    await ticketChanged?.(db, tenantId, ticketId, written);
   }
   // Only where there is something to explain: a tenant without rules or groups sees no routing events.
   if (rule || groupId) {

@@ -7,6 +7,7 @@
 // triage if it has not been routed by then. Whichever comes first routes; the other finds
 // "routedAt" set and does nothing.
 import type { Db } from "../../db/client.ts";
+import { readTriage as storedTriage } from "../triage/service.ts";
 
 export interface TriageFacts {
   language: string | null;
@@ -29,23 +30,12 @@ export const UNTRIAGED_JOB = "routing.untriaged";
  */
 const SKILL_CONFIDENCE = 0.5;
 
-interface TriageRow {
-  language: string;
-  sentiment: string;
-  category: string;
-  skills: string[];
-  confidence: { skills?: Record<string, number> } | null;
-}
-
 /** The ticket's triage, or null when it has none (not run yet, failed, or timed out). */
 export async function readTriage(db: Db, tenantId: string, ticketId: string): Promise<TriageFacts | null> {
-  const [row] = await db.$queryRawUnsafe<TriageRow[]>(
-    `SELECT language, sentiment::text AS sentiment, category, skills, confidence FROM "TicketTriage" WHERE "tenantId" = $1::uuid AND "ticketId" = $2::uuid`,
-    tenantId,
-    ticketId,
-  );
+  const row = await storedTriage(db, tenantId, ticketId);
   if (!row) return null;
+  const confidence = row.confidence as { skills?: Record<string, number> } | null;
   const best = row.skills[0];
-  const sure = best !== undefined && (row.confidence?.skills?.[best] ?? 0) >= SKILL_CONFIDENCE;
+  const sure = best !== undefined && (confidence?.skills?.[best] ?? 0) >= SKILL_CONFIDENCE;
   return { language: row.language, sentiment: row.sentiment, category: row.category, skills: row.skills, requiredSkills: sure ? [best] : [] };
 }
