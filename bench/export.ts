@@ -8,7 +8,6 @@
 // pool open. Last, one slow reader (a 5 ms pause every 20 chunks) over the first 200,000 rows:
 // the server must wait for it, not read ahead, so its RSS stays flat too. Then the reports over the
 // same tenant (last 30 days), 5 times each: median and max.
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,14 +16,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
-import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { freePort } from "./processes.ts";
+import { signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
 import { seedTickets } from "./seed.ts";
 
 const { values: options } = parseArgs({ options: { tickets: { type: "string", default: "1000000" } } });
 const TICKETS = Number(options.tickets);
 const TARGET_RSS_GROWTH_MB = 64;
-const PASSWORD = "correct horse battery staple";
-const root = path.resolve(import.meta.dirname, "..");
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 const mb = (bytes: number) => bytes / 1_048_576;
 
@@ -72,39 +70,18 @@ async function measure(base: string, token: string, pid: number, query: string, 
 async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-export-"));
   const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56800) });
-  let server: Child | undefined;
+  let server: ApiServer | undefined;
   try {
     await migrate(database.url);
-    const port = await freePort(56900);
-    const base = `http://127.0.0.1:${port}`;
-    server = startChild(
-      "API server",
-      "src/server.ts",
-      {
-        NODE_ENV: "production",
-        DATABASE_URL: database.url,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        PUBLIC_URL: base,
-        DATA_DIR: path.join(workDir, "data"),
-        JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
-        WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
-        RATE_LIMIT_PER_MINUTE: "1000000",
-        AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
-        ACCESS_TOKEN_TTL_SECONDS: "86400",
-        WORKERS: "false",
-        LOG_LEVEL: "warn",
-      },
-      root,
-    );
-    await waitUntilReady(server, `${base}/readyz`);
-    const signup = await fetch(`${base}/v1/auth/signup`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ tenantName: "Bench", tenantSlug: "bench", name: "Bench Admin", email: "bench@bench.test", password: PASSWORD }),
+    server = await startApiServer({
+      databaseUrl: database.url,
+      dataDir: path.join(workDir, "data"),
+      nodeEnv: "production",
+      fromPort: 56900,
+      env: { ACCESS_TOKEN_TTL_SECONDS: "86400", WORKERS: "false" },
     });
-    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
-    const { accessToken, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string }; user: { id: string } };
+    const base = server.base;
+    const { accessToken, tenant, user } = await signUpBench(base);
 
     progress(`seeding ${TICKETS.toLocaleString("en")} tickets`);
     const seeder = new pg.Client({ connectionString: database.url });
@@ -113,7 +90,7 @@ async function main() {
     await seeder.end();
     progress(`seeded in ${(seeded.insertMs / 1000).toFixed(0)} s (+ ${(seeded.vacuumMs / 1000).toFixed(0)} s vacuum); table ${seeded.tableSize}, indexes ${seeded.indexesSize}`);
 
-    const pid = server.process.pid!;
+    const pid = server.child.process.pid!;
     progress("warm-up");
     await measure(base, accessToken, pid, "format=csv&sort=number", { maxRows: 10_000 });
     await measure(base, accessToken, pid, "format=jsonl&sort=number", { maxRows: 10_000 });
@@ -163,7 +140,7 @@ async function main() {
     console.log(lines.join("\n"));
     if (runs.some((run) => run.rows !== runs[0]!.rows)) throw new Error(`the exports disagree: ${runs.map((run) => run.rows).join(" vs ")} rows`);
   } finally {
-    await server?.stop();
+    await server?.child.stop();
     await database.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
   }
