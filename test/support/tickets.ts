@@ -12,3 +12,9 @@ export async function openTicket(client: DocketClient, body: Schemas["TicketCrea
 export function ticketPath(ticketId: string) {
   return { params: { path: { ticketId } } };
 }
+
+export async function comment(client: DocketClient, ticketId: string, body: string, internal = false): Promise<Schemas["Comment"]> {
+  const posted = await client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticketId), body: { body, internal } });
+  expect(posted.error, JSON.stringify(posted.error)).toBeUndefined();
+  return posted.data!;
+}
