@@ -16,7 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
-import { freePort } from "./processes.ts";
+import { freePort, residentMiB, type Child } from "./processes.ts";
 import { signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
 import { seedTickets } from "./seed.ts";
 
@@ -25,11 +25,6 @@ const TICKETS = Number(options.tickets);
 const TARGET_RSS_GROWTH_MB = 64;
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 const mb = (bytes: number) => bytes / 1_048_576;
-
-function rssBytes(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-}
 
 interface Run {
   format: string;
@@ -41,10 +36,10 @@ interface Run {
 }
 
 /** Reads one export to the end (or `maxRows`) while sampling the server's RSS. */
-async function measure(base: string, token: string, pid: number, query: string, options: { maxRows?: number; pause?: boolean } = {}): Promise<Run> {
-  const baseline = rssBytes(pid);
+async function measure(base: string, token: string, server: Child, query: string, options: { maxRows?: number; pause?: boolean } = {}): Promise<Run> {
+  const baseline = residentMiB(server);
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 20);
+  const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(server))), 20);
   const started = performance.now();
   let rows = 0;
   let bytes = 0;
@@ -64,7 +59,7 @@ async function measure(base: string, token: string, pid: number, query: string, 
   }
   const format = new URLSearchParams(query).get("format") ?? "csv";
   if (format === "csv" && options.maxRows === undefined) rows -= 1; // the header row
-  return { format, rows, bytes, seconds: (performance.now() - started) / 1000, baselineMb: mb(baseline), growthMb: mb(peak - baseline) };
+  return { format, rows, bytes, seconds: (performance.now() - started) / 1000, baselineMb: baseline, growthMb: peak - baseline };
 }
 
 async function main() {
@@ -90,21 +85,20 @@ async function main() {
     await seeder.end();
     progress(`seeded in ${(seeded.insertMs / 1000).toFixed(0)} s (+ ${(seeded.vacuumMs / 1000).toFixed(0)} s vacuum); table ${seeded.tableSize}, indexes ${seeded.indexesSize}`);
 
-    const pid = server.child.process.pid!;
     progress("warm-up");
-    await measure(base, accessToken, pid, "format=csv&sort=number", { maxRows: 10_000 });
-    await measure(base, accessToken, pid, "format=jsonl&sort=number", { maxRows: 10_000 });
+    await measure(base, accessToken, server.child, "format=csv&sort=number", { maxRows: 10_000 });
+    await measure(base, accessToken, server.child, "format=jsonl&sort=number", { maxRows: 10_000 });
     // Each format twice: the first full export also grows the garbage collector's heap to its
     // working size (RSS does not shrink back), so the second run shows the steady state.
-    const before = mb(rssBytes(pid));
+    const before = residentMiB(server.child);
     const runs: Run[] = [];
     for (const query of ["format=csv", "format=jsonl", "format=csv", "format=jsonl"]) {
       progress(`export ${query}`);
-      runs.push(await measure(base, accessToken, pid, query));
+      runs.push(await measure(base, accessToken, server.child, query));
     }
-    const after = mb(rssBytes(pid));
+    const after = residentMiB(server.child);
     progress("slow reader");
-    const slow = await measure(base, accessToken, pid, "format=jsonl", { maxRows: 200_000, pause: true });
+    const slow = await measure(base, accessToken, server.child, "format=jsonl", { maxRows: 200_000, pause: true });
 
     // The dashboard's reports over the same tenant: each read 5 times, median and max.
     progress("reports");
