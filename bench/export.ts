@@ -37,9 +37,9 @@ interface Run {
 
 /** Reads one export to the end (or `maxRows`) while sampling the server's RSS. */
 async function measure(base: string, token: string, server: Child, query: string, options: { maxRows?: number; pause?: boolean } = {}): Promise<Run> {
-  const baseline = residentMiB(server);
+  const baseline = residentMiB(server.process);
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(server))), 20);
+  const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(server.process))), 20);
   const started = performance.now();
   let rows = 0;
   let bytes = 0;
@@ -90,13 +90,13 @@ async function main() {
     await measure(base, accessToken, server.child, "format=jsonl&sort=number", { maxRows: 10_000 });
     // Each format twice: the first full export also grows the garbage collector's heap to its
     // working size (RSS does not shrink back), so the second run shows the steady state.
-    const before = residentMiB(server.child);
+    const before = residentMiB(server.child.process);
     const runs: Run[] = [];
     for (const query of ["format=csv", "format=jsonl", "format=csv", "format=jsonl"]) {
       progress(`export ${query}`);
       runs.push(await measure(base, accessToken, server.child, query));
     }
-    const after = residentMiB(server.child);
+    const after = residentMiB(server.child.process);
     progress("slow reader");
     const slow = await measure(base, accessToken, server.child, "format=jsonl", { maxRows: 200_000, pause: true });
 

@@ -2,7 +2,6 @@
 // spreadsheet or program reads them (CSV parsed back by csv-parse, JSON lines by JSON.parse), with
 // the list's filters and role rules, and a large export from a separate server process whose memory
 // is read from outside while it streams.
-import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -14,7 +13,7 @@ import { openTicket, ticketPath } from "./support/tickets.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 import { startServerProcess, type ServerProcess } from "./support/server-process.ts";
 import { seedTickets } from "../bench/seed.ts";
-import { startScriptFlags } from "../bench/processes.ts";
+import { residentMiB, startScriptFlags } from "../bench/processes.ts";
 import type { DocketClient, Schemas } from "../sdk/index.ts";
 
 const BIG = 30_000;
@@ -221,11 +220,6 @@ describe("a large export from a server process", () => {
     await serverProcess?.stop();
   });
 
-  function rssBytes(pid: number): number {
-    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-  }
-
   it(`keeps the server's memory flat while a slow client reads ${BIG.toLocaleString("en")} tickets, for longer than the statement timeout`, { timeout: 180_000 }, async () => {
     serverProcess = await startServerProcess(
       {
@@ -255,9 +249,9 @@ describe("a large export from a server process", () => {
     // Warm up: the code paths compiled and the pools opened before the baseline is taken.
     await read("format=jsonl&tag=nothing-has-this");
     await read("format=jsonl&status=open");
-    const baseline = rssBytes(child.pid!);
+    const baseline = residentMiB(child);
     let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(child!.pid!))), 20);
+    const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(child))), 20);
     let chunks = 0;
     // A slow reader: a pause every few chunks, so the server must wait for it rather than read
     // ahead, and one pause longer than the statement timeout.
@@ -267,7 +261,7 @@ describe("a large export from a server process", () => {
     }).finally(() => clearInterval(sampler));
     const live = Number((await server.asOwner(`SELECT count(*) FROM "Ticket" WHERE "tenantId" = '${big.tenant.id}' AND "deletedAt" IS NULL`)).rows[0].count);
     expect(lines).toBe(live);
-    const growthMb = (peak - baseline) / 1_048_576;
+    const growthMb = peak - baseline;
     // The whole export as JSON is ~22 MB of text and several times that as objects; streaming holds a batch.
     expect(growthMb, `RSS grew ${growthMb.toFixed(1)} MB`).toBeLessThan(48);
   });
