@@ -17,25 +17,17 @@ import { migrate } from "../src/db/migrate.ts";
 import { freePort } from "./processes.ts";
 import { json, PASSWORD, signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
 import { seedTickets } from "./seed.ts";
-import { Prisma } from "../src/generated/prisma/client.ts";
-import type { Database } from "../src/db/client.ts";
-import { listTickets } from "../src/modules/tickets/listing.ts";
+import type { QueryOf } from "../src/core/contract-types.ts";
+import { listingSql } from "./explain.ts";
 
 /** The first statement the listing sends for this query (its real text), EXPLAINed as the application's role under row-level security. */
-async function explainFirst(sql: pg.Client, tenantId: string, userId: string, query: Record<string, string>): Promise<string> {
-  let captured: Prisma.Sql | undefined;
-  const recorder = {
-    $queryRaw(strings: TemplateStringsArray, ...values: unknown[]) {
-      captured ??= Prisma.sql(strings, ...(values as Prisma.Sql[]));
-      return Promise.resolve([]);
-    },
-  } as unknown as Database;
-  await listTickets(recorder, { kind: "user", tenantId, userId, role: "admin", sessionId: crypto.randomUUID() } as never, query as never);
+async function explainFirst(sql: pg.Client, tenantId: string, userId: string, query: QueryOf<"listTickets">): Promise<string> {
+  const { text, values } = await listingSql({ kind: "user", tenantId, userId, role: "admin", sessionId: crypto.randomUUID() }, query);
   await sql.query("BEGIN");
   try {
     await sql.query("SET LOCAL ROLE docket_app");
     await sql.query("SELECT set_config('docket.tenant_id', $1, true)", [tenantId]);
-    const { rows } = await sql.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${captured!.text}`, captured!.values);
+    const { rows } = await sql.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
     return rows.map((row) => `    ${row["QUERY PLAN"]}`).join("\n");
   } finally {
     await sql.query("ROLLBACK");
