@@ -21,7 +21,8 @@ import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { connectSystemDatabase } from "../src/db/client.ts";
 import { chooseAssignee, LOADS_SQL } from "../src/modules/routing/assignment.ts";
-import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { freePort, type Child } from "./processes.ts";
+import { PASSWORD, startApiServer } from "./api-server.ts";
 import { table } from "./report.ts";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 500);
@@ -31,8 +32,6 @@ const DRAIN_SAMPLES = 30;
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
 const BURST_AGENTS = 100;
 const BURST_IN_FLIGHT = 8;
-const PASSWORD = "correct horse battery staple";
-const root = path.resolve(import.meta.dirname, "..");
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -225,31 +224,24 @@ async function main() {
     const jwtSecret = crypto.randomBytes(48).toString("base64url");
     const apis: Api[] = [];
     for (const name of ["API server 1", "API server 2"]) {
-      const port = await freePort(base + 1000 + apis.length * 10);
-      const server = startChild(
+      const server = await startApiServer({
         name,
-        "src/server.ts",
-        {
-          NODE_ENV: "development",
-          DATABASE_URL: database.url,
-          HOST: "127.0.0.1",
-          PORT: String(port),
-          DATA_DIR: path.join(workDir, `data-${apis.length}`),
+        databaseUrl: database.url,
+        dataDir: path.join(workDir, `data-${apis.length}`),
+        nodeEnv: "development",
+        fromPort: base + 1000 + apis.length * 10,
+        env: {
+          // Two instances of one deployment: one signing secret.
           JWT_SECRET: jwtSecret,
           WEBHOOK_SECRET_KEY: jwtSecret,
-          RATE_LIMIT_PER_MINUTE: "1000000",
-          RATE_LIMIT_TENANT_PER_MINUTE: "100000000",
-          AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
           // A long burst on a loaded machine outlasts the default 15-minute access token.
           ACCESS_TOKEN_TTL_SECONDS: "86400",
           DATABASE_POOL_SIZE: "20",
-          LOG_LEVEL: "warn",
         },
-        root,
-      );
-      servers.push(server);
-      await waitUntilReady(server, `http://127.0.0.1:${port}/readyz`, 180_000);
-      apis.push(new Api(`http://127.0.0.1:${port}`));
+        readyTimeoutMs: 180_000,
+      });
+      servers.push(server.child);
+      apis.push(new Api(server.base));
     }
     const [first, second] = apis as [Api, Api];
 

@@ -7,7 +7,7 @@
 // - POST /tickets/:id/comments: the comment, its event, the ticket's version.
 // - PATCH /tickets/:id: the ticket's priority and version, its event.
 // Env: PORT, DATABASE_URL, TENANT_ID, USER_ID (the requester and the events' actor).
-import Fastify from "fastify";
+import Fastify, { type FastifyReply, type FastifyRequest, type RouteGenericInterface } from "fastify";
 import pg from "pg";
 
 const { PORT, DATABASE_URL, TENANT_ID, USER_ID } = process.env;
@@ -45,48 +45,47 @@ const appendEvent = (client: pg.PoolClient, type: string, entityType: string, en
     values: [TENANT_ID, type, USER_ID, entityType, entityId, ticketId, JSON.stringify(after)],
   });
 
-app.post<{ Body: { title: string; description?: string } }>("/tickets", async (request, reply) => {
-  const ticket = await transaction(async (client) => {
-    const { rows: counter } = await client.query({ name: "ceiling-counter", text: `UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = $1 RETURNING "lastTicketNumber"`, values: [TENANT_ID] });
-    const { rows } = await client.query({
-      name: "ceiling-create",
-      text: `INSERT INTO "Ticket" ("tenantId", id, number, title, description, "requesterId", "updatedAt") VALUES ($1, uuidv7(), $2, $3, $4, $5, now()) RETURNING *`,
-      values: [TENANT_ID, counter[0].lastTicketNumber, request.body.title, request.body.description ?? "", USER_ID],
-    });
-    await appendEvent(client, "ticket.created", "ticket", rows[0].id, rows[0].id, { number: rows[0].number, title: rows[0].title, status: rows[0].status, priority: rows[0].priority });
-    return rows[0];
-  });
-  return reply.status(201).send(ticket);
-});
+/** A write route: `work` in one transaction, its row sent with `status` (404 when there is none). */
+function write<Route extends RouteGenericInterface>(status: number, work: (client: pg.PoolClient, request: FastifyRequest<Route>) => Promise<object | undefined>) {
+  return async (request: FastifyRequest<Route>, reply: FastifyReply) => {
+    const row = await transaction((client) => work(client, request));
+    if (!row) return reply.status(404).send({ error: "not found" });
+    return reply.status(status).send(row);
+  };
+}
 
-app.post<{ Params: { id: string }; Body: { body: string } }>("/tickets/:id/comments", async (request, reply) => {
-  const comment = await transaction(async (client) => {
-    const { rows } = await client.query({
-      name: "ceiling-comment",
-      text: `INSERT INTO "Comment" ("tenantId", id, "ticketId", "authorId", body, "updatedAt") VALUES ($1, uuidv7(), $2, $3, $4, now()) RETURNING *`,
-      values: [TENANT_ID, request.params.id, USER_ID, request.body.body],
-    });
-    await appendEvent(client, "comment.created", "comment", rows[0].id, request.params.id, { internal: false });
-    await client.query({ name: "ceiling-bump", text: `UPDATE "Ticket" SET version = version + 1, "updatedAt" = now() WHERE "tenantId" = $1 AND id = $2`, values: [TENANT_ID, request.params.id] });
-    return rows[0];
+app.post("/tickets", write<{ Body: { title: string; description?: string } }>(201, async (client, request) => {
+  const { rows: counter } = await client.query({ name: "ceiling-counter", text: `UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = $1 RETURNING "lastTicketNumber"`, values: [TENANT_ID] });
+  const { rows } = await client.query({
+    name: "ceiling-create",
+    text: `INSERT INTO "Ticket" ("tenantId", id, number, title, description, "requesterId", "updatedAt") VALUES ($1, uuidv7(), $2, $3, $4, $5, now()) RETURNING *`,
+    values: [TENANT_ID, counter[0].lastTicketNumber, request.body.title, request.body.description ?? "", USER_ID],
   });
-  return reply.status(201).send(comment);
-});
+  await appendEvent(client, "ticket.created", "ticket", rows[0].id, rows[0].id, { number: rows[0].number, title: rows[0].title, status: rows[0].status, priority: rows[0].priority });
+  return rows[0];
+}));
 
-app.patch<{ Params: { id: string }; Body: { priority: string } }>("/tickets/:id", async (request, reply) => {
-  const ticket = await transaction(async (client) => {
-    const { rows } = await client.query({
-      name: "ceiling-update",
-      text: `UPDATE "Ticket" SET priority = $3, version = version + 1, "updatedAt" = now() WHERE "tenantId" = $1 AND id = $2 RETURNING *`,
-      values: [TENANT_ID, request.params.id, request.body.priority],
-    });
-    if (rows.length === 0) return undefined;
-    await appendEvent(client, "ticket.updated", "ticket", rows[0].id, rows[0].id, { priority: rows[0].priority });
-    return rows[0];
+app.post("/tickets/:id/comments", write<{ Params: { id: string }; Body: { body: string } }>(201, async (client, request) => {
+  const { rows } = await client.query({
+    name: "ceiling-comment",
+    text: `INSERT INTO "Comment" ("tenantId", id, "ticketId", "authorId", body, "updatedAt") VALUES ($1, uuidv7(), $2, $3, $4, now()) RETURNING *`,
+    values: [TENANT_ID, request.params.id, USER_ID, request.body.body],
   });
-  if (!ticket) return reply.status(404).send({ error: "not found" });
-  return ticket;
-});
+  await appendEvent(client, "comment.created", "comment", rows[0].id, request.params.id, { internal: false });
+  await client.query({ name: "ceiling-bump", text: `UPDATE "Ticket" SET version = version + 1, "updatedAt" = now() WHERE "tenantId" = $1 AND id = $2`, values: [TENANT_ID, request.params.id] });
+  return rows[0];
+}));
+
+app.patch("/tickets/:id", write<{ Params: { id: string }; Body: { priority: string } }>(200, async (client, request) => {
+  const { rows } = await client.query({
+    name: "ceiling-update",
+    text: `UPDATE "Ticket" SET priority = $3, version = version + 1, "updatedAt" = now() WHERE "tenantId" = $1 AND id = $2 RETURNING *`,
+    values: [TENANT_ID, request.params.id, request.body.priority],
+  });
+  if (rows.length === 0) return undefined;
+  await appendEvent(client, "ticket.updated", "ticket", rows[0].id, rows[0].id, { priority: rows[0].priority });
+  return rows[0];
+}));
 
 app.get("/healthz", async () => ({ status: "ok" }));
 

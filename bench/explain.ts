@@ -8,11 +8,12 @@ import type { UserPrincipal } from "../src/core/principal.ts";
 import type { QueryOf } from "../src/core/contract-types.ts";
 import { listTickets } from "../src/modules/tickets/listing.ts";
 
+/** The first statement listTickets sends for this query (sort=nextBreachAt sends a second only when the first's rows run out). */
 export async function listingSql(principal: UserPrincipal, query: QueryOf<"listTickets">): Promise<{ text: string; values: unknown[] }> {
   let captured: Prisma.Sql | undefined;
   const recorder = {
     $queryRaw(strings: TemplateStringsArray, ...values: unknown[]) {
-      captured = Prisma.sql(strings, ...(values as Prisma.Sql[]));
+      captured ??= Prisma.sql(strings, ...(values as Prisma.Sql[]));
       return Promise.resolve([]);
     },
   } as unknown as Database;

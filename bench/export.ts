@@ -8,7 +8,6 @@
 // pool open. Last, one slow reader (a 5 ms pause every 20 chunks) over the first 200,000 rows:
 // the server must wait for it, not read ahead, so its RSS stays flat too. Then the reports over the
 // same tenant (last 30 days), 5 times each: median and max.
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,21 +16,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
-import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { freePort, residentMiB, type Child } from "./processes.ts";
+import { signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
 import { seedTickets } from "./seed.ts";
 
 const { values: options } = parseArgs({ options: { tickets: { type: "string", default: "1000000" } } });
 const TICKETS = Number(options.tickets);
 const TARGET_RSS_GROWTH_MB = 64;
-const PASSWORD = "correct horse battery staple";
-const root = path.resolve(import.meta.dirname, "..");
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 const mb = (bytes: number) => bytes / 1_048_576;
-
-function rssBytes(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-}
 
 interface Run {
   format: string;
@@ -43,10 +36,10 @@ interface Run {
 }
 
 /** Reads one export to the end (or `maxRows`) while sampling the server's RSS. */
-async function measure(base: string, token: string, pid: number, query: string, options: { maxRows?: number; pause?: boolean } = {}): Promise<Run> {
-  const baseline = rssBytes(pid);
+async function measure(base: string, token: string, server: Child, query: string, options: { maxRows?: number; pause?: boolean } = {}): Promise<Run> {
+  const baseline = residentMiB(server.process);
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 20);
+  const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(server.process))), 20);
   const started = performance.now();
   let rows = 0;
   let bytes = 0;
@@ -66,45 +59,24 @@ async function measure(base: string, token: string, pid: number, query: string, 
   }
   const format = new URLSearchParams(query).get("format") ?? "csv";
   if (format === "csv" && options.maxRows === undefined) rows -= 1; // the header row
-  return { format, rows, bytes, seconds: (performance.now() - started) / 1000, baselineMb: mb(baseline), growthMb: mb(peak - baseline) };
+  return { format, rows, bytes, seconds: (performance.now() - started) / 1000, baselineMb: baseline, growthMb: peak - baseline };
 }
 
 async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-export-"));
   const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56800) });
-  let server: Child | undefined;
+  let server: ApiServer | undefined;
   try {
     await migrate(database.url);
-    const port = await freePort(56900);
-    const base = `http://127.0.0.1:${port}`;
-    server = startChild(
-      "API server",
-      "src/server.ts",
-      {
-        NODE_ENV: "production",
-        DATABASE_URL: database.url,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        PUBLIC_URL: base,
-        DATA_DIR: path.join(workDir, "data"),
-        JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
-        WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
-        RATE_LIMIT_PER_MINUTE: "1000000",
-        AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
-        ACCESS_TOKEN_TTL_SECONDS: "86400",
-        WORKERS: "false",
-        LOG_LEVEL: "warn",
-      },
-      root,
-    );
-    await waitUntilReady(server, `${base}/readyz`);
-    const signup = await fetch(`${base}/v1/auth/signup`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ tenantName: "Bench", tenantSlug: "bench", name: "Bench Admin", email: "bench@bench.test", password: PASSWORD }),
+    server = await startApiServer({
+      databaseUrl: database.url,
+      dataDir: path.join(workDir, "data"),
+      nodeEnv: "production",
+      fromPort: 56900,
+      env: { ACCESS_TOKEN_TTL_SECONDS: "86400", WORKERS: "false" },
     });
-    if (signup.status !== 201) throw new Error(`signup: ${signup.status} ${await signup.text()}`);
-    const { accessToken, tenant, user } = (await signup.json()) as { accessToken: string; tenant: { id: string }; user: { id: string } };
+    const base = server.base;
+    const { accessToken, tenant, user } = await signUpBench(base);
 
     progress(`seeding ${TICKETS.toLocaleString("en")} tickets`);
     const seeder = new pg.Client({ connectionString: database.url });
@@ -113,21 +85,20 @@ async function main() {
     await seeder.end();
     progress(`seeded in ${(seeded.insertMs / 1000).toFixed(0)} s (+ ${(seeded.vacuumMs / 1000).toFixed(0)} s vacuum); table ${seeded.tableSize}, indexes ${seeded.indexesSize}`);
 
-    const pid = server.process.pid!;
     progress("warm-up");
-    await measure(base, accessToken, pid, "format=csv&sort=number", { maxRows: 10_000 });
-    await measure(base, accessToken, pid, "format=jsonl&sort=number", { maxRows: 10_000 });
+    await measure(base, accessToken, server.child, "format=csv&sort=number", { maxRows: 10_000 });
+    await measure(base, accessToken, server.child, "format=jsonl&sort=number", { maxRows: 10_000 });
     // Each format twice: the first full export also grows the garbage collector's heap to its
     // working size (RSS does not shrink back), so the second run shows the steady state.
-    const before = mb(rssBytes(pid));
+    const before = residentMiB(server.child.process);
     const runs: Run[] = [];
     for (const query of ["format=csv", "format=jsonl", "format=csv", "format=jsonl"]) {
       progress(`export ${query}`);
-      runs.push(await measure(base, accessToken, pid, query));
+      runs.push(await measure(base, accessToken, server.child, query));
     }
-    const after = mb(rssBytes(pid));
+    const after = residentMiB(server.child.process);
     progress("slow reader");
-    const slow = await measure(base, accessToken, pid, "format=jsonl", { maxRows: 200_000, pause: true });
+    const slow = await measure(base, accessToken, server.child, "format=jsonl", { maxRows: 200_000, pause: true });
 
     // The dashboard's reports over the same tenant: each read 5 times, median and max.
     progress("reports");
@@ -163,7 +134,7 @@ async function main() {
     console.log(lines.join("\n"));
     if (runs.some((run) => run.rows !== runs[0]!.rows)) throw new Error(`the exports disagree: ${runs.map((run) => run.rows).join(" vs ")} rows`);
   } finally {
-    await server?.stop();
+    await server?.child.stop();
     await database.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
   }

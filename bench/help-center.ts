@@ -11,14 +11,14 @@
 // GET /readyz as the server's floor on this machine, and each search's statement alone (the search
 // module's own query on a connection of its own, no HTTP). A machine shared with other work measures
 // slower than it is: read the floor with the figures.
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
-import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { freePort } from "./processes.ts";
+import { json, signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
 import { randomTicketBody, TAGS } from "./words.ts";
 import { connectDatabase } from "../src/db/client.ts";
 import { tenantScope } from "../src/db/tenant-scope.ts";
@@ -33,17 +33,10 @@ const SECTIONS = 20;
 const SAMPLES = 400;
 const WARM_UP = 50;
 const TARGET_P95_MS = 20;
-const PASSWORD = "correct horse battery staple";
 const SLUG = "bench";
-const root = path.resolve(import.meta.dirname, "..");
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-async function json<T>(response: Response, expected: number): Promise<T> {
-  if (response.status !== expected) throw new Error(`${response.url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
 
 /** An article's body: a few ticket-like paragraphs, so it is a few hundred words long. */
 function articleText(): { title: string; body: string } {
@@ -111,40 +104,12 @@ async function measureCalls(call: () => Promise<unknown>): Promise<{ p50: number
 async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-help-center-"));
   const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56800) });
-  let server: Child | undefined;
+  let server: ApiServer | undefined;
   try {
     await migrate(database.url);
-    const port = await freePort(56900);
-    const base = `http://127.0.0.1:${port}`;
-    server = startChild(
-      "API server",
-      "src/server.ts",
-      {
-        NODE_ENV: "production",
-        DATABASE_URL: database.url,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        PUBLIC_URL: base,
-        DATA_DIR: path.join(workDir, "data"),
-        JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
-        WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
-        RATE_LIMIT_PER_MINUTE: "1000000",
-        RATE_LIMIT_TENANT_PER_MINUTE: "100000000",
-        AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
-        LOG_LEVEL: "warn",
-      },
-      root,
-    );
-    await waitUntilReady(server, `${base}/readyz`);
-
-    const signup = await json<{ accessToken: string; tenant: { id: string }; user: { id: string } }>(
-      await fetch(`${base}/v1/auth/signup`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ tenantName: "Bench", tenantSlug: SLUG, name: "Bench Admin", email: "bench@bench.test", password: PASSWORD }),
-      }),
-      201,
-    );
+    server = await startApiServer({ databaseUrl: database.url, dataDir: path.join(workDir, "data"), nodeEnv: "production", fromPort: 56900 });
+    const base = server.base;
+    const signup = await signUpBench(base, SLUG);
     const admin = { authorization: `Bearer ${signup.accessToken}`, "content-type": "application/json" };
     const category = await json<{ id: string }>(await fetch(`${base}/v1/help-center/categories`, { method: "POST", headers: admin, body: JSON.stringify({ name: "Everything" }) }), 201);
     const sectionIds: string[] = [];
@@ -220,7 +185,7 @@ async function main() {
       ].join("\n"),
     );
   } finally {
-    await server?.stop();
+    await server?.child.stop();
     await database.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
   }

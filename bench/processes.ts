@@ -32,9 +32,9 @@ export function startScriptFlags(root: string): string[] {
 }
 
 /** A child's resident memory (VmRSS) in MiB, NaN where /proc cannot tell (not Linux, exited). */
-export function residentMiB(child: Child): number {
+export function residentMiB(child: ChildProcess): number {
   try {
-    const status = fs.readFileSync(`/proc/${child.process.pid}/status`, "utf8");
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
     return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
   } catch {
     return Number.NaN;

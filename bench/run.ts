@@ -260,7 +260,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   await waitUntilReady(api, `${base}/readyz`);
   // Resident memory once started and settled, before any request: what an idle instance costs.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
-  const idleRss = residentMiB(api);
+  const idleRss = residentMiB(api.process);
 
   const auth = await call<{ accessToken: string; tenant: { id: string }; user: { id: string } }>(base, "POST", "/v1/auth/signup", undefined, {
     tenantName: "Bench Corp",
@@ -467,7 +467,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   if (wanted("comments")) await run("comments", "GET /v1/tickets/{id}/comments", { url: base, headers: authorization, next: () => ({ path: `/v1/tickets/${pick(openIds)}/comments` }) });
 
   const apiOutput = api.output();
-  const loadedRss = residentMiB(api);
+  const loadedRss = residentMiB(api.process);
   await api.stop();
 
   // The report

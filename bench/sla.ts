@@ -14,27 +14,20 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
-import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { freePort } from "./processes.ts";
+import { json, PASSWORD, signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
 import { seedTickets } from "./seed.ts";
-import { Prisma } from "../src/generated/prisma/client.ts";
-import type { Database } from "../src/db/client.ts";
-import { listTickets } from "../src/modules/tickets/listing.ts";
+import type { QueryOf } from "../src/core/contract-types.ts";
+import { listingSql } from "./explain.ts";
 
 /** The first statement the listing sends for this query (its real text), EXPLAINed as the application's role under row-level security. */
-async function explainFirst(sql: pg.Client, tenantId: string, userId: string, query: Record<string, string>): Promise<string> {
-  let captured: Prisma.Sql | undefined;
-  const recorder = {
-    $queryRaw(strings: TemplateStringsArray, ...values: unknown[]) {
-      captured ??= Prisma.sql(strings, ...(values as Prisma.Sql[]));
-      return Promise.resolve([]);
-    },
-  } as unknown as Database;
-  await listTickets(recorder, { kind: "user", tenantId, userId, role: "admin", sessionId: crypto.randomUUID() } as never, query as never);
+async function explainFirst(sql: pg.Client, tenantId: string, userId: string, query: QueryOf<"listTickets">): Promise<string> {
+  const { text, values } = await listingSql({ kind: "user", tenantId, userId, role: "admin", sessionId: crypto.randomUUID() }, query);
   await sql.query("BEGIN");
   try {
     await sql.query("SET LOCAL ROLE docket_app");
     await sql.query("SELECT set_config('docket.tenant_id', $1, true)", [tenantId]);
-    const { rows } = await sql.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${captured!.text}`, captured!.values);
+    const { rows } = await sql.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
     return rows.map((row) => `    ${row["QUERY PLAN"]}`).join("\n");
   } finally {
     await sql.query("ROLLBACK");
@@ -45,13 +38,6 @@ const TICKETS = Number(process.env.SLA_BENCH_TICKETS ?? 1_000_000);
 const SORT_SAMPLES = 300;
 const DEEP_PAGES = 20;
 const TIMERS = 10_000;
-const PASSWORD = "correct horse battery staple";
-const root = path.resolve(import.meta.dirname, "..");
-
-async function json<T>(response: Response, expected: number): Promise<T> {
-  if (response.status !== expected) throw new Error(`${response.url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -62,40 +48,14 @@ const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
 async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-sla-"));
   const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56800) });
-  let server: Child | undefined;
+  let server: ApiServer | undefined;
   const sql = new pg.Client({ connectionString: database.url });
   try {
     await migrate(database.url);
     await sql.connect();
-    const port = await freePort(56900);
-    const base = `http://127.0.0.1:${port}`;
-    server = startChild(
-      "API server",
-      "src/server.ts",
-      {
-        NODE_ENV: "development",
-        DATABASE_URL: database.url,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        DATA_DIR: path.join(workDir, "data"),
-        JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
-        WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
-        RATE_LIMIT_PER_MINUTE: "1000000",
-        RATE_LIMIT_TENANT_PER_MINUTE: "100000000",
-        AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
-        LOG_LEVEL: "warn",
-      },
-      root,
-    );
-    await waitUntilReady(server, `${base}/readyz`);
-    const signup = await json<{ accessToken: string; tenant: { id: string }; user: { id: string } }>(
-      await fetch(`${base}/v1/auth/signup`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ tenantName: "Bench", tenantSlug: "bench", name: "Bench Admin", email: "bench@bench.test", password: PASSWORD }),
-      }),
-      201,
-    );
+    server = await startApiServer({ databaseUrl: database.url, dataDir: path.join(workDir, "data"), nodeEnv: "development", fromPort: 56900 });
+    const base = server.base;
+    const signup = await signUpBench(base);
     const tenantId = signup.tenant.id;
     const admin = { authorization: `Bearer ${signup.accessToken}`, "content-type": "application/json" };
     const policy = await json<{ id: string }>(
@@ -193,7 +153,7 @@ async function main() {
     );
   } finally {
     await sql.end().catch(() => {});
-    await server?.stop();
+    await server?.child.stop();
     await database.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
   }

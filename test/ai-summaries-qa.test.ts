@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Schemas } from "../sdk/index.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { helpdesk, type Helpdesk } from "./support/fixtures.ts";
-import { openTicket, ticketPath } from "./support/tickets.ts";
+import { comment, openTicket, ticketPath } from "./support/tickets.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 
 let server: TestServer;
@@ -20,12 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-async function say(client: Helpdesk["agent"]["client"], ticketId: string, body: string, internal = false): Promise<Schemas["Comment"]> {
-  const { data, error } = await client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticketId), body: { body, internal } });
-  expect(error, JSON.stringify(error)).toBeUndefined();
-  return data!;
-}
 
 async function summarize(client: Helpdesk["agent"]["client"], ticketId: string) {
   const { data, error, response } = await client.POST("/v1/tickets/{ticketId}/summary", ticketPath(ticketId));
@@ -43,8 +37,8 @@ describe("summaries", () => {
       description: "Hello, my order #A-55123 placed on 3 March 2025 never arrived. I paid $129.99 for the Acme Blender Pro. Where is it?",
     });
     ticketId = ticket.id;
-    await say(desk.agent.client, ticketId, "Hi, sorry about that. I have contacted the courier and escalated the case. Could you confirm your delivery address?");
-    await say(desk.agent.client, ticketId, "Courier confirms loss; refund approved under reference RMA-77881.", true);
+    await comment(desk.agent.client, ticketId, "Hi, sorry about that. I have contacted the courier and escalated the case. Could you confirm your delivery address?");
+    await comment(desk.agent.client, ticketId, "Courier confirms loss; refund approved under reference RMA-77881.", true);
   });
 
   it("gives staff a summary of the whole discussion, internal notes included, in at most 100 words with entities", async () => {
@@ -80,11 +74,11 @@ describe("summaries", () => {
     const seen = activity.data!.data.filter((event) => !["ticket.triaged", "ticket.summarized"].includes(event.type)).map((event) => event.id);
     expect(seen).toContain(covered.coveredEventId);
     // An internal note: stale for staff, not for the requester (who cannot see it).
-    await say(desk.agent.client, ticketId, "Waiting on finance.", true);
+    await comment(desk.agent.client, ticketId, "Waiting on finance.", true);
     expect((await desk.agent.client.GET("/v1/tickets/{ticketId}/summary", ticketPath(ticketId))).data!.stale).toBe(true);
     expect((await desk.customer.client.GET("/v1/tickets/{ticketId}/summary", ticketPath(ticketId))).data!.stale).toBe(false);
     // A public reply: stale for both; generating again makes it fresh.
-    await say(desk.customer.client, ticketId, "My address is 12 High Street, Leeds.");
+    await comment(desk.customer.client, ticketId, "My address is 12 High Street, Leeds.");
     expect((await desk.customer.client.GET("/v1/tickets/{ticketId}/summary", ticketPath(ticketId))).data!.stale).toBe(true);
     expect((await summarize(desk.agent.client, ticketId)).stale).toBe(false);
     expect((await desk.agent.client.GET("/v1/tickets/{ticketId}/summary", ticketPath(ticketId))).data!.stale).toBe(false);
@@ -105,7 +99,7 @@ describe("QA reviews", () => {
   beforeAll(async () => {
     const ticket = await openTicket(desk.customer.client, { title: "Refund for my order", description: "My order never arrived and I want a refund." });
     ticketId = ticket.id;
-    goodReply = await say(
+    goodReply = await comment(
       desk.agent.client,
       ticketId,
       "Hi, I'm sorry about the delay with your order. I have refunded the full amount; you will see it in 3-5 days. Let me know if there is anything else. Best regards",
@@ -128,7 +122,7 @@ describe("QA reviews", () => {
   });
 
   it("scores a poor reply low, and reviews one reply on its own", async () => {
-    const poor = await say(desk.agent.client, ticketId, "as i said read the manual. its obviusly you're fault!!");
+    const poor = await comment(desk.agent.client, ticketId, "as i said read the manual. its obviusly you're fault!!");
     const { data } = await desk.owner.client.POST("/v1/qa-reviews", { body: { ticketId, commentId: poor.id } });
     expect(data).toMatchObject({ commentId: poor.id, agentId: desk.agent.user.id });
     const by = Object.fromEntries(data!.categories.map((category) => [category.category, category]));

@@ -2,8 +2,6 @@
 // spreadsheet or program reads them (CSV parsed back by csv-parse, JSON lines by JSON.parse), with
 // the list's filters and role rules, and a large export from a separate server process whose memory
 // is read from outside while it streams.
-import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -13,9 +11,9 @@ import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, helpdesk, signUp, type Member, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket, ticketPath } from "./support/tickets.ts";
 import { eventually } from "./support/webhook-receiver.ts";
-import { freePort } from "./support/ports.ts";
+import { startServerProcess, type ServerProcess } from "./support/server-process.ts";
 import { seedTickets } from "../bench/seed.ts";
-import { startScriptFlags } from "../bench/processes.ts";
+import { residentMiB, startScriptFlags } from "../bench/processes.ts";
 import type { DocketClient, Schemas } from "../sdk/index.ts";
 
 const BIG = 30_000;
@@ -217,46 +215,26 @@ describe("audit trail export", () => {
 });
 
 describe("a large export from a server process", () => {
-  let child: ChildProcess | undefined;
+  let serverProcess: ServerProcess | undefined;
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child!.once("exit", resolve));
-    }
+    await serverProcess?.stop();
   });
 
-  function rssBytes(pid: number): number {
-    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-  }
-
   it(`keeps the server's memory flat while a slow client reads ${BIG.toLocaleString("en")} tickets, for longer than the statement timeout`, { timeout: 180_000 }, async () => {
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: "test",
-      DATABASE_URL: server.databaseUrl,
-      JWT_SECRET: server.config.jwtSecret,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      WORKERS: "false",
-      LOG_LEVEL: "warn",
-      RATE_LIMIT_PER_MINUTE: "100000",
-      DATA_DIR: server.config.dataDir,
-      // Shorter than the slow read below: each batch is a statement of its own, the export is not.
-      DATABASE_STATEMENT_TIMEOUT_MS: "1000",
-    };
-    // With npm start's Node flags: V8's default young generation alone can grow RSS by tens of MB.
-    const root = path.resolve(import.meta.dirname, "..");
-    child = spawn(process.execPath, [...startScriptFlags(root), path.join(root, "src/server.ts")], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.on("data", (chunk) => (output += chunk));
-    child.stderr!.on("data", (chunk) => (output += chunk));
-    const url = `http://127.0.0.1:${port}`;
-    await eventually(async () => {
-      expect(child!.exitCode, output).toBeNull();
-      expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    }, 60_000);
+    serverProcess = await startServerProcess(
+      {
+        DATABASE_URL: server.databaseUrl,
+        JWT_SECRET: server.config.jwtSecret,
+        WORKERS: "false",
+        RATE_LIMIT_PER_MINUTE: "100000",
+        DATA_DIR: server.config.dataDir,
+        // Shorter than the slow read below: each batch is a statement of its own, the export is not.
+        DATABASE_STATEMENT_TIMEOUT_MS: "1000",
+      },
+      // With npm start's Node flags: V8's default young generation alone can grow RSS by tens of MB.
+      startScriptFlags(path.resolve(import.meta.dirname, "..")),
+    );
+    const { child, url } = serverProcess;
     const headers = { authorization: `Bearer ${big.client.tokens.accessToken}` };
     const read = async (query: string, pace?: () => Promise<void>) => {
       const response = await fetch(`${url}/v1/tickets/export?${query}`, { headers });
@@ -271,9 +249,9 @@ describe("a large export from a server process", () => {
     // Warm up: the code paths compiled and the pools opened before the baseline is taken.
     await read("format=jsonl&tag=nothing-has-this");
     await read("format=jsonl&status=open");
-    const baseline = rssBytes(child.pid!);
+    const baseline = residentMiB(child);
     let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(child!.pid!))), 20);
+    const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(child))), 20);
     let chunks = 0;
     // A slow reader: a pause every few chunks, so the server must wait for it rather than read
     // ahead, and one pause longer than the statement timeout.
@@ -283,7 +261,7 @@ describe("a large export from a server process", () => {
     }).finally(() => clearInterval(sampler));
     const live = Number((await server.asOwner(`SELECT count(*) FROM "Ticket" WHERE "tenantId" = '${big.tenant.id}' AND "deletedAt" IS NULL`)).rows[0].count);
     expect(lines).toBe(live);
-    const growthMb = (peak - baseline) / 1_048_576;
+    const growthMb = peak - baseline;
     // The whole export as JSON is ~22 MB of text and several times that as objects; streaming holds a batch.
     expect(growthMb, `RSS grew ${growthMb.toFixed(1)} MB`).toBeLessThan(48);
   });

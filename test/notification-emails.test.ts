@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, testConfig, type TestServer } from "./support/server.ts";
 import { addMember, helpdesk, PASSWORD, type Helpdesk } from "./support/fixtures.ts";
-import { openTicket, ticketPath } from "./support/tickets.ts";
-import { comment, settled } from "./support/notifications.ts";
+import { comment, openTicket, ticketPath } from "./support/tickets.ts";
+import { settled } from "./support/notifications.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from "./support/mail.ts";
 import { sendReply } from "./support/inbound.ts";

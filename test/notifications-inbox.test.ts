@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, helpdesk, type Helpdesk } from "./support/fixtures.ts";
-import { openTicket } from "./support/tickets.ts";
-import { comment, inbox, settled, settledInbox, unreadCount } from "./support/notifications.ts";
+import { comment, openTicket } from "./support/tickets.ts";
+import { inbox, settled, settledInbox, unreadCount } from "./support/notifications.ts";
 import { EVENT_COLUMNS, type FeedEvent } from "../src/events/feed.ts";
 import { notifyForEvents } from "../src/modules/notifications/derive.ts";
 

@@ -9,8 +9,8 @@ import { createLogger } from "../src/logger.ts";
 import { createDocketClient, createLiveClient, type DocketClient, type LiveClient, type NotificationMessage } from "../sdk/index.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { helpdesk, PASSWORD } from "./support/fixtures.ts";
-import { openTicket } from "./support/tickets.ts";
-import { comment, inbox } from "./support/notifications.ts";
+import { comment, openTicket } from "./support/tickets.ts";
+import { inbox } from "./support/notifications.ts";
 
 let server: TestServer;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];

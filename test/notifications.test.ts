@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Schemas } from "../sdk/index.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, helpdesk, signUp, type Helpdesk, type Member } from "./support/fixtures.ts";
-import { openTicket } from "./support/tickets.ts";
-import { comment, inbox, settled, settledInbox } from "./support/notifications.ts";
+import { comment, openTicket } from "./support/tickets.ts";
+import { inbox, settled, settledInbox } from "./support/notifications.ts";
 
 let server: TestServer;
 beforeAll(async () => {

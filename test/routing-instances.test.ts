@@ -1,56 +1,32 @@
 // Two real server processes (node src/server.ts, each with its workers) on one database take a
 // burst of tickets through both doors at once: every ticket is assigned exactly once, and the
 // load ends up spread across the group's agents within one ticket.
-import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
-import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDocketClient, type DocketClient, type Schemas } from "../sdk/index.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { PASSWORD, uniqueSlug } from "./support/fixtures.ts";
-import { freePort } from "./support/ports.ts";
+import { startServerProcess, type ServerProcess } from "./support/server-process.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 
-const SERVER = path.resolve(import.meta.dirname, "../src/server.ts");
 const AGENTS = 5;
 const TICKETS = 60;
 /** Requests in flight per process. */
 const IN_FLIGHT = 3;
 
 let database: TestServer;
-const processes: { child: ChildProcess; url: string; output: () => string }[] = [];
+const processes: ServerProcess[] = [];
 
-async function startProcess(databaseUrl: string, jwtSecret: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "test",
+/** A process of the deployment: its own workers, on the shared database. */
+const startProcess = (databaseUrl: string, jwtSecret: string) =>
+  startServerProcess({
     DATABASE_URL: databaseUrl,
-    HOST: "127.0.0.1",
-    PORT: String(port),
     JWT_SECRET: jwtSecret,
-    LOG_LEVEL: "warn",
     EVENT_FEED_POLL_MS: "1000",
     RATE_LIMIT_PER_MINUTE: "100000",
     AUTH_RATE_LIMIT_PER_MINUTE: "100000",
     RATE_LIMIT_TENANT_PER_MINUTE: "1000000",
-  };
-  const child = spawn(process.execPath, [SERVER], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
-  child.stderr!.on("data", (chunk) => (output = (output + chunk).slice(-20_000)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited:\n${output}`);
-    const ready = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`the server did not start:\n${output}`);
-    await sleep(100);
-  }
-  return { child, url, output: () => output };
-}
+  });
 
 beforeAll(async () => {
   // This server only provides the database (cloned from the migrated template); the two
@@ -61,14 +37,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(
-    processes.map(async ({ child }) => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    }),
-  );
+  await Promise.all(processes.map((server) => server.stop()));
   await database?.close();
 });
 

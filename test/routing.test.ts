@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type Member, type SignedUpTenant } from "./support/fixtures.ts";
-import { openTicket, ticketPath } from "./support/tickets.ts";
+import { eventsOfType, openTicket, ticketPath } from "./support/tickets.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 import type { DocketClient, Schemas } from "../sdk/index.ts";
 
@@ -63,14 +63,10 @@ async function assigneeOf(client: DocketClient, ticketId: string): Promise<strin
   });
 }
 
-async function adminEvents(owner: SignedUpTenant, ticketId: string, type: string): Promise<Schemas["Event"][]> {
-  return (await owner.client.GET("/v1/events", { params: { query: { ticketId, type: [type], limit: 100 } } })).data!.data;
-}
-
 /** The routing decision recorded for a ticket's queueing, once it is there. */
 async function queued(owner: SignedUpTenant, ticketId: string): Promise<Record<string, unknown>> {
   return eventually(async () => {
-    const [event] = await adminEvents(owner, ticketId, "ticket.queued");
+    const [event] = await eventsOfType(owner.client, "ticket.queued", ticketId);
     expect(event).toBeDefined();
     return (event!.after as { decision: Record<string, unknown> }).decision;
   });
@@ -98,13 +94,13 @@ describe("routing rules", () => {
     expect(await ticket(owner.client, other.id)).toMatchObject({ groupId: team.id, priority: "normal", tags: ["general"] });
 
     const [decision] = await eventually(async () => {
-      const events = await adminEvents(owner, invoice.id, "ticket.routed");
+      const events = await eventsOfType(owner.client, "ticket.routed", invoice.id);
       expect(events).toHaveLength(1);
       return events.map((event) => event.after);
     });
     expect(decision).toMatchObject({ ruleId: billing.id, groupId: team.id, requiredSkills: ["billing"], triaged: true });
     const assigned = await eventually(async () => {
-      const [event] = await adminEvents(owner, invoice.id, "ticket.assigned");
+      const [event] = await eventsOfType(owner.client, "ticket.assigned", invoice.id);
       expect(event).toBeDefined();
       return event;
     });
@@ -171,7 +167,7 @@ describe("auto-assignment", () => {
     const secondAssignee = await assigneeOf(owner.client, second.id);
     expect(secondAssignee).not.toBe(firstAssignee);
     const assigned = await eventually(async () => {
-      const [event] = await adminEvents(owner, second.id, "ticket.assigned");
+      const [event] = await eventsOfType(owner.client, "ticket.assigned", second.id);
       expect(event).toBeDefined();
       return event!;
     });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { startServer, type TestServer } from "./support/server.ts";
 import { helpdesk, type Helpdesk } from "./support/fixtures.ts";
-import { ticketPath } from "./support/tickets.ts";
+import { eventsOfType, openTicket, ticketPath } from "./support/tickets.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 import { referenceSla } from "./support/sla-reference.ts";
 import { eventsOf, timelines, type Timeline } from "./support/sla-timelines.ts";
@@ -34,22 +34,10 @@ async function createPolicy(client: DocketClient, body: Schemas["SlaPolicyInput"
   return data!;
 }
 
-async function newTicket(client: DocketClient, body: Schemas["TicketCreate"]): Promise<Schemas["Ticket"]> {
-  const { data, error } = await client.POST("/v1/tickets", { body });
-  expect(error, JSON.stringify(error)).toBeUndefined();
-  return data!;
-}
-
 async function slaOf(client: DocketClient, ticketId: string) {
   const { data, error } = await client.GET("/v1/tickets/{ticketId}", ticketPath(ticketId));
   expect(error, JSON.stringify(error)).toBeUndefined();
   return data!;
-}
-
-async function eventsOfType(client: DocketClient, type: string, ticketId: string): Promise<Schemas["Event"][]> {
-  const { data, error } = await client.GET("/v1/events", { params: { query: { type: [type], ticketId, limit: 100 } } });
-  expect(error, JSON.stringify(error)).toBeUndefined();
-  return data!.data;
 }
 
 describe("configuration", () => {
@@ -116,7 +104,7 @@ describe("which policy applies", () => {
     const wrongGroup = await admin.POST("/v1/sla-policies", { body: { name: "x", conditions: { groupId: [crypto.randomUUID()] }, targets: {} } });
     expect(wrongGroup.response.status).toBe(400);
 
-    const ticket = await newTicket(desk.agent.client, { title: "Invoice wrong" });
+    const ticket = await openTicket(desk.agent.client, { title: "Invoice wrong" });
     const chosen = async () => {
       const shown = await slaOf(desk.agent.client, ticket.id);
       return { policyId: shown.sla?.policyId, minutes: shown.sla?.metrics.map((metric) => metric.targetMinutes) };
@@ -131,7 +119,7 @@ describe("which policy applies", () => {
 
     // A routing rule puts new tickets in the group: the router's change chooses the policy too.
     expect((await admin.POST("/v1/routing-rules", { body: { name: "All to VIP", conditions: {}, actions: { groupId: group.id } } })).response.status).toBe(201);
-    const routed = await newTicket(desk.customer.client, { title: "Routed" });
+    const routed = await openTicket(desk.customer.client, { title: "Routed" });
     await eventually(async () => expect((await slaOf(desk.agent.client, routed.id)).sla?.policyId).toBe(vip.id));
   });
 });
@@ -151,7 +139,7 @@ describe("a ticket's clocks", () => {
 
   it("are shown to staff and not to the requester, whom Zendesk shows nothing of SLAs", async () => {
     clock.at = undefined;
-    const ticket = await newTicket(desk.customer.client, { title: "Where is my parcel?" });
+    const ticket = await openTicket(desk.customer.client, { title: "Where is my parcel?" });
     const seen = await slaOf(desk.agent.client, ticket.id);
     expect(seen.sla!.policyId).toBe(policy.id);
     expect(seen.sla!.metrics).toMatchObject([{ metric: "firstReply", cycle: 1, status: "active", targetMinutes: 60, businessHours: false }]);
@@ -180,7 +168,7 @@ describe("a ticket's clocks", () => {
         expect(updated.error, JSON.stringify(updated.error)).toBeUndefined();
         const { events, performed } = eventsOf(timeline);
         clock.at = timeline.createdAt;
-        const ticket = await newTicket(desk.customer.client, { title: "Timeline" });
+        const ticket = await openTicket(desk.customer.client, { title: "Timeline" });
         for (const { at, action } of performed) {
           clock.at = at;
           const done =
@@ -224,9 +212,9 @@ describe("warnings and breaches", () => {
     // the machine's load. Warnings come a minute before each breach.
     const opened = Date.now();
     clock.at = opened;
-    const late = await newTicket(desk.customer.client, { title: "Site down", priority: "urgent" }); // first reply due in 2 minutes
-    const answered = await newTicket(desk.customer.client, { title: "Site slow", priority: "urgent" });
-    const warned = await newTicket(desk.customer.client, { title: "Login flaky", priority: "high" }); // due in 3 minutes
+    const late = await openTicket(desk.customer.client, { title: "Site down", priority: "urgent" }); // first reply due in 2 minutes
+    const answered = await openTicket(desk.customer.client, { title: "Site slow", priority: "urgent" });
+    const warned = await openTicket(desk.customer.client, { title: "Login flaky", priority: "high" }); // due in 3 minutes
     await desk.agent.client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(answered.id), body: { body: "Looking now" } });
     await desk.agent.client.PATCH("/v1/tickets/{ticketId}", { ...ticketPath(late.id), body: { assigneeId: desk.agent.user.id } });
     const breachAt = (await slaOf(desk.agent.client, late.id)).nextBreachAt!;
@@ -292,7 +280,7 @@ describe("the ticket list by nextBreachAt", () => {
       warningMinutes: 0,
     });
     for (const priority of ["normal", "low", "urgent", "high", "urgent", "normal", "low", "high", "urgent"] as const) {
-      const ticket = await newTicket(desk.agent.client, { title: `A ${priority} one`, priority });
+      const ticket = await openTicket(desk.agent.client, { title: `A ${priority} one`, priority });
       tickets.push(await slaOf(desk.agent.client, ticket.id));
     }
     // Solved: no next breach.

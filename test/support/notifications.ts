@@ -38,9 +38,3 @@ export async function unreadCount(client: DocketClient): Promise<number> {
   expect(error, JSON.stringify(error)).toBeUndefined();
   return data!.unreadCount;
 }
-
-export async function comment(client: DocketClient, ticketId: string, body: string, internal = false): Promise<Schemas["Comment"]> {
-  const posted = await client.POST("/v1/tickets/{ticketId}/comments", { params: { path: { ticketId } }, body: { body, internal } });
-  expect(posted.error, JSON.stringify(posted.error)).toBeUndefined();
-  return posted.data!;
-}

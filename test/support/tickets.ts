@@ -12,3 +12,16 @@ export async function openTicket(client: DocketClient, body: Schemas["TicketCrea
 export function ticketPath(ticketId: string) {
   return { params: { path: { ticketId } } };
 }
+
+export async function comment(client: DocketClient, ticketId: string, body: string, internal = false): Promise<Schemas["Comment"]> {
+  const posted = await client.POST("/v1/tickets/{ticketId}/comments", { ...ticketPath(ticketId), body: { body, internal } });
+  expect(posted.error, JSON.stringify(posted.error)).toBeUndefined();
+  return posted.data!;
+}
+
+/** The ticket's events of one type (up to 100), as its tenant's admin reads them. */
+export async function eventsOfType(client: DocketClient, type: string, ticketId: string): Promise<Schemas["Event"][]> {
+  const { data, error } = await client.GET("/v1/events", { params: { query: { type: [type], ticketId, limit: 100 } } });
+  expect(error, JSON.stringify(error)).toBeUndefined();
+  return data!.data;
+}
