@@ -3,7 +3,7 @@
 // One place for what every single-server benchmark repeated; each passes only what it changes.
 import crypto from "node:crypto";
 import path from "node:path";
-import { freePort, startChild, waitUntilReady, type Child } from "./processes.ts";
+import { freePort, startChild, startScriptFlags, waitUntilReady, type Child } from "./processes.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const PASSWORD = "correct horse battery staple";
@@ -24,6 +24,7 @@ export interface ApiServerOptions {
   fromPort: number;
   /** More variables, or other values for the defaults. */
   env?: Record<string, string>;
+  /** Node's flags; by default npm start's (without its young-generation cap V8 sizes the heap from the machine's memory, and RSS says little). */
   nodeOptions?: string[];
   name?: string;
   readyTimeoutMs?: number;
@@ -52,7 +53,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ...options.env,
     },
     ROOT,
-    options.nodeOptions,
+    options.nodeOptions ?? startScriptFlags(ROOT),
   );
   try {
     await waitUntilReady(child, `${base}/readyz`, options.readyTimeoutMs);
