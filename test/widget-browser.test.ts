@@ -154,14 +154,20 @@ describe("the chat widget on a shop's site", () => {
     expect(files.data!.data.map((file) => file.filename)).toEqual(["receipt.png"]);
     await screenshot(page, "2-conversation");
 
-    // A returning visitor sees their history.
-    await page.reload();
+    // A returning visitor sees their history, and what the agent wrote while they were away is
+    // marked read once the panel is connected again (the history loads before the stream opens).
+    const shop = page.url();
+    await page.goto("about:blank");
+    const meanwhile = await agent.client.POST("/v1/tickets/{ticketId}/comments", { params: { path: { ticketId } }, body: { body: "Anything else?" } });
+    expect(meanwhile.response.status).toBe(201);
+    await page.goto(shop);
     await page.waitForFunction("document.querySelector('[data-docket-widget]') !== null");
     await page.mouse.click(VIEWPORT.width - 48, VIEWPORT.height - 48);
     const again = await chatFrame(page);
     await again.waitForSelector("#docket-chat[data-state=ready]", { timeout: 15_000 });
     await again.waitForSelector(".message.mine a.file", { timeout: 10_000 });
-    expect(await texts(again)).toEqual(["Hello! My order <b>#1234</b> has not arrived.", "Sorry about that! It ships today.", "Tracking number: 1Z999.", "receipt.png"]);
+    expect(await texts(again)).toEqual(["Hello! My order <b>#1234</b> has not arrived.", "Sorry about that! It ships today.", "Tracking number: 1Z999.", "receipt.png", "Anything else?"]);
+    await desk.next("read", (message) => message.commentId === meanwhile.data!.id && message.userId === visitorId);
     await screenshot(page, "3-history-after-reload");
 
     expect(errors).toEqual([]);

@@ -67,6 +67,7 @@ let typingSentAt = 0;
 let typingUntil = 0;
 let readUpTo: string | undefined;
 let sentRead: string | undefined;
+let unsentRead: string | undefined;
 
 // ---- the DOM, built once ----------------------------------------------------------------------
 
@@ -273,8 +274,11 @@ function refreshReceipts(): void {
 
 function markRead(commentId: string): void {
   if (!ticketId || sentRead === commentId || document.hidden) return;
+  // Not yet connected (the history loads first): sent once the stream is subscribed.
+  if (socket?.readyState !== WebSocket.OPEN) return void (unsentRead = commentId);
   sentRead = commentId;
-  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "read", ticketId, commentId }));
+  unsentRead = undefined;
+  socket.send(JSON.stringify({ type: "read", ticketId, commentId }));
 }
 
 async function loadConversation(): Promise<void> {
@@ -410,6 +414,7 @@ function onServerMessage(message: Record<string, unknown>): void {
       return subscribe();
     case "subscribed":
       lastEventId ??= (message.resumeAfter as string | null) ?? undefined;
+      if (unsentRead) markRead(unsentRead);
       return;
     case "event": {
       const event = message.event as { id: string; type: string; data: unknown };
