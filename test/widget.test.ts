@@ -185,6 +185,19 @@ describe("a visitor's token", () => {
     await socket.close();
   });
 
+  it("answers in the visitor's language: articles suggested for their chat are in the locale their browser gave", async () => {
+    const agent = await addMember(server, owner, "agent");
+    const carla = await visitor(owner.tenant.slug, { locale: "pt-br" });
+    const chat = await carla.client.POST("/v1/tickets", { body: { title: "Meu pedido atrasou", channel: "chat" } });
+    const suggested = await agent.client.GET("/v1/tickets/{ticketId}/suggested-articles", { params: { path: { ticketId: chat.data!.id } } });
+    expect(suggested.data!.locale).toBe("pt-BR");
+    // A returning visitor whose browser now says Spanish is answered in Spanish.
+    const back = await visitor(owner.tenant.slug, { locale: "es", resumeToken: carla.session.resumeToken });
+    expect(back.session.visitor.id).toBe(carla.session.visitor.id);
+    const again = await agent.client.GET("/v1/tickets/{ticketId}/suggested-articles", { params: { path: { ticketId: chat.data!.id } } });
+    expect(again.data!.locale).toBe("es");
+  });
+
   it("refuses a message over the size limit, and sends a retried message once (Idempotency-Key)", async () => {
     const alice = await visitor();
     const long = "x".repeat(5_001);

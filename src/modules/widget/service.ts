@@ -8,7 +8,8 @@ import { tenantScope } from "../../db/tenant-scope.ts";
 import { appendEvent, contextOf, type RequestContext } from "../../events/event-log.ts";
 import type { Schemas } from "../../core/contract-types.ts";
 import { requireRole, type TenantPrincipal, type UserPrincipal } from "../../core/principal.ts";
-import { problems } from "../../core/problem.ts";
+import { Problem, problems } from "../../core/problem.ts";
+import { canonicalLocale } from "../../core/locale.ts";
 import { isKnownTimeZone } from "../../core/time-zone.ts";
 import type { WidgetLimits } from "../../config.ts";
 import type { Prisma, Visitor as VisitorRow, User as UserRow } from "../../generated/prisma/client.ts";
@@ -113,7 +114,9 @@ export function createWidgetService(deps: WidgetServiceDeps) {
     const taken = visitor.email ? await tx.user.findUnique({ where: { tenantId_email: { tenantId, email: visitor.email } }, select: { id: true } }) : null;
     const email = visitor.email && !taken ? visitor.email : `visitor-${id}@visitors.invalid`;
     const name = visitor.name ?? `Visitor ${id.slice(0, 4).toUpperCase()}`;
-    const user = await tx.user.create({ data: { tenantId, id, email, name, role: "user", passwordHash: NO_PASSWORD } });
+    // The user's locale too: it is what the help center suggests articles for a ticket in.
+    const locale = visitor.locale === undefined ? null : (canonicalLocale(visitor.locale) ?? null);
+    const user = await tx.user.create({ data: { tenantId, id, email, name, role: "user", passwordHash: NO_PASSWORD, locale } });
     const row = await tx.visitor.create({
       data: { tenantId, userId: id, kind: visitor.kind, externalId: visitor.externalId ?? null, resumeTokenHash: visitor.resumeTokenHash ?? null, locale: visitor.locale ?? null },
     });
@@ -186,8 +189,10 @@ export function createWidgetService(deps: WidgetServiceDeps) {
       try {
         const { settings } = await widgetOf(slug);
         return { allowedOrigins: settings.allowedOrigins };
-      } catch {
-        return null;
+      } catch (error) {
+        // Only "no such widget" is a missing page; a database that is down or busy is the server's trouble (5xx), not the widget's absence.
+        if (error instanceof Problem && error.status === 404) return null;
+        throw error;
       }
     },
 
@@ -225,6 +230,8 @@ export function createWidgetService(deps: WidgetServiceDeps) {
           }
         }
         const visitor = await tx.visitor.update({ where: { tenantId_userId: { tenantId, userId: found.user.id } }, data: { lastSeenAt: new Date(), ...(locale ? { locale } : {}) } });
+        const userLocale = locale === undefined ? undefined : canonicalLocale(locale);
+        if (userLocale && userLocale !== found.user.locale) await tx.user.update({ where: { tenantId_id: { tenantId, id: found.user.id } }, data: { locale: userLocale } });
         const session = await deps.openSession(tx, found.user, limits.sessionTtlSeconds, from.userAgent);
         const appearance = settings.appearance as WidgetAppearance;
         return {
