@@ -23,6 +23,10 @@ export async function registerWebsocket(app: FastifyInstance, options: Websocket
     preClose: async function (this: FastifyInstance) {
       await options.beforeClose();
       this.websocketServer.close();
+      // A client told to resume elsewhere may reconnect at once, before the server stops
+      // listening; the stream turns it away (1001) but its socket would still hold the server's
+      // close for ws's 30 s closing handshake, or for as long as the client keeps it. Cut them.
+      for (const client of this.websocketServer.clients) client.terminate();
     },
   });
 }
