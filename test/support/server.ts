@@ -173,15 +173,19 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
 
 const SLOW_CLOSE_MS = 15_000;
 
-/** What the server is still answering (method, path, for how long, whether its client is gone): what app.close() waits for. */
+/** What the server still holds open (requests, with their age and whether the client is gone, and upgraded sockets): what app.close() waits for. */
 function requestsInFlight(app: FastifyInstance): () => string {
   const open = new Map<http.IncomingMessage, number>();
   app.server.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
     open.set(request, Date.now());
     response.once("close", () => open.delete(request));
   });
+  app.server.on("upgrade", (request: http.IncomingMessage) => {
+    open.set(request, Date.now());
+    request.socket.once("close", () => open.delete(request));
+  });
   return () =>
-    [...open].map(([request, since]) => `${request.method} ${request.url?.split("?")[0]} for ${Math.round((Date.now() - since) / 1000)} s${request.socket.destroyed ? ", client gone" : ""}`).join("; ") ||
+    [...open].map(([request, since]) => `${request.headers.upgrade ? "upgraded " : ""}${request.method} ${request.url?.split("?")[0]} for ${Math.round((Date.now() - since) / 1000)} s${request.socket.destroyed ? ", client gone" : ""}`).join("; ") ||
     "no request in flight";
 }
 
