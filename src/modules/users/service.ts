@@ -15,9 +15,14 @@ import { canSee, checkUpdate, checkCanCreate, checkCanDeactivate, checkCanList }
 import { toUser, type User } from "./representation.ts";
 import { requireLocale } from "../../core/locale.ts";
 
-/** Locks the tenant's active admins so two concurrent demotions cannot both pass the check. */
+/**
+ * Locks the tenant's active admins so two concurrent demotions cannot both pass the check. NO KEY
+ * UPDATE (what the demotion's own UPDATE takes), in id order: FOR UPDATE also blocked the KEY SHARE
+ * locks that rows pointing at a user take (a notification for the admins, a comment), and such an
+ * insert holding one admin while waiting for another deadlocked with this (a 500 on PATCH).
+ */
 async function activeAdminCount(tx: Db, tenantId: string): Promise<number> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "User" WHERE "tenantId" = ${tenantId}::uuid AND role = 'admin' AND active FOR UPDATE`;
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "User" WHERE "tenantId" = ${tenantId}::uuid AND role = 'admin' AND active ORDER BY id FOR NO KEY UPDATE`;
   return rows.length;
 }
 
