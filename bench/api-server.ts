@@ -2,7 +2,11 @@
 // with fresh secrets and rate limits no benchmark reaches, and its first tenant signed up over HTTP.
 // One place for what every single-server benchmark repeated; each passes only what it changes.
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { startEmbeddedPostgres } from "../src/db/embedded.ts";
+import { migrate } from "../src/db/migrate.ts";
 import { freePort, startChild, startScriptFlags, waitUntilReady, type Child } from "./processes.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -86,4 +90,29 @@ export async function signUpBench(base: string, slug = "bench"): Promise<BenchTe
     }),
     201,
   );
+}
+
+export interface BenchDatabase {
+  url: string;
+  /** The bench's temporary directory (the database's files are under pg/): data dirs for the API go here too. */
+  workDir: string;
+  /** Stops PostgreSQL and removes the directory. */
+  stop(): Promise<void>;
+}
+
+/** An embedded PostgreSQL in a temporary directory of its own, migrated. */
+export async function startBenchDatabase(name: string, fromPort: number): Promise<BenchDatabase> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `docket-bench-${name}-`));
+  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(fromPort) });
+  const stop = async () => {
+    await database.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    await migrate(database.url);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: database.url, workDir, stop };
 }

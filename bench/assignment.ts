@@ -13,16 +13,13 @@
 //     than one routing assignment) must be 0, and every agent's load within 1 ticket of the others.
 // Environment: BENCH_BURST (default 10000), BENCH_AGENTS (500), BENCH_OPEN (10000).
 import crypto from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../src/db/embedded.ts";
-import { migrate } from "../src/db/migrate.ts";
 import { connectSystemDatabase } from "../src/db/client.ts";
 import { chooseAssignee, LOADS_SQL } from "../src/modules/routing/assignment.ts";
-import { freePort, type Child } from "./processes.ts";
-import { PASSWORD, startApiServer } from "./api-server.ts";
+import type { Child } from "./processes.ts";
+import { PASSWORD, startApiServer, startBenchDatabase } from "./api-server.ts";
 import { table } from "./report.ts";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 500);
@@ -212,14 +209,12 @@ async function burstBench(first: Api, second: Api, owner: pg.Client): Promise<Bu
 }
 
 async function main() {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-assignment-"));
   // Ports from a random base: other checkouts on this machine run benchmarks and suites too.
   const base = 57000 + Math.floor(Math.random() * 400) * 2;
-  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(base) });
+  const database = await startBenchDatabase("assignment", base);
   const servers: Child[] = [];
   const owner = new pg.Client({ connectionString: database.url });
   try {
-    await migrate(database.url);
     await owner.connect();
     const jwtSecret = crypto.randomBytes(48).toString("base64url");
     const apis: Api[] = [];
@@ -227,7 +222,7 @@ async function main() {
       const server = await startApiServer({
         name,
         databaseUrl: database.url,
-        dataDir: path.join(workDir, `data-${apis.length}`),
+        dataDir: path.join(database.workDir, `data-${apis.length}`),
         nodeEnv: "development",
         fromPort: base + 1000 + apis.length * 10,
         env: {
@@ -289,7 +284,6 @@ async function main() {
     await owner.end().catch(() => {});
     for (const server of servers) await server.stop();
     await database.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 

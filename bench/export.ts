@@ -8,16 +8,13 @@
 // pool open. Last, one slow reader (a 5 ms pause every 20 chunks) over the first 200,000 rows:
 // the server must wait for it, not read ahead, so its RSS stays flat too. Then the reports over the
 // same tenant (last 30 days), 5 times each: median and max.
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../src/db/embedded.ts";
-import { migrate } from "../src/db/migrate.ts";
-import { freePort, residentMiB, type Child } from "./processes.ts";
-import { signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
+import { residentMiB, type Child } from "./processes.ts";
+import { signUpBench, startApiServer, startBenchDatabase, type ApiServer } from "./api-server.ts";
 import { seedTickets } from "./seed.ts";
 
 const { values: options } = parseArgs({ options: { tickets: { type: "string", default: "1000000" } } });
@@ -63,14 +60,12 @@ async function measure(base: string, token: string, server: Child, query: string
 }
 
 async function main() {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-export-"));
-  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56800) });
+  const database = await startBenchDatabase("export", 56800);
   let server: ApiServer | undefined;
   try {
-    await migrate(database.url);
     server = await startApiServer({
       databaseUrl: database.url,
-      dataDir: path.join(workDir, "data"),
+      dataDir: path.join(database.workDir, "data"),
       nodeEnv: "production",
       fromPort: 56900,
       env: { ACCESS_TOKEN_TTL_SECONDS: "86400", WORKERS: "false" },
@@ -136,7 +131,6 @@ async function main() {
   } finally {
     await server?.child.stop();
     await database.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -11,14 +11,10 @@
 // GET /readyz as the server's floor on this machine, and each search's statement alone (the search
 // module's own query on a connection of its own, no HTTP). A machine shared with other work measures
 // slower than it is: read the floor with the figures.
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../src/db/embedded.ts";
-import { migrate } from "../src/db/migrate.ts";
-import { freePort } from "./processes.ts";
-import { json, signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
+import { json, signUpBench, startApiServer, startBenchDatabase, type ApiServer } from "./api-server.ts";
 import { randomTicketBody, TAGS } from "./words.ts";
 import { connectDatabase } from "../src/db/client.ts";
 import { tenantScope } from "../src/db/tenant-scope.ts";
@@ -102,12 +98,10 @@ async function measureCalls(call: () => Promise<unknown>): Promise<{ p50: number
 }
 
 async function main() {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-help-center-"));
-  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56800) });
+  const database = await startBenchDatabase("help-center", 56800);
   let server: ApiServer | undefined;
   try {
-    await migrate(database.url);
-    server = await startApiServer({ databaseUrl: database.url, dataDir: path.join(workDir, "data"), nodeEnv: "production", fromPort: 56900 });
+    server = await startApiServer({ databaseUrl: database.url, dataDir: path.join(database.workDir, "data"), nodeEnv: "production", fromPort: 56900 });
     const base = server.base;
     const signup = await signUpBench(base, SLUG);
     const admin = { authorization: `Bearer ${signup.accessToken}`, "content-type": "application/json" };
@@ -187,7 +181,6 @@ async function main() {
   } finally {
     await server?.child.stop();
     await database.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 

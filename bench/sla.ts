@@ -8,14 +8,10 @@
 //     after they are written): the time from their due moment to each sla.breached event's commit,
 //     polled every 10 ms; target: all 10,000 within 1 s of due.
 import crypto from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../src/db/embedded.ts";
-import { migrate } from "../src/db/migrate.ts";
-import { freePort } from "./processes.ts";
-import { json, PASSWORD, signUpBench, startApiServer, type ApiServer } from "./api-server.ts";
+import { json, PASSWORD, signUpBench, startApiServer, startBenchDatabase, type ApiServer } from "./api-server.ts";
 import { seedTickets } from "./seed.ts";
 import type { QueryOf } from "../src/core/contract-types.ts";
 import { listingSql } from "./explain.ts";
@@ -46,14 +42,12 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
 
 async function main() {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-sla-"));
-  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort(56800) });
+  const database = await startBenchDatabase("sla", 56800);
   let server: ApiServer | undefined;
   const sql = new pg.Client({ connectionString: database.url });
   try {
-    await migrate(database.url);
     await sql.connect();
-    server = await startApiServer({ databaseUrl: database.url, dataDir: path.join(workDir, "data"), nodeEnv: "development", fromPort: 56900 });
+    server = await startApiServer({ databaseUrl: database.url, dataDir: path.join(database.workDir, "data"), nodeEnv: "development", fromPort: 56900 });
     const base = server.base;
     const signup = await signUpBench(base);
     const tenantId = signup.tenant.id;
@@ -155,7 +149,6 @@ async function main() {
     await sql.end().catch(() => {});
     await server?.child.stop();
     await database.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 
