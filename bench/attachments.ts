@@ -4,45 +4,27 @@
 // and through the local presigned flow, and the server's peak RSS (VmRSS sampled from /proc)
 // while 10 such uploads run at once, against its idle RSS. Target: under 64 MB of growth, i.e.
 // files are streamed, never held whole in memory.
-import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
-import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { startEmbeddedPostgres } from "../src/db/embedded.ts";
-import { migrate } from "../src/db/migrate.ts";
+import { signUpBench, startApiServer, startBenchDatabase, type ApiServer } from "./api-server.ts";
+import { residentMiB } from "./processes.ts";
 
 const FILE_BYTES = 20 * 1024 * 1024;
 const CONCURRENT = 10;
 const RSS_BUDGET_MB = 64;
-const root = path.resolve(import.meta.dirname, "..");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on("error", reject);
-  });
-}
-
-function rssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 /** Samples the server's RSS every 10 ms while `work` runs; returns the highest. */
-async function peakRssDuring(pid: number, work: () => Promise<unknown>): Promise<number> {
-  let peak = rssMb(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 10);
+async function peakRssDuring(server: ApiServer, work: () => Promise<unknown>): Promise<number> {
+  const rss = () => residentMiB(server.child.process);
+  let peak = rss();
+  const timer = setInterval(() => (peak = Math.max(peak, rss())), 10);
   try {
     await work();
   } finally {
     clearInterval(timer);
   }
-  return Math.max(peak, rssMb(pid));
+  return Math.max(peak, rss());
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
@@ -59,49 +41,13 @@ async function check(response: Response, expected: number): Promise<Response> {
 }
 
 async function main() {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-bench-attachments-"));
-  const database = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: await freePort() });
-  let server: ChildProcess | undefined;
+  const database = await startBenchDatabase("attachments", 56800);
+  let server: ApiServer | undefined;
   try {
-    await migrate(database.url);
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ["src/server.ts"], {
-      cwd: root,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        DATABASE_URL: database.url,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        DATA_DIR: path.join(workDir, "data"),
-        JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
-        WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
-        RATE_LIMIT_PER_MINUTE: "1000000",
-        RATE_LIMIT_TENANT_PER_MINUTE: "100000000", // one tenant: its quota counts but never refuses
-        AUTH_RATE_LIMIT_PER_MINUTE: "1000000",
-        LOG_LEVEL: "warn",
-        STORAGE_DRIVER: "local",
-      },
-    });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if ((await fetch(`${base}/readyz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (attempt > 200) throw new Error("the server did not start");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const pid = server.pid!;
-    const startRss = rssMb(pid);
-
-    const signup = await (await check(await fetch(`${base}/v1/auth/signup`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ tenantName: "Bench", tenantSlug: "bench", name: "Bench Admin", email: "bench@bench.test", password: "correct horse battery staple" }),
-    }), 201)).json() as { accessToken: string };
+    server = await startApiServer({ databaseUrl: database.url, dataDir: path.join(database.workDir, "data"), nodeEnv: "production", fromPort: 56900, env: { STORAGE_DRIVER: "local" } });
+    const base = server.base;
+    const startRss = residentMiB(server.child.process);
+    const signup = await signUpBench(base);
     const auth = { authorization: `Bearer ${signup.accessToken}` };
     const ticket = await (await check(await fetch(`${base}/v1/tickets`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ title: "Bench" }) }), 201)).json() as { id: string };
     const attachments = `${base}/v1/tickets/${ticket.id}/attachments`;
@@ -147,8 +93,8 @@ async function main() {
     const results: string[] = [];
     for (const [name, upload] of [["multipart", multipartUpload], ["local presigned", presignedUpload]] as const) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const idle = rssMb(pid);
-      const { seconds, result: peak } = await timed(() => peakRssDuring(pid, () => Promise.all(Array.from({ length: CONCURRENT }, upload))));
+      const idle = residentMiB(server.child.process);
+      const { seconds, result: peak } = await timed(() => peakRssDuring(server!, () => Promise.all(Array.from({ length: CONCURRENT }, upload))));
       const growth = peak - idle;
       results.push(
         `${CONCURRENT} concurrent ${name} uploads of 20 MB: ${mbps(FILE_BYTES * CONCURRENT, seconds)} MB/s aggregate; server RSS idle ${idle.toFixed(1)} MB, peak ${peak.toFixed(1)} MB, growth ${growth.toFixed(1)} MB (${growth < RSS_BUDGET_MB ? "within" : "OVER"} the ${RSS_BUDGET_MB} MB budget)`,
@@ -158,10 +104,8 @@ async function main() {
     console.log(`  server RSS right after start: ${startRss.toFixed(1)} MB (the idle figures below are after the single-file runs, between the concurrent ones)`);
     for (const line of [...lines, ...results]) console.log(`  ${line}`);
   } finally {
-    server?.kill("SIGTERM");
-    if (server && server.exitCode === null) await new Promise((resolve) => server!.once("exit", resolve));
+    await server?.child.stop();
     await database.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 
