@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey, parseKey } from "../src/modules/api-keys/key-format.ts";
 import { createDocketClient, type DocketClient, type Schemas } from "../sdk/index.ts";
+import { trail, trailTypes } from "./support/events.ts";
 import { startOtherInstance, startServer, type OtherInstance, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type SignedUpTenant } from "./support/fixtures.ts";
 import { openTicket, ticketPath } from "./support/tickets.ts";
@@ -112,11 +113,10 @@ describe("using a key", () => {
         return found!;
       });
       expect(event.actor).toEqual({ type: "api_key", id: key.id });
-      const byKey = await owner.client.GET("/v1/events", { params: { query: { actorId: key.id } } });
-      expect(byKey.data!.data.map((item) => item.type)).toEqual(["ticket.created"]);
+      expect(await trailTypes(server, owner.client, { actorId: key.id })).toEqual(["ticket.created"]);
       // The key's creation, though, was the admin's doing.
-      const created = await owner.client.GET("/v1/events", { params: { query: { type: ["api_key.created"] } } });
-      expect(created.data!.data.find((item) => item.entity.id === key.id)?.actor).toEqual({ type: "user", id: owner.admin.id });
+      const created = await trail(server, owner.client, { type: ["api_key.created"] });
+      expect(created.data.find((item) => item.entity.id === key.id)?.actor).toEqual({ type: "user", id: owner.admin.id });
 
       const activity = await owner.client.GET("/v1/tickets/{ticketId}/activity", ticketPath(ticket.id));
       expect(activity.data!.data[0]!.actor).toEqual({ type: "api_key", id: key.id });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trail } from "./support/events.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { PASSWORD, addMember, signUp, uniqueSlug, type SignedUpTenant } from "./support/fixtures.ts";
 
@@ -110,8 +111,7 @@ describe("two tabs refreshing at once", () => {
   /** The reuse events in the tenant's audit trail, read from a new session of its admin. */
   async function reuseEvents(target: TestServer, tenant: SignedUpTenant) {
     const admin = await target.client().POST("/v1/auth/login", { body: { tenantSlug: tenant.tenant.slug, email: tenant.admin.email, password: PASSWORD } });
-    const events = await target.client({ accessToken: admin.data!.accessToken }).GET("/v1/events", { params: { query: { type: ["auth.refresh_token_reused"] } } });
-    return events.data!.data;
+    return (await trail(target, target.client({ accessToken: admin.data!.accessToken }), { type: ["auth.refresh_token_reused"] })).data;
   }
 
   it("gives both a working pair in the same session, and theft is still caught", async () => {

@@ -1,5 +1,6 @@
 // Votes, views and the popular list of the help center, and the public API's rate limits.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trail } from "./support/events.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { helpdesk, type Helpdesk } from "./support/fixtures.ts";
 import { eventually } from "./support/webhook-receiver.ts";
@@ -26,8 +27,8 @@ const vote = (articleId: string, value: "helpful" | "not_helpful", visitorId: st
   server.client().PUT("/v1/public/{tenantSlug}/help-center/articles/{articleId}/vote", { ...publicArticle(tenantSlug, articleId), body: { value, visitorId } });
 
 async function helpedEvents(articleId: string) {
-  const { data } = await desk.owner.client.GET("/v1/events", { params: { query: { limit: 100 } } });
-  return data!.data.filter((event) => event.type === "article.helped" && event.entity.id === articleId);
+  const { data } = await trail(server, desk.owner.client, { limit: 100 });
+  return data.filter((event) => event.type === "article.helped" && event.entity.id === articleId);
 }
 
 describe("votes", () => {

@@ -1,6 +1,7 @@
 // Routing after triage: rules read the ticket's language, category and sentiment, and a ticket
 // whose triage fails (the model is down) is still routed, ROUTING_TRIAGE_WAIT_SECONDS later.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventsOfType, trail } from "./support/events.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp } from "./support/fixtures.ts";
 import { openTicket, ticketPath } from "./support/tickets.ts";
@@ -40,7 +41,7 @@ describe("routing after triage", () => {
       return data!;
     });
     expect(routed).toMatchObject({ groupId: team.id, tags: ["de"] });
-    const [event] = (await owner.client.GET("/v1/events", { params: { query: { ticketId: ticket.id, type: ["ticket.routed"] } } })).data!.data;
+    const [event] = await eventsOfType(server, owner.client, "ticket.routed", ticket.id);
     expect(event!.after).toMatchObject({ triaged: true });
 
     // An English ticket does not match the German rule.
@@ -68,7 +69,7 @@ describe("routing after triage", () => {
       return data!;
     });
     expect(assigned.priority).toBe("normal");
-    const events = (await owner.client.GET("/v1/events", { params: { query: { ticketId: ticket.id, limit: 100 } } })).data!.data;
+    const { data: events } = await trail(server, owner.client, { ticketId: ticket.id, limit: 100 });
     expect(events.map((event) => event.type)).not.toContain("ticket.triaged");
     expect(events.find((event) => event.type === "ticket.routed")!.after).toMatchObject({ triaged: false, groupId: team.id });
   });

@@ -3,9 +3,10 @@
 // spare room (round-robin among equals); a ticket nobody can take waits in the queue and is
 // assigned once capacity frees. The requester sees the assignee, never how it was chosen.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventsOfType } from "./support/events.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { addMember, signUp, type Member, type SignedUpTenant } from "./support/fixtures.ts";
-import { eventsOfType, openTicket, ticketPath } from "./support/tickets.ts";
+import { openTicket, ticketPath } from "./support/tickets.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 import type { DocketClient, Schemas } from "../sdk/index.ts";
 
@@ -66,7 +67,7 @@ async function assigneeOf(client: DocketClient, ticketId: string): Promise<strin
 /** The routing decision recorded for a ticket's queueing, once it is there. */
 async function queued(owner: SignedUpTenant, ticketId: string): Promise<Record<string, unknown>> {
   return eventually(async () => {
-    const [event] = await eventsOfType(owner.client, "ticket.queued", ticketId);
+    const [event] = await eventsOfType(server, owner.client, "ticket.queued", ticketId);
     expect(event).toBeDefined();
     return (event!.after as { decision: Record<string, unknown> }).decision;
   });
@@ -94,13 +95,13 @@ describe("routing rules", () => {
     expect(await ticket(owner.client, other.id)).toMatchObject({ groupId: team.id, priority: "normal", tags: ["general"] });
 
     const [decision] = await eventually(async () => {
-      const events = await eventsOfType(owner.client, "ticket.routed", invoice.id);
+      const events = await eventsOfType(server, owner.client, "ticket.routed", invoice.id);
       expect(events).toHaveLength(1);
       return events.map((event) => event.after);
     });
     expect(decision).toMatchObject({ ruleId: billing.id, groupId: team.id, requiredSkills: ["billing"], triaged: true });
     const assigned = await eventually(async () => {
-      const [event] = await eventsOfType(owner.client, "ticket.assigned", invoice.id);
+      const [event] = await eventsOfType(server, owner.client, "ticket.assigned", invoice.id);
       expect(event).toBeDefined();
       return event;
     });
@@ -167,7 +168,7 @@ describe("auto-assignment", () => {
     const secondAssignee = await assigneeOf(owner.client, second.id);
     expect(secondAssignee).not.toBe(firstAssignee);
     const assigned = await eventually(async () => {
-      const [event] = await eventsOfType(owner.client, "ticket.assigned", second.id);
+      const [event] = await eventsOfType(server, owner.client, "ticket.assigned", second.id);
       expect(event).toBeDefined();
       return event!;
     });

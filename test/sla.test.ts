@@ -5,9 +5,10 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { eventsOfType } from "./support/events.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { helpdesk, type Helpdesk } from "./support/fixtures.ts";
-import { eventsOfType, openTicket, ticketPath } from "./support/tickets.ts";
+import { openTicket, ticketPath } from "./support/tickets.ts";
 import { eventually } from "./support/webhook-receiver.ts";
 import { referenceSla } from "./support/sla-reference.ts";
 import { eventsOf, timelines, type Timeline } from "./support/sla-timelines.ts";
@@ -221,27 +222,27 @@ describe("warnings and breaches", () => {
     expect(breachAt).toBe(iso(opened + 2 * MINUTE));
 
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await eventsOfType(desk.owner.client, "sla.warning", late.id)).toHaveLength(0);
+    expect(await eventsOfType(server, desk.owner.client, "sla.warning", late.id)).toHaveLength(0);
     clock.at = opened + 61_000;
-    await eventually(async () => expect(await eventsOfType(desk.owner.client, "sla.warning", late.id)).toHaveLength(1));
-    expect(await eventsOfType(desk.owner.client, "sla.breached", late.id)).toHaveLength(0);
-    expect(await eventsOfType(desk.owner.client, "sla.warning", warned.id)).toHaveLength(0);
+    await eventually(async () => expect(await eventsOfType(server, desk.owner.client, "sla.warning", late.id)).toHaveLength(1));
+    expect(await eventsOfType(server, desk.owner.client, "sla.breached", late.id)).toHaveLength(0);
+    expect(await eventsOfType(server, desk.owner.client, "sla.warning", warned.id)).toHaveLength(0);
 
     clock.at = opened + 121_000;
     const [breach] = await eventually(async () => {
-      const found = await eventsOfType(desk.owner.client, "sla.breached", late.id);
+      const found = await eventsOfType(server, desk.owner.client, "sla.breached", late.id);
       expect(found).toHaveLength(1);
       return found;
     });
     expect(breach!.after).toEqual({ metric: "firstReply", cycle: 1, policyId: urgent.id, breachAt });
     expect(breach!.actor.type).toBe("system");
-    await eventually(async () => expect(await eventsOfType(desk.owner.client, "sla.warning", warned.id)).toHaveLength(1));
+    await eventually(async () => expect(await eventsOfType(server, desk.owner.client, "sla.warning", warned.id)).toHaveLength(1));
 
     // Past every due moment: still one of each, and nothing breached for the answered ticket.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await eventsOfType(desk.owner.client, "sla.breached", late.id)).toHaveLength(1);
-    expect(await eventsOfType(desk.owner.client, "sla.warning", late.id)).toHaveLength(1);
-    expect(await eventsOfType(desk.owner.client, "sla.breached", answered.id)).toHaveLength(0);
+    expect(await eventsOfType(server, desk.owner.client, "sla.breached", late.id)).toHaveLength(1);
+    expect(await eventsOfType(server, desk.owner.client, "sla.warning", late.id)).toHaveLength(1);
+    expect(await eventsOfType(server, desk.owner.client, "sla.breached", answered.id)).toHaveLength(0);
     expect((await slaOf(desk.agent.client, late.id)).sla!.metrics[0]!.status).toBe("breached");
 
     // The assignee is notified; the requester is not, and their activity has no SLA events (staff's has).

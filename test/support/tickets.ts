@@ -18,10 +18,3 @@ export async function comment(client: DocketClient, ticketId: string, body: stri
   expect(posted.error, JSON.stringify(posted.error)).toBeUndefined();
   return posted.data!;
 }
-
-/** The ticket's events of one type (up to 100), as its tenant's admin reads them. */
-export async function eventsOfType(client: DocketClient, type: string, ticketId: string): Promise<Schemas["Event"][]> {
-  const { data, error } = await client.GET("/v1/events", { params: { query: { type: [type], ticketId, limit: 100 } } });
-  expect(error, JSON.stringify(error)).toBeUndefined();
-  return data!.data;
-}
