@@ -7,7 +7,10 @@
 // the machine does (on a shared 2-core box, a lot) weighs on both alike; the medians are compared.
 // Throughput on a shared machine swings by tens of percent from one window to the next; the CPU
 // time the API server and PostgreSQL spend per request (from /proc) is the steadier figure.
-// Written to measure row-level security (issue 11: ≤ 5 % on reads and writes).
+// Written to measure row-level security (issue 11: ≤ 5 % on reads and writes). With
+// --without-rls there is no other checkout: A is this one too, its database with every table's
+// row-level security disabled after migrating, so the two differ only in the policies' cost (both
+// still carry the tenant setting to each connection, which is the same code on both sides).
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -23,11 +26,11 @@ import { table } from "./report.ts";
 import { seedTickets } from "./seed.ts";
 import { randomTicketBody } from "./words.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 // Ports below Linux's ephemeral range (32768+), which outgoing connections may take meanwhile.
 const { values } = parseArgs({
   options: {
     base: { type: "string" },
+    "without-rls": { type: "boolean", default: false },
     tickets: { type: "string", default: "100000" },
     rounds: { type: "string", default: "5" },
     duration: { type: "string", default: "5" },
@@ -38,8 +41,10 @@ const { values } = parseArgs({
     only: { type: "string", default: "" },
   },
 });
-if (!values.base) throw new Error("Usage: npm run bench:ab -- --base <checkout to compare with> [--tickets N] [--tenants N] [--rounds N] [--duration S] [--only GET]");
-const BASE = path.resolve(values.base);
+const ROOT = path.resolve(import.meta.dirname, "..");
+const WITHOUT_RLS = values["without-rls"]!;
+if (!values.base && !WITHOUT_RLS) throw new Error("Usage: npm run bench:ab -- (--base <checkout to compare with> | --without-rls) [--tickets N] [--tenants N] [--rounds N] [--duration S] [--only GET]");
+const BASE = WITHOUT_RLS ? ROOT : path.resolve(values.base!);
 const TICKETS = Number(values.tickets);
 const ROUNDS = Number(values.rounds);
 const TENANTS = Number(values.tenants);
@@ -71,6 +76,16 @@ async function call<T>(url: string, body: unknown): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** Turns row-level security off on every table that has it (as the tables' owner): what A runs without. */
+async function disableRowLevelSecurity(databaseUrl: string): Promise<void> {
+  const owner = new pg.Client({ connectionString: databaseUrl });
+  await owner.connect();
+  const { rows } = await owner.query<{ name: string }>(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE rowsecurity`);
+  for (const { name } of rows) await owner.query(`ALTER TABLE ${name} NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY`);
+  await owner.end();
+  progress(`base: row-level security disabled on ${rows.length} tables`);
+}
+
 async function side(name: string, root: string, adminUrl: string, port: number): Promise<Side> {
   const url = new URL(adminUrl);
   url.pathname = `/ab_${name}`;
@@ -79,6 +94,7 @@ async function side(name: string, root: string, adminUrl: string, port: number):
   await admin.query(`CREATE DATABASE "ab_${name}"`);
   await admin.end();
   await migrate(url.toString(), undefined, path.join(root, "prisma/migrations"));
+  if (name === "base" && WITHOUT_RLS) await disableRowLevelSecurity(url.toString());
   const api: Child = startChild(`API ${name}`, "src/server.ts", {
     NODE_ENV: "production",
     HOST: "127.0.0.1",
@@ -188,7 +204,7 @@ try {
       `${cpuA.toFixed(3)} / ${cpuB.toFixed(3)} (${cpuB >= cpuA ? "+" : ""}${((100 * (cpuB - cpuA)) / cpuA).toFixed(1)} %)`,
     ];
   });
-  process.stdout.write(`\nA = ${BASE}, B = ${ROOT}; ${TICKETS} tickets in ${TENANTS} tenant(s); ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections\n`);
+  process.stdout.write(`\nA = ${WITHOUT_RLS ? "this checkout without row-level security" : BASE}, B = ${ROOT}; ${TICKETS} tickets in ${TENANTS} tenant(s); ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections\n`);
   process.stdout.write(
     table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B", "CPU ms/request A / B (B costs)"], rows) + "\n",
   );
