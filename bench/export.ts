@@ -7,7 +7,9 @@
 // A warm-up export of 10,000 tickets runs first, so the baseline has the code compiled and the
 // pool open. Last, one slow reader (a 5 ms pause every 20 chunks) over the first 200,000 rows:
 // the server must wait for it, not read ahead, so its RSS stays flat too. Then the reports over the
-// same tenant (last 30 days), 5 times each: median and max.
+// same tenant (last 30 days), 5 times each: median and max. After each export the server's own
+// memory figures (GET /metrics: V8's heap spaces, external memory) say where the RSS went.
+import crypto from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -22,6 +24,31 @@ const TICKETS = Number(options.tickets);
 const TARGET_RSS_GROWTH_MB = 64;
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 const mb = (bytes: number) => bytes / 1_048_576;
+
+const METRICS_TOKEN = crypto.randomBytes(32).toString("base64url");
+
+/** The server's memory as prom-client reports it, in MB: V8's heap spaces (committed size), external memory, RSS. */
+async function memoryOf(base: string): Promise<Record<string, number>> {
+  const response = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (response.status !== 200) throw new Error(`metrics: ${response.status} ${await response.text()}`);
+  const figures: Record<string, number> = {};
+  for (const line of (await response.text()).split("\n")) {
+    const space = /^nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)/.exec(line);
+    if (space) figures[space[1]!] = mb(Number(space[2]));
+    const other = /^(nodejs_external_memory_bytes|nodejs_heap_size_used_bytes|process_resident_memory_bytes) (\S+)/.exec(line);
+    if (other) figures[other[1]!.replace(/^(nodejs|process)_|_bytes$/g, "")] = mb(Number(other[2]));
+  }
+  return figures;
+}
+
+/** What grew between two memoryOf readings (by 1 MB or more), as "old +120, external_memory +30". */
+function growth(before: Record<string, number>, after: Record<string, number>): string {
+  return Object.keys(after)
+    .map((key) => [key, after[key]! - (before[key] ?? 0)] as const)
+    .filter(([, grown]) => Math.abs(grown) >= 1)
+    .map(([key, grown]) => `${key} ${grown >= 0 ? "+" : ""}${grown.toFixed(0)}`)
+    .join(", ");
+}
 
 interface Run {
   format: string;
@@ -68,7 +95,7 @@ async function main() {
       dataDir: path.join(database.workDir, "data"),
       nodeEnv: "production",
       fromPort: 56900,
-      env: { ACCESS_TOKEN_TTL_SECONDS: "86400", WORKERS: "false" },
+      env: { ACCESS_TOKEN_TTL_SECONDS: "86400", WORKERS: "false", METRICS_TOKEN },
     });
     const base = server.base;
     const { accessToken, tenant, user } = await signUpBench(base);
@@ -87,9 +114,15 @@ async function main() {
     // working size (RSS does not shrink back), so the second run shows the steady state.
     const before = residentMiB(server.child.process);
     const runs: Run[] = [];
+    const memory: string[] = [];
+    let lastMemory = await memoryOf(base);
     for (const query of ["format=csv", "format=jsonl", "format=csv", "format=jsonl"]) {
       progress(`export ${query}`);
       runs.push(await measure(base, accessToken, server.child, query));
+      const now = await memoryOf(base);
+      memory.push(`- after ${query}: ${growth(lastMemory, now) || "no change of 1 MB or more"}`);
+      progress(memory.at(-1)!);
+      lastMemory = now;
     }
     const after = residentMiB(server.child.process);
     progress("slow reader");
@@ -125,6 +158,7 @@ async function main() {
       `| jsonl, slow reader | ${slow.rows.toLocaleString("en")} | ${mb(slow.bytes).toFixed(0)} | ${slow.seconds.toFixed(1)} | ${Math.round(slow.rows / slow.seconds).toLocaleString("en")} | ${(mb(slow.bytes) / slow.seconds).toFixed(1)} | ${slow.baselineMb.toFixed(0)} | ${slow.growthMb.toFixed(1)} | ${slow.growthMb <= TARGET_RSS_GROWTH_MB ? "met" : "MISSED"} |`,
     ];
     lines.push("", `Server RSS before the four full exports: ${before.toFixed(0)} MB; after them: ${after.toFixed(0)} MB.`);
+    lines.push("", "Where the server's memory went, export by export (MB; V8's heap spaces as committed, used heap, external memory, RSS):", ...memory);
     lines.push("", "| report | median ms | max ms |", "| --- | ---: | ---: |", ...reportTimes);
     console.log(lines.join("\n"));
     if (runs.some((run) => run.rows !== runs[0]!.rows)) throw new Error(`the exports disagree: ${runs.map((run) => run.rows).join(" vs ")} rows`);
