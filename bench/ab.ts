@@ -31,6 +31,10 @@ const { values } = parseArgs({
   options: {
     base: { type: "string" },
     "without-rls": { type: "boolean", default: false },
+    // Both servers without the in-process workers (WORKERS=false): what a request costs, without
+    // the background work earlier rounds set off (triage of every created ticket, routing,
+    // webhooks fan-out), which otherwise spills into later rounds and swamps small differences.
+    "no-workers": { type: "boolean", default: false },
     tickets: { type: "string", default: "100000" },
     rounds: { type: "string", default: "5" },
     duration: { type: "string", default: "5" },
@@ -43,7 +47,7 @@ const { values } = parseArgs({
 });
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WITHOUT_RLS = values["without-rls"]!;
-if (!values.base && !WITHOUT_RLS) throw new Error("Usage: npm run bench:ab -- (--base <checkout to compare with> | --without-rls) [--tickets N] [--tenants N] [--rounds N] [--duration S] [--only GET]");
+if (!values.base && !WITHOUT_RLS) throw new Error("Usage: npm run bench:ab -- (--base <checkout to compare with> | --without-rls) [--no-workers] [--tickets N] [--tenants N] [--rounds N] [--duration S] [--only GET]");
 const BASE = WITHOUT_RLS ? ROOT : path.resolve(values.base!);
 const TICKETS = Number(values.tickets);
 const ROUNDS = Number(values.rounds);
@@ -109,6 +113,7 @@ async function side(name: string, root: string, adminUrl: string, port: number):
     RATE_LIMIT_TENANT_PER_MINUTE: "100000000", // quotas count but never refuse
     AUTH_RATE_LIMIT_PER_MINUTE: "1000000", // --tenants signs up many
     LOG_LEVEL: "warn",
+    ...(values["no-workers"] ? { WORKERS: "false" } : {}),
   }, root, startScriptFlags(root));
   stops.push(() => api.stop());
   const base = `http://127.0.0.1:${port}`;
@@ -204,7 +209,7 @@ try {
       `${cpuA.toFixed(3)} / ${cpuB.toFixed(3)} (${cpuB >= cpuA ? "+" : ""}${((100 * (cpuB - cpuA)) / cpuA).toFixed(1)} %)`,
     ];
   });
-  process.stdout.write(`\nA = ${WITHOUT_RLS ? "this checkout without row-level security" : BASE}, B = ${ROOT}; ${TICKETS} tickets in ${TENANTS} tenant(s); ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections\n`);
+  process.stdout.write(`\nA = ${WITHOUT_RLS ? "this checkout without row-level security" : BASE}, B = ${ROOT}; ${TICKETS} tickets in ${TENANTS} tenant(s); ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections${values["no-workers"] ? ", no in-process workers" : ""}\n`);
   process.stdout.write(
     table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B", "CPU ms/request A / B (B costs)"], rows) + "\n",
   );
