@@ -23,10 +23,11 @@ const METRICS_TOKEN = crypto.randomBytes(32).toString("base64url");
 const mib = (bytes: number) => bytes / 1_048_576;
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 
-const CONFIGURATIONS = [
+const ALL_CONFIGURATIONS: { name: string; label: string; env: Record<string, string> }[] = [
   { name: "api", label: "WORKERS=false", env: { WORKERS: "false" } },
   { name: "workers", label: "workers in-process", env: {} },
-].filter((configuration) => options.only === undefined || configuration.name === options.only);
+];
+const CONFIGURATIONS = ALL_CONFIGURATIONS.filter((configuration) => options.only === undefined || configuration.name === options.only);
 
 /** V8's figures as prom-client reports them, in MiB: each heap space's committed size, heap used, external memory. */
 async function heapOf(base: string): Promise<Record<string, number>> {
