@@ -5,7 +5,7 @@ import openapiGlue from "fastify-openapi-glue";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Services } from "./services.ts";
-import { loadContract, type Contract, type OperationId } from "./core/contract.ts";
+import type { Contract, OperationId } from "./core/contract.ts";
 import type { Handlers } from "./core/contract-types.ts";
 import { registerAuthentication } from "./http/authentication.ts";
 import { registerAuthFailureLimit } from "./http/auth-failure-limit.ts";
@@ -63,6 +63,7 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   services: Services;
+  /** Default: the one the services loaded. */
   contract?: Contract;
   /** The widget's built browser code; default: widget/dist. */
   widgetAssets?: WidgetAssets;
@@ -84,7 +85,7 @@ export function checkHandlersMatchContract(handlers: Record<string, unknown>, co
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, logger, services } = deps;
-  const contract = deps.contract ?? loadContract();
+  const contract = deps.contract ?? services.contract;
 
   const app = Fastify({
     loggerInstance: logger,

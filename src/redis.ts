@@ -2,12 +2,18 @@
 // the composition root, connected by the first user (the API's rate limits; a worker never
 // connects) and closed with the services. Redis is optional at every moment: commands fail at
 // once instead of queueing while it is away, so a request never waits on a reconnect.
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
 
 export type { Redis };
 
+const require = createRequire(import.meta.url);
+
 export function createRedis(url: string, logger: Logger): Redis {
+  // Required here, not imported at the top: ioredis costs a process several MiB, and only a
+  // configuration with REDIS_URL (the one caller) uses it.
+  const { Redis } = require("ioredis") as typeof import("ioredis");
   const redis = new Redis(url, {
     lazyConnect: true,
     // Fail fast while disconnected: the limiters decide what a failure means (see src/http/rate-limit.ts).

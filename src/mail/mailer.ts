@@ -5,7 +5,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { MailSettings } from "../config.ts";
 import type { Logger } from "../logger.ts";
 
@@ -35,9 +35,15 @@ export interface Mailer {
 
 export function createMailer(settings: Pick<MailSettings, "smtp" | "outboxDir" | "from">, logger: Logger): Mailer {
   const smtp = settings.smtp;
-  const transport = smtp
-    ? nodemailer.createTransport("url" in smtp ? smtp.url : { host: smtp.host, port: smtp.port, secure: smtp.secure, auth: smtp.user ? { user: smtp.user, pass: smtp.password } : undefined })
-    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  // nodemailer costs a process several MiB and only the workers send (the API enqueues jobs): it
+  // is loaded by the first message, not by every process that builds the services.
+  let loading: Promise<Transporter> | undefined;
+  const transport = () =>
+    (loading ??= import("nodemailer").then(({ default: nodemailer }): Transporter =>
+      smtp
+        ? nodemailer.createTransport("url" in smtp ? smtp.url : { host: smtp.host, port: smtp.port, secure: smtp.secure, auth: smtp.user ? { user: smtp.user, pass: smtp.password } : undefined })
+        : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" }),
+    ));
   const envelope = (message: MailMessage) => ({
     from: settings.from,
     to: message.to,
@@ -50,7 +56,7 @@ export function createMailer(settings: Pick<MailSettings, "smtp" | "outboxDir" |
   });
   return {
     async send(message) {
-      const info = await transport.sendMail(envelope(message));
+      const info = await (await transport()).sendMail(envelope(message));
       if (smtp) return { messageId: info.messageId };
       await fs.mkdir(settings.outboxDir, { recursive: true });
       const file = path.join(settings.outboxDir, `${new Date().toISOString().replaceAll(":", "-")}-${crypto.randomBytes(4).toString("hex")}.eml`);
@@ -59,7 +65,8 @@ export function createMailer(settings: Pick<MailSettings, "smtp" | "outboxDir" |
       return { messageId: info.messageId, file };
     },
     close() {
-      transport.close();
+      // Nothing to close unless a message loaded it (a failed load was reported to that sender).
+      loading?.then((loaded) => loaded.close(), () => {});
     },
   };
 }
