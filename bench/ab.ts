@@ -99,13 +99,15 @@ async function side(name: string, root: string, adminUrl: string, port: number):
   await admin.end();
   await migrate(url.toString(), undefined, path.join(root, "prisma/migrations"));
   if (name === "base" && WITHOUT_RLS) await disableRowLevelSecurity(url.toString());
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `docket-ab-${name}-`));
+  stops.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
   const api: Child = startChild(`API ${name}`, "src/server.ts", {
     NODE_ENV: "production",
     HOST: "127.0.0.1",
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: url.toString(),
-    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `docket-ab-${name}-`)),
+    DATA_DIR: dataDir,
     JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
     WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
     ACCESS_TOKEN_TTL_SECONDS: "86400",
