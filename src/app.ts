@@ -21,6 +21,7 @@ import { originResolver } from "./http/origin.ts";
 import { registerCors } from "./http/cors.ts";
 import { registerHelmet } from "./http/helmet.ts";
 import { registerNoStore } from "./http/no-store.ts";
+import { registerGracefulClose } from "./http/graceful-close.ts";
 import { registerRateLimit, rateLimitOf } from "./http/rate-limit.ts";
 import { registerRequestLog, requestIdOf } from "./http/request-log.ts";
 import { registerRequestMetrics } from "./http/metrics.ts";
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const socketHandlers: Partial<Record<OperationId, ReturnType<typeof streamSocketHandler>>> = { getStream: streamSocketHandler(services.stream) };
   services.stream.hub.useParser(createClientMessageParser(contract.document));
   checkHandlersMatchContract(handlers, contract);
+  registerGracefulClose(app);
 
   // First: its onRequest hook marks upgrade requests, so that a refused upgrade (401, 429…) has
   // its socket closed after the problem is sent; and before the routes, which it turns into
