@@ -23,6 +23,12 @@ let app: pg.Client;
 let a: SignedUpTenant;
 let b: SignedUpTenant;
 
+interface PlanNode {
+  "Index Name"?: string;
+  "Index Cond"?: string;
+  Plans?: PlanNode[];
+}
+
 /** Every table holding a tenant's rows, and the column naming the tenant. */
 let tenantOwned: Array<{ table: string; column: string }>;
 
@@ -242,6 +248,49 @@ describe("row-level security under the application's role", () => {
       tenantScope.run(b.tenant.id, async () => await server.database.prisma.ticket.findUnique({ where: { tenantId_id: { tenantId: b.tenant.id, id: ticketOfB!.id } } })),
     ]);
     expect(found.map((ticket) => ticket?.id)).toEqual([ticketOfA!.id, ticketOfB!.id]);
+  });
+
+  it("lets the list's filters, pages and search use their indexes under the policies", async () => {
+    // The conditions in the forms src/modules/tickets/listing.ts writes them, each with the index
+    // made for it. Under the policies PostgreSQL uses a condition in an index scan only if its
+    // function is LEAKPROOF; otherwise it becomes a filter over the tenant's every ticket, which no
+    // result shows but every large tenant feels (a rare tag: 0.1 → 64 ms at 100,000 tickets).
+    const cases = [
+      { index: "Ticket_tenantId_status_createdAt_idx", condition: `t.status = ANY($2::"TicketStatus"[])`, value: ["on_hold"], column: "status" },
+      { index: "Ticket_tenantId_priority_number_idx", condition: `(t.priority, t.number) > ($2::"TicketPriority", 1)`, value: "high", column: "priority" },
+      { index: "Ticket_tags_idx", condition: `t.tags @> ARRAY[$2]::text[]`, value: "billing", column: "tags" },
+      { index: "Ticket_searchVector_idx", condition: `t."searchVector" @@ websearch_to_tsquery('english', $2)`, value: "printer", column: "searchVector" },
+    ];
+    await owner.query(`ANALYZE "Ticket"`);
+    for (const { index, condition, value, column } of cases) {
+      // In a transaction rolled back at once: the table keeps only this index, and the query is
+      // planned as the application's role, in A's scope.
+      await owner.query("BEGIN");
+      try {
+        const { rows: others } = await owner.query<{ name: string }>(
+          `SELECT quote_ident(c.relname) AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = '"Ticket"'::regclass AND NOT i.indisprimary AND c.relname <> $1`,
+          [index],
+        );
+        for (const { name } of others) await owner.query(`DROP INDEX ${name}`);
+        await owner.query(`ALTER TABLE "Ticket" DROP CONSTRAINT "Ticket_pkey" CASCADE`);
+        await owner.query(`SET LOCAL ROLE ${APP_ROLE}`);
+        await owner.query(`SELECT set_config('docket.tenant_id', $1, true)`, [a.tenant.id]);
+        await owner.query("SET LOCAL enable_seqscan = off");
+        const { rows } = await owner.query<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(
+          `EXPLAIN (FORMAT JSON, COSTS OFF) SELECT t.id FROM "Ticket" t WHERE t."tenantId" = $1 AND ${condition}`,
+          [a.tenant.id, value],
+        );
+        const scans: string[] = [];
+        const walk = (node: PlanNode) => {
+          if (node["Index Name"]) scans.push(`${node["Index Name"]}: ${node["Index Cond"] ?? ""}`);
+          for (const child of node.Plans ?? []) walk(child);
+        };
+        walk(rows[0]!["QUERY PLAN"][0]!.Plan);
+        expect(scans, column).toContainEqual(expect.stringMatching(new RegExp(`^${index}: .*${column}`)));
+      } finally {
+        await owner.query("ROLLBACK");
+      }
+    }
   });
 
   it("lets the cross-tenant role (database.system) see every tenant, and only it", async () => {
