@@ -1,4 +1,4 @@
-// Streaming export speed: `node bench/export.ts [--tickets N] [--server-flags "…"]` (also `npm run bench:export`).
+// Streaming export speed: `node bench/export.ts [--tickets N] [--server-flags="…"]` (also `npm run bench:export`).
 // Starts an embedded PostgreSQL and the API (`node src/server.ts`, NODE_ENV=production, no
 // workers), signs up one tenant and seeds it with N tickets (default 1,000,000) in bulk SQL
 // (bench/seed.ts). Then, for CSV and for JSON lines, twice each, GET /v1/tickets/export read to the
@@ -95,7 +95,7 @@ async function main() {
       dataDir: path.join(database.workDir, "data"),
       nodeEnv: "production",
       fromPort: 56900,
-      // Node flags for the server instead of npm start's, to compare: --server-flags "--heap-growing-percent=30 --max-semi-space-size=4".
+      // Node flags for the server instead of npm start's, to compare: --server-flags="--heap-growing-percent=30 --max-semi-space-size=4".
       ...(options["server-flags"] === undefined ? {} : { nodeOptions: options["server-flags"].split(/\s+/).filter(Boolean) }),
       env: { ACCESS_TOKEN_TTL_SECONDS: "86400", WORKERS: "false", METRICS_TOKEN },
     });
