@@ -68,6 +68,25 @@ function jsonLinesEncoder<T>(shape: ExportShape<T>): Transform {
   });
 }
 
+/** Rows that are finished lines (`line`, written by the database), each with its newline. */
+function lineJoiner(opening: string): Transform {
+  return encoder<{ line: string }>((batch) => {
+    let text = "";
+    for (const row of batch) text += `${row.line}\n`;
+    return text;
+  }, opening);
+}
+
+/**
+ * The response body of an export whose rows the database has already written as lines (a `line`
+ * column): `source`'s batches joined, after CSV's header row of `header` when the format is CSV.
+ */
+export function exportLinesBody(format: ExportFormat, header: readonly string[], source: Readable): Readable {
+  const body = lineJoiner(format === "csv" ? stringify([header], CSV_OPTIONS) : "");
+  pipeline([source, body], () => {}); // as exportBody: a failure or an early close destroys both
+  return body;
+}
+
 /**
  * The response body of an export: the batches of `source` (after `preparation`, if any) encoded
  * in `format`. Destroying the body (the client went away) destroys every stage back to `source`,

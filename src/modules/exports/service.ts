@@ -1,7 +1,7 @@
 // Exports: every ticket the list shows, or the whole audit trail, streamed from a database cursor
 // as CSV or JSON lines. The rows are selected by the tickets' and the trail's own filters and role
 // rules (selectListedTickets, selectTrail), so an export never holds more than the list would show.
-import { Transform, type TransformCallback } from "node:stream";
+import { Transform, type Readable, type TransformCallback } from "node:stream";
 import type pg from "pg";
 import type { Database } from "../../db/client.ts";
 import type { Prisma } from "../../generated/prisma/client.ts";
@@ -9,13 +9,14 @@ import { streamRows } from "../../db/query-stream.ts";
 import { tenantScope } from "../../db/tenant-scope.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf } from "../../core/contract-types.ts";
-import { exportBody, exportHeaders, type ExportDownload, type ExportFormat, type ExportShape } from "../../core/export-format.ts";
+import { exportBody, exportHeaders, exportLinesBody, type ExportDownload, type ExportFormat } from "../../core/export-format.ts";
 import type { ExportSlots } from "../../core/export-slots.ts";
 import { viewerOf } from "../../events/payload.ts";
 import { selectListedTickets } from "../tickets/listing.ts";
 import { selectTrail, type EventRow } from "../events/service.ts";
 import { presentEvents } from "../events/presenter.ts";
-import { EVENT_SHAPE, TICKET_SHAPE } from "./shapes.ts";
+import { EVENT_SHAPE } from "./shapes.ts";
+import { TICKET_CSV_HEADER, ticketLine } from "./ticket-lines.ts";
 
 export interface ExportServiceDeps {
   db: Database;
@@ -40,13 +41,16 @@ function presentBatches(db: Database, principal: TenantPrincipal): Transform {
 }
 
 export function createExportService({ db, pool, slots }: ExportServiceDeps) {
-  /** Takes an export slot for the stream's life and opens the cursor; throws before any byte is sent. */
-  async function download<T>(principal: TenantPrincipal, name: string, format: ExportFormat, statement: Prisma.Sql, shape: ExportShape<T>, preparation: Transform[] = []): Promise<ExportDownload> {
+  /**
+   * Takes an export slot for the stream's life and opens the cursor; throws before any byte is
+   * sent. `encode` makes the body from the cursor's batches of rows.
+   */
+  async function download(principal: TenantPrincipal, name: string, format: ExportFormat, statement: Prisma.Sql, encode: (rows: Readable) => Readable): Promise<ExportDownload> {
     const release = slots.take(principal.tenantId);
     try {
       const rows = await streamRows(pool, { text: statement.text, values: statement.values });
       rows.once("close", release);
-      return { headers: exportHeaders(format, name), body: exportBody(format, shape, rows, ...preparation) };
+      return { headers: exportHeaders(format, name), body: encode(rows) };
     } catch (error) {
       release();
       throw error;
@@ -55,10 +59,12 @@ export function createExportService({ db, pool, slots }: ExportServiceDeps) {
 
   return {
     tickets: async (principal: TenantPrincipal, query: QueryOf<"exportTickets">) =>
-      download(principal, "tickets", query.format ?? "csv", selectListedTickets(principal, query), TICKET_SHAPE),
+      download(principal, "tickets", query.format ?? "csv", selectListedTickets(principal, query, ticketLine(query.format ?? "csv")), (rows) =>
+        exportLinesBody(query.format ?? "csv", TICKET_CSV_HEADER, rows),
+      ),
 
     events: async (principal: TenantPrincipal, query: QueryOf<"exportEvents">) =>
-      download(principal, "events", query.format ?? "csv", selectTrail(principal, query), EVENT_SHAPE, [presentBatches(db, principal)]),
+      download(principal, "events", query.format ?? "csv", selectTrail(principal, query), (rows) => exportBody(query.format ?? "csv", EVENT_SHAPE, rows, presentBatches(db, principal))),
   };
 }
 

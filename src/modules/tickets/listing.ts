@@ -194,15 +194,16 @@ function searchSource(q: string | undefined, where: Prisma.Sql[]): Prisma.Sql {
  * Every ticket the list shows for these filters and role, in the list's sort order (with `q`,
  * every match in that order, not the 1,000 best ranked): one statement, no page, no cursor, no
  * reader's unread counts. What GET /v1/tickets/export streams, so an export holds exactly the
- * list's tickets. Throws the list's 403 and 400s.
+ * list's tickets (selecting `columns` of each ticket `t`: the export's finished lines). Throws the
+ * list's 403 and 400s.
  */
-export function selectListedTickets(principal: TenantPrincipal, query: Omit<Query, "limit" | "cursor">): Prisma.Sql {
+export function selectListedTickets(principal: TenantPrincipal, query: Omit<Query, "limit" | "cursor">, columns: Prisma.Sql = COLUMNS): Prisma.Sql {
   const sort: Sort = query.sort ? sortOf(query) : { key: "createdAt", descending: true };
   if (sort.key === "nextBreachAt" && principal.role === "user") throw problems.forbidden("SLA clocks are for staff; sort by nextBreachAt is not available to requesters.");
   const { orderBy } = ordering(sort, undefined);
   const where = filters(principal, query);
   const from = searchSource(query.q, where);
-  return Prisma.sql`SELECT ${COLUMNS} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy}`;
+  return Prisma.sql`SELECT ${columns} ${from} WHERE ${Prisma.join(where, " AND ")} ORDER BY ${orderBy}`;
 }
 
 /** The page as the contract shows it (without SLA clocks, which the service adds for staff), and its rows. */
