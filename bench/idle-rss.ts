@@ -4,7 +4,8 @@
 // default). Each waits until GET /readyz answers, then 10 s more for start-up work to settle
 // (the workers warm the local AI provider up), and prints VmRSS and V8's own figures from GET
 // /metrics: heap spaces (committed), heap used, external memory. Target (issue 15): ≤ 150 MiB.
-// `--settle S` changes the wait; `--only workers|api` runs one configuration. No request but
+// `--settle S` changes the wait; `--only workers|api` runs one configuration; `--server-flags="…"`
+// runs Node with these flags instead of npm start's. No request but
 // /readyz and /metrics reaches the server. Noisy on a shared machine: run it twice.
 import crypto from "node:crypto";
 import os from "node:os";
@@ -15,7 +16,7 @@ import { residentMiB } from "./processes.ts";
 import { startApiServer, startBenchDatabase, type ApiServer } from "./api-server.ts";
 
 const { values: options } = parseArgs({
-  options: { settle: { type: "string", default: "10" }, only: { type: "string" } },
+  options: { settle: { type: "string", default: "10" }, only: { type: "string" }, "server-flags": { type: "string" } },
 });
 const SETTLE_MS = Number(options.settle) * 1000;
 const TARGET_MIB = 150;
@@ -56,6 +57,7 @@ async function main() {
           dataDir: path.join(database.workDir, `data-${configuration.name}`),
           nodeEnv: "production",
           fromPort: 57200,
+          ...(options["server-flags"] === undefined ? {} : { nodeOptions: options["server-flags"].split(/\s+/).filter(Boolean) }),
           env: { METRICS_TOKEN, ...configuration.env },
         });
         const ready = residentMiB(server.child.process);
