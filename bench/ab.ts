@@ -20,7 +20,7 @@ import pg from "pg";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { measure, type LoadResult, type LoadSettings, type LoadTarget } from "./load.ts";
-import { watchCpu, type CpuUse } from "./machine.ts";
+import { waitForQuiet, watchCpu, type CpuUse } from "./machine.ts";
 import { freePort, startChild, startScriptFlags, waitUntilReady, type Child } from "./processes.ts";
 import { table } from "./report.ts";
 import { seedTickets } from "./seed.ts";
@@ -174,18 +174,22 @@ try {
   stops.push(() => database.stop());
   const a = await side("base", BASE, database.url, await freePort(31400));
   const b = await side("this", ROOT, database.url, await freePort(31450));
-  type Measured = LoadResult & { cpuMsPerRequest: number };
+  type Measured = LoadResult & { cpuMsPerRequest: number; postgresMsPerRequest: number };
   const results = new Map<string, { a: Measured[]; b: Measured[] }>(operations.map((op) => [op.label, { a: [], b: [] }]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const op of operations) {
       // Alternate which goes first, so neither always follows the other's writes.
       const order = round % 2 === 0 ? [b, a] : [a, b];
       for (const s of order) {
+        // What the previous round's writes left PostgreSQL to do (autovacuum, analyze) would
+        // otherwise be charged to whichever side is measured next.
+        await waitForQuiet(0.1, 30_000, (busy) => progress(`  waiting for PostgreSQL and the servers to settle (${busy.toFixed(2)} CPUs)`), ["server", "postgres", "others"]);
         let watch: { stop(): CpuUse | undefined } | undefined;
         let cpu: CpuUse | undefined;
         const loadResult = await measure(op.label, op.target(s), load, { start: () => (watch = watchCpu()), end: () => (cpu = watch?.stop()) });
         // CPUs (cores busy on average) × seconds measured / requests = CPU time per request.
-        const result = { ...loadResult, cpuMsPerRequest: cpu ? ((cpu.server + cpu.postgres) * load.durationSeconds * 1000) / loadResult.requests : Number.NaN };
+        const perRequest = (cpus: number) => (cpu ? (cpus * load.durationSeconds * 1000) / loadResult.requests : Number.NaN);
+        const result = { ...loadResult, cpuMsPerRequest: perRequest((cpu?.server ?? 0) + (cpu?.postgres ?? 0)), postgresMsPerRequest: perRequest(cpu?.postgres ?? 0) };
         results.get(op.label)![s === a ? "a" : "b"].push(result);
         progress(
           `round ${round} ${s.name} ${op.label}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
@@ -209,11 +213,12 @@ try {
       `${median(perRound).toFixed(1)} % (${Math.min(...perRound).toFixed(1)} … ${Math.max(...perRound).toFixed(1)})`,
       `${median(ra.map((r) => r.p50)).toFixed(2)} / ${median(rb.map((r) => r.p50)).toFixed(2)}`,
       `${cpuA.toFixed(3)} / ${cpuB.toFixed(3)} (${cpuB >= cpuA ? "+" : ""}${((100 * (cpuB - cpuA)) / cpuA).toFixed(1)} %)`,
+      `${median(ra.map((r) => r.postgresMsPerRequest)).toFixed(3)} / ${median(rb.map((r) => r.postgresMsPerRequest)).toFixed(3)}`,
     ];
   });
   process.stdout.write(`\nA = ${WITHOUT_RLS ? "this checkout without row-level security" : BASE}, B = ${ROOT}; ${TICKETS} tickets in ${TENANTS} tenant(s); ${ROUNDS} rounds of ${load.durationSeconds} s, ${load.connections} connections${values["no-workers"] ? ", no in-process workers" : ""}\n`);
   process.stdout.write(
-    table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B", "CPU ms/request A / B (B costs)"], rows) + "\n",
+    table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B", "CPU ms/request A / B (B costs)", "of which PostgreSQL A / B"], rows) + "\n",
   );
 } finally {
   await stopAll();

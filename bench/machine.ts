@@ -77,7 +77,11 @@ function cpuBetween(before: ProcSample, after: ProcSample): CpuUse {
   return use;
 }
 
-export async function waitForQuiet(threshold = 0.15, maxWaitMs = 60_000, onWait?: (busy: number) => void): Promise<number | undefined> {
+/**
+ * Waits until the given groups (by default, other people's processes) use less than `threshold`
+ * CPUs over a second, or `maxWaitMs` passed; returns what they last used.
+ */
+export async function waitForQuiet(threshold = 0.15, maxWaitMs = 60_000, onWait?: (busy: number) => void, watched: readonly Group[] = ["others"]): Promise<number | undefined> {
   const deadline = Date.now() + maxWaitMs;
   let reported = false;
   for (;;) {
@@ -85,7 +89,8 @@ export async function waitForQuiet(threshold = 0.15, maxWaitMs = 60_000, onWait?
     if (!before) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const after = sample()!;
-    const busy = cpuBetween(before, after).others;
+    const use = cpuBetween(before, after);
+    const busy = watched.reduce((sum, group) => sum + use[group], 0);
     if (busy < threshold || Date.now() > deadline) return busy;
     if (!reported) onWait?.(busy);
     reported = true;
