@@ -13,6 +13,7 @@ import { sendReply } from "./support/inbound.ts";
 import { article, section } from "./support/help-center.ts";
 import { APP_ROLE, connectDatabase } from "../src/db/client.ts";
 import { NO_TENANT, tenantScope } from "../src/db/tenant-scope.ts";
+import { TICKET_BY_ID } from "../src/modules/tickets/service.ts";
 
 let server: TestServer;
 let receiver: Receiver;
@@ -24,6 +25,8 @@ let a: SignedUpTenant;
 let b: SignedUpTenant;
 
 interface PlanNode {
+  "Parent Relationship"?: string;
+  "Relation Name"?: string;
   "Index Name"?: string;
   "Index Cond"?: string;
   Plans?: PlanNode[];
@@ -299,6 +302,34 @@ describe("row-level security under the application's role", () => {
       }
     } finally {
       await owner.query("ROLLBACK");
+    }
+  });
+
+  it("checks the tenant once per statement, without a sub-plan per table (GET by id's statement)", async () => {
+    // The policy compares with the setting itself, so the planner folds it into the query's own
+    // "tenantId" = $1 (one check per statement). Written as a sub-select, each table it touches
+    // cost two more plan nodes per execution: 21 µs of PostgreSQL's CPU on this statement.
+    await owner.query("BEGIN");
+    try {
+      await owner.query(`SET LOCAL ROLE ${APP_ROLE}`);
+      await owner.query(`SELECT set_config('docket.tenant_id', $1, true)`, [a.tenant.id]);
+      await owner.query("SET LOCAL plan_cache_mode = force_generic_plan");
+      await owner.query(`PREPARE ticket_by_id(uuid, uuid, uuid, boolean) AS ${TICKET_BY_ID}`);
+      const { rows } = await owner.query<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(
+        `EXPLAIN (FORMAT JSON, COSTS OFF) EXECUTE ticket_by_id(${owner.escapeLiteral(a.tenant.id)}, gen_random_uuid(), ${owner.escapeLiteral(a.admin.id)}, true)`,
+      );
+      const nodes: PlanNode[] = [];
+      const walk = (node: PlanNode) => {
+        nodes.push(node);
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      walk(rows[0]!["QUERY PLAN"][0]!.Plan);
+      expect(nodes.filter((node) => node["Parent Relationship"] === "InitPlan" || node["Parent Relationship"] === "SubPlan")).toEqual([]);
+      const ticketScan = nodes.find((node) => node["Relation Name"] === "Ticket");
+      expect(ticketScan?.["Index Cond"]).toMatch(/"tenantId" = \$1/);
+    } finally {
+      await owner.query("ROLLBACK");
+      await owner.query("DEALLOCATE ALL");
     }
   });
 
