@@ -19,9 +19,10 @@ let s3rver: S3rver;
 let s3: S3Config;
 let server: TestServer;
 let owner: SignedUpTenant;
+const bucketsDir = fs.mkdtempSync(path.join(os.tmpdir(), "docket-s3rver-"));
 
 beforeAll(async () => {
-  s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: fs.mkdtempSync(path.join(os.tmpdir(), "docket-s3rver-")), configureBuckets: [{ name: BUCKET }] });
+  s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: bucketsDir, configureBuckets: [{ name: BUCKET }] });
   const { port } = await s3rver.run();
   s3 = { bucket: BUCKET, region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
   server = await startServer({ storage: { driver: "s3", s3 } });
@@ -30,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await s3rver?.close();
+  fs.rmSync(bucketsDir, { recursive: true, force: true });
 });
 
 async function objectExists(key: string): Promise<boolean> {

@@ -1,11 +1,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 
 const strongSecret = "x".repeat(20) + "y".repeat(20);
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "docket-config-"));
+// A directory per case, under one that goes with the file.
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "docket-config-"));
+const tmp = () => fs.mkdtempSync(path.join(root, "case-"));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe("configuration", () => {
   it("has working defaults for development", () => {

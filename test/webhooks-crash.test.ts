@@ -20,6 +20,8 @@ const KILL_AFTER = 80;
 let server: TestServer;
 let receiver: Receiver;
 const children: Child[] = [];
+/** The API processes' data directories. */
+const dataDirs = fs.mkdtempSync(path.join(os.tmpdir(), "docket-crash-"));
 beforeAll(async () => {
   // Only for its database and the SDK's setup calls; the two processes below do the work.
   server = await startServer({ workers: false });
@@ -29,6 +31,7 @@ afterAll(async () => {
   await Promise.all(children.map((child) => child.stop()));
   await server.close();
   await receiver.close();
+  fs.rmSync(dataDirs, { recursive: true, force: true });
 });
 
 async function startApi(name: string, port: number): Promise<Child> {
@@ -40,7 +43,7 @@ async function startApi(name: string, port: number): Promise<Child> {
       HOST: "127.0.0.1",
       PORT: String(port),
       DATABASE_URL: server.databaseUrl,
-      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "docket-crash-")),
+      DATA_DIR: fs.mkdtempSync(path.join(dataDirs, `${name}-`)),
       JWT_SECRET: server.config.jwtSecret,
       WEBHOOK_SECRET_KEY: server.config.webhooks.secretKey,
       WEBHOOK_RETRY_SCALE: "0.001",

@@ -36,9 +36,20 @@ export interface TestServer {
 /** The inbound hook's signing secret every test server accepts (tests sign their emails with it). */
 export const INBOUND_EMAIL_SECRET = `whsec_${crypto.randomBytes(32).toString("base64")}`;
 
+/** The test process's data directories, under one removed when the process exits (a config read only for its defaults leaves one too). */
+let dataDirsRoot: string | undefined;
+function newDataDir(): string {
+  if (dataDirsRoot === undefined) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-"));
+    process.once("exit", () => fs.rmSync(root, { recursive: true, force: true }));
+    dataDirsRoot = root;
+  }
+  return fs.mkdtempSync(path.join(dataDirsRoot, "server-"));
+}
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   // Local attachments and the mail outbox live here; a directory per server.
-  const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-"));
+  const dataDir = overrides.dataDir ?? newDataDir();
   return {
     env: "test",
     host: "127.0.0.1",
