@@ -1,10 +1,11 @@
 // `npm run generate`: everything generated from a source of truth, written into the tree and
-// committed: the Prisma client (from prisma/schema.prisma) and the contract types of the SDK
-// (from openapi.yaml). `npm run check:generated` regenerates and fails on any difference.
+// committed: the Prisma client (from prisma/schema.prisma), and from openapi.yaml the contract
+// types of the SDK and the contract as JSON for the server to load (src/core/contract.ts). `npm run check:generated` regenerates and fails on any difference.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { CONTRACT_JSON_PATH, writeContractJson } from "./contract-json.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -23,3 +24,5 @@ execFileSync(bin("prisma"), ["generate"], { cwd: root, env, stdio: ["ignore", "i
 console.log("generated src/generated/prisma (Prisma client)");
 execFileSync(bin("openapi-typescript"), ["openapi.yaml", "--output", "sdk/schema.ts"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
 console.log("generated sdk/schema.ts (contract types)");
+writeContractJson();
+console.log(`generated ${CONTRACT_JSON_PATH.slice(root.length + 1)} (the contract as JSON)`);

@@ -3,7 +3,9 @@
 // the contract hides, an error example about another operation). `npm run lint:contract` runs
 // Redocly's recommended rules on top of this.
 import { describe, expect, it } from "vitest";
-import { loadContract } from "../src/core/contract.ts";
+import fs from "node:fs";
+import YAML from "yaml";
+import { CONTRACT_PATH, loadContract } from "../src/core/contract.ts";
 
 const contract = loadContract();
 const document = contract.document as { paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
@@ -30,6 +32,10 @@ const operations = Object.entries(document.paths).flatMap(([path, item]) =>
 );
 
 describe("openapi.yaml as a document", () => {
+  it("is what the server loads, from its generated JSON copy", () => {
+    expect(contract.document).toEqual(YAML.parse(fs.readFileSync(CONTRACT_PATH, "utf8")));
+  });
+
   it("has no junk keys: no null values, no key with spaces or backticks (an unquoted description split at a comma)", () => {
     const junk = [...entries(document, "#")].filter(({ key, value }) => value === null || /[\s`]/.test(key)).map(({ at }) => at);
     expect(junk).toEqual([]);
