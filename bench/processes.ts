@@ -25,10 +25,10 @@ export async function freePort(from: number): Promise<number> {
   throw new Error(`no free port in ${from}..${from + 999}`);
 }
 
-/** The Node flags of `npm start` (package.json), so a benchmarked server runs as users run it. */
-export function startScriptFlags(root: string): string[] {
-  const start = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
-  return start.split(/\s+/).filter((word) => word.startsWith("--"));
+/** The Node flags of `npm start` (or `npm run worker`) in package.json, so a benchmarked process runs as users run it. */
+export function startScriptFlags(root: string, script: "start" | "worker" = "start"): string[] {
+  const command = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts[script]!;
+  return command.split(/\s+/).filter((word) => word.startsWith("--"));
 }
 
 /** A child's resident memory (VmRSS) in MiB, NaN where /proc cannot tell (not Linux, exited). */

@@ -48,7 +48,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --json FILE        also write the results as JSON to FILE
   --baseline FILE    compare with an earlier --json FILE (e.g. 1,000,000 against 100,000 tickets)
   --only LIST        run only these steps, comma-separated: get, key, ceiling, first, deep, search, small, post, comment, patch, comments, write-ceiling, webhooks, stream
-  --peer-like        the operations the peer comparison (issue 15) uses: get, small, post, comment, patch, comments, with the read and write ceilings
+  --peer-like        the operations the peer comparison (issue 15) uses: get, small, post, comment, patch, comments, with the read and write ceilings (implies --separate-worker)
+  --separate-worker  the API with WORKERS=false and the workers in a process of their own (npm run worker), as a deployment runs them
   --profile DIR      run the API under --cpu-prof, writing its CPU profile into DIR (pair with --only)
   --help`;
 
@@ -73,6 +74,7 @@ function parseOptions() {
       only: { type: "string" },
       profile: { type: "string" },
       "peer-like": { type: "boolean", default: false },
+      "separate-worker": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -95,6 +97,9 @@ function parseOptions() {
   }
   return {
     only,
+    // Background work (triage of each new ticket, routing, SLA timers, webhooks) in the API's own
+    // process takes CPU from its requests; a deployment runs it apart (docker-compose.yml).
+    separateWorker: values["separate-worker"] || values["peer-like"],
     profile: values.profile === undefined ? undefined : path.resolve(values.profile),
     tickets: whole("tickets", values.tickets, 20_000, 10_000_000),
     load: {
@@ -233,28 +238,32 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
 
   // The API server
   const apiPort = await freePort(56100);
+  const environment = {
+    NODE_ENV: "production",
+    // Production requires it with local attachments (the origin of the links it signs).
+    PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+    DATABASE_URL: database.url,
+    DATA_DIR: path.join(work, "app"),
+    JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
+    WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
+    ACCESS_TOKEN_TTL_SECONDS: "86400",
+    RATE_LIMIT_PER_MINUTE,
+    RATE_LIMIT_TENANT_PER_MINUTE,
+    LOG_LEVEL: options.logLevel,
+  };
   const api = startChild(
     "API server",
     "src/server.ts",
-    {
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: String(apiPort),
-      // Production requires it with local attachments (the origin of the links it signs).
-      PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
-      DATABASE_URL: database.url,
-      DATA_DIR: path.join(work, "app"),
-      JWT_SECRET: crypto.randomBytes(48).toString("base64url"),
-      WEBHOOK_SECRET_KEY: crypto.randomBytes(48).toString("base64url"),
-      ACCESS_TOKEN_TTL_SECONDS: "86400",
-      RATE_LIMIT_PER_MINUTE,
-      RATE_LIMIT_TENANT_PER_MINUTE,
-      LOG_LEVEL: options.logLevel,
-    },
+    { ...environment, HOST: "127.0.0.1", PORT: String(apiPort), ...(options.separateWorker ? { WORKERS: "false" } : {}) },
     ROOT,
     [...startScriptFlags(ROOT), ...(options.profile ? ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] : [])],
   );
   cleanups.push({ name: "API server", run: () => api.stop() });
+  if (options.separateWorker) {
+    // Its CPU counts as the server's in every step (both are node children of this process).
+    const worker = startChild("worker", "src/worker.ts", environment, ROOT, startScriptFlags(ROOT, "worker"));
+    cleanups.push({ name: "worker", run: () => worker.stop() });
+  }
   const base = `http://127.0.0.1:${apiPort}`;
   progress(`starting the API server (node src/server.ts) on ${base}`);
   await waitUntilReady(api, `${base}/readyz`);
@@ -528,6 +537,9 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       `(shared_buffers ${pgSettings.shared_buffers}, work_mem ${pgSettings.work_mem}, effective_cache_size ${pgSettings.effective_cache_size})`,
     `  API: node src/server.ts, NODE_ENV=production, LOG_LEVEL=${options.logLevel}${options.logLevel === "warn" ? " (no per-request log line)" : ""}, ` +
       `RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE}, pool 10; load generator, API, ceiling server and PostgreSQL all share this machine`,
+    options.separateWorker
+      ? "  workers: their own process (npm run worker; the API with WORKERS=false), its CPU counted with the API's"
+      : "  workers: in the API's process (npm start's default)",
     `  API resident memory: ${idleRss.toFixed(0)} MiB idle after start, ${loadedRss.toFixed(0)} MiB after the steps (node flags: ${startScriptFlags(ROOT).join(" ") || "none"})`,
     `  one user with one access token: its session check is cached by the server (SESSION_CACHE_TTL_SECONDS, default 5) after the first request; step 1k: one API key, cached alike`,
     `  autocannon: ${options.load.connections} connections, ${options.load.warmupSeconds} s warm-up + ${options.load.durationSeconds} s measured per step; latency of 2xx responses`,
