@@ -36,8 +36,13 @@ export interface TestServer {
 /** The inbound hook's signing secret every test server accepts (tests sign their emails with it). */
 export const INBOUND_EMAIL_SECRET = `whsec_${crypto.randomBytes(32).toString("base64")}`;
 
-/** The test process's data directories, under one removed when the process exits (a config read only for its defaults leaves one too). */
+/**
+ * The test process's data directories, under one root: removed, with whatever configurations
+ * read only for their defaults left in it, once the process's last test server has closed (and
+ * at exit, if one never closes). Made again if another server starts after that.
+ */
 let dataDirsRoot: string | undefined;
+let serversOpen = 0;
 function newDataDir(): string {
   if (dataDirsRoot === undefined) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "docket-test-data-"));
@@ -45,6 +50,12 @@ function newDataDir(): string {
     dataDirsRoot = root;
   }
   return fs.mkdtempSync(path.join(dataDirsRoot, "server-"));
+}
+function serverClosed(): void {
+  serversOpen -= 1;
+  if (serversOpen > 0 || dataDirsRoot === undefined) return;
+  fs.rmSync(dataDirsRoot, { recursive: true, force: true });
+  dataDirsRoot = undefined;
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -137,6 +148,7 @@ export interface StartOptions {
 
 export async function startServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {
   const config = testConfig(overrides);
+  serversOpen += 1;
   const databaseUrl = options.databaseUrl ?? (await createDatabaseFromTemplate());
   const database = connectDatabase(databaseUrl, config.database);
   const logs: Array<Record<string, unknown>> = [];
@@ -178,6 +190,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
       await step("the services", () => services.close());
       await step("the database pool", () => database.close(), () => `${database.pool.totalCount - database.pool.idleCount} connections checked out`);
       if (overrides.dataDir === undefined) fs.rmSync(config.dataDir, { recursive: true, force: true });
+      serverClosed();
     },
   };
 }
