@@ -85,6 +85,8 @@ async function populate(tenant: SignedUpTenant): Promise<void> {
   await openTicket(tenant.client);
   const measured = await openTicket(tenant.client);
   await tenant.client.PATCH("/v1/tickets/{ticketId}", { params: { path: { ticketId: measured.id } }, body: { status: "solved" } });
+  // An agent's open-ticket count (AgentOpenCount): a ticket assigned to the admin.
+  await openTicket(tenant.client, { title: "Assigned", assigneeId: tenant.admin.id });
   // Routing: a group with its admin as member, a rule, a macro.
   const group = await tenant.client.POST("/v1/groups", { body: { name: "Support", memberIds: [tenant.admin.id] } });
   expect(group.error, JSON.stringify(group.error)).toBeUndefined();

@@ -227,3 +227,12 @@ export type SlaTimer = Prisma.SlaTimerModel
  * 
  */
 export type SlaMetricCycle = Prisma.SlaMetricCycleModel
+/**
+ * Model AgentOpenCount
+ * Each agent's count of unsolved, undeleted tickets assigned to them, kept by a trigger on
+ * "Ticket" (migrations *_agent_open_ticket_count and *_agent_open_count_shards) so that a routing
+ * decision reads its group's members, not every open ticket of the tenant. The count is the sum
+ * of an agent's rows: each database session adds to its own shard, so status changes of one
+ * agent's tickets in concurrent transactions do not queue on one row lock until commit.
+ */
+export type AgentOpenCount = Prisma.AgentOpenCountModel

@@ -34,10 +34,12 @@ interface MemberLoad {
 
 /**
  * The group's agents with their current load ($1 tenant, $2 group): one index range scan of the
- * members, each joined to their user row, whose openAssigned a trigger on "Ticket" keeps.
+ * members, each joined to their user row and to the few rows of their open-ticket count, which a
+ * trigger on "Ticket" keeps (see the AgentOpenCount model).
  */
-export const LOADS_SQL = `SELECT u.id, u.capacity, u.availability = 'online' AS online, u.skills, u."openAssigned" AS open, u."lastAssignedAt"
+export const LOADS_SQL = `SELECT u.id, u.capacity, u.availability = 'online' AS online, u.skills, COALESCE(c.open, 0) AS open, u."lastAssignedAt"
     FROM "GroupMember" m JOIN "User" u ON u."tenantId" = m."tenantId" AND u.id = m."userId"
+    LEFT JOIN LATERAL (SELECT sum(n)::int AS open FROM "AgentOpenCount" c WHERE c."tenantId" = u."tenantId" AND c."userId" = u.id) c ON true
    WHERE m."tenantId" = $1::uuid AND m."groupId" = $2::uuid AND u.active AND u.role <> 'user'`;
 
 async function memberLoads(db: Db, tenantId: string, groupId: string): Promise<MemberLoad[]> {

@@ -438,7 +438,8 @@ export const ModelName = {
   SlaSchedule: 'SlaSchedule',
   SlaPolicy: 'SlaPolicy',
   SlaTimer: 'SlaTimer',
-  SlaMetricCycle: 'SlaMetricCycle'
+  SlaMetricCycle: 'SlaMetricCycle',
+  AgentOpenCount: 'AgentOpenCount'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -454,7 +455,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "widgetSettings" | "visitor" | "helpCenterCategory" | "helpCenterSection" | "helpCenterArticle" | "helpCenterVote" | "group" | "groupMember" | "routingRule" | "macro" | "ticketTriage" | "ticketSummary" | "qaReview" | "slaSchedule" | "slaPolicy" | "slaTimer" | "slaMetricCycle"
+    modelProps: "tenant" | "user" | "session" | "streamTicket" | "refreshToken" | "event" | "ticket" | "comment" | "readMarker" | "idempotencyKey" | "attachment" | "attachmentUpload" | "eventConsumer" | "webhookEndpoint" | "webhookDelivery" | "webhookAttempt" | "apiKey" | "notification" | "notificationInbox" | "ticketSubscription" | "notificationPreference" | "notificationDefault" | "invitation" | "passwordReset" | "inboundEmail" | "widgetSettings" | "visitor" | "helpCenterCategory" | "helpCenterSection" | "helpCenterArticle" | "helpCenterVote" | "group" | "groupMember" | "routingRule" | "macro" | "ticketTriage" | "ticketSummary" | "qaReview" | "slaSchedule" | "slaPolicy" | "slaTimer" | "slaMetricCycle" | "agentOpenCount"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -3566,6 +3567,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    AgentOpenCount: {
+      payload: Prisma.$AgentOpenCountPayload<ExtArgs>
+      fields: Prisma.AgentOpenCountFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AgentOpenCountFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AgentOpenCountFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>
+        }
+        findFirst: {
+          args: Prisma.AgentOpenCountFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AgentOpenCountFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>
+        }
+        findMany: {
+          args: Prisma.AgentOpenCountFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>[]
+        }
+        create: {
+          args: Prisma.AgentOpenCountCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>
+        }
+        createMany: {
+          args: Prisma.AgentOpenCountCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AgentOpenCountCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>[]
+        }
+        delete: {
+          args: Prisma.AgentOpenCountDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>
+        }
+        update: {
+          args: Prisma.AgentOpenCountUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>
+        }
+        deleteMany: {
+          args: Prisma.AgentOpenCountDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AgentOpenCountUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AgentOpenCountUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>[]
+        }
+        upsert: {
+          args: Prisma.AgentOpenCountUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AgentOpenCountPayload>
+        }
+        aggregate: {
+          args: Prisma.AgentOpenCountAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAgentOpenCount>
+        }
+        groupBy: {
+          args: Prisma.AgentOpenCountGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AgentOpenCountGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AgentOpenCountCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AgentOpenCountCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -3630,7 +3705,6 @@ export const UserScalarFieldEnum = {
   capacity: 'capacity',
   availability: 'availability',
   lastAssignedAt: 'lastAssignedAt',
-  openAssigned: 'openAssigned',
   passwordHash: 'passwordHash',
   active: 'active',
   deactivatedAt: 'deactivatedAt',
@@ -4281,6 +4355,16 @@ export const SlaMetricCycleScalarFieldEnum = {
 export type SlaMetricCycleScalarFieldEnum = (typeof SlaMetricCycleScalarFieldEnum)[keyof typeof SlaMetricCycleScalarFieldEnum]
 
 
+export const AgentOpenCountScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  shard: 'shard',
+  n: 'n'
+} as const
+
+export type AgentOpenCountScalarFieldEnum = (typeof AgentOpenCountScalarFieldEnum)[keyof typeof AgentOpenCountScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -4800,6 +4884,7 @@ export type GlobalOmitConfig = {
   slaPolicy?: Prisma.SlaPolicyOmit
   slaTimer?: Prisma.SlaTimerOmit
   slaMetricCycle?: Prisma.SlaMetricCycleOmit
+  agentOpenCount?: Prisma.AgentOpenCountOmit
 }
 
 /* Types for Logging */

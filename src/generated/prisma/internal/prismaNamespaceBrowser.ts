@@ -92,7 +92,8 @@ export const ModelName = {
   SlaSchedule: 'SlaSchedule',
   SlaPolicy: 'SlaPolicy',
   SlaTimer: 'SlaTimer',
-  SlaMetricCycle: 'SlaMetricCycle'
+  SlaMetricCycle: 'SlaMetricCycle',
+  AgentOpenCount: 'AgentOpenCount'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -136,7 +137,6 @@ export const UserScalarFieldEnum = {
   capacity: 'capacity',
   availability: 'availability',
   lastAssignedAt: 'lastAssignedAt',
-  openAssigned: 'openAssigned',
   passwordHash: 'passwordHash',
   active: 'active',
   deactivatedAt: 'deactivatedAt',
@@ -785,6 +785,16 @@ export const SlaMetricCycleScalarFieldEnum = {
 } as const
 
 export type SlaMetricCycleScalarFieldEnum = (typeof SlaMetricCycleScalarFieldEnum)[keyof typeof SlaMetricCycleScalarFieldEnum]
+
+
+export const AgentOpenCountScalarFieldEnum = {
+  tenantId: 'tenantId',
+  userId: 'userId',
+  shard: 'shard',
+  n: 'n'
+} as const
+
+export type AgentOpenCountScalarFieldEnum = (typeof AgentOpenCountScalarFieldEnum)[keyof typeof AgentOpenCountScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -280,6 +280,7 @@ export type TenantWhereInput = {
   slaPolicies?: Prisma.SlaPolicyListRelationFilter
   slaTimers?: Prisma.SlaTimerListRelationFilter
   slaCycles?: Prisma.SlaMetricCycleListRelationFilter
+  agentOpenCounts?: Prisma.AgentOpenCountListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -328,6 +329,7 @@ export type TenantOrderByWithRelationInput = {
   slaPolicies?: Prisma.SlaPolicyOrderByRelationAggregateInput
   slaTimers?: Prisma.SlaTimerOrderByRelationAggregateInput
   slaCycles?: Prisma.SlaMetricCycleOrderByRelationAggregateInput
+  agentOpenCounts?: Prisma.AgentOpenCountOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -379,6 +381,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   slaPolicies?: Prisma.SlaPolicyListRelationFilter
   slaTimers?: Prisma.SlaTimerListRelationFilter
   slaCycles?: Prisma.SlaMetricCycleListRelationFilter
+  agentOpenCounts?: Prisma.AgentOpenCountListRelationFilter
 }, "id" | "slug">
 
 export type TenantOrderByWithAggregationInput = {
@@ -459,6 +462,7 @@ export type TenantCreateInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -507,6 +511,7 @@ export type TenantUncheckedCreateInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -555,6 +560,7 @@ export type TenantUpdateInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -603,6 +609,7 @@ export type TenantUncheckedUpdateInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -1216,6 +1223,20 @@ export type TenantUpdateOneRequiredWithoutSlaCyclesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutSlaCyclesInput, Prisma.TenantUpdateWithoutSlaCyclesInput>, Prisma.TenantUncheckedUpdateWithoutSlaCyclesInput>
 }
 
+export type TenantCreateNestedOneWithoutAgentOpenCountsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutAgentOpenCountsInput, Prisma.TenantUncheckedCreateWithoutAgentOpenCountsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutAgentOpenCountsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutAgentOpenCountsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutAgentOpenCountsInput, Prisma.TenantUncheckedCreateWithoutAgentOpenCountsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutAgentOpenCountsInput
+  upsert?: Prisma.TenantUpsertWithoutAgentOpenCountsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutAgentOpenCountsInput, Prisma.TenantUpdateWithoutAgentOpenCountsInput>, Prisma.TenantUncheckedUpdateWithoutAgentOpenCountsInput>
+}
+
 export type TenantCreateWithoutUsersInput = {
   id?: string
   slug: string
@@ -1261,6 +1282,7 @@ export type TenantCreateWithoutUsersInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUsersInput = {
@@ -1308,6 +1330,7 @@ export type TenantUncheckedCreateWithoutUsersInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUsersInput = {
@@ -1371,6 +1394,7 @@ export type TenantUpdateWithoutUsersInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUsersInput = {
@@ -1418,6 +1442,7 @@ export type TenantUncheckedUpdateWithoutUsersInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -1465,6 +1490,7 @@ export type TenantCreateWithoutSessionsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -1512,6 +1538,7 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -1575,6 +1602,7 @@ export type TenantUpdateWithoutSessionsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -1622,6 +1650,7 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutEventsInput = {
@@ -1669,6 +1698,7 @@ export type TenantCreateWithoutEventsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutEventsInput = {
@@ -1716,6 +1746,7 @@ export type TenantUncheckedCreateWithoutEventsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutEventsInput = {
@@ -1779,6 +1810,7 @@ export type TenantUpdateWithoutEventsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutEventsInput = {
@@ -1826,6 +1858,7 @@ export type TenantUncheckedUpdateWithoutEventsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketsInput = {
@@ -1873,6 +1906,7 @@ export type TenantCreateWithoutTicketsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketsInput = {
@@ -1920,6 +1954,7 @@ export type TenantUncheckedCreateWithoutTicketsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketsInput = {
@@ -1983,6 +2018,7 @@ export type TenantUpdateWithoutTicketsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketsInput = {
@@ -2030,6 +2066,7 @@ export type TenantUncheckedUpdateWithoutTicketsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutCommentsInput = {
@@ -2077,6 +2114,7 @@ export type TenantCreateWithoutCommentsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutCommentsInput = {
@@ -2124,6 +2162,7 @@ export type TenantUncheckedCreateWithoutCommentsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutCommentsInput = {
@@ -2187,6 +2226,7 @@ export type TenantUpdateWithoutCommentsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutCommentsInput = {
@@ -2234,6 +2274,7 @@ export type TenantUncheckedUpdateWithoutCommentsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutReadMarkersInput = {
@@ -2281,6 +2322,7 @@ export type TenantCreateWithoutReadMarkersInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutReadMarkersInput = {
@@ -2328,6 +2370,7 @@ export type TenantUncheckedCreateWithoutReadMarkersInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutReadMarkersInput = {
@@ -2391,6 +2434,7 @@ export type TenantUpdateWithoutReadMarkersInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutReadMarkersInput = {
@@ -2438,6 +2482,7 @@ export type TenantUncheckedUpdateWithoutReadMarkersInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIdempotencyKeysInput = {
@@ -2485,6 +2530,7 @@ export type TenantCreateWithoutIdempotencyKeysInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
@@ -2532,6 +2578,7 @@ export type TenantUncheckedCreateWithoutIdempotencyKeysInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyKeysInput = {
@@ -2595,6 +2642,7 @@ export type TenantUpdateWithoutIdempotencyKeysInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
@@ -2642,6 +2690,7 @@ export type TenantUncheckedUpdateWithoutIdempotencyKeysInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutAttachmentsInput = {
@@ -2689,6 +2738,7 @@ export type TenantCreateWithoutAttachmentsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutAttachmentsInput = {
@@ -2736,6 +2786,7 @@ export type TenantUncheckedCreateWithoutAttachmentsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutAttachmentsInput = {
@@ -2799,6 +2850,7 @@ export type TenantUpdateWithoutAttachmentsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutAttachmentsInput = {
@@ -2846,6 +2898,7 @@ export type TenantUncheckedUpdateWithoutAttachmentsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutUploadsInput = {
@@ -2893,6 +2946,7 @@ export type TenantCreateWithoutUploadsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUploadsInput = {
@@ -2940,6 +2994,7 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUploadsInput = {
@@ -3003,6 +3058,7 @@ export type TenantUpdateWithoutUploadsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUploadsInput = {
@@ -3050,6 +3106,7 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWebhooksInput = {
@@ -3097,6 +3154,7 @@ export type TenantCreateWithoutWebhooksInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWebhooksInput = {
@@ -3144,6 +3202,7 @@ export type TenantUncheckedCreateWithoutWebhooksInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWebhooksInput = {
@@ -3207,6 +3266,7 @@ export type TenantUpdateWithoutWebhooksInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWebhooksInput = {
@@ -3254,6 +3314,7 @@ export type TenantUncheckedUpdateWithoutWebhooksInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutApiKeysInput = {
@@ -3301,6 +3362,7 @@ export type TenantCreateWithoutApiKeysInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -3348,6 +3410,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -3411,6 +3474,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -3458,6 +3522,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationsInput = {
@@ -3505,6 +3570,7 @@ export type TenantCreateWithoutNotificationsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationsInput = {
@@ -3552,6 +3618,7 @@ export type TenantUncheckedCreateWithoutNotificationsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationsInput = {
@@ -3615,6 +3682,7 @@ export type TenantUpdateWithoutNotificationsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationsInput = {
@@ -3662,6 +3730,7 @@ export type TenantUncheckedUpdateWithoutNotificationsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationInboxesInput = {
@@ -3709,6 +3778,7 @@ export type TenantCreateWithoutNotificationInboxesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
@@ -3756,6 +3826,7 @@ export type TenantUncheckedCreateWithoutNotificationInboxesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationInboxesInput = {
@@ -3819,6 +3890,7 @@ export type TenantUpdateWithoutNotificationInboxesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
@@ -3866,6 +3938,7 @@ export type TenantUncheckedUpdateWithoutNotificationInboxesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketSubscriptionsInput = {
@@ -3913,6 +3986,7 @@ export type TenantCreateWithoutTicketSubscriptionsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -3960,6 +4034,7 @@ export type TenantUncheckedCreateWithoutTicketSubscriptionsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -4023,6 +4098,7 @@ export type TenantUpdateWithoutTicketSubscriptionsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -4070,6 +4146,7 @@ export type TenantUncheckedUpdateWithoutTicketSubscriptionsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationPreferencesInput = {
@@ -4117,6 +4194,7 @@ export type TenantCreateWithoutNotificationPreferencesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -4164,6 +4242,7 @@ export type TenantUncheckedCreateWithoutNotificationPreferencesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -4227,6 +4306,7 @@ export type TenantUpdateWithoutNotificationPreferencesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -4274,6 +4354,7 @@ export type TenantUncheckedUpdateWithoutNotificationPreferencesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutNotificationDefaultsInput = {
@@ -4321,6 +4402,7 @@ export type TenantCreateWithoutNotificationDefaultsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
@@ -4368,6 +4450,7 @@ export type TenantUncheckedCreateWithoutNotificationDefaultsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutNotificationDefaultsInput = {
@@ -4431,6 +4514,7 @@ export type TenantUpdateWithoutNotificationDefaultsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
@@ -4478,6 +4562,7 @@ export type TenantUncheckedUpdateWithoutNotificationDefaultsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInvitationsInput = {
@@ -4525,6 +4610,7 @@ export type TenantCreateWithoutInvitationsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInvitationsInput = {
@@ -4572,6 +4658,7 @@ export type TenantUncheckedCreateWithoutInvitationsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInvitationsInput = {
@@ -4635,6 +4722,7 @@ export type TenantUpdateWithoutInvitationsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInvitationsInput = {
@@ -4682,6 +4770,7 @@ export type TenantUncheckedUpdateWithoutInvitationsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutPasswordResetsInput = {
@@ -4729,6 +4818,7 @@ export type TenantCreateWithoutPasswordResetsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutPasswordResetsInput = {
@@ -4776,6 +4866,7 @@ export type TenantUncheckedCreateWithoutPasswordResetsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutPasswordResetsInput = {
@@ -4839,6 +4930,7 @@ export type TenantUpdateWithoutPasswordResetsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
@@ -4886,6 +4978,7 @@ export type TenantUncheckedUpdateWithoutPasswordResetsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutInboundEmailsInput = {
@@ -4933,6 +5026,7 @@ export type TenantCreateWithoutInboundEmailsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutInboundEmailsInput = {
@@ -4980,6 +5074,7 @@ export type TenantUncheckedCreateWithoutInboundEmailsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutInboundEmailsInput = {
@@ -5043,6 +5138,7 @@ export type TenantUpdateWithoutInboundEmailsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
@@ -5090,6 +5186,7 @@ export type TenantUncheckedUpdateWithoutInboundEmailsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutWidgetInput = {
@@ -5137,6 +5234,7 @@ export type TenantCreateWithoutWidgetInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutWidgetInput = {
@@ -5184,6 +5282,7 @@ export type TenantUncheckedCreateWithoutWidgetInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutWidgetInput = {
@@ -5247,6 +5346,7 @@ export type TenantUpdateWithoutWidgetInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutWidgetInput = {
@@ -5294,6 +5394,7 @@ export type TenantUncheckedUpdateWithoutWidgetInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutVisitorsInput = {
@@ -5341,6 +5442,7 @@ export type TenantCreateWithoutVisitorsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutVisitorsInput = {
@@ -5388,6 +5490,7 @@ export type TenantUncheckedCreateWithoutVisitorsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutVisitorsInput = {
@@ -5451,6 +5554,7 @@ export type TenantUpdateWithoutVisitorsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutVisitorsInput = {
@@ -5498,6 +5602,7 @@ export type TenantUncheckedUpdateWithoutVisitorsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterCategoriesInput = {
@@ -5545,6 +5650,7 @@ export type TenantCreateWithoutHelpCenterCategoriesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
@@ -5592,6 +5698,7 @@ export type TenantUncheckedCreateWithoutHelpCenterCategoriesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterCategoriesInput = {
@@ -5655,6 +5762,7 @@ export type TenantUpdateWithoutHelpCenterCategoriesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
@@ -5702,6 +5810,7 @@ export type TenantUncheckedUpdateWithoutHelpCenterCategoriesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterSectionsInput = {
@@ -5749,6 +5858,7 @@ export type TenantCreateWithoutHelpCenterSectionsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
@@ -5796,6 +5906,7 @@ export type TenantUncheckedCreateWithoutHelpCenterSectionsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterSectionsInput = {
@@ -5859,6 +5970,7 @@ export type TenantUpdateWithoutHelpCenterSectionsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
@@ -5906,6 +6018,7 @@ export type TenantUncheckedUpdateWithoutHelpCenterSectionsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterArticlesInput = {
@@ -5953,6 +6066,7 @@ export type TenantCreateWithoutHelpCenterArticlesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
@@ -6000,6 +6114,7 @@ export type TenantUncheckedCreateWithoutHelpCenterArticlesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterArticlesInput = {
@@ -6063,6 +6178,7 @@ export type TenantUpdateWithoutHelpCenterArticlesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
@@ -6110,6 +6226,7 @@ export type TenantUncheckedUpdateWithoutHelpCenterArticlesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutHelpCenterVotesInput = {
@@ -6157,6 +6274,7 @@ export type TenantCreateWithoutHelpCenterVotesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
@@ -6204,6 +6322,7 @@ export type TenantUncheckedCreateWithoutHelpCenterVotesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutHelpCenterVotesInput = {
@@ -6267,6 +6386,7 @@ export type TenantUpdateWithoutHelpCenterVotesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
@@ -6314,6 +6434,7 @@ export type TenantUncheckedUpdateWithoutHelpCenterVotesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutGroupsInput = {
@@ -6361,6 +6482,7 @@ export type TenantCreateWithoutGroupsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutGroupsInput = {
@@ -6408,6 +6530,7 @@ export type TenantUncheckedCreateWithoutGroupsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutGroupsInput = {
@@ -6471,6 +6594,7 @@ export type TenantUpdateWithoutGroupsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutGroupsInput = {
@@ -6518,6 +6642,7 @@ export type TenantUncheckedUpdateWithoutGroupsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutGroupMembersInput = {
@@ -6565,6 +6690,7 @@ export type TenantCreateWithoutGroupMembersInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutGroupMembersInput = {
@@ -6612,6 +6738,7 @@ export type TenantUncheckedCreateWithoutGroupMembersInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutGroupMembersInput = {
@@ -6675,6 +6802,7 @@ export type TenantUpdateWithoutGroupMembersInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutGroupMembersInput = {
@@ -6722,6 +6850,7 @@ export type TenantUncheckedUpdateWithoutGroupMembersInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutRoutingRulesInput = {
@@ -6769,6 +6898,7 @@ export type TenantCreateWithoutRoutingRulesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutRoutingRulesInput = {
@@ -6816,6 +6946,7 @@ export type TenantUncheckedCreateWithoutRoutingRulesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutRoutingRulesInput = {
@@ -6879,6 +7010,7 @@ export type TenantUpdateWithoutRoutingRulesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutRoutingRulesInput = {
@@ -6926,6 +7058,7 @@ export type TenantUncheckedUpdateWithoutRoutingRulesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutMacrosInput = {
@@ -6973,6 +7106,7 @@ export type TenantCreateWithoutMacrosInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutMacrosInput = {
@@ -7020,6 +7154,7 @@ export type TenantUncheckedCreateWithoutMacrosInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutMacrosInput = {
@@ -7083,6 +7218,7 @@ export type TenantUpdateWithoutMacrosInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutMacrosInput = {
@@ -7130,6 +7266,7 @@ export type TenantUncheckedUpdateWithoutMacrosInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketTriagesInput = {
@@ -7177,6 +7314,7 @@ export type TenantCreateWithoutTicketTriagesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketTriagesInput = {
@@ -7224,6 +7362,7 @@ export type TenantUncheckedCreateWithoutTicketTriagesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketTriagesInput = {
@@ -7287,6 +7426,7 @@ export type TenantUpdateWithoutTicketTriagesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketTriagesInput = {
@@ -7334,6 +7474,7 @@ export type TenantUncheckedUpdateWithoutTicketTriagesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutTicketSummariesInput = {
@@ -7381,6 +7522,7 @@ export type TenantCreateWithoutTicketSummariesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutTicketSummariesInput = {
@@ -7428,6 +7570,7 @@ export type TenantUncheckedCreateWithoutTicketSummariesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutTicketSummariesInput = {
@@ -7491,6 +7634,7 @@ export type TenantUpdateWithoutTicketSummariesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutTicketSummariesInput = {
@@ -7538,6 +7682,7 @@ export type TenantUncheckedUpdateWithoutTicketSummariesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutQaReviewsInput = {
@@ -7585,6 +7730,7 @@ export type TenantCreateWithoutQaReviewsInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutQaReviewsInput = {
@@ -7632,6 +7778,7 @@ export type TenantUncheckedCreateWithoutQaReviewsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutQaReviewsInput = {
@@ -7695,6 +7842,7 @@ export type TenantUpdateWithoutQaReviewsInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutQaReviewsInput = {
@@ -7742,6 +7890,7 @@ export type TenantUncheckedUpdateWithoutQaReviewsInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSlaSchedulesInput = {
@@ -7789,6 +7938,7 @@ export type TenantCreateWithoutSlaSchedulesInput = {
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSlaSchedulesInput = {
@@ -7836,6 +7986,7 @@ export type TenantUncheckedCreateWithoutSlaSchedulesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSlaSchedulesInput = {
@@ -7899,6 +8050,7 @@ export type TenantUpdateWithoutSlaSchedulesInput = {
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSlaSchedulesInput = {
@@ -7946,6 +8098,7 @@ export type TenantUncheckedUpdateWithoutSlaSchedulesInput = {
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSlaPoliciesInput = {
@@ -7993,6 +8146,7 @@ export type TenantCreateWithoutSlaPoliciesInput = {
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSlaPoliciesInput = {
@@ -8040,6 +8194,7 @@ export type TenantUncheckedCreateWithoutSlaPoliciesInput = {
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSlaPoliciesInput = {
@@ -8103,6 +8258,7 @@ export type TenantUpdateWithoutSlaPoliciesInput = {
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSlaPoliciesInput = {
@@ -8150,6 +8306,7 @@ export type TenantUncheckedUpdateWithoutSlaPoliciesInput = {
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSlaTimersInput = {
@@ -8197,6 +8354,7 @@ export type TenantCreateWithoutSlaTimersInput = {
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSlaTimersInput = {
@@ -8244,6 +8402,7 @@ export type TenantUncheckedCreateWithoutSlaTimersInput = {
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSlaTimersInput = {
@@ -8307,6 +8466,7 @@ export type TenantUpdateWithoutSlaTimersInput = {
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSlaTimersInput = {
@@ -8354,6 +8514,7 @@ export type TenantUncheckedUpdateWithoutSlaTimersInput = {
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSlaCyclesInput = {
@@ -8401,6 +8562,7 @@ export type TenantCreateWithoutSlaCyclesInput = {
   slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSlaCyclesInput = {
@@ -8448,6 +8610,7 @@ export type TenantUncheckedCreateWithoutSlaCyclesInput = {
   slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
   slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
   slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSlaCyclesInput = {
@@ -8511,6 +8674,7 @@ export type TenantUpdateWithoutSlaCyclesInput = {
   slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSlaCyclesInput = {
@@ -8558,6 +8722,215 @@ export type TenantUncheckedUpdateWithoutSlaCyclesInput = {
   slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
   slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
   slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  agentOpenCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutAgentOpenCountsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutAgentOpenCountsInput = {
+  id?: string
+  slug: string
+  name: string
+  status?: $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  lastTicketNumber?: number
+  users?: Prisma.UserUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  events?: Prisma.EventUncheckedCreateNestedManyWithoutTenantInput
+  tickets?: Prisma.TicketUncheckedCreateNestedManyWithoutTenantInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutTenantInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedCreateNestedManyWithoutTenantInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutTenantInput
+  webhooks?: Prisma.WebhookEndpointUncheckedCreateNestedManyWithoutTenantInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutTenantInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedCreateNestedManyWithoutTenantInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutTenantInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutTenantInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedCreateNestedManyWithoutTenantInput
+  ticketTriages?: Prisma.TicketTriageUncheckedCreateNestedManyWithoutTenantInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedCreateNestedManyWithoutTenantInput
+  qaReviews?: Prisma.QaReviewUncheckedCreateNestedManyWithoutTenantInput
+  invitations?: Prisma.InvitationUncheckedCreateNestedManyWithoutTenantInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutTenantInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutTenantInput
+  widget?: Prisma.WidgetSettingsUncheckedCreateNestedOneWithoutTenantInput
+  visitors?: Prisma.VisitorUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutTenantInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedCreateNestedManyWithoutTenantInput
+  groups?: Prisma.GroupUncheckedCreateNestedManyWithoutTenantInput
+  groupMembers?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutTenantInput
+  routingRules?: Prisma.RoutingRuleUncheckedCreateNestedManyWithoutTenantInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutTenantInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedCreateNestedManyWithoutTenantInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedCreateNestedManyWithoutTenantInput
+  slaTimers?: Prisma.SlaTimerUncheckedCreateNestedManyWithoutTenantInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutAgentOpenCountsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutAgentOpenCountsInput, Prisma.TenantUncheckedCreateWithoutAgentOpenCountsInput>
+}
+
+export type TenantUpsertWithoutAgentOpenCountsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutAgentOpenCountsInput, Prisma.TenantUncheckedUpdateWithoutAgentOpenCountsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutAgentOpenCountsInput, Prisma.TenantUncheckedCreateWithoutAgentOpenCountsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutAgentOpenCountsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutAgentOpenCountsInput, Prisma.TenantUncheckedUpdateWithoutAgentOpenCountsInput>
+}
+
+export type TenantUpdateWithoutAgentOpenCountsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutAgentOpenCountsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumTenantStatusFieldUpdateOperationsInput | $Enums.TenantStatus
+  settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastTicketNumber?: Prisma.IntFieldUpdateOperationsInput | number
+  users?: Prisma.UserUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  events?: Prisma.EventUncheckedUpdateManyWithoutTenantNestedInput
+  tickets?: Prisma.TicketUncheckedUpdateManyWithoutTenantNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutTenantNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyKeys?: Prisma.IdempotencyKeyUncheckedUpdateManyWithoutTenantNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutTenantNestedInput
+  webhooks?: Prisma.WebhookEndpointUncheckedUpdateManyWithoutTenantNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutTenantNestedInput
+  notificationInboxes?: Prisma.NotificationInboxUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutTenantNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutTenantNestedInput
+  notificationDefaults?: Prisma.NotificationDefaultUncheckedUpdateManyWithoutTenantNestedInput
+  ticketTriages?: Prisma.TicketTriageUncheckedUpdateManyWithoutTenantNestedInput
+  ticketSummaries?: Prisma.TicketSummaryUncheckedUpdateManyWithoutTenantNestedInput
+  qaReviews?: Prisma.QaReviewUncheckedUpdateManyWithoutTenantNestedInput
+  invitations?: Prisma.InvitationUncheckedUpdateManyWithoutTenantNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutTenantNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutTenantNestedInput
+  widget?: Prisma.WidgetSettingsUncheckedUpdateOneWithoutTenantNestedInput
+  visitors?: Prisma.VisitorUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterCategories?: Prisma.HelpCenterCategoryUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterSections?: Prisma.HelpCenterSectionUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutTenantNestedInput
+  helpCenterVotes?: Prisma.HelpCenterVoteUncheckedUpdateManyWithoutTenantNestedInput
+  groups?: Prisma.GroupUncheckedUpdateManyWithoutTenantNestedInput
+  groupMembers?: Prisma.GroupMemberUncheckedUpdateManyWithoutTenantNestedInput
+  routingRules?: Prisma.RoutingRuleUncheckedUpdateManyWithoutTenantNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutTenantNestedInput
+  slaSchedules?: Prisma.SlaScheduleUncheckedUpdateManyWithoutTenantNestedInput
+  slaPolicies?: Prisma.SlaPolicyUncheckedUpdateManyWithoutTenantNestedInput
+  slaTimers?: Prisma.SlaTimerUncheckedUpdateManyWithoutTenantNestedInput
+  slaCycles?: Prisma.SlaMetricCycleUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -8601,6 +8974,7 @@ export type TenantCountOutputType = {
   slaPolicies: number
   slaTimers: number
   slaCycles: number
+  agentOpenCounts: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -8639,6 +9013,7 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   slaPolicies?: boolean | TenantCountOutputTypeCountSlaPoliciesArgs
   slaTimers?: boolean | TenantCountOutputTypeCountSlaTimersArgs
   slaCycles?: boolean | TenantCountOutputTypeCountSlaCyclesArgs
+  agentOpenCounts?: boolean | TenantCountOutputTypeCountAgentOpenCountsArgs
 }
 
 /**
@@ -8896,6 +9271,13 @@ export type TenantCountOutputTypeCountSlaCyclesArgs<ExtArgs extends runtime.Type
   where?: Prisma.SlaMetricCycleWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountAgentOpenCountsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AgentOpenCountWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -8943,6 +9325,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   slaPolicies?: boolean | Prisma.Tenant$slaPoliciesArgs<ExtArgs>
   slaTimers?: boolean | Prisma.Tenant$slaTimersArgs<ExtArgs>
   slaCycles?: boolean | Prisma.Tenant$slaCyclesArgs<ExtArgs>
+  agentOpenCounts?: boolean | Prisma.Tenant$agentOpenCountsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -9020,6 +9403,7 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   slaPolicies?: boolean | Prisma.Tenant$slaPoliciesArgs<ExtArgs>
   slaTimers?: boolean | Prisma.Tenant$slaTimersArgs<ExtArgs>
   slaCycles?: boolean | Prisma.Tenant$slaCyclesArgs<ExtArgs>
+  agentOpenCounts?: boolean | Prisma.Tenant$agentOpenCountsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -9064,6 +9448,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     slaPolicies: Prisma.$SlaPolicyPayload<ExtArgs>[]
     slaTimers: Prisma.$SlaTimerPayload<ExtArgs>[]
     slaCycles: Prisma.$SlaMetricCyclePayload<ExtArgs>[]
+    agentOpenCounts: Prisma.$AgentOpenCountPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -9505,6 +9890,7 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   slaPolicies<T extends Prisma.Tenant$slaPoliciesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaPoliciesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaPolicyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   slaTimers<T extends Prisma.Tenant$slaTimersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaTimersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaTimerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   slaCycles<T extends Prisma.Tenant$slaCyclesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$slaCyclesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SlaMetricCyclePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  agentOpenCounts<T extends Prisma.Tenant$agentOpenCountsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$agentOpenCountsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AgentOpenCountPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -10792,6 +11178,30 @@ export type Tenant$slaCyclesArgs<ExtArgs extends runtime.Types.Extensions.Intern
   take?: number
   skip?: number
   distinct?: Prisma.SlaMetricCycleScalarFieldEnum | Prisma.SlaMetricCycleScalarFieldEnum[]
+}
+
+/**
+ * Tenant.agentOpenCounts
+ */
+export type Tenant$agentOpenCountsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AgentOpenCount
+   */
+  select?: Prisma.AgentOpenCountSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AgentOpenCount
+   */
+  omit?: Prisma.AgentOpenCountOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AgentOpenCountInclude<ExtArgs> | null
+  where?: Prisma.AgentOpenCountWhereInput
+  orderBy?: Prisma.AgentOpenCountOrderByWithRelationInput | Prisma.AgentOpenCountOrderByWithRelationInput[]
+  cursor?: Prisma.AgentOpenCountWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AgentOpenCountScalarFieldEnum | Prisma.AgentOpenCountScalarFieldEnum[]
 }
 
 /**

@@ -28,12 +28,10 @@ export type AggregateUser = {
 
 export type UserAvgAggregateOutputType = {
   capacity: number | null
-  openAssigned: number | null
 }
 
 export type UserSumAggregateOutputType = {
   capacity: number | null
-  openAssigned: number | null
 }
 
 export type UserMinAggregateOutputType = {
@@ -45,7 +43,6 @@ export type UserMinAggregateOutputType = {
   capacity: number | null
   availability: $Enums.AgentAvailability | null
   lastAssignedAt: Date | null
-  openAssigned: number | null
   passwordHash: string | null
   active: boolean | null
   deactivatedAt: Date | null
@@ -64,7 +61,6 @@ export type UserMaxAggregateOutputType = {
   capacity: number | null
   availability: $Enums.AgentAvailability | null
   lastAssignedAt: Date | null
-  openAssigned: number | null
   passwordHash: string | null
   active: boolean | null
   deactivatedAt: Date | null
@@ -84,7 +80,6 @@ export type UserCountAggregateOutputType = {
   capacity: number
   availability: number
   lastAssignedAt: number
-  openAssigned: number
   passwordHash: number
   active: number
   deactivatedAt: number
@@ -98,12 +93,10 @@ export type UserCountAggregateOutputType = {
 
 export type UserAvgAggregateInputType = {
   capacity?: true
-  openAssigned?: true
 }
 
 export type UserSumAggregateInputType = {
   capacity?: true
-  openAssigned?: true
 }
 
 export type UserMinAggregateInputType = {
@@ -115,7 +108,6 @@ export type UserMinAggregateInputType = {
   capacity?: true
   availability?: true
   lastAssignedAt?: true
-  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -134,7 +126,6 @@ export type UserMaxAggregateInputType = {
   capacity?: true
   availability?: true
   lastAssignedAt?: true
-  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -154,7 +145,6 @@ export type UserCountAggregateInputType = {
   capacity?: true
   availability?: true
   lastAssignedAt?: true
-  openAssigned?: true
   passwordHash?: true
   active?: true
   deactivatedAt?: true
@@ -261,7 +251,6 @@ export type UserGroupByOutputType = {
   capacity: number
   availability: $Enums.AgentAvailability
   lastAssignedAt: Date | null
-  openAssigned: number
   passwordHash: string
   active: boolean
   deactivatedAt: Date | null
@@ -304,7 +293,6 @@ export type UserWhereInput = {
   capacity?: Prisma.IntFilter<"User"> | number
   availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
-  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -332,6 +320,7 @@ export type UserWhereInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
   groupMemberships?: Prisma.GroupMemberListRelationFilter
   macros?: Prisma.MacroListRelationFilter
+  openCounts?: Prisma.AgentOpenCountListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -344,7 +333,6 @@ export type UserOrderByWithRelationInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrderInput | Prisma.SortOrder
-  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -372,6 +360,7 @@ export type UserOrderByWithRelationInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleOrderByRelationAggregateInput
   groupMemberships?: Prisma.GroupMemberOrderByRelationAggregateInput
   macros?: Prisma.MacroOrderByRelationAggregateInput
+  openCounts?: Prisma.AgentOpenCountOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -389,7 +378,6 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   capacity?: Prisma.IntFilter<"User"> | number
   availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
-  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -417,6 +405,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   helpCenterArticles?: Prisma.HelpCenterArticleListRelationFilter
   groupMemberships?: Prisma.GroupMemberListRelationFilter
   macros?: Prisma.MacroListRelationFilter
+  openCounts?: Prisma.AgentOpenCountListRelationFilter
 }, "tenantId_id" | "tenantId_email">
 
 export type UserOrderByWithAggregationInput = {
@@ -429,7 +418,6 @@ export type UserOrderByWithAggregationInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrderInput | Prisma.SortOrder
-  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -457,7 +445,6 @@ export type UserScalarWhereWithAggregatesInput = {
   capacity?: Prisma.IntWithAggregatesFilter<"User"> | number
   availability?: Prisma.EnumAgentAvailabilityWithAggregatesFilter<"User"> | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
-  openAssigned?: Prisma.IntWithAggregatesFilter<"User"> | number
   passwordHash?: Prisma.StringWithAggregatesFilter<"User"> | string
   active?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"User"> | Date | string | null
@@ -476,7 +463,6 @@ export type UserCreateInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -504,6 +490,7 @@ export type UserCreateInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -516,7 +503,6 @@ export type UserUncheckedCreateInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -543,6 +529,7 @@ export type UserUncheckedCreateInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserUpdateInput = {
@@ -554,7 +541,6 @@ export type UserUpdateInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -582,6 +568,7 @@ export type UserUpdateInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -594,7 +581,6 @@ export type UserUncheckedUpdateInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -621,6 +607,7 @@ export type UserUncheckedUpdateInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -633,7 +620,6 @@ export type UserCreateManyInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -652,7 +638,6 @@ export type UserUpdateManyMutationInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -672,7 +657,6 @@ export type UserUncheckedUpdateManyInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -720,7 +704,6 @@ export type UserCountOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrder
-  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -732,7 +715,6 @@ export type UserCountOrderByAggregateInput = {
 
 export type UserAvgOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
-  openAssigned?: Prisma.SortOrder
 }
 
 export type UserMaxOrderByAggregateInput = {
@@ -744,7 +726,6 @@ export type UserMaxOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrder
-  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -763,7 +744,6 @@ export type UserMinOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
   availability?: Prisma.SortOrder
   lastAssignedAt?: Prisma.SortOrder
-  openAssigned?: Prisma.SortOrder
   passwordHash?: Prisma.SortOrder
   active?: Prisma.SortOrder
   deactivatedAt?: Prisma.SortOrder
@@ -775,7 +755,6 @@ export type UserMinOrderByAggregateInput = {
 
 export type UserSumOrderByAggregateInput = {
   capacity?: Prisma.SortOrder
-  openAssigned?: Prisma.SortOrder
 }
 
 export type UserScalarRelationFilter = {
@@ -1123,6 +1102,20 @@ export type UserUpdateOneRequiredWithoutMacrosNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutMacrosInput, Prisma.UserUpdateWithoutMacrosInput>, Prisma.UserUncheckedUpdateWithoutMacrosInput>
 }
 
+export type UserCreateNestedOneWithoutOpenCountsInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutOpenCountsInput, Prisma.UserUncheckedCreateWithoutOpenCountsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutOpenCountsInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutOpenCountsNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutOpenCountsInput, Prisma.UserUncheckedCreateWithoutOpenCountsInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutOpenCountsInput
+  upsert?: Prisma.UserUpsertWithoutOpenCountsInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutOpenCountsInput, Prisma.UserUpdateWithoutOpenCountsInput>, Prisma.UserUncheckedUpdateWithoutOpenCountsInput>
+}
+
 export type UserCreateWithoutTenantInput = {
   id?: string
   email: string
@@ -1132,7 +1125,6 @@ export type UserCreateWithoutTenantInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1159,6 +1151,7 @@ export type UserCreateWithoutTenantInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutTenantInput = {
@@ -1170,7 +1163,6 @@ export type UserUncheckedCreateWithoutTenantInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1197,6 +1189,7 @@ export type UserUncheckedCreateWithoutTenantInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutTenantInput = {
@@ -1238,7 +1231,6 @@ export type UserScalarWhereInput = {
   capacity?: Prisma.IntFilter<"User"> | number
   availability?: Prisma.EnumAgentAvailabilityFilter<"User"> | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
-  openAssigned?: Prisma.IntFilter<"User"> | number
   passwordHash?: Prisma.StringFilter<"User"> | string
   active?: Prisma.BoolFilter<"User"> | boolean
   deactivatedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
@@ -1257,7 +1249,6 @@ export type UserCreateWithoutSessionsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1284,6 +1275,7 @@ export type UserCreateWithoutSessionsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -1296,7 +1288,6 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1322,6 +1313,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -1349,7 +1341,6 @@ export type UserUpdateWithoutSessionsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1376,6 +1367,7 @@ export type UserUpdateWithoutSessionsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -1388,7 +1380,6 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1414,6 +1405,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutRequestedTicketsInput = {
@@ -1425,7 +1417,6 @@ export type UserCreateWithoutRequestedTicketsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1452,6 +1443,7 @@ export type UserCreateWithoutRequestedTicketsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutRequestedTicketsInput = {
@@ -1464,7 +1456,6 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1490,6 +1481,7 @@ export type UserUncheckedCreateWithoutRequestedTicketsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutRequestedTicketsInput = {
@@ -1506,7 +1498,6 @@ export type UserCreateWithoutAssignedTicketsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1533,6 +1524,7 @@ export type UserCreateWithoutAssignedTicketsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutAssignedTicketsInput = {
@@ -1545,7 +1537,6 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1571,6 +1562,7 @@ export type UserUncheckedCreateWithoutAssignedTicketsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutAssignedTicketsInput = {
@@ -1598,7 +1590,6 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1625,6 +1616,7 @@ export type UserUpdateWithoutRequestedTicketsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
@@ -1637,7 +1629,6 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1663,6 +1654,7 @@ export type UserUncheckedUpdateWithoutRequestedTicketsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserUpsertWithoutAssignedTicketsInput = {
@@ -1685,7 +1677,6 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1712,6 +1703,7 @@ export type UserUpdateWithoutAssignedTicketsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
@@ -1724,7 +1716,6 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1750,6 +1741,7 @@ export type UserUncheckedUpdateWithoutAssignedTicketsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutCommentsInput = {
@@ -1761,7 +1753,6 @@ export type UserCreateWithoutCommentsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1788,6 +1779,7 @@ export type UserCreateWithoutCommentsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutCommentsInput = {
@@ -1800,7 +1792,6 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1826,6 +1817,7 @@ export type UserUncheckedCreateWithoutCommentsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutCommentsInput = {
@@ -1853,7 +1845,6 @@ export type UserUpdateWithoutCommentsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1880,6 +1871,7 @@ export type UserUpdateWithoutCommentsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutCommentsInput = {
@@ -1892,7 +1884,6 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1918,6 +1909,7 @@ export type UserUncheckedUpdateWithoutCommentsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutReadMarkersInput = {
@@ -1929,7 +1921,6 @@ export type UserCreateWithoutReadMarkersInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1956,6 +1947,7 @@ export type UserCreateWithoutReadMarkersInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutReadMarkersInput = {
@@ -1968,7 +1960,6 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -1994,6 +1985,7 @@ export type UserUncheckedCreateWithoutReadMarkersInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutReadMarkersInput = {
@@ -2021,7 +2013,6 @@ export type UserUpdateWithoutReadMarkersInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2048,6 +2039,7 @@ export type UserUpdateWithoutReadMarkersInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutReadMarkersInput = {
@@ -2060,7 +2052,6 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2086,6 +2077,7 @@ export type UserUncheckedUpdateWithoutReadMarkersInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutAttachmentsInput = {
@@ -2097,7 +2089,6 @@ export type UserCreateWithoutAttachmentsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2124,6 +2115,7 @@ export type UserCreateWithoutAttachmentsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutAttachmentsInput = {
@@ -2136,7 +2128,6 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2162,6 +2153,7 @@ export type UserUncheckedCreateWithoutAttachmentsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutAttachmentsInput = {
@@ -2189,7 +2181,6 @@ export type UserUpdateWithoutAttachmentsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2216,6 +2207,7 @@ export type UserUpdateWithoutAttachmentsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAttachmentsInput = {
@@ -2228,7 +2220,6 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2254,6 +2245,7 @@ export type UserUncheckedUpdateWithoutAttachmentsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutUploadsInput = {
@@ -2265,7 +2257,6 @@ export type UserCreateWithoutUploadsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2292,6 +2283,7 @@ export type UserCreateWithoutUploadsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutUploadsInput = {
@@ -2304,7 +2296,6 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2330,6 +2321,7 @@ export type UserUncheckedCreateWithoutUploadsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutUploadsInput = {
@@ -2357,7 +2349,6 @@ export type UserUpdateWithoutUploadsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2384,6 +2375,7 @@ export type UserUpdateWithoutUploadsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutUploadsInput = {
@@ -2396,7 +2388,6 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2422,6 +2413,7 @@ export type UserUncheckedUpdateWithoutUploadsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutApiKeysInput = {
@@ -2433,7 +2425,6 @@ export type UserCreateWithoutApiKeysInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2460,6 +2451,7 @@ export type UserCreateWithoutApiKeysInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutApiKeysInput = {
@@ -2472,7 +2464,6 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2498,6 +2489,7 @@ export type UserUncheckedCreateWithoutApiKeysInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutApiKeysInput = {
@@ -2525,7 +2517,6 @@ export type UserUpdateWithoutApiKeysInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2552,6 +2543,7 @@ export type UserUpdateWithoutApiKeysInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutApiKeysInput = {
@@ -2564,7 +2556,6 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2590,6 +2581,7 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutNotificationsInput = {
@@ -2601,7 +2593,6 @@ export type UserCreateWithoutNotificationsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2628,6 +2619,7 @@ export type UserCreateWithoutNotificationsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutNotificationsInput = {
@@ -2640,7 +2632,6 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2666,6 +2657,7 @@ export type UserUncheckedCreateWithoutNotificationsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutNotificationsInput = {
@@ -2693,7 +2685,6 @@ export type UserUpdateWithoutNotificationsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2720,6 +2711,7 @@ export type UserUpdateWithoutNotificationsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationsInput = {
@@ -2732,7 +2724,6 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2758,6 +2749,7 @@ export type UserUncheckedUpdateWithoutNotificationsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutNotificationInboxInput = {
@@ -2769,7 +2761,6 @@ export type UserCreateWithoutNotificationInboxInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2796,6 +2787,7 @@ export type UserCreateWithoutNotificationInboxInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutNotificationInboxInput = {
@@ -2808,7 +2800,6 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2834,6 +2825,7 @@ export type UserUncheckedCreateWithoutNotificationInboxInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutNotificationInboxInput = {
@@ -2861,7 +2853,6 @@ export type UserUpdateWithoutNotificationInboxInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2888,6 +2879,7 @@ export type UserUpdateWithoutNotificationInboxInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationInboxInput = {
@@ -2900,7 +2892,6 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2926,6 +2917,7 @@ export type UserUncheckedUpdateWithoutNotificationInboxInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutTicketSubscriptionsInput = {
@@ -2937,7 +2929,6 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -2964,6 +2955,7 @@ export type UserCreateWithoutTicketSubscriptionsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
@@ -2976,7 +2968,6 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3002,6 +2993,7 @@ export type UserUncheckedCreateWithoutTicketSubscriptionsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutTicketSubscriptionsInput = {
@@ -3029,7 +3021,6 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3056,6 +3047,7 @@ export type UserUpdateWithoutTicketSubscriptionsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
@@ -3068,7 +3060,6 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3094,6 +3085,7 @@ export type UserUncheckedUpdateWithoutTicketSubscriptionsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutNotificationPreferencesInput = {
@@ -3105,7 +3097,6 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3132,6 +3123,7 @@ export type UserCreateWithoutNotificationPreferencesInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
@@ -3144,7 +3136,6 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3170,6 +3161,7 @@ export type UserUncheckedCreateWithoutNotificationPreferencesInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutNotificationPreferencesInput = {
@@ -3197,7 +3189,6 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3224,6 +3215,7 @@ export type UserUpdateWithoutNotificationPreferencesInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
@@ -3236,7 +3228,6 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3262,6 +3253,7 @@ export type UserUncheckedUpdateWithoutNotificationPreferencesInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutInvitationsSentInput = {
@@ -3273,7 +3265,6 @@ export type UserCreateWithoutInvitationsSentInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3300,6 +3291,7 @@ export type UserCreateWithoutInvitationsSentInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutInvitationsSentInput = {
@@ -3312,7 +3304,6 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3338,6 +3329,7 @@ export type UserUncheckedCreateWithoutInvitationsSentInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutInvitationsSentInput = {
@@ -3365,7 +3357,6 @@ export type UserUpdateWithoutInvitationsSentInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3392,6 +3383,7 @@ export type UserUpdateWithoutInvitationsSentInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInvitationsSentInput = {
@@ -3404,7 +3396,6 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3430,6 +3421,7 @@ export type UserUncheckedUpdateWithoutInvitationsSentInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutPasswordResetsInput = {
@@ -3441,7 +3433,6 @@ export type UserCreateWithoutPasswordResetsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3468,6 +3459,7 @@ export type UserCreateWithoutPasswordResetsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutPasswordResetsInput = {
@@ -3480,7 +3472,6 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3506,6 +3497,7 @@ export type UserUncheckedCreateWithoutPasswordResetsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutPasswordResetsInput = {
@@ -3533,7 +3525,6 @@ export type UserUpdateWithoutPasswordResetsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3560,6 +3551,7 @@ export type UserUpdateWithoutPasswordResetsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutPasswordResetsInput = {
@@ -3572,7 +3564,6 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3598,6 +3589,7 @@ export type UserUncheckedUpdateWithoutPasswordResetsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutInboundEmailsInput = {
@@ -3609,7 +3601,6 @@ export type UserCreateWithoutInboundEmailsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3636,6 +3627,7 @@ export type UserCreateWithoutInboundEmailsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutInboundEmailsInput = {
@@ -3648,7 +3640,6 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3674,6 +3665,7 @@ export type UserUncheckedCreateWithoutInboundEmailsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutInboundEmailsInput = {
@@ -3701,7 +3693,6 @@ export type UserUpdateWithoutInboundEmailsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3728,6 +3719,7 @@ export type UserUpdateWithoutInboundEmailsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutInboundEmailsInput = {
@@ -3740,7 +3732,6 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3766,6 +3757,7 @@ export type UserUncheckedUpdateWithoutInboundEmailsInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutVisitorInput = {
@@ -3777,7 +3769,6 @@ export type UserCreateWithoutVisitorInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3804,6 +3795,7 @@ export type UserCreateWithoutVisitorInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutVisitorInput = {
@@ -3816,7 +3808,6 @@ export type UserUncheckedCreateWithoutVisitorInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3842,6 +3833,7 @@ export type UserUncheckedCreateWithoutVisitorInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutVisitorInput = {
@@ -3869,7 +3861,6 @@ export type UserUpdateWithoutVisitorInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3896,6 +3887,7 @@ export type UserUpdateWithoutVisitorInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutVisitorInput = {
@@ -3908,7 +3900,6 @@ export type UserUncheckedUpdateWithoutVisitorInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -3934,6 +3925,7 @@ export type UserUncheckedUpdateWithoutVisitorInput = {
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutHelpCenterArticlesInput = {
@@ -3945,7 +3937,6 @@ export type UserCreateWithoutHelpCenterArticlesInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -3972,6 +3963,7 @@ export type UserCreateWithoutHelpCenterArticlesInput = {
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutHelpCenterArticlesInput = {
@@ -3984,7 +3976,6 @@ export type UserUncheckedCreateWithoutHelpCenterArticlesInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -4010,6 +4001,7 @@ export type UserUncheckedCreateWithoutHelpCenterArticlesInput = {
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutHelpCenterArticlesInput = {
@@ -4037,7 +4029,6 @@ export type UserUpdateWithoutHelpCenterArticlesInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4064,6 +4055,7 @@ export type UserUpdateWithoutHelpCenterArticlesInput = {
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutHelpCenterArticlesInput = {
@@ -4076,7 +4068,6 @@ export type UserUncheckedUpdateWithoutHelpCenterArticlesInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4102,6 +4093,7 @@ export type UserUncheckedUpdateWithoutHelpCenterArticlesInput = {
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutGroupMembershipsInput = {
@@ -4113,7 +4105,6 @@ export type UserCreateWithoutGroupMembershipsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -4140,6 +4131,7 @@ export type UserCreateWithoutGroupMembershipsInput = {
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutGroupMembershipsInput = {
@@ -4152,7 +4144,6 @@ export type UserUncheckedCreateWithoutGroupMembershipsInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -4178,6 +4169,7 @@ export type UserUncheckedCreateWithoutGroupMembershipsInput = {
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutGroupMembershipsInput = {
@@ -4205,7 +4197,6 @@ export type UserUpdateWithoutGroupMembershipsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4232,6 +4223,7 @@ export type UserUpdateWithoutGroupMembershipsInput = {
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutGroupMembershipsInput = {
@@ -4244,7 +4236,6 @@ export type UserUncheckedUpdateWithoutGroupMembershipsInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4270,6 +4261,7 @@ export type UserUncheckedUpdateWithoutGroupMembershipsInput = {
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutMacrosInput = {
@@ -4281,7 +4273,6 @@ export type UserCreateWithoutMacrosInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -4308,6 +4299,7 @@ export type UserCreateWithoutMacrosInput = {
   visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  openCounts?: Prisma.AgentOpenCountCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutMacrosInput = {
@@ -4320,7 +4312,6 @@ export type UserUncheckedCreateWithoutMacrosInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -4346,6 +4337,7 @@ export type UserUncheckedCreateWithoutMacrosInput = {
   visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
   groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  openCounts?: Prisma.AgentOpenCountUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutMacrosInput = {
@@ -4373,7 +4365,6 @@ export type UserUpdateWithoutMacrosInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4400,6 +4391,7 @@ export type UserUpdateWithoutMacrosInput = {
   visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutMacrosInput = {
@@ -4412,7 +4404,6 @@ export type UserUncheckedUpdateWithoutMacrosInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4438,9 +4429,10 @@ export type UserUncheckedUpdateWithoutMacrosInput = {
   visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
   helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
   groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
 }
 
-export type UserCreateManyTenantInput = {
+export type UserCreateWithoutOpenCountsInput = {
   id?: string
   email: string
   name: string
@@ -4449,7 +4441,6 @@ export type UserCreateManyTenantInput = {
   capacity?: number
   availability?: $Enums.AgentAvailability
   lastAssignedAt?: Date | string | null
-  openAssigned?: number
   passwordHash: string
   active?: boolean
   deactivatedAt?: Date | string | null
@@ -4457,9 +4448,83 @@ export type UserCreateManyTenantInput = {
   locale?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutUsersInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroCreateNestedManyWithoutCreatedByInput
 }
 
-export type UserUpdateWithoutTenantInput = {
+export type UserUncheckedCreateWithoutOpenCountsInput = {
+  tenantId: string
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  requestedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutRequesterInput
+  assignedTickets?: Prisma.TicketUncheckedCreateNestedManyWithoutAssigneeInput
+  comments?: Prisma.CommentUncheckedCreateNestedManyWithoutAuthorInput
+  attachments?: Prisma.AttachmentUncheckedCreateNestedManyWithoutUploaderInput
+  uploads?: Prisma.AttachmentUploadUncheckedCreateNestedManyWithoutUploaderInput
+  readMarkers?: Prisma.ReadMarkerUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutCreatedByInput
+  notifications?: Prisma.NotificationUncheckedCreateNestedManyWithoutUserInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedCreateNestedOneWithoutUserInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedCreateNestedManyWithoutUserInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedCreateNestedManyWithoutUserInput
+  invitationsSent?: Prisma.InvitationUncheckedCreateNestedManyWithoutInvitedByInput
+  passwordResets?: Prisma.PasswordResetUncheckedCreateNestedManyWithoutUserInput
+  inboundEmails?: Prisma.InboundEmailUncheckedCreateNestedManyWithoutSenderInput
+  visitor?: Prisma.VisitorUncheckedCreateNestedOneWithoutUserInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedCreateNestedManyWithoutAuthorInput
+  groupMemberships?: Prisma.GroupMemberUncheckedCreateNestedManyWithoutUserInput
+  macros?: Prisma.MacroUncheckedCreateNestedManyWithoutCreatedByInput
+}
+
+export type UserCreateOrConnectWithoutOpenCountsInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutOpenCountsInput, Prisma.UserUncheckedCreateWithoutOpenCountsInput>
+}
+
+export type UserUpsertWithoutOpenCountsInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutOpenCountsInput, Prisma.UserUncheckedUpdateWithoutOpenCountsInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutOpenCountsInput, Prisma.UserUncheckedCreateWithoutOpenCountsInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutOpenCountsInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutOpenCountsInput, Prisma.UserUncheckedUpdateWithoutOpenCountsInput>
+}
+
+export type UserUpdateWithoutOpenCountsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
@@ -4468,7 +4533,6 @@ export type UserUpdateWithoutTenantInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4476,6 +4540,7 @@ export type UserUpdateWithoutTenantInput = {
   locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutUsersNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
   assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
@@ -4497,7 +4562,8 @@ export type UserUpdateWithoutTenantInput = {
   macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
 }
 
-export type UserUncheckedUpdateWithoutTenantInput = {
+export type UserUncheckedUpdateWithoutOpenCountsInput = {
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
@@ -4506,7 +4572,6 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4535,6 +4600,100 @@ export type UserUncheckedUpdateWithoutTenantInput = {
   macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
+export type UserCreateManyTenantInput = {
+  id?: string
+  email: string
+  name: string
+  role?: $Enums.Role
+  skills?: Prisma.UserCreateskillsInput | string[]
+  capacity?: number
+  availability?: $Enums.AgentAvailability
+  lastAssignedAt?: Date | string | null
+  passwordHash: string
+  active?: boolean
+  deactivatedAt?: Date | string | null
+  lastLoginAt?: Date | string | null
+  locale?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type UserUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutTenantInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
+  skills?: Prisma.UserUpdateskillsInput | string[]
+  capacity?: Prisma.IntFieldUpdateOperationsInput | number
+  availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
+  lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
+  active?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  locale?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  requestedTickets?: Prisma.TicketUncheckedUpdateManyWithoutRequesterNestedInput
+  assignedTickets?: Prisma.TicketUncheckedUpdateManyWithoutAssigneeNestedInput
+  comments?: Prisma.CommentUncheckedUpdateManyWithoutAuthorNestedInput
+  attachments?: Prisma.AttachmentUncheckedUpdateManyWithoutUploaderNestedInput
+  uploads?: Prisma.AttachmentUploadUncheckedUpdateManyWithoutUploaderNestedInput
+  readMarkers?: Prisma.ReadMarkerUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutCreatedByNestedInput
+  notifications?: Prisma.NotificationUncheckedUpdateManyWithoutUserNestedInput
+  notificationInbox?: Prisma.NotificationInboxUncheckedUpdateOneWithoutUserNestedInput
+  ticketSubscriptions?: Prisma.TicketSubscriptionUncheckedUpdateManyWithoutUserNestedInput
+  notificationPreferences?: Prisma.NotificationPreferenceUncheckedUpdateManyWithoutUserNestedInput
+  invitationsSent?: Prisma.InvitationUncheckedUpdateManyWithoutInvitedByNestedInput
+  passwordResets?: Prisma.PasswordResetUncheckedUpdateManyWithoutUserNestedInput
+  inboundEmails?: Prisma.InboundEmailUncheckedUpdateManyWithoutSenderNestedInput
+  visitor?: Prisma.VisitorUncheckedUpdateOneWithoutUserNestedInput
+  helpCenterArticles?: Prisma.HelpCenterArticleUncheckedUpdateManyWithoutAuthorNestedInput
+  groupMemberships?: Prisma.GroupMemberUncheckedUpdateManyWithoutUserNestedInput
+  macros?: Prisma.MacroUncheckedUpdateManyWithoutCreatedByNestedInput
+  openCounts?: Prisma.AgentOpenCountUncheckedUpdateManyWithoutUserNestedInput
+}
+
 export type UserUncheckedUpdateManyWithoutTenantInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   email?: Prisma.StringFieldUpdateOperationsInput | string
@@ -4544,7 +4703,6 @@ export type UserUncheckedUpdateManyWithoutTenantInput = {
   capacity?: Prisma.IntFieldUpdateOperationsInput | number
   availability?: Prisma.EnumAgentAvailabilityFieldUpdateOperationsInput | $Enums.AgentAvailability
   lastAssignedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  openAssigned?: Prisma.IntFieldUpdateOperationsInput | number
   passwordHash?: Prisma.StringFieldUpdateOperationsInput | string
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deactivatedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -4577,6 +4735,7 @@ export type UserCountOutputType = {
   helpCenterArticles: number
   groupMemberships: number
   macros: number
+  openCounts: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -4597,6 +4756,7 @@ export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.I
   helpCenterArticles?: boolean | UserCountOutputTypeCountHelpCenterArticlesArgs
   groupMemberships?: boolean | UserCountOutputTypeCountGroupMembershipsArgs
   macros?: boolean | UserCountOutputTypeCountMacrosArgs
+  openCounts?: boolean | UserCountOutputTypeCountOpenCountsArgs
 }
 
 /**
@@ -4728,6 +4888,13 @@ export type UserCountOutputTypeCountMacrosArgs<ExtArgs extends runtime.Types.Ext
   where?: Prisma.MacroWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountOpenCountsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.AgentOpenCountWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   tenantId?: boolean
@@ -4739,7 +4906,6 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   capacity?: boolean
   availability?: boolean
   lastAssignedAt?: boolean
-  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -4767,6 +4933,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   helpCenterArticles?: boolean | Prisma.User$helpCenterArticlesArgs<ExtArgs>
   groupMemberships?: boolean | Prisma.User$groupMembershipsArgs<ExtArgs>
   macros?: boolean | Prisma.User$macrosArgs<ExtArgs>
+  openCounts?: boolean | Prisma.User$openCountsArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -4780,7 +4947,6 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   capacity?: boolean
   availability?: boolean
   lastAssignedAt?: boolean
-  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -4801,7 +4967,6 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   capacity?: boolean
   availability?: boolean
   lastAssignedAt?: boolean
-  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -4822,7 +4987,6 @@ export type UserSelectScalar = {
   capacity?: boolean
   availability?: boolean
   lastAssignedAt?: boolean
-  openAssigned?: boolean
   passwordHash?: boolean
   active?: boolean
   deactivatedAt?: boolean
@@ -4832,7 +4996,7 @@ export type UserSelectScalar = {
   updatedAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "capacity" | "availability" | "lastAssignedAt" | "openAssigned" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "locale" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "id" | "email" | "name" | "role" | "skills" | "capacity" | "availability" | "lastAssignedAt" | "passwordHash" | "active" | "deactivatedAt" | "lastLoginAt" | "locale" | "createdAt" | "updatedAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
@@ -4854,6 +5018,7 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   helpCenterArticles?: boolean | Prisma.User$helpCenterArticlesArgs<ExtArgs>
   groupMemberships?: boolean | Prisma.User$groupMembershipsArgs<ExtArgs>
   macros?: boolean | Prisma.User$macrosArgs<ExtArgs>
+  openCounts?: boolean | Prisma.User$openCountsArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -4886,6 +5051,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     helpCenterArticles: Prisma.$HelpCenterArticlePayload<ExtArgs>[]
     groupMemberships: Prisma.$GroupMemberPayload<ExtArgs>[]
     macros: Prisma.$MacroPayload<ExtArgs>[]
+    openCounts: Prisma.$AgentOpenCountPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     tenantId: string
@@ -4897,7 +5063,6 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     capacity: number
     availability: $Enums.AgentAvailability
     lastAssignedAt: Date | null
-    openAssigned: number
     passwordHash: string
     active: boolean
     deactivatedAt: Date | null
@@ -5319,6 +5484,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   helpCenterArticles<T extends Prisma.User$helpCenterArticlesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$helpCenterArticlesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$HelpCenterArticlePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   groupMemberships<T extends Prisma.User$groupMembershipsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$groupMembershipsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GroupMemberPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   macros<T extends Prisma.User$macrosArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$macrosArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$MacroPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  openCounts<T extends Prisma.User$openCountsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$openCountsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AgentOpenCountPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -5357,7 +5523,6 @@ export interface UserFieldRefs {
   readonly capacity: Prisma.FieldRef<"User", 'Int'>
   readonly availability: Prisma.FieldRef<"User", 'AgentAvailability'>
   readonly lastAssignedAt: Prisma.FieldRef<"User", 'DateTime'>
-  readonly openAssigned: Prisma.FieldRef<"User", 'Int'>
   readonly passwordHash: Prisma.FieldRef<"User", 'String'>
   readonly active: Prisma.FieldRef<"User", 'Boolean'>
   readonly deactivatedAt: Prisma.FieldRef<"User", 'DateTime'>
@@ -6209,6 +6374,30 @@ export type User$macrosArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
   take?: number
   skip?: number
   distinct?: Prisma.MacroScalarFieldEnum | Prisma.MacroScalarFieldEnum[]
+}
+
+/**
+ * User.openCounts
+ */
+export type User$openCountsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the AgentOpenCount
+   */
+  select?: Prisma.AgentOpenCountSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the AgentOpenCount
+   */
+  omit?: Prisma.AgentOpenCountOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.AgentOpenCountInclude<ExtArgs> | null
+  where?: Prisma.AgentOpenCountWhereInput
+  orderBy?: Prisma.AgentOpenCountOrderByWithRelationInput | Prisma.AgentOpenCountOrderByWithRelationInput[]
+  cursor?: Prisma.AgentOpenCountWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.AgentOpenCountScalarFieldEnum | Prisma.AgentOpenCountScalarFieldEnum[]
 }
 
 /**
