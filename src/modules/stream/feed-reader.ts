@@ -49,6 +49,11 @@ export interface FeedReader {
 }
 
 const BATCH = 500;
+/**
+ * Whether events wait past the cursor ($1 txId, $2 seq), committed or not. ORDER BY … LIMIT 1, not
+ * EXISTS, which the planner answers with a scan of the log (see PEEK_SQL in src/events/feed.ts).
+ */
+export const PENDING_SQL = `SELECT (SELECT e.seq FROM "Event" e WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint) ORDER BY e."txId", e.seq LIMIT 1) IS NOT NULL AS pending`;
 const RETRY_MS = 10;
 
 export function createFeedReader(deps: FeedReaderDeps): FeedReader {
@@ -78,11 +83,7 @@ export function createFeedReader(deps: FeedReaderDeps): FeedReader {
     );
 
   const pending = async () => {
-    const [row] = await db.$queryRawUnsafe<{ pending: boolean }[]>(
-      `SELECT EXISTS (SELECT 1 FROM "Event" e WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint)) AS pending`,
-      String(cursor.txId),
-      cursor.seq,
-    );
+    const [row] = await db.$queryRawUnsafe<{ pending: boolean }[]>(PENDING_SQL, String(cursor.txId), cursor.seq);
     return row?.pending ?? false;
   };
 
