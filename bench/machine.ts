@@ -55,6 +55,8 @@ function groups(processes: Map<number, [number, number, string]>): Map<number, G
 export type CpuUse = Record<Group, number> & {
   /** The busiest processes among the others, as "command pid: CPUs". */
   busiestOthers: string[];
+  /** The server group's processes, pid → CPUs (the API and a worker of its own, say). */
+  servers: Map<number, number>;
 };
 
 /** CPUs' worth of work (1.0 = one core) done by each group between two samples. */
@@ -62,13 +64,14 @@ function cpuBetween(before: ProcSample, after: ProcSample): CpuUse {
   const group = groups(after.processes);
   const seconds = (after.at - before.at) / 1000;
   const cpus = (ticks: number) => ticks / TICKS_PER_SECOND / seconds;
-  const use: CpuUse = { generator: 0, server: 0, postgres: 0, others: 0, busiestOthers: [] };
+  const use: CpuUse = { generator: 0, server: 0, postgres: 0, others: 0, busiestOthers: [], servers: new Map() };
   const others: [string, number][] = [];
   for (const [pid, [, used, command]] of after.processes) {
     const ticks = used - (before.processes.get(pid)?.[1] ?? 0);
     const owner = group.get(pid) ?? "others";
     use[owner] += cpus(ticks);
     if (owner === "others" && ticks > 0) others.push([`${command} ${pid}`, cpus(ticks)]);
+    if (owner === "server") use.servers.set(pid, cpus(ticks));
   }
   use.busiestOthers = others
     .sort((a, b) => b[1] - a[1])

