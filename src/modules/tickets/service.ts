@@ -3,6 +3,7 @@
 // transaction. Every query names the principal's tenant.
 import type pg from "pg";
 import type { Database, Db } from "../../db/client.ts";
+import { COMMIT_WITHOUT_WAITING, waitForFlush } from "../../db/early-commit.ts";
 import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
 import { v7 as uuidv7 } from "uuid";
 import { appendEvent, changedFields, contextOf, eventRow, type RequestContext } from "../../events/event-log.ts";
@@ -167,15 +168,27 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
   }
 
   return {
-    /** With an Idempotency-Key, a retry returns the first response instead of opening a second ticket. */
+    /**
+     * With an Idempotency-Key, a retry returns the first response instead of opening a second ticket.
+     * The transaction lets go of the tenant's numbering lock at its commit without waiting for the
+     * flush, and the request waits for the flush before it answers (src/db/early-commit.ts): the
+     * next creation in the tenant need not queue behind this one's disk write.
+     */
     async create(principal: TenantPrincipal, input: Schemas["TicketCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Ticket>> {
-      return idempotent(db, { caller: principal, key: options.idempotencyKey, operationId: "createTicket", request: input }, async (tx) => ({
+      const outcome = await idempotent(db, { caller: principal, key: options.idempotencyKey, operationId: "createTicket", request: input }, async (tx) => ({
         status: 201,
-        body: await this.createIn(tx, principal, input, contextOf(principal, options.requestId)),
+        body: await this.createIn(tx, principal, input, contextOf(principal, options.requestId), { commitWithoutWaiting: true }),
       }));
+      // A replay too: the first request's commit may still be on its way to disk.
+      await waitForFlush(pool);
+      return outcome;
     },
 
-    async createIn(tx: Db, principal: TenantPrincipal, input: Schemas["TicketCreate"], context: RequestContext): Promise<Ticket> {
+    /**
+     * Opens a ticket in the caller's transaction. `commitWithoutWaiting` is for a caller that
+     * waits for the flush itself after the commit (see create); any other commit stays synchronous.
+     */
+    async createIn(tx: Db, principal: TenantPrincipal, input: Schemas["TicketCreate"], context: RequestContext, options: { commitWithoutWaiting?: boolean } = {}): Promise<Ticket> {
       checkCreate(principal, input);
       checkMetadata(input.metadata);
       const tenantId = principal.tenantId;
@@ -219,7 +232,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
         slaRevision: 0,
       };
       const event = eventRow(context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: row.id }, ticketId: row.id, after: toTicket(row) });
-      const number = await insertNumbered(tx, row, event);
+      const number = await insertNumbered(tx, row, event, options.commitWithoutWaiting ?? false);
       // Its SLA timers, once the row exists (under the numbering lock, a statement or two).
       await clocks.planTimers(row.id);
       return { ...toTicket(row), number };
@@ -382,7 +395,7 @@ export type TicketService = ReturnType<typeof createTicketService>;
  * the commit only: not across the round trips of separate inserts. The event's payload is the
  * ticket as built in JS, given its number here. Returns the number.
  */
-async function insertNumbered(tx: Db, row: TicketRecord, event: ReturnType<typeof eventRow>): Promise<number> {
+async function insertNumbered(tx: Db, row: TicketRecord, event: ReturnType<typeof eventRow>, commitWithoutWaiting: boolean): Promise<number> {
   const [numbered] = await tx.$queryRaw<{ number: number }[]>`
     WITH counter AS (
       UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${row.tenantId}::uuid RETURNING "lastTicketNumber" AS number
@@ -400,7 +413,7 @@ async function insertNumbered(tx: Db, row: TicketRecord, event: ReturnType<typeo
              ${JSON.stringify(event.after)}::jsonb || jsonb_build_object('number', ticket.number), ${event.requestId}, ${event.ticketId}::uuid, ${event.internal}
         FROM ticket
     )
-    SELECT number FROM ticket`;
+    SELECT number${commitWithoutWaiting ? Prisma.raw(`, ${COMMIT_WITHOUT_WAITING}`) : Prisma.empty} FROM ticket`;
   if (!numbered) throw new Error(`tenant ${row.tenantId} not found while numbering a ticket`);
   return numbered.number;
 }
