@@ -60,12 +60,18 @@ export function eventRow(context: RequestContext, event: NewEvent) {
   };
 }
 
-/** The INSERT of an event, for a statement that writes its own (a writable CTE beside the change it records). */
-export function insertEventSql(event: ReturnType<typeof eventRow>): Prisma.Sql {
+/**
+ * The INSERT of events, for a statement that writes its own (a writable CTE beside the change they
+ * record). One INSERT of several rows numbers them (seq) in the order given.
+ */
+export function insertEventSql(...events: ReturnType<typeof eventRow>[]): Prisma.Sql {
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+  const rows = events.map(
+    (event) => Prisma.sql`(${event.tenantId}::uuid, ${uuidv7()}::uuid, ${event.type}, ${event.actorType}::"ActorType", ${event.actorId}::uuid, ${event.entityType}, ${event.entityId}::uuid,
+            ${json(event.before)}::jsonb, ${json(event.after)}::jsonb, ${event.requestId}, ${event.ticketId}::uuid, ${event.internal})`,
+  );
   return Prisma.sql`INSERT INTO "Event" ("tenantId", id, type, "actorType", "actorId", "entityType", "entityId", before, after, "requestId", "ticketId", internal)
-    VALUES (${event.tenantId}::uuid, ${uuidv7()}::uuid, ${event.type}, ${event.actorType}::"ActorType", ${event.actorId}::uuid, ${event.entityType}, ${event.entityId}::uuid,
-            ${json(event.before)}::jsonb, ${json(event.after)}::jsonb, ${event.requestId}, ${event.ticketId}::uuid, ${event.internal})`;
+    VALUES ${Prisma.join(rows, ", ")}`;
 }
 
 /** Returns the new event's id. */

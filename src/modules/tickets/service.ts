@@ -6,7 +6,7 @@ import type { Database, Db } from "../../db/client.ts";
 import { COMMIT_WITHOUT_WAITING, waitForFlush } from "../../db/early-commit.ts";
 import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
 import { v7 as uuidv7 } from "uuid";
-import { appendEvent, changedFields, contextOf, eventRow, type RequestContext } from "../../events/event-log.ts";
+import { appendEvent, changedFields, contextOf, eventRow, insertEventSql, type RequestContext } from "../../events/event-log.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
 import { etagNamesVersion, etagOf } from "../../core/etag.ts";
@@ -91,15 +91,37 @@ export async function lockVisibleTicket(tx: Db, principal: TenantPrincipal, tick
 const TICKET_RECORD_COLUMNS = Prisma.raw(`"tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", "groupId", "requiredSkills", "routedAt",
   tags, "dueAt", metadata, version, "createdAt", "updatedAt", "firstResponseAt", "solvedAt", "closedAt", "deletedAt", "slaPolicyId", sla, "nextBreachAt", "slaRevision"`);
 
+/** The columns a change to a ticket may set, as applyChange builds them. */
+type TicketColumns = Partial<Pick<TicketRecord, "title" | "description" | "priority" | "type" | "status" | "solvedAt" | "closedAt" | "assigneeId" | "groupId" | "requesterId" | "tags" | "dueAt" | "metadata">>;
+
+/** Each column's assignment, with the cast PostgreSQL needs for a parameter of its type. */
+const ASSIGN: { [K in keyof Required<TicketColumns>]: (value: TicketColumns[K]) => Prisma.Sql } = {
+  title: (value) => Prisma.sql`title = ${value}`,
+  description: (value) => Prisma.sql`description = ${value}`,
+  priority: (value) => Prisma.sql`priority = ${value}::"TicketPriority"`,
+  type: (value) => Prisma.sql`type = ${value}::"TicketType"`,
+  status: (value) => Prisma.sql`status = ${value}::"TicketStatus"`,
+  solvedAt: (value) => Prisma.sql`"solvedAt" = ${value}::timestamptz`,
+  closedAt: (value) => Prisma.sql`"closedAt" = ${value}::timestamptz`,
+  assigneeId: (value) => Prisma.sql`"assigneeId" = ${value}::uuid`,
+  groupId: (value) => Prisma.sql`"groupId" = ${value}::uuid`,
+  requesterId: (value) => Prisma.sql`"requesterId" = ${value}::uuid`,
+  tags: (value) => Prisma.sql`tags = ${value}::text[]`,
+  dueAt: (value) => Prisma.sql`"dueAt" = ${value}::timestamptz`,
+  metadata: (value) => Prisma.sql`metadata = ${JSON.stringify(value)}::jsonb`,
+};
+
 /**
- * Applies a change to a locked ticket: workflow, assignee and requester checks, then one UPDATE
- * bumping the version, then the events (field-level diff, plus status and assignment events that
- * integrations subscribe to). Returns the ticket unchanged when nothing differs.
+ * Applies a change to a locked ticket: workflow, assignee and requester checks, then one statement
+ * that updates the row, bumping the version, and writes its events (the field-level diff, plus the
+ * status and assignment events integrations subscribe to). The row is locked, so the ticket after
+ * the change is known before it is written, and the events go in the same round trip. Returns the
+ * ticket unchanged when nothing differs.
  */
 export async function applyChange(tx: Db, principal: TenantPrincipal, current: TicketRecord, change: TicketChange, context: RequestContext, pointerBase = ""): Promise<TicketRecord> {
   const tenantId = principal.tenantId;
   const now = new Date();
-  const data: Prisma.TicketUncheckedUpdateInput = {};
+  const data: TicketColumns = {};
   if (change.title !== undefined && change.title !== current.title) data.title = change.title;
   if (change.description !== undefined && change.description !== current.description) data.description = change.description;
   if (change.priority !== undefined && change.priority !== current.priority) data.priority = change.priority;
@@ -133,24 +155,31 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
   }
   if (change.metadata !== undefined) {
     checkMetadata(change.metadata);
-    if (JSON.stringify(change.metadata) !== JSON.stringify(current.metadata)) data.metadata = change.metadata as Prisma.InputJsonValue;
+    if (JSON.stringify(change.metadata) !== JSON.stringify(current.metadata)) data.metadata = change.metadata as Prisma.JsonObject;
   }
-  if (Object.keys(data).length === 0) return current;
+  const columns = Object.keys(data) as (keyof TicketColumns)[];
+  if (columns.length === 0) return current;
 
-  const updated = await tx.ticket.update({ where: { tenantId_id: { tenantId, id: current.id } }, data: { ...data, version: { increment: 1 } } });
   const before = toTicket(current);
-  const after = toTicket(updated);
+  const after = toTicket({ ...current, ...data, version: current.version + 1, updatedAt: now });
   const entity = { type: "ticket", id: current.id };
   const diff = changedFields(before, after);
   delete diff.before.version;
   delete diff.after.version;
-  await appendEvent(tx, context, { tenantId, type: "ticket.updated", entity, ticketId: current.id, ...diff });
+  const events = [eventRow(context, { tenantId, type: "ticket.updated", entity, ticketId: current.id, ...diff })];
   if (before.status !== after.status) {
-    await appendEvent(tx, context, { tenantId, type: "ticket.status_changed", entity, ticketId: current.id, before: { status: before.status }, after: { status: after.status } });
+    events.push(eventRow(context, { tenantId, type: "ticket.status_changed", entity, ticketId: current.id, before: { status: before.status }, after: { status: after.status } }));
   }
   if (before.assigneeId !== after.assigneeId) {
-    await appendEvent(tx, context, { tenantId, type: "ticket.assigned", entity, ticketId: current.id, before: { assigneeId: before.assigneeId }, after: { assigneeId: after.assigneeId } });
+    events.push(eventRow(context, { tenantId, type: "ticket.assigned", entity, ticketId: current.id, before: { assigneeId: before.assigneeId }, after: { assigneeId: after.assigneeId } }));
   }
+  const assignments = columns.map((column) => (ASSIGN[column] as (value: unknown) => Prisma.Sql)(data[column]));
+  const [updated] = await tx.$queryRaw<TicketRecord[]>`
+    WITH events AS (${insertEventSql(...events)})
+    UPDATE "Ticket" SET ${Prisma.join(assignments, ", ")}, version = version + 1, "updatedAt" = ${now}::timestamptz
+     WHERE "tenantId" = ${tenantId}::uuid AND id = ${current.id}::uuid
+    RETURNING ${TICKET_RECORD_COLUMNS}`;
+  if (!updated) throw new Error(`ticket ${current.id} vanished while locked`);
   return updated;
 }
 
