@@ -2,7 +2,7 @@
 // a placeholder. A comment may move its ticket: the requester's public comment reopens a solved
 // ticket, and an agent's first public comment is the ticket's first response.
 import type { Database, Db } from "../../db/client.ts";
-import type { Comment as CommentRow, Prisma } from "../../generated/prisma/client.ts";
+import { Prisma, type Comment as CommentRow } from "../../generated/prisma/client.ts";
 import { v7 as uuidv7 } from "uuid";
 import { appendEvent, eventRow, insertEventSql, type RequestContext } from "../../events/event-log.ts";
 import { commentFacts } from "../../events/payload.ts";
@@ -16,17 +16,24 @@ import { applyChange, lockVisibleTicket } from "../tickets/service.ts";
 import { contextOf } from "../../events/event-log.ts";
 import { canSeeComment, checkCanDelete, checkCanEdit, checkCanWriteInternal } from "./policy.ts";
 import { toComment, type Comment } from "./representation.ts";
-import type { TicketSla } from "../sla/ticket-sla.ts";
+import type { SlaPlan, TicketSla } from "../sla/ticket-sla.ts";
 
-/** Inserts the comment and its event, and bumps the ticket's version (and updatedAt, as Prisma's @updatedAt would) when asked, in one statement; the caller holds the ticket's lock. */
-async function insertComment(tx: Db, comment: CommentRow, event: ReturnType<typeof eventRow>, bumpVersion: boolean): Promise<void> {
-  await tx.$executeRaw`
+/**
+ * Inserts the comment and its event and, when asked, bumps the ticket's version (and updatedAt, as
+ * Prisma's @updatedAt would) and writes its SLA as planned, in one statement; the caller holds the
+ * ticket's lock. Returns the ticket's new SLA revision when it was written.
+ */
+async function insertComment(tx: Db, comment: CommentRow, event: ReturnType<typeof eventRow>, bump: false | { sla: SlaPlan }): Promise<number | undefined> {
+  const [ticket] = await tx.$queryRaw<{ slaRevision: number }[]>`
     WITH comment AS (
       INSERT INTO "Comment" ("tenantId", id, "ticketId", "authorId", "parentId", body, internal, "createdAt", "updatedAt")
       VALUES (${comment.tenantId}::uuid, ${comment.id}::uuid, ${comment.ticketId}::uuid, ${comment.authorId}::uuid, ${comment.parentId}::uuid, ${comment.body}, ${comment.internal},
               ${comment.createdAt}::timestamptz, ${comment.updatedAt}::timestamptz)
     ), event AS (${insertEventSql(event)})
-    UPDATE "Ticket" SET version = version + 1, "updatedAt" = ${comment.createdAt}::timestamptz WHERE ${bumpVersion} AND "tenantId" = ${comment.tenantId}::uuid AND id = ${comment.ticketId}::uuid`;
+    UPDATE "Ticket" SET version = version + 1, "updatedAt" = ${comment.createdAt}::timestamptz${bump ? Prisma.sql`, ${bump.sla.assignments}` : Prisma.empty}
+     WHERE ${bump !== false} AND "tenantId" = ${comment.tenantId}::uuid AND id = ${comment.ticketId}::uuid
+    RETURNING "slaRevision"`;
+  return ticket?.slaRevision;
 }
 
 export function createCommentService(db: Database, sla: TicketSla) {
@@ -91,13 +98,26 @@ export function createCommentService(db: Database, sla: TicketSla) {
       const byRequester = principal.userId === ticket.requesterId;
       const reopens = !internal && byRequester && ticket.status === "solved";
       const firstResponse = !internal && !byRequester && principal.role !== "user" && ticket.firstResponseAt === null;
-      // The comment, its event and, when that is all it does to the ticket, the version bump: one statement.
-      await insertComment(tx, comment, eventRow(context, { ...event(principal, comment), type: "comment.created", after: commentFacts(comment) }), !internal && !reopens && !firstResponse);
+      // A public reply moves the SLA clocks: an agent's fulfils first and next reply, the requester's starts next reply.
+      const reply = byRequester ? "requester" : principal.role !== "user" ? "agent" : undefined;
+      // The comment, its event and, when that is all it does to the ticket, the version bump and
+      // the SLA's new clocks: one statement.
+      const alone = !internal && !reopens && !firstResponse;
+      const planned = alone ? await sla.plan(tx, principal.tenantId, ticketId, ticket, reply) : undefined;
+      const commentEvent = eventRow(context, { ...event(principal, comment), type: "comment.created", after: commentFacts(comment) });
+      const revision = await insertComment(tx, comment, commentEvent, planned ? { sla: planned } : false);
       if (internal) return toComment(comment);
-      let held = ticket;
+      if (planned) {
+        await planned.written(revision!);
+        return toComment(comment);
+      }
       if (reopens) {
-        held = await applyChange(tx, principal, ticket, { status: "open" }, context);
-      } else if (firstResponse) {
+        // The reopening and the reply's clocks in one write of the row.
+        await applyChange(tx, principal, ticket, { status: "open" }, context, "", (after) => sla.plan(tx, principal.tenantId, ticketId, after, reply));
+        return toComment(comment);
+      }
+      let held = ticket;
+      if (firstResponse) {
         held = await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { firstResponseAt: comment.createdAt, version: { increment: 1 } } });
         await appendEvent(tx, context, {
           tenantId: principal.tenantId,
@@ -108,8 +128,7 @@ export function createCommentService(db: Database, sla: TicketSla) {
           after: { firstResponseAt: comment.createdAt.toISOString() },
         });
       }
-      // A public reply moves the SLA clocks: an agent's fulfils first and next reply, the requester's starts next reply.
-      await sla.sync(tx, principal.tenantId, ticketId, byRequester ? "requester" : principal.role !== "user" ? "agent" : undefined, held);
+      await sla.sync(tx, principal.tenantId, ticketId, reply, held);
       return toComment(comment);
     },
 

@@ -2,7 +2,7 @@
 // schedule they count in, and the ticket's timeline; the clocks are computed from these whenever the
 // ticket changes (to plan its timers and nextBreachAt) and whenever staff read it.
 import type { Db } from "../../db/client.ts";
-import type { Prisma } from "../../generated/prisma/client.ts";
+import { Prisma } from "../../generated/prisma/client.ts";
 import { businessClock, calendarClock, type Clock, type ScheduleDefinition } from "./business-time.ts";
 import { cyclesOf, latestStates, nextBreachOf, statesOf, type Fact, type MetricState, type Status, type Target, type Targets } from "./calculator.ts";
 import { matchingPolicy, type PolicyRow, type TicketFields } from "./matching.ts";
@@ -37,6 +37,14 @@ export interface TicketSlaRow extends TicketFields {
   /** The stored SlaRecord, or null: typed as the column is read (a ticket row's JSON). */
   sla: unknown;
   deletedAt: Date | null;
+}
+
+/** A ticket's SLA as planned from the ticket after a change: what its row gets, and what follows the write. */
+export interface SlaPlan {
+  /** The SET list for the ticket's row: sla, slaPolicyId, nextBreachAt and the revision bump. */
+  assignments: Prisma.Sql;
+  /** Replaces the ticket's timers once the row is written, given the revision it now has. */
+  written(revision: number): Promise<void>;
 }
 
 function sameFields(x: TicketFields, y: TicketFields): boolean {
@@ -127,7 +135,53 @@ async function planTimers(tx: Db, tenantId: string, ticketId: string, record: Sl
 
 export function createTicketSla(options: { now: () => number }) {
   const { now } = options;
+
+  /**
+   * sync's work before and after its write, for a change that writes the ticket itself: the
+   * `assignments` go into the change's own UPDATE of the row (one write of the row, not two),
+   * and `written` follows with the revision that UPDATE returned. `ticket` is the ticket as the
+   * change leaves it; its `sla` object is brought up to date in place.
+   */
+  async function plan(tx: Db, tenantId: string, ticketId: string, ticket: TicketSlaRow, reply?: ReplyBy): Promise<SlaPlan> {
+    let record = ticket.sla as SlaRecord | null;
+    // A ticket that had no policy has no timers to replace.
+    const hadTimers = record !== null && record.policyId !== null;
+    const at = now();
+    const fields: TicketFields = { priority: ticket.priority, type: ticket.type, channel: ticket.channel, groupId: ticket.groupId, tags: ticket.tags };
+    let choose = false;
+    if (record === null) {
+      record = { policyId: null, scheduleId: null, targets: {}, warningMinutes: 0, matched: fields, status: ticket.status, facts: [{ at, kind: "created", status: ticket.status }] };
+      choose = true;
+    } else {
+      if (record.status !== ticket.status) {
+        record.facts.push({ at, kind: "status", status: ticket.status });
+        record.status = ticket.status;
+      }
+      if (!sameFields(record.matched, fields)) choose = true;
+    }
+    if (reply) record.facts.push({ at, kind: reply === "agent" ? "agentReply" : "requesterReply" });
+    if (choose) await choosePolicy(tx, tenantId, record, fields);
+    const states = await statesNow(tx, tenantId, record, at);
+    const nextBreach = ticket.deletedAt === null ? nextBreachOf(states) : null;
+    const planned = record;
+    return {
+      assignments: Prisma.sql`sla = ${JSON.stringify(planned)}::jsonb, "slaPolicyId" = ${planned.policyId}::uuid,
+             "nextBreachAt" = ${nextBreach === null ? null : new Date(nextBreach)}::timestamptz, "slaRevision" = "slaRevision" + 1`,
+      written: async (revision) => {
+        // Timers the worker holds right now are left to it: they are stale (older revision) or were
+        // due before this change, and waiting for them could deadlock with its breach records.
+        if (hadTimers) {
+          await tx.$executeRaw`DELETE FROM "SlaTimer" WHERE ("tenantId", id) IN (
+            SELECT "tenantId", id FROM "SlaTimer" WHERE "tenantId" = ${tenantId}::uuid AND "ticketId" = ${ticketId}::uuid FOR UPDATE SKIP LOCKED)`;
+        }
+        if (ticket.deletedAt === null) await planTimers(tx, tenantId, ticketId, planned, states, revision, at);
+      },
+    };
+  }
+
   return {
+    plan,
+
     /**
      * Brings a ticket's SLA up to date after a change, in the change's transaction (the ticket is
      * locked by the caller): records a new status or a reply in its timeline, chooses the policy
@@ -140,37 +194,10 @@ export function createTicketSla(options: { now: () => number }) {
         : await tx.$queryRaw<TicketSlaRow[]>`
         SELECT status::text, priority::text, type::text, channel::text, "groupId", tags, sla, "deletedAt" FROM "Ticket" WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid`;
       if (!ticket) return;
-      let record = ticket.sla as SlaRecord | null;
-      // A ticket that had no policy has no timers to replace.
-      const hadTimers = record !== null && record.policyId !== null;
-      const at = now();
-      const fields: TicketFields = { priority: ticket.priority, type: ticket.type, channel: ticket.channel, groupId: ticket.groupId, tags: ticket.tags };
-      let choose = false;
-      if (record === null) {
-        record = { policyId: null, scheduleId: null, targets: {}, warningMinutes: 0, matched: fields, status: ticket.status, facts: [{ at, kind: "created", status: ticket.status }] };
-        choose = true;
-      } else {
-        if (record.status !== ticket.status) {
-          record.facts.push({ at, kind: "status", status: ticket.status });
-          record.status = ticket.status;
-        }
-        if (!sameFields(record.matched, fields)) choose = true;
-      }
-      if (reply) record.facts.push({ at, kind: reply === "agent" ? "agentReply" : "requesterReply" });
-      if (choose) await choosePolicy(tx, tenantId, record, fields);
-      const states = await statesNow(tx, tenantId, record, at);
-      const nextBreach = ticket.deletedAt === null ? nextBreachOf(states) : null;
+      const planned = await plan(tx, tenantId, ticketId, ticket, reply);
       const [{ revision }] = (await tx.$queryRaw<{ revision: number }[]>`
-        UPDATE "Ticket" SET sla = ${JSON.stringify(record)}::jsonb, "slaPolicyId" = ${record.policyId}::uuid,
-               "nextBreachAt" = ${nextBreach === null ? null : new Date(nextBreach)}::timestamptz, "slaRevision" = "slaRevision" + 1
-         WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid RETURNING "slaRevision" AS revision`) as [{ revision: number }];
-      // Timers the worker holds right now are left to it: they are stale (older revision) or were
-      // due before this change, and waiting for them could deadlock with its breach records.
-      if (hadTimers) {
-        await tx.$executeRaw`DELETE FROM "SlaTimer" WHERE ("tenantId", id) IN (
-          SELECT "tenantId", id FROM "SlaTimer" WHERE "tenantId" = ${tenantId}::uuid AND "ticketId" = ${ticketId}::uuid FOR UPDATE SKIP LOCKED)`;
-      }
-      if (ticket.deletedAt === null) await planTimers(tx, tenantId, ticketId, record, states, revision, at);
+        UPDATE "Ticket" SET ${planned.assignments} WHERE "tenantId" = ${tenantId}::uuid AND id = ${ticketId}::uuid RETURNING "slaRevision" AS revision`) as [{ revision: number }];
+      await planned.written(revision);
     },
 
     /**

@@ -17,7 +17,7 @@ import { canSee, checkCreate, checkUpdate, checkCanBulkUpdate, checkCanDelete, c
 import { toTicket, toTicketForCaller, type Ticket, type TicketForCaller, type TicketRecord } from "./representation.ts";
 import { seesInternal, UNREAD_JOIN_TEXT } from "./unread.ts";
 import { checkTransition, statusTimestamps } from "./workflow.ts";
-import type { TicketSla } from "../sla/ticket-sla.ts";
+import type { SlaPlan, TicketSla } from "../sla/ticket-sla.ts";
 
 const METADATA_MAX_BYTES = 8192;
 const UNSOLVED: TicketStatus[] = ["open", "pending", "on_hold"];
@@ -118,7 +118,15 @@ const ASSIGN: { [K in keyof Required<TicketColumns>]: (value: TicketColumns[K]) 
  * the change is known before it is written, and the events go in the same round trip. Returns the
  * ticket unchanged when nothing differs.
  */
-export async function applyChange(tx: Db, principal: TenantPrincipal, current: TicketRecord, change: TicketChange, context: RequestContext, pointerBase = ""): Promise<TicketRecord> {
+export async function applyChange(
+  tx: Db,
+  principal: TenantPrincipal,
+  current: TicketRecord,
+  change: TicketChange,
+  context: RequestContext,
+  pointerBase = "",
+  planSla?: (after: TicketRecord) => Promise<SlaPlan>,
+): Promise<TicketRecord> {
   const tenantId = principal.tenantId;
   const now = new Date();
   const data: TicketColumns = {};
@@ -160,8 +168,9 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
   const columns = Object.keys(data) as (keyof TicketColumns)[];
   if (columns.length === 0) return current;
 
+  const next: TicketRecord = { ...current, ...data, version: current.version + 1, updatedAt: now, sla: structuredClone(current.sla) };
   const before = toTicket(current);
-  const after = toTicket({ ...current, ...data, version: current.version + 1, updatedAt: now });
+  const after = toTicket(next);
   const entity = { type: "ticket", id: current.id };
   const diff = changedFields(before, after);
   delete diff.before.version;
@@ -174,12 +183,16 @@ export async function applyChange(tx: Db, principal: TenantPrincipal, current: T
     events.push(eventRow(context, { tenantId, type: "ticket.assigned", entity, ticketId: current.id, before: { assigneeId: before.assigneeId }, after: { assigneeId: after.assigneeId } }));
   }
   const assignments = columns.map((column) => (ASSIGN[column] as (value: unknown) => Prisma.Sql)(data[column]));
+  // The SLA as the change leaves the ticket, written by the same UPDATE.
+  const sla = planSla ? await planSla(next) : undefined;
+  if (sla) assignments.push(sla.assignments);
   const [updated] = await tx.$queryRaw<TicketRecord[]>`
     WITH events AS (${insertEventSql(...events)})
     UPDATE "Ticket" SET ${Prisma.join(assignments, ", ")}, version = version + 1, "updatedAt" = ${now}::timestamptz
      WHERE "tenantId" = ${tenantId}::uuid AND id = ${current.id}::uuid
     RETURNING ${TICKET_RECORD_COLUMNS}`;
   if (!updated) throw new Error(`ticket ${current.id} vanished while locked`);
+  await sla?.written(updated.slaRevision);
   return updated;
 }
 
@@ -297,9 +310,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
       if (ifMatch !== undefined && !etagNamesVersion(ifMatch, current.version)) {
         throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
       }
-      const updated = await applyChange(tx, principal, current, change, context, pointerBase);
-      // The row just written is what the SLA would read again.
-      if (updated !== current) await sla.sync(tx, principal.tenantId, ticketId, undefined, updated);
+      const updated = await applyChange(tx, principal, current, change, context, pointerBase, (after) => sla.plan(tx, principal.tenantId, ticketId, after));
       return toTicket(updated);
     },
 
@@ -376,8 +387,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
         const results: Schemas["BulkTicketResult"]["results"] = [];
         for (const id of input.ticketIds) {
           const before = byId.get(id)!;
-          const after = await applyChange(tx, principal, before, input.changes, context, "/changes");
-          if (after !== before) await sla.sync(tx, principal.tenantId, id, undefined, after);
+          const after = await applyChange(tx, principal, before, input.changes, context, "/changes", (next) => sla.plan(tx, principal.tenantId, id, next));
           results.push({ ticketId: id, result: after === before ? "unchanged" : "updated", ticket: toTicket(after) });
         }
         return { results };
