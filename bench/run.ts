@@ -174,8 +174,13 @@ async function printStatements(sql: pg.Client, reset: Promise<unknown>, requests
       ORDER BY total_exec_time DESC LIMIT 12`,
   );
   const perRequest = (n: number) => (requests > 0 ? n / requests : 0);
-  const all = await sql.query<{ total: number }>(`SELECT coalesce(sum(total_exec_time), 0) AS total FROM pg_stat_statements WHERE toplevel`);
-  progress(`  PostgreSQL statements, ${perRequest(all.rows[0]!.total).toFixed(3)} ms per request in all (calls and ms per request):`);
+  const all = await sql.query<{ total: number; wal: number; calls: number }>(
+    `SELECT coalesce(sum(total_exec_time), 0) AS total, coalesce(sum(wal_bytes), 0)::float8 AS wal, coalesce(sum(calls), 0)::float8 AS calls FROM pg_stat_statements WHERE toplevel`,
+  );
+  const { total, wal, calls } = all.rows[0]!;
+  progress(
+    `  PostgreSQL statements: ${perRequest(calls).toFixed(1)} per request, ${perRequest(total).toFixed(3)} ms and ${Math.round(perRequest(wal)).toLocaleString("en-US")} bytes of WAL per request in all; the most time (calls and ms per request):`,
+  );
   for (const row of rows) {
     progress(`    ${perRequest(row.calls).toFixed(2).padStart(6)} × ${perRequest(row.total).toFixed(3).padStart(7)} ms  ${row.query.slice(0, 150)}`);
   }
