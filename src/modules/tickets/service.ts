@@ -114,9 +114,10 @@ const ASSIGN: { [K in keyof Required<TicketColumns>]: (value: TicketColumns[K]) 
 /**
  * Applies a change to a locked ticket: workflow, assignee and requester checks, then one statement
  * that updates the row, bumping the version, and writes its events (the field-level diff, plus the
- * status and assignment events integrations subscribe to). The row is locked, so the ticket after
- * the change is known before it is written, and the events go in the same round trip. Returns the
- * ticket unchanged when nothing differs.
+ * status and assignment events integrations subscribe to) and, given `planSla`, its SLA as the
+ * change leaves it (sla.plan). The row is locked, so the ticket after the change is known before it
+ * is written: the row is written once and the events go in the same round trip. Returns the ticket
+ * unchanged when nothing differs.
  */
 export async function applyChange(
   tx: Db,
