@@ -45,6 +45,16 @@ export async function installJobQueue(databaseUrl: string, client: pg.Client): P
       $$;
     REVOKE ALL ON FUNCTION docket_enqueue_job(text, json, timestamptz, text, text, integer) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION docket_enqueue_job(text, json, timestamptz, text, text, integer) TO docket_app, docket_system;
+    -- Several jobs in one call (add_jobs), each {task, payload, runAt, jobKey, maxAttempts}; a job
+    -- key replaces the pending job's payload and run time, as docket_enqueue_job's default does.
+    CREATE OR REPLACE FUNCTION docket_enqueue_jobs(jobs json)
+      RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        SELECT FROM ${JOB_SCHEMA}.add_jobs(ARRAY(
+          SELECT ROW(job->>'task', job->'payload', NULL, (job->>'runAt')::timestamptz, (job->>'maxAttempts')::smallint, job->>'jobKey', NULL, NULL)::${JOB_SCHEMA}.job_spec
+            FROM json_array_elements(jobs) AS job));
+      $$;
+    REVOKE ALL ON FUNCTION docket_enqueue_jobs(json) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION docket_enqueue_jobs(json) TO docket_app, docket_system;
   `);
 }
 
@@ -59,6 +69,24 @@ export interface JobOptions {
   preserveRunAt?: boolean;
   /** Attempts before the job is given up (default 10: about three hours of backoff). */
   maxAttempts?: number;
+}
+
+/** A job for enqueueJobs; a key replaces a pending job's payload and run time (preserveRunAt is enqueueJob's alone). */
+export interface NewJob {
+  task: string;
+  payload: object;
+  options?: Omit<JobOptions, "preserveRunAt">;
+}
+
+/**
+ * Adds several jobs in one call, in the caller's transaction: a feed consumer queues a whole
+ * batch's jobs at once. Each call costs PostgreSQL about a millisecond however many jobs it adds
+ * (graphile-worker's add_jobs), and a consumer under load handles dozens of events a batch.
+ */
+export async function enqueueJobs(db: Db, jobs: readonly NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const specs = jobs.map(({ task, payload, options = {} }) => ({ task, payload, runAt: options.runAt ?? null, jobKey: options.jobKey ?? null, maxAttempts: options.maxAttempts ?? 10 }));
+  await db.$executeRaw`SELECT docket_enqueue_jobs(${JSON.stringify(specs)}::json)`;
 }
 
 /** Adds a job in the caller's transaction (or alone, when given the client). */

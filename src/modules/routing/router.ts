@@ -10,7 +10,7 @@
 //      solved, closed, deleted, unassigned or moved; an agent's capacity, availability or skills changed;
 //      a group's members changed.
 import type { Database, Db } from "../../db/client.ts";
-import { enqueueJob } from "../../db/job-queue.ts";
+import { enqueueJobs, type NewJob } from "../../db/job-queue.ts";
 import type { FeedEvent, FeedHandler } from "../../events/feed.ts";
 import { appendEvent } from "../../events/event-log.ts";
 import { assignOrQueue, drainQueue, SYSTEM } from "./assignment.ts";
@@ -96,6 +96,8 @@ async function activeRules(db: Db, tenantId: string): Promise<RuleRow[]> {
 
 async function routeEvents(db: Db, events: readonly FeedEvent[], options: RoutingOptions): Promise<void> {
   const toRoute: FeedEvent[] = [];
+  /** The batch's new tickets' fallback jobs, queued in one call. */
+  const untriaged: NewJob[] = [];
   /** Tickets whose group, and whose current assignee's groups, may have work or room now. */
   const touchedTickets = new Map<string, { tenantId: string; ticketId: string }>();
   /** Agents who may have room now (their groups drain). */
@@ -111,10 +113,10 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
         break;
       case "ticket.created":
         // Should triage not come in time, the ticket is routed without it.
-        await enqueueJob(db, UNTRIAGED_JOB, { tenantId: event.tenantId, ticketId: event.entityId } satisfies UntriagedJob, {
-          runAt: new Date(Date.now() + options.triageWaitSeconds * 1000),
-          jobKey: `routing:${event.tenantId}:${event.entityId}`,
-          maxAttempts: 5,
+        untriaged.push({
+          task: UNTRIAGED_JOB,
+          payload: { tenantId: event.tenantId, ticketId: event.entityId } satisfies UntriagedJob,
+          options: { runAt: new Date(Date.now() + options.triageWaitSeconds * 1000), jobKey: `routing:${event.tenantId}:${event.entityId}`, maxAttempts: 5 },
         });
         break;
       case "ticket.status_changed":
@@ -143,6 +145,7 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
         break;
     }
   }
+  await enqueueJobs(db, untriaged);
 
   const rulesByTenant = new Map<string, RuleRow[]>();
   for (const event of toRoute) {

@@ -6,7 +6,7 @@
 // by a second worker, finds the row there and announces nothing.
 import type { Database, Db } from "../../db/client.ts";
 import { tenantScope } from "../../db/tenant-scope.ts";
-import { enqueueJob } from "../../db/job-queue.ts";
+import { enqueueJobs } from "../../db/job-queue.ts";
 import { appendEvent } from "../../events/event-log.ts";
 import type { FeedEvent } from "../../events/feed.ts";
 import type { Logger } from "../../logger.ts";
@@ -22,13 +22,18 @@ export interface TriageJob {
   ticketId: string;
 }
 
-/** The feed handler: one job per new ticket, queued in the consumer's batch transaction. */
+/** The feed handler: one job per new ticket, the batch's queued in one call in the consumer's batch transaction. */
 export async function queueTriageForEvents(tx: Db, events: readonly FeedEvent[]): Promise<void> {
-  for (const event of events) {
-    if (event.type !== "ticket.created") continue;
-    const job: TriageJob = { tenantId: event.tenantId, ticketId: event.entityId };
-    await enqueueJob(tx, TRIAGE_JOB, job, { jobKey: `triage:${event.tenantId}:${event.entityId}`, maxAttempts: 8 });
-  }
+  await enqueueJobs(
+    tx,
+    events
+      .filter((event) => event.type === "ticket.created")
+      .map((event) => ({
+        task: TRIAGE_JOB,
+        payload: { tenantId: event.tenantId, ticketId: event.entityId } satisfies TriageJob,
+        options: { jobKey: `triage:${event.tenantId}:${event.entityId}`, maxAttempts: 8 },
+      })),
+  );
 }
 
 /** The skills vocabulary: every skill an active agent or admin of the tenant lists. */
