@@ -51,6 +51,8 @@ describe("the unread count", () => {
       }
     })();
     await Promise.all([writing, reading]);
+    // One more after the reader stopped: however the race went, something is left unread.
+    await comment(writers[0].client, ticket.id, "after the reader");
     await settled(server);
 
     const unread = await inbox(desk.agent.client, { unread: true });
