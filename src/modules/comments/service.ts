@@ -4,7 +4,7 @@
 import type { Database, Db } from "../../db/client.ts";
 import { Prisma, type Comment as CommentRow } from "../../generated/prisma/client.ts";
 import { v7 as uuidv7 } from "uuid";
-import { appendEvent, eventRow, insertEventSql, type RequestContext } from "../../events/event-log.ts";
+import { appendEvent, contextOf, eventRow, insertEventSql, type RequestContext } from "../../events/event-log.ts";
 import { commentFacts } from "../../events/payload.ts";
 import type { TenantPrincipal } from "../../core/principal.ts";
 import type { QueryOf, Schemas } from "../../core/contract-types.ts";
@@ -13,24 +13,33 @@ import { idempotent, type Outcome } from "../../core/idempotency.ts";
 import { problems } from "../../core/problem.ts";
 import { canSee } from "../tickets/policy.ts";
 import { applyChange, lockVisibleTicket } from "../tickets/service.ts";
-import { contextOf } from "../../events/event-log.ts";
 import { canSeeComment, checkCanDelete, checkCanEdit, checkCanWriteInternal } from "./policy.ts";
 import { toComment, type Comment } from "./representation.ts";
 import type { SlaPlan, TicketSla } from "../sla/ticket-sla.ts";
 
+/** What a public comment that does not reopen its ticket writes to it, beside the comment. */
+interface TicketBump {
+  /** The ticket's SLA with the reply's clocks (sla.plan). */
+  sla: SlaPlan;
+  /** Set when the comment is the ticket's first response. */
+  firstResponseAt?: Date;
+}
+
 /**
- * Inserts the comment and its event and, when asked, bumps the ticket's version (and updatedAt, as
- * Prisma's @updatedAt would) and writes its SLA as planned, in one statement; the caller holds the
- * ticket's lock. Returns the ticket's new SLA revision when it was written.
+ * Inserts the comment and its events and, when asked, bumps the ticket's version (and updatedAt,
+ * as Prisma's @updatedAt would), sets its first response and writes its SLA as planned, in one
+ * statement; the caller holds the ticket's lock. Returns the ticket's new SLA revision when it was
+ * written.
  */
-async function insertComment(tx: Db, comment: CommentRow, event: ReturnType<typeof eventRow>, bump: false | { sla: SlaPlan }): Promise<number | undefined> {
+async function insertComment(tx: Db, comment: CommentRow, events: ReturnType<typeof eventRow>[], bump: TicketBump | false): Promise<number | undefined> {
+  const firstResponse = bump && bump.firstResponseAt ? Prisma.sql`, "firstResponseAt" = ${bump.firstResponseAt}::timestamptz` : Prisma.empty;
   const [ticket] = await tx.$queryRaw<{ slaRevision: number }[]>`
     WITH comment AS (
       INSERT INTO "Comment" ("tenantId", id, "ticketId", "authorId", "parentId", body, internal, "createdAt", "updatedAt")
       VALUES (${comment.tenantId}::uuid, ${comment.id}::uuid, ${comment.ticketId}::uuid, ${comment.authorId}::uuid, ${comment.parentId}::uuid, ${comment.body}, ${comment.internal},
               ${comment.createdAt}::timestamptz, ${comment.updatedAt}::timestamptz)
-    ), event AS (${insertEventSql(event)})
-    UPDATE "Ticket" SET version = version + 1, "updatedAt" = ${comment.createdAt}::timestamptz${bump ? Prisma.sql`, ${bump.sla.assignments}` : Prisma.empty}
+    ), event AS (${insertEventSql(...events)})
+    UPDATE "Ticket" SET version = version + 1, "updatedAt" = ${comment.createdAt}::timestamptz${firstResponse}${bump ? Prisma.sql`, ${bump.sla.assignments}` : Prisma.empty}
      WHERE ${bump !== false} AND "tenantId" = ${comment.tenantId}::uuid AND id = ${comment.ticketId}::uuid
     RETURNING "slaRevision"`;
   return ticket?.slaRevision;
@@ -98,37 +107,29 @@ export function createCommentService(db: Database, sla: TicketSla) {
       const byRequester = principal.userId === ticket.requesterId;
       const reopens = !internal && byRequester && ticket.status === "solved";
       const firstResponse = !internal && !byRequester && principal.role !== "user" && ticket.firstResponseAt === null;
-      // A public reply moves the SLA clocks: an agent's fulfils first and next reply, the requester's starts next reply.
-      const reply = byRequester ? "requester" : principal.role !== "user" ? "agent" : undefined;
-      // The comment, its event and, when that is all it does to the ticket, the version bump and
-      // the SLA's new clocks: one statement.
-      const alone = !internal && !reopens && !firstResponse;
-      const planned = alone ? await sla.plan(tx, principal.tenantId, ticketId, ticket, reply) : undefined;
       const commentEvent = eventRow(context, { ...event(principal, comment), type: "comment.created", after: commentFacts(comment) });
-      const revision = await insertComment(tx, comment, commentEvent, planned ? { sla: planned } : false);
-      if (internal) return toComment(comment);
-      if (planned) {
-        await planned.written(revision!);
+      if (internal) {
+        await insertComment(tx, comment, [commentEvent], false);
         return toComment(comment);
       }
+      // A public reply moves the SLA clocks: an agent's fulfils first and next reply, the requester's starts next reply.
+      const reply = byRequester ? "requester" : principal.role !== "user" ? "agent" : undefined;
       if (reopens) {
-        // The reopening and the reply's clocks in one write of the row.
+        // The comment, then the reopening with the reply's clocks in one write of the row.
+        await insertComment(tx, comment, [commentEvent], false);
         await applyChange(tx, principal, ticket, { status: "open" }, context, "", (after) => sla.plan(tx, principal.tenantId, ticketId, after, reply));
         return toComment(comment);
       }
-      let held = ticket;
+      // Otherwise the comment, its events, the version bump, the first response if it is one and
+      // the SLA's new clocks: one statement.
+      const events = [commentEvent];
       if (firstResponse) {
-        held = await tx.ticket.update({ where: { tenantId_id: { tenantId: principal.tenantId, id: ticketId } }, data: { firstResponseAt: comment.createdAt, version: { increment: 1 } } });
-        await appendEvent(tx, context, {
-          tenantId: principal.tenantId,
-          type: "ticket.updated",
-          entity: { type: "ticket", id: ticketId },
-          ticketId,
-          before: { firstResponseAt: null },
-          after: { firstResponseAt: comment.createdAt.toISOString() },
-        });
+        const entity = { type: "ticket", id: ticketId };
+        events.push(eventRow(context, { tenantId: principal.tenantId, type: "ticket.updated", entity, ticketId, before: { firstResponseAt: null }, after: { firstResponseAt: comment.createdAt.toISOString() } }));
       }
-      await sla.sync(tx, principal.tenantId, ticketId, reply, held);
+      const planned = await sla.plan(tx, principal.tenantId, ticketId, ticket, reply);
+      const revision = await insertComment(tx, comment, events, { sla: planned, firstResponseAt: firstResponse ? comment.createdAt : undefined });
+      await planned.written(revision!);
       return toComment(comment);
     },
 
