@@ -4,7 +4,7 @@
 // exponential backoff and picks up, after a crash, what a dead worker held.
 //
 // Roles (src/db/client.ts): the workers act as docket_system and get the whole queue; the API acts
-// as docket_app and may only add jobs, through docket_enqueue_job (SECURITY DEFINER), so a request
+// as docket_app and may only add jobs, through docket_enqueue_jobs (SECURITY DEFINER), so a request
 // can neither read nor change the queue's rows (they hold addresses and payloads of every tenant).
 import type pg from "pg";
 import { Logger, run, runMigrations } from "graphile-worker";
@@ -39,22 +39,24 @@ export async function installJobQueue(databaseUrl: string, client: pg.Client): P
       END LOOP;
     END
     $$;
+    -- Jobs, each {task, payload, runAt, jobKey, maxAttempts}, in one add_jobs call. A job key
+    -- replaces the pending job's payload and run time, or with preserve_run_at keeps its run time.
+    DROP FUNCTION IF EXISTS docket_enqueue_jobs(json);
+    CREATE OR REPLACE FUNCTION docket_enqueue_jobs(jobs json, preserve_run_at boolean)
+      RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        SELECT FROM ${JOB_SCHEMA}.add_jobs(ARRAY(
+          SELECT ROW(job->>'task', job->'payload', NULL, (job->>'runAt')::timestamptz, (job->>'maxAttempts')::smallint, job->>'jobKey', NULL, NULL)::${JOB_SCHEMA}.job_spec
+            FROM json_array_elements(jobs) AS job), preserve_run_at);
+      $$;
+    REVOKE ALL ON FUNCTION docket_enqueue_jobs(json, boolean) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION docket_enqueue_jobs(json, boolean) TO docket_app, docket_system;
+    -- The one-job function of earlier versions, for their instances during a rolling upgrade.
     CREATE OR REPLACE FUNCTION docket_enqueue_job(task text, payload json, run_at timestamptz, job_key text, job_key_mode text, max_attempts integer)
       RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         SELECT FROM ${JOB_SCHEMA}.add_job(task, payload, run_at => run_at, job_key => job_key, job_key_mode => job_key_mode, max_attempts => max_attempts::smallint);
       $$;
     REVOKE ALL ON FUNCTION docket_enqueue_job(text, json, timestamptz, text, text, integer) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION docket_enqueue_job(text, json, timestamptz, text, text, integer) TO docket_app, docket_system;
-    -- Several jobs in one call (add_jobs), each {task, payload, runAt, jobKey, maxAttempts}; a job
-    -- key replaces the pending job's payload and run time, as docket_enqueue_job's default does.
-    CREATE OR REPLACE FUNCTION docket_enqueue_jobs(jobs json)
-      RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-        SELECT FROM ${JOB_SCHEMA}.add_jobs(ARRAY(
-          SELECT ROW(job->>'task', job->'payload', NULL, (job->>'runAt')::timestamptz, (job->>'maxAttempts')::smallint, job->>'jobKey', NULL, NULL)::${JOB_SCHEMA}.job_spec
-            FROM json_array_elements(jobs) AS job));
-      $$;
-    REVOKE ALL ON FUNCTION docket_enqueue_jobs(json) FROM PUBLIC;
-    GRANT EXECUTE ON FUNCTION docket_enqueue_jobs(json) TO docket_app, docket_system;
   `);
 }
 
@@ -71,7 +73,7 @@ export interface JobOptions {
   maxAttempts?: number;
 }
 
-/** A job for enqueueJobs; a key replaces a pending job's payload and run time (preserveRunAt is enqueueJob's alone). */
+/** A job for enqueueJobs; a key replaces a pending job's payload and run time. */
 export interface NewJob {
   task: string;
   payload: object;
@@ -82,16 +84,17 @@ export interface NewJob {
  * Adds several jobs in one call, in the caller's transaction: a feed consumer queues a whole
  * batch's jobs at once. Each call costs PostgreSQL about a millisecond however many jobs it adds
  * (graphile-worker's add_jobs), and a consumer under load handles dozens of events a batch.
+ * With `preserveRunAt`, a key keeps the pending job's run time (see JobOptions).
  */
-export async function enqueueJobs(db: Db, jobs: readonly NewJob[]): Promise<void> {
+export async function enqueueJobs(db: Db, jobs: readonly NewJob[], { preserveRunAt = false } = {}): Promise<void> {
   if (jobs.length === 0) return;
   const specs = jobs.map(({ task, payload, options = {} }) => ({ task, payload, runAt: options.runAt ?? null, jobKey: options.jobKey ?? null, maxAttempts: options.maxAttempts ?? 10 }));
-  await db.$executeRaw`SELECT docket_enqueue_jobs(${JSON.stringify(specs)}::json)`;
+  await db.$executeRaw`SELECT docket_enqueue_jobs(${JSON.stringify(specs)}::json, ${preserveRunAt})`;
 }
 
 /** Adds a job in the caller's transaction (or alone, when given the client). */
-export async function enqueueJob(db: Db, task: string, payload: object, options: JobOptions = {}): Promise<void> {
-  await db.$executeRaw`SELECT docket_enqueue_job(${task}, ${JSON.stringify(payload)}::json, ${options.runAt ?? null}::timestamptz, ${options.jobKey ?? null}, ${options.jobKey && options.preserveRunAt ? "preserve_run_at" : null}, ${options.maxAttempts ?? 10}::int)`;
+export async function enqueueJob(db: Db, task: string, payload: object, { preserveRunAt, ...options }: JobOptions = {}): Promise<void> {
+  await enqueueJobs(db, [{ task, payload, options }], { preserveRunAt: Boolean(options.jobKey && preserveRunAt) });
 }
 
 // graphile-worker logs its migrations at info; the migration runner logs what matters itself.
