@@ -168,8 +168,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
  */
 async function printStatements(sql: pg.Client, reset: Promise<unknown>, requests: number): Promise<void> {
   await reset;
-  const { rows } = await sql.query<{ query: string; calls: number; total: number; rows: number }>(
-    `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total, rows::float8 AS rows
+  const { rows } = await sql.query<{ query: string; calls: number; total: number }>(
+    `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total
        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
       ORDER BY total_exec_time DESC LIMIT 12`,
   );
@@ -283,22 +283,20 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
     RATE_LIMIT_TENANT_PER_MINUTE,
     LOG_LEVEL: options.logLevel,
   };
+  const profileFlags = options.profile ? ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] : [];
   const api = startChild(
     "API server",
     "src/server.ts",
     { ...environment, HOST: "127.0.0.1", PORT: String(apiPort), ...(options.separateWorker ? { WORKERS: "false" } : {}) },
     ROOT,
-    [...startScriptFlags(ROOT), ...(options.profile ? ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] : [])],
+    [...startScriptFlags(ROOT), ...profileFlags],
   );
   cleanups.push({ name: "API server", run: () => api.stop() });
   let workerPid: number | undefined;
   if (options.separateWorker) {
     // Its CPU counts as the server's in every step (both are node children of this process); each
     // step's line also says how it splits.
-    const worker = startChild("worker", "src/worker.ts", environment, ROOT, [
-      ...startScriptFlags(ROOT, "worker"),
-      ...(options.profile ? ["--cpu-prof", `--cpu-prof-dir=${options.profile}`] : []),
-    ]);
+    const worker = startChild("worker", "src/worker.ts", environment, ROOT, [...startScriptFlags(ROOT, "worker"), ...profileFlags]);
     workerPid = worker.process.pid;
     cleanups.push({ name: "worker", run: () => worker.stop() });
   }
