@@ -168,21 +168,22 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
  */
 async function printStatements(sql: pg.Client, reset: Promise<unknown>, requests: number): Promise<void> {
   await reset;
-  const { rows } = await sql.query<{ query: string; calls: number; total: number }>(
-    `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total
+  const { rows } = await sql.query<{ query: string; calls: number; total: number; plans: number; planning: number }>(
+    `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total, plans::float8 AS plans, total_plan_time AS planning
        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
-      ORDER BY total_exec_time DESC LIMIT 12`,
+      ORDER BY total_exec_time + total_plan_time DESC LIMIT 12`,
   );
   const perRequest = (n: number) => (requests > 0 ? n / requests : 0);
-  const all = await sql.query<{ total: number; wal: number; calls: number }>(
-    `SELECT coalesce(sum(total_exec_time), 0) AS total, coalesce(sum(wal_bytes), 0)::float8 AS wal, coalesce(sum(calls), 0)::float8 AS calls FROM pg_stat_statements WHERE toplevel`,
+  const all = await sql.query<{ total: number; planning: number; plans: number; wal: number; calls: number }>(
+    `SELECT coalesce(sum(total_exec_time), 0) AS total, coalesce(sum(total_plan_time), 0) AS planning, coalesce(sum(plans), 0)::float8 AS plans,
+            coalesce(sum(wal_bytes), 0)::float8 AS wal, coalesce(sum(calls), 0)::float8 AS calls FROM pg_stat_statements WHERE toplevel`,
   );
-  const { total, wal, calls } = all.rows[0]!;
+  const { total, planning, plans, wal, calls } = all.rows[0]!;
   progress(
-    `  PostgreSQL statements: ${perRequest(calls).toFixed(1)} per request, ${perRequest(total).toFixed(3)} ms and ${Math.round(perRequest(wal)).toLocaleString("en-US")} bytes of WAL per request in all; the most time (calls and ms per request):`,
+    `  PostgreSQL statements: ${perRequest(calls).toFixed(1)} per request (${perRequest(plans).toFixed(1)} planned), ${perRequest(total).toFixed(3)} ms executing + ${perRequest(planning).toFixed(3)} ms planning and ${Math.round(perRequest(wal)).toLocaleString("en-US")} bytes of WAL per request in all; the most time (calls, ms executing + planning per request):`,
   );
   for (const row of rows) {
-    progress(`    ${perRequest(row.calls).toFixed(2).padStart(6)} × ${perRequest(row.total).toFixed(3).padStart(7)} ms  ${row.query.slice(0, 150)}`);
+    progress(`    ${perRequest(row.calls).toFixed(2).padStart(6)} × ${perRequest(row.total).toFixed(3).padStart(7)} + ${perRequest(row.planning).toFixed(3)} ms  ${row.query.slice(0, 150)}`);
   }
 }
 
@@ -253,7 +254,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   const database = await startEmbeddedPostgres({
     dataDir: work,
     port: pgPort,
-    settings: options.statements ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" } : {},
+    settings: options.statements ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all", "pg_stat_statements.track_planning": "on" } : {},
   });
   cleanups.push({ name: "PostgreSQL", run: () => database.stop() });
   await migrate(database.url);

@@ -70,22 +70,30 @@ function poolOptions(databaseUrl: string, settings: PoolSettings, role: string):
 }
 
 /** Distinct statements a process prepares at most; past it, further ones are planned each time. */
-const MAX_PREPARED_WRITES = 2_000;
+const MAX_PREPARED_STATEMENTS = 2_000;
 
 /**
- * Names Prisma's writes, so each connection parses and plans one once and then only executes it
- * (half of PostgreSQL's CPU for a one-row write, and the row-level-security policies are planned
- * once too). Writes only: their plans are the same for every tenant, where a list's best plan can
- * depend on the tenant's size, which a generic plan would not see. Transaction control stays
- * unnamed (a transaction's BEGIN carries its tenant, above).
+ * Put first in a read's SQL text: each connection then prepares the read once, like a write (see
+ * preparedStatementNames). For reads whose best plan cannot depend on a tenant's size: look-ups by
+ * key and the event feed's probes, which run once per event or poll and whose planning cost several
+ * times their execution. Lists and searches stay unmarked.
  */
-function preparedWriteNames(): (query: { sql: string }) => string {
+export const PREPARED = "/* prepared */ ";
+
+/**
+ * Names Prisma's writes and the reads marked PREPARED, so each connection parses and plans one once
+ * and then only executes it (half of PostgreSQL's CPU for a one-row write, and the row-level-security
+ * policies are planned once too). Other reads stay unnamed: a list's best plan can depend on the
+ * tenant's size, which a generic plan would not see. Transaction control stays unnamed (a
+ * transaction's BEGIN carries its tenant, above).
+ */
+function preparedStatementNames(): (query: { sql: string }) => string {
   const names = new Map<string, string>();
   // Writes, row locks, and writable CTEs (WITH … INSERT/UPDATE/DELETE).
   const write = /^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b|^\s*WITH\b[\s\S]*\b(INSERT|UPDATE|DELETE)\b/i;
   return (query) => {
     let name = names.get(query.sql);
-    if (name === undefined && names.size < MAX_PREPARED_WRITES && write.test(query.sql)) {
+    if (name === undefined && names.size < MAX_PREPARED_STATEMENTS && (query.sql.startsWith(PREPARED) || write.test(query.sql))) {
       name = `docket-w-${createHash("sha1").update(query.sql).digest("base64url").slice(0, 22)}`;
       names.set(query.sql, name);
     }
@@ -102,7 +110,7 @@ function openConnection(databaseUrl: string, pool: pg.Pool): Connection {
   return {
     url: databaseUrl,
     get prisma() {
-      return (prisma ??= new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedWriteNames() }) }));
+      return (prisma ??= new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() }) }));
     },
     pool,
     async close() {

@@ -8,7 +8,7 @@
 // Every transaction that can still commit has an id at or above it, so nothing can land behind a
 // cursor. The consumer row is locked FOR UPDATE SKIP LOCKED while a batch is handled, so several
 // instances share a consumer and a batch is handled by one of them.
-import type { Database, Db } from "../db/client.ts";
+import { PREPARED, type Database, type Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import { listen, type NotificationChannel } from "../db/notifications.ts";
 import { EVENTS_CHANNEL } from "./event-log.ts";
@@ -57,7 +57,7 @@ export async function ensureConsumer(db: Database, name: string): Promise<void> 
  * of the log past the cursor and scans the table for it (12 ms at 100,000 events, on every poll of
  * every consumer, most of PostgreSQL's CPU under write load); this is one probe of the index.
  */
-export const PEEK_SQL = `SELECT coalesce(next."txId" < pg_snapshot_xmin(pg_current_snapshot()), false) AS ready, next."txId" IS NOT NULL AS pending
+export const PEEK_SQL = `${PREPARED}SELECT coalesce(next."txId" < pg_snapshot_xmin(pg_current_snapshot()), false) AS ready, next."txId" IS NOT NULL AS pending
     FROM "EventConsumer" c
     LEFT JOIN LATERAL (SELECT e."txId" FROM "Event" e WHERE (e."txId", e.seq) > (c."txId", c.seq) ORDER BY e."txId", e.seq LIMIT 1) next ON true
    WHERE c.name = $1`;
@@ -75,14 +75,14 @@ export async function readBatch(db: Database, name: string, batchSize: number, h
       // The horizon comes from this statement's snapshot, taken before the row lock gives the
       // transaction an id of its own, so the reader does not hold back its own horizon.
       const cursor = await tx.$queryRawUnsafe<{ txId: string; seq: bigint; horizon: string }[]>(
-        `SELECT "txId"::text AS "txId", seq, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
+        `${PREPARED}SELECT "txId"::text AS "txId", seq, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
            FROM "EventConsumer" WHERE name = $1 FOR UPDATE SKIP LOCKED`,
         name,
       );
       if (cursor.length === 0) return { handled: 0, busy: true, pending: false };
       const { txId, seq, horizon } = cursor[0]!;
       const events = await tx.$queryRawUnsafe<FeedEvent[]>(
-        `SELECT ${EVENT_COLUMNS} FROM "Event" e
+        `${PREPARED}SELECT ${EVENT_COLUMNS} FROM "Event" e
           WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint) AND e."txId" < $3::xid8
           ORDER BY e."txId", e.seq LIMIT $4`,
         txId,

@@ -15,7 +15,7 @@
 // nobody of what they may not see, by the tickets' and comments' own policies, as things are now
 // (a ticket or comment deleted meanwhile tells nobody). Preferences and mutes decide the channels;
 // a notification due on none is not made.
-import type { Db } from "../../db/client.ts";
+import { PREPARED, type Db } from "../../db/client.ts";
 import type { Role } from "../../core/contract.ts";
 import type { UserPrincipal } from "../../core/principal.ts";
 import type { FeedEvent } from "../../events/feed.ts";
@@ -270,7 +270,7 @@ function summarise(event: FeedEvent, reason: NotificationKind, actor: string, ti
 /** The ticket, who follows or muted it, and the comment (if any), in one round trip. */
 async function readTicketContext(tx: Db, tenantId: string, ticketId: string, commentId: string | null) {
   const [row] = await tx.$queryRawUnsafe<(TicketFacts & { subscriptions: Subscription[]; comment: (CommentFacts & { deletedAt: string | null }) | null })[]>(
-    `SELECT t.id, t.number, t.title, t."requesterId", t."assigneeId", t."deletedAt",
+    `${PREPARED}SELECT t.id, t.number, t.title, t."requesterId", t."assigneeId", t."deletedAt",
             coalesce((SELECT json_agg(json_build_object('userId', s."userId", 'state', s.state, 'reason', s.reason))
                         FROM "TicketSubscription" s WHERE s."tenantId" = t."tenantId" AND s."ticketId" = t.id), '[]'::json) AS subscriptions,
             (SELECT json_build_object('id', c.id, 'internal', c.internal, 'body', c.body, 'deletedAt', c."deletedAt")
@@ -291,7 +291,7 @@ async function readTicketContext(tx: Db, tenantId: string, ticketId: string, com
  */
 async function readPeople(tx: Db, event: FeedEvent, who: { ids: string[]; emails: string[]; admins: boolean }) {
   const rows = await tx.$queryRawUnsafe<(Partial<Person> & { mentioned: boolean; admin: boolean; preferences: PreferenceRow[]; defaults: PreferenceRow[]; actorName: string | null })[]>(
-    `WITH defaults AS (
+    `${PREPARED}WITH defaults AS (
        SELECT coalesce(json_agg(json_build_object('kind', d.kind, 'channel', d.channel, 'enabled', d.enabled)), '[]'::json) AS defaults
          FROM "NotificationDefault" d WHERE d."tenantId" = $1::uuid
      ), actor AS (

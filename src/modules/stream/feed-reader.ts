@@ -8,7 +8,7 @@
 // events are read in (txId, seq) order and only those every transaction that could still commit
 // cannot precede, so nothing ever lands behind the cursor.
 import type pg from "pg";
-import type { Database } from "../../db/client.ts";
+import { PREPARED, type Database } from "../../db/client.ts";
 import type { Logger } from "../../logger.ts";
 import { listen, type NotificationChannel } from "../../db/notifications.ts";
 import { EVENTS_CHANNEL } from "../../events/event-log.ts";
@@ -53,7 +53,7 @@ const BATCH = 500;
  * Whether events wait past the cursor ($1 txId, $2 seq), committed or not. ORDER BY … LIMIT 1, not
  * EXISTS, which the planner answers with a scan of the log (see PEEK_SQL in src/events/feed.ts).
  */
-export const PENDING_SQL = `SELECT (SELECT e.seq FROM "Event" e WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint) ORDER BY e."txId", e.seq LIMIT 1) IS NOT NULL AS pending`;
+export const PENDING_SQL = `${PREPARED}SELECT (SELECT e.seq FROM "Event" e WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint) ORDER BY e."txId", e.seq LIMIT 1) IS NOT NULL AS pending`;
 const RETRY_MS = 10;
 
 export function createFeedReader(deps: FeedReaderDeps): FeedReader {
