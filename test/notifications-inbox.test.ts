@@ -153,4 +153,36 @@ describe("the consumer", () => {
     expect(await inbox(desk.agent.client)).toEqual(before);
     expect(await unreadCount(desk.agent.client)).toBe(2);
   });
+
+  it("counts a follow made earlier in the same batch: who commented is told of the next comment", async () => {
+    const desk = await helpdesk(server);
+    const second = await addMember(server, desk.owner, "agent");
+    const ticket = await openTicket(desk.customer.client, { title: "Two agents reply" });
+    await comment(desk.agent.client, ticket.id, "On it");
+    await comment(second.client, ticket.id, "Me too");
+    await settled(server);
+    const system = server.database.system.prisma;
+    const scope = [desk.owner.tenant.id, ticket.id] as const;
+    // As if the consumer had not read either comment yet, then read both in one batch: the first
+    // comment makes its author follow, the second must then tell them as a follower.
+    await system.$executeRawUnsafe(`DELETE FROM "TicketSubscription" WHERE "tenantId" = $1::uuid AND "ticketId" = $2::uuid`, ...scope);
+    await system.$executeRawUnsafe(`DELETE FROM "Notification" WHERE "tenantId" = $1::uuid AND "ticketId" = $2::uuid`, ...scope);
+    const events = await system.$queryRawUnsafe<FeedEvent[]>(
+      `SELECT ${EVENT_COLUMNS} FROM "Event" e WHERE e."tenantId" = $1::uuid AND e."ticketId" = $2::uuid AND e.type = 'comment.created' ORDER BY e."txId", e.seq`,
+      ...scope,
+    );
+    expect(events).toHaveLength(2);
+    await system.$transaction((tx) => notifyForEvents(tx, events));
+    const told = await system.$queryRawUnsafe<{ userId: string; reason: string }[]>(
+      `SELECT "userId"::text AS "userId", reason FROM "Notification" WHERE "tenantId" = $1::uuid AND "eventId" = $2::uuid`,
+      desk.owner.tenant.id,
+      events[1]!.id,
+    );
+    expect(told).toContainEqual({ userId: desk.agent.user.id, reason: "comment" });
+    const follows = await system.$queryRawUnsafe<{ userId: string; reason: string }[]>(
+      `SELECT "userId"::text AS "userId", reason FROM "TicketSubscription" WHERE "tenantId" = $1::uuid AND "ticketId" = $2::uuid ORDER BY reason, "userId"`,
+      ...scope,
+    );
+    expect(follows).toEqual(expect.arrayContaining([{ userId: desk.agent.user.id, reason: "comment" }, { userId: second.user.id, reason: "comment" }]));
+  });
 });

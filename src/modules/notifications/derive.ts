@@ -93,123 +93,177 @@ export type EmailDue = (tx: Db, due: ReadonlyArray<{ tenantId: string; userId: s
 
 /** Handles a batch of the feed (a FeedHandler): notifications made, follows recorded, pushes sent at commit. */
 export async function notifyForEvents(tx: Db, events: readonly FeedEvent[], emailDue?: EmailDue): Promise<void> {
+  const handled = events.filter((event) => HANDLED.has(event.type));
+  if (handled.length === 0) return;
+  // The batch's reads are three round trips whatever its size: the tickets, then everyone its events
+  // may tell, then each event's defaults and actor name. Then each event is decided in order.
+  const contexts = await readTicketContexts(tx, handled);
+  const drafts = handled.map((event, index) => draftEvent(event, contexts[index])).filter((draft) => draft !== undefined);
+  if (drafts.length === 0) return;
+  const people = await readPeople(tx, drafts);
+  const extras = await readEventExtras(tx, drafts.map((draft) => draft.event));
   const planned: Planned[] = [];
-  for (const event of events) {
-    if (!HANDLED.has(event.type)) continue;
-    planned.push(...(await planEvent(tx, event)));
-  }
+  const follows: Follow[] = [];
+  for (const [index, draft] of drafts.entries()) planned.push(...(await decideEvent(tx, draft, people, extras[index]!, follows)));
+  await insertFollows(tx, follows);
   if (planned.length === 0) return;
   const made = await insertNotifications(tx, planned);
   const byEmail = made.filter((row) => row.email);
   if (emailDue && byEmail.length > 0) await emailDue(tx, byEmail);
 }
 
-async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
-  const { tenantId } = event;
+/** The ticket, who follows or muted it, and the comment an event is about, as the batch read them. */
+interface TicketContext {
+  ticket: TicketFacts;
+  subscriptions: Subscription[];
+  comment: CommentFacts | undefined;
+}
+
+/** An event's recipients as far as its ticket decides them, before people are read. */
+interface Draft {
+  event: FeedEvent;
+  reasons: Map<string, NotificationKind>;
+  ticket: TicketFacts | undefined;
+  comment: CommentFacts | undefined;
+  subscriptions: Subscription[];
+  /** The ticket's followers are told too (status changes and comments). */
+  toldFollowers: boolean;
+  /** Who starts following the ticket (the assignee, who commented or moved it). */
+  autoFollow: { userId: string; reason: string } | undefined;
+  mentionedEmails: string[];
+  admins: boolean;
+}
+
+/** A subscription the batch adds. */
+interface Follow {
+  tenantId: string;
+  ticketId: string;
+  userId: string;
+  reason: string;
+}
+
+function addReason(reasons: Map<string, NotificationKind>, userId: string | null | undefined, reason: NotificationKind): void {
+  if (!userId) return;
+  const had = reasons.get(userId);
+  if (had === undefined || PRECEDENCE.indexOf(reason) < PRECEDENCE.indexOf(had)) reasons.set(userId, reason);
+}
+
+/** The first half of an event's rules, from its ticket alone; undefined: it tells nobody. */
+function draftEvent(event: FeedEvent, context: TicketContext | undefined): Draft | undefined {
   const actorUserId = event.actorType === "user" ? event.actorId : null;
   const reasons = new Map<string, NotificationKind>();
-  const add = (userId: string | null | undefined, reason: NotificationKind) => {
-    if (!userId) return;
-    const had = reasons.get(userId);
-    if (had === undefined || PRECEDENCE.indexOf(reason) < PRECEDENCE.indexOf(had)) reasons.set(userId, reason);
-  };
+  const add = (userId: string | null | undefined, reason: NotificationKind) => addReason(reasons, userId, reason);
   const after = (event.after ?? {}) as Record<string, unknown>;
-
-  let ticket: TicketFacts | undefined;
-  let comment: CommentFacts | undefined;
-  let subscriptions: Subscription[] = [];
-  let autoFollow: { userId: string; reason: string } | undefined;
-  let mentionedEmails: string[] = [];
+  const draft: Draft = { event, reasons, ticket: undefined, comment: undefined, subscriptions: [], toldFollowers: false, autoFollow: undefined, mentionedEmails: [], admins: false };
 
   const aboutComment = event.type === "comment.created" || event.type === "comment.updated";
-  if (event.ticketId !== null && (event.type.startsWith("ticket.") || event.type.startsWith("sla.") || aboutComment)) {
-    const context = await readTicketContext(tx, tenantId, event.ticketId, aboutComment ? event.entityId : null);
-    if (!context || context.ticket.deletedAt) return [];
-    ({ ticket, subscriptions } = context);
+  if (needsTicket(event)) {
+    if (!context || context.ticket.deletedAt) return undefined;
+    draft.ticket = context.ticket;
+    draft.subscriptions = context.subscriptions;
     if (aboutComment) {
-      if (!context.comment || context.comment.deletedAt) return [];
-      comment = context.comment;
+      if (!context.comment || context.comment.deletedAt) return undefined;
+      draft.comment = context.comment;
     }
   }
-  const followers = () => {
-    for (const subscription of subscriptions) {
-      if (subscription.state !== "following") continue;
-      add(subscription.userId, subscription.reason === "comment" ? "comment" : subscription.reason === "status_changed" ? "status_changed" : "follower");
-    }
-  };
+  const { ticket, comment } = draft;
 
   switch (event.type) {
     case "ticket.created":
-      if (!ticket) return [];
+      if (!ticket) return undefined;
       add(ticket.assigneeId, "assigned");
       add(ticket.requesterId, "requester");
-      if (ticket.assigneeId) autoFollow = { userId: ticket.assigneeId, reason: "assigned" };
+      if (ticket.assigneeId) draft.autoFollow = { userId: ticket.assigneeId, reason: "assigned" };
       break;
     case "ticket.assigned": {
       const assigneeId = typeof after.assigneeId === "string" ? after.assigneeId : null;
       // Only the assignee as it is now: a reassignment since then tells its own story.
-      if (!ticket || !assigneeId || ticket.assigneeId !== assigneeId) return [];
+      if (!ticket || !assigneeId || ticket.assigneeId !== assigneeId) return undefined;
       add(assigneeId, "assigned");
-      autoFollow = { userId: assigneeId, reason: "assigned" };
+      draft.autoFollow = { userId: assigneeId, reason: "assigned" };
       break;
     }
     case "ticket.status_changed":
-      if (!ticket) return [];
-      followers();
+      if (!ticket) return undefined;
+      draft.toldFollowers = true;
       add(ticket.assigneeId, "assigned");
       add(ticket.requesterId, "requester");
-      if (actorUserId) autoFollow = { userId: actorUserId, reason: "status_changed" };
+      if (actorUserId) draft.autoFollow = { userId: actorUserId, reason: "status_changed" };
       break;
     case "comment.created": {
-      if (!ticket || !comment) return [];
-      followers();
+      if (!ticket || !comment) return undefined;
+      draft.toldFollowers = true;
       add(ticket.assigneeId, "assigned");
       add(ticket.requesterId, "requester");
       const mentions = parseMentions(comment.body);
       for (const userId of mentions.userIds) add(userId, "mentioned");
-      mentionedEmails = mentions.emails;
-      if (actorUserId) autoFollow = { userId: actorUserId, reason: "comment" };
+      draft.mentionedEmails = mentions.emails;
+      if (actorUserId) draft.autoFollow = { userId: actorUserId, reason: "comment" };
       break;
     }
     case "comment.updated": {
-      if (!ticket || !comment) return [];
+      if (!ticket || !comment) return undefined;
       const mentions = parseMentions(comment.body);
-      if (mentions.userIds.length === 0 && mentions.emails.length === 0) return [];
+      if (mentions.userIds.length === 0 && mentions.emails.length === 0) return undefined;
       for (const userId of mentions.userIds) add(userId, "mentioned");
-      mentionedEmails = mentions.emails;
+      draft.mentionedEmails = mentions.emails;
       break;
     }
     case "sla.warning":
     case "sla.breached":
       // The assignee owes the reply or the resolution; the requester is never told of SLAs.
-      if (!ticket) return [];
+      if (!ticket) return undefined;
       add(ticket.assigneeId, "assigned");
       break;
     case "user.updated":
-      if (after.passwordChanged !== true) return [];
+      if (after.passwordChanged !== true) return undefined;
       add(event.entityId, "password_changed");
       break;
     case "api_key.created":
+      draft.admins = true;
       break;
   }
+  return draft;
+}
 
-  const people = await readPeople(tx, event, {
-    ids: [...new Set([...reasons.keys(), ...(autoFollow ? [autoFollow.userId] : [])])],
-    emails: mentionedEmails,
-    admins: event.type === "api_key.created",
-  });
-  for (const person of people.list) {
-    if (person.mentioned) add(person.id, "mentioned");
-    if (person.admin) add(person.id, "api_key_created");
+/**
+ * The second half: followers (with those an earlier event of the batch made), the people read, the
+ * follow this event adds (into `follows`), and the notifications due by preference.
+ */
+async function decideEvent(tx: Db, draft: Draft, people: BatchPeople, extras: EventExtras, follows: Follow[]): Promise<Planned[]> {
+  const { event, reasons, ticket, comment, autoFollow } = draft;
+  const { tenantId } = event;
+  const actorUserId = event.actorType === "user" ? event.actorId : null;
+  const after = (event.after ?? {}) as Record<string, unknown>;
+  const add = (userId: string | null | undefined, reason: NotificationKind) => addReason(reasons, userId, reason);
+  // Read once for the batch, so the follows its earlier events made on this ticket are added here,
+  // as the rows they insert would be.
+  const subscriptions = ticket
+    ? [...draft.subscriptions, ...follows.filter((made) => made.tenantId === tenantId && made.ticketId === ticket.id).map((made): Subscription => ({ userId: made.userId, state: "following", reason: made.reason }))]
+    : [];
+  if (draft.toldFollowers) {
+    for (const subscription of subscriptions) {
+      if (subscription.state !== "following") continue;
+      add(subscription.userId, subscription.reason === "comment" ? "comment" : subscription.reason === "status_changed" ? "status_changed" : "follower");
+    }
+  }
+  const byId = people.of(tenantId);
+  const emails = new Set(draft.mentionedEmails);
+  for (const person of byId.values()) {
+    if (emails.has(person.email)) add(person.id, "mentioned");
+    if (draft.admins && person.role === "admin") add(person.id, "api_key_created");
   }
   if (event.type === "comment.updated") for (const userId of await toldOfMention(tx, tenantId, comment!.id)) reasons.delete(userId);
-  const byId = new Map(people.list.map((person) => [person.id, person]));
   // Only who has no subscription yet (the common case of a regular is a row already there).
   if (autoFollow && ticket && !subscriptions.some((subscription) => subscription.userId === autoFollow.userId)) {
-    await follow(tx, tenantId, ticket.id, byId.get(autoFollow.userId), autoFollow.reason);
+    const person = byId.get(autoFollow.userId);
+    // Agents and admins follow what they are assigned, comment on or move.
+    if (person && person.role !== "user" && person.active) follows.push({ tenantId, ticketId: ticket.id, userId: person.id, reason: autoFollow.reason });
   }
 
   const muted = new Set(subscriptions.filter((subscription) => subscription.state === "muted").map((subscription) => subscription.userId));
+  const defaults = preferenceTable(extras.defaults);
+  const actorName = extras.actorName ?? actorFallback(event);
   const plans: Planned[] = [];
   for (const [userId, reason] of reasons) {
     const person = byId.get(userId);
@@ -220,8 +274,8 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
     if (comment && !canSeeComment(viewer(tenantId, person), comment)) continue;
     const own = preferenceTable(person.preferences);
     const isMuted = muted.has(person.id);
-    const inApp = wants(own, people.defaults, reason, "in_app", isMuted);
-    const email = wants(own, people.defaults, reason, "email", isMuted);
+    const inApp = wants(own, defaults, reason, "in_app", isMuted);
+    const email = wants(own, defaults, reason, "email", isMuted);
     if (!inApp && !email) continue;
     plans.push({
       tenantId,
@@ -233,7 +287,7 @@ async function planEvent(tx: Db, event: FeedEvent): Promise<Planned[]> {
       commentId: comment?.id ?? null,
       actorType: event.actorType,
       actorId: event.actorId,
-      summary: summarise(event, reason, people.actorName, ticket, comment, after),
+      summary: summarise(event, reason, actorName, ticket, comment, after),
       inApp,
       email,
     });
@@ -267,54 +321,108 @@ function summarise(event: FeedEvent, reason: NotificationKind, actor: string, ti
   }
 }
 
-/** The ticket, who follows or muted it, and the comment (if any), in one round trip. */
-async function readTicketContext(tx: Db, tenantId: string, ticketId: string, commentId: string | null) {
-  const [row] = await tx.$queryRawUnsafe<(TicketFacts & { subscriptions: Subscription[]; comment: (CommentFacts & { deletedAt: string | null }) | null })[]>(
-    `${PREPARED}SELECT t.id, t.number, t.title, t."requesterId", t."assigneeId", t."deletedAt",
+function needsTicket(event: FeedEvent): boolean {
+  const aboutComment = event.type === "comment.created" || event.type === "comment.updated";
+  return event.ticketId !== null && (event.type.startsWith("ticket.") || event.type.startsWith("sla.") || aboutComment);
+}
+
+/** Each event's ticket, who follows or muted it, and its comment (if about one), in one round trip; undefined where there is none. */
+async function readTicketContexts(tx: Db, events: readonly FeedEvent[]): Promise<Array<TicketContext | undefined>> {
+  const wanted = events.map((event, index) => ({ event, index })).filter(({ event }) => needsTicket(event));
+  const contexts: Array<TicketContext | undefined> = events.map(() => undefined);
+  if (wanted.length === 0) return contexts;
+  const rows = await tx.$queryRawUnsafe<(TicketFacts & { i: number; subscriptions: Subscription[]; comment: CommentFacts | null })[]>(
+    `${PREPARED}SELECT k.i::int AS i, t.id, t.number, t.title, t."requesterId", t."assigneeId", t."deletedAt",
             coalesce((SELECT json_agg(json_build_object('userId', s."userId", 'state', s.state, 'reason', s.reason))
                         FROM "TicketSubscription" s WHERE s."tenantId" = t."tenantId" AND s."ticketId" = t.id), '[]'::json) AS subscriptions,
             (SELECT json_build_object('id', c.id, 'internal', c.internal, 'body', c.body, 'deletedAt', c."deletedAt")
-               FROM "Comment" c WHERE c."tenantId" = t."tenantId" AND c.id = $3::uuid AND c."ticketId" = t.id) AS comment
-       FROM "Ticket" t WHERE t."tenantId" = $1::uuid AND t.id = $2::uuid`,
-    tenantId,
-    ticketId,
-    commentId,
+               FROM "Comment" c WHERE c."tenantId" = t."tenantId" AND c.id = k."commentId" AND c."ticketId" = t.id) AS comment
+       FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[]) WITH ORDINALITY AS k("tenantId", "ticketId", "commentId", i)
+       JOIN "Ticket" t ON t."tenantId" = k."tenantId" AND t.id = k."ticketId"`,
+    wanted.map(({ event }) => event.tenantId),
+    wanted.map(({ event }) => event.ticketId),
+    wanted.map(({ event }) => (event.type === "comment.created" || event.type === "comment.updated" ? event.entityId : null)),
   );
-  if (!row) return undefined;
-  const { subscriptions, comment, ...ticket } = row;
-  return { ticket, subscriptions, comment: comment ?? undefined };
+  for (const { i, subscriptions, comment, ...ticket } of rows) contexts[wanted[i - 1]!.index] = { ticket, subscriptions, comment: comment ?? undefined };
+  return contexts;
+}
+
+interface Recipient extends Person {
+  email: string;
+  preferences: PreferenceRow[];
+}
+
+/** Everyone the batch's events may tell, by tenant and id. */
+interface BatchPeople {
+  of(tenantId: string): ReadonlyMap<string, Recipient>;
 }
 
 /**
- * The people who may be told (by id, by a mentioned email, or every admin), each with their own
- * preferences, and the tenant's defaults and the actor's name, in one round trip.
+ * Everyone the batch's drafts may tell (by id, follower, auto-follow, mentioned email, or every
+ * admin where an event tells admins), each with their own preferences, in one round trip.
  */
-async function readPeople(tx: Db, event: FeedEvent, who: { ids: string[]; emails: string[]; admins: boolean }) {
-  const rows = await tx.$queryRawUnsafe<(Partial<Person> & { mentioned: boolean; admin: boolean; preferences: PreferenceRow[]; defaults: PreferenceRow[]; actorName: string | null })[]>(
-    `${PREPARED}WITH defaults AS (
-       SELECT coalesce(json_agg(json_build_object('kind', d.kind, 'channel', d.channel, 'enabled', d.enabled)), '[]'::json) AS defaults
-         FROM "NotificationDefault" d WHERE d."tenantId" = $1::uuid
-     ), actor AS (
-       SELECT CASE $5 WHEN 'user' THEN (SELECT name FROM "User" WHERE "tenantId" = $1::uuid AND id = $6::uuid)
-                      WHEN 'api_key' THEN (SELECT 'API key “' || name || '”' FROM "ApiKey" WHERE "tenantId" = $1::uuid AND id = $6::uuid) END AS "actorName"
-     )
-     SELECT u.id, u.role::text AS role, u.active, u.name,
-            coalesce(u.email = ANY($3::text[]), false) AS mentioned, coalesce($4 AND u.role = 'admin', false) AS admin,
-            coalesce((SELECT json_agg(json_build_object('kind', p.kind, 'channel', p.channel, 'enabled', p.enabled))
-                        FROM "NotificationPreference" p WHERE p."tenantId" = u."tenantId" AND p."userId" = u.id), '[]'::json) AS preferences,
-            defaults.defaults, actor."actorName"
-       FROM defaults CROSS JOIN actor
-       LEFT JOIN "User" u ON u."tenantId" = $1::uuid AND (u.id = ANY($2::text[]::uuid[]) OR u.email = ANY($3::text[]) OR ($4 AND u.role = 'admin'))`,
-    event.tenantId,
-    who.ids,
-    who.emails,
-    who.admins,
-    event.actorType,
-    event.actorId,
+async function readPeople(tx: Db, drafts: readonly Draft[]): Promise<BatchPeople> {
+  const ids: Array<[string, string]> = [];
+  const emails: Array<[string, string]> = [];
+  const adminTenants = new Set<string>();
+  for (const draft of drafts) {
+    const { tenantId } = draft.event;
+    for (const userId of draft.reasons.keys()) ids.push([tenantId, userId]);
+    for (const subscription of draft.subscriptions) ids.push([tenantId, subscription.userId]);
+    if (draft.autoFollow) ids.push([tenantId, draft.autoFollow.userId]);
+    for (const email of draft.mentionedEmails) emails.push([tenantId, email]);
+    if (draft.admins) adminTenants.add(tenantId);
+  }
+  const byTenant = new Map<string, Map<string, Recipient>>();
+  if (ids.length > 0 || emails.length > 0 || adminTenants.size > 0) {
+    const rows = await tx.$queryRawUnsafe<(Recipient & { tenantId: string })[]>(
+      `${PREPARED}WITH wanted AS (
+         SELECT u."tenantId", u.id FROM unnest($1::text[]::uuid[], $2::text[]::uuid[]) AS k("tenantId", id) JOIN "User" u ON u."tenantId" = k."tenantId" AND u.id = k.id
+         UNION SELECT u."tenantId", u.id FROM unnest($3::text[]::uuid[], $4::text[]) AS k("tenantId", email) JOIN "User" u ON u."tenantId" = k."tenantId" AND u.email = k.email
+         UNION SELECT u."tenantId", u.id FROM unnest($5::text[]::uuid[]) AS k("tenantId") JOIN "User" u ON u."tenantId" = k."tenantId" AND u.role = 'admin'
+       )
+       SELECT u."tenantId", u.id, u.role::text AS role, u.active, u.name, u.email,
+              coalesce((SELECT json_agg(json_build_object('kind', p.kind, 'channel', p.channel, 'enabled', p.enabled))
+                          FROM "NotificationPreference" p WHERE p."tenantId" = u."tenantId" AND p."userId" = u.id), '[]'::json) AS preferences
+         FROM wanted w JOIN "User" u ON u."tenantId" = w."tenantId" AND u.id = w.id`,
+      ids.map(([tenantId]) => tenantId),
+      ids.map(([, userId]) => userId),
+      emails.map(([tenantId]) => tenantId),
+      emails.map(([, email]) => email),
+      [...adminTenants],
+    );
+    for (const { tenantId, ...person } of rows) {
+      let people = byTenant.get(tenantId);
+      if (!people) byTenant.set(tenantId, (people = new Map()));
+      people.set(person.id, person);
+    }
+  }
+  const none = new Map<string, Recipient>();
+  return { of: (tenantId) => byTenant.get(tenantId) ?? none };
+}
+
+/** What each event's notifications need besides people: its tenant's default preferences and its actor's name. */
+interface EventExtras {
+  defaults: PreferenceRow[];
+  actorName: string | null;
+}
+
+/** Each event's extras, in one round trip (the batch's events in order). */
+async function readEventExtras(tx: Db, events: readonly FeedEvent[]): Promise<EventExtras[]> {
+  const rows = await tx.$queryRawUnsafe<(EventExtras & { i: number })[]>(
+    `${PREPARED}SELECT k.i::int AS i,
+            coalesce((SELECT json_agg(json_build_object('kind', d.kind, 'channel', d.channel, 'enabled', d.enabled))
+                        FROM "NotificationDefault" d WHERE d."tenantId" = k."tenantId"), '[]'::json) AS defaults,
+            CASE k."actorType" WHEN 'user' THEN (SELECT name FROM "User" WHERE "tenantId" = k."tenantId" AND id = k."actorId")
+                               WHEN 'api_key' THEN (SELECT 'API key “' || name || '”' FROM "ApiKey" WHERE "tenantId" = k."tenantId" AND id = k."actorId") END AS "actorName"
+       FROM unnest($1::text[]::uuid[], $2::text[], $3::text[]::uuid[]) WITH ORDINALITY AS k("tenantId", "actorType", "actorId", i)`,
+    events.map((event) => event.tenantId),
+    events.map((event) => event.actorType),
+    events.map((event) => event.actorId),
   );
-  const first = rows[0]!;
-  const list = rows.filter((row) => row.id !== null && row.id !== undefined) as (Person & { mentioned: boolean; admin: boolean; preferences: PreferenceRow[] })[];
-  return { list, defaults: preferenceTable(first.defaults), actorName: first.actorName ?? actorFallback(event) };
+  const extras: EventExtras[] = events.map(() => ({ defaults: [], actorName: null }));
+  for (const { i, defaults, actorName } of rows) extras[i - 1] = { defaults, actorName };
+  return extras;
 }
 
 function actorFallback(event: FeedEvent): string {
@@ -333,16 +441,17 @@ async function toldOfMention(tx: Db, tenantId: string, commentId: string): Promi
   return rows.map((row) => row.userId);
 }
 
-/** Agents and admins follow what they are assigned, comment on or move; an existing choice (a mute, an unfollow-then-follow) stands. */
-async function follow(tx: Db, tenantId: string, ticketId: string, person: Person | undefined, reason: string): Promise<void> {
-  if (!person || person.role === "user" || !person.active) return;
+/** The batch's new follows; an existing choice (a mute, an unfollow-then-follow) stands. */
+async function insertFollows(tx: Db, follows: readonly Follow[]): Promise<void> {
+  if (follows.length === 0) return;
   await tx.$executeRawUnsafe(
-    `INSERT INTO "TicketSubscription" ("tenantId", "ticketId", "userId", state, reason) VALUES ($1::uuid, $2::uuid, $3::uuid, 'following', $4)
+    `INSERT INTO "TicketSubscription" ("tenantId", "ticketId", "userId", state, reason)
+     SELECT "tenantId", "ticketId", "userId", 'following', reason FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[]) AS f("tenantId", "ticketId", "userId", reason)
      ON CONFLICT ("tenantId", "ticketId", "userId") DO NOTHING`,
-    tenantId,
-    ticketId,
-    person.id,
-    reason,
+    follows.map((made) => made.tenantId),
+    follows.map((made) => made.ticketId),
+    follows.map((made) => made.userId),
+    follows.map((made) => made.reason),
   );
 }
 
