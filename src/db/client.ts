@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient, type Prisma } from "../generated/prisma/client.ts";
+import { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { NO_TENANT, tenantScope } from "./tenant-scope.ts";
 import { scopePrismaBatches } from "./prisma-batches.ts";
 
@@ -79,6 +79,8 @@ const MAX_PREPARED_STATEMENTS = 2_000;
  * times their execution. Lists and searches stay unmarked.
  */
 export const PREPARED = "/* prepared */ ";
+/** PREPARED for a tagged template: `${PREPARED_SQL}SELECT …` (it adds no parameter). */
+export const PREPARED_SQL = Prisma.raw(PREPARED);
 
 /**
  * Names Prisma's writes and the reads marked PREPARED, so each connection parses and plans one once

@@ -9,7 +9,7 @@
 //   2. Every group where capacity may have freed, or work arrived, has its queue drained: a ticket
 //      solved, closed, deleted, unassigned or moved; an agent's capacity, availability or skills changed;
 //      a group's members changed.
-import type { Database, Db } from "../../db/client.ts";
+import { PREPARED_SQL, type Database, type Db } from "../../db/client.ts";
 import { enqueueJobs, type NewJob } from "../../db/job-queue.ts";
 import type { FeedEvent, FeedHandler } from "../../events/feed.ts";
 import { appendEvent } from "../../events/event-log.ts";
@@ -164,7 +164,7 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
   const ticketRows =
     touched.length === 0
       ? []
-      : await db.$queryRaw<{ tenantId: string; id: string; groupId: string | null; assigneeId: string | null }[]>`
+      : await db.$queryRaw<{ tenantId: string; id: string; groupId: string | null; assigneeId: string | null }[]>`${PREPARED_SQL}
           SELECT t."tenantId", t.id, t."groupId", t."assigneeId"
             FROM unnest(${touched.map((ticket) => ticket.tenantId)}::uuid[], ${touched.map((ticket) => ticket.ticketId)}::uuid[]) AS k("tenantId", id)
             JOIN "Ticket" t ON t."tenantId" = k."tenantId" AND t.id = k.id`;
@@ -179,7 +179,7 @@ async function routeEvents(db: Db, events: readonly FeedEvent[], options: Routin
   const memberRows =
     freed.length === 0
       ? []
-      : await db.$queryRaw<{ tenantId: string; userId: string; groupId: string }[]>`
+      : await db.$queryRaw<{ tenantId: string; userId: string; groupId: string }[]>`${PREPARED_SQL}
           SELECT m."tenantId", m."userId", m."groupId"
             FROM unnest(${freed.map((agent) => agent.tenantId)}::uuid[], ${freed.map((agent) => agent.userId)}::uuid[]) AS k("tenantId", "userId")
             JOIN "GroupMember" m ON m."tenantId" = k."tenantId" AND m."userId" = k."userId"`;

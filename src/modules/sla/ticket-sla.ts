@@ -1,7 +1,7 @@
 // A ticket's SLA: kept with the ticket (Ticket.sla) as the policy's targets for its priority, the
 // schedule they count in, and the ticket's timeline; the clocks are computed from these whenever the
 // ticket changes (to plan its timers and nextBreachAt) and whenever staff read it.
-import { PREPARED, type Db } from "../../db/client.ts";
+import { PREPARED_SQL, type Db } from "../../db/client.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { businessClock, calendarClock, type Clock, type ScheduleDefinition } from "./business-time.ts";
 import { cyclesOf, latestStates, nextBreachOf, statesOf, type Fact, type MetricState, type Status, type Target, type Targets } from "./calculator.ts";
@@ -93,8 +93,7 @@ export function toTicketSla(record: SlaRecord, states: readonly MetricState[]): 
 
 /** Chooses the first matching policy and copies what the ticket needs of it into its record. */
 async function choosePolicy(tx: Db, tenantId: string, record: SlaRecord, fields: TicketFields): Promise<void> {
-  // Prepared: Prisma.raw adds no parameter, so the marker leads the statement's text.
-  const policies = await tx.$queryRaw<PolicyRow[]>`${Prisma.raw(PREPARED)}SELECT id, conditions, targets, "scheduleId", "warningMinutes" FROM "SlaPolicy" WHERE "tenantId" = ${tenantId}::uuid ORDER BY position, "createdAt", id`;
+  const policies = await tx.$queryRaw<PolicyRow[]>`${PREPARED_SQL}SELECT id, conditions, targets, "scheduleId", "warningMinutes" FROM "SlaPolicy" WHERE "tenantId" = ${tenantId}::uuid ORDER BY position, "createdAt", id`;
   const policy = matchingPolicy(policies, fields);
   record.matched = fields;
   record.policyId = policy?.id ?? null;
