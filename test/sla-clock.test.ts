@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { businessClock, type ScheduleDefinition } from "../src/modules/sla/business-time.ts";
 import { computeStates, type SlaRecord } from "../src/modules/sla/ticket-sla.ts";
-import { latestStates, type Fact } from "../src/modules/sla/calculator.ts";
+import { appendFact, cyclesOf, latestStates, type Fact } from "../src/modules/sla/calculator.ts";
 import { businessMinute, referenceSla } from "./support/sla-reference.ts";
 import { eventsOf, timelines } from "./support/sla-timelines.ts";
 
@@ -74,4 +74,18 @@ describe("SLA clocks", () => {
       { numRuns: 200 },
     );
   }, 120_000);
+
+  it("keep the same cycles when a requester's reply right after another is left out of the timeline", () => {
+    fc.assert(
+      fc.property(timelines, fc.integer({ min: 1, max: 5 }), (timeline, repeats) => {
+        // Each requester reply said several times over, as a chat's run of messages would.
+        const events = (eventsOf(timeline).events as Fact[]).flatMap((fact): Fact[] => (fact.kind === "requesterReply" ? Array.from({ length: repeats }, (_, i) => ({ ...fact, at: fact.at + i })) : [fact]));
+        const kept: Fact[] = [];
+        for (const fact of events) appendFact(kept, fact);
+        expect(kept.length).toBeLessThanOrEqual(events.length);
+        expect(cyclesOf(kept, timeline.targets)).toEqual(cyclesOf(events, timeline.targets));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -52,6 +52,17 @@ export interface Cycle {
   runs: Array<[number, number | null]>;
 }
 
+/**
+ * Adds a fact to a timeline, leaving out one that changes no cycle whatever the targets: a
+ * requester's reply right after another (the first started nextReply, or could not, and nothing
+ * has changed since). So a requester who writes many messages in a row, as in a chat, does not
+ * grow the timeline that every write of the ticket carries.
+ */
+export function appendFact(facts: Fact[], fact: Fact): void {
+  if (fact.kind === "requesterReply" && facts.at(-1)?.kind === "requesterReply") return;
+  facts.push(fact);
+}
+
 /** Replays the timeline into every metric's cycles (for the metrics that have a target). */
 export function cyclesOf(facts: readonly Fact[], targets: Targets): Cycle[] {
   const cycles: Cycle[] = [];

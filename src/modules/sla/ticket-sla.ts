@@ -4,7 +4,7 @@
 import { PREPARED_SQL, type Db } from "../../db/client.ts";
 import { Prisma } from "../../generated/prisma/client.ts";
 import { businessClock, calendarClock, type Clock, type ScheduleDefinition } from "./business-time.ts";
-import { cyclesOf, latestStates, nextBreachOf, statesOf, type Fact, type MetricState, type Status, type Target, type Targets } from "./calculator.ts";
+import { appendFact, cyclesOf, latestStates, nextBreachOf, statesOf, type Fact, type MetricState, type Status, type Target, type Targets } from "./calculator.ts";
 import { matchingPolicy, type PolicyRow, type TicketFields } from "./matching.ts";
 import { recordMoments, type Moment } from "./moments.ts";
 import type { Schemas } from "../../core/contract-types.ts";
@@ -153,12 +153,12 @@ export function createTicketSla(options: { now: () => number }) {
       choose = true;
     } else {
       if (record.status !== ticket.status) {
-        record.facts.push({ at, kind: "status", status: ticket.status });
+        appendFact(record.facts, { at, kind: "status", status: ticket.status });
         record.status = ticket.status;
       }
       if (!sameFields(record.matched, fields)) choose = true;
     }
-    if (reply) record.facts.push({ at, kind: reply === "agent" ? "agentReply" : "requesterReply" });
+    if (reply) appendFact(record.facts, { at, kind: reply === "agent" ? "agentReply" : "requesterReply" });
     if (choose) await choosePolicy(tx, tenantId, record, fields);
     const states = await statesNow(tx, tenantId, record, at);
     const nextBreach = ticket.deletedAt === null ? nextBreachOf(states) : null;
