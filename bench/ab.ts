@@ -21,7 +21,7 @@ import { startEmbeddedPostgres } from "../src/db/embedded.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { measure, type LoadResult, type LoadSettings, type LoadTarget } from "./load.ts";
 import { waitForQuiet, watchCpu, type CpuUse } from "./machine.ts";
-import { freePort, startChild, startScriptFlags, waitUntilReady, type Child } from "./processes.ts";
+import { freePort, residentMiB, startChild, startScriptFlags, waitUntilReady, type Child } from "./processes.ts";
 import { table } from "./report.ts";
 import { seedTickets } from "./seed.ts";
 import { randomTicketBody } from "./words.ts";
@@ -72,6 +72,8 @@ interface Side {
   name: string;
   base: string;
   tenants: Tenant[];
+  /** The API server, for its memory at the end. */
+  api: Child;
 }
 
 async function call<T>(url: string, body: unknown): Promise<T> {
@@ -142,7 +144,7 @@ async function side(name: string, root: string, adminUrl: string, port: number):
     await sql.end();
     tenants.push({ token: auth.accessToken, ids: rows.map((row) => row.id), openIds: rows.filter((row) => !row.closed).map((row) => row.id) });
   }
-  return { name, base, tenants };
+  return { name, base, tenants, api };
 }
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
@@ -220,6 +222,7 @@ try {
   process.stdout.write(
     table(["operation", "A req/s (median)", "B req/s (median)", "B slower by (medians)", "per round: median (range)", "p50 ms A / B", "CPU ms/request A / B (B costs)", "of which PostgreSQL A / B"], rows) + "\n",
   );
+  process.stdout.write(`API resident memory after the rounds (VmRSS): A ${residentMiB(a.api.process).toFixed(0)} MiB, B ${residentMiB(b.api.process).toFixed(0)} MiB\n`);
 } finally {
   await stopAll();
 }
