@@ -172,30 +172,53 @@ interface InnerQuery {
   handleReadyForQuery(connection: WireConnection): void;
 }
 
+/** A transaction's tenant: local to it, so it ends with the transaction whatever the outcome. */
+const SET_TRANSACTION_TENANT = "SELECT set_config('docket.tenant_id', $1, true)";
+
 /**
  * A query sent with the session's tenant setting in front of it, in one message group (one Sync):
  * no round trip of its own, and if the setting fails PostgreSQL skips the query (fail closed).
  * Both run in one implicit transaction, so a failing query also undoes the setting. The setting's
  * one row and completion are swallowed; everything else is the query's. The statement is unnamed
  * (parsed each time, a few µs) so no prepared-statement bookkeeping can go wrong on a failure.
+ *
+ * With `begin`, a transaction's first statement instead: `BEGIN` and the transaction's own tenant
+ * setting go in front of it (a BEGIN inside a message group makes the group's implicit transaction
+ * an explicit one, which goes on after the Sync), so a transaction costs no round trip for its
+ * BEGIN. If the statement fails, the transaction is left aborted, as after any failed statement,
+ * and its owner rolls it back.
  */
 class WithTenant {
   /** No name: pg then leaves the statement maps alone, and `settle` keeps the query's right. */
   readonly name = undefined;
-  private settingDone = false;
+  /** Completions of the statements in front of the query, swallowed. */
+  private leading = 1;
+  private swallowed = 0;
   /** This group parses the setting's named statement (the connection's first). */
   private preparing = false;
   private connection: WireConnection | undefined;
   private readonly query: InnerQuery;
   private readonly tenantId: string;
+  private readonly begin: boolean;
 
-  constructor(tenantId: string, query: pg.Query) {
+  constructor(tenantId: string, query: pg.Query, options: { begin?: boolean } = {}) {
     this.tenantId = tenantId;
     this.query = query as unknown as InnerQuery;
+    this.begin = options.begin ?? false;
   }
 
   submit(connection: WireConnection): Error | undefined {
     this.connection = connection;
+    if (this.begin) {
+      this.leading = 2;
+      connection.parse({ text: "BEGIN", types: [] });
+      connection.bind({ statement: "", values: [] });
+      connection.execute({});
+      connection.parse({ text: SET_TRANSACTION_TENANT, types: [] });
+      connection.bind({ statement: "", values: [this.tenantId] });
+      connection.execute({});
+      return this.query.submit(connection);
+    }
     // The connection's first group prepares the setting's statement; later ones only bind it. After
     // a failed first group it is unknown whether the statement exists, so it is parsed unnamed.
     const prepared = isSetTenantPrepared(connection);
@@ -224,10 +247,10 @@ class WithTenant {
     this.query.handleRowDescription(message);
   }
   handleDataRow(message: unknown): void {
-    if (this.settingDone) this.query.handleDataRow(message);
+    if (this.swallowed === this.leading) this.query.handleDataRow(message);
   }
   handleCommandComplete(message: unknown, connection: WireConnection): void {
-    if (!this.settingDone) this.settingDone = true;
+    if (this.swallowed < this.leading) this.swallowed++;
     else this.query.handleCommandComplete(message, connection);
   }
   handleEmptyQuery(connection: WireConnection): void {
@@ -262,6 +285,8 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
   const heldTenant = new WeakMap<pg.PoolClient, string>();
   /** The tenant a checked-out connection must run as, until its first query has been scoped. */
   const owedTenant = new WeakMap<pg.PoolClient, string>();
+  /** A transaction begun on the connection whose BEGIN has not gone out yet: it goes with the next query. */
+  const owedBegin = new WeakMap<pg.PoolClient, string>();
   const patched = new WeakSet<pg.PoolClient>();
 
   /** Wraps the connection's `query` once: the first query of each checkout goes through `scoped`. */
@@ -269,13 +294,30 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
     patched.add(client);
     heldTenant.set(client, NO_TENANT); // first seen when new: a new session has no tenant
     const original = client.query.bind(client) as (...args: unknown[]) => unknown;
-    const scoped = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined): unknown => {
+    /** The transaction's BEGIN and tenant as one simple-protocol message: a round trip of its own. */
+    const beginNow = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined): unknown => {
+      const text = `BEGIN; SELECT set_config('docket.tenant_id', ${tenantLiteral(tenantId)}, true)`;
+      const rewritten = typeof config === "string" ? text : { ...(config as object), text };
+      return callback ? original(rewritten, values, callback) : original(rewritten, values);
+    };
+    const scoped = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined, begin = false): unknown => {
       if (isBegin(config, values)) {
-        const text = `BEGIN; SELECT set_config('docket.tenant_id', ${tenantLiteral(tenantId)}, true)`;
-        const rewritten = typeof config === "string" ? text : { ...(config as object), text };
-        return callback ? original(rewritten, values, callback) : original(rewritten, values);
+        // Answered at once; the BEGIN goes out with the transaction's first statement.
+        owedBegin.set(client, tenantId);
+        const result = { command: "BEGIN", rowCount: null, rows: [], fields: [] };
+        if (!callback) return Promise.resolve(result);
+        queueMicrotask(() => callback(null, result));
+        return undefined;
       }
       const submittable = config as { submit?: unknown; handleError?: (error: Error, connection: unknown) => void };
+      if (begin && typeof submittable.submit === "function") {
+        // A cursor or stream first: the BEGIN goes ahead of it, then it goes out as the first query of a checkout does.
+        (beginNow(tenantId, "BEGIN", undefined, undefined) as Promise<unknown>).then(
+          () => original(config, values, callback),
+          (error: Error) => submittable.handleError?.(error, (client as unknown as { connection: unknown }).connection),
+        );
+        return config;
+      }
       if (typeof submittable.submit === "function") {
         // A cursor or stream answers through its own events: it is returned at once and sent
         // once the session holds the tenant (a round trip of its own).
@@ -296,27 +338,32 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
         const query = new pg.Query(config as pg.QueryConfig, values as unknown[] | undefined, (error: Error | undefined, result: unknown) => {
           if (error) reject(error);
           else {
-            heldTenant.set(client, tenantId);
+            // A transaction's setting is its own; the session's stays unknown.
+            if (!begin) heldTenant.set(client, tenantId);
             resolve(result);
           }
         });
-        original(new WithTenant(tenantId, query));
+        original(new WithTenant(tenantId, query, { begin }));
       });
       if (!callback) return answer;
       answer.then((result) => callback(null, result), (error: Error) => callback(error));
       return undefined;
     };
     client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
-      const tenantId = owedTenant.get(client);
+      const beginning = owedBegin.get(client);
+      const tenantId = beginning ?? owedTenant.get(client);
       if (tenantId === undefined) return original(config, values, callback);
       owedTenant.delete(client);
-      if (typeof values === "function") return scoped(tenantId, config, undefined, values as QueryCallback);
-      return scoped(tenantId, config, values, callback as QueryCallback | undefined);
+      owedBegin.delete(client);
+      const begin = beginning !== undefined;
+      if (typeof values === "function") return scoped(tenantId, config, undefined, values as QueryCallback, begin);
+      return scoped(tenantId, config, values, callback as QueryCallback | undefined, begin);
     }) as typeof client.query;
   };
 
   const checkedOut = (client: pg.PoolClient, tenantId: string): pg.PoolClient => {
     if (!patched.has(client)) patch(client);
+    owedBegin.delete(client);
     if (heldTenant.get(client) === tenantId) owedTenant.delete(client);
     else owedTenant.set(client, tenantId);
     return client;
