@@ -95,16 +95,16 @@ export type EmailDue = (tx: Db, due: ReadonlyArray<{ tenantId: string; userId: s
 export async function notifyForEvents(tx: Db, events: readonly FeedEvent[], emailDue?: EmailDue): Promise<void> {
   const handled = events.filter((event) => HANDLED.has(event.type));
   if (handled.length === 0) return;
-  // The batch's reads are three round trips whatever its size: the tickets, then everyone its events
-  // may tell, then each event's defaults and actor name. Then each event is decided in order.
-  const contexts = await readTicketContexts(tx, handled);
-  const drafts = handled.map((event, index) => draftEvent(event, contexts[index])).filter((draft) => draft !== undefined);
+  // The batch's reads are two round trips whatever its size (as one event's were): each event's
+  // ticket, defaults and actor name, then everyone its events may tell. Then each event is decided
+  // in order.
+  const contexts = await readEventContexts(tx, handled);
+  const drafts = handled.map((event, index) => draftEvent(event, contexts[index]!)).filter((draft) => draft !== undefined);
   if (drafts.length === 0) return;
   const people = await readPeople(tx, drafts);
-  const extras = await readEventExtras(tx, drafts.map((draft) => draft.event));
   const planned: Planned[] = [];
   const follows: Follow[] = [];
-  for (const [index, draft] of drafts.entries()) planned.push(...(await decideEvent(tx, draft, people, extras[index]!, follows)));
+  for (const draft of drafts) planned.push(...(await decideEvent(tx, draft, people, follows)));
   await insertFollows(tx, follows);
   if (planned.length === 0) return;
   const made = await insertNotifications(tx, planned);
@@ -119,9 +119,18 @@ interface TicketContext {
   comment: CommentFacts | undefined;
 }
 
+/** What the batch read for one event: its ticket (if it is about one that is still there), its tenant's default preferences and its actor's name. */
+interface EventContext {
+  ticket: TicketContext | undefined;
+  defaults: PreferenceRow[];
+  actorName: string | null;
+}
+
 /** An event's recipients as far as its ticket decides them, before people are read. */
 interface Draft {
   event: FeedEvent;
+  defaults: PreferenceRow[];
+  actorName: string | null;
   reasons: Map<string, NotificationKind>;
   ticket: TicketFacts | undefined;
   comment: CommentFacts | undefined;
@@ -149,12 +158,12 @@ function addReason(reasons: Map<string, NotificationKind>, userId: string | null
 }
 
 /** The first half of an event's rules, from its ticket alone; undefined: it tells nobody. */
-function draftEvent(event: FeedEvent, context: TicketContext | undefined): Draft | undefined {
+function draftEvent(event: FeedEvent, { ticket: context, defaults, actorName }: EventContext): Draft | undefined {
   const actorUserId = event.actorType === "user" ? event.actorId : null;
   const reasons = new Map<string, NotificationKind>();
   const add = (userId: string | null | undefined, reason: NotificationKind) => addReason(reasons, userId, reason);
   const after = (event.after ?? {}) as Record<string, unknown>;
-  const draft: Draft = { event, reasons, ticket: undefined, comment: undefined, subscriptions: [], toldFollowers: false, autoFollow: undefined, mentionedEmails: [], admins: false };
+  const draft: Draft = { event, defaults, actorName, reasons, ticket: undefined, comment: undefined, subscriptions: [], toldFollowers: false, autoFollow: undefined, mentionedEmails: [], admins: false };
 
   const aboutComment = event.type === "comment.created" || event.type === "comment.updated";
   if (needsTicket(event)) {
@@ -230,7 +239,7 @@ function draftEvent(event: FeedEvent, context: TicketContext | undefined): Draft
  * The second half: followers (with those an earlier event of the batch made), the people read, the
  * follow this event adds (into `follows`), and the notifications due by preference.
  */
-async function decideEvent(tx: Db, draft: Draft, people: BatchPeople, extras: EventExtras, follows: Follow[]): Promise<Planned[]> {
+async function decideEvent(tx: Db, draft: Draft, people: BatchPeople, follows: Follow[]): Promise<Planned[]> {
   const { event, reasons, ticket, comment, autoFollow } = draft;
   const { tenantId } = event;
   const actorUserId = event.actorType === "user" ? event.actorId : null;
@@ -262,8 +271,8 @@ async function decideEvent(tx: Db, draft: Draft, people: BatchPeople, extras: Ev
   }
 
   const muted = new Set(subscriptions.filter((subscription) => subscription.state === "muted").map((subscription) => subscription.userId));
-  const defaults = preferenceTable(extras.defaults);
-  const actorName = extras.actorName ?? actorFallback(event);
+  const defaults = preferenceTable(draft.defaults);
+  const actorName = draft.actorName ?? actorFallback(event);
   const plans: Planned[] = [];
   for (const [userId, reason] of reasons) {
     const person = byId.get(userId);
@@ -326,24 +335,35 @@ function needsTicket(event: FeedEvent): boolean {
   return event.ticketId !== null && (event.type.startsWith("ticket.") || event.type.startsWith("sla.") || aboutComment);
 }
 
-/** Each event's ticket, who follows or muted it, and its comment (if about one), in one round trip; undefined where there is none. */
-async function readTicketContexts(tx: Db, events: readonly FeedEvent[]): Promise<Array<TicketContext | undefined>> {
-  const wanted = events.map((event, index) => ({ event, index })).filter(({ event }) => needsTicket(event));
-  const contexts: Array<TicketContext | undefined> = events.map(() => undefined);
-  if (wanted.length === 0) return contexts;
-  const rows = await tx.$queryRawUnsafe<(TicketFacts & { i: number; subscriptions: Subscription[]; comment: CommentFacts | null })[]>(
+/**
+ * Each event's context in one round trip, in the batch's order: its ticket, who follows or muted it
+ * and its comment (when it is about a ticket that is still there), its tenant's default preferences
+ * and its actor's name.
+ */
+async function readEventContexts(tx: Db, events: readonly FeedEvent[]): Promise<EventContext[]> {
+  const aboutComment = (event: FeedEvent) => event.type === "comment.created" || event.type === "comment.updated";
+  const rows = await tx.$queryRawUnsafe<(Partial<TicketFacts> & { i: number; subscriptions: Subscription[] | null; comment: CommentFacts | null; defaults: PreferenceRow[]; actorName: string | null })[]>(
     `${PREPARED}SELECT k.i::int AS i, t.id, t.number, t.title, t."requesterId", t."assigneeId", t."deletedAt",
-            coalesce((SELECT json_agg(json_build_object('userId', s."userId", 'state', s.state, 'reason', s.reason))
-                        FROM "TicketSubscription" s WHERE s."tenantId" = t."tenantId" AND s."ticketId" = t.id), '[]'::json) AS subscriptions,
+            CASE WHEN t.id IS NOT NULL THEN coalesce((SELECT json_agg(json_build_object('userId', s."userId", 'state', s.state, 'reason', s.reason))
+                        FROM "TicketSubscription" s WHERE s."tenantId" = t."tenantId" AND s."ticketId" = t.id), '[]'::json) END AS subscriptions,
             (SELECT json_build_object('id', c.id, 'internal', c.internal, 'body', c.body, 'deletedAt', c."deletedAt")
-               FROM "Comment" c WHERE c."tenantId" = t."tenantId" AND c.id = k."commentId" AND c."ticketId" = t.id) AS comment
-       FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[]) WITH ORDINALITY AS k("tenantId", "ticketId", "commentId", i)
-       JOIN "Ticket" t ON t."tenantId" = k."tenantId" AND t.id = k."ticketId"`,
-    wanted.map(({ event }) => event.tenantId),
-    wanted.map(({ event }) => event.ticketId),
-    wanted.map(({ event }) => (event.type === "comment.created" || event.type === "comment.updated" ? event.entityId : null)),
+               FROM "Comment" c WHERE c."tenantId" = t."tenantId" AND c.id = k."commentId" AND c."ticketId" = t.id) AS comment,
+            coalesce((SELECT json_agg(json_build_object('kind', d.kind, 'channel', d.channel, 'enabled', d.enabled))
+                        FROM "NotificationDefault" d WHERE d."tenantId" = k."tenantId"), '[]'::json) AS defaults,
+            CASE k."actorType" WHEN 'user' THEN (SELECT name FROM "User" WHERE "tenantId" = k."tenantId" AND id = k."actorId")
+                               WHEN 'api_key' THEN (SELECT 'API key “' || name || '”' FROM "ApiKey" WHERE "tenantId" = k."tenantId" AND id = k."actorId") END AS "actorName"
+       FROM unnest($1::text[]::uuid[], $2::text[]::uuid[], $3::text[]::uuid[], $4::text[], $5::text[]::uuid[]) WITH ORDINALITY AS k("tenantId", "ticketId", "commentId", "actorType", "actorId", i)
+       LEFT JOIN "Ticket" t ON t."tenantId" = k."tenantId" AND t.id = k."ticketId"`,
+    events.map((event) => event.tenantId),
+    events.map((event) => (needsTicket(event) ? event.ticketId : null)),
+    events.map((event) => (aboutComment(event) ? event.entityId : null)),
+    events.map((event) => event.actorType),
+    events.map((event) => event.actorId),
   );
-  for (const { i, subscriptions, comment, ...ticket } of rows) contexts[wanted[i - 1]!.index] = { ticket, subscriptions, comment: comment ?? undefined };
+  const contexts: EventContext[] = events.map(() => ({ ticket: undefined, defaults: [], actorName: null }));
+  for (const { i, subscriptions, comment, defaults, actorName, ...ticket } of rows) {
+    contexts[i - 1] = { ticket: ticket.id ? { ticket: ticket as TicketFacts, subscriptions: subscriptions ?? [], comment: comment ?? undefined } : undefined, defaults, actorName };
+  }
   return contexts;
 }
 
@@ -399,30 +419,6 @@ async function readPeople(tx: Db, drafts: readonly Draft[]): Promise<BatchPeople
   }
   const none = new Map<string, Recipient>();
   return { of: (tenantId) => byTenant.get(tenantId) ?? none };
-}
-
-/** What each event's notifications need besides people: its tenant's default preferences and its actor's name. */
-interface EventExtras {
-  defaults: PreferenceRow[];
-  actorName: string | null;
-}
-
-/** Each event's extras, in one round trip (the batch's events in order). */
-async function readEventExtras(tx: Db, events: readonly FeedEvent[]): Promise<EventExtras[]> {
-  const rows = await tx.$queryRawUnsafe<(EventExtras & { i: number })[]>(
-    `${PREPARED}SELECT k.i::int AS i,
-            coalesce((SELECT json_agg(json_build_object('kind', d.kind, 'channel', d.channel, 'enabled', d.enabled))
-                        FROM "NotificationDefault" d WHERE d."tenantId" = k."tenantId"), '[]'::json) AS defaults,
-            CASE k."actorType" WHEN 'user' THEN (SELECT name FROM "User" WHERE "tenantId" = k."tenantId" AND id = k."actorId")
-                               WHEN 'api_key' THEN (SELECT 'API key “' || name || '”' FROM "ApiKey" WHERE "tenantId" = k."tenantId" AND id = k."actorId") END AS "actorName"
-       FROM unnest($1::text[]::uuid[], $2::text[], $3::text[]::uuid[]) WITH ORDINALITY AS k("tenantId", "actorType", "actorId", i)`,
-    events.map((event) => event.tenantId),
-    events.map((event) => event.actorType),
-    events.map((event) => event.actorId),
-  );
-  const extras: EventExtras[] = events.map(() => ({ defaults: [], actorName: null }));
-  for (const { i, defaults, actorName } of rows) extras[i - 1] = { defaults, actorName };
-  return extras;
 }
 
 function actorFallback(event: FeedEvent): string {
