@@ -43,11 +43,15 @@ const { values } = parseArgs({
     tenants: { type: "string", default: "1" },
     // Only the operations whose label contains this (e.g. "GET").
     only: { type: "string", default: "" },
+    // CPU per request counted until the servers and PostgreSQL are quiet again, so the work each
+    // request set off in the in-process workers counts wherever it ran; without it, a worker that
+    // falls behind during the 5 s looks cheaper than one that keeps up.
+    drain: { type: "boolean", default: false },
   },
 });
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WITHOUT_RLS = values["without-rls"]!;
-if (!values.base && !WITHOUT_RLS) throw new Error("Usage: npm run bench:ab -- (--base <checkout to compare with> | --without-rls) [--no-workers] [--tickets N] [--tenants N] [--rounds N] [--duration S] [--only GET]");
+if (!values.base && !WITHOUT_RLS) throw new Error("Usage: npm run bench:ab -- (--base <checkout to compare with> | --without-rls) [--no-workers] [--tickets N] [--tenants N] [--rounds N] [--duration S] [--only GET] [--drain]");
 const BASE = WITHOUT_RLS ? ROOT : path.resolve(values.base!);
 const TICKETS = Number(values.tickets);
 const ROUNDS = Number(values.rounds);
@@ -188,14 +192,29 @@ try {
         await waitForQuiet(0.1, 30_000, (busy) => progress(`  waiting for PostgreSQL and the servers to settle (${busy.toFixed(2)} CPUs)`), ["server", "postgres", "others"]);
         let watch: { stop(): CpuUse | undefined } | undefined;
         let cpu: CpuUse | undefined;
-        const loadResult = await measure(op.label, op.target(s), load, { start: () => (watch = watchCpu()), end: () => (cpu = watch?.stop()) });
-        // CPUs (cores busy on average) × seconds measured / requests = CPU time per request.
-        const perRequest = (cpus: number) => (cpu ? (cpus * load.durationSeconds * 1000) / loadResult.requests : Number.NaN);
+        let watchedFrom = 0;
+        let seconds = load.durationSeconds;
+        const loadResult = await measure(op.label, op.target(s), load, {
+          start: () => {
+            watch = watchCpu();
+            watchedFrom = performance.now();
+          },
+          end: () => {
+            if (!values.drain) cpu = watch?.stop();
+          },
+        });
+        if (values.drain) {
+          await waitForQuiet(0.1, 120_000, undefined, ["server", "postgres"]);
+          cpu = watch?.stop();
+          seconds = (performance.now() - watchedFrom) / 1000;
+        }
+        // CPUs (cores busy on average) × seconds watched / requests = CPU time per request.
+        const perRequest = (cpus: number) => (cpu ? (cpus * seconds * 1000) / loadResult.requests : Number.NaN);
         const result = { ...loadResult, cpuMsPerRequest: perRequest((cpu?.server ?? 0) + (cpu?.postgres ?? 0)), postgresMsPerRequest: perRequest(cpu?.postgres ?? 0) };
         results.get(op.label)![s === a ? "a" : "b"].push(result);
         progress(
           `round ${round} ${s.name} ${op.label}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
-            `${result.cpuMsPerRequest.toFixed(3)} CPU ms/request (server ${cpu ? ((cpu.server * load.durationSeconds * 1000) / loadResult.requests).toFixed(3) : "?"}, PostgreSQL ${cpu ? ((cpu.postgres * load.durationSeconds * 1000) / loadResult.requests).toFixed(3) : "?"}; others used ${cpu?.others.toFixed(2) ?? "?"} CPUs)${result.failures ? `, FAILURES ${result.failures}` : ""}`,
+            `${result.cpuMsPerRequest.toFixed(3)} CPU ms/request (server ${perRequest(cpu?.server ?? 0).toFixed(3)}, PostgreSQL ${perRequest(cpu?.postgres ?? 0).toFixed(3)}; others used ${cpu?.others.toFixed(2) ?? "?"} CPUs)${values.drain ? `, watched ${seconds.toFixed(1)} s` : ""}${result.failures ? `, FAILURES ${result.failures}` : ""}`,
         );
       }
     }
