@@ -6,7 +6,9 @@
 // Each operation is then measured on A and B in turn, round after round, so that whatever else
 // the machine does (on a shared 2-core box, a lot) weighs on both alike; the medians are compared.
 // Throughput on a shared machine swings by tens of percent from one window to the next; the CPU
-// time the API server and PostgreSQL spend per request (from /proc) is the steadier figure.
+// time the API server and PostgreSQL spend per request (from /proc) is the steadier figure. With
+// the workers in-process, pass --drain when a change touches what a write sets off: the CPU is
+// then counted until everything is quiet again, so work a worker put off past the window counts.
 // Written to measure row-level security (issue 11: ≤ 5 % on reads and writes). With
 // --without-rls there is no other checkout: A is this one too, its database with every table's
 // row-level security disabled after migrating, so the two differ only in the policies' cost (both
