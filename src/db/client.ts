@@ -272,8 +272,9 @@ class WithTenant {
 /**
  * Each connection the pool hands out (to pool.query, to a Prisma query or transaction) runs its
  * queries as the tenant in scope, `docket.tenant_id`, without a round trip of its own where it can:
- * - A transaction (Prisma's begin with a simple-protocol `BEGIN`) carries the tenant in the same
- *   message: `BEGIN; SELECT set_config(…, true)`, local to the transaction. If the setting failed
+ * - A transaction's `BEGIN` (Prisma awaits it before the first statement) is answered at once and
+ *   goes out in front of the first statement, in its message group, with the tenant set local to
+ *   the transaction (WithTenant with `begin`): no round trip for the BEGIN. If the setting failed
  *   the transaction is aborted, so nothing runs without it.
  * - Any other first query goes out behind the session's setting in one message group (WithTenant,
  *   above): no round trip either. The setting is the session's, kept across checkouts, and an
@@ -285,60 +286,45 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
   const heldTenant = new WeakMap<pg.PoolClient, string>();
   /** The tenant a checked-out connection must run as, until its first query has been scoped. */
   const owedTenant = new WeakMap<pg.PoolClient, string>();
+  /** The tenant of a connection's current checkout. */
+  const checkoutTenant = new WeakMap<pg.PoolClient, string>();
   /** A transaction begun on the connection whose BEGIN has not gone out yet: it goes with the next query. */
   const owedBegin = new WeakMap<pg.PoolClient, string>();
   const patched = new WeakSet<pg.PoolClient>();
 
-  /** Wraps the connection's `query` once: the first query of each checkout goes through `scoped`. */
+  /** Wraps the connection's `query` once: a BEGIN is held back, and the query after it, or else the first query of a checkout, goes through `scoped`. */
   const patch = (client: pg.PoolClient) => {
     patched.add(client);
     heldTenant.set(client, NO_TENANT); // first seen when new: a new session has no tenant
     const original = client.query.bind(client) as (...args: unknown[]) => unknown;
-    /** The transaction's BEGIN and tenant as one simple-protocol message: a round trip of its own. */
-    const beginNow = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined): unknown => {
-      const text = `BEGIN; SELECT set_config('docket.tenant_id', ${tenantLiteral(tenantId)}, true)`;
-      const rewritten = typeof config === "string" ? text : { ...(config as object), text };
-      return callback ? original(rewritten, values, callback) : original(rewritten, values);
-    };
-    const scoped = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined, begin = false): unknown => {
-      if (isBegin(config, values)) {
-        // Answered at once; the BEGIN goes out with the transaction's first statement.
-        owedBegin.set(client, tenantId);
-        const result = { command: "BEGIN", rowCount: null, rows: [], fields: [] };
-        if (!callback) return Promise.resolve(result);
-        queueMicrotask(() => callback(null, result));
-        return undefined;
-      }
+    const scoped = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined, begin: boolean): unknown => {
       const submittable = config as { submit?: unknown; handleError?: (error: Error, connection: unknown) => void };
-      if (begin && typeof submittable.submit === "function") {
-        // A cursor or stream first: the BEGIN goes ahead of it, then it goes out as the first query of a checkout does.
-        (beginNow(tenantId, "BEGIN", undefined, undefined) as Promise<unknown>).then(
-          () => original(config, values, callback),
-          (error: Error) => submittable.handleError?.(error, (client as unknown as { connection: unknown }).connection),
-        );
-        return config;
-      }
       if (typeof submittable.submit === "function") {
-        // A cursor or stream answers through its own events: it is returned at once and sent
-        // once the session holds the tenant (a round trip of its own).
-        heldTenant.delete(client); // unknown until the server answers
+        // A cursor or stream answers through its own events: it is returned at once and sent once
+        // the tenant is in place (a round trip of its own): the transaction's BEGIN and tenant in
+        // one simple-protocol message, or the session's setting.
         const connection = (client as unknown as { connection: WireConnection }).connection;
-        const setting = isSetTenantPrepared(connection) ? { ...SET_TENANT, values: [tenantId] } : { text: SET_TENANT.text, values: [tenantId] };
+        const setting = begin
+          ? `BEGIN; SELECT set_config('docket.tenant_id', ${tenantLiteral(tenantId)}, true)`
+          : isSetTenantPrepared(connection)
+            ? { ...SET_TENANT, values: [tenantId] }
+            : { text: SET_TENANT.text, values: [tenantId] };
+        if (!begin) heldTenant.delete(client); // unknown until the server answers
         (original(setting) as Promise<unknown>).then(
           () => {
-            heldTenant.set(client, tenantId);
+            if (!begin) heldTenant.set(client, tenantId);
             original(config, values, callback);
           },
-          (error: Error) => submittable.handleError?.(error, (client as unknown as { connection: unknown }).connection),
+          (error: Error) => submittable.handleError?.(error, connection),
         );
         return config;
       }
-      heldTenant.delete(client); // unknown until the server answers
+      // A transaction's setting is local to it and leaves the session's as it was.
+      if (!begin) heldTenant.delete(client); // unknown until the server answers
       const answer = new Promise<unknown>((resolve, reject) => {
         const query = new pg.Query(config as pg.QueryConfig, values as unknown[] | undefined, (error: Error | undefined, result: unknown) => {
           if (error) reject(error);
           else {
-            // A transaction's setting is its own; the session's stays unknown.
             if (!begin) heldTenant.set(client, tenantId);
             resolve(result);
           }
@@ -350,19 +336,32 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
       return undefined;
     };
     client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
+      if (typeof values === "function") [values, callback] = [undefined, values];
+      if (isBegin(config, values)) {
+        // Answered at once: the BEGIN goes out with the transaction's first statement, with the
+        // checkout's tenant set for the transaction (whether or not the session already holds it).
+        owedTenant.delete(client);
+        owedBegin.set(client, checkoutTenant.get(client)!);
+        const result = { command: "BEGIN", rowCount: null, rows: [], fields: [] };
+        if (!callback) return Promise.resolve(result);
+        queueMicrotask(() => (callback as QueryCallback)(null, result));
+        return undefined;
+      }
       const beginning = owedBegin.get(client);
-      const tenantId = beginning ?? owedTenant.get(client);
+      if (beginning !== undefined) {
+        owedBegin.delete(client);
+        return scoped(beginning, config, values, callback as QueryCallback | undefined, true);
+      }
+      const tenantId = owedTenant.get(client);
       if (tenantId === undefined) return original(config, values, callback);
       owedTenant.delete(client);
-      owedBegin.delete(client);
-      const begin = beginning !== undefined;
-      if (typeof values === "function") return scoped(tenantId, config, undefined, values as QueryCallback, begin);
-      return scoped(tenantId, config, values, callback as QueryCallback | undefined, begin);
+      return scoped(tenantId, config, values, callback as QueryCallback | undefined, false);
     }) as typeof client.query;
   };
 
   const checkedOut = (client: pg.PoolClient, tenantId: string): pg.PoolClient => {
     if (!patched.has(client)) patch(client);
+    checkoutTenant.set(client, tenantId);
     owedBegin.delete(client);
     if (heldTenant.get(client) === tenantId) owedTenant.delete(client);
     else owedTenant.set(client, tenantId);
