@@ -257,10 +257,13 @@ async function decideEvent(tx: Db, draft: Draft, people: BatchPeople, follows: F
     }
   }
   const byId = people.of(tenantId);
-  const emails = new Set(draft.mentionedEmails);
-  for (const person of byId.values()) {
-    if (emails.has(person.email)) add(person.id, "mentioned");
-    if (draft.admins && person.role === "admin") add(person.id, "api_key_created");
+  // Those told by email or role rather than by id: found among the batch's people of the tenant.
+  if (draft.mentionedEmails.length > 0 || draft.admins) {
+    const emails = new Set(draft.mentionedEmails);
+    for (const person of byId.values()) {
+      if (emails.has(person.email)) add(person.id, "mentioned");
+      if (draft.admins && person.role === "admin") add(person.id, "api_key_created");
+    }
   }
   if (event.type === "comment.updated") for (const userId of await toldOfMention(tx, tenantId, comment!.id)) reasons.delete(userId);
   // Only who has no subscription yet (the common case of a regular is a row already there).
@@ -388,7 +391,8 @@ async function readPeople(tx: Db, drafts: readonly Draft[]): Promise<BatchPeople
   for (const draft of drafts) {
     const { tenantId } = draft.event;
     for (const userId of draft.reasons.keys()) ids.push([tenantId, userId]);
-    for (const subscription of draft.subscriptions) ids.push([tenantId, subscription.userId]);
+    // Followers are told only of what tells followers; a mute matters only to someone told anyway.
+    if (draft.toldFollowers) for (const subscription of draft.subscriptions) if (subscription.state === "following") ids.push([tenantId, subscription.userId]);
     if (draft.autoFollow) ids.push([tenantId, draft.autoFollow.userId]);
     for (const email of draft.mentionedEmails) emails.push([tenantId, email]);
     if (draft.admins) adminTenants.add(tenantId);
