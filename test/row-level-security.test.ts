@@ -11,7 +11,7 @@ import { uploadPresigned, requestUpload, PNG } from "./support/attachments.ts";
 import { eventually, startReceiver, type Receiver } from "./support/webhook-receiver.ts";
 import { sendReply } from "./support/inbound.ts";
 import { article, section } from "./support/help-center.ts";
-import { APP_ROLE, connectDatabase } from "../src/db/client.ts";
+import { APP_ROLE, connectDatabase, PREPARED } from "../src/db/client.ts";
 import { NO_TENANT, tenantScope } from "../src/db/tenant-scope.ts";
 import { TICKET_BY_ID } from "../src/modules/tickets/service.ts";
 
@@ -239,6 +239,16 @@ describe("row-level security under the application's role", () => {
       await expect(named(b.tenant.id, `SELECT "tenantId" FROM "Tickett"`)).rejects.toThrow(/relation "Tickett" does not exist/);
       const good = (tenantId: string) => tenantScope.run(tenantId, () => shared.pool.query<{ tenantId: string }>({ name: "rls-test-good", text: `SELECT "tenantId" FROM "Ticket"`, values: [] }));
       for (const tenant of [a, b, a, a, b]) expect(tenantsSeen((await good(tenant.tenant.id)).rows)).toEqual([tenant.tenant.id]);
+      // One whose Parse went through before its execution failed does exist: it is not parsed again,
+      // sent as a checkout's first query or as a transaction's first statement (with its BEGIN).
+      const late = (tenantId: string, divisor: number) =>
+        tenantScope.run(tenantId, () => shared.pool.query<{ tenantId: string }>({ name: "rls-test-late", text: `SELECT "tenantId", 1 / $1::int AS x FROM "Ticket"`, values: [divisor] }));
+      await expect(late(a.tenant.id, 0)).rejects.toThrow(/division by zero/);
+      for (const tenant of [b, a]) expect(tenantsSeen((await late(tenant.tenant.id, 1)).rows)).toEqual([tenant.tenant.id]);
+      const lateInTransaction = (tenantId: string, divisor: number) =>
+        tenantScope.run(tenantId, () => shared.prisma.$transaction(async (tx) => await tx.$queryRawUnsafe<Array<{ tenantId: string }>>(`${PREPARED}SELECT "tenantId", 1 / $1::int AS x FROM "Ticket"`, divisor)));
+      await expect(lateInTransaction(b.tenant.id, 0)).rejects.toThrow(/division by zero/);
+      for (const tenant of [b, a]) expect(tenantsSeen(await lateInTransaction(tenant.tenant.id, 1))).toEqual([tenant.tenant.id]);
     } finally {
       await shared.close();
     }

@@ -154,6 +154,8 @@ interface WireConnection {
   parse(message: { text: string; name?: string; types?: unknown[] }): void;
   bind(message: { statement?: string; values: unknown[] }): void;
   execute(message: { portal?: string; rows?: number }): void;
+  on(event: "parseComplete", listener: () => void): void;
+  off(event: "parseComplete", listener: () => void): void;
   parsedStatements: Record<string, string>;
   submittedNamedStatements: Record<string, string>;
 }
@@ -196,6 +198,12 @@ class WithTenant {
   private swallowed = 0;
   /** This group parses the setting's named statement (the connection's first). */
   private preparing = false;
+  /** Parses the group sends in front of the query's, and ParseCompletes received so far. */
+  private leadingParses = 0;
+  private parses = 0;
+  private readonly countParse = () => {
+    this.parses++;
+  };
   private connection: WireConnection | undefined;
   private readonly query: InnerQuery;
   private readonly tenantId: string;
@@ -209,8 +217,10 @@ class WithTenant {
 
   submit(connection: WireConnection): Error | undefined {
     this.connection = connection;
+    connection.on("parseComplete", this.countParse);
     if (this.begin) {
       this.leading = 2;
+      this.leadingParses = 2;
       connection.parse({ text: "BEGIN", types: [] });
       connection.bind({ statement: "", values: [] });
       connection.execute({});
@@ -223,23 +233,31 @@ class WithTenant {
     // a failed first group it is unknown whether the statement exists, so it is parsed unnamed.
     const prepared = isSetTenantPrepared(connection);
     this.preparing = !prepared && !unsureOfSetTenant.has(connection);
-    if (!prepared) connection.parse({ text: SET_TENANT.text, name: this.preparing ? SET_TENANT.name : undefined, types: [] });
+    if (!prepared) {
+      connection.parse({ text: SET_TENANT.text, name: this.preparing ? SET_TENANT.name : undefined, types: [] });
+      this.leadingParses = 1;
+    }
     connection.bind({ statement: prepared || this.preparing ? SET_TENANT.name : "", values: [this.tenantId] });
     connection.execute({});
     return this.query.submit(connection); // its Parse (if new), Bind, Describe, Execute and the Sync
   }
 
-  /** A named statement parsed in this group is prepared only if the group got through. */
+  /**
+   * Records what this group prepared. The setting's statement counts only if the group got through.
+   * The query's counts once its Parse completed, even if a later message failed (a unique violation,
+   * a bad parameter): a prepared statement outlives the failure, and parsing it again would fail.
+   */
   private settle(ok: boolean): void {
     const connection = this.connection;
     if (!connection) return;
+    connection.off("parseComplete", this.countParse);
     if (this.preparing) {
       if (ok) connection.parsedStatements[SET_TENANT.name] = SET_TENANT.text;
       else unsureOfSetTenant.add(connection);
     }
     const { name, text } = this.query;
     if (!name || connection.parsedStatements[name] !== undefined) return;
-    if (ok) connection.parsedStatements[name] = text;
+    if (this.parses > this.leadingParses) connection.parsedStatements[name] = text;
     delete connection.submittedNamedStatements[name];
   }
 
