@@ -274,7 +274,14 @@ describe("row-level security under the application's role", () => {
       { index: "Ticket_tenantId_status_createdAt_idx", condition: `t.status = ANY($2::"TicketStatus"[])`, value: ["on_hold"], column: "status" },
       { index: "Ticket_tenantId_priority_number_idx", condition: `(t.priority, t.number) > ($2::"TicketPriority", 1)`, value: "high", column: "priority" },
       { index: "Ticket_tags_idx", condition: `t.tags @> ARRAY[$2]::text[]`, value: "billing", column: "tags" },
-      { index: "Ticket_searchVector_idx", condition: `t."searchVector" @@ websearch_to_tsquery('english', $2)`, value: "printer", column: "searchVector" },
+      { index: "Ticket_searchBucket_searchVector_idx", condition: `t."searchVector" @@ websearch_to_tsquery('english', $2)`, value: "printer", column: "searchVector" },
+      // Relevance search's probe of one bucket of ticket numbers: both conditions in the index.
+      {
+        index: "Ticket_searchBucket_searchVector_idx",
+        condition: `(t.number >> 14) = 0 AND t."searchVector" @@ websearch_to_tsquery('english', $2)`,
+        value: "printer",
+        column: "number >> 14.*searchVector",
+      },
     ];
     // All in one transaction, rolled back: A gets 3,000 more tickets (open, normal, untagged), so
     // that each condition, which matches none of them, is clearly worth an index to the planner.

@@ -124,30 +124,59 @@ const MATCHES_A_COMMENT = Prisma.sql`EXISTS (SELECT 1 FROM "Comment" cm WHERE cm
 
 /**
  * Relevance ranking reads every candidate's search vector, so ranking all matches costs what the
- * matches cost: 0.4 s for a word in 10% of a million tickets. Ranking the newest matches only
- * keeps it flat at any size (the planner walks the createdAt index for common words and the GIN
- * index for rare ones), and only the page's rows are read in full. Zendesk's and GitHub's search
- * APIs stop at 1,000 results too; sorting by a field walks every match.
+ * matches cost: 0.4 s for a word in 10% of a million tickets. Only the newest matches are ranked,
+ * and only the page's rows are read in full. Zendesk's and GitHub's search APIs stop at 1,000
+ * results too; sorting by a field walks every match.
  */
 const RELEVANCE_CANDIDATES = 1000;
 
+/**
+ * The search index is keyed by the bucket of a ticket's number as well as by word (the
+ * ticket_search_buckets migration: GIN on ((number >> 14), "searchVector")), so one index probe
+ * finds a word's matches among 16,384 consecutive tickets. The newest matches are read a bucket at
+ * a time, newest first, until there are enough: about the same rows whatever the tenant's size
+ * (a 1 % word: 8 buckets at 1,000,000 tickets, all 7 at 100,000). A word too rare to fill them
+ * from the newest NEWEST_BUCKETS buckets is looked up in the rest by the word alone, which for such
+ * a word is few rows. Numbers are given in creation order, so the highest are the newest.
+ */
+const SEARCH_BUCKET_BITS = 14;
+const NEWEST_BUCKETS = 16;
+
 async function searchByRelevance(db: Database, where: Prisma.Sql[], after: Prisma.Sql | undefined, tenantId: string, q: string, limit: number, unread: Prisma.Sql) {
-  const newest = (match: Prisma.Sql) => Prisma.sql`
-    SELECT t.id, t."createdAt" FROM websearch_to_tsquery('english', ${q}) query, "Ticket" t
-     WHERE ${Prisma.join([...where, match], " AND ")} ORDER BY t."createdAt" DESC, t.id DESC LIMIT ${RELEVANCE_CANDIDATES}`;
-  // The newest matches by the ticket's own words and the newest by its comments' words, each
-  // capped, so each side keeps its best plan (GIN for rare words, the createdAt index for
-  // common ones); together they hold the newest matches of either kind. Only those are ranked:
-  // the ticket's own rank plus its matching comments' (weight C).
+  const bits = Prisma.raw(String(SEARCH_BUCKET_BITS));
+  const query = Prisma.sql`websearch_to_tsquery('english', ${q}) query`;
+  const conditions = Prisma.join(where, " AND ");
+  // The newest matches by the ticket's own words, bucket by bucket (the nested loop yields the
+  // buckets in generate_series' order, each sorted, so LIMIT keeps the newest); then, only if
+  // those were too few, the older ones by the word alone (MATERIALIZED without an order: a bitmap
+  // of the word's matches, not a walk down the number index); and the newest tickets with
+  // matching public comments. A ticket in both keeps its comment flag: only those tickets are
+  // looked up in Comment when ranked (a candidate with matching comments is always among the
+  // newest of those). Ranked by the ticket's own rank plus its matching comments' (weight C).
   return db.$queryRaw<(Row & { rank: number })[]>`
-    WITH own AS (${newest(MATCHES_OWN)}), commented AS (${newest(MATCHES_A_COMMENT)}),
-    recent AS (
-      SELECT id FROM (SELECT * FROM own UNION SELECT * FROM commented) m ORDER BY m."createdAt" DESC, m.id DESC LIMIT ${RELEVANCE_CANDIDATES}
+    WITH top AS (SELECT max(t.number) >> ${bits} AS bucket FROM "Ticket" t WHERE t."tenantId" = ${tenantId}::uuid),
+    newest AS MATERIALIZED (
+      SELECT m.* FROM generate_series((SELECT bucket FROM top), greatest((SELECT bucket FROM top) - ${NEWEST_BUCKETS - 1}, 0), -1) b
+      CROSS JOIN LATERAL (
+        SELECT t.id, t.number, t."searchVector" AS vector FROM ${query}, "Ticket" t
+         WHERE ${conditions} AND (t.number >> ${bits}) = b AND t."searchVector" @@ query ORDER BY t.number DESC) m
+      LIMIT ${RELEVANCE_CANDIDATES}
+    ), older AS MATERIALIZED (
+      SELECT t.id, t.number, t."searchVector" AS vector FROM ${query}, "Ticket" t
+       WHERE ${conditions} AND t."searchVector" @@ query
+         AND t.number < ((SELECT bucket FROM top) - ${NEWEST_BUCKETS - 1}) << ${bits} AND (SELECT count(*) FROM newest) < ${RELEVANCE_CANDIDATES}
+    ), commented AS MATERIALIZED (
+      SELECT t.id, t.number, t."searchVector" AS vector FROM ${query}, "Ticket" t
+       WHERE ${conditions} AND ${MATCHES_A_COMMENT} ORDER BY t.number DESC LIMIT ${RELEVANCE_CANDIDATES}
+    ), recent AS (
+      SELECT DISTINCT ON (m.number) m.id, m.vector, m.commented FROM (
+        SELECT *, false AS commented FROM newest UNION ALL SELECT *, false FROM older UNION ALL SELECT *, true FROM commented) m
+       ORDER BY m.number DESC, m.commented DESC LIMIT ${RELEVANCE_CANDIDATES}
     ), candidates AS (
-      SELECT t.id, ts_rank_cd(t."searchVector", query) + COALESCE((
+      SELECT r.id, ts_rank_cd(r.vector, query) + CASE WHEN r.commented THEN COALESCE((
                SELECT sum(ts_rank_cd(cm."searchVector", query)) FROM "Comment" cm
-                WHERE cm."tenantId" = t."tenantId" AND cm."ticketId" = t.id AND cm."searchVector" @@ query), 0) AS rank
-        FROM websearch_to_tsquery('english', ${q}) query, recent JOIN "Ticket" t ON t."tenantId" = ${tenantId}::uuid AND t.id = recent.id
+                WHERE cm."tenantId" = ${tenantId}::uuid AND cm."ticketId" = r.id AND cm."searchVector" @@ query), 0) ELSE 0 END AS rank
+        FROM ${query}, recent r
     ), page AS (
       SELECT c.id, c.rank FROM candidates c ${after ? Prisma.sql`WHERE ${after}` : Prisma.empty} ORDER BY c.rank DESC, c.id DESC LIMIT ${limit + 1}
     )
