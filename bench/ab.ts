@@ -26,7 +26,7 @@ import { waitForQuiet, watchCpu, type CpuUse } from "./machine.ts";
 import { freePort, residentMiB, startChild, startScriptFlags, waitUntilReady, type Child } from "./processes.ts";
 import { table } from "./report.ts";
 import { seedTickets } from "./seed.ts";
-import { randomTicketBody } from "./words.ts";
+import { FEATURES, randomTicketBody } from "./words.ts";
 
 // Ports below Linux's ephemeral range (32768+), which outgoing connections may take meanwhile.
 const { values } = parseArgs({
@@ -166,6 +166,9 @@ const as = (s: Side, request: (tenant: Tenant) => { path: string; body?: string 
 const allOperations: Array<{ label: string; target: (side: Side) => LoadTarget }> = [
   { label: "GET /v1/tickets/{id}", target: (s) => ({ url: s.base, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.ids)}` })) }) },
   { label: "GET /v1/tickets (first page)", target: (s) => ({ url: s.base, next: as(s, () => ({ path: "/v1/tickets?limit=25" })) }) },
+  // Relevance search for a word in about 1 % of the tickets (the seed names each feature in 1 %),
+  // a different one each request (its cost depends on the tenant's size: mind --tenants).
+  { label: "GET /v1/tickets?q= (a ~1 % word)", target: (s) => ({ url: s.base, next: as(s, () => ({ path: `/v1/tickets?q=${pick(FEATURES)}` })) }) },
   { label: "POST /v1/tickets", target: (s) => ({ url: s.base, method: "POST", headers: json, next: as(s, () => ({ path: "/v1/tickets", body: pick(bodies) })) }) },
   { label: "PATCH /v1/tickets/{id}", target: (s) => ({ url: s.base, method: "PATCH", headers: json, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.openIds)}`, body: pick(patches) })) }) },
   { label: "POST /v1/tickets/{id}/comments", target: (s) => ({ url: s.base, method: "POST", headers: json, next: as(s, (t) => ({ path: `/v1/tickets/${pick(t.openIds)}/comments`, body: comment })) }) },
