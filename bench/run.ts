@@ -375,7 +375,7 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
   const bodies = Array.from({ length: 2000 }, () => JSON.stringify(randomTicketBody()));
   const steps: Step[] = [];
-  const run = async (key: string, label: string, target: LoadTarget) => {
+  const run = async (key: string, label: string, target: LoadTarget, stepOptions: { pauseWorker?: boolean } = {}) => {
     progress(`load: ${label} (${options.load.warmupSeconds} s warm-up, ${options.load.durationSeconds} s measured, ${options.load.connections} connections)`);
     // One request first: a step that cannot succeed fails here, not after a whole run of errors.
     const probe = target.next?.() ?? { path: "" };
@@ -407,7 +407,17 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
         // Queued on the seeding connection at once; what the warm-up ran is forgotten.
         if (options.statements) statementsReset = sql.query("SELECT pg_stat_statements_reset()");
       };
-      const result = await measure(label, target, options.load, { start, end: () => (measured.cpu = watch?.stop()) });
+      // A write ceiling writes events like the API's writes, and a worker beside it would react to
+      // them (triage, notifications) on the same cores: the ceiling is the rows alone, so a worker
+      // of its own process waits, stopped, until the step ends, and catches up before the next.
+      const paused = stepOptions.pauseWorker === true && workerPid !== undefined;
+      if (paused) process.kill(workerPid!, "SIGSTOP");
+      let result: LoadResult;
+      try {
+        result = await measure(label, target, options.load, { start, end: () => (measured.cpu = watch?.stop()) });
+      } finally {
+        if (paused) process.kill(workerPid!, "SIGCONT");
+      }
       if (statementsReset) await printStatements(sql, statementsReset, result.requests);
       return { result, cpu: measured.cpu };
     };
@@ -515,14 +525,14 @@ async function main(): Promise<ReturnType<typeof parseOptions>> {
   const priorities = ["low", "normal", "high", "urgent"].map((priority) => JSON.stringify({ priority }));
   const post = (url: string) => ({ url, method: "POST" as const, headers: { ...authorization, "content-type": "application/json" } });
   if (wanted("post")) await run("post", "POST /v1/tickets", { ...post(base), next: () => ({ path: "/v1/tickets", body: pick(bodies) }) });
-  if (ceiling) await run("ceiling-post", "write ceiling: ticket + counter + event", { ...post(ceiling.base), next: () => ({ path: "/tickets", body: pick(bodies) }) });
+  if (ceiling) await run("ceiling-post", "write ceiling: ticket + counter + event", { ...post(ceiling.base), next: () => ({ path: "/tickets", body: pick(bodies) }) }, { pauseWorker: true });
   if (wanted("comment")) await run("comment", "POST /v1/tickets/{id}/comments", { ...post(base), next: () => ({ path: `/v1/tickets/${pick(openIds)}/comments`, body: comment }) });
-  if (ceiling) await run("ceiling-comment", "write ceiling: comment + event + ticket version", { ...post(ceiling.base), next: () => ({ path: `/tickets/${pick(openIds)}/comments`, body: comment }) });
+  if (ceiling) await run("ceiling-comment", "write ceiling: comment + event + ticket version", { ...post(ceiling.base), next: () => ({ path: `/tickets/${pick(openIds)}/comments`, body: comment }) }, { pauseWorker: true });
   if (wanted("patch")) {
     await run("patch", "PATCH /v1/tickets/{id}", { ...post(base), method: "PATCH", next: () => ({ path: `/v1/tickets/${pick(openIds)}`, body: pick(priorities) }) });
   }
   if (ceiling) {
-    await run("ceiling-patch", "write ceiling: ticket update + event", { ...post(ceiling.base), method: "PATCH", next: () => ({ path: `/tickets/${pick(openIds)}`, body: pick(priorities) }) });
+    await run("ceiling-patch", "write ceiling: ticket update + event", { ...post(ceiling.base), method: "PATCH", next: () => ({ path: `/tickets/${pick(openIds)}`, body: pick(priorities) }) }, { pauseWorker: true });
     await ceiling.stop();
   }
   // A ticket's comments, after the comment step gave the open tickets some.
