@@ -254,6 +254,26 @@ describe("row-level security under the application's role", () => {
     }
   });
 
+  it("leaves a connection idle, not inside a transaction, after a query without parameters sent behind its tenant's setting", async () => {
+    // Such a query once went by the simple protocol behind the setting's extended messages, which
+    // left their implicit transaction open: the connection sat idle in a transaction (holding back
+    // the event feed's horizon, and a flush wait committed nothing), and the next transaction's
+    // ROLLBACK undid the setting, so the tenant's later queries ran without it.
+    const shared = connectDatabase(server.databaseUrl, { poolSize: 1 });
+    try {
+      const stateOf = async (pid: number) => (await owner.query<{ state: string }>(`SELECT state FROM pg_stat_activity WHERE pid = $1`, [pid])).rows[0]!.state;
+      for (const tenant of [a, b]) {
+        const { rows } = await tenantScope.run(tenant.tenant.id, () => shared.pool.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`));
+        expect(await stateOf(rows[0]!.pid)).toBe("idle");
+      }
+      await expect(tenantScope.run(b.tenant.id, () => shared.prisma.$transaction(async (tx) => tx.$queryRawUnsafe(`SELECT 1/0`)))).rejects.toThrow(/division by zero/);
+      const { rows } = await tenantScope.run(b.tenant.id, () => shared.pool.query<{ tenantId: string }>(`SELECT "tenantId" FROM "Ticket"`));
+      expect([...new Set(rows.map((row) => row.tenantId))]).toEqual([b.tenant.id]);
+    } finally {
+      await shared.close();
+    }
+  });
+
   it("keeps two tenants' concurrent look-ups apart when Prisma batches them into one query", async () => {
     const [ticketOfA] = await tenantScope.run(a.tenant.id, async () => await server.database.prisma.ticket.findMany({ take: 1 }));
     const [ticketOfB] = await tenantScope.run(b.tenant.id, async () => await server.database.prisma.ticket.findMany({ take: 1 }));

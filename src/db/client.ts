@@ -339,8 +339,13 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
       }
       // A transaction's setting is local to it and leaves the session's as it was.
       if (!begin) heldTenant.delete(client); // unknown until the server answers
+      // Always the extended protocol, even without parameters: a simple-protocol query behind the
+      // setting's extended messages would leave their implicit transaction open after it (until
+      // some later Sync), so the connection would sit idle in a transaction, holding back the
+      // event feed's horizon, and a later ROLLBACK would undo the session's setting.
+      const extended = { ...(typeof config === "string" ? { text: config } : (config as object)), queryMode: "extended" };
       const answer = new Promise<unknown>((resolve, reject) => {
-        const query = new pg.Query(config as pg.QueryConfig, values as unknown[] | undefined, (error: Error | undefined, result: unknown) => {
+        const query = new pg.Query(extended as unknown as pg.QueryConfig, values as unknown[] | undefined, (error: Error | undefined, result: unknown) => {
           if (error) reject(error);
           else {
             if (!begin) heldTenant.set(client, tenantId);
