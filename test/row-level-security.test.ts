@@ -11,7 +11,7 @@ import { uploadPresigned, requestUpload, PNG } from "./support/attachments.ts";
 import { eventually, startReceiver, type Receiver } from "./support/webhook-receiver.ts";
 import { sendReply } from "./support/inbound.ts";
 import { article, section } from "./support/help-center.ts";
-import { APP_ROLE, connectDatabase, PREPARED } from "../src/db/client.ts";
+import { APP_ROLE, COMMITS_SQL, connectDatabase, connectSystemDatabase, PREPARED } from "../src/db/client.ts";
 import { NO_TENANT, tenantScope } from "../src/db/tenant-scope.ts";
 import { TICKET_BY_ID } from "../src/modules/tickets/service.ts";
 
@@ -271,6 +271,58 @@ describe("row-level security under the application's role", () => {
       expect([...new Set(rows.map((row) => row.tenantId))]).toEqual([b.tenant.id]);
     } finally {
       await shared.close();
+    }
+  });
+
+  it("commits a transaction with its statement marked COMMITS, in that statement's round trip, and commits nothing if it fails", async () => {
+    const shared = connectDatabase(server.databaseUrl, { poolSize: 1 }); // one connection: each case follows the last on it
+    const system = connectSystemDatabase(server.databaseUrl, { poolSize: 1 });
+    try {
+      const [ticket] = (await owner.query<{ id: string }>(`SELECT id FROM "Ticket" WHERE "tenantId" = $1 ORDER BY number LIMIT 1`, [a.tenant.id])).rows;
+      const stored = async () => (await owner.query<{ title: string; description: string }>(`SELECT title, description FROM "Ticket" WHERE id = $1`, [ticket!.id])).rows[0]!;
+      const seenBeforeItsCommit: string[] = [];
+      /** Two statements, the last marked: it fails (after its Parse) when divisor is 0. */
+      const retitle = (title: string, divisor = 1) =>
+        tenantScope.run(a.tenant.id, () =>
+          shared.prisma.$transaction(async (tx) => {
+            await tx.$executeRaw`UPDATE "Ticket" SET description = ${`for ${title}`} WHERE id = ${ticket!.id}::uuid`;
+            const updated = await tx.$executeRaw`${COMMITS_SQL}UPDATE "Ticket" SET title = ${title}, version = version + 1 / ${divisor}::int WHERE id = ${ticket!.id}::uuid`;
+            seenBeforeItsCommit.push((await stored()).title);
+            return updated;
+          }),
+        );
+      // One row under tenant A's policies (the transaction's tenant went out with its BEGIN), and
+      // committed before the transaction's own COMMIT: another connection already sees it.
+      expect(await retitle("Committed with its statement")).toBe(1);
+      expect(seenBeforeItsCommit).toEqual(["Committed with its statement"]);
+      // The marked statement fails: nothing of the transaction is kept, the first statement included.
+      await expect(retitle("Never kept", 0)).rejects.toThrow(/division by zero/);
+      expect(await stored()).toEqual({ title: "Committed with its statement", description: "for Committed with its statement" });
+      // The connection goes on serving (its prepared statements as they are), and a marked
+      // statement alone carries BEGIN, the tenant, itself and COMMIT in one group.
+      expect(await retitle("Again")).toBe(1);
+      const alone = await tenantScope.run(a.tenant.id, () => shared.prisma.$transaction(async (tx) => tx.$executeRaw`${COMMITS_SQL}UPDATE "Ticket" SET title = 'Alone' WHERE id = ${ticket!.id}::uuid`));
+      expect(alone).toBe(1);
+      expect((await stored()).title).toBe("Alone");
+      // Nothing may follow the marked statement: it would run outside the transaction.
+      const followed = tenantScope.run(a.tenant.id, () =>
+        shared.prisma.$transaction(async (tx) => {
+          await tx.$executeRaw`${COMMITS_SQL}UPDATE "Ticket" SET title = 'Then more' WHERE id = ${ticket!.id}::uuid`;
+          await tx.$executeRaw`UPDATE "Ticket" SET title = 'Outside' WHERE id = ${ticket!.id}::uuid`;
+        }),
+      );
+      await expect(followed).rejects.toThrow(/after the one that committed its transaction/);
+      expect((await stored()).title).toBe("Then more");
+      // The cross-tenant pool (the workers') does the same, without a tenant.
+      const [owned] = await system.prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1`;
+        return tx.$queryRaw<{ title: string }[]>`${COMMITS_SQL}UPDATE "Ticket" SET title = 'By the system' WHERE id = ${ticket!.id}::uuid RETURNING title`;
+      });
+      expect(owned).toEqual({ title: "By the system" });
+      expect((await stored()).title).toBe("By the system");
+    } finally {
+      await shared.close();
+      await system.close();
     }
   });
 

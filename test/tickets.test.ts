@@ -128,7 +128,7 @@ describe("safe writes", () => {
     const headers = { "idempotency-key": "create-printer-ticket-1" };
     const first = await tenant.client.POST("/v1/tickets", { body: { title: "Printer", priority: "high" }, headers });
     const retry = await tenant.client.POST("/v1/tickets", { body: { priority: "high", title: "Printer" }, headers });
-    expect(retry.response.status).toBe(201);
+    expect(retry.response.status, JSON.stringify(retry.error)).toBe(201);
     expect(retry.response.headers.get("idempotent-replayed")).toBe("true");
     expect(retry.data).toEqual(first.data);
     const list = await tenant.client.GET("/v1/tickets", { params: { query: {} } });

@@ -6,7 +6,7 @@
 // A request that failed stored nothing, so retrying it runs it again. A retry that arrives while
 // the first is still running gets 409 idempotency_key_in_use with Retry-After: 1.
 import crypto from "node:crypto";
-import type { Database, Db } from "../db/client.ts";
+import { COMMITS_SQL, type Database, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { TenantPrincipal } from "./principal.ts";
@@ -49,8 +49,13 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-export async function idempotent<T extends object>(db: Database, scope: IdempotencyScope, run: (tx: Db) => Promise<{ status: number; body: T }>): Promise<Outcome<T>> {
-  if (scope.key === undefined) return { ...(await db.$transaction(run)), replayed: false };
+/**
+ * Runs `run` in a transaction, once per key. `run` is told whether its last statement may commit
+ * the transaction (COMMITS, src/db/client.ts): without a key nothing follows it; with one, the
+ * stored response does, and that statement commits instead.
+ */
+export async function idempotent<T extends object>(db: Database, scope: IdempotencyScope, run: (tx: Db, last: boolean) => Promise<{ status: number; body: T }>): Promise<Outcome<T>> {
+  if (scope.key === undefined) return { ...(await db.$transaction((tx) => run(tx, true))), replayed: false };
   const principalId = scope.caller.kind === "api_key" ? scope.caller.apiKeyId : scope.caller.userId;
   const id = { tenantId: scope.caller.tenantId, principalId, key: scope.key };
   const requestHash = crypto.createHash("sha256").update(`${scope.operationId}\n${canonical(scope.request)}`).digest("hex");
@@ -69,11 +74,9 @@ export async function idempotent<T extends object>(db: Database, scope: Idempote
         if (isUniqueViolation(error)) throw new KeyTaken();
         throw error;
       }
-      const result = await run(tx);
-      await tx.idempotencyKey.update({
-        where: { tenantId_principalId_key: id },
-        data: { responseStatus: result.status, responseBody: result.body as Prisma.InputJsonValue },
-      });
+      const result = await run(tx, false);
+      await tx.$executeRaw`${COMMITS_SQL}UPDATE "IdempotencyKey" SET "responseStatus" = ${result.status}, "responseBody" = ${JSON.stringify(result.body)}::jsonb
+        WHERE "tenantId" = ${id.tenantId}::uuid AND "principalId" = ${id.principalId}::uuid AND key = ${id.key}`;
       return { ...result, replayed: false };
     });
   } catch (error) {

@@ -83,11 +83,24 @@ export const PREPARED = "/* prepared */ ";
 export const PREPARED_SQL = Prisma.raw(PREPARED);
 
 /**
- * Names Prisma's writes and the reads marked PREPARED, so each connection parses and plans one once
- * and then only executes it (half of PostgreSQL's CPU for a one-row write, and the row-level-security
- * policies are planned once too). Other reads stay unnamed: a list's best plan can depend on the
- * tenant's size, which a generic plan would not see. Transaction control stays unnamed (a
- * transaction's BEGIN carries its tenant, above).
+ * Put first in a transaction's last statement (after PREPARED, if both): the statement goes out
+ * with `COMMIT` behind it, in its message group, and the transaction's own COMMIT that follows is
+ * answered at once: no round trip for the COMMIT, and the transaction's locks go with the
+ * statement's answer. Only for a statement nothing may follow: any statement after it on the
+ * connection fails, since it would run outside the transaction, and what it wrote stays committed
+ * even if the caller's code throws afterwards. If the statement fails, nothing is committed and the
+ * transaction is left for its owner to roll back. Outside a transaction the mark does nothing.
+ */
+export const COMMITS = "/* commits */ ";
+/** COMMITS for a tagged template: `${COMMITS_SQL}UPDATE …`, or `${last ? COMMITS_SQL : Prisma.empty}UPDATE …`. */
+export const COMMITS_SQL = Prisma.raw(COMMITS);
+
+/**
+ * Names Prisma's writes and the statements marked PREPARED or COMMITS, so each connection parses
+ * and plans one once and then only executes it (half of PostgreSQL's CPU for a one-row write, and
+ * the row-level-security policies are planned once too). Other reads stay unnamed: a list's best
+ * plan can depend on the tenant's size, which a generic plan would not see. Transaction control
+ * stays unnamed (a transaction's BEGIN carries its tenant, below).
  */
 function preparedStatementNames(): (query: { sql: string }) => string {
   const names = new Map<string, string>();
@@ -95,7 +108,7 @@ function preparedStatementNames(): (query: { sql: string }) => string {
   const write = /^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b|^\s*WITH\b[\s\S]*\b(INSERT|UPDATE|DELETE)\b/i;
   return (query) => {
     let name = names.get(query.sql);
-    if (name === undefined && names.size < MAX_PREPARED_STATEMENTS && (query.sql.startsWith(PREPARED) || write.test(query.sql))) {
+    if (name === undefined && names.size < MAX_PREPARED_STATEMENTS && (query.sql.startsWith(PREPARED) || query.sql.startsWith(COMMITS) || write.test(query.sql))) {
       name = `docket-w-${createHash("sha1").update(query.sql).digest("base64url").slice(0, 22)}`;
       names.set(query.sql, name);
     }
@@ -121,22 +134,6 @@ function openConnection(databaseUrl: string, pool: pg.Pool): Connection {
     },
   };
 }
-
-/** What a connection's first query is, for the one case that can carry the tenant itself. */
-function isBegin(config: unknown, values: unknown): boolean {
-  if (typeof config === "string") return config === "BEGIN" && !(Array.isArray(values) && values.length > 0);
-  const query = config as { text?: unknown; name?: unknown; values?: unknown[] } | null;
-  return query?.text === "BEGIN" && query.name === undefined && !query.values?.length;
-}
-
-/** A tenant id inlined into SQL text: only ever a UUID or NO_TENANT (the principal's, never the request's). */
-function tenantLiteral(tenantId: string): string {
-  if (tenantId !== NO_TENANT && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) {
-    throw new Error(`not a tenant id: ${JSON.stringify(tenantId)}`);
-  }
-  return `'${tenantId}'`;
-}
-
 type QueryCallback = (error: Error | null, result?: unknown) => void;
 
 /** The session's tenant, as a statement each connection prepares once. */
@@ -154,6 +151,7 @@ interface WireConnection {
   parse(message: { text: string; name?: string; types?: unknown[] }): void;
   bind(message: { statement?: string; values: unknown[] }): void;
   execute(message: { portal?: string; rows?: number }): void;
+  sync(): void;
   on(event: "parseComplete", listener: () => void): void;
   off(event: "parseComplete", listener: () => void): void;
   parsedStatements: Record<string, string>;
@@ -177,26 +175,47 @@ interface InnerQuery {
 /** A transaction's tenant: local to it, so it ends with the transaction whatever the outcome. */
 const SET_TRANSACTION_TENANT = "SELECT set_config('docket.tenant_id', $1, true)";
 
+/** Sends a statement without parameters through the extended protocol, its completion to be swallowed. */
+function sendUnnamed(connection: WireConnection, text: string, values: unknown[] = []): void {
+  connection.parse({ text, types: [] });
+  connection.bind({ statement: "", values });
+  connection.execute({});
+}
+
+interface GroupOptions {
+  /** The tenant to set in front of the query: the session's, or with `begin` the transaction's. */
+  tenantId?: string;
+  /** The transaction's held-back BEGIN goes in front of the query. */
+  begin?: boolean;
+  /** COMMIT goes behind the query: it is the transaction's last statement (COMMITS). */
+  commit?: boolean;
+}
+
 /**
- * A query sent with the session's tenant setting in front of it, in one message group (one Sync):
- * no round trip of its own, and if the setting fails PostgreSQL skips the query (fail closed).
- * Both run in one implicit transaction, so a failing query also undoes the setting. The setting's
- * one row and completion are swallowed; everything else is the query's. The statement is unnamed
- * (parsed each time, a few µs) so no prepared-statement bookkeeping can go wrong on a failure.
- *
- * With `begin`, a transaction's first statement instead: `BEGIN` and the transaction's own tenant
- * setting go in front of it (a BEGIN inside a message group makes the group's implicit transaction
- * an explicit one, which goes on after the Sync), so a transaction costs no round trip for its
- * BEGIN. If the statement fails, the transaction is left aborted, as after any failed statement,
- * and its owner rolls it back.
+ * A query sent with what a transaction's edges and its tenant need, in one message group (one
+ * Sync), so that none of them costs a round trip of its own:
+ * - `tenantId` alone: the session's tenant setting in front of the query. If the setting fails
+ *   PostgreSQL skips the query (fail closed); both run in one implicit transaction, so a failing
+ *   query also undoes the setting.
+ * - `begin`: the transaction's first statement. `BEGIN` (and with `tenantId` the transaction's own
+ *   tenant setting) goes in front of it: a BEGIN inside a message group makes the group's implicit
+ *   transaction an explicit one, which goes on after the Sync. If the statement fails, the
+ *   transaction is left aborted, as after any failed statement, and its owner rolls it back.
+ * - `commit`: the transaction's last statement. `COMMIT` goes behind it and runs only if the
+ *   statement succeeded (after an error PostgreSQL skips to the Sync, leaving the transaction
+ *   aborted for its owner to roll back). The query's callback hears of a failed COMMIT as an error.
+ * The statements around the query are unnamed (parsed each time, a few µs) so no prepared-statement
+ * bookkeeping can go wrong on a failure; their completions and rows are swallowed, everything else
+ * is the query's.
  */
-class WithTenant {
+class Grouped {
   /** No name: pg then leaves the statement maps alone, and `settle` keeps the query's right. */
   readonly name = undefined;
-  /** Completions of the statements in front of the query, swallowed. */
-  private leading = 1;
+  /** Completions of the statements in front of the query, swallowed, then the query's own. */
+  private leading = 0;
   private swallowed = 0;
-  /** This group parses the setting's named statement (the connection's first). */
+  private answered = false;
+  /** This group parses the session setting's named statement (the connection's first). */
   private preparing = false;
   /** Parses the group sends in front of the query's, and ParseCompletes received so far. */
   private leadingParses = 0;
@@ -206,46 +225,55 @@ class WithTenant {
   };
   private connection: WireConnection | undefined;
   private readonly query: InnerQuery;
-  private readonly tenantId: string;
-  private readonly begin: boolean;
+  private readonly options: GroupOptions;
 
-  constructor(tenantId: string, query: pg.Query, options: { begin?: boolean } = {}) {
-    this.tenantId = tenantId;
+  constructor(query: pg.Query, options: GroupOptions) {
     this.query = query as unknown as InnerQuery;
-    this.begin = options.begin ?? false;
+    this.options = options;
   }
 
   submit(connection: WireConnection): Error | undefined {
     this.connection = connection;
     connection.on("parseComplete", this.countParse);
-    if (this.begin) {
-      this.leading = 2;
-      this.leadingParses = 2;
-      connection.parse({ text: "BEGIN", types: [] });
-      connection.bind({ statement: "", values: [] });
+    const { tenantId, begin, commit } = this.options;
+    if (begin) {
+      sendUnnamed(connection, "BEGIN");
+      this.leading++;
+      if (tenantId !== undefined) {
+        sendUnnamed(connection, SET_TRANSACTION_TENANT, [tenantId]);
+        this.leading++;
+      }
+      this.leadingParses = this.leading;
+    } else if (tenantId !== undefined) {
+      // The connection's first group prepares the setting's statement; later ones only bind it. After
+      // a failed first group it is unknown whether the statement exists, so it is parsed unnamed.
+      const prepared = isSetTenantPrepared(connection);
+      this.preparing = !prepared && !unsureOfSetTenant.has(connection);
+      if (!prepared) {
+        connection.parse({ text: SET_TENANT.text, name: this.preparing ? SET_TENANT.name : undefined, types: [] });
+        this.leadingParses = 1;
+      }
+      connection.bind({ statement: prepared || this.preparing ? SET_TENANT.name : "", values: [tenantId] });
       connection.execute({});
-      connection.parse({ text: SET_TRANSACTION_TENANT, types: [] });
-      connection.bind({ statement: "", values: [this.tenantId] });
-      connection.execute({});
-      return this.query.submit(connection);
+      this.leading = 1;
     }
-    // The connection's first group prepares the setting's statement; later ones only bind it. After
-    // a failed first group it is unknown whether the statement exists, so it is parsed unnamed.
-    const prepared = isSetTenantPrepared(connection);
-    this.preparing = !prepared && !unsureOfSetTenant.has(connection);
-    if (!prepared) {
-      connection.parse({ text: SET_TENANT.text, name: this.preparing ? SET_TENANT.name : undefined, types: [] });
-      this.leadingParses = 1;
-    }
-    connection.bind({ statement: prepared || this.preparing ? SET_TENANT.name : "", values: [this.tenantId] });
-    connection.execute({});
-    return this.query.submit(connection); // its Parse (if new), Bind, Describe, Execute and the Sync
+    // The query's Parse (if new), Bind, Describe, Execute and the Sync; with `commit`, the COMMIT
+    // goes between its Execute and the Sync (not after a Bind that failed in the client: pg then
+    // syncs at once, and that must not commit what came before).
+    if (!commit) return this.query.submit(connection);
+    let executed = false;
+    const committing: WireConnection = Object.create(connection, {
+      execute: { value: (message: { portal?: string; rows?: number }) => ((executed = true), connection.execute(message)) },
+      sync: { value: () => (executed && sendUnnamed(connection, "COMMIT"), connection.sync()) },
+    });
+    return this.query.submit(committing);
   }
 
   /**
-   * Records what this group prepared. The setting's statement counts only if the group got through.
-   * The query's counts once its Parse completed, even if a later message failed (a unique violation,
-   * a bad parameter): a prepared statement outlives the failure, and parsing it again would fail.
+   * Records what this group prepared. The session setting's statement counts only if the group got
+   * through. The query's counts once its Parse completed, even if a later message failed (a unique
+   * violation, a bad parameter): a prepared statement outlives the failure, and parsing it again
+   * would fail. (A trailing COMMIT's Parse completes only after the query's.)
    */
   private settle(ok: boolean): void {
     const connection = this.connection;
@@ -265,13 +293,17 @@ class WithTenant {
     this.query.handleRowDescription(message);
   }
   handleDataRow(message: unknown): void {
-    if (this.swallowed === this.leading) this.query.handleDataRow(message);
+    if (this.swallowed === this.leading && !this.answered) this.query.handleDataRow(message);
   }
   handleCommandComplete(message: unknown, connection: WireConnection): void {
     if (this.swallowed < this.leading) this.swallowed++;
-    else this.query.handleCommandComplete(message, connection);
+    else if (!this.answered) {
+      this.answered = true;
+      this.query.handleCommandComplete(message, connection);
+    } // else the trailing COMMIT's
   }
   handleEmptyQuery(connection: WireConnection): void {
+    this.answered = true;
     this.query.handleEmptyQuery(connection);
   }
   handlePortalSuspended(connection: WireConnection): void {
@@ -287,72 +319,122 @@ class WithTenant {
   }
 }
 
+/** What a transaction-control query is ("BEGIN", "COMMIT", "ROLLBACK"), or undefined for any other. */
+function transactionCommand(config: unknown, values: unknown): string | undefined {
+  let text: unknown;
+  if (typeof config === "string") {
+    if (Array.isArray(values) && values.length > 0) return undefined;
+    text = config;
+  } else {
+    const query = config as { text?: unknown; name?: unknown; values?: unknown[] } | null;
+    if (query?.name !== undefined || query?.values?.length) return undefined;
+    text = query?.text;
+  }
+  return text === "BEGIN" || text === "COMMIT" || text === "ROLLBACK" ? text : undefined;
+}
+
+function commitsItsTransaction(config: unknown): boolean {
+  const text = typeof config === "string" ? config : (config as { text?: unknown } | null)?.text;
+  return typeof text === "string" && (text.startsWith(COMMITS) || text.startsWith(PREPARED + COMMITS));
+}
+
+/** A tenant id inlined into SQL text: only ever a UUID or NO_TENANT (the principal's, never the request's). */
+function tenantLiteral(tenantId: string): string {
+  if (tenantId !== NO_TENANT && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenantId)) {
+    throw new Error(`not a tenant id: ${JSON.stringify(tenantId)}`);
+  }
+  return `'${tenantId}'`;
+}
+
+/** Answers a query at once, as pg would have (by promise, or by callback on a later tick). */
+function answerAtOnce(command: string, callback: QueryCallback | undefined): unknown {
+  const result = { command, rowCount: null, rows: [], fields: [] };
+  if (!callback) return Promise.resolve(result);
+  queueMicrotask(() => callback(null, result));
+  return undefined;
+}
+
+function failAtOnce(error: Error, callback: QueryCallback | undefined): unknown {
+  if (!callback) return Promise.reject(error);
+  queueMicrotask(() => callback(error));
+  return undefined;
+}
+
 /**
- * Each connection the pool hands out (to pool.query, to a Prisma query or transaction) runs its
- * queries as the tenant in scope, `docket.tenant_id`, without a round trip of its own where it can:
+ * Each connection the pool hands out (to pool.query, to a Prisma query or transaction) sends a
+ * transaction's edges, and with `scopeToTenant` the tenant in scope (`docket.tenant_id`), without
+ * round trips of their own where it can (Grouped, above):
  * - A transaction's `BEGIN` (Prisma awaits it before the first statement) is answered at once and
  *   goes out in front of the first statement, in its message group, with the tenant set local to
- *   the transaction (WithTenant with `begin`): no round trip for the BEGIN. If the setting failed
- *   the transaction is aborted, so nothing runs without it.
- * - Any other first query goes out behind the session's setting in one message group (WithTenant,
- *   above): no round trip either. The setting is the session's, kept across checkouts, and an
- *   idle connection already holding the tenant is handed out first, so a busy tenant's reads
- *   skip even that.
+ *   the transaction. If the setting failed the transaction is aborted, so nothing runs without it.
+ *   A transaction that ends before any statement sends nothing at all.
+ * - A statement marked COMMITS inside a transaction goes out with the `COMMIT` behind it; the
+ *   transaction's own COMMIT (or ROLLBACK) is then answered at once.
+ * - With `scopeToTenant`, any other first query of a checkout goes out behind the session's
+ *   setting in one message group. The setting is the session's, kept across checkouts, and an idle
+ *   connection already holding the tenant is handed out first, so a busy tenant's reads skip even
+ *   that.
  */
-function scopeCheckoutsToTenant(pool: pg.Pool): void {
+function groupTransactionEdges(pool: pg.Pool, options: { scopeToTenant: boolean }): void {
   /** The session-level setting a connection holds, when known. */
   const heldTenant = new WeakMap<pg.PoolClient, string>();
-  /** The tenant a checked-out connection must run as, until its first query has been scoped. */
+  /** The tenant a checked-out connection must run as, until a query outside a transaction has been scoped. */
   const owedTenant = new WeakMap<pg.PoolClient, string>();
-  /** The tenant of a connection's current checkout. */
+  /** The tenant of a connection's current checkout (with scopeToTenant). */
   const checkoutTenant = new WeakMap<pg.PoolClient, string>();
-  /** A transaction begun on the connection whose BEGIN has not gone out yet: it goes with the next query. */
-  const owedBegin = new WeakMap<pg.PoolClient, string>();
+  /** A transaction begun on the connection whose BEGIN has not gone out yet: it goes with the next statement. */
+  const owedBegin = new WeakSet<pg.PoolClient>();
+  /** A transaction is open on the connection (its BEGIN sent or owed). */
+  const inTransaction = new WeakSet<pg.PoolClient>();
+  /** A COMMITS statement ended the connection's transaction: only its owner's COMMIT or ROLLBACK may follow. */
+  const committed = new WeakSet<pg.PoolClient>();
   const patched = new WeakSet<pg.PoolClient>();
 
-  /** Wraps the connection's `query` once: a BEGIN is held back, and the query after it, or else the first query of a checkout, goes through `scoped`. */
+  /** Wraps the connection's `query` once. */
   const patch = (client: pg.PoolClient) => {
     patched.add(client);
     heldTenant.set(client, NO_TENANT); // first seen when new: a new session has no tenant
     const original = client.query.bind(client) as (...args: unknown[]) => unknown;
-    const scoped = (tenantId: string, config: unknown, values: unknown, callback: QueryCallback | undefined, begin: boolean): unknown => {
-      const submittable = config as { submit?: unknown; handleError?: (error: Error, connection: unknown) => void };
-      if (typeof submittable.submit === "function") {
-        // A cursor or stream answers through its own events: it is returned at once and sent once
-        // the tenant is in place (a round trip of its own): the transaction's BEGIN and tenant in
-        // one simple-protocol message, or the session's setting.
-        const connection = (client as unknown as { connection: WireConnection }).connection;
-        const setting = begin
-          ? `BEGIN; SELECT set_config('docket.tenant_id', ${tenantLiteral(tenantId)}, true)`
-          : isSetTenantPrepared(connection)
-            ? { ...SET_TENANT, values: [tenantId] }
-            : { text: SET_TENANT.text, values: [tenantId] };
-        if (!begin) heldTenant.delete(client); // unknown until the server answers
-        (original(setting) as Promise<unknown>).then(
-          () => {
-            if (!begin) heldTenant.set(client, tenantId);
-            original(config, values, callback);
-          },
-          (error: Error) => submittable.handleError?.(error, connection),
-        );
-        return config;
-      }
-      // A transaction's setting is local to it and leaves the session's as it was.
+    /** A cursor or stream, which answers through its own events: returned at once, sent once its BEGIN and tenant are in place (a round trip of their own). */
+    const afterSetting = (tenantId: string | undefined, begin: boolean, config: unknown, values: unknown, callback: QueryCallback | undefined): unknown => {
+      const submittable = config as { handleError?: (error: Error, connection: unknown) => void };
+      const connection = (client as unknown as { connection: WireConnection }).connection;
+      const setting = begin
+        ? tenantId === undefined
+          ? "BEGIN"
+          : `BEGIN; SELECT set_config('docket.tenant_id', ${tenantLiteral(tenantId)}, true)`
+        : isSetTenantPrepared(connection)
+          ? { ...SET_TENANT, values: [tenantId] }
+          : { text: SET_TENANT.text, values: [tenantId] };
       if (!begin) heldTenant.delete(client); // unknown until the server answers
-      // Always the extended protocol, even without parameters: a simple-protocol query behind the
-      // setting's extended messages would leave their implicit transaction open after it (until
-      // some later Sync), so the connection would sit idle in a transaction, holding back the
-      // event feed's horizon, and a later ROLLBACK would undo the session's setting.
-      const extended = { ...(typeof config === "string" ? { text: config } : (config as object)), queryMode: "extended" };
+      (original(setting) as Promise<unknown>).then(
+        () => {
+          if (!begin) heldTenant.set(client, tenantId!);
+          original(config, values, callback);
+        },
+        (error: Error) => submittable.handleError?.(error, connection),
+      );
+      return config;
+    };
+    const grouped = (config: unknown, values: unknown, callback: QueryCallback | undefined, group: GroupOptions): unknown => {
+      const { tenantId, begin = false, commit = false } = group;
+      // A transaction's setting is local to it and leaves the session's as it was.
+      const sessionSetting = tenantId !== undefined && !begin;
+      if (sessionSetting) heldTenant.delete(client); // unknown until the server answers
+      // Always the extended protocol, even without parameters: a simple-protocol query behind
+      // extended messages would leave their implicit transaction open after it (until some later
+      // Sync), so the connection would sit idle in a transaction, holding back the event feed's
+      // horizon, and a later ROLLBACK would undo the session's setting. A trailing COMMIT needs
+      // it too.
+      const queryConfig = { ...(typeof config === "string" ? { text: config } : (config as object)), queryMode: "extended" };
       const answer = new Promise<unknown>((resolve, reject) => {
-        const query = new pg.Query(extended as unknown as pg.QueryConfig, values as unknown[] | undefined, (error: Error | undefined, result: unknown) => {
-          if (error) reject(error);
-          else {
-            if (!begin) heldTenant.set(client, tenantId);
-            resolve(result);
-          }
+        const query = new pg.Query(queryConfig as unknown as pg.QueryConfig, values as unknown[] | undefined, (error: Error | undefined, result: unknown) => {
+          if (error) return reject(error);
+          if (sessionSetting) heldTenant.set(client, tenantId);
+          if (commit) committed.add(client);
+          resolve(result);
         });
-        original(new WithTenant(tenantId, query, { begin }));
+        original(new Grouped(query, group));
       });
       if (!callback) return answer;
       answer.then((result) => callback(null, result), (error: Error) => callback(error));
@@ -360,32 +442,50 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
     };
     client.query = ((config: unknown, values?: unknown, callback?: unknown) => {
       if (typeof values === "function") [values, callback] = [undefined, values];
-      if (isBegin(config, values)) {
-        // Answered at once: the BEGIN goes out with the transaction's first statement, with the
-        // checkout's tenant set for the transaction (whether or not the session already holds it).
+      const answer = callback as QueryCallback | undefined;
+      const command = transactionCommand(config, values);
+      if (committed.has(client)) {
+        if (command === "COMMIT" || command === "ROLLBACK") {
+          committed.delete(client);
+          return answerAtOnce(command, answer);
+        }
+        return failAtOnce(new Error("a statement was sent after the one that committed its transaction (COMMITS): it would run outside the transaction"), answer);
+      }
+      if (command === "BEGIN") {
+        owedBegin.add(client);
+        inTransaction.add(client);
+        return answerAtOnce(command, answer);
+      }
+      if (command === "COMMIT" || command === "ROLLBACK") {
+        inTransaction.delete(client);
+        // Nothing ran since the BEGIN, which never went out: nothing to end.
+        if (owedBegin.delete(client)) return answerAtOnce(command, answer);
+        return original(config, values, callback);
+      }
+      const begin = owedBegin.delete(client);
+      const commit = inTransaction.has(client) && commitsItsTransaction(config);
+      let tenantId = begin ? checkoutTenant.get(client) : undefined;
+      if (!inTransaction.has(client) && owedTenant.has(client)) {
+        tenantId = owedTenant.get(client);
         owedTenant.delete(client);
-        owedBegin.set(client, checkoutTenant.get(client)!);
-        const result = { command: "BEGIN", rowCount: null, rows: [], fields: [] };
-        if (!callback) return Promise.resolve(result);
-        queueMicrotask(() => (callback as QueryCallback)(null, result));
-        return undefined;
       }
-      const beginning = owedBegin.get(client);
-      if (beginning !== undefined) {
-        owedBegin.delete(client);
-        return scoped(beginning, config, values, callback as QueryCallback | undefined, true);
+      if (typeof (config as { submit?: unknown }).submit === "function") {
+        if (tenantId === undefined && !begin) return original(config, values, callback);
+        return afterSetting(tenantId, begin, config, values, answer);
       }
-      const tenantId = owedTenant.get(client);
-      if (tenantId === undefined) return original(config, values, callback);
-      owedTenant.delete(client);
-      return scoped(tenantId, config, values, callback as QueryCallback | undefined, false);
+      if (tenantId === undefined && !begin && !commit) return original(config, values, callback);
+      if (commit) inTransaction.delete(client);
+      return grouped(config, values, answer, { tenantId, begin, commit });
     }) as typeof client.query;
   };
 
-  const checkedOut = (client: pg.PoolClient, tenantId: string): pg.PoolClient => {
+  const checkedOut = (client: pg.PoolClient, tenantId: string | undefined): pg.PoolClient => {
     if (!patched.has(client)) patch(client);
-    checkoutTenant.set(client, tenantId);
     owedBegin.delete(client);
+    inTransaction.delete(client);
+    committed.delete(client);
+    if (tenantId === undefined) return client;
+    checkoutTenant.set(client, tenantId);
     if (heldTenant.get(client) === tenantId) owedTenant.delete(client);
     else owedTenant.set(client, tenantId);
     return client;
@@ -404,8 +504,8 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
     if (at >= 0) idle.push(...idle.splice(at, 1));
   };
   const scopedConnect = (callback?: Callback): Promise<pg.PoolClient> | undefined => {
-    const tenantId = tenantScope.current();
-    preferHolder(tenantId);
+    const tenantId = options.scopeToTenant ? tenantScope.current() : undefined;
+    if (tenantId !== undefined) preferHolder(tenantId);
     if (callback === undefined) return (connect() as Promise<pg.PoolClient>).then((client) => checkedOut(client, tenantId));
     connect((error, client, release) => callback(error, client && !error ? checkedOut(client, tenantId) : client, release));
     return undefined;
@@ -415,7 +515,7 @@ function scopeCheckoutsToTenant(pool: pg.Pool): void {
 
 export function connectDatabase(databaseUrl: string, settings: PoolSettings = {}): DatabaseHandle {
   const pool = new pg.Pool(poolOptions(databaseUrl, settings, APP_ROLE));
-  scopeCheckoutsToTenant(pool);
+  groupTransactionEdges(pool, { scopeToTenant: true });
   const app = openConnection(databaseUrl, pool);
   scopePrismaBatches(app.prisma);
   const system = connectSystemDatabase(databaseUrl, { ...settings, poolSize: Math.min(SYSTEM_POOL_SIZE, settings.poolSize ?? SYSTEM_POOL_SIZE) });
@@ -431,5 +531,7 @@ export function connectDatabase(databaseUrl: string, settings: PoolSettings = {}
 
 /** Across tenants only (role docket_system): the workers' own pool, and `database.system`. */
 export function connectSystemDatabase(databaseUrl: string, settings: PoolSettings = {}): Connection {
-  return openConnection(databaseUrl, new pg.Pool(poolOptions(databaseUrl, settings, SYSTEM_ROLE)));
+  const pool = new pg.Pool(poolOptions(databaseUrl, settings, SYSTEM_ROLE));
+  groupTransactionEdges(pool, { scopeToTenant: false });
+  return openConnection(databaseUrl, pool);
 }

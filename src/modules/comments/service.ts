@@ -1,7 +1,7 @@
 // Comments on a ticket: public or internal, one level of replies, edits marked, deletions leaving
 // a placeholder. A comment may move its ticket: the requester's public comment reopens a solved
 // ticket, and an agent's first public comment is the ticket's first response.
-import type { Database, Db } from "../../db/client.ts";
+import { COMMITS_SQL, type Database, type Db } from "../../db/client.ts";
 import { Prisma, type Comment as CommentRow } from "../../generated/prisma/client.ts";
 import { v7 as uuidv7 } from "uuid";
 import { appendEvent, contextOf, eventRow, insertEventSql, type RequestContext } from "../../events/event-log.ts";
@@ -29,12 +29,12 @@ interface TicketBump {
  * Inserts the comment and its events and, when asked, bumps the ticket's version (and updatedAt,
  * as Prisma's @updatedAt would), sets its first response and writes its SLA as planned, in one
  * statement; the caller holds the ticket's lock. Returns the ticket's new SLA revision when it was
- * written.
+ * written. With `commits`, the statement also commits the caller's transaction (nothing follows it).
  */
-async function insertComment(tx: Db, comment: CommentRow, events: ReturnType<typeof eventRow>[], bump: TicketBump | false): Promise<number | undefined> {
+async function insertComment(tx: Db, comment: CommentRow, events: ReturnType<typeof eventRow>[], bump: TicketBump | false, commits: boolean): Promise<number | undefined> {
   const firstResponse = bump && bump.firstResponseAt ? Prisma.sql`, "firstResponseAt" = ${bump.firstResponseAt}::timestamptz` : Prisma.empty;
   const [ticket] = await tx.$queryRaw<{ slaRevision: number }[]>`
-    WITH comment AS (
+    ${commits ? COMMITS_SQL : Prisma.empty}WITH comment AS (
       INSERT INTO "Comment" ("tenantId", id, "ticketId", "authorId", "parentId", body, internal, "createdAt", "updatedAt")
       VALUES (${comment.tenantId}::uuid, ${comment.id}::uuid, ${comment.ticketId}::uuid, ${comment.authorId}::uuid, ${comment.parentId}::uuid, ${comment.body}, ${comment.internal},
               ${comment.createdAt}::timestamptz, ${comment.updatedAt}::timestamptz)
@@ -74,7 +74,9 @@ export function createCommentService(db: Database, sla: TicketSla) {
       return { data: result.data.map(toComment), nextCursor: result.nextCursor };
     },
 
-    async createIn(tx: Db, principal: TenantPrincipal, ticketId: string, input: Schemas["CommentCreate"], context: RequestContext): Promise<Comment> {
+    /** Comments in the caller's transaction; with `commits`, nothing follows it there, and its last statement commits it. */
+    async createIn(tx: Db, principal: TenantPrincipal, ticketId: string, input: Schemas["CommentCreate"], context: RequestContext, options: { commits?: boolean } = {}): Promise<Comment> {
+      const commits = options.commits ?? false;
       const internal = input.internal ?? false;
       checkCanWriteInternal(principal, internal);
       const ticket = await lockVisibleTicket(tx, principal, ticketId);
@@ -109,15 +111,15 @@ export function createCommentService(db: Database, sla: TicketSla) {
       const firstResponse = !internal && !byRequester && principal.role !== "user" && ticket.firstResponseAt === null;
       const commentEvent = eventRow(context, { ...event(principal, comment), type: "comment.created", after: commentFacts(comment) });
       if (internal) {
-        await insertComment(tx, comment, [commentEvent], false);
+        await insertComment(tx, comment, [commentEvent], false, commits);
         return toComment(comment);
       }
       // A public reply moves the SLA clocks: an agent's fulfils first and next reply, the requester's starts next reply.
       const reply = byRequester ? "requester" : principal.role !== "user" ? "agent" : undefined;
       if (reopens) {
         // The comment, then the reopening with the reply's clocks in one write of the row.
-        await insertComment(tx, comment, [commentEvent], false);
-        await applyChange(tx, principal, ticket, { status: "open" }, context, "", (after) => sla.plan(tx, principal.tenantId, ticketId, after, reply));
+        await insertComment(tx, comment, [commentEvent], false, false);
+        await applyChange(tx, principal, ticket, { status: "open" }, context, "", (after) => sla.plan(tx, principal.tenantId, ticketId, after, reply), { commits });
         return toComment(comment);
       }
       // Otherwise the comment, its events, the version bump, the first response if it is one and
@@ -128,16 +130,16 @@ export function createCommentService(db: Database, sla: TicketSla) {
         events.push(eventRow(context, { tenantId: principal.tenantId, type: "ticket.updated", entity, ticketId, before: { firstResponseAt: null }, after: { firstResponseAt: comment.createdAt.toISOString() } }));
       }
       const planned = await sla.plan(tx, principal.tenantId, ticketId, ticket, reply);
-      const revision = await insertComment(tx, comment, events, { sla: planned, firstResponseAt: firstResponse ? comment.createdAt : undefined });
+      const revision = await insertComment(tx, comment, events, { sla: planned, firstResponseAt: firstResponse ? comment.createdAt : undefined }, commits && !planned.writesAfter);
       await planned.written(revision!);
       return toComment(comment);
     },
 
     /** With an Idempotency-Key, a retry returns the first response instead of commenting twice. */
     async create(principal: TenantPrincipal, ticketId: string, input: Schemas["CommentCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Comment>> {
-      return idempotent(db, { caller: principal, key: options.idempotencyKey, operationId: "createComment", request: { ticketId, input } }, async (tx) => ({
+      return idempotent(db, { caller: principal, key: options.idempotencyKey, operationId: "createComment", request: { ticketId, input } }, async (tx, last) => ({
         status: 201,
-        body: await this.createIn(tx, principal, ticketId, input, contextOf(principal, options.requestId)),
+        body: await this.createIn(tx, principal, ticketId, input, contextOf(principal, options.requestId), { commits: last }),
       }));
     },
 

@@ -45,6 +45,8 @@ export interface SlaPlan {
   assignments: Prisma.Sql;
   /** Replaces the ticket's timers once the row is written, given the revision it now has. */
   written(revision: number): Promise<void>;
+  /** Whether `written` may write anything: if not, the row's write can be its transaction's last statement (COMMITS). */
+  writesAfter: boolean;
 }
 
 function sameFields(x: TicketFields, y: TicketFields): boolean {
@@ -175,6 +177,7 @@ export function createTicketSla(options: { now: () => number }) {
         }
         if (ticket.deletedAt === null) await planTimers(tx, tenantId, ticketId, planned, states, revision, at);
       },
+      writesAfter: hadTimers || (ticket.deletedAt === null && planned.policyId !== null),
     };
   }
 
@@ -215,6 +218,8 @@ export function createTicketSla(options: { now: () => number }) {
         columns: { sla: record as unknown as Prisma.InputJsonValue, slaPolicyId: record.policyId, nextBreachAt: nextBreach === null ? null : new Date(nextBreach) },
         // A new row's slaRevision is 0.
         planTimers: (ticketId: string) => planTimers(tx, tenantId, ticketId, record, states, 0, at),
+        /** Whether planTimers may write anything (see SlaPlan.writesAfter). */
+        timersAfter: record.policyId !== null,
       };
     },
     /** The `sla` and `nextBreachAt` staff see on each ticket, computed now. */

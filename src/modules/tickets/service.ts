@@ -2,7 +2,7 @@
 // concurrency, soft delete, bulk changes and stats. Every change appends its events in the same
 // transaction. Every query names the principal's tenant.
 import type pg from "pg";
-import type { Database, Db } from "../../db/client.ts";
+import { COMMITS_SQL, type Database, type Db } from "../../db/client.ts";
 import { COMMIT_WITHOUT_WAITING, waitForFlush } from "../../db/early-commit.ts";
 import { Prisma, type TicketStatus } from "../../generated/prisma/client.ts";
 import { v7 as uuidv7 } from "uuid";
@@ -117,7 +117,8 @@ const ASSIGN: { [K in keyof Required<TicketColumns>]: (value: TicketColumns[K]) 
  * status and assignment events integrations subscribe to) and, given `planSla`, its SLA as the
  * change leaves it (sla.plan). The row is locked, so the ticket after the change is known before it
  * is written: the row is written once and the events go in the same round trip. Returns the ticket
- * unchanged when nothing differs.
+ * unchanged when nothing differs. With `commits` (nothing follows the change in the caller's
+ * transaction), that statement also commits the transaction unless the SLA's timers follow it.
  */
 export async function applyChange(
   tx: Db,
@@ -127,6 +128,7 @@ export async function applyChange(
   context: RequestContext,
   pointerBase = "",
   planSla?: (after: TicketRecord) => Promise<SlaPlan>,
+  options: { commits?: boolean } = {},
 ): Promise<TicketRecord> {
   const tenantId = principal.tenantId;
   const now = new Date();
@@ -187,8 +189,9 @@ export async function applyChange(
   // The SLA as the change leaves the ticket, written by the same UPDATE.
   const sla = planSla ? await planSla(next) : undefined;
   if (sla) assignments.push(sla.assignments);
+  const commits = options.commits === true && !sla?.writesAfter;
   const [updated] = await tx.$queryRaw<TicketRecord[]>`
-    WITH events AS (${insertEventSql(...events)})
+    ${commits ? COMMITS_SQL : Prisma.empty}WITH events AS (${insertEventSql(...events)})
     UPDATE "Ticket" SET ${Prisma.join(assignments, ", ")}, version = version + 1, "updatedAt" = ${now}::timestamptz
      WHERE "tenantId" = ${tenantId}::uuid AND id = ${current.id}::uuid
     RETURNING ${TICKET_RECORD_COLUMNS}`;
@@ -218,9 +221,9 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
      * next creation in the tenant need not queue behind this one's disk write.
      */
     async create(principal: TenantPrincipal, input: Schemas["TicketCreate"], options: { idempotencyKey?: string; requestId?: string }): Promise<Outcome<Ticket>> {
-      const outcome = await idempotent(db, { caller: principal, key: options.idempotencyKey, operationId: "createTicket", request: input }, async (tx) => ({
+      const outcome = await idempotent(db, { caller: principal, key: options.idempotencyKey, operationId: "createTicket", request: input }, async (tx, last) => ({
         status: 201,
-        body: await this.createIn(tx, principal, input, contextOf(principal, options.requestId), { commitWithoutWaiting: true }),
+        body: await this.createIn(tx, principal, input, contextOf(principal, options.requestId), { commitWithoutWaiting: true, commits: last }),
       }));
       // A replay too: the first request's commit may still be on its way to disk.
       await waitForFlush(pool);
@@ -230,8 +233,16 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
     /**
      * Opens a ticket in the caller's transaction. `commitWithoutWaiting` is for a caller that
      * waits for the flush itself after the commit (see create); any other commit stays synchronous.
+     * With `commits` (nothing follows in the caller's transaction), the numbering statement also
+     * commits it unless SLA timers follow: the numbering lock is then let go in the same round trip.
      */
-    async createIn(tx: Db, principal: TenantPrincipal, input: Schemas["TicketCreate"], context: RequestContext, options: { commitWithoutWaiting?: boolean } = {}): Promise<Ticket> {
+    async createIn(
+      tx: Db,
+      principal: TenantPrincipal,
+      input: Schemas["TicketCreate"],
+      context: RequestContext,
+      options: { commitWithoutWaiting?: boolean; commits?: boolean } = {},
+    ): Promise<Ticket> {
       checkCreate(principal, input);
       checkMetadata(input.metadata);
       const tenantId = principal.tenantId;
@@ -275,7 +286,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
         slaRevision: 0,
       };
       const event = eventRow(context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: row.id }, ticketId: row.id, after: toTicket(row) });
-      const number = await insertNumbered(tx, row, event, options.commitWithoutWaiting ?? false);
+      const number = await insertNumbered(tx, row, event, { commitWithoutWaiting: options.commitWithoutWaiting ?? false, commits: (options.commits ?? false) && !clocks.timersAfter });
       // Its SLA timers, once the row exists (under the numbering lock, a statement or two).
       await clocks.planTimers(row.id);
       return { ...toTicket(row), number };
@@ -301,17 +312,29 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
 
     async update(principal: TenantPrincipal, ticketId: string, change: Schemas["TicketUpdate"], ifMatch: string | undefined, requestId?: string): Promise<Ticket> {
       checkUpdate(principal, change);
-      return db.$transaction(async (tx) => this.updateIn(tx, principal, ticketId, change, ifMatch, contextOf(principal, requestId)));
+      return db.$transaction(async (tx) => this.updateIn(tx, principal, ticketId, change, ifMatch, contextOf(principal, requestId), "", { commits: true }));
     },
 
-    /** A change inside the caller's transaction (a macro's, for one): lock, If-Match, workflow, events. */
-    async updateIn(tx: Db, principal: TenantPrincipal, ticketId: string, change: TicketChange, ifMatch: string | undefined, context: RequestContext, pointerBase = ""): Promise<Ticket> {
+    /**
+     * A change inside the caller's transaction (a macro's, for one): lock, If-Match, workflow,
+     * events. With `commits`, nothing follows it in that transaction (applyChange).
+     */
+    async updateIn(
+      tx: Db,
+      principal: TenantPrincipal,
+      ticketId: string,
+      change: TicketChange,
+      ifMatch: string | undefined,
+      context: RequestContext,
+      pointerBase = "",
+      options: { commits?: boolean } = {},
+    ): Promise<Ticket> {
       const current = await lockVisibleTicket(tx, principal, ticketId);
       if (current.deletedAt) throw problems.conflict("ticket_deleted", "This ticket is deleted; restore it before changing it.");
       if (ifMatch !== undefined && !etagNamesVersion(ifMatch, current.version)) {
         throw problems.preconditionFailed(`The ticket changed since ETag ${ifMatch}; it is now ${etagOf(current.version)}. Read it again and reapply your change.`);
       }
-      const updated = await applyChange(tx, principal, current, change, context, pointerBase, (after) => sla.plan(tx, principal.tenantId, ticketId, after));
+      const updated = await applyChange(tx, principal, current, change, context, pointerBase, (after) => sla.plan(tx, principal.tenantId, ticketId, after), options);
       return toTicket(updated);
     },
 
@@ -435,9 +458,10 @@ export type TicketService = ReturnType<typeof createTicketService>;
  * the commit only: not across the round trips of separate inserts. The event's payload is the
  * ticket as built in JS, given its number here. Returns the number.
  */
-async function insertNumbered(tx: Db, row: TicketRecord, event: ReturnType<typeof eventRow>, commitWithoutWaiting: boolean): Promise<number> {
+async function insertNumbered(tx: Db, row: TicketRecord, event: ReturnType<typeof eventRow>, options: { commitWithoutWaiting: boolean; commits: boolean }): Promise<number> {
+  const { commitWithoutWaiting, commits } = options;
   const [numbered] = await tx.$queryRaw<{ number: number }[]>`
-    WITH counter AS (
+    ${commits ? COMMITS_SQL : Prisma.empty}WITH counter AS (
       UPDATE "Tenant" SET "lastTicketNumber" = "lastTicketNumber" + 1 WHERE id = ${row.tenantId}::uuid RETURNING "lastTicketNumber" AS number
     ), ticket AS (
       INSERT INTO "Ticket" ("tenantId", id, number, title, description, status, priority, type, channel, "requesterId", "assigneeId", "groupId", tags, "dueAt", metadata, version, "createdAt", "updatedAt", "slaPolicyId", sla, "nextBreachAt")
