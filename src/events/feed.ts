@@ -8,7 +8,7 @@
 // Every transaction that can still commit has an id at or above it, so nothing can land behind a
 // cursor. The consumer row is locked FOR UPDATE SKIP LOCKED while a batch is handled, so several
 // instances share a consumer and a batch is handled by one of them.
-import { PREPARED, type Database, type Db } from "../db/client.ts";
+import { COMMITS, PREPARED, type Database, type Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import { listen, type NotificationChannel } from "../db/notifications.ts";
 import { EVENTS_CHANNEL } from "./event-log.ts";
@@ -72,28 +72,28 @@ export async function readBatch(db: Database, name: string, batchSize: number, h
   if (!peek.ready) return { handled: 0, busy: false, pending: peek.pending };
   return db.$transaction(
     async (tx) => {
-      // The horizon comes from this statement's snapshot, taken before the row lock gives the
-      // transaction an id of its own, so the reader does not hold back its own horizon.
-      const cursor = await tx.$queryRawUnsafe<{ txId: string; seq: bigint; horizon: string }[]>(
-        `${PREPARED}SELECT "txId"::text AS "txId", seq, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
-           FROM "EventConsumer" WHERE name = $1 FOR UPDATE SKIP LOCKED`,
+      // The cursor, locked, and the batch past it, in one statement. The horizon comes from its
+      // snapshot, taken before the row lock gives the transaction an id of its own, so the reader
+      // does not hold back its own horizon. No row: another instance holds the cursor; one row
+      // without an event: nothing is ready.
+      const rows = await tx.$queryRawUnsafe<Array<FeedEvent | { [K in keyof FeedEvent]: null }>>(
+        `${PREPARED}SELECT e.* FROM (
+           SELECT "txId", seq, pg_snapshot_xmin(pg_current_snapshot()) AS horizon FROM "EventConsumer" WHERE name = $1 FOR UPDATE SKIP LOCKED
+         ) c LEFT JOIN LATERAL (
+           SELECT ${EVENT_COLUMNS} FROM "Event" e
+            WHERE (e."txId", e.seq) > (c."txId", c.seq) AND e."txId" < c.horizon
+            ORDER BY e."txId", e.seq LIMIT $2
+         ) e ON true`,
         name,
-      );
-      if (cursor.length === 0) return { handled: 0, busy: true, pending: false };
-      const { txId, seq, horizon } = cursor[0]!;
-      const events = await tx.$queryRawUnsafe<FeedEvent[]>(
-        `${PREPARED}SELECT ${EVENT_COLUMNS} FROM "Event" e
-          WHERE (e."txId", e.seq) > ($1::xid8, $2::bigint) AND e."txId" < $3::xid8
-          ORDER BY e."txId", e.seq LIMIT $4`,
-        txId,
-        seq,
-        horizon,
         batchSize,
       );
+      if (rows.length === 0) return { handled: 0, busy: true, pending: false };
+      const events = rows.filter((row): row is FeedEvent => row.seq !== null);
       const last = events.at(-1);
       if (last) {
         await handle(tx, events);
-        await tx.$executeRawUnsafe(`UPDATE "EventConsumer" SET "txId" = $2::xid8, seq = $3, "updatedAt" = now() WHERE name = $1`, name, last.txId, last.seq);
+        // The transaction's last statement: it commits too.
+        await tx.$executeRawUnsafe(`${COMMITS}UPDATE "EventConsumer" SET "txId" = $2::xid8, seq = $3, "updatedAt" = now() WHERE name = $1`, name, last.txId, last.seq);
       }
       // A full batch: more may be ready (the next look tells).
       return { handled: events.length, busy: false, pending: events.length === batchSize };
