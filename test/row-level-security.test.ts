@@ -286,7 +286,9 @@ describe("row-level security under the application's role", () => {
         tenantScope.run(a.tenant.id, () =>
           shared.prisma.$transaction(async (tx) => {
             await tx.$executeRaw`UPDATE "Ticket" SET description = ${`for ${title}`} WHERE id = ${ticket!.id}::uuid`;
-            const updated = await tx.$executeRaw`${COMMITS_SQL}UPDATE "Ticket" SET title = ${title}, version = version + 1 / ${divisor}::int WHERE id = ${ticket!.id}::uuid`;
+            // Led by whitespace, as the services' multi-line statements are.
+            const updated = await tx.$executeRaw`
+              ${COMMITS_SQL}UPDATE "Ticket" SET title = ${title}, version = version + 1 / ${divisor}::int WHERE id = ${ticket!.id}::uuid`;
             seenBeforeItsCommit.push((await stored()).title);
             return updated;
           }),
@@ -295,6 +297,11 @@ describe("row-level security under the application's role", () => {
       // committed before the transaction's own COMMIT: another connection already sees it.
       expect(await retitle("Committed with its statement")).toBe(1);
       expect(seenBeforeItsCommit).toEqual(["Committed with its statement"]);
+      // A write, so prepared once on the connection and then only executed.
+      const prepared = await tenantScope.run(a.tenant.id, () =>
+        shared.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%/* commits */ UPDATE "Ticket" SET title = $1,%'`),
+      );
+      expect(prepared.rows[0]!.n).toBe(1);
       // The marked statement fails: nothing of the transaction is kept, the first statement included.
       await expect(retitle("Never kept", 0)).rejects.toThrow(/division by zero/);
       expect(await stored()).toEqual({ title: "Committed with its statement", description: "for Committed with its statement" });

@@ -83,7 +83,7 @@ export const PREPARED = "/* prepared */ ";
 export const PREPARED_SQL = Prisma.raw(PREPARED);
 
 /**
- * Put first in a transaction's last statement (after PREPARED, if both): the statement goes out
+ * Put first in a transaction's last statement (whitespace and PREPARED may come before it): it goes out
  * with `COMMIT` behind it, in its message group, and the transaction's own COMMIT that follows is
  * answered at once: no round trip for the COMMIT, and the transaction's locks go with the
  * statement's answer. Only for a statement nothing may follow: any statement after it on the
@@ -95,6 +95,17 @@ export const COMMITS = "/* commits */ ";
 /** COMMITS for a tagged template: `${COMMITS_SQL}UPDATE …`, or `${last ? COMMITS_SQL : Prisma.empty}UPDATE …`. */
 export const COMMITS_SQL = Prisma.raw(COMMITS);
 
+/** The marks (PREPARED, COMMITS) a statement's text starts with, in any order, after any whitespace. */
+function marksOf(sql: string): { prepared: boolean; commits: boolean } {
+  const marks = { prepared: false, commits: false };
+  let at = sql.length - sql.trimStart().length;
+  for (;;) {
+    if (sql.startsWith(PREPARED, at)) [marks.prepared, at] = [true, at + PREPARED.length];
+    else if (sql.startsWith(COMMITS, at)) [marks.commits, at] = [true, at + COMMITS.length];
+    else return marks;
+  }
+}
+
 /**
  * Names Prisma's writes and the statements marked PREPARED or COMMITS, so each connection parses
  * and plans one once and then only executes it (half of PostgreSQL's CPU for a one-row write, and
@@ -103,12 +114,16 @@ export const COMMITS_SQL = Prisma.raw(COMMITS);
  * stays unnamed (a transaction's BEGIN carries its tenant, below).
  */
 function preparedStatementNames(): (query: { sql: string }) => string {
+  const isMarked = (sql: string) => {
+    const marks = marksOf(sql);
+    return marks.prepared || marks.commits;
+  };
   const names = new Map<string, string>();
-  // Writes, row locks, and writable CTEs (WITH … INSERT/UPDATE/DELETE).
-  const write = /^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b|^\s*WITH\b[\s\S]*\b(INSERT|UPDATE|DELETE)\b/i;
+  // Writes, row locks, and writable CTEs (WITH … INSERT/UPDATE/DELETE), after any leading comments.
+  const write = /^\s*(\/\*[^*]*\*\/\s*)*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b|^\s*(\/\*[^*]*\*\/\s*)*WITH\b[\s\S]*\b(INSERT|UPDATE|DELETE)\b/i;
   return (query) => {
     let name = names.get(query.sql);
-    if (name === undefined && names.size < MAX_PREPARED_STATEMENTS && (query.sql.startsWith(PREPARED) || query.sql.startsWith(COMMITS) || write.test(query.sql))) {
+    if (name === undefined && names.size < MAX_PREPARED_STATEMENTS && (isMarked(query.sql) || write.test(query.sql))) {
       name = `docket-w-${createHash("sha1").update(query.sql).digest("base64url").slice(0, 22)}`;
       names.set(query.sql, name);
     }
@@ -335,7 +350,7 @@ function transactionCommand(config: unknown, values: unknown): string | undefine
 
 function commitsItsTransaction(config: unknown): boolean {
   const text = typeof config === "string" ? config : (config as { text?: unknown } | null)?.text;
-  return typeof text === "string" && (text.startsWith(COMMITS) || text.startsWith(PREPARED + COMMITS));
+  return typeof text === "string" && marksOf(text).commits;
 }
 
 /** A tenant id inlined into SQL text: only ever a UUID or NO_TENANT (the principal's, never the request's). */
