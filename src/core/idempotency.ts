@@ -8,7 +8,6 @@
 import crypto from "node:crypto";
 import { COMMITS_SQL, type Database, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
 import type { TenantPrincipal } from "./principal.ts";
 import { Problem, problems } from "./problem.ts";
 

@@ -219,7 +219,7 @@ export function createTicketSla(options: { now: () => number }) {
         // A new row's slaRevision is 0.
         planTimers: (ticketId: string) => planTimers(tx, tenantId, ticketId, record, states, 0, at),
         /** Whether planTimers may write anything (see SlaPlan.writesAfter). */
-        timersAfter: record.policyId !== null,
+        writesAfter: record.policyId !== null,
       };
     },
     /** The `sla` and `nextBreachAt` staff see on each ticket, computed now. */

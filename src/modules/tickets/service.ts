@@ -286,7 +286,7 @@ export function createTicketService(db: Database, pool: pg.Pool, sla: TicketSla)
         slaRevision: 0,
       };
       const event = eventRow(context, { tenantId, type: "ticket.created", entity: { type: "ticket", id: row.id }, ticketId: row.id, after: toTicket(row) });
-      const number = await insertNumbered(tx, row, event, { commitWithoutWaiting: options.commitWithoutWaiting ?? false, commits: (options.commits ?? false) && !clocks.timersAfter });
+      const number = await insertNumbered(tx, row, event, { commitWithoutWaiting: options.commitWithoutWaiting ?? false, commits: (options.commits ?? false) && !clocks.writesAfter });
       // Its SLA timers, once the row exists (under the numbering lock, a statement or two).
       await clocks.planTimers(row.id);
       return { ...toTicket(row), number };
